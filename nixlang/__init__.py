@@ -1,0 +1,11 @@
+"""pynix: a Nix language toolkit (parser, evaluator, store layer, IDE support).
+
+The public entry points for the syntax layer are re-exported here:
+`parse` (strict, raises a `NixError` as Nix would), `parse_recover` (for
+editors: never raises, returns a partial AST and every diagnostic) and
+`show` (the one-line AST form of `nix-instantiate --parse`).
+"""
+__version__ = "0.1.0"
+
+from .syntax.parser import parse, parse_recover  # noqa: E402,F401
+from .syntax.printer import show  # noqa: E402,F401

@@ -1,0 +1,216 @@
+"""The `pynix` command line: a thin adapter over nixlang.
+
+    pynix instantiate [nix-instantiate flags] (FILE | - | --expr EXPR)
+        drop-in for nix-instantiate; today `--parse` (the AST form, or the
+        error exactly as Nix prints it). Evaluation arrives with the evaluator.
+    pynix check FILE...
+        the editor's view: every syntax and static diagnostic of each file,
+        with pynix codes and the repair error recovery made (JSON with --json).
+
+Work runs in a thread with a large stack, so deeply nested input gives a
+clear error instead of crashing the interpreter.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+
+from . import errors
+from .source import Source, decode
+from .syntax.parser import ParseOptions, parse_full, parse_recover
+from .syntax.printer import show
+
+USAGE = """usage: pynix COMMAND [ARGS]
+
+commands:
+  instantiate   nix-instantiate work-alike (supports --parse)
+  check         report every syntax and scope diagnostic of files (for editors and CI)
+"""
+
+# nix-instantiate flags taking one / two arguments (accepted, even where unused so far)
+_ONE_ARG = {"--expr", "-E", "-A", "--attr", "-I", "--include", "--extra-experimental-features",
+            "--experimental-features", "--max-call-depth", "--store", "--add-root", "--eval-store",
+            "--find-file", "--arg-from-file", "--arg-from-stdin"}
+_TWO_ARGS = {"--arg", "--argstr", "--option"}
+
+
+class UsageError(Exception):
+    pass
+
+
+def experimental_features(extra: list[str], replace: list[str] | None) -> set[str]:
+    feats: set[str] = set()
+    for line in os.environ.get("NIX_CONFIG", "").splitlines():
+        key, _, value = line.partition("=")
+        key = key.strip()
+        if key == "experimental-features":
+            feats = set(value.split())
+        elif key == "extra-experimental-features":
+            feats |= set(value.split())
+    if replace is not None:
+        feats = set(replace)
+    for e in extra:
+        feats |= set(e.split())
+    return feats
+
+
+def _read_input(path: str) -> Source:
+    if path == "-":
+        return Source(decode(sys.stdin.buffer.read()), "«stdin»", os.getcwd())
+    full = os.path.abspath(path)
+    if os.path.isdir(full):
+        full = os.path.join(full, "default.nix")
+    try:
+        with open(full, "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise errors.InputError(f"opening file '{full}': {reason}") from None
+    return Source(decode(data), full, os.path.dirname(full))
+
+
+def instantiate(argv: list[str], out, err) -> int:
+    mode = None
+    exprs: list[str] = []
+    files: list[str] = []
+    extra_feats: list[str] = []
+    replace_feats: list[str] | None = None
+    from_expr = False
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a in ("--parse", "--eval", "--strict", "--json", "--xml", "--no-location", "--show-trace",
+                 "--no-show-trace", "--read-write-mode", "--readonly-mode", "--indirect", "--impure",
+                 "--pure-eval", "--dry-run", "--find-file", "-Q", "--no-build-output", "--quiet",
+                 "--verbose", "-v") or a.startswith("--lint-"):
+            if a in ("--parse", "--eval"):
+                mode = a
+            elif a == "--find-file":
+                mode = a
+            i += 1
+            continue
+        if a in ("--expr", "-E"):
+            from_expr = True
+            i += 1
+            continue
+        if a in _TWO_ARGS:
+            if i + 2 >= len(argv):
+                raise UsageError(f"flag '{a}' requires 2 arguments")
+            i += 3
+            continue
+        if a in _ONE_ARG:
+            if i + 1 >= len(argv):
+                raise UsageError(f"flag '{a}' requires 1 argument")
+            if a == "--extra-experimental-features":
+                extra_feats.append(argv[i + 1])
+            elif a == "--experimental-features":
+                replace_feats = argv[i + 1].split()
+            i += 2
+            continue
+        if a.startswith("-") and a != "-":
+            raise UsageError(f"unrecognised flag '{a}'")
+        files.append(a)
+        i += 1
+    feats = experimental_features(extra_feats, replace_feats)
+    options = ParseOptions(pipe_operators="pipe-operators" in feats)
+    if from_expr:
+        sources = [Source(e, "«string»", os.getcwd()) for e in files]
+    else:
+        sources = [None] * len(files) if files else [None]
+    if mode != "--parse":
+        err.write("error: pynix instantiate: only --parse is implemented so far; "
+                  "evaluation arrives with the evaluator\n")
+        return 1
+    for idx, src in enumerate(sources):
+        if src is None:
+            src = _read_input(files[idx] if files else "-")
+        result = parse_full(src, options)
+        out.write(show(result.ast) + "\n")
+    return 0
+
+
+def check(argv: list[str], out, err) -> int:
+    as_json = "--json" in argv
+    paths = [a for a in argv if a != "--json"]
+    if not paths:
+        raise UsageError("pynix check: give one or more files (or - for stdin)")
+    worst = 0
+    report = []
+    for p in paths:
+        src = _read_input(p)
+        res = parse_recover(src)
+        for d in res.diagnostics:
+            worst = 1
+            item = d.to_dict()
+            repair = getattr(d, "repair", "")
+            if repair:
+                item["repair"] = repair
+            report.append(item)
+            if not as_json:
+                line, col = src.line_col(d.span.start) if d.span else (0, 0)
+                extra = f" [{repair}]" if repair else ""
+                out.write(f"{src.origin}:{line}:{col}: {d.code} {d.message}{extra}\n")
+    if as_json:
+        out.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    return worst
+
+
+COMMANDS = {"instantiate": instantiate, "check": check}
+
+
+def run(argv: list[str], out=None, err=None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        out.write(USAGE)
+        return 0 if argv else 1
+    if argv[0] == "--version":
+        from . import __version__
+        out.write(f"pynix {__version__}\n")
+        return 0
+    cmd = COMMANDS.get(argv[0])
+    if cmd is None:
+        err.write(f"error: unknown command '{argv[0]}'\n{USAGE}")
+        return 1
+    try:
+        return cmd(argv[1:], out, err)
+    except errors.NixError as e:
+        err.write(errors.render_nix(e))
+        return 1
+    except UsageError as e:
+        err.write(f"error: {e}\nTry 'pynix --help' for more information.\n")
+        return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `pynix` script: run in a big-stack thread."""
+    argv = sys.argv[1:] if argv is None else argv
+    result = [1]
+
+    def target():
+        try:
+            result[0] = run(argv)
+        except RecursionError:
+            sys.stderr.write("error: expression nested too deeply (pynix E014)\n")
+            result[0] = 1
+        except KeyboardInterrupt:
+            result[0] = 130
+        except BrokenPipeError:
+            result[0] = 1
+
+    sys.setrecursionlimit(200000)
+    threading.stack_size(512 * 1024 * 1024)
+    t = threading.Thread(target=target, name="pynix-main")
+    t.start()
+    t.join()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        pass
+    return result[0]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Syntax layer: lexer, grammar-driven parser, AST and the `--parse` printer."""

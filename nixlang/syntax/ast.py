@@ -1,0 +1,239 @@
+"""The Nix AST: one dataclass per expression form, a `Span` on every node.
+
+The tree is desugared the way Nix's parser desugars it, so that the printer
+reproduces `nix-instantiate --parse` and the evaluator sees what Nix sees:
+
+- `a.b.c = 1; a.d = 2;` become nested `Attrs` (merged, with Nix's duplicate
+  checks); `inherit (x) a;` becomes `Select(InheritFrom(i), [a])`, the source
+  expression stored once in `Attrs.inherit_from`;
+- `-x` is `__sub 0 x`, `a - b` / `a * b` / `a / b` / `a < b` are calls of
+  `__sub` / `__mul` / `__div` / `__lessThan` (so a local `__sub` rebinds
+  them, as in Nix), `a <= b` is `!(b < a)`; `a + b` is `ConcatStrings`;
+- `<nixpkgs>` is `__findFile __nixPath "nixpkgs"`; legacy `let { ... }` is
+  `(rec { ... }).body`; a URI is a string; `f a b` is one `Call` with two
+  arguments.
+
+Editors still get exact ranges: every `AttrName` and `Formal` has the span
+of its name, `AttrDef.span` is the attrpath it came from, `Lambda.arg_span`
+the `@` name, and operator nodes keep `op_span`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..source import Span
+
+
+@dataclass(eq=False, slots=True)
+class Node:
+    span: Span
+
+
+@dataclass(eq=False, slots=True)
+class Int(Node):
+    value: int
+
+
+@dataclass(eq=False, slots=True)
+class Float(Node):
+    value: float
+
+
+@dataclass(eq=False, slots=True)
+class Str(Node):
+    value: str
+    uri: bool = False
+
+
+@dataclass(eq=False, slots=True)
+class Path(Node):
+    value: str
+
+
+@dataclass(eq=False, slots=True)
+class Var(Node):
+    name: str
+    synthetic: bool = False     # made by desugaring (__sub, __findFile, ...)
+    # filled by the resolver: where the name is bound
+    level: int = -1             # scopes up; -1: not resolved yet
+    index: int = -1
+    from_with: bool = False
+    binding: object = None      # the defining node (Formal, AttrDef, Lambda) for editors
+
+
+@dataclass(eq=False, slots=True)
+class CurPos(Node):
+    pass
+
+
+@dataclass(eq=False, slots=True)
+class Missing(Node):
+    """Placeholder inserted by error recovery where an expression is missing."""
+
+
+@dataclass(eq=False, slots=True)
+class AttrName(Node):
+    name: str | None            # static name, or None when dynamic
+    expr: Node | None = None    # `${e}` or an interpolated "..."
+
+
+@dataclass(eq=False, slots=True)
+class Select(Node):
+    expr: Node
+    path: list[AttrName]
+    default: Node | None = None
+
+
+@dataclass(eq=False, slots=True)
+class HasAttr(Node):
+    expr: Node
+    path: list[AttrName]
+
+
+PLAIN, INHERITED, INHERITED_FROM = "plain", "inherited", "inherited_from"
+
+
+@dataclass(eq=False, slots=True)
+class AttrDef:
+    value: Node
+    span: Span                  # Nix's position of the definition (its attrpath / name)
+    kind: str = PLAIN
+    name_span: Span | None = None
+
+
+@dataclass(eq=False, slots=True)
+class DynamicAttr:
+    name: Node
+    value: Node
+    span: Span
+
+
+@dataclass(eq=False, slots=True)
+class Attrs(Node):
+    rec: bool = False
+    attrs: dict[str, AttrDef] = field(default_factory=dict)
+    dynamic: list[DynamicAttr] = field(default_factory=list)
+    inherit_from: list[Node] = field(default_factory=list)
+
+
+@dataclass(eq=False, slots=True)
+class InheritFrom(Node):
+    index: int
+
+
+@dataclass(eq=False, slots=True)
+class List(Node):
+    elems: list[Node]
+
+
+@dataclass(eq=False, slots=True)
+class Formal:
+    name: str
+    default: Node | None
+    span: Span
+
+
+@dataclass(eq=False, slots=True)
+class Lambda(Node):
+    arg: str | None
+    formals: list[Formal] | None
+    ellipsis: bool
+    body: Node
+    arg_span: Span | None = None
+
+
+@dataclass(eq=False, slots=True)
+class Call(Node):
+    fn: Node
+    args: list[Node]
+    op_span: Span | None = None
+
+
+@dataclass(eq=False, slots=True)
+class Let(Node):
+    attrs: Attrs
+    body: Node
+
+
+@dataclass(eq=False, slots=True)
+class With(Node):
+    env: Node
+    body: Node
+
+
+@dataclass(eq=False, slots=True)
+class If(Node):
+    cond: Node
+    then: Node
+    else_: Node
+
+
+@dataclass(eq=False, slots=True)
+class Assert(Node):
+    cond: Node
+    body: Node
+
+
+@dataclass(eq=False, slots=True)
+class Not(Node):
+    expr: Node
+
+
+BINOPS = ("==", "!=", "&&", "||", "->", "//", "++")
+
+
+@dataclass(eq=False, slots=True)
+class BinOp(Node):
+    op: str
+    lhs: Node
+    rhs: Node
+    op_span: Span | None = None
+
+
+@dataclass(eq=False, slots=True)
+class ConcatStrings(Node):
+    force_string: bool
+    parts: list[Node]
+    op_span: Span | None = None
+
+
+def children(node: Node) -> list[Node]:
+    """Direct subexpressions of `node`, in source-ish order (for walkers)."""
+    t = type(node)
+    if t is Select:
+        out = [node.expr] + [a.expr for a in node.path if a.expr is not None]
+        if node.default is not None:
+            out.append(node.default)
+        return out
+    if t is HasAttr:
+        return [node.expr] + [a.expr for a in node.path if a.expr is not None]
+    if t is Attrs:
+        out = list(node.inherit_from)
+        out += [d.value for d in node.attrs.values() if d.kind != INHERITED_FROM]
+        for d in node.dynamic:
+            out += [d.name, d.value]
+        return out
+    if t is List:
+        return list(node.elems)
+    if t is Lambda:
+        out = [f.default for f in node.formals or () if f.default is not None]
+        return out + [node.body]
+    if t is Call:
+        return [node.fn] + node.args
+    if t is Let:
+        return [node.attrs, node.body]
+    if t is With:
+        return [node.env, node.body]
+    if t is If:
+        return [node.cond, node.then, node.else_]
+    if t is Assert:
+        return [node.cond, node.body]
+    if t is Not:
+        return [node.expr]
+    if t is BinOp:
+        return [node.lhs, node.rhs]
+    if t is ConcatStrings:
+        return list(node.parts)
+    if t is AttrName:
+        return [node.expr] if node.expr is not None else []
+    return []

@@ -1,0 +1,610 @@
+"""Building the AST while Lark parses: the semantic actions of parser.y.
+
+Lark calls one method per grammar rule (named by the rule's `-> alias`) at
+the moment it reduces that rule, exactly when Bison would run the action.
+So the checks Nix makes inside its actions (duplicate attributes through
+nested paths and merges, duplicate formals, dynamic attributes in `let` and
+`inherit`) fire at the same point in the parse as in Nix, and the first
+error reported is the same one.
+
+In recovery mode (`Builder(recover=True)`) those checks append to
+`diagnostics` instead of raising, and parsing goes on.
+"""
+from __future__ import annotations
+
+import os
+
+from lark import Token, Transformer
+
+from .. import errors
+from ..source import Source, Span
+from . import ast as A
+
+
+def canon_path(path: str) -> str:
+    """Nix's canonPath without symlink resolution: drop `.`, empty parts and
+    resolve `..` lexically."""
+    parts: list[str] = []
+    for p in path.split("/"):
+        if p == "" or p == ".":
+            continue
+        if p == "..":
+            if parts:
+                parts.pop()
+            continue
+        parts.append(p)
+    return "/" + "/".join(parts)
+
+
+def _start(x) -> int:
+    return x.start_pos if isinstance(x, Token) else x.span.start
+
+
+def _end(x) -> int:
+    return x.end_pos if isinstance(x, Token) else x.span.end
+
+
+def _span(a, b) -> Span:
+    return Span(_start(a), _end(b))
+
+
+def _tspan(tok) -> Span:
+    return Span(tok.start_pos, tok.end_pos)
+
+
+class FormalSet:
+    __slots__ = ("formals", "ellipsis", "span")
+
+    def __init__(self, formals, ellipsis, span):
+        self.formals = formals
+        self.ellipsis = ellipsis
+        self.span = span
+
+
+_OP_CALLS = {"MINUS": "__sub", "STAR": "__mul", "SLASH": "__div"}
+_BINOP_TEXT = {"EQ": "==", "NEQ": "!=", "AND": "&&", "OR": "||", "IMPL": "->", "UPDATE": "//",
+               "CONCAT": "++"}
+
+
+class Builder(Transformer):
+    __visit_tokens__ = False
+
+    def __init__(self, source: Source, recover: bool = False, home: str | None = None):
+        super().__init__()
+        self.source = source
+        self.recover = recover
+        self.home = home
+        self.diagnostics: list[errors.NixError] = []
+        # Nix interns symbols in creation order and keeps attributes in that
+        # order; the resolver walks them in it to report the same first error.
+        self.symbols: dict[str, int] = {}
+
+    # -- helpers ---------------------------------------------------------------
+    def sym(self, name: str) -> str:
+        if name not in self.symbols:
+            self.symbols[name] = len(self.symbols)
+        return name
+
+    def fail(self, cls, message: str, span: Span):
+        err = cls(message, self.source, span)
+        if not self.recover:
+            raise err
+        self.diagnostics.append(err)
+
+    def _var(self, name: str, span: Span, synthetic=True) -> A.Var:
+        return A.Var(span, self.sym(name), synthetic)
+
+    @staticmethod
+    def make_call(span: Span, fn: A.Node, arg: A.Node, op_span=None) -> A.Node:
+        """Nix's makeCall: applying a call adds an argument to it."""
+        if type(fn) is A.Call:
+            fn.args.append(arg)
+            fn.span = Span(fn.span.start, max(fn.span.end, span.end))
+            return fn
+        return A.Call(span, fn, [arg], op_span)
+
+    def show_attr_path(self, path) -> str:
+        from .printer import show_attr_path
+        return show_attr_path(path)
+
+    # -- start, functions --------------------------------------------------------
+    def start(self, c):
+        return c[0]
+
+    def lambda_simple(self, c):
+        ident, _, body = c
+        return A.Lambda(_span(ident, body), self.sym(str(ident)), None, False, body, _tspan(ident))
+
+    def lambda_formals(self, c):
+        fs, _, body = c
+        self.validate_formals(fs)
+        return A.Lambda(_span(fs, body), None, fs.formals, fs.ellipsis, body)
+
+    def lambda_formals_at(self, c):
+        fs, _, ident, _, body = c
+        span = _span(fs, body)
+        self.validate_formals(fs, Span(span.start, span.start), str(ident))
+        return A.Lambda(span, self.sym(str(ident)), fs.formals, fs.ellipsis, body, _tspan(ident))
+
+    def lambda_at_formals(self, c):
+        ident, _, fs, _, body = c
+        span = _span(ident, body)
+        self.validate_formals(fs, Span(span.start, span.start), str(ident))
+        return A.Lambda(span, self.sym(str(ident)), fs.formals, fs.ellipsis, body, _tspan(ident))
+
+    def validate_formals(self, fs: FormalSet, pos: Span | None = None, arg: str | None = None):
+        """ParserState::validateFormals: the reported duplicate is the one with
+        the smallest (symbol, position) pair; then the `@` name may not be a formal."""
+        order = self.symbols
+        formals = sorted(fs.formals, key=lambda f: (order.get(f.name, -1), f.span.start))
+        dup = None
+        for a, b in zip(formals, formals[1:]):
+            if a.name == b.name:
+                cand = (order.get(a.name, -1), b.span.start, b)
+                if dup is None or cand[:2] < dup[:2]:
+                    dup = cand
+        if dup is not None:
+            f = dup[2]
+            self.fail(errors.DuplicateFormal, f"duplicate formal function argument '{f.name}'", f.span)
+        if arg is not None and any(f.name == arg for f in fs.formals):
+            self.fail(errors.DuplicateFormal, f"duplicate formal function argument '{arg}'", pos)
+
+    def assert_(self, c):
+        kw, cond, _, body = c
+        return A.Assert(_span(kw, body), cond, body)
+
+    def with_(self, c):
+        kw, env, _, body = c
+        return A.With(_span(kw, body), env, body)
+
+    def let_(self, c):
+        kw, attrs, _, body = c
+        span = _span(kw, body)
+        if attrs.dynamic:
+            self.fail(errors.DynamicAttrNotAllowed, "dynamic attributes not allowed in let",
+                      Span(span.start, span.start))
+        attrs.span = Span(kw.end_pos, _start(c[2]))
+        return A.Let(span, attrs, body)
+
+    def if_(self, c):
+        kw, cond, _, then, _, else_ = c
+        return A.If(_span(kw, else_), cond, then, else_)
+
+    def pipe_from(self, c):
+        f, op, x = c
+        return self.make_call(_span(f, x), f, x, _tspan(op))
+
+    def pipe_into(self, c):
+        x, op, f = c
+        return self.make_call(_span(x, f), f, x, _tspan(op))
+
+    # -- operators ---------------------------------------------------------------
+    def binop(self, c):
+        lhs, op, rhs = c
+        t = op.type
+        span = _span(lhs, rhs)
+        ospan = _tspan(op)
+        if t in _BINOP_TEXT:
+            return A.BinOp(span, _BINOP_TEXT[t], lhs, rhs, ospan)
+        if t == "PLUS":
+            return A.ConcatStrings(span, False, [lhs, rhs], ospan)
+        if t in _OP_CALLS:
+            return A.Call(span, self._var(_OP_CALLS[t], ospan), [lhs, rhs], ospan)
+        lt = self._var("__lessThan", ospan)
+        if t == "LT":
+            return A.Call(span, lt, [lhs, rhs], ospan)
+        if t == "GT":
+            return A.Call(span, lt, [rhs, lhs], ospan)
+        if t == "LEQ":
+            return A.Not(span, A.Call(span, lt, [rhs, lhs], ospan))
+        if t == "GEQ":
+            return A.Not(span, A.Call(span, lt, [lhs, rhs], ospan))
+        raise AssertionError(t)
+
+    def not_(self, c):
+        bang, e = c
+        return A.Not(_span(bang, e), e)
+
+    def negate(self, c):
+        minus, e = c
+        ospan = _tspan(minus)
+        return A.Call(_span(minus, e), self._var("__sub", ospan), [A.Int(ospan, 0), e], ospan)
+
+    def has_attr(self, c):
+        e, _, path = c
+        return A.HasAttr(_span(e, path[-1]), e, path)
+
+    # -- application and selection --------------------------------------------------
+    def call(self, c):
+        f, a = c
+        return self.make_call(_span(f, a), f, a)
+
+    def select(self, c):
+        e, _, path = c
+        return A.Select(_span(e, path[-1]), e, path)
+
+    def select_or(self, c):
+        e, _, path, _, default = c
+        return A.Select(_span(e, default), e, path, default)
+
+    def cursed_or(self, c):
+        e, kw = c
+        return A.Call(_span(e, kw), e, [A.Var(_tspan(kw), self.sym("or"))])
+
+    # -- atoms ---------------------------------------------------------------------
+    def var(self, c):
+        tok = c[0]
+        span = _tspan(tok)
+        if getattr(tok, "flag", False):
+            return A.Missing(span)
+        if tok == "__curPos":
+            return A.CurPos(span)
+        return A.Var(span, self.sym(str(tok)))
+
+    def int_(self, c):
+        return A.Int(_tspan(c[0]), c[0].value)
+
+    def float_(self, c):
+        return A.Float(_tspan(c[0]), c[0].value)
+
+    def string(self, c):
+        open_, parts, close = c
+        span = _span(open_, close)
+        if parts is None:
+            return A.Str(span, "")
+        if type(parts) is A.Str:
+            parts.span = span
+        return parts
+
+    def ind_string(self, c):
+        open_, parts, close = c
+        return self.strip_indentation(_span(open_, close), parts)
+
+    def path(self, c):
+        p, end = c
+        return p
+
+    def path_interpolated(self, c):
+        p, parts, end = c
+        return A.ConcatStrings(Span(p.span.start, parts[-1].span.end), False, [p] + parts)
+
+    def spath(self, c):
+        tok = c[0]
+        span = _tspan(tok)
+        return A.Call(span, self._var("__findFile", span),
+                      [self._var("__nixPath", span), A.Str(span, str(tok)[1:-1])])
+
+    def uri(self, c):
+        return A.Str(_tspan(c[0]), str(c[0]), uri=True)
+
+    def parens(self, c):
+        return c[1]
+
+    def legacy_let(self, c):
+        kw, _, attrs, close = c
+        attrs.rec = True
+        attrs.span = _span(kw, close)
+        body = A.AttrName(attrs.span, self.sym("body"))
+        return A.Select(attrs.span, attrs, [body])
+
+    def rec_attrs(self, c):
+        kw, _, attrs, close = c
+        attrs.rec = True
+        attrs.span = _span(kw, close)
+        return attrs
+
+    def attrs(self, c):
+        open_, attrs, close = c
+        attrs.span = _span(open_, close)
+        return attrs
+
+    def empty_attrs(self, c):
+        return A.Attrs(_span(c[0], c[1]))
+
+    def list_(self, c):
+        open_, elems, close = c
+        return A.List(_span(open_, close), elems)
+
+    # -- strings ---------------------------------------------------------------------
+    def string_parts_str(self, c):
+        return A.Str(_tspan(c[0]), c[0].value)
+
+    def string_parts_interp(self, c):
+        parts = c[0]
+        return A.ConcatStrings(Span(parts[0].span.start, parts[-1].span.end), True, parts)
+
+    def string_parts_empty(self, c):
+        return None
+
+    def interp_more_str(self, c):
+        lst, tok = c
+        lst.append(A.Str(_tspan(tok), tok.value))
+        return lst
+
+    def interp_more_expr(self, c):
+        lst, _, e, _ = c
+        lst.append(e)
+        return lst
+
+    def interp_first_expr(self, c):
+        return [c[1]]
+
+    def interp_first_str_expr(self, c):
+        tok, _, e, _ = c
+        return [A.Str(_tspan(tok), tok.value), e]
+
+    def path_start(self, c):
+        tok = c[0]
+        lit = str(tok)
+        if lit.startswith("/"):
+            path = canon_path(lit)
+        else:
+            path = canon_path(self.source.base_dir + "/" + lit)
+        if len(lit) > 1 and lit.endswith("/"):
+            path += "/"
+        return A.Path(_tspan(tok), path)
+
+    def hpath_start(self, c):
+        tok = c[0]
+        home = self.home if self.home is not None else os.environ.get("HOME", "")
+        return A.Path(_tspan(tok), home + str(tok)[1:])
+
+    def ind_more_str(self, c):
+        lst, tok = c
+        lst.append(tok)
+        return lst
+
+    def ind_more_expr(self, c):
+        lst, _, e, _ = c
+        lst.append(e)
+        return lst
+
+    def ind_empty(self, c):
+        return []
+
+    def strip_indentation(self, span: Span, es: list) -> A.Node:
+        """ParserState::stripIndentation: remove the common leading spaces of
+        an indented string; interpolations and escapes end a line's indent."""
+        if not es:
+            return A.Str(span, "")
+        at_start = True
+        min_indent = 1000000
+        cur = 0
+        for item in es:
+            if isinstance(item, A.Node) or not item.flag:
+                if at_start:
+                    at_start = False
+                    min_indent = min(min_indent, cur)
+                continue
+            for ch in item.value:
+                if at_start:
+                    if ch == " ":
+                        cur += 1
+                    elif ch == "\n":
+                        cur = 0
+                    else:
+                        at_start = False
+                        min_indent = min(min_indent, cur)
+                elif ch == "\n":
+                    at_start = True
+                    cur = 0
+        out: list[A.Node] = []
+        at_start = True
+        dropped = 0
+        n = len(es)
+        for item in es:
+            if isinstance(item, A.Node):
+                at_start = False
+                dropped = 0
+                out.append(item)
+                n -= 1
+                continue
+            s2 = []
+            for ch in item.value:
+                if at_start:
+                    if ch == " ":
+                        if dropped >= min_indent:
+                            s2.append(ch)
+                        dropped += 1
+                    elif ch == "\n":
+                        dropped = 0
+                        s2.append(ch)
+                    else:
+                        at_start = False
+                        dropped = 0
+                        s2.append(ch)
+                else:
+                    s2.append(ch)
+                    if ch == "\n":
+                        at_start = True
+            s = "".join(s2)
+            if n == 1:
+                p = s.rfind("\n")
+                if p != -1 and s[p + 1:].strip(" ") == "":
+                    s = s[:p + 1]
+            if s:
+                out.append(A.Str(_tspan(item), s))
+            n -= 1
+        if not out:
+            return A.Str(span, "")
+        if len(out) == 1 and type(out[0]) is A.Str:
+            out[0].span = span
+            return out[0]
+        return A.ConcatStrings(span, True, out)
+
+    # -- bindings ------------------------------------------------------------------------
+    def binds(self, c):
+        return c[0]
+
+    def binds_empty(self, c):
+        return A.Attrs(Span(0, 0))
+
+    def bind_first(self, c):
+        path, _, e, semi = c
+        attrs = A.Attrs(Span(0, 0))
+        self.add_attr(attrs, path, e)
+        return attrs
+
+    def bind_more(self, c):
+        attrs, path, _, e, semi = c
+        self.add_attr(attrs, path, e)
+        return attrs
+
+    def bind_inherit(self, c):
+        attrs, _, names, _ = c
+        for name, span in names:
+            old = attrs.attrs.get(name)
+            if old is not None:
+                self.fail(errors.DuplicateAttr,
+                          f"attribute '{self.show_attr_path([A.AttrName(span, name)])}' already defined at "
+                          f"{self.source.location(old.span.start)}", span)
+                continue
+            attrs.attrs[name] = A.AttrDef(A.Var(span, name), span, A.INHERITED, span)
+        return attrs
+
+    def bind_inherit_from(self, c):
+        attrs, _, _, e, _, names, _ = c
+        attrs.inherit_from.append(e)
+        src = A.InheritFrom(e.span, len(attrs.inherit_from) - 1)
+        for name, span in names:
+            old = attrs.attrs.get(name)
+            if old is not None:
+                self.fail(errors.DuplicateAttr,
+                          f"attribute '{self.show_attr_path([A.AttrName(span, name)])}' already defined at "
+                          f"{self.source.location(old.span.start)}", span)
+                continue
+            sel = A.Select(span, src, [A.AttrName(span, name)])
+            attrs.attrs[name] = A.AttrDef(sel, span, A.INHERITED_FROM, span)
+        return attrs
+
+    def dup_attr(self, path, span: Span, prev: Span):
+        self.fail(errors.DuplicateAttr,
+                  f"attribute '{self.show_attr_path(path)}' already defined at "
+                  f"{self.source.location(prev.start)}", span)
+
+    def add_attr(self, attrs: A.Attrs, path: list[A.AttrName], e: A.Node):
+        """ParserState::addAttr: insert `path = e`, creating or entering nested
+        attrsets for the leading names and merging two attrset literals."""
+        pos = Span(path[0].span.start, path[-1].span.end)
+        for i, an in enumerate(path[:-1]):
+            if an.name is not None:
+                j = attrs.attrs.get(an.name)
+                if j is not None:
+                    nested = j.value if type(j.value) is A.Attrs else None
+                    if nested is None:
+                        self.dup_attr(path[:i + 1], pos, j.span)
+                        return
+                else:
+                    nested = A.Attrs(an.span)
+                    attrs.attrs[an.name] = A.AttrDef(nested, pos, A.PLAIN, an.span)
+            else:
+                nested = A.Attrs(an.span)
+                attrs.dynamic.append(A.DynamicAttr(an.expr, nested, pos))
+            attrs = nested
+        last = path[-1]
+        if last.name is not None:
+            self.add_attr_def(attrs, list(path), last.name, A.AttrDef(e, pos, A.PLAIN, last.span))
+        else:
+            attrs.dynamic.append(A.DynamicAttr(last.expr, e, pos))
+
+    def add_attr_def(self, attrs: A.Attrs, path: list, name: str, d: A.AttrDef):
+        j = attrs.attrs.get(name)
+        if j is None:
+            attrs.attrs[name] = d
+            return
+        ae = d.value if type(d.value) is A.Attrs else None
+        jattrs = j.value if type(j.value) is A.Attrs else None
+        if ae is None or jattrs is None:
+            self.dup_attr(path, d.span, j.span)
+            return
+        offset = len(jattrs.inherit_from)
+        order = self.symbols
+        for k, ad in sorted(ae.attrs.items(), key=lambda kv: order.get(kv[0], -1)):
+            if ad.kind == A.INHERITED_FROM:
+                ad.value.expr.index += offset
+            self.add_attr_def(jattrs, path + [A.AttrName(ad.span, k)], k, ad)
+        ae.attrs = {}
+        jattrs.dynamic.extend(ae.dynamic)
+        ae.dynamic = []
+        jattrs.inherit_from.extend(ae.inherit_from)
+        ae.inherit_from = []
+
+    def attrs_more(self, c):
+        lst, an = c
+        lst.append((an.name, an.span))
+        return lst
+
+    def attrs_more_string(self, c):
+        lst, an = c
+        if an.name is None:
+            self.fail(errors.DynamicAttrNotAllowed, "dynamic attributes not allowed in inherit", an.span)
+            return lst
+        lst.append((an.name, an.span))
+        return lst
+
+    def attrs_empty(self, c):
+        return []
+
+    def attrpath_more(self, c):
+        lst, _, an = c
+        lst.append(an)
+        return lst
+
+    def attrpath_first(self, c):
+        return [c[0]]
+
+    def attr_id(self, c):
+        tok = c[0]
+        if getattr(tok, "flag", False):
+            return A.AttrName(_tspan(tok), "")
+        return A.AttrName(_tspan(tok), self.sym(str(tok)))
+
+    def string_attr_str(self, c):
+        open_, parts, close = c
+        span = _span(open_, close)
+        if parts is None:
+            return A.AttrName(span, self.sym(""))
+        if type(parts) is A.Str:
+            return A.AttrName(span, self.sym(parts.value))
+        return A.AttrName(span, None, parts)
+
+    def string_attr_dyn(self, c):
+        open_, e, close = c
+        return A.AttrName(_span(open_, close), None, e)
+
+    def list_more(self, c):
+        lst, e = c
+        lst.append(e)
+        return lst
+
+    def list_empty(self, c):
+        return []
+
+    # -- formals -----------------------------------------------------------------------
+    def formal_set_ellipsis(self, c):
+        return FormalSet(c[1], True, _span(c[0], c[-1]))
+
+    def formal_set_only_ellipsis(self, c):
+        return FormalSet([], True, _span(c[0], c[-1]))
+
+    def formal_set_plain(self, c):
+        return FormalSet(c[1], False, _span(c[0], c[-1]))
+
+    def formal_set_empty(self, c):
+        return FormalSet([], False, _span(c[0], c[-1]))
+
+    def formals_more(self, c):
+        lst, _, f = c
+        lst.append(f)
+        return lst
+
+    def formals_first(self, c):
+        return [c[0]]
+
+    def formal(self, c):
+        tok = c[0]
+        return A.Formal(self.sym(str(tok)), None, _tspan(tok))
+
+    def formal_default(self, c):
+        tok, _, e = c
+        return A.Formal(self.sym(str(tok)), e, _tspan(tok))

@@ -1,0 +1,436 @@
+"""The Nix lexer: a hand-written scanner with a mode stack, feeding Lark.
+
+Why hand-written
+----------------
+Nix's lexer (src/libexpr/lexer.l, a flex scanner) is not a flat list of
+regular expressions. Strings contain `${ ... }` which contain any expression,
+including braces and further strings; indented strings have their own escape
+rules (`''$`, `'''`, `''\\x`); and since Nix 2.4 path literals can be
+interpolated (`./a/${b}/c`), so even a path switches the scanner into a mode
+of its own. Flex handles this with start conditions kept on a stack. We do
+the same: `Lexer.modes` is that stack, and each mode has its own scanning
+function.
+
+The modes (flex start conditions) and how they change:
+
+    DEFAULT      ordinary code. `{` and `${` push DEFAULT, `}` pops (never
+                 below the bottom entry, flex's INITIAL), `"` pushes STRING,
+                 `''` pushes IND_STRING, a path literal pushes INPATH (or
+                 INPATH_SLASH when it ends in `/`).
+    STRING       inside "...": STR chunks, `${` pushes DEFAULT, `"` pops.
+    IND_STRING   inside ''...'': IND_STR chunks, `${` pushes DEFAULT, `''` pops.
+    INPATH       just after a path part: `${` continues the path with an
+                 interpolation, more path characters continue it as a STR,
+                 anything else ends it with a zero-width PATH_END token.
+    INPATH_SLASH like INPATH, but the path so far ends in `/`, so it must
+                 continue: anything else is "path has a trailing slash".
+
+Matching follows flex exactly: at each position every rule of the mode is
+tried, the longest match wins, and among equally long matches the rule that
+comes first in lexer.l wins. That is why `if` is a keyword but `iffy` an
+identifier, `a/b` a path, `x:x` a URI, `1.5/2` a path and `00.5` the integer
+`00` followed by the float `.5`. The scan dispatches on the first character
+and only runs the competing expressions that can start with it.
+
+Tokens are Lark `Token`s carrying offset, line and column (1-based, in
+characters; Nix's byte columns are computed by `Source.line_col` when an
+error is printed). STR / IND_STR tokens carry the unescaped text as value;
+IND_STR tokens also say whether their text may contribute indentation
+(escapes and lone `$`/`'` do not), which `strip_indentation` needs.
+
+Errors the lexer finds itself (an integer that does not fit in 64 bits, a
+float out of range, a trailing slash, pipe operators without the
+experimental feature) are not raised at once: they travel as an `ERROR`
+token, so the parser can first finish the reductions Bison would have made
+before asking for that token, then raise. That keeps the order of errors
+the same as Nix's.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from lark import Token
+from lark.lexer import Lexer as LarkLexer
+
+from ..errors import (ExperimentalFeatureDisabled, InvalidNumber, NixError, PathTrailingSlash,
+                      UrlLiteral)
+from ..source import Source, Span
+
+INITIAL, DEFAULT, STRING, IND_STRING, INPATH, INPATH_SLASH = range(6)
+
+KEYWORDS = {
+    "if": "IF", "then": "THEN", "else": "ELSE", "assert": "ASSERT", "with": "WITH",
+    "let": "LET", "in": "IN_KW", "rec": "REC", "inherit": "INHERIT", "or": "OR_KW",
+}
+
+CHAR_TOKENS = {
+    "<": "LT", ">": "GT", "+": "PLUS", "-": "MINUS", "*": "STAR", "/": "SLASH",
+    "?": "QUESTION", ":": "COLON", "@": "AT", ";": "SEMI", "!": "BANG", ".": "DOT",
+    '"': "DQUOTE", "(": "LPAR", ")": "RPAR", "{": "LBRACE", "}": "RBRACE", "[": "LBRACK",
+    "]": "RBRACK", "=": "ASSIGN", ",": "COMMA",
+}
+
+OPERATORS = {
+    "...": "ELLIPSIS", "==": "EQ", "!=": "NEQ", "<=": "LEQ", ">=": "GEQ", "&&": "AND",
+    "||": "OR", "->": "IMPL", "//": "UPDATE", "++": "CONCAT", "<|": "PIPE_FROM", "|>": "PIPE_INTO",
+}
+
+_PC = r"[a-zA-Z0-9._\-+]"
+# Candidate rules of DEFAULT mode, in lexer.l order (the index breaks ties).
+R_OPS = re.compile(r"\.\.\.|==|!=|<=|>=|&&|\|\||->|//|\+\+|<\||\|>")
+R_ID = re.compile(r"[a-zA-Z_][a-zA-Z0-9_'\-]*")
+R_INT = re.compile(r"[0-9]+")
+R_FLOAT = re.compile(r"(?:[1-9][0-9]*\.[0-9]*|0?\.[0-9]+)(?:[Ee][+-]?[0-9]+)?")
+R_IND_OPEN = re.compile(r"''(?: *\n)?")
+R_PATH_START = re.compile(_PC + r"*/\$\{|~/\$\{")
+R_PATH = re.compile(_PC + r"*(?:/" + _PC + r"+)+/?")
+R_HPATH = re.compile(r"~(?:/" + _PC + r"+)+/?")
+R_SPATH = re.compile(r"<" + _PC + r"+(?:/" + _PC + r"+)*>")
+R_URI = re.compile(r"[a-zA-Z][a-zA-Z0-9+\-.]*:[a-zA-Z0-9%/?:@&=+$,\-_.!~*']+")
+R_PATH_SEG = re.compile(_PC + r"*/")
+R_IN_PATH = re.compile(_PC + r"*(?:/" + _PC + r"+)+/?|" + _PC + r"*/|" + _PC + r"+")
+# Whitespace and both kinds of comments (a `#` comment ends at CR or LF).
+R_SKIP = re.compile(r"(?:[ \t\r\n]+|#[^\r\n]*|/\*(?:[^*]|\*+[^*/])*\*+/)+")
+R_STR = re.compile(r'(?:[^$"\\]|\$[^{"\\]|\\[\s\S]|\$\\[\s\S])+')
+R_IND_STR = re.compile(r"(?:[^$']|\$[^{']|'[^'$])+")
+
+INT_MAX = (1 << 63) - 1
+_PATH_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+")
+_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
+_DIGITS = frozenset("0123456789")
+
+
+class NixToken(Token):
+    """A Lark token with two extras: `flag` (IND_STR: may carry indentation;
+    any token: virtual, i.e. inserted by error recovery) and `error` (the
+    pending lexer error of an ERROR token)."""
+    __slots__ = ("flag", "error")
+
+
+def make_token(type_: str, value, start: int, end: int, line: int, col: int, flag=False,
+               error: NixError | None = None) -> NixToken:
+    t = NixToken(type_, value, start, line, col, line, col, end)
+    t.flag = flag
+    t.error = error
+    return t
+
+
+def unescape_str(s: str) -> str:
+    """Nix's unescapeStr: `\\n`, `\\r`, `\\t`, any other `\\c` is `c`; a raw CR or
+    CR LF becomes LF."""
+    if "\\" not in s and "\r" not in s:
+        return s
+    out = []
+    i, n = 0, len(s)
+    while i < n:
+        c = s[i]
+        if c == "\\" and i + 1 < n:
+            c = s[i + 1]
+            out.append({"n": "\n", "r": "\r", "t": "\t"}.get(c, c))
+            i += 2
+            continue
+        if c == "\r":
+            out.append("\n")
+            if i + 1 < n and s[i + 1] == "\n":
+                i += 1
+        else:
+            out.append(c)
+        i += 1
+    return "".join(out)
+
+
+class Lexer:
+    """Scans one `Source`. Iterate `tokens()`; `comments` collects the
+    (start, end) spans of all comments for editors (doc comments included)."""
+
+    def __init__(self, source: Source, pipe_operators: bool = False, collect_comments: bool = False,
+                 url_literals: bool = True):
+        self.source = source
+        self.text = source.text
+        self.pipe_operators = pipe_operators
+        self.url_literals = url_literals
+        self.modes = [INITIAL]
+        self.comments: list[Span] | None = [] if collect_comments else None
+        self._line = 1
+        self._line_start = 0
+        self._pos_counted = 0
+
+    # -- positions ---------------------------------------------------------
+    def _linecol(self, offset: int) -> tuple[int, int]:
+        text = self.text
+        if offset > self._pos_counted:
+            nl = text.count("\n", self._pos_counted, offset)
+            if nl:
+                self._line += nl
+                self._line_start = text.rfind("\n", 0, offset) + 1
+            self._pos_counted = offset
+        return self._line, offset - self._line_start + 1
+
+    def _tok(self, type_, value, start, end, flag=False, error=None):
+        line, col = self._linecol(start)
+        return make_token(type_, value, start, end, line, col, flag, error)
+
+    def _error(self, cls, message, start, end, fallback: str):
+        """An ERROR token; `fallback` is the token type error recovery uses in its place."""
+        return self._tok("ERROR", fallback, start, end, error=cls(message, self.source, Span(start, end)))
+
+    # -- the scanner ---------------------------------------------------------
+    def tokens(self) -> Iterator[NixToken]:
+        text = self.text
+        n = len(text)
+        i = 0
+        modes = self.modes
+        while True:
+            mode = modes[-1]
+            if mode <= DEFAULT:
+                m = R_SKIP.match(text, i)
+                if m:
+                    if self.comments is not None:
+                        self._collect_comments(m.group(), i)
+                    i = m.end()
+                if i >= n:
+                    return
+                tok, i = self._scan_default(text, i)
+                yield tok
+            elif mode == STRING:
+                if i >= n:
+                    return
+                tok, i = self._scan_string(text, i)
+                if tok is None:
+                    return
+                yield tok
+            elif mode == IND_STRING:
+                if i >= n:
+                    return
+                tok, i = self._scan_ind_string(text, i)
+                yield tok
+            else:
+                tok, i = self._scan_path(text, i, mode)
+                yield tok
+
+    def _collect_comments(self, skipped: str, base: int) -> None:
+        for m in re.finditer(r"#[^\r\n]*|/\*(?:[^*]|\*+[^*/])*\*+/", skipped):
+            self.comments.append(Span(base + m.start(), base + m.end()))
+
+    def _scan_default(self, text: str, i: int):
+        c = text[i]
+        modes = self.modes
+        # Identifier-like and number-like starts compete with paths and URIs.
+        if c in _LETTERS or c in _DIGITS or c in "./~-+<":
+            best = self._longest_default(text, i, c)
+            if best is not None:
+                return best
+        if c == "$" and text.startswith("${", i):
+            modes.append(DEFAULT)
+            return self._tok("DOLLAR_CURLY", "${", i, i + 2), i + 2
+        if c == "}":
+            if modes[-1] != INITIAL:
+                modes.pop()
+            return self._tok("RBRACE", "}", i, i + 1), i + 1
+        if c == "{":
+            modes.append(DEFAULT)
+            return self._tok("LBRACE", "{", i, i + 1), i + 1
+        if c == '"':
+            modes.append(STRING)
+            return self._tok("DQUOTE", '"', i, i + 1), i + 1
+        if c == "'" and text.startswith("''", i):
+            m = R_IND_OPEN.match(text, i)
+            modes.append(IND_STRING)
+            return self._tok("IND_STRING_OPEN", "''", i, m.end()), m.end()
+        m = R_OPS.match(text, i)
+        if m:
+            return self._operator(m.group(), i)
+        t = CHAR_TOKENS.get(c)
+        if t is not None:
+            return self._tok(t, c, i, i + 1), i + 1
+        # flex's catch-all rule returns the raw byte; Bison calls it "invalid token"
+        return self._tok("INVALID", c, i, i + 1), i + 1
+
+    def _operator(self, op: str, i: int):
+        t = OPERATORS[op]
+        end = i + len(op)
+        if t in ("PIPE_FROM", "PIPE_INTO") and not self.pipe_operators:
+            return self._error(
+                ExperimentalFeatureDisabled,
+                "experimental Nix feature 'pipe-operators' is disabled; add "
+                "'--extra-experimental-features pipe-operators' to enable it", i, end, t), end
+        return self._tok(t, op, i, end), end
+
+    def _longest_default(self, text: str, i: int, c: str):
+        """Run the competing DEFAULT rules at `i`; return (token, end) for the
+        longest match (earliest rule on ties), or None to fall through to the
+        fixed-string rules."""
+        # (length, rule index, kind, match end)
+        cands: list[tuple[int, int, str]] = []
+        if c in _LETTERS:
+            m = R_ID.match(text, i)
+            e = m.end()
+            cands.append((e - i, 4, "ID"))
+            nxt = text[e:e + 1]
+            if nxt and nxt in ":/.+":
+                self._add_paths(text, i, cands)
+                mu = R_URI.match(text, i)
+                if mu:
+                    cands.append((mu.end() - i, 15, "URI"))
+        elif c in _DIGITS or c == ".":
+            m = R_INT.match(text, i)
+            if m:
+                cands.append((m.end() - i, 5, "INT"))
+            m = R_FLOAT.match(text, i)
+            if m:
+                cands.append((m.end() - i, 6, "FLOAT"))
+            if text.startswith("...", i):
+                cands.append((3, 2, "OP"))
+            self._add_paths(text, i, cands)
+        elif c in "-+/":
+            m = R_OPS.match(text, i)
+            if m:
+                cands.append((m.end() - i, 3, "OP"))
+            self._add_paths(text, i, cands)
+        elif c == "~":
+            m = R_PATH_START.match(text, i)
+            if m:
+                cands.append((m.end() - i, 12, "PATH_START"))
+            m = R_HPATH.match(text, i)
+            if m:
+                cands.append((m.end() - i, 13, "HPATH"))
+        elif c == "<":
+            m = R_OPS.match(text, i)
+            if m:
+                cands.append((m.end() - i, 3, "OP"))
+            m = R_SPATH.match(text, i)
+            if m:
+                cands.append((m.end() - i, 14, "SPATH"))
+        if not cands:
+            return None
+        length, _, kind = max(cands, key=lambda t: (t[0], -t[1]))
+        end = i + length
+        s = text[i:end]
+        if kind == "ID":
+            return self._tok(KEYWORDS.get(s, "ID"), s, i, end), end
+        if kind == "INT":
+            v = int(s)
+            if v > INT_MAX:
+                return self._error(InvalidNumber, f"invalid integer '{s}'", i, end, "INT_LIT"), end
+            return self._tok("INT_LIT", v, i, end), end
+        if kind == "FLOAT":
+            return self._float(s, i, end), end
+        if kind == "OP":
+            return self._operator(s, i)
+        if kind == "PATH_START":
+            # flex: yyless(0) and rescan in PATH_START, which takes just the
+            # first segment up to its slash (or `~/`).
+            seg = "~/" if c == "~" else R_PATH_SEG.match(text, i).group()
+            end = i + len(seg)
+            self.modes.append(INPATH_SLASH)
+            return self._tok("HPATH" if c == "~" else "PATH", seg, i, end), end
+        if kind in ("PATH", "HPATH"):
+            self.modes.append(INPATH_SLASH if s.endswith("/") else INPATH)
+            return self._tok(kind, s, i, end), end
+        if kind == "SPATH":
+            return self._tok("SPATH", s, i, end), end
+        if kind == "URI":
+            if not self.url_literals:
+                return self._error(UrlLiteral, "URL literals are disabled", i, end, "URI"), end
+            return self._tok("URI", s, i, end), end
+        raise AssertionError(kind)
+
+    @staticmethod
+    def _add_paths(text: str, i: int, cands: list) -> None:
+        m = R_PATH_START.match(text, i)
+        if m:
+            cands.append((m.end() - i, 12, "PATH_START"))
+        m = R_PATH.match(text, i)
+        if m:
+            cands.append((m.end() - i, 13, "PATH"))
+
+    def _float(self, s: str, i: int, end: int):
+        v = float(s)
+        mantissa = s.lower().split("e")[0]
+        nonzero = any(ch in "123456789" for ch in mantissa)
+        if v == float("inf") or (nonzero and abs(v) < 2.2250738585072014e-308):
+            # strtod sets ERANGE on overflow and on underflow
+            return self._error(InvalidNumber, f"invalid float '{s}'", i, end, "FLOAT_LIT")
+        return self._tok("FLOAT_LIT", v, i, end)
+
+    def _scan_string(self, text: str, i: int):
+        m = R_STR.match(text, i)
+        end = m.end() if m else i
+        # flex's trailing-context rule: a `$` right before the closing quote
+        if text.startswith('$"', end):
+            end += 1
+        if end > i:
+            return self._tok("STR", unescape_str(text[i:end]), i, end), end
+        if text.startswith("${", i):
+            self.modes.append(DEFAULT)
+            return self._tok("DOLLAR_CURLY", "${", i, i + 2), i + 2
+        if text[i] == '"':
+            self.modes.pop()
+            return self._tok("DQUOTE", '"', i, i + 1), i + 1
+        # a lone `$`, `\` or `$\` can only be left over at end of input:
+        # flex returns end-of-file there and the parser reports it
+        return None, len(text)
+
+    def _scan_ind_string(self, text: str, i: int):
+        m = R_IND_STR.match(text, i)
+        main = m.end() - i if m else 0
+        # the other rules, longest first where they compete with the main one
+        if text.startswith("''", i):
+            if text.startswith("'''", i):
+                return self._tok("IND_STR", "''", i, i + 3), i + 3
+            if text.startswith("''$", i):
+                return self._tok("IND_STR", "$", i, i + 3), i + 3
+            if text.startswith("''\\", i) and i + 3 < len(text):
+                return self._tok("IND_STR", unescape_str(text[i + 2:i + 4]), i, i + 4), i + 4
+            self.modes.pop()
+            return self._tok("IND_STRING_CLOSE", "''", i, i + 2), i + 2
+        if main:
+            end = i + main
+            return self._tok("IND_STR", text[i:end], i, end, flag=True), end
+        if text.startswith("${", i):
+            self.modes.append(DEFAULT)
+            return self._tok("DOLLAR_CURLY", "${", i, i + 2), i + 2
+        # `$` before `'` or at the end, or `'` before `$`
+        return self._tok("IND_STR", text[i], i, i + 1), i + 1
+
+    def _scan_path(self, text: str, i: int, mode: int):
+        modes = self.modes
+        if text.startswith("${", i):
+            modes.pop()
+            modes.append(INPATH)
+            modes.append(DEFAULT)
+            return self._tok("DOLLAR_CURLY", "${", i, i + 2), i + 2
+        m = R_IN_PATH.match(text, i) if i < len(text) else None
+        if m and m.end() > i:
+            s = m.group()
+            modes.pop()
+            modes.append(INPATH_SLASH if s.endswith("/") else INPATH)
+            return self._tok("STR", s, i, m.end()), m.end()
+        modes.pop()
+        if mode == INPATH:
+            return self._tok("PATH_END", "", i, i), i
+        end = min(i + 1, len(text))
+        tok = self._error(PathTrailingSlash, "path has a trailing slash", i, end, "PATH_END")
+        # after the error nothing more can be read sensibly in this path
+        return tok, i
+
+
+class LexerInput(str):
+    """What the parser front end hands to Lark's `parse()`: the text, plus the
+    `Lexer` prepared for it (Lark passes the text through untouched)."""
+    lexer: "Lexer"
+
+
+class LarkNixLexer(LarkLexer):
+    """Lark's custom-lexer hook: Lark calls `lex()` with the text it was given
+    and pulls tokens from our scanner lazily, one lookahead at a time."""
+
+    def __init__(self, lexer_conf):
+        self.lexer_conf = lexer_conf
+
+    def lex(self, data):
+        lexer = getattr(data, "lexer", None)
+        if lexer is None:
+            lexer = Lexer(Source(str(data)))
+        return lexer.tokens()

@@ -1,0 +1,468 @@
+"""The parser front end: Lark LALR over our lexer, with Nix's error messages.
+
+`parse()` is the strict entry point used by the CLI and the evaluator: it
+raises the first error exactly as Nix reports it. `parse_recover()` is for
+editors: it never raises, and returns a partial AST plus every diagnostic.
+
+Syntax errors as Bison words them
+---------------------------------
+Nix's parser is Bison with `parse.error verbose`: "syntax error, unexpected
+X, expecting A or B" where the expected tokens are listed only when there are
+at most four. Bison detects an error later than a plain LALR driver would:
+in every state that has a reduction it makes the most common one its
+*default* and performs it without looking at the token, so the error shows
+up only in a state that can shift and nothing else. `_bison_error` replays
+exactly that on Lark's automaton (same grammar shape, see grammar/nix.lark),
+running the same semantic actions Bison would have run on the way (so a
+duplicate attribute found by such a reduction is reported first, as in Nix).
+Non-associative operators (`a == b == c`) are explicit errors in Bison's
+tables and are reported where Bison reports them.
+
+Caching: the Lark automaton is built once per process (and Lark's own cache
+file keeps the tables between processes); parsed files are cached by
+content hash in `parse_cached`.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import tempfile
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from lark import Lark, Token
+from lark.exceptions import UnexpectedToken
+from lark.parsers.lalr_analysis import Reduce, Shift
+
+from .. import errors
+from ..resolve import Resolver
+from ..source import Source, Span
+from . import ast as A
+from .builder import Builder
+from .lexer import Lexer, LexerInput, LarkNixLexer, NixToken, make_token
+
+# Bison's names for tokens, in Bison's symbol order (the order of the
+# "expecting" list): declared tokens first, then character literals in order
+# of first appearance in parser.y.
+BISON_TOKENS = [
+    ("$END", "end of file"), ("ID", "identifier"), ("STR", "string"), ("IND_STR", "indented string"),
+    ("INT_LIT", "integer"), ("FLOAT_LIT", "floating-point literal"), ("PATH", "path"),
+    ("HPATH", "'~/…' path"), ("SPATH", "'<…>' path"), ("PATH_END", "end of path"), ("URI", "URI"),
+    ("IF", "'if'"), ("THEN", "'then'"), ("ELSE", "'else'"), ("ASSERT", "'assert'"),
+    ("WITH", "'with'"), ("LET", "'let'"), ("IN_KW", "'in'"), ("REC", "'rec'"),
+    ("INHERIT", "'inherit'"), ("EQ", "'=='"), ("NEQ", "'!='"), ("LEQ", "'<='"), ("GEQ", "'>='"),
+    ("UPDATE", "'//'"), ("CONCAT", "'++'"), ("AND", "'&&'"), ("OR", "'||'"), ("IMPL", "'->'"),
+    ("OR_KW", "'or'"), ("PIPE_FROM", "'<|'"), ("PIPE_INTO", "'|>'"), ("DOLLAR_CURLY", "'${'"),
+    ("IND_STRING_OPEN", "start of an indented string"),
+    ("IND_STRING_CLOSE", "end of an indented string"), ("ELLIPSIS", "'...'"),
+    ("LT", "'<'"), ("GT", "'>'"), ("PLUS", "'+'"), ("MINUS", "'-'"), ("STAR", "'*'"),
+    ("SLASH", "'/'"), ("QUESTION", "'?'"), ("COLON", "':'"), ("AT", "'@'"), ("SEMI", "';'"),
+    ("BANG", "'!'"), ("DOT", "'.'"), ("DQUOTE", "'\"'"), ("LPAR", "'('"), ("RPAR", "')'"),
+    ("LBRACE", "'{'"), ("RBRACE", "'}'"), ("LBRACK", "'['"), ("RBRACK", "']'"),
+    ("ASSIGN", "'='"), ("COMMA", "','"), ("INVALID", "invalid token"),
+]
+TOKEN_NAME = dict(BISON_TOKENS)
+TOKEN_ORDER = {t: i for i, (t, _) in enumerate(BISON_TOKENS)}
+NONASSOC = ({"EQ", "NEQ"}, {"LT", "GT", "LEQ", "GEQ"})
+
+MAX_DEPTH_MESSAGE = "expression nested too deeply"
+
+
+def grammar_text() -> str:
+    """The grammar: installed as package data `nixlang.grammar`, or read from
+    the source tree's grammar/ folder when running from a checkout."""
+    try:
+        return resources.files("nixlang.grammar").joinpath("nix.lark").read_text("utf-8")
+    except (ModuleNotFoundError, FileNotFoundError, OSError):
+        here = Path(__file__).resolve().parents[2] / "grammar" / "nix.lark"
+        return here.read_text("utf-8")
+
+
+def _cache_file() -> str | bool:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    d = os.path.join(base, "pynix")
+    try:
+        os.makedirs(d, exist_ok=True)
+        return os.path.join(d, "lark-tables.pickle")
+    except OSError:
+        return os.path.join(tempfile.gettempdir(), "pynix-lark-tables.pickle")
+
+
+@dataclass
+class ParseOptions:
+    pipe_operators: bool = False
+    url_literals: bool = True
+    home: str | None = None
+    check_scopes: bool = True
+    extra_globals: tuple = ()
+
+
+class Frontend:
+    """One Lark parser with its AST builder (one per thread)."""
+
+    def __init__(self):
+        self.builder = Builder(Source(""))
+        text = grammar_text()
+        try:
+            self.lark = Lark(text, parser="lalr", lexer=LarkNixLexer, transformer=self.builder,
+                             cache=_cache_file(), maybe_placeholders=False)
+        except Exception:  # an unreadable or stale cache must never stop parsing
+            self.lark = Lark(text, parser="lalr", lexer=LarkNixLexer, transformer=self.builder,
+                             maybe_placeholders=False)
+        self.table = self.lark.parser.parser.parser.parse_table
+        self.states = self.table.states
+        self.rule_index = {r: i for i, r in enumerate(self.lark.rules)}
+        self.end_states = set(self.table.end_states.values())
+
+    # -- Bison's view of a syntax error --------------------------------------------
+    def default_reduction(self, state):
+        """Bison's default reduction for `state` (the most common one, the
+        earliest rule on ties), or None for a state that only shifts."""
+        counts = Counter(arg for act, arg in self.states[state].values() if act is Reduce)
+        if not counts:
+            return None
+        top = max(counts.values())
+        return min((r for r, c in counts.items() if c == top), key=lambda r: self.rule_index.get(r, 0))
+
+    def is_consistent(self, state) -> bool:
+        """A state with no shifts and one reduction: Bison reduces there
+        without reading a token."""
+        acts = self.states[state].values()
+        rules = {arg for act, arg in acts if act is Reduce}
+        return len(rules) == 1 and all(act is Reduce for act, _ in acts
+                                       if True) and not any(act is Shift for act, _ in acts if _ is not None and False)
+
+    def _terminal_actions(self, state):
+        if state in self.end_states:
+            return ["$END"]
+        return [t for t in self.states[state] if t.isupper() or t == "$END"]
+
+    def bison_message(self, state_stack: list, tok_type: str, values: list | None = None,
+                      callbacks=None) -> str:
+        """Replay Bison's default reductions from `state_stack` for a token it
+        cannot shift; return its message. With `values`/`callbacks`, the
+        semantic actions run too (and may raise their own errors first)."""
+        states = self.states
+        stack = state_stack if values is not None else list(state_stack)
+        while True:
+            state = stack[-1]
+            if tok_type in states[state]:
+                break
+            rule = self.default_reduction(state)
+            if rule is None:
+                break
+            if tok_type not in ("$END",) and rule.alias == "binop" and len(rule.expansion) == 3:
+                op = rule.expansion[1].name
+                if any(op in cls and tok_type in cls for cls in NONASSOC):
+                    return f"syntax error, unexpected {TOKEN_NAME.get(tok_type, tok_type)}"
+            size = len(rule.expansion)
+            if values is not None:
+                args = values[-size:] if size else []
+                if size:
+                    del values[-size:]
+                value = callbacks[rule](args)
+            if size:
+                del stack[-size:]
+            _, goto = states[stack[-1]][rule.origin.name]
+            stack.append(goto)
+            if values is not None:
+                values.append(value)
+        expected = sorted((t for t in self._terminal_actions(stack[-1])),
+                          key=lambda t: TOKEN_ORDER.get(t, 999))
+        msg = f"syntax error, unexpected {TOKEN_NAME.get(tok_type, tok_type)}"
+        if 0 < len(expected) <= 4:
+            msg += ", expecting " + " or ".join(TOKEN_NAME.get(t, t) for t in expected)
+        return msg
+
+    def consistent_reductions(self, pstate) -> None:
+        """Run the reductions Bison makes before it reads the next token
+        (states whose only action is one reduction)."""
+        states = self.states
+        stack, values, callbacks = pstate.state_stack, pstate.value_stack, pstate.parse_conf.callbacks
+        while True:
+            acts = states[stack[-1]]
+            kinds = {(act is Reduce, arg if act is Reduce else None) for act, arg in acts.values()
+                     if True}
+            terminal_acts = [acts[t] for t in acts if t.isupper() or t == "$END"]
+            if not terminal_acts or any(a is Shift for a, _ in terminal_acts):
+                return
+            rules = {arg for _, arg in terminal_acts}
+            if len(rules) != 1:
+                return
+            rule = rules.pop()
+            size = len(rule.expansion)
+            args = values[-size:] if size else []
+            if size:
+                del values[-size:]
+                del stack[-size:]
+            value = callbacks[rule](args)
+            _, goto = states[stack[-1]][rule.origin.name]
+            stack.append(goto)
+            values.append(value)
+
+    def simulate(self, state_stack: list, types: list[str]) -> bool:
+        """Can these token types be fed from this stack? (no semantic actions)"""
+        states = self.states
+        stack = list(state_stack)
+        for t in types:
+            while True:
+                if t == "$END" and stack[-1] in self.end_states:
+                    return True
+                act = states[stack[-1]].get(t)
+                if act is None:
+                    return False
+                kind, arg = act
+                if kind is Shift:
+                    if t != "$END":
+                        stack.append(arg)
+                    break
+                size = len(arg.expansion)
+                if size:
+                    del stack[-size:]
+                stack.append(states[stack[-1]][arg.origin.name][1])
+                if t == "$END" and arg.origin.name == "start":
+                    return True
+        return True
+
+
+_local = threading.local()
+
+
+def frontend() -> Frontend:
+    fe = getattr(_local, "frontend", None)
+    if fe is None:
+        fe = _local.frontend = Frontend()
+    return fe
+
+
+def _error_position(source: Source, tok) -> Span:
+    if tok.type == "$END":
+        n = len(source.text)
+        return Span(n, n)
+    return Span(tok.start_pos, tok.end_pos)
+
+
+@dataclass
+class ParseResult:
+    ast: A.Node | None
+    source: Source
+    diagnostics: list = field(default_factory=list)
+    symbols: dict = field(default_factory=dict)
+    comments: list = field(default_factory=list)
+
+
+def parse(source: Source | str, options: ParseOptions | None = None) -> A.Node:
+    """Parse and statically check one Nix expression; raise the first error as Nix would."""
+    return parse_full(source, options).ast
+
+
+def parse_full(source: Source | str, options: ParseOptions | None = None) -> ParseResult:
+    if isinstance(source, str):
+        source = Source(source, "«string»", os.getcwd())
+    options = options or ParseOptions()
+    fe = frontend()
+    builder = fe.builder
+    builder.__init__(source, recover=False, home=options.home)
+    lexer = Lexer(source, pipe_operators=options.pipe_operators, url_literals=options.url_literals,
+                  collect_comments=True)
+    text = LexerInput(source.text)
+    text.lexer = lexer
+    try:
+        try:
+            tree = fe.lark.parse(text)
+        except UnexpectedToken as e:
+            tok = e.token
+            pstate = e.state
+            if tok.type == "ERROR":
+                fe.consistent_reductions(pstate)
+                raise tok.error from None
+            msg = fe.bison_message(pstate.state_stack, tok.type, pstate.value_stack,
+                                   pstate.parse_conf.callbacks)
+            raise errors.SyntaxError_(msg, source, _error_position(source, tok)) from None
+        if options.check_scopes:
+            Resolver(source, builder.symbols, extra_globals=options.extra_globals).resolve(tree)
+    except RecursionError:
+        raise errors.TooDeep(MAX_DEPTH_MESSAGE, source, Span(0, 0)) from None
+    return ParseResult(tree, source, [], dict(builder.symbols), lexer.comments or [])
+
+
+_parse_cache: dict = {}
+_parse_cache_lock = threading.Lock()
+
+
+def parse_cached(source: Source, options: ParseOptions | None = None) -> A.Node:
+    """`parse`, memoised by (origin, base dir, content hash, options). The AST
+    is shared: callers must not mutate it."""
+    options = options or ParseOptions()
+    key = (source.origin, source.base_dir, hashlib.sha256(source.text.encode("utf-8", "surrogateescape")).digest(),
+           options.pipe_operators, options.url_literals, options.home, options.check_scopes,
+           options.extra_globals)
+    hit = _parse_cache.get(key)
+    if hit is not None:
+        return hit
+    tree = parse(source, options)
+    with _parse_cache_lock:
+        if len(_parse_cache) > 4096:
+            _parse_cache.clear()
+        _parse_cache[key] = tree
+    return tree
+
+
+# -- error recovery for editors ---------------------------------------------------------
+
+# what recovery may insert in front of an unexpected token, most plausible first
+INSERTABLE = ["SEMI", "RBRACE", "RBRACK", "RPAR", "ID", "THEN", "ELSE", "IN_KW", "COLON",
+              "ASSIGN", "DQUOTE", "IND_STRING_CLOSE", "PATH_END"]
+# what recovery appends at end of input to close what is open
+CLOSERS = ["SEMI", "DQUOTE", "IND_STRING_CLOSE", "PATH_END", "RBRACE", "RBRACK", "RPAR", "IN_KW",
+           "THEN", "ELSE", "COLON", "ID"]
+_VIRTUAL_TEXT = {"SEMI": ";", "RBRACE": "}", "RBRACK": "]", "RPAR": ")", "ID": "", "THEN": "then",
+                 "ELSE": "else", "IN_KW": "in", "COLON": ":", "ASSIGN": "=", "DQUOTE": '"',
+                 "IND_STRING_CLOSE": "''", "PATH_END": ""}
+
+
+@dataclass
+class SyntaxDiagnostic:
+    """One recovered syntax problem: the Nix error, and the repair recovery made."""
+    error: errors.NixError
+    repair: str = ""          # e.g. "inserted ';'", "skipped token"
+
+
+def _virtual(type_: str, at: int, line: int, col: int) -> NixToken:
+    return make_token(type_, _VIRTUAL_TEXT.get(type_, ""), at, at, line, col, flag=True)
+
+
+def parse_recover(source: Source | str, options: ParseOptions | None = None) -> ParseResult:
+    """Parse for an editor: never raises. Returns the (possibly partial) AST
+    and all diagnostics: syntax errors with the repairs made to continue,
+    lexer errors, duplicate attributes/formals, undefined variables."""
+    if isinstance(source, str):
+        source = Source(source, "«string»", os.getcwd())
+    options = options or ParseOptions()
+    try:
+        return _parse_recover(source, options)
+    except RecursionError:
+        return ParseResult(None, source, [errors.TooDeep(MAX_DEPTH_MESSAGE, source, Span(0, 0))])
+    except Exception as exc:  # last line of defence: an editor must never see a crash
+        return ParseResult(None, source, [errors.SyntaxError_(f"internal parser error: {exc!r}",
+                                                               source, Span(0, 0))])
+
+
+def _parse_recover(source: Source, options: ParseOptions) -> ParseResult:
+    fe = frontend()
+    lexer = Lexer(source, pipe_operators=True, url_literals=True, collect_comments=True)
+    raw = list(lexer.tokens())
+    lex_diags = []
+    tokens = []
+    for t in raw:
+        if t.type == "ERROR":
+            lex_diags.append(t.error)
+            fallback = t.value
+            value = {"INT_LIT": 0, "FLOAT_LIT": 0.0}.get(fallback, source.text[t.start_pos:t.end_pos])
+            t = make_token(fallback, value, t.start_pos, t.end_pos, t.line, t.column)
+        tokens.append(t)
+    n = len(source.text)
+    eof = make_token("$END", "", n, n, *(_line_col(source, n)))
+    inserts: dict[int, list[str]] = {}
+    deletes: set[int] = set()
+    syntax: dict[int, SyntaxDiagnostic] = {}
+    for _attempt in range(50):
+        fe.builder.__init__(source, recover=True, home=options.home)
+        ip = fe.lark.parse_interactive("")
+        pstate = ip.parser_state
+        restart = False
+        prev_stack = None
+        quiet_until = -1
+        result = None
+        for i in range(len(tokens) + 1):
+            tok = tokens[i] if i < len(tokens) else eof
+            for vt in inserts.get(i, ()):
+                at = tokens[i - 1].end_pos if i > 0 else 0
+                pstate.feed_token(_virtual(vt, at, *_line_col(source, at)))
+            if i in deletes:
+                continue
+            stack_before = list(pstate.state_stack)
+            try:
+                if tok.type == "$END":
+                    result = pstate.feed_token(tok, True)
+                else:
+                    pstate.feed_token(tok)
+                prev_stack = stack_before
+                continue
+            except UnexpectedToken:
+                pass
+            msg = fe.bison_message(pstate.state_stack, tok.type)
+            if i not in syntax and i > quiet_until:
+                syntax[i] = SyntaxDiagnostic(errors.SyntaxError_(msg, source, _error_position(source, tok)))
+            diag = syntax.get(i)
+            if tok.type == "$END":
+                result = _close_at_eof(fe, pstate, source, tok, diag)
+                break
+            stack = pstate.state_stack
+            cand = next((c for c in INSERTABLE if fe.simulate(stack, [c, tok.type])), None)
+            if cand is not None:
+                inserts.setdefault(i, []).append(cand)
+                at = tokens[i - 1].end_pos if i > 0 else 0
+                pstate.feed_token(_virtual(cand, at, *_line_col(source, at)))
+                pstate.feed_token(tok)
+                if diag:
+                    diag.repair = f"inserted {TOKEN_NAME[cand]}"
+                prev_stack = stack_before
+                continue
+            # a missing ';' at the end of the previous line: `a = 1 <newline> b = 2;`
+            if (prev_stack is not None and i >= 2 and "\n" in source.text[tokens[i - 2].end_pos:tokens[i - 1].start_pos]
+                    and fe.simulate(prev_stack, ["SEMI", tokens[i - 1].type, tok.type])):
+                inserts.setdefault(i - 1, []).append("SEMI")
+                if diag:
+                    diag.repair = "inserted ';'"
+                restart = True
+                break
+            deletes.add(i)
+            quiet_until = i + 3
+            if diag:
+                diag.repair = "skipped " + TOKEN_NAME.get(tok.type, tok.type)
+        if not restart:
+            break
+    diags: list = list(lex_diags)
+    for i in sorted(syntax):
+        d = syntax[i]
+        d.error.repair = d.repair
+        diags.append(d.error)
+    diags.extend(fe.builder.diagnostics)
+    symbols = dict(fe.builder.symbols)
+    if result is not None and options.check_scopes:
+        try:
+            r = Resolver(source, symbols, recover=True, extra_globals=options.extra_globals)
+            r.resolve(result)
+            diags.extend(r.diagnostics)
+        except RecursionError:
+            diags.append(errors.TooDeep(MAX_DEPTH_MESSAGE, source, Span(0, 0)))
+    diags.sort(key=lambda e: (e.span.start if e.span else 0))
+    return ParseResult(result, source, diags, symbols, lexer.comments or [])
+
+
+def _line_col(source: Source, offset: int) -> tuple[int, int]:
+    line, _ = source.line_col(offset)
+    return line, offset - source.line_starts[line - 1] + 1
+
+
+def _close_at_eof(fe: Frontend, pstate, source: Source, eof, diag):
+    """Append closing tokens (and placeholders for missing expressions) until
+    the input is complete."""
+    repairs = []
+    for _ in range(10000):
+        if fe.simulate(pstate.state_stack, ["$END"]):
+            if diag and repairs:
+                diag.repair = "inserted " + " ".join(repairs)
+            return pstate.feed_token(eof, True)
+        cand = next((c for c in CLOSERS if fe.simulate(pstate.state_stack, [c])), None)
+        if cand is None:
+            return None
+        repairs.append(_VIRTUAL_TEXT[cand] or TOKEN_NAME[cand])
+        pstate.feed_token(_virtual(cand, eof.start_pos, eof.line, eof.column))
+    return None

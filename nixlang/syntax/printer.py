@@ -1,0 +1,200 @@
+"""The one-line AST form printed by `nix-instantiate --parse`.
+
+Mirrors the `show` methods of C++ Nix (src/libexpr/nixexpr.cc): every
+compound form is parenthesised, attributes are sorted by name (inherits
+first, then `inherit (e)` groups in source order, then plain definitions,
+then dynamic ones), formals are sorted, names that are not plain
+identifiers are quoted (printIdentifier), and strings are escaped like
+printLiteralString. Floats print like C++ `ostream << double` (`%g`).
+
+The printer is iterative over a work stack, so 10,000 nested parentheses
+print without deep Python recursion.
+"""
+from __future__ import annotations
+
+from . import ast as A
+
+RESERVED = frozenset(("if", "then", "else", "assert", "with", "let", "in", "rec", "inherit"))
+_ID_FIRST = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
+_ID_REST = _ID_FIRST | frozenset("0123456789'-")
+
+
+def literal_string(s: str) -> str:
+    """printLiteralString."""
+    out = ['"']
+    n = len(s)
+    for i, c in enumerate(s):
+        if c == '"' or c == "\\":
+            out.append("\\" + c)
+        elif c == "\n":
+            out.append("\\n")
+        elif c == "\r":
+            out.append("\\r")
+        elif c == "\t":
+            out.append("\\t")
+        elif c == "$" and i + 1 < n and s[i + 1] == "{":
+            out.append("\\$")
+        else:
+            out.append(c)
+    out.append('"')
+    return "".join(out)
+
+
+def identifier(s: str) -> str:
+    """printIdentifier: a name as Nix code (quoted when it is not a plain identifier)."""
+    if not s:
+        return '""'
+    if s in RESERVED:
+        return '"' + s + '"'
+    if s[0] not in _ID_FIRST or any(c not in _ID_REST for c in s):
+        return literal_string(s)
+    return s
+
+
+def format_float(v: float) -> str:
+    """C++ `ostream << double` with default flags: `%g`, 6 significant digits."""
+    return "%g" % v
+
+
+def show_attr_path(path) -> str:
+    parts = []
+    for an in path:
+        if an.name is not None:
+            parts.append(identifier(an.name))
+        else:
+            parts.append('"${' + show(an.expr) + '}"')
+    return ".".join(parts)
+
+
+def show(node: A.Node) -> str:
+    out: list[str] = []
+    # The stack holds nodes to show and plain strings to emit, in reverse order.
+    stack: list = [node]
+    push = stack.append
+    emit = out.append
+    while stack:
+        item = stack.pop()
+        if type(item) is str:
+            emit(item)
+            continue
+        for piece in reversed(_pieces(item)):
+            push(piece)
+    return "".join(out)
+
+
+def _path_pieces(path) -> list:
+    res: list = []
+    for i, an in enumerate(path):
+        if i:
+            res.append(".")
+        if an.name is not None:
+            res.append(identifier(an.name))
+        else:
+            res += ['"${', an.expr, '}"']
+    return res
+
+
+def _bindings(attrs: A.Attrs) -> list:
+    res: list = []
+    names = sorted(attrs.attrs)
+    inherits = [n for n in names if attrs.attrs[n].kind == A.INHERITED]
+    groups: dict[int, list[str]] = {}
+    for n in names:
+        d = attrs.attrs[n]
+        if d.kind == A.INHERITED_FROM:
+            groups.setdefault(d.value.expr.index, []).append(n)
+    if inherits:
+        res.append("inherit" + "".join(" " + identifier(n) for n in inherits) + "; ")
+    for idx in sorted(groups):
+        res += ["inherit (", attrs.inherit_from[idx], ")"]
+        res.append("".join(" " + identifier(n) for n in groups[idx]) + "; ")
+    for n in names:
+        d = attrs.attrs[n]
+        if d.kind == A.PLAIN:
+            res += [identifier(n) + " = ", d.value, "; "]
+    for d in attrs.dynamic:
+        res += ['"${', d.name, '}" = ', d.value, "; "]
+    return res
+
+
+def _pieces(n) -> list:
+    t = type(n)
+    if t is A.Var:
+        return [identifier(n.name)]
+    if t is A.Int:
+        return [str(n.value)]
+    if t is A.Str:
+        return [literal_string(n.value)]
+    if t is A.Path:
+        return [n.value]
+    if t is A.Float:
+        return [format_float(n.value)]
+    if t is A.Call:
+        res: list = ["(", n.fn]
+        for a in n.args:
+            res += [" ", a]
+        res.append(")")
+        return res
+    if t is A.Select:
+        res = ["(", n.expr, ")."] + _path_pieces(n.path)
+        if n.default is not None:
+            res += [" or (", n.default, ")"]
+        return res
+    if t is A.HasAttr:
+        return ["((", n.expr, ") ? "] + _path_pieces(n.path) + [")"]
+    if t is A.Attrs:
+        return [("rec { " if n.rec else "{ ")] + _bindings(n) + ["}"]
+    if t is A.List:
+        res = ["[ "]
+        for e in n.elems:
+            res += ["(", e, ") "]
+        res.append("]")
+        return res
+    if t is A.Lambda:
+        res = ["("]
+        if n.formals is not None:
+            res.append("{ ")
+            first = True
+            for f in sorted(n.formals, key=lambda f: f.name):
+                if not first:
+                    res.append(", ")
+                first = False
+                res.append(identifier(f.name))
+                if f.default is not None:
+                    res += [" ? ", f.default]
+            if n.ellipsis:
+                res.append("..." if first else ", ...")
+            res.append(" }")
+            if n.arg is not None:
+                res.append(" @ ")
+        if n.arg is not None:
+            res.append(identifier(n.arg))
+        res += [": ", n.body, ")"]
+        return res
+    if t is A.Let:
+        return ["(let "] + _bindings(n.attrs) + ["in ", n.body, ")"]
+    if t is A.With:
+        return ["(with ", n.env, "; ", n.body, ")"]
+    if t is A.If:
+        return ["(if ", n.cond, " then ", n.then, " else ", n.else_, ")"]
+    if t is A.Assert:
+        return ["assert ", n.cond, "; ", n.body]
+    if t is A.Not:
+        return ["(! ", n.expr, ")"]
+    if t is A.BinOp:
+        return ["(", n.lhs, " " + n.op + " ", n.rhs, ")"]
+    if t is A.ConcatStrings:
+        res = ["("]
+        for i, p in enumerate(n.parts):
+            if i:
+                res.append(" + ")
+            res.append(p)
+        res.append(")")
+        return res
+    if t is A.CurPos:
+        return ["__curPos"]
+    if t is A.InheritFrom:
+        return ["<inherit-from>"]
+    if t is A.Missing:
+        return ["<missing>"]
+    raise TypeError(f"cannot show {t.__name__}")

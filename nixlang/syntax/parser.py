@@ -25,6 +25,7 @@ content hash in `parse_cached`.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import os
 import sys
 import tempfile
@@ -205,29 +206,60 @@ class Frontend:
             stack.append(goto)
             values.append(value)
 
-    def simulate(self, state_stack: list, types: list[str]) -> bool:
-        """Can these token types be fed from this stack? (no semantic actions)"""
+    def advance(self, state_stack: list, t: str) -> list | None:
+        """The state stack after feeding token type `t` (no semantic actions),
+        or None if `t` is a syntax error there. For `$END`, the returned stack
+        is the accepting one."""
         states = self.states
         stack = list(state_stack)
+        while True:
+            if t == "$END" and stack[-1] in self.end_states:
+                return stack
+            act = states[stack[-1]].get(t)
+            if act is None:
+                return None
+            kind, arg = act
+            if kind is Shift:
+                stack.append(arg)
+                return stack
+            size = len(arg.expansion)
+            if size:
+                del stack[-size:]
+            stack.append(states[stack[-1]][arg.origin.name][1])
+
+    def simulate(self, state_stack: list, types: list[str]) -> bool:
+        """Can these token types be fed from this stack? (no semantic actions)"""
+        stack = state_stack
         for t in types:
-            while True:
-                if t == "$END" and stack[-1] in self.end_states:
-                    return True
-                act = states[stack[-1]].get(t)
-                if act is None:
-                    return False
-                kind, arg = act
-                if kind is Shift:
-                    if t != "$END":
-                        stack.append(arg)
-                    break
-                size = len(arg.expansion)
-                if size:
-                    del stack[-size:]
-                stack.append(states[stack[-1]][arg.origin.name][1])
-                if t == "$END" and arg.origin.name == "start":
-                    return True
+            stack = self.advance(stack, t)
+            if stack is None:
+                return False
         return True
+
+    def completion(self, state_stack: list, costs: dict[str, int], limit: int = 50000) -> list[str] | None:
+        """The cheapest sequence of token types (by `costs`) that completes the
+        input from this stack, so that end of file is accepted: a uniform-cost
+        search over parser stacks, each visited once, within `limit` steps."""
+        start = tuple(state_stack)
+        heap = [(0, 0, start, ())]
+        seen = set()
+        counter = 0
+        while heap and limit > 0:
+            cost, _, stack, path = heapq.heappop(heap)
+            if stack in seen:
+                continue
+            seen.add(stack)
+            limit -= 1
+            if self.advance(list(stack), "$END") is not None:
+                return list(path)
+            for c, w in costs.items():
+                nxt = self.advance(list(stack), c)
+                if nxt is not None:
+                    t = tuple(nxt)
+                    if t not in seen:
+                        counter += 1
+                        heapq.heappush(heap, (cost + w, counter, t, path + (c,)))
+        return None
 
 
 _local = threading.local()
@@ -319,8 +351,9 @@ def parse_cached(source: Source, options: ParseOptions | None = None) -> A.Node:
 INSERTABLE = ["SEMI", "RBRACE", "RBRACK", "RPAR", "ID", "THEN", "ELSE", "IN_KW", "COLON",
               "ASSIGN", "DQUOTE", "IND_STRING_CLOSE", "PATH_END"]
 # what recovery appends at end of input to close what is open
-CLOSERS = ["SEMI", "DQUOTE", "IND_STRING_CLOSE", "PATH_END", "RBRACE", "RBRACK", "RPAR", "IN_KW",
-           "THEN", "ELSE", "COLON", "ID"]
+# (with a cost each: closing what is open is cheap, inventing code is dear)
+CLOSERS = {"SEMI": 1, "RBRACE": 1, "RBRACK": 1, "RPAR": 1, "DQUOTE": 1, "IND_STRING_CLOSE": 1,
+           "PATH_END": 1, "IN_KW": 2, "THEN": 2, "ELSE": 2, "ID": 2, "COLON": 3, "ASSIGN": 3}
 _VIRTUAL_TEXT = {"SEMI": ";", "RBRACE": "}", "RBRACK": "]", "RPAR": ")", "ID": "", "THEN": "then",
                  "ELSE": "else", "IN_KW": "in", "COLON": ":", "ASSIGN": "=", "DQUOTE": '"',
                  "IND_STRING_CLOSE": "''", "PATH_END": ""}
@@ -454,15 +487,11 @@ def _line_col(source: Source, offset: int) -> tuple[int, int]:
 def _close_at_eof(fe: Frontend, pstate, source: Source, eof, diag):
     """Append closing tokens (and placeholders for missing expressions) until
     the input is complete."""
-    repairs = []
-    for _ in range(10000):
-        if fe.simulate(pstate.state_stack, ["$END"]):
-            if diag and repairs:
-                diag.repair = "inserted " + " ".join(repairs)
-            return pstate.feed_token(eof, True)
-        cand = next((c for c in CLOSERS if fe.simulate(pstate.state_stack, [c])), None)
-        if cand is None:
-            return None
-        repairs.append(_VIRTUAL_TEXT[cand] or TOKEN_NAME[cand])
+    seq = fe.completion(pstate.state_stack, CLOSERS)
+    if seq is None:
+        return None
+    for cand in seq:
         pstate.feed_token(_virtual(cand, eof.start_pos, eof.line, eof.column))
-    return None
+    if diag and seq:
+        diag.repair = "inserted " + " ".join(_VIRTUAL_TEXT[c] or TOKEN_NAME[c] for c in seq)
+    return pstate.feed_token(eof, True)

@@ -60,6 +60,8 @@ def _read_input(path: str) -> Source:
     if path == "-":
         return Source(decode(sys.stdin.buffer.read()), "«stdin»", os.getcwd())
     full = os.path.abspath(path)
+    if not os.path.lexists(full):
+        raise errors.InputError(f"getting status of '{full}': No such file or directory")
     if os.path.isdir(full):
         full = os.path.join(full, "default.nix")
     try:

@@ -1,0 +1,83 @@
+"""The `pynix` command line: flags, inputs and exit codes as nix-instantiate."""
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+from nixlang.cli import run
+
+
+def cli(*args, stdin=None):
+    p = subprocess.run([sys.executable, "-m", "nixlang", *args], input=stdin, capture_output=True,
+                       text=True, timeout=120, cwd=ROOT)
+    return p.returncode, p.stdout, p.stderr
+
+
+def test_parse_file():
+    rc, out, err = cli("instantiate", "--parse", "examples/hello.nix")
+    assert rc == 0, err
+    assert out.startswith('({ greeting ? "Hello", name ? "world" }: (let ')
+    assert f"here = {ROOT}/examples;" in out
+
+
+def test_parse_stdin_and_expr():
+    assert cli("instantiate", "--parse", "-", stdin="1 + 2")[1] == "(1 + 2)\n"
+    assert cli("instantiate", "--parse", "--expr", "x: x")[1] == "(x: x)\n"
+    assert cli("instantiate", "--parse", "-E", "1", "2")[1] == "1\n2\n"
+
+
+def test_syntax_error_exit_code():
+    rc, out, err = cli("instantiate", "--parse", "-", stdin="{ a = 1; ")
+    assert rc == 1
+    assert err.startswith("error: syntax error, unexpected end of file")
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("args,msg", [
+    (["instantiate", "--parse", "/nonexistent/x.nix"], "error: getting status of '/nonexistent/x.nix'"),
+    (["instantiate", "--parse", "--bogus"], "error: unrecognised flag '--bogus'"),
+    (["instantiate", "--parse", "--arg", "x"], "error: flag '--arg' requires 2 arguments"),
+    (["nosuchcommand"], "error: unknown command 'nosuchcommand'"),
+])
+def test_usage_errors(args, msg):
+    rc, out, err = cli(*args)
+    assert rc == 1
+    assert err.startswith(msg)
+
+
+def test_pipe_operators_need_the_feature():
+    rc, out, err = cli("instantiate", "--parse", "-", stdin="x: x |> f: f")
+    assert rc == 1
+    assert err.startswith("error: experimental Nix feature 'pipe-operators' is disabled; add "
+                          "'--extra-experimental-features pipe-operators' to enable it\n       at «stdin»:1:6:")
+    rc, out, err = cli("instantiate", "--parse", "--extra-experimental-features", "pipe-operators", "-",
+                       stdin="x: f: x |> f |> f")
+    assert (rc, out) == (0, "(x: (f: (f (f x))))\n")
+    rc, out, err = cli("instantiate", "--parse", "--extra-experimental-features", "pipe-operators", "-",
+                       stdin="x: f: f <| f <| x")
+    assert (rc, out) == (0, "(x: (f: (f (f x))))\n")
+
+
+def test_check_reports_all_diagnostics():
+    out, err = io.StringIO(), io.StringIO()
+    import os
+    import tempfile
+    with tempfile.NamedTemporaryFile("w", suffix=".nix", delete=False) as f:
+        f.write("{\n  a = 1\n  b = x;\n  a = 2;\n}\n")
+    try:
+        rc = run(["check", f.name], out, err)
+    finally:
+        os.unlink(f.name)
+    lines = out.getvalue().splitlines()
+    assert rc == 1
+    assert [l.split(": ", 1)[1].split(" ", 1)[0] for l in lines] == ["E001", "E013", "E010"]
+    assert "[inserted ';']" in lines[0]
+
+
+def test_version_and_help():
+    assert cli("--version")[1].startswith("pynix ")
+    assert "instantiate" in cli("--help")[1]

@@ -5,7 +5,7 @@ The public entry points for the syntax layer are re-exported here:
 editors: never raises, returns a partial AST and every diagnostic) and
 `show` (the one-line AST form of `nix-instantiate --parse`).
 """
-__version__ = "0.1.0"
+from .version import __version__  # noqa: F401
 
 from .syntax.parser import parse, parse_recover  # noqa: E402,F401
 from .syntax.printer import show  # noqa: E402,F401

@@ -169,7 +169,7 @@ def run(argv: list[str], out=None, err=None) -> int:
         out.write(USAGE)
         return 0 if argv else 1
     if argv[0] == "--version":
-        from . import __version__
+        from .version import __version__
         out.write(f"pynix {__version__}\n")
         return 0
     cmd = COMMANDS.get(argv[0])

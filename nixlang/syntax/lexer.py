@@ -89,6 +89,8 @@ R_HPATH = re.compile(r"~(?:/" + _PC + r"+)+/?")
 R_SPATH = re.compile(r"<" + _PC + r"+(?:/" + _PC + r"+)*>")
 R_URI = re.compile(r"[a-zA-Z][a-zA-Z0-9+\-.]*:[a-zA-Z0-9%/?:@&=+$,\-_.!~*']+")
 R_PATH_SEG = re.compile(_PC + r"*/")
+R_PC_RUN = re.compile(_PC + r"*")
+R_SCHEME_RUN = re.compile(r"[a-zA-Z0-9+\-.]*")
 R_IN_PATH = re.compile(_PC + r"*(?:/" + _PC + r"+)+/?|" + _PC + r"*/|" + _PC + r"+")
 # Whitespace and both kinds of comments (a `#` comment ends at CR or LF).
 R_SKIP = re.compile(r"(?:[ \t\r\n]+|#[^\r\n]*|/\*(?:[^*]|\*+[^*/])*\*+/)+")
@@ -108,9 +110,19 @@ class NixToken(Token):
     __slots__ = ("flag", "error")
 
 
+_str_new = str.__new__
+
+
 def make_token(type_: str, value, start: int, end: int, line: int, col: int, flag=False,
                error: NixError | None = None) -> NixToken:
-    t = NixToken(type_, value, start, line, col, line, col, end)
+    # what Token.__new__ does, minus its argument juggling (this is the hot path)
+    t = _str_new(NixToken, value)
+    t.type = type_
+    t.value = value
+    t.start_pos = start
+    t.end_pos = end
+    t.line = t.end_line = line
+    t.column = t.end_column = col
     t.flag = flag
     t.error = error
     return t
@@ -155,6 +167,8 @@ class Lexer:
         self._line = 1
         self._line_start = 0
         self._pos_counted = 0
+        self._run_end = self._scheme_end = -1
+        self._run_slash = self._scheme_colon = False
 
     # -- positions ---------------------------------------------------------
     def _linecol(self, offset: int) -> tuple[int, int]:
@@ -270,7 +284,10 @@ class Lexer:
             nxt = text[e:e + 1]
             if nxt and nxt in ":/.+":
                 self._add_paths(text, i, cands)
-                mu = R_URI.match(text, i)
+                if i >= self._scheme_end:
+                    e = R_SCHEME_RUN.match(text, i).end()
+                    self._scheme_end, self._scheme_colon = e, text.startswith(":", e)
+                mu = R_URI.match(text, i) if self._scheme_colon else None
                 if mu:
                     cands.append((mu.end() - i, 15, "URI"))
         elif c in _DIGITS or c == ".":
@@ -336,8 +353,15 @@ class Lexer:
             return self._tok("URI", s, i, end), end
         raise AssertionError(kind)
 
-    @staticmethod
-    def _add_paths(text: str, i: int, cands: list) -> None:
+    def _add_paths(self, text: str, i: int, cands: list) -> None:
+        # A path needs a `/` after a run of path characters. Remember where the
+        # current run ends and whether a `/` follows, so that `a.a.a.a...`
+        # does not rescan the whole run at every token (quadratic otherwise).
+        if i >= self._run_end:
+            e = R_PC_RUN.match(text, i).end()
+            self._run_end, self._run_slash = e, text.startswith("/", e)
+        if not self._run_slash:
+            return
         m = R_PATH_START.match(text, i)
         if m:
             cands.append((m.end() - i, 12, "PATH_START"))

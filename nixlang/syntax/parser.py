@@ -37,7 +37,6 @@ from importlib import resources
 from pathlib import Path
 
 from lark import Lark, Token
-from lark.exceptions import UnexpectedToken
 from lark.parsers.lalr_analysis import Reduce, Shift
 
 from .. import errors
@@ -45,7 +44,8 @@ from ..resolve import Resolver
 from ..source import Source, Span
 from . import ast as A
 from .builder import Builder
-from .lexer import Lexer, LexerInput, LarkNixLexer, NixToken, make_token
+from .lexer import LarkNixLexer, Lexer, NixToken, make_token
+from .lr import LRParser, Stuck, Tables
 
 # Bison's names for tokens, in Bison's symbol order (the order of the
 # "expecting" list): declared tokens first, then character literals in order
@@ -116,9 +116,32 @@ class Frontend:
             self.lark = Lark(text, parser="lalr", lexer=LarkNixLexer, transformer=self.builder,
                              maybe_placeholders=False)
         self.table = self.lark.parser.parser.parser.parse_table
+        self._install_callbacks()
         self.states = self.table.states
         self.rule_index = {r: i for i, r in enumerate(self.lark.rules)}
         self.end_states = set(self.table.end_states.values())
+
+    def _install_callbacks(self) -> None:
+        """Give Lark's parser loop direct callbacks: the builder method for
+        rules with an alias (or a name of their own), and plain pass-through
+        for unit rules (`?level: next_level`), keyed by the very Rule objects
+        the parse table holds (so lookups hit by identity). This skips Lark's
+        generic tree-building wrappers, most of the parser's time otherwise."""
+        parse_conf = self.lark.parser.parser.parser
+        rules = {arg for acts in self.table.states.values() for act, arg in acts.values() if act is Reduce}
+        callbacks = {}
+        for rule in rules:
+            name = rule.alias or rule.origin.name
+            method = getattr(self.builder, name, None)
+            if rule.alias is None and rule.options.expand1 and len(rule.expansion) == 1:
+                callbacks[rule] = _first
+            elif method is not None:
+                callbacks[rule] = method
+            else:
+                raise AssertionError(f"no AST builder for rule {rule}")
+        parse_conf.callbacks = callbacks
+        self.callbacks = callbacks
+        self.tables = Tables(self.table, callbacks)
 
     # -- Bison's view of a syntax error --------------------------------------------
     def default_reduction(self, state):
@@ -184,7 +207,7 @@ class Frontend:
         """Run the reductions Bison makes before it reads the next token
         (states whose only action is one reduction)."""
         states = self.states
-        stack, values, callbacks = pstate.state_stack, pstate.value_stack, pstate.parse_conf.callbacks
+        stack, values, callbacks = pstate.state_stack, pstate.value_stack, self.callbacks
         while True:
             acts = states[stack[-1]]
             kinds = {(act is Reduce, arg if act is Reduce else None) for act, arg in acts.values()
@@ -262,6 +285,10 @@ class Frontend:
         return None
 
 
+def _first(children):
+    return children[0]
+
+
 _local = threading.local()
 
 
@@ -302,19 +329,18 @@ def parse_full(source: Source | str, options: ParseOptions | None = None) -> Par
     builder.__init__(source, recover=False, home=options.home)
     lexer = Lexer(source, pipe_operators=options.pipe_operators, url_literals=options.url_literals,
                   collect_comments=True)
-    text = LexerInput(source.text)
-    text.lexer = lexer
+    n = len(source.text)
+    eof = lambda: make_token("$END", "", n, n, 0, 0)  # noqa: E731
+    pstate = LRParser(fe.tables)
     try:
         try:
-            tree = fe.lark.parse(text)
-        except UnexpectedToken as e:
+            tree = pstate.parse(lexer.tokens(), eof)
+        except Stuck as e:
             tok = e.token
-            pstate = e.state
             if tok.type == "ERROR":
                 fe.consistent_reductions(pstate)
                 raise tok.error from None
-            msg = fe.bison_message(pstate.state_stack, tok.type, pstate.value_stack,
-                                   pstate.parse_conf.callbacks)
+            msg = fe.bison_message(pstate.state_stack, tok.type, pstate.value_stack, fe.callbacks)
             raise errors.SyntaxError_(msg, source, _error_position(source, tok)) from None
         if options.check_scopes:
             Resolver(source, builder.symbols, extra_globals=options.extra_globals).resolve(tree)
@@ -406,8 +432,7 @@ def _parse_recover(source: Source, options: ParseOptions) -> ParseResult:
     syntax: dict[int, SyntaxDiagnostic] = {}
     for _attempt in range(50):
         fe.builder.__init__(source, recover=True, home=options.home)
-        ip = fe.lark.parse_interactive("")
-        pstate = ip.parser_state
+        pstate = LRParser(fe.tables)
         restart = False
         prev_stack = None
         quiet_until = -1
@@ -427,7 +452,7 @@ def _parse_recover(source: Source, options: ParseOptions) -> ParseResult:
                     pstate.feed_token(tok)
                 prev_stack = stack_before
                 continue
-            except UnexpectedToken:
+            except Stuck:
                 pass
             msg = fe.bison_message(pstate.state_stack, tok.type)
             if i not in syntax and i > quiet_until:

@@ -200,9 +200,12 @@ class Lexer:
             if mode <= DEFAULT:
                 m = R_SKIP.match(text, i)
                 if m:
-                    if self.comments is not None:
-                        self._collect_comments(m.group(), i)
-                    i = m.end()
+                    e = m.end()
+                    if self.comments is not None and e - i > 1:
+                        seg = text[i:e]
+                        if "#" in seg or "/*" in seg:
+                            self._collect_comments(seg, i)
+                    i = e
                 if i >= n:
                     return
                 tok, i = self._scan_default(text, i)
@@ -280,9 +283,13 @@ class Lexer:
         if c in _LETTERS:
             m = R_ID.match(text, i)
             e = m.end()
-            cands.append((e - i, 4, "ID"))
             nxt = text[e:e + 1]
-            if nxt and nxt in ":/.+":
+            if not nxt or nxt not in ":/.+":
+                # fast path: nothing longer can start here
+                s = m.group()
+                return self._tok(KEYWORDS.get(s, "ID"), s, i, e), e
+            cands.append((e - i, 4, "ID"))
+            if True:
                 self._add_paths(text, i, cands)
                 if i >= self._scheme_end:
                     e = R_SCHEME_RUN.match(text, i).end()
@@ -292,6 +299,15 @@ class Lexer:
                     cands.append((mu.end() - i, 15, "URI"))
         elif c in _DIGITS or c == ".":
             m = R_INT.match(text, i)
+            if m:
+                e = m.end()
+                nxt = text[e:e + 1]
+                if not nxt or (nxt not in _PATH_CHARS and nxt != "/"):
+                    s = m.group()
+                    v = int(s)
+                    if v > INT_MAX:
+                        return self._error(InvalidNumber, f"invalid integer '{s}'", i, e, "INT_LIT"), e
+                    return self._tok("INT_LIT", v, i, e), e
             if m:
                 cands.append((m.end() - i, 5, "INT"))
             m = R_FLOAT.match(text, i)

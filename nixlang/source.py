@@ -12,7 +12,10 @@ and convert a column to a byte count only when printing it.
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 def decode(data: bytes) -> str:
@@ -30,13 +33,19 @@ class Source:
 
     @property
     def line_starts(self) -> list[int]:
+        """Offsets where lines start. Like Nix (Pos::LinesIterator), a line
+        ends at LF, CR LF, or a lone CR."""
         if self._line_starts is None:
+            text = self.text
             starts = [0]
-            find = self.text.find
-            i = find("\n")
-            while i >= 0:
-                starts.append(i + 1)
-                i = find("\n", i + 1)
+            if "\r" not in text:
+                find = text.find
+                i = find("\n")
+                while i >= 0:
+                    starts.append(i + 1)
+                    i = find("\n", i + 1)
+            else:
+                starts += [m.end() for m in _LINE_END.finditer(text)]
             self._line_starts = starts
         return self._line_starts
 
@@ -49,12 +58,17 @@ class Source:
         return line + 1, col
 
     def line_text(self, line: int) -> str | None:
-        """Text of 1-based `line` without its newline, or None past the end."""
+        """Text of 1-based `line` without its line end, or None past the end."""
         starts = self.line_starts
         if line < 1 or line > len(starts):
             return None
         start = starts[line - 1]
-        end = starts[line] - 1 if line < len(starts) else len(self.text)
+        if line < len(starts):
+            end = starts[line] - 1
+            if self.text[end] == "\n" and end > start and self.text[end - 1] == "\r":
+                end -= 1
+        else:
+            end = len(self.text)
         return self.text[start:end]
 
     def location(self, offset: int) -> str:

@@ -81,6 +81,11 @@ class UrlLiteral(ParseError):
     title = "URL literal"
 
 
+class NullByteInString(ParseError):
+    code = "E006"
+    title = "null byte in a string"
+
+
 class DuplicateAttr(ParseError):
     code = "E010"
     title = "attribute already defined"
@@ -114,26 +119,86 @@ class InputError(NixError):
 
 ALL_CODES = {cls.code: cls for cls in (
     SyntaxError_, InvalidNumber, PathTrailingSlash, ExperimentalFeatureDisabled, UrlLiteral,
+    NullByteInString,
     DuplicateAttr, DuplicateFormal, DynamicAttrNotAllowed, UndefinedVariable, TooDeep, InputError)}
 
 
-def render_code_lines(source: Source, offset: int, prefix: str = "      ") -> list[str]:
+def _chomp(s: str) -> str:
+    return s.rstrip(" \n\r\t")
+
+
+def render_code_lines(source: Source, offset: int, prefix: str = "       ") -> list[str]:
     """The excerpt Nix prints under `at FILE:L:C:` (printCodeLines in C++ Nix):
-    the line before, the line itself, a caret line, and the line after.
-    Trailing whitespace of every printed line is dropped, as Nix's output shows."""
+    the line before, the line itself, a caret line, and the line after, each
+    line number in a 5-wide field. Nix trims trailing spaces, tabs, CR and LF
+    of every printed line. Text read from stdin or a string is a C string
+    there, so it ends at the first NUL byte."""
     line, col = source.line_col(offset)
+    lookup = source.line_text
+    if source.origin in ("«stdin»", "«string»") and "\0" in source.text:
+        cut = Source(source.text.split("\0", 1)[0], source.origin)
+        lookup = cut.line_text
     out = []
-    prev = source.line_text(line - 1) if line > 1 else None
+    prev = lookup(line - 1) if line > 1 else None
     if prev is not None:
-        out.append(f"{prefix} {line - 1:6d}| {prev}".rstrip())
-    cur = source.line_text(line)
+        out.append(_chomp(f"{prefix} {line - 1:5d}| {prev}"))
+    cur = lookup(line)
     if cur is not None:
-        out.append(f"{prefix} {line:6d}| {cur}".rstrip())
-        out.append(f"{prefix}       |{' ' * col}^")
-    nxt = source.line_text(line + 1)
+        out.append(_chomp(f"{prefix} {line:5d}| {cur}"))
+        out.append(f"{prefix}      |{' ' * col}^")
+    nxt = lookup(line + 1)
     if nxt is not None:
-        out.append(f"{prefix} {line + 1:6d}| {nxt}".rstrip())
+        out.append(_chomp(f"{prefix} {line + 1:5d}| {nxt}"))
     return out
+
+
+def filter_ansi_escapes(s: str) -> str:
+    """Nix's filterANSIEscapes(s, filterAll=true), which its logger applies
+    to every error: escape sequences are removed, CR and BEL dropped, and a
+    tab becomes spaces up to the next multiple of 8 of the width printed so
+    far in the whole message (a newline adds no width)."""
+    if "\x1b" not in s and "\t" not in s and "\r" not in s and "\a" not in s:
+        return s
+    out = []
+    w = 0
+    i, n = 0, len(s)
+    while i < n:
+        c = s[i]
+        if c == "\x1b":
+            i += 1
+            if i < n and s[i] == "[":
+                i += 1
+                while i < n and "\x30" <= s[i] <= "\x3f":
+                    i += 1
+                while i < n and "\x20" <= s[i] <= "\x2f":
+                    i += 1
+                if i < n and "\x40" <= s[i] <= "\x7e":
+                    i += 1
+            elif i < n and s[i] == "]":
+                i += 1
+                while i < n and s[i] not in "\x07\x1b":
+                    i += 1
+                if i < n and s[i] == "\x07":
+                    i += 1
+                elif i + 1 < n and s[i] == "\x1b" and s[i + 1] == "\\":
+                    i += 2
+            elif i < n and "\x40" <= s[i] <= "\x5f":
+                i += 1
+        elif c == "\t":
+            out.append(" ")
+            w += 1
+            while w % 8:
+                out.append(" ")
+                w += 1
+            i += 1
+        elif c in "\r\a":
+            i += 1
+        else:
+            out.append(c)
+            if c != "\n":
+                w += 1
+            i += 1
+    return "".join(out)
 
 
 def render_nix(err: NixError) -> str:
@@ -142,4 +207,4 @@ def render_nix(err: NixError) -> str:
     if err.source is not None and err.span is not None:
         lines.append(f"       at {err.source.location(err.span.start)}:")
         lines.extend(render_code_lines(err.source, err.span.start))
-    return "\n".join(lines) + "\n"
+    return filter_ansi_escapes("\n".join(lines)) + "\n"

@@ -19,6 +19,7 @@ from lark import Token, Transformer
 from .. import errors
 from ..source import Source, Span
 from . import ast as A
+from .symbols import PREINTERNED
 
 
 def canon_path(path: str) -> str:
@@ -77,7 +78,8 @@ class Builder(Transformer):
         self.diagnostics: list[errors.NixError] = []
         # Nix interns symbols in creation order and keeps attributes in that
         # order; the resolver walks them in it to report the same first error.
-        self.symbols: dict[str, int] = {}
+        # Names Nix creates before reading any file come first.
+        self.symbols: dict[str, int] = dict(PREINTERNED)
 
     # -- helpers ---------------------------------------------------------------
     def sym(self, name: str) -> str:
@@ -229,7 +231,8 @@ class Builder(Transformer):
 
     def cursed_or(self, c):
         e, kw = c
-        return A.Call(_span(e, kw), e, [A.Var(_tspan(kw), self.sym("or"))])
+        # Nix positions the `or` variable at the start of the whole rule
+        return A.Call(_span(e, kw), e, [A.Var(Span(_start(e), kw.end_pos), self.sym("or"))])
 
     # -- atoms ---------------------------------------------------------------------
     def var(self, c):
@@ -570,6 +573,9 @@ class Builder(Transformer):
 
     def string_attr_dyn(self, c):
         open_, e, close = c
+        # ToBeStringyExpr::visit: `${"a"}` (a plain string expression) is a static name
+        if type(e) is A.Str:
+            return A.AttrName(_span(open_, close), self.sym(e.value))
         return A.AttrName(_span(open_, close), None, e)
 
     def list_more(self, c):

@@ -53,8 +53,8 @@ from typing import Iterator
 from lark import Token
 from lark.lexer import Lexer as LarkLexer
 
-from ..errors import (ExperimentalFeatureDisabled, InvalidNumber, NixError, PathTrailingSlash,
-                      UrlLiteral)
+from ..errors import (ExperimentalFeatureDisabled, InvalidNumber, NixError, NullByteInString,
+                      PathTrailingSlash, UrlLiteral)
 from ..source import Source, Span
 
 INITIAL, DEFAULT, STRING, IND_STRING, INPATH, INPATH_SLASH = range(6)
@@ -94,6 +94,7 @@ R_SCHEME_RUN = re.compile(r"[a-zA-Z0-9+\-.]*")
 R_IN_PATH = re.compile(_PC + r"*(?:/" + _PC + r"+)+/?|" + _PC + r"*/|" + _PC + r"+")
 # Whitespace and both kinds of comments (a `#` comment ends at CR or LF).
 R_SKIP = re.compile(r"(?:[ \t\r\n]+|#[^\r\n]*|/\*(?:[^*]|\*+[^*/])*\*+/)+")
+R_SKIP_ONE = re.compile(r"[ \t\r\n]+|#[^\r\n]*|/\*(?:[^*]|\*+[^*/])*\*+/")
 R_STR = re.compile(r'(?:[^$"\\]|\$[^{"\\]|\\[\s\S]|\$\\[\s\S])+')
 R_IND_STR = re.compile(r"(?:[^$']|\$[^{']|'[^'$])+")
 
@@ -167,6 +168,12 @@ class Lexer:
         self._line = 1
         self._line_start = 0
         self._pos_counted = 0
+        # flex's location of the last two matches (kind, start, end), kind 't'
+        # for a token and 's' for a run of skipped whitespace/comments: PATH_END
+        # and end of file take their position from these (yylloc->unstash()).
+        self._hist_prev = None
+        self._hist_cur = None
+        self.eof_offset = 0
         self._run_end = self._scheme_end = -1
         self._run_slash = self._scheme_colon = False
 
@@ -190,6 +197,18 @@ class Lexer:
         return self._tok("ERROR", fallback, start, end, error=cls(message, self.source, Span(start, end)))
 
     # -- the scanner ---------------------------------------------------------
+    def _resolve(self, entry) -> tuple[int, int]:
+        if entry is None:
+            return 0, 0
+        kind, start, end = entry
+        if kind == "s":
+            last = None
+            for last in R_SKIP_ONE.finditer(self.text, start, end):
+                pass
+            if last is not None:
+                return last.start(), last.end()
+        return start, end
+
     def tokens(self) -> Iterator[NixToken]:
         text = self.text
         n = len(text)
@@ -205,26 +224,27 @@ class Lexer:
                         seg = text[i:e]
                         if "#" in seg or "/*" in seg:
                             self._collect_comments(seg, i)
+                    self._hist_prev, self._hist_cur = self._hist_cur, ("s", i, e)
                     i = e
                 if i >= n:
-                    return
+                    break
                 tok, i = self._scan_default(text, i)
-                yield tok
             elif mode == STRING:
                 if i >= n:
-                    return
+                    break
                 tok, i = self._scan_string(text, i)
                 if tok is None:
-                    return
-                yield tok
+                    break
             elif mode == IND_STRING:
                 if i >= n:
-                    return
+                    break
                 tok, i = self._scan_ind_string(text, i)
-                yield tok
             else:
                 tok, i = self._scan_path(text, i, mode)
-                yield tok
+            self._hist_prev, self._hist_cur = self._hist_cur, ("t", tok.start_pos, tok.end_pos)
+            yield tok
+        # flex keeps the last match's location for end of file
+        self.eof_offset = self._resolve(self._hist_cur)[1]
 
     def _collect_comments(self, skipped: str, base: int) -> None:
         for m in re.finditer(r"#[^\r\n]*|/\*(?:[^*]|\*+[^*/])*\*+/", skipped):
@@ -401,7 +421,7 @@ class Lexer:
         if text.startswith('$"', end):
             end += 1
         if end > i:
-            return self._tok("STR", unescape_str(text[i:end]), i, end), end
+            return self._string_token("STR", unescape_str(text[i:end]), i, end), end
         if text.startswith("${", i):
             self.modes.append(DEFAULT)
             return self._tok("DOLLAR_CURLY", "${", i, i + 2), i + 2
@@ -410,7 +430,16 @@ class Lexer:
             return self._tok("DQUOTE", '"', i, i + 1), i + 1
         # a lone `$`, `\` or `$\` can only be left over at end of input:
         # flex returns end-of-file there and the parser reports it
+        self._hist_prev, self._hist_cur = self._hist_cur, ("t", i, len(text))
         return None, len(text)
+
+    def _string_token(self, type_, value, start, end, flag=False):
+        if "\0" in value:
+            # forceNoNullByte: Nix strings are C strings
+            shown = value.replace("\0", "\u2400")
+            return self._error(NullByteInString, f"input string '{shown}' cannot be represented as Nix "
+                               "string because it contains null bytes", start, end, type_)
+        return self._tok(type_, value, start, end, flag=flag)
 
     def _scan_ind_string(self, text: str, i: int):
         m = R_IND_STR.match(text, i)
@@ -422,12 +451,12 @@ class Lexer:
             if text.startswith("''$", i):
                 return self._tok("IND_STR", "$", i, i + 3), i + 3
             if text.startswith("''\\", i) and i + 3 < len(text):
-                return self._tok("IND_STR", unescape_str(text[i + 2:i + 4]), i, i + 4), i + 4
+                return self._string_token("IND_STR", unescape_str(text[i + 2:i + 4]), i, i + 4), i + 4
             self.modes.pop()
             return self._tok("IND_STRING_CLOSE", "''", i, i + 2), i + 2
         if main:
             end = i + main
-            return self._tok("IND_STR", text[i:end], i, end, flag=True), end
+            return self._string_token("IND_STR", text[i:end], i, end, flag=True), end
         if text.startswith("${", i):
             self.modes.append(DEFAULT)
             return self._tok("DOLLAR_CURLY", "${", i, i + 2), i + 2
@@ -448,10 +477,18 @@ class Lexer:
             modes.append(INPATH_SLASH if s.endswith("/") else INPATH)
             return self._tok("STR", s, i, m.end()), m.end()
         modes.pop()
+        at_eof = i >= len(text)
         if mode == INPATH:
-            return self._tok("PATH_END", "", i, i), i
-        end = min(i + 1, len(text))
-        tok = self._error(PathTrailingSlash, "path has a trailing slash", i, end, "PATH_END")
+            # yyless(0); yylloc->unstash(): PATH_END takes the location of the
+            # match before the current one (the path part; at end of input,
+            # where no new match happened, the one before that)
+            start, end = self._resolve(self._hist_prev if at_eof else self._hist_cur)
+            return self._tok("PATH_END", "", start, end), i
+        if at_eof:
+            start, end = self._resolve(self._hist_cur)
+        else:
+            start, end = i, i + 1
+        tok = self._error(PathTrailingSlash, "path has a trailing slash", start, end, "PATH_END")
         # after the error nothing more can be read sensibly in this path
         return tok, i
 

@@ -175,11 +175,17 @@ class Frontend:
         stack = state_stack if values is not None else list(state_stack)
         while True:
             state = stack[-1]
-            if tok_type in states[state]:
-                break
-            rule = self.default_reduction(state)
-            if rule is None:
-                break
+            act = states[state].get(tok_type)
+            if act is not None:
+                if act[0] is Shift:
+                    break
+                # an explicit reduction (a lookahead merged in from another
+                # context): Bison takes it too and goes on
+                rule = act[1]
+            else:
+                rule = self.default_reduction(state)
+                if rule is None:
+                    break
             if tok_type not in ("$END",) and rule.alias == "binop" and len(rule.expansion) == 3:
                 op = rule.expansion[1].name
                 if any(op in cls and tok_type in cls for cls in NONASSOC):
@@ -299,9 +305,11 @@ def frontend() -> Frontend:
     return fe
 
 
-def _error_position(source: Source, tok) -> Span:
+def _error_position(lexer: Lexer, tok) -> Span:
     if tok.type == "$END":
-        n = len(source.text)
+        # Bison's error(): for "unexpected end of file" the location is moved to
+        # its end; the end of file token has the location of the last match
+        n = lexer.eof_offset
         return Span(n, n)
     return Span(tok.start_pos, tok.end_pos)
 
@@ -341,7 +349,7 @@ def parse_full(source: Source | str, options: ParseOptions | None = None) -> Par
                 fe.consistent_reductions(pstate)
                 raise tok.error from None
             msg = fe.bison_message(pstate.state_stack, tok.type, pstate.value_stack, fe.callbacks)
-            raise errors.SyntaxError_(msg, source, _error_position(source, tok)) from None
+            raise errors.SyntaxError_(msg, source, _error_position(lexer, tok)) from None
         if options.check_scopes:
             Resolver(source, builder.symbols, extra_globals=options.extra_globals).resolve(tree)
     except RecursionError:
@@ -425,7 +433,7 @@ def _parse_recover(source: Source, options: ParseOptions) -> ParseResult:
             value = {"INT_LIT": 0, "FLOAT_LIT": 0.0}.get(fallback, source.text[t.start_pos:t.end_pos])
             t = make_token(fallback, value, t.start_pos, t.end_pos, t.line, t.column)
         tokens.append(t)
-    n = len(source.text)
+    n = lexer.eof_offset
     eof = make_token("$END", "", n, n, *(_line_col(source, n)))
     inserts: dict[int, list[str]] = {}
     deletes: set[int] = set()
@@ -456,7 +464,7 @@ def _parse_recover(source: Source, options: ParseOptions) -> ParseResult:
                 pass
             msg = fe.bison_message(pstate.state_stack, tok.type)
             if i not in syntax and i > quiet_until:
-                syntax[i] = SyntaxDiagnostic(errors.SyntaxError_(msg, source, _error_position(source, tok)))
+                syntax[i] = SyntaxDiagnostic(errors.SyntaxError_(msg, source, _error_position(lexer, tok)))
             diag = syntax.get(i)
             if tok.type == "$END":
                 result = _close_at_eof(fe, pstate, source, tok, diag)

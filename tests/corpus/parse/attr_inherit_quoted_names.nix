@@ -1,0 +1,1 @@
+x: with x; { inherit "a b" "if"; }

@@ -1,0 +1,1 @@
+x: y: { a = { inherit (x) p; }; a = { inherit (y) q; }; }

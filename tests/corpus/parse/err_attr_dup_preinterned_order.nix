@@ -1,0 +1,1 @@
+{ zzz = 1; name = 2; zzz = 3; name = 4; }

@@ -1,0 +1,1 @@
+{ zzz, name, zzz, name }: 1

@@ -1,0 +1,1 @@
+if u1 then u2 else u3

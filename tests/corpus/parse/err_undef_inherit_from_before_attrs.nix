@@ -1,0 +1,1 @@
+{ a = u1; inherit (u2) b; }

@@ -1,0 +1,1 @@
+let zzz = u1; map = u2; in 1

@@ -1,0 +1,1 @@
+[ true false null builtins __add map import ]

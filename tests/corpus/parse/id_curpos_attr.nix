@@ -1,0 +1,1 @@
+{ __curPos = 1; b = __curPos; }

@@ -1,0 +1,1 @@
+let or = 1; f = x: y: x; in f or 1

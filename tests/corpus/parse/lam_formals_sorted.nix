@@ -1,0 +1,1 @@
+{ zz, aa ? zz, mm }: aa

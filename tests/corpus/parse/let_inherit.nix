@@ -1,0 +1,1 @@
+x: y: let inherit x; inherit (y) p q; in p

@@ -1,0 +1,1 @@
+a: b: c: d: a b c d

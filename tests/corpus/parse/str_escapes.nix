@@ -1,0 +1,1 @@
+"a\nb\rc\td\\e\"f\$g\{h\ai"

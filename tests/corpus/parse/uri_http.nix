@@ -1,0 +1,1 @@
+http://a.b/c?d=e&f=g#h

@@ -1,0 +1,1 @@
+[ x:y https://example.com/a/b ]

@@ -1,0 +1,1 @@
+x: with x; a + b

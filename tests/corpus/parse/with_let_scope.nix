@@ -1,0 +1,1 @@
+with {}; let x = 1; in x

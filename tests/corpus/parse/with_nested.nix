@@ -1,0 +1,1 @@
+x: y: with x; with y; z

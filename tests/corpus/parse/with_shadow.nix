@@ -1,0 +1,1 @@
+x: let a = 1; in with x; a

@@ -178,19 +178,33 @@ class Lexer:
         self._run_slash = self._scheme_colon = False
 
     # -- positions ---------------------------------------------------------
-    def _linecol(self, offset: int) -> tuple[int, int]:
-        text = self.text
-        if offset > self._pos_counted:
-            nl = text.count("\n", self._pos_counted, offset)
-            if nl:
-                self._line += nl
-                self._line_start = text.rfind("\n", 0, offset) + 1
-            self._pos_counted = offset
-        return self._line, offset - self._line_start + 1
-
     def _tok(self, type_, value, start, end, flag=False, error=None):
-        line, col = self._linecol(start)
-        return make_token(type_, value, start, end, line, col, flag, error)
+        # line and column are kept up to date incrementally (the hot path);
+        # a token placed before the last one (PATH_END) is looked up instead
+        pc = self._pos_counted
+        if start >= pc:
+            if start > pc:
+                text = self.text
+                nl = text.count("\n", pc, start)
+                if nl:
+                    self._line += nl
+                    self._line_start = text.rfind("\n", pc, start) + 1
+                self._pos_counted = start
+            line = self._line
+            col = start - self._line_start + 1
+        else:
+            line = self.text.count("\n", 0, start) + 1
+            col = start - (self.text.rfind("\n", 0, start) + 1) + 1
+        t = _str_new(NixToken, value)
+        t.type = type_
+        t.value = value
+        t.start_pos = start
+        t.end_pos = end
+        t.line = t.end_line = line
+        t.column = t.end_column = col
+        t.flag = flag
+        t.error = error
+        return t
 
     def _error(self, cls, message, start, end, fallback: str):
         """An ERROR token; `fallback` is the token type error recovery uses in its place."""
@@ -304,19 +318,24 @@ class Lexer:
             m = R_ID.match(text, i)
             e = m.end()
             nxt = text[e:e + 1]
-            if not nxt or nxt not in ":/.+":
+            if nxt and nxt in ":/.+":
+                # a path or URI may go on past the identifier: look at the
+                # runs of path / scheme characters (cached across `a.b.c`)
+                if i >= self._run_end:
+                    r = R_PC_RUN.match(text, i).end()
+                    self._run_end, self._run_slash = r, text.startswith("/", r)
+                if i >= self._scheme_end:
+                    r = R_SCHEME_RUN.match(text, i).end()
+                    self._scheme_end, self._scheme_colon = r, text.startswith(":", r)
+            if not nxt or nxt not in ":/.+" or not (self._run_slash or self._scheme_colon):
                 # fast path: nothing longer can start here
                 s = m.group()
                 return self._tok(KEYWORDS.get(s, "ID"), s, i, e), e
             cands.append((e - i, 4, "ID"))
-            if True:
-                self._add_paths(text, i, cands)
-                if i >= self._scheme_end:
-                    e = R_SCHEME_RUN.match(text, i).end()
-                    self._scheme_end, self._scheme_colon = e, text.startswith(":", e)
-                mu = R_URI.match(text, i) if self._scheme_colon else None
-                if mu:
-                    cands.append((mu.end() - i, 15, "URI"))
+            self._add_paths(text, i, cands)
+            mu = R_URI.match(text, i) if self._scheme_colon else None
+            if mu:
+                cands.append((mu.end() - i, 15, "URI"))
         elif c in _DIGITS or c == ".":
             m = R_INT.match(text, i)
             if m:

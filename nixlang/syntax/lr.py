@@ -26,22 +26,38 @@ class Stuck(Exception):
 
 
 class Tables:
-    """Lark's parse table, compiled for `LRParser`."""
+    """Lark's parse table, compiled for `LRParser`: per state, token type ->
+    (SHIFT, target) | (UNIT, nonterminal) | (REDUCE, size, nonterminal, callback),
+    and per state, nonterminal -> goto state. A UNIT reduction (`a: b`, whose
+    value is its only child's) touches no value at all."""
 
-    def __init__(self, parse_table, callbacks: dict, start: str = "start"):
+    def __init__(self, parse_table, callbacks: dict, unit_callback, start: str = "start"):
         self.states = parse_table.states
         self.start_state = parse_table.start_states[start]
         self.end_state = parse_table.end_states[start]
         self.actions: dict = {}
+        self.gotos: dict = {}
         for st, row in parse_table.states.items():
             compiled = {}
+            gotos = {}
             for t, (act, arg) in row.items():
                 if act is Shift:
-                    compiled[t] = (True, arg, None, None)
+                    if t.isupper() or t == "$END":
+                        compiled[t] = (SHIFT, arg)
+                    else:
+                        gotos[t] = arg
                 else:
                     cb = callbacks[arg]
-                    compiled[t] = (False, len(arg.expansion), arg.origin.name, cb)
+                    name = arg.origin.name
+                    if cb is unit_callback and len(arg.expansion) == 1:
+                        compiled[t] = (UNIT, name)
+                    else:
+                        compiled[t] = (REDUCE, len(arg.expansion), name, cb)
             self.actions[st] = compiled
+            self.gotos[st] = gotos
+
+
+SHIFT, UNIT, REDUCE = 0, 1, 2
 
 
 class LRParser:
@@ -55,7 +71,7 @@ class LRParser:
     def feed_token(self, tok, is_end: bool = False):
         """Feed one token; with `is_end` (the `$END` token) return the result."""
         actions = self.tables.actions
-        states = self.tables.states
+        gotos = self.tables.gotos
         sstack, vstack = self.state_stack, self.value_stack
         tt = tok.type
         end_state = self.tables.end_state
@@ -65,10 +81,14 @@ class LRParser:
             a = actions[sstack[-1]].get(tt)
             if a is None:
                 raise Stuck(tok)
-            if a[0]:
+            kind = a[0]
+            if kind == SHIFT:
                 sstack.append(a[1])
                 vstack.append(tok)
                 return None
+            if kind == UNIT:
+                sstack[-1] = gotos[sstack[-2]][a[1]]
+                continue
             size = a[1]
             if size:
                 args = vstack[-size:]
@@ -77,26 +97,31 @@ class LRParser:
             else:
                 args = []
             value = a[3](args)
-            sstack.append(states[sstack[-1]][a[2]][1])
+            sstack.append(gotos[sstack[-1]][a[2]])
             vstack.append(value)
 
     def parse(self, tokens, eof_factory):
         """Run over an iterator of tokens, then end of input; return the value
         of the start symbol. Raises `Stuck` at the first token with no action."""
         actions = self.tables.actions
-        states = self.tables.states
+        gotos = self.tables.gotos
         sstack, vstack = self.state_stack, self.value_stack
+        push_state = sstack.append
+        push_value = vstack.append
         for tok in tokens:
-            row_get = actions[sstack[-1]].get
             tt = tok.type
             while True:
-                a = row_get(tt)
+                a = actions[sstack[-1]].get(tt)
                 if a is None:
                     raise Stuck(tok)
-                if a[0]:
-                    sstack.append(a[1])
-                    vstack.append(tok)
+                kind = a[0]
+                if kind == SHIFT:
+                    push_state(a[1])
+                    push_value(tok)
                     break
+                if kind == UNIT:
+                    sstack[-1] = gotos[sstack[-2]][a[1]]
+                    continue
                 size = a[1]
                 if size:
                     args = vstack[-size:]
@@ -104,8 +129,6 @@ class LRParser:
                     del sstack[-size:]
                 else:
                     args = []
-                vstack.append(a[3](args))
-                top = states[sstack[-1]][a[2]][1]
-                sstack.append(top)
-                row_get = actions[top].get
+                push_value(a[3](args))
+                push_state(gotos[sstack[-1]][a[2]])
         return self.feed_token(eof_factory(), True)

@@ -141,7 +141,7 @@ class Frontend:
                 raise AssertionError(f"no AST builder for rule {rule}")
         parse_conf.callbacks = callbacks
         self.callbacks = callbacks
-        self.tables = Tables(self.table, callbacks)
+        self.tables = Tables(self.table, callbacks, _first)
 
     # -- Bison's view of a syntax error --------------------------------------------
     def default_reduction(self, state):

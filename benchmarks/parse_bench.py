@@ -472,7 +472,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.path.insert(0, str(REPO))
     from nixlang.source import Source
     from nixlang.syntax.lexer import Lexer
-    from nixlang.syntax.parser import ParseOptions, parse_cached, parse_full
+    from nixlang.parse import ParseOptions, parse_cached, parse_full
 
     tmp = None
     if args.out:

@@ -7,5 +7,5 @@ editors: never raises, returns a partial AST and every diagnostic) and
 """
 from .version import __version__  # noqa: F401
 
-from .syntax.parser import parse, parse_recover  # noqa: E402,F401
+from .parse import parse, parse_cached, parse_full, parse_recover  # noqa: E402,F401
 from .syntax.printer import show  # noqa: E402,F401

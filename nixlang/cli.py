@@ -19,7 +19,7 @@ import threading
 
 from . import errors
 from .source import Source, decode
-from .syntax.parser import ParseOptions, parse_full, parse_recover
+from .parse import ParseOptions, parse_full, parse_recover
 from .syntax.printer import show
 
 USAGE = """usage: pynix COMMAND [ARGS]
@@ -202,6 +202,12 @@ def main(argv: list[str] | None = None) -> int:
         except BrokenPipeError:
             result[0] = 1
 
+    # text that came in as undecodable bytes goes out as the same bytes
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="surrogateescape")
+        except (AttributeError, ValueError):
+            pass
     sys.setrecursionlimit(200000)
     threading.stack_size(512 * 1024 * 1024)
     t = threading.Thread(target=target, name="pynix-main")

@@ -22,6 +22,17 @@ def decode(data: bytes) -> str:
     return data.decode("utf-8", "surrogateescape")
 
 
+def byte_len(s: str) -> int:
+    """Length in bytes of `s` as Nix sees it: UTF-8, with surrogate-escaped
+    bytes counting one each (any other lone surrogate, which only the Python
+    API can produce, counts as its three-byte encoding)."""
+    try:
+        return len(s.encode("utf-8", "surrogateescape"))
+    except UnicodeEncodeError:
+        return sum(len(ch.encode("utf-8", "surrogateescape")) if not "\ud800" <= ch <= "\udfff"
+                   else (1 if ch >= "\udc80" else 3) for ch in s)
+
+
 class Source:
     __slots__ = ("text", "origin", "base_dir", "_line_starts")
 
@@ -54,8 +65,7 @@ class Source:
         starts = self.line_starts
         line = bisect.bisect_right(starts, offset) - 1
         start = starts[line]
-        col = len(self.text[start:offset].encode("utf-8", "surrogateescape")) + 1
-        return line + 1, col
+        return line + 1, byte_len(self.text[start:offset]) + 1
 
     def line_text(self, line: int) -> str | None:
         """Text of 1-based `line` without its line end, or None past the end."""

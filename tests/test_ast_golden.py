@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from nixlang.source import Source
-from nixlang.syntax.parser import ParseOptions, parse_full
+from nixlang.parse import ParseOptions, parse_full
 from nixlang.syntax.printer import show
 
 ROWS = [

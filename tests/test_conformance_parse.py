@@ -16,7 +16,7 @@ import pytest
 from conftest import ROOT, SHARED, SUITE, needs_suite
 from nixlang.errors import NixError, render_nix
 from nixlang.source import Source, decode
-from nixlang.syntax.parser import ParseOptions, parse_full
+from nixlang.parse import ParseOptions, parse_full
 from nixlang.syntax.printer import show
 
 XFAIL = {l.strip() for l in (ROOT / "tests" / "conformance_xfail.txt").read_text().splitlines()

@@ -43,7 +43,7 @@ import pytest
 
 from nixlang import errors
 from nixlang.source import Source, decode
-from nixlang.syntax.parser import ParseOptions, parse_full
+from nixlang.parse import ParseOptions, parse_full
 from nixlang.syntax.printer import show
 
 CORPUS = Path(__file__).parent / "corpus" / "parse"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from nixlang.source import Source
-from nixlang.syntax.parser import parse_recover
+from nixlang.parse import parse_recover
 from nixlang.syntax.printer import show
 
 CASES = [

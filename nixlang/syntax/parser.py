@@ -1,8 +1,9 @@
 """The parser front end: Lark LALR over our lexer, with Nix's error messages.
 
-`parse()` is the strict entry point used by the CLI and the evaluator: it
-raises the first error exactly as Nix reports it. `parse_recover()` is for
-editors: it never raises, and returns a partial AST plus every diagnostic.
+`parse_syntax()` is the strict entry point: it raises the first error exactly
+as Nix reports it. `recover_syntax()` is for editors: it never raises, and
+returns a partial AST plus every diagnostic. (`nixlang.parse` adds the scope
+check on top of both; that is what callers use.)
 
 Syntax errors as Bison words them
 ---------------------------------
@@ -20,11 +21,10 @@ tables and are reported where Bison reports them.
 
 Caching: the Lark automaton is built once per process (and Lark's own cache
 file keeps the tables between processes); parsed files are cached by
-content hash in `parse_cached`.
+content hash one layer up (`nixlang.parse.parse_cached`).
 """
 from __future__ import annotations
 
-import hashlib
 import heapq
 import os
 import sys
@@ -40,7 +40,6 @@ from lark import Lark, Token
 from lark.parsers.lalr_analysis import Reduce, Shift
 
 from .. import errors
-from ..resolve import Resolver
 from ..source import Source, Span
 from . import ast as A
 from .builder import Builder
@@ -323,14 +322,10 @@ class ParseResult:
     comments: list = field(default_factory=list)
 
 
-def parse(source: Source | str, options: ParseOptions | None = None) -> A.Node:
-    """Parse and statically check one Nix expression; raise the first error as Nix would."""
-    return parse_full(source, options).ast
-
-
-def parse_full(source: Source | str, options: ParseOptions | None = None) -> ParseResult:
-    if isinstance(source, str):
-        source = Source(source, "«string»", os.getcwd())
+def parse_syntax(source: Source, options: ParseOptions | None = None) -> ParseResult:
+    """Parse one Nix expression; raise the first syntax error (or error found
+    by the parser's own checks) exactly as Nix reports it. Scopes are checked
+    one layer up (`nixlang.parse`)."""
     options = options or ParseOptions()
     fe = frontend()
     builder = fe.builder
@@ -338,7 +333,7 @@ def parse_full(source: Source | str, options: ParseOptions | None = None) -> Par
     lexer = Lexer(source, pipe_operators=options.pipe_operators, url_literals=options.url_literals,
                   collect_comments=True)
     n = len(source.text)
-    eof = lambda: make_token("$END", "", n, n, 0, 0)  # noqa: E731
+    eof = lambda: make_token("$END", "", lexer.eof_offset, lexer.eof_offset, 0, 0)  # noqa: E731
     pstate = LRParser(fe.tables)
     try:
         try:
@@ -350,33 +345,9 @@ def parse_full(source: Source | str, options: ParseOptions | None = None) -> Par
                 raise tok.error from None
             msg = fe.bison_message(pstate.state_stack, tok.type, pstate.value_stack, fe.callbacks)
             raise errors.SyntaxError_(msg, source, _error_position(lexer, tok)) from None
-        if options.check_scopes:
-            Resolver(source, builder.symbols, extra_globals=options.extra_globals).resolve(tree)
     except RecursionError:
-        raise errors.TooDeep(MAX_DEPTH_MESSAGE, source, Span(0, 0)) from None
+        raise errors.TooDeep(MAX_DEPTH_MESSAGE, source, Span(0, n)) from None
     return ParseResult(tree, source, [], dict(builder.symbols), lexer.comments or [])
-
-
-_parse_cache: dict = {}
-_parse_cache_lock = threading.Lock()
-
-
-def parse_cached(source: Source, options: ParseOptions | None = None) -> A.Node:
-    """`parse`, memoised by (origin, base dir, content hash, options). The AST
-    is shared: callers must not mutate it."""
-    options = options or ParseOptions()
-    key = (source.origin, source.base_dir, hashlib.sha256(source.text.encode("utf-8", "surrogateescape")).digest(),
-           options.pipe_operators, options.url_literals, options.home, options.check_scopes,
-           options.extra_globals)
-    hit = _parse_cache.get(key)
-    if hit is not None:
-        return hit
-    tree = parse(source, options)
-    with _parse_cache_lock:
-        if len(_parse_cache) > 4096:
-            _parse_cache.clear()
-        _parse_cache[key] = tree
-    return tree
 
 
 # -- error recovery for editors ---------------------------------------------------------
@@ -404,12 +375,10 @@ def _virtual(type_: str, at: int, line: int, col: int) -> NixToken:
     return make_token(type_, _VIRTUAL_TEXT.get(type_, ""), at, at, line, col, flag=True)
 
 
-def parse_recover(source: Source | str, options: ParseOptions | None = None) -> ParseResult:
+def recover_syntax(source: Source, options: ParseOptions | None = None) -> ParseResult:
     """Parse for an editor: never raises. Returns the (possibly partial) AST
-    and all diagnostics: syntax errors with the repairs made to continue,
-    lexer errors, duplicate attributes/formals, undefined variables."""
-    if isinstance(source, str):
-        source = Source(source, "«string»", os.getcwd())
+    and every diagnostic of the syntax layer: syntax errors with the repairs
+    made to continue, lexer errors, duplicate attributes and formals."""
     options = options or ParseOptions()
     try:
         return _parse_recover(source, options)
@@ -447,10 +416,17 @@ def _parse_recover(source: Source, options: ParseOptions) -> ParseResult:
         result = None
         for i in range(len(tokens) + 1):
             tok = tokens[i] if i < len(tokens) else eof
-            for vt in inserts.get(i, ()):
+            for vt in list(inserts.get(i, ())):
                 at = tokens[i - 1].end_pos if i > 0 else 0
-                pstate.feed_token(_virtual(vt, at, *_line_col(source, at)))
+                try:
+                    pstate.feed_token(_virtual(vt, at, *_line_col(source, at)))
+                except Stuck:
+                    # a repair decided on an earlier pass no longer fits: drop it
+                    inserts[i].remove(vt)
+                    prev_stack = None
+                    break
             if i in deletes:
+                prev_stack = None
                 continue
             stack_before = list(pstate.state_stack)
             try:
@@ -478,7 +454,7 @@ def _parse_recover(source: Source, options: ParseOptions) -> ParseResult:
                 pstate.feed_token(tok)
                 if diag:
                     diag.repair = f"inserted {TOKEN_NAME[cand]}"
-                prev_stack = stack_before
+                prev_stack = None
                 continue
             # a missing ';' at the end of the previous line: `a = 1 <newline> b = 2;`
             if (prev_stack is not None and i >= 2 and "\n" in source.text[tokens[i - 2].end_pos:tokens[i - 1].start_pos]
@@ -489,6 +465,7 @@ def _parse_recover(source: Source, options: ParseOptions) -> ParseResult:
                 restart = True
                 break
             deletes.add(i)
+            prev_stack = None
             quiet_until = i + 3
             if diag:
                 diag.repair = "skipped " + TOKEN_NAME.get(tok.type, tok.type)
@@ -500,16 +477,7 @@ def _parse_recover(source: Source, options: ParseOptions) -> ParseResult:
         d.error.repair = d.repair
         diags.append(d.error)
     diags.extend(fe.builder.diagnostics)
-    symbols = dict(fe.builder.symbols)
-    if result is not None and options.check_scopes:
-        try:
-            r = Resolver(source, symbols, recover=True, extra_globals=options.extra_globals)
-            r.resolve(result)
-            diags.extend(r.diagnostics)
-        except RecursionError:
-            diags.append(errors.TooDeep(MAX_DEPTH_MESSAGE, source, Span(0, 0)))
-    diags.sort(key=lambda e: (e.span.start if e.span else 0))
-    return ParseResult(result, source, diags, symbols, lexer.comments or [])
+    return ParseResult(result, source, diags, dict(fe.builder.symbols), lexer.comments or [])
 
 
 def _line_col(source: Source, offset: int) -> tuple[int, int]:

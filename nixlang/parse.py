@@ -1,0 +1,90 @@
+"""Reading a Nix file the way Nix does: parse, then check scopes.
+
+Nix reports undefined variables while loading a file, before anything is
+evaluated, so "parsing" for every caller (CLI, evaluator, REPL, language
+server) means the syntax layer plus static name resolution. This module
+puts the two layers together:
+
+- `parse` / `parse_full`: strict; raise the first error as Nix would;
+- `parse_recover`: for editors; never raises; partial AST and every
+  diagnostic (syntax, duplicates, undefined names) in source order;
+- `parse_cached`: `parse`, memoised by content hash, so importing the same
+  file twice (or a big tree of files) pays for parsing once.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+
+from . import errors
+from .resolve import Resolver
+from .source import Source, Span
+from .syntax import ast as A
+from .syntax.parser import (MAX_DEPTH_MESSAGE, ParseOptions, ParseResult, parse_syntax,  # noqa: F401
+                            recover_syntax)
+
+
+def _source(source: Source | str) -> Source:
+    if isinstance(source, str):
+        return Source(source, "«string»", os.getcwd())
+    return source
+
+
+def parse_full(source: Source | str, options: ParseOptions | None = None) -> ParseResult:
+    """Parse and statically check one expression; raise the first error as Nix would."""
+    source = _source(source)
+    options = options or ParseOptions()
+    result = parse_syntax(source, options)
+    if options.check_scopes:
+        try:
+            Resolver(source, result.symbols, extra_globals=options.extra_globals).resolve(result.ast)
+        except RecursionError:
+            raise errors.TooDeep(MAX_DEPTH_MESSAGE, source, Span(0, len(source.text))) from None
+    return result
+
+
+def parse(source: Source | str, options: ParseOptions | None = None) -> A.Node:
+    return parse_full(source, options).ast
+
+
+def parse_recover(source: Source | str, options: ParseOptions | None = None) -> ParseResult:
+    """Parse for an editor: never raises. The (possibly partial) AST and all
+    diagnostics, sorted by position."""
+    source = _source(source)
+    options = options or ParseOptions()
+    result = recover_syntax(source, options)
+    if result.ast is not None and options.check_scopes:
+        try:
+            r = Resolver(source, result.symbols, recover=True, extra_globals=options.extra_globals)
+            r.resolve(result.ast)
+            result.diagnostics.extend(r.diagnostics)
+        except RecursionError:
+            result.diagnostics.append(errors.TooDeep(MAX_DEPTH_MESSAGE, source, Span(0, 0)))
+        except Exception as exc:  # never a crash in an editor
+            result.diagnostics.append(errors.SyntaxError_(f"internal resolver error: {exc!r}", source,
+                                                          Span(0, 0)))
+    result.diagnostics.sort(key=lambda e: (e.span.start if e.span else 0))
+    return result
+
+
+_cache: dict = {}
+_cache_lock = threading.Lock()
+
+
+def parse_cached(source: Source, options: ParseOptions | None = None) -> A.Node:
+    """`parse`, memoised by (origin, base dir, content hash, options). The AST
+    is shared between callers, who must not mutate it."""
+    options = options or ParseOptions()
+    digest = hashlib.sha256(source.text.encode("utf-8", "surrogatepass")).digest()
+    key = (source.origin, source.base_dir, digest, options.pipe_operators, options.url_literals,
+           options.home, options.check_scopes, options.extra_globals)
+    hit = _cache.get(key)
+    if hit is not None:
+        return hit
+    tree = parse(source, options)
+    with _cache_lock:
+        if len(_cache) > 4096:
+            _cache.clear()
+        _cache[key] = tree
+    return tree

@@ -43,33 +43,28 @@ def run_parse(name):
         return 1, render_nix(e)
 
 
-def _check(name, ok):
+def _expect(name, want_rc, ext):
+    """Compare one case; a case listed in conformance_xfail.txt must fail."""
+    rc, out = run_parse(name)
+    want = _read(name, ext)
     if name in XFAIL:
-        assert not ok, f"{name} is listed in conformance_xfail.txt but passes now: remove it"
-    else:
-        assert ok
+        assert not (rc == want_rc and out == want), \
+            f"{name} is listed in conformance_xfail.txt but passes now: remove it"
+        return
+    assert rc == want_rc, out
+    assert out == want
 
 
 @needs_suite
 @pytest.mark.parametrize("name", _cases("parse-okay"))
 def test_parse_okay(name):
-    rc, out = run_parse(name)
-    ok = rc == 0 and out == _read(name, ".exp")
-    if name not in XFAIL:
-        assert rc == 0, out
-        assert out == _read(name, ".exp")
-    _check(name, ok)
+    _expect(name, 0, ".exp")
 
 
 @needs_suite
 @pytest.mark.parametrize("name", _cases("parse-fail"))
 def test_parse_fail(name):
-    rc, out = run_parse(name)
-    ok = rc == 1 and out == _read(name, ".err.exp")
-    if name not in XFAIL:
-        assert rc == 1, out
-        assert out == _read(name, ".err.exp")
-    _check(name, ok)
+    _expect(name, 1, ".err.exp")
 
 
 @needs_suite

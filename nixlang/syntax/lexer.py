@@ -195,16 +195,7 @@ class Lexer:
         else:
             line = self.text.count("\n", 0, start) + 1
             col = start - (self.text.rfind("\n", 0, start) + 1) + 1
-        t = _str_new(NixToken, value)
-        t.type = type_
-        t.value = value
-        t.start_pos = start
-        t.end_pos = end
-        t.line = t.end_line = line
-        t.column = t.end_column = col
-        t.flag = flag
-        t.error = error
-        return t
+        return make_token(type_, value, start, end, line, col, flag, error)
 
     def _error(self, cls, message, start, end, fallback: str):
         """An ERROR token; `fallback` is the token type error recovery uses in its place."""

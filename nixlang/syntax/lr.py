@@ -103,32 +103,7 @@ class LRParser:
     def parse(self, tokens, eof_factory):
         """Run over an iterator of tokens, then end of input; return the value
         of the start symbol. Raises `Stuck` at the first token with no action."""
-        actions = self.tables.actions
-        gotos = self.tables.gotos
-        sstack, vstack = self.state_stack, self.value_stack
-        push_state = sstack.append
-        push_value = vstack.append
+        feed = self.feed_token
         for tok in tokens:
-            tt = tok.type
-            while True:
-                a = actions[sstack[-1]].get(tt)
-                if a is None:
-                    raise Stuck(tok)
-                kind = a[0]
-                if kind == SHIFT:
-                    push_state(a[1])
-                    push_value(tok)
-                    break
-                if kind == UNIT:
-                    sstack[-1] = gotos[sstack[-2]][a[1]]
-                    continue
-                size = a[1]
-                if size:
-                    args = vstack[-size:]
-                    del vstack[-size:]
-                    del sstack[-size:]
-                else:
-                    args = []
-                push_value(a[3](args))
-                push_state(gotos[sstack[-1]][a[2]])
-        return self.feed_token(eof_factory(), True)
+            feed(tok)
+        return feed(eof_factory(), True)

@@ -19,6 +19,7 @@ from lark import Token, Transformer
 from .. import errors
 from ..source import Source, Span
 from . import ast as A
+from .printer import show_attr_path
 from .symbols import PREINTERNED
 
 
@@ -104,10 +105,6 @@ class Builder(Transformer):
             fn.span = Span(fn.span.start, max(fn.span.end, span.end))
             return fn
         return A.Call(span, fn, [arg], op_span)
-
-    def show_attr_path(self, path) -> str:
-        from .printer import show_attr_path
-        return show_attr_path(path)
 
     # -- start, functions --------------------------------------------------------
     def start(self, c):
@@ -459,7 +456,7 @@ class Builder(Transformer):
             old = attrs.attrs.get(name)
             if old is not None:
                 self.fail(errors.DuplicateAttr,
-                          f"attribute '{self.show_attr_path([A.AttrName(span, name)])}' already defined at "
+                          f"attribute '{show_attr_path([A.AttrName(span, name)])}' already defined at "
                           f"{self.source.location(old.span.start)}", span)
                 continue
             attrs.attrs[name] = A.AttrDef(A.Var(span, name), span, A.INHERITED, span)
@@ -473,7 +470,7 @@ class Builder(Transformer):
             old = attrs.attrs.get(name)
             if old is not None:
                 self.fail(errors.DuplicateAttr,
-                          f"attribute '{self.show_attr_path([A.AttrName(span, name)])}' already defined at "
+                          f"attribute '{show_attr_path([A.AttrName(span, name)])}' already defined at "
                           f"{self.source.location(old.span.start)}", span)
                 continue
             sel = A.Select(span, src, [A.AttrName(span, name)])
@@ -482,7 +479,7 @@ class Builder(Transformer):
 
     def dup_attr(self, path, span: Span, prev: Span):
         self.fail(errors.DuplicateAttr,
-                  f"attribute '{self.show_attr_path(path)}' already defined at "
+                  f"attribute '{show_attr_path(path)}' already defined at "
                   f"{self.source.location(prev.start)}", span)
 
     def add_attr(self, attrs: A.Attrs, path: list[A.AttrName], e: A.Node):

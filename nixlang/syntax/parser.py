@@ -152,23 +152,14 @@ class Frontend:
         top = max(counts.values())
         return min((r for r, c in counts.items() if c == top), key=lambda r: self.rule_index.get(r, 0))
 
-    def is_consistent(self, state) -> bool:
-        """A state with no shifts and one reduction: Bison reduces there
-        without reading a token."""
-        acts = self.states[state].values()
-        rules = {arg for act, arg in acts if act is Reduce}
-        return len(rules) == 1 and all(act is Reduce for act, _ in acts
-                                       if True) and not any(act is Shift for act, _ in acts if _ is not None and False)
-
     def _terminal_actions(self, state):
         if state in self.end_states:
             return ["$END"]
         return [t for t in self.states[state] if t.isupper() or t == "$END"]
 
-    def bison_message(self, state_stack: list, tok_type: str, values: list | None = None,
-                      callbacks=None) -> str:
+    def bison_message(self, state_stack: list, tok_type: str, values: list | None = None) -> str:
         """Replay Bison's default reductions from `state_stack` for a token it
-        cannot shift; return its message. With `values`/`callbacks`, the
+        cannot shift; return its message. With `values`, the
         semantic actions run too (and may raise their own errors first)."""
         states = self.states
         stack = state_stack if values is not None else list(state_stack)
@@ -189,18 +180,7 @@ class Frontend:
                 op = rule.expansion[1].name
                 if any(op in cls and tok_type in cls for cls in NONASSOC):
                     return f"syntax error, unexpected {TOKEN_NAME.get(tok_type, tok_type)}"
-            size = len(rule.expansion)
-            if values is not None:
-                args = values[-size:] if size else []
-                if size:
-                    del values[-size:]
-                value = callbacks[rule](args)
-            if size:
-                del stack[-size:]
-            _, goto = states[stack[-1]][rule.origin.name]
-            stack.append(goto)
-            if values is not None:
-                values.append(value)
+            self._reduce(stack, values, rule)
         expected = sorted((t for t in self._terminal_actions(stack[-1])),
                           key=lambda t: TOKEN_ORDER.get(t, 999))
         msg = f"syntax error, unexpected {TOKEN_NAME.get(tok_type, tok_type)}"
@@ -208,31 +188,33 @@ class Frontend:
             msg += ", expecting " + " or ".join(TOKEN_NAME.get(t, t) for t in expected)
         return msg
 
+    def _reduce(self, stack: list, values: list | None, rule) -> None:
+        """Apply one reduction to the stacks (with its semantic action when
+        `values` is given)."""
+        size = len(rule.expansion)
+        if values is not None:
+            args = values[-size:] if size else []
+            if size:
+                del values[-size:]
+            value = self.callbacks[rule](args)
+        if size:
+            del stack[-size:]
+        stack.append(self.states[stack[-1]][rule.origin.name][1])
+        if values is not None:
+            values.append(value)
+
     def consistent_reductions(self, pstate) -> None:
         """Run the reductions Bison makes before it reads the next token
         (states whose only action is one reduction)."""
-        states = self.states
-        stack, values, callbacks = pstate.state_stack, pstate.value_stack, self.callbacks
         while True:
-            acts = states[stack[-1]]
-            kinds = {(act is Reduce, arg if act is Reduce else None) for act, arg in acts.values()
-                     if True}
+            acts = self.states[pstate.state_stack[-1]]
             terminal_acts = [acts[t] for t in acts if t.isupper() or t == "$END"]
             if not terminal_acts or any(a is Shift for a, _ in terminal_acts):
                 return
             rules = {arg for _, arg in terminal_acts}
             if len(rules) != 1:
                 return
-            rule = rules.pop()
-            size = len(rule.expansion)
-            args = values[-size:] if size else []
-            if size:
-                del values[-size:]
-                del stack[-size:]
-            value = callbacks[rule](args)
-            _, goto = states[stack[-1]][rule.origin.name]
-            stack.append(goto)
-            values.append(value)
+            self._reduce(pstate.state_stack, pstate.value_stack, rules.pop())
 
     def advance(self, state_stack: list, t: str) -> list | None:
         """The state stack after feeding token type `t` (no semantic actions),
@@ -343,7 +325,7 @@ def parse_syntax(source: Source, options: ParseOptions | None = None) -> ParseRe
             if tok.type == "ERROR":
                 fe.consistent_reductions(pstate)
                 raise tok.error from None
-            msg = fe.bison_message(pstate.state_stack, tok.type, pstate.value_stack, fe.callbacks)
+            msg = fe.bison_message(pstate.state_stack, tok.type, pstate.value_stack)
             raise errors.SyntaxError_(msg, source, _error_position(lexer, tok)) from None
     except RecursionError:
         raise errors.TooDeep(MAX_DEPTH_MESSAGE, source, Span(0, n)) from None

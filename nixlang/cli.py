@@ -75,6 +75,11 @@ def _read_input(path: str) -> Source:
 
 def instantiate(argv: list[str], out, err) -> int:
     mode = None
+    flags: set[str] = set()
+    attr_paths: list[str] = []
+    auto_args: list[tuple[str, str, str]] = []   # (kind, name, text)
+    include: list[str] = []
+    max_depth = 10000
     exprs: list[str] = []
     files: list[str] = []
     extra_feats: list[str] = []
@@ -91,6 +96,7 @@ def instantiate(argv: list[str], out, err) -> int:
                 mode = a
             elif a == "--find-file":
                 mode = a
+            flags.add(a)
             i += 1
             continue
         if a in ("--expr", "-E"):
@@ -100,6 +106,8 @@ def instantiate(argv: list[str], out, err) -> int:
         if a in _TWO_ARGS:
             if i + 2 >= len(argv):
                 raise UsageError(f"flag '{a}' requires 2 arguments")
+            if a in ("--arg", "--argstr"):
+                auto_args.append((a, argv[i + 1], argv[i + 2]))
             i += 3
             continue
         if a in _ONE_ARG:
@@ -109,6 +117,12 @@ def instantiate(argv: list[str], out, err) -> int:
                 extra_feats.append(argv[i + 1])
             elif a == "--experimental-features":
                 replace_feats = argv[i + 1].split()
+            elif a in ("-A", "--attr"):
+                attr_paths.append(argv[i + 1])
+            elif a in ("-I", "--include"):
+                include.append(argv[i + 1])
+            elif a == "--max-call-depth":
+                max_depth = int(argv[i + 1])
             i += 2
             continue
         if a.startswith("-") and a != "-":
@@ -121,9 +135,11 @@ def instantiate(argv: list[str], out, err) -> int:
         sources = [Source(e, "«string»", os.getcwd()) for e in files]
     else:
         sources = [None] * len(files) if files else [None]
+    if mode == "--eval":
+        return _eval(sources, files, flags, attr_paths, auto_args, include, max_depth, feats, out, err)
     if mode != "--parse":
-        err.write("error: pynix instantiate: only --parse is implemented so far; "
-                  "evaluation arrives with the evaluator\n")
+        err.write("error: pynix instantiate: writing derivations needs the store layer, which pynix "
+                  "does not have yet; use --eval or --parse\n")
         return 1
     for idx, src in enumerate(sources):
         if src is None:
@@ -131,6 +147,57 @@ def instantiate(argv: list[str], out, err) -> int:
         result = parse_full(src, options)
         out.write(show(result.ast) + "\n")
     return 0
+
+
+def _eval(sources, files, flags, attr_paths, auto_args, include, max_depth, feats, out, err) -> int:
+    from .evaluator import EvalOptions, Evaluator
+    from .runtime.printer import print_value, to_json
+    from .runtime.values import Attrs, Closure, force
+    ev = Evaluator(EvalOptions(max_call_depth=max_depth, experimental_features=feats,
+                               search_path=include))
+    strict = "--strict" in flags
+    for idx, src in enumerate(sources):
+        if src is None:
+            src = _read_input(files[idx] if files else "-")
+        try:
+            v = ev.eval_source(src)
+            args = {}
+            for kind, name, text in auto_args:
+                args[name] = text if kind == "--argstr" else ev.eval_string(text)
+            v = _auto_call(ev, v, args)
+            for path in attr_paths:
+                for part in [p for p in path.split(".") if p]:
+                    v = force(v)
+                    if type(v) is list and part.isdigit():
+                        v = force(v[int(part)])
+                        continue
+                    if type(v) is not Attrs or part not in v.d:
+                        raise errors.MissingAttr(f"attribute '{part}' in selection path '{path}' not found")
+                    v = force(v.d[part])
+                v = _auto_call(ev, v, args)
+            if strict or "--json" in flags:
+                ev.deep_force(v)
+            if "--json" in flags:
+                out.write(to_json(v) + "\n")
+            else:
+                out.write(print_value(v, strict=strict) + "\n")
+        except errors.NixError as e:
+            out.flush()
+            err.write(errors.render_nix_eval(e))
+            return 1
+    return 0
+
+
+def _auto_call(ev, v, args):
+    from .runtime.values import Attrs, Closure, force
+    v = force(v)
+    if type(v) is Closure and v.lam.formals is not None:
+        names = {n for n, _, _ in v.lam.formals}
+        chosen = {k: a for k, a in args.items() if v.lam.ellipsis or k in names}
+        return ev.call(v, Attrs(chosen))
+    if type(v) is Attrs and "__functor" in v.d:
+        return ev.call(v, Attrs(dict(args)))
+    return v
 
 
 def check(argv: list[str], out, err) -> int:

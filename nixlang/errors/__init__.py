@@ -208,3 +208,115 @@ def render_nix(err: NixError) -> str:
         lines.append(f"       at {err.source.location(err.span.start)}:")
         lines.extend(render_code_lines(err.source, err.span.start))
     return filter_ansi_escapes("\n".join(lines)) + "\n"
+
+
+# -- evaluation errors (E2xx) ----------------------------------------------------
+
+class Frame:
+    """One `… while ...` line of an error trace, with the place it points at."""
+    __slots__ = ("message", "source", "span")
+
+    def __init__(self, message: str, source: Source | None = None, span: Span | None = None):
+        self.message = message
+        self.source = source
+        self.span = span
+
+
+class EvalError(NixError):
+    code = "E200"
+    title = "evaluation error"
+
+    def __init__(self, message: str, source: Source | None = None, span: Span | None = None,
+                 labels: list[Label] | None = None):
+        super().__init__(message, source, span, labels)
+        self.frames: list[Frame] = []
+
+    def add_frame(self, message: str, source: Source | None = None, span: Span | None = None):
+        self.frames.append(Frame(message, source, span))
+        return self
+
+    def at(self, source, span):
+        """Give the error a position if it has none yet."""
+        if self.span is None and source is not None:
+            self.source, self.span = source, span
+        return self
+
+
+class TypeError_(EvalError):
+    code = "E201"
+    title = "wrong type"
+
+
+class MissingAttr(EvalError):
+    code = "E202"
+    title = "attribute missing"
+
+
+class InfiniteRecursionError(EvalError):
+    code = "E203"
+    title = "infinite recursion"
+
+
+class ThrownError(EvalError):
+    code = "E204"
+    title = "thrown error"
+
+
+class AbortError(EvalError):
+    code = "E205"
+    title = "evaluation aborted"
+
+
+class AssertionFailed(EvalError):
+    code = "E206"
+    title = "assertion failed"
+
+
+class DivisionByZero(EvalError):
+    code = "E207"
+    title = "division by zero"
+
+
+class IntegerOverflow(EvalError):
+    code = "E208"
+    title = "integer overflow"
+
+
+class CallError(EvalError):
+    code = "E209"
+    title = "bad function call"
+
+
+class StackOverflow(EvalError):
+    code = "E210"
+    title = "stack overflow"
+
+
+class NotImplementedYet(EvalError):
+    code = "E299"
+    title = "not implemented in pynix yet"
+
+
+ALL_CODES.update({cls.code: cls for cls in (
+    EvalError, TypeError_, MissingAttr, InfiniteRecursionError, ThrownError, AbortError,
+    AssertionFailed, DivisionByZero, IntegerOverflow, CallError, StackOverflow, NotImplementedYet)})
+
+
+def render_nix_eval(err: NixError, show_trace: bool = True) -> str:
+    """An evaluation error as nix-instantiate prints it: with trace frames
+    (`… while ...`, innermost last) when there are any."""
+    frames = getattr(err, "frames", None) or []
+    if not frames:
+        return render_nix(err)
+    lines = ["error:"]
+    for f in reversed(frames):
+        lines.append(f"       … {f.message}")
+        if f.source is not None and f.span is not None:
+            lines.append(f"         at {f.source.location(f.span.start)}:")
+            lines.extend(render_code_lines(f.source, f.span.start))
+        lines.append("")
+    lines.append(f"       error: {err.message}")
+    if err.source is not None and err.span is not None:
+        lines.append(f"       at {err.source.location(err.span.start)}:")
+        lines.extend(render_code_lines(err.source, err.span.start))
+    return filter_ansi_escapes("\n".join(lines)) + "\n"

@@ -65,9 +65,11 @@ class Resolver:
     def _lookup(self, var: A.Var, scope: Scope) -> None:
         level = 0
         with_level = -1
+        with_levels = []
         s = scope
         while s is not None:
             if s.is_with:
+                with_levels.append(level)
                 if with_level == -1:
                     with_level = level
             else:
@@ -87,6 +89,7 @@ class Resolver:
             return
         var.level = with_level
         var.from_with = True
+        var.with_levels = tuple(with_levels)
 
     def _walk(self, n: A.Node, scope: Scope) -> None:
         t = type(n)
@@ -108,7 +111,9 @@ class Resolver:
                     self._walk(an.expr, scope)
         elif t is A.Attrs:
             if n.rec:
-                inner = Scope({k: (i, d) for i, (k, d) in enumerate(self._sorted(n))}, scope, node=n)
+                order = self._sorted(n)
+                n.slots = [k for k, _ in order]
+                inner = Scope({k: (i, d) for i, (k, d) in enumerate(order)}, scope, node=n)
                 self._bind_attrs(n, inner, scope)
                 for d in n.dynamic:
                     self._walk(d.name, inner)
@@ -120,7 +125,9 @@ class Resolver:
                     self._walk(d.value, scope)
         elif t is A.Let:
             attrs = n.attrs
-            inner = Scope({k: (i, d) for i, (k, d) in enumerate(self._sorted(attrs))}, scope, node=n)
+            order = self._sorted(attrs)
+            attrs.slots = [k for k, _ in order]
+            inner = Scope({k: (i, d) for i, (k, d) in enumerate(order)}, scope, node=n)
             self._bind_attrs(attrs, inner, scope)
             self._walk(n.body, inner)
         elif t is A.Lambda:

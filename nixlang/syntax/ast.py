@@ -59,6 +59,7 @@ class Var(Node):
     index: int = -1
     from_with: bool = False
     binding: object = None      # the defining node (Formal, AttrDef, Lambda) for editors
+    with_levels: tuple = ()     # for `with`-provided names: the `with` scopes to try, innermost first
 
 
 @dataclass(eq=False, slots=True)
@@ -114,6 +115,7 @@ class Attrs(Node):
     attrs: dict[str, AttrDef] = field(default_factory=dict)
     dynamic: list[DynamicAttr] = field(default_factory=list)
     inherit_from: list[Node] = field(default_factory=list)
+    slots: list[str] = field(default_factory=list)   # rec / let: names in environment-slot order (resolver)
 
 
 @dataclass(eq=False, slots=True)

@@ -1,0 +1,165 @@
+"""Core builtins: arithmetic and comparison primops the parser desugars to
+(`__sub`, `__mul`, `__div`, `__lessThan`), `throw`, `abort`, `import`,
+`toString`, type predicates and the constants of the base environment."""
+from __future__ import annotations
+
+from .. import errors as E
+from ..runtime import ops
+from ..runtime.errors import type_error
+from ..runtime.printer import print_value_short
+from ..runtime.values import Attrs, Closure, CtxStr, Path, PrimOp, PrimOpApp, force, type_name
+from . import builtin, constant
+
+
+def want_int(v, what="an integer"):
+    v = force(v)
+    if type(v) is not int:
+        raise type_error(what, v)
+    return v
+
+
+def want_string(ev, v, what="a string") -> str:
+    v = force(v)
+    if type(v) not in (str, CtxStr):
+        raise type_error(what, v)
+    return v
+
+
+def want_list(v):
+    v = force(v)
+    if type(v) is not list:
+        raise type_error("a list", v)
+    return v
+
+
+def want_attrs(v):
+    v = force(v)
+    if type(v) is not Attrs:
+        raise type_error("a set", v)
+    return v
+
+
+def want_function(v):
+    v = force(v)
+    if type(v) not in (Closure, PrimOp, PrimOpApp) and not (type(v) is Attrs and "__functor" in v.d):
+        raise type_error("a function", v)
+    return v
+
+
+def want_number(v):
+    v = force(v)
+    if type(v) not in (int, float):
+        raise type_error("an integer", v)
+    return v
+
+
+@builtin("add", 2)
+def _add(ev, a, b):
+    """Add two numbers: `builtins.add 1 2` is `3`."""
+    a, b = want_number(a), want_number(b)
+    return ops.add(a, b)
+
+
+@builtin("sub", 2)
+def _sub(ev, a, b):
+    """Subtract: `builtins.sub 5 3` is `2` (what `5 - 3` means)."""
+    return ops.sub(want_number(a), want_number(b))
+
+
+@builtin("mul", 2)
+def _mul(ev, a, b):
+    """Multiply: `builtins.mul 3 4` is `12`."""
+    return ops.mul(want_number(a), want_number(b))
+
+
+@builtin("div", 2)
+def _div(ev, a, b):
+    """Divide; integers divide towards zero: `builtins.div 7 2` is `3`."""
+    return ops.div(want_number(a), want_number(b))
+
+
+@builtin("lessThan", 2)
+def _less_than(ev, a, b):
+    """`a < b` for numbers, strings, paths and lists: `builtins.lessThan 1 2` is `true`."""
+    return ops.less_than(a, b)
+
+
+@builtin("throw", 1)
+def _throw(ev, msg):
+    """Fail with a message that `tryEval` can catch: `throw "not supported"`."""
+    s = force(msg)
+    if type(s) not in (str, CtxStr):
+        raise type_error("a string", s)
+    raise E.ThrownError(str(s))
+
+
+@builtin("abort", 1)
+def _abort(ev, msg):
+    """Stop evaluation for good (even `tryEval` does not catch it)."""
+    ctx: set = set()
+    s = ops.coerce_to_string(msg, ctx, interp=False)
+    raise E.AbortError(f"evaluation aborted with the following error message: '{s}'")
+
+
+@builtin("toString", 1)
+def _to_string(ev, v):
+    """Turn a value into a string (the lenient rules): `toString 42` is `"42"`,
+    `toString true` is `"1"`, `toString null` is `""`."""
+    ctx: set = set()
+    s = ops.coerce_to_string(v, ctx, interp=False, call=lambda f, a: ev.call(f, a))
+    from ..runtime.values import make_string
+    return make_string(s, ctx)
+
+
+@builtin("typeOf", 1)
+def _type_of(ev, v):
+    """The type of a value as a string: `builtins.typeOf 1` is `"int"`."""
+    return type_name(force(v))
+
+
+for _name, _t in (("isInt", (int,)), ("isFloat", (float,)), ("isBool", (bool,)),
+                  ("isString", (str, CtxStr)), ("isList", (list,)), ("isAttrs", (Attrs,)),
+                  ("isPath", (Path,))):
+    def _make(types, name):
+        def pred(ev, v):
+            return type(force(v)) in types
+        pred.__doc__ = f"Whether the value is of that type: `builtins.{name} x`."
+        return pred
+    builtin(_name, 1)(_make(_t, _name))
+
+
+@builtin("isNull", 1)
+def _is_null(ev, v):
+    """Whether the value is `null`."""
+    return force(v) is None
+
+
+@builtin("isFunction", 1)
+def _is_function(ev, v):
+    """Whether the value is a function (a lambda or a builtin)."""
+    return type(force(v)) in (Closure, PrimOp, PrimOpApp)
+
+
+@builtin("import", 1)
+def _import(ev, path):
+    """Evaluate the Nix file at a path (a folder means its `default.nix`)."""
+    return ev.import_value(path)
+
+
+@builtin("seq", 2)
+def _seq(ev, a, b):
+    """Evaluate `a` (shallowly), then return `b`."""
+    force(a)
+    return force(b)
+
+
+@builtin("deepSeq", 2)
+def _deep_seq(ev, a, b):
+    """Evaluate `a` completely, then return `b`."""
+    ev.deep_force(a)
+    return force(b)
+
+
+constant("true", True)
+constant("false", False)
+constant("null", None)

@@ -1,0 +1,132 @@
+"""The Evaluator: one object that the CLI, the REPL, the language server and
+the tests all build. It owns the options, the base environment of builtins,
+the import cache and the call-depth budget, and evaluates sources."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from . import errors as E
+from .builtins import load_all
+from .compile import Compiler, call_function
+from .parse import ParseOptions, parse_cached
+from .resolve.globals import GLOBAL_NAMES
+from .runtime.values import Attrs, Env, Path, Thunk, force
+from .source import Source, decode
+
+
+@dataclass
+class EvalOptions:
+    max_call_depth: int = 10000
+    pure: bool = False
+    search_path: list = field(default_factory=list)   # (prefix, path) pairs, -I first then NIX_PATH
+    home: str | None = None
+    experimental_features: set = field(default_factory=set)
+
+
+class Evaluator:
+    def __init__(self, options: EvalOptions | None = None):
+        self.options = options or EvalOptions()
+        self.max_call_depth = self.options.max_call_depth
+        self.depth = 0
+        self.import_cache: dict[str, object] = {}
+        self.parse_options = ParseOptions(pipe_operators="pipe-operators" in self.options.experimental_features,
+                                          home=self.options.home)
+        self.base_env = self._base_env()
+
+    def _base_env(self) -> Env:
+        registry = load_all()
+        names = sorted(GLOBAL_NAMES)
+        builtins_attrs = Attrs({})
+        vals = []
+        for n in names:
+            key = n[2:] if n.startswith("__") else n
+            if n == "builtins":
+                vals.append(builtins_attrs)
+            elif key in registry:
+                vals.append(registry[key])
+            else:
+                vals.append(_missing_builtin(key))
+        for k, v in registry.items():
+            builtins_attrs.d[k] = v
+        builtins_attrs.d.setdefault("builtins", builtins_attrs)
+        self.builtins = builtins_attrs
+        return Env(None, vals)
+
+    # -- evaluation --------------------------------------------------------------------
+    def eval_source(self, source: Source):
+        ast = parse_cached(source, self.parse_options)
+        code = Compiler(self, source).compile(ast)
+        return code(self.base_env)
+
+    def eval_string(self, text: str, base_dir: str | None = None):
+        return self.eval_source(Source(text, "«string»", base_dir or os.getcwd()))
+
+    def eval_file(self, path: str):
+        full = os.path.abspath(path)
+        if os.path.isdir(full):
+            full = os.path.join(full, "default.nix")
+        try:
+            with open(full, "rb") as f:
+                data = f.read()
+        except FileNotFoundError:
+            raise E.EvalError(f"path '{full}' does not exist") from None
+        except OSError as exc:
+            raise E.EvalError(f"opening file '{full}': {exc.strerror}") from None
+        return self.eval_source(Source(decode(data), full, os.path.dirname(full)))
+
+    def import_value(self, path):
+        p = force(path)
+        if type(p) is Path:
+            target = p.path
+        elif isinstance(p, str):
+            target = str(p)
+            if not target.startswith("/"):
+                raise E.EvalError(f"string '{target}' doesn't represent an absolute path")
+        elif type(p) is Attrs and "outPath" in p.d:
+            return self.import_value(p.d["outPath"])
+        else:
+            from .runtime.errors import type_error
+            raise type_error("a path", p)
+        if os.path.isdir(target):
+            target = os.path.join(target, "default.nix")
+        hit = self.import_cache.get(target)
+        if hit is not None:
+            return hit
+        v = self.eval_file(target)
+        self.import_cache[target] = v
+        return v
+
+    def call(self, f, arg):
+        return force(call_function(self, force(f), arg))
+
+    def deep_force(self, v, seen=None):
+        """Evaluate a value completely (deepSeq / --strict)."""
+        stack = [v]
+        seen = set() if seen is None else seen
+        while stack:
+            x = force(stack.pop())
+            t = type(x)
+            if t is list:
+                if id(x) in seen:
+                    continue
+                seen.add(id(x))
+                stack.extend(reversed(x))
+            elif t is Attrs:
+                if id(x) in seen:
+                    continue
+                seen.add(id(x))
+                stack.extend(x.d[k] for k in sorted(x.d, reverse=True))
+        return force(v)
+
+    def copy_path_to_store(self, path: Path) -> str:
+        raise E.NotImplementedYet(f"copying '{path.path}' to the store needs the store layer, "
+                                  "which pynix does not have yet")
+
+
+def _missing_builtin(name):
+    from .runtime.values import PrimOp
+
+    def fail(ev, *args):
+        raise E.NotImplementedYet(f"builtins.{name} is not implemented in pynix yet")
+    return PrimOp(name, 1, fail)

@@ -1,0 +1,1 @@
+"""The runtime: values, thunks, environments, operators, calls and printing."""

@@ -1,0 +1,232 @@
+"""Operators and coercions with Nix's rules and messages.
+
+- arithmetic: 64-bit ints with overflow errors, int/float mixing to float;
+- equality (`==`): deep; functions are never equal; attrsets that are
+  derivations compare by `outPath`; an int equals a float of the same value;
+- ordering (`<`, `__lessThan`): numbers, strings, paths, and lists
+  lexicographically;
+- coercions to string: `toString` (lenient) and interpolation (strict), with
+  `__toString` and `outPath` on attrsets.
+"""
+from __future__ import annotations
+
+from .. import errors as E
+from .errors import type_error
+from .printer import print_value_short
+from .values import Attrs, Closure, CtxStr, Path, PrimOp, PrimOpApp, context_of, force, make_string, show_type
+
+INT_MIN, INT_MAX = -(1 << 63), (1 << 63) - 1
+
+
+def check_int(v, what: str, a, b):
+    if v < INT_MIN or v > INT_MAX:
+        raise E.IntegerOverflow(f"integer overflow in {what} {a} {'+' if what == 'adding' else '-' if what == 'subtracting' else '*' if what == 'multiplying' else '/'} {b}")
+    return v
+
+
+def add(a, b):
+    ta, tb = type(a), type(b)
+    if ta is int and tb is int:
+        r = a + b
+        if r < INT_MIN or r > INT_MAX:
+            raise E.IntegerOverflow(f"integer overflow in adding {a} + {b}")
+        return r
+    return float(num(a)) + float(num(b))
+
+
+def sub(a, b):
+    a, b = force(a), force(b)
+    if type(a) is int and type(b) is int:
+        r = a - b
+        if r < INT_MIN or r > INT_MAX:
+            raise E.IntegerOverflow(f"integer overflow in subtracting {a} - {b}")
+        return r
+    return float(num(a)) - float(num(b))
+
+
+def mul(a, b):
+    a, b = force(a), force(b)
+    if type(a) is int and type(b) is int:
+        r = a * b
+        if r < INT_MIN or r > INT_MAX:
+            raise E.IntegerOverflow(f"integer overflow in multiplying {a} * {b}")
+        return r
+    return float(num(a)) * float(num(b))
+
+
+def div(a, b):
+    a, b = force(a), force(b)
+    num(a)
+    if num(b) == 0:
+        raise E.DivisionByZero("division by zero")
+    if type(a) is int and type(b) is int:
+        if a == INT_MIN and b == -1:
+            raise E.IntegerOverflow(f"integer overflow in dividing {a} / {b}")
+        q = abs(a) // abs(b)
+        return q if (a >= 0) == (b >= 0) else -q
+    return float(a) / float(b)
+
+
+def num(v):
+    t = type(v)
+    if t is int or t is float:
+        return v
+    raise type_error("an integer", v) if t is not bool else type_error("an integer", v)
+
+
+def equal(a, b) -> bool:
+    a, b = force(a), force(b)
+    ta, tb = type(a), type(b)
+    if ta is int and tb is float or ta is float and tb is int:
+        return a == b
+    if ta is CtxStr:
+        ta = str
+    if tb is CtxStr:
+        tb = str
+    if ta is not tb:
+        return False
+    if ta is bool or ta is int or ta is float or ta is str:
+        return a == b
+    if a is None:
+        return True
+    if ta is Path:
+        return a.path == b.path
+    if ta is list:
+        if a is b:
+            return True
+        if len(a) != len(b):
+            return False
+        return all(x is y or equal(x, y) for x, y in zip(a, b))
+    if ta is Attrs:
+        if a is b:
+            return True
+        if is_derivation(a) and is_derivation(b):
+            return equal(a.d["outPath"], b.d["outPath"])
+        if len(a.d) != len(b.d):
+            return False
+        for k, v in a.d.items():
+            w = b.d.get(k)
+            if w is None and k not in b.d:
+                return False
+            if v is not w and not equal(v, w):
+                return False
+        return True
+    return False
+
+
+def is_derivation(a: Attrs) -> bool:
+    t = a.d.get("type")
+    return t is not None and force(t) == "derivation" and "outPath" in a.d
+
+
+def less_than(a, b) -> bool:
+    a, b = force(a), force(b)
+    ta, tb = type(a), type(b)
+    if ta in (int, float) and tb in (int, float) and ta is not bool and tb is not bool:
+        return a < b
+    if ta in (str, CtxStr) and tb in (str, CtxStr):
+        return str(a).encode("utf-8", "surrogateescape") < str(b).encode("utf-8", "surrogateescape")
+    if ta is Path and tb is Path:
+        return a.path < b.path
+    if ta is list and tb is list:
+        for x, y in zip(a, b):
+            if not equal(x, y):
+                return less_than(x, y)
+        return len(a) < len(b)
+    if ta is tb or {ta, tb} <= {str, CtxStr}:
+        raise E.EvalError(f"cannot compare {show_type(a)} with {show_type(b)}; values of that type are "
+                          f"incomparable (values are {print_value_short(a)} and {print_value_short(b)})")
+    raise E.EvalError(f"cannot compare {show_type(a)} with {show_type(b)}; values are "
+                      f"{print_value_short(a)} and {print_value_short(b)}")
+
+
+def coerce_to_string(v, ctx: set, *, interp: bool, copy_to_store=None, call=None) -> str:
+    """Nix's coerceToString. `interp` is the strict mode of string
+    interpolation (no numbers, no lists); otherwise the lenient `toString`
+    rules apply. Paths are copied to the store when `copy_to_store` is given
+    (interpolation), else used as they are."""
+    v = force(v)
+    t = type(v)
+    if t is str:
+        return v
+    if t is CtxStr:
+        ctx |= v.context
+        return str(v)
+    if t is Path:
+        if copy_to_store is not None:
+            p = copy_to_store(v)
+            ctx.add(p)
+            return p
+        return v.path
+    if t is Attrs:
+        f = v.d.get("__toString")
+        if f is not None and call is not None:
+            r = force(call(force(f), v))
+            if type(r) not in (str, CtxStr):
+                raise E.TypeError_(f"`__toString` should return a string, but got {show_type(r)}: "
+                                   f"{print_value_short(r)}")
+            return coerce_to_string(r, ctx, interp=interp, copy_to_store=copy_to_store, call=call)
+        out = v.d.get("outPath")
+        if out is not None:
+            return coerce_to_string(out, ctx, interp=interp, copy_to_store=copy_to_store, call=call)
+        raise E.TypeError_(f"cannot coerce a set to a string: {print_value_short(v)}")
+    if not interp:
+        if t is bool:
+            return "1" if v else ""
+        if t is int:
+            return str(v)
+        if t is float:
+            return _float_to_string(v)
+        if v is None:
+            return ""
+        if t is list:
+            parts = []
+            for i, e in enumerate(v):
+                s = coerce_to_string(e, ctx, interp=False, copy_to_store=copy_to_store, call=call)
+                parts.append(s)
+            # like Nix: elements joined by spaces, empty lists skipped between
+            out = []
+            for i, (e, s) in enumerate(zip(v, parts)):
+                out.append(s)
+                if i + 1 < len(v):
+                    nxt = force(v[i + 1])
+                    if not (type(nxt) is list and not nxt):
+                        out.append(" ")
+            return "".join(out)
+    raise E.TypeError_(f"cannot coerce {show_type(v)} to a string: {print_value_short(v)}")
+
+
+def _float_to_string(v: float) -> str:
+    # toString of a float: std::to_string, i.e. %f
+    return "%f" % v
+
+
+def concat_strings(parts, force_string: bool, copy_to_store, call):
+    """ExprConcatStrings::eval: `a + b` and interpolation. The first value
+    decides: numbers add up, a path stays a path, anything else becomes a
+    string."""
+    first = force(parts[0])
+    tf = type(first)
+    if not force_string and (tf is int or tf is float):
+        acc = first
+        for p in parts[1:]:
+            v = force(p)
+            if type(v) not in (int, float) or type(v) is bool:
+                raise E.EvalError(f"cannot add {show_type(v)} to {show_type(acc) if type(acc) is int else 'a float'}")
+            acc = add(acc, v)
+        return acc
+    ctx: set = set()
+    if not force_string and tf is Path:
+        s = first.path
+        for p in parts[1:]:
+            v = force(p)
+            piece = coerce_to_string(v, ctx, interp=True, copy_to_store=None, call=call)
+            if ctx:
+                raise E.EvalError(f"a string that refers to a store path cannot be appended to a path")
+            s += piece
+        from .paths import canon_path
+        return Path(canon_path(s))
+    out = []
+    for p in parts:
+        out.append(coerce_to_string(p, ctx, interp=True, copy_to_store=copy_to_store, call=call))
+    return make_string("".join(out), ctx)

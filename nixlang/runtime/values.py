@@ -1,0 +1,219 @@
+"""Nix values in Python, and thunks.
+
+Representation (chosen for speed: the common cases are plain Python objects)
+
+    int / float / bool / None      Nix int, float, bool, null (check `bool`
+                                   before `int`: Python's bool is an int)
+    str                            a string without context
+    CtxStr                         a string with context (a `str` subclass
+                                   carrying `context`, a frozenset of store
+                                   references; see the store layer)
+    Path                           a path value (absolute, canonical)
+    list                           a list (never mutated after creation); its
+                                   elements are values or thunks
+    Attrs                          an attrset: `d` maps names to values or
+                                   thunks; `pos` maps names to source spans
+    Closure / PrimOp / PrimOpApp   functions
+
+Thunks
+------
+A `Thunk` is a suspended computation: `code(env)` gives its value in weak
+head normal form. Forcing runs the code once and keeps the value. While it
+runs the thunk is a *blackhole*: forcing it again means the value depends on
+itself, and Nix reports "infinite recursion encountered". A thunk whose code
+raises goes back to its unforced state, so `tryEval` can look at it again.
+"""
+from __future__ import annotations
+
+
+class CtxStr(str):
+    """A string with context: the store paths / derivation outputs it refers to."""
+
+    def __new__(cls, s: str, context: frozenset):
+        self = str.__new__(cls, s)
+        self.context = context
+        return self
+
+
+def context_of(s) -> frozenset:
+    return s.context if type(s) is CtxStr else frozenset()
+
+
+def make_string(s: str, context) -> str:
+    return CtxStr(s, frozenset(context)) if context else s
+
+
+class Path:
+    __slots__ = ("path",)
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def __eq__(self, other):
+        return type(other) is Path and other.path == self.path
+
+    def __hash__(self):
+        return hash(("path", self.path))
+
+    def __repr__(self):
+        return f"Path({self.path!r})"
+
+
+class Attrs:
+    __slots__ = ("d", "pos")
+
+    def __init__(self, d: dict, pos: dict | None = None):
+        self.d = d
+        self.pos = pos
+
+    def __repr__(self):
+        return f"Attrs({sorted(self.d)})"
+
+
+class Closure:
+    """A lambda and the environment it was created in."""
+    __slots__ = ("lam", "env")
+
+    def __init__(self, lam, env):
+        self.lam = lam      # a compiled lambda (compile.LambdaCode)
+        self.env = env
+
+
+class PrimOp:
+    __slots__ = ("name", "arity", "fn", "doc")
+
+    def __init__(self, name: str, arity: int, fn, doc: str = ""):
+        self.name = name
+        self.arity = arity
+        self.fn = fn
+        self.doc = doc
+
+    def __repr__(self):
+        return f"<primop {self.name}>"
+
+
+class PrimOpApp:
+    """A primop applied to fewer arguments than it takes."""
+    __slots__ = ("primop", "args")
+
+    def __init__(self, primop: PrimOp, args: tuple):
+        self.primop = primop
+        self.args = args
+
+
+class _Blackhole:
+    def __repr__(self):
+        return "<blackhole>"
+
+
+BLACKHOLE = _Blackhole()
+
+
+class _Unset:
+    def __repr__(self):
+        return "<unset>"
+
+
+UNSET = _Unset()   # an environment slot not filled yet
+
+
+class Thunk:
+    __slots__ = ("code", "env", "value", "span")
+
+    def __init__(self, code, env, span=None):
+        self.code = code
+        self.env = env
+        self.value = None
+        self.span = span
+
+    def force(self):
+        code = self.code
+        if code is None:
+            return self.value
+        if code is BLACKHOLE:
+            from .errors import InfiniteRecursion
+            raise InfiniteRecursion(self.span)
+        self.code = BLACKHOLE
+        try:
+            v = code(self.env)
+        except BaseException:
+            self.code = code
+            raise
+        self.value = v
+        self.code = None
+        self.env = None
+        return v
+
+
+def force(v):
+    return v.force() if type(v) is Thunk else v
+
+
+def value_ready(v):
+    """A thunk that is already a value (for results computed eagerly)."""
+    t = Thunk(None, None)
+    t.value = v
+    return t
+
+
+class Env:
+    """One frame of the runtime environment, mirroring one static scope."""
+    __slots__ = ("up", "vals")
+
+    def __init__(self, up, vals: list):
+        self.up = up
+        self.vals = vals
+
+
+def type_name(v) -> str:
+    """The name `builtins.typeOf` gives, as used in Nix's messages."""
+    t = type(v)
+    if t is bool:
+        return "bool"
+    if t is int:
+        return "int"
+    if t is float:
+        return "float"
+    if t is str or t is CtxStr:
+        return "string"
+    if t is Path:
+        return "path"
+    if v is None:
+        return "null"
+    if t is list:
+        return "list"
+    if t is Attrs:
+        return "set"
+    if t in (Closure, PrimOp, PrimOpApp):
+        return "lambda"
+    return "unknown"
+
+
+def show_type(v) -> str:
+    """Nix's showType: the phrase used in "value is X while Y was expected"."""
+    t = type(v)
+    if t is bool:
+        return "a Boolean"
+    if t is int:
+        return "an integer"
+    if t is float:
+        return "a float"
+    if t is str or t is CtxStr:
+        return "a string"
+    if t is Path:
+        return "a path"
+    if v is None:
+        return "null"
+    if t is list:
+        return "a list"
+    if t is Attrs:
+        return "a set"
+    if t is Closure:
+        return "a function"
+    if t is PrimOp:
+        return "a built-in function"
+    if t is PrimOpApp:
+        return "a partially applied built-in function"
+    if t is Thunk:
+        return "a thunk"
+    return "an unknown value"

@@ -135,12 +135,9 @@ def instantiate(argv: list[str], out, err) -> int:
         sources = [Source(e, "«string»", os.getcwd()) for e in files]
     else:
         sources = [None] * len(files) if files else [None]
-    if mode == "--eval":
-        return _eval(sources, files, flags, attr_paths, auto_args, include, max_depth, feats, out, err)
     if mode != "--parse":
-        err.write("error: pynix instantiate: writing derivations needs the store layer, which pynix "
-                  "does not have yet; use --eval or --parse\n")
-        return 1
+        return _eval(sources, files, flags, attr_paths, auto_args, include, max_depth, feats, out, err,
+                     print_result=(mode == "--eval"))
     for idx, src in enumerate(sources):
         if src is None:
             src = _read_input(files[idx] if files else "-")
@@ -149,7 +146,8 @@ def instantiate(argv: list[str], out, err) -> int:
     return 0
 
 
-def _eval(sources, files, flags, attr_paths, auto_args, include, max_depth, feats, out, err) -> int:
+def _eval(sources, files, flags, attr_paths, auto_args, include, max_depth, feats, out, err,
+          print_result=True) -> int:
     from .evaluator import EvalOptions, Evaluator
     from .runtime.printer import print_value, to_json
     from .runtime.values import Attrs, Closure, force
@@ -175,6 +173,10 @@ def _eval(sources, files, flags, attr_paths, auto_args, include, max_depth, feat
                         raise errors.MissingAttr(f"attribute '{part}' in selection path '{path}' not found")
                     v = force(v.d[part])
                 v = _auto_call(ev, v, args)
+            if not print_result:
+                # nix-instantiate without --eval writes the derivations it finds
+                raise errors.NotImplementedYet("writing derivations needs the store layer, which pynix "
+                                               "does not have yet; use --eval or --parse")
             if strict or "--json" in flags:
                 ev.deep_force(v)
             if "--json" in flags:
@@ -184,6 +186,14 @@ def _eval(sources, files, flags, attr_paths, auto_args, include, max_depth, feat
         except errors.NixError as e:
             out.flush()
             err.write(errors.render_nix_eval(e))
+            return 1
+        except RecursionError:
+            out.flush()
+            err.write(errors.render_nix_eval(errors.StackOverflow("stack overflow; max-call-depth exceeded")))
+            return 1
+        except Exception as e:  # a pynix bug must still be a clean error, never a traceback
+            out.flush()
+            err.write(f"error: internal pynix error (please report it): {type(e).__name__}: {e}\n")
             return 1
     return 0
 

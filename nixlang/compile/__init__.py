@@ -50,23 +50,31 @@ def call_function(ev, f, arg, source: Source | None = None, span: Span | None = 
     if t is Closure:
         lam = f.lam
         ev.depth += 1
-        if ev.depth > ev.max_call_depth:
-            ev.depth = 0
-            raise E.StackOverflow("stack overflow; max-call-depth exceeded", source, span)
         try:
+            if ev.depth > ev.max_call_depth:
+                raise E.StackOverflow("stack overflow; max-call-depth exceeded", source, span)
             if lam.formals is None:
-                return lam.body(Env(f.env, [arg]))
-            return lam.body(_bind_formals(lam, f.env, arg, source, span))
+                env = Env(f.env, [arg])
+            else:
+                try:
+                    env = _bind_formals(lam, f.env, arg, source, span)
+                except E.EvalError as e:
+                    raise e.add_frame("from call site", source, span)
+            try:
+                return lam.body(env)
+            except E.EvalError as e:
+                e.add_frame(f"while calling {_calling(lam)}", lam.source, lam.node.span)
+                raise e.add_frame("from call site", source, span)
         finally:
             ev.depth -= 1
     if t is PrimOp:
         if f.arity == 1:
-            return f.fn(ev, arg)
+            return _call_primop(ev, f, (arg,), source, span)
         return PrimOpApp(f, (arg,))
     if t is PrimOpApp:
         args = f.args + (arg,)
         if len(args) == f.primop.arity:
-            return f.primop.fn(ev, *args)
+            return _call_primop(ev, f.primop, args, source, span)
         return PrimOpApp(f.primop, args)
     if t is Attrs and "__functor" in f.d:
         functor = force(f.d["__functor"])
@@ -75,8 +83,36 @@ def call_function(ev, f, arg, source: Source | None = None, span: Span | None = 
                        f"{print_value_short(f)}", source, span)
 
 
+def _call_primop(ev, p, args, source, span):
+    try:
+        return p.fn(ev, *args)
+    except E.EvalError as e:
+        raise e.add_frame(f"while calling the '{p.name}' builtin", source, span)
+    except RecursionError:
+        raise E.StackOverflow("stack overflow; max-call-depth exceeded", source, span) from None
+
+
+def _calling(lam) -> str:
+    return f"'{lam.name}'" if lam.name else "anonymous lambda"
+
+
 def _fname(lam) -> str:
-    return f"function '{lam.name}'" if lam.name else "anonymous lambda"
+    return f"function '{lam.name or 'anonymous lambda'}'"
+
+
+def _suggest(name: str, candidates: list[str]) -> list[str]:
+    """Nix's Suggestions: names within a small edit distance, closest first."""
+    def dist(a, b):
+        prev = list(range(len(b) + 1))
+        for i, ca in enumerate(a, 1):
+            cur = [i]
+            for j, cb in enumerate(b, 1):
+                cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+            prev = cur
+        return prev[-1]
+    scored = sorted((dist(name, c), c) for c in candidates)
+    limit = max(1, len(name) // 2) if len(name) > 2 else 2
+    return [c for d, c in scored if d <= limit]
 
 
 def _bind_formals(lam: LambdaCode, up, arg, source, span):
@@ -103,9 +139,10 @@ def _bind_formals(lam: LambdaCode, up, arg, source, span):
         names = {n for n, _, _ in lam.formals}
         for k in sorted(d):
             if k not in names:
-                suggestions = ""
-                raise E.CallError(f"{_fname(lam)} called with unexpected argument '{k}'{suggestions}",
+                err = E.CallError(f"{_fname(lam)} called with unexpected argument '{k}'",
                                   lam.source, lam.node.span)
+                err.suggestions = _suggest(k, sorted(names))
+                raise err
     return env
 
 
@@ -113,6 +150,7 @@ class Compiler:
     def __init__(self, ev, source: Source):
         self.ev = ev
         self.source = source
+        self._lambda_names: dict[int, str] = {}   # Nix names a lambda after the attribute it defines
 
     # -- laziness ------------------------------------------------------------------
     def lazy(self, n: A.Node):
@@ -291,6 +329,8 @@ class Compiler:
         """(name, make(env_values, env_outer, srcs) -> value or thunk) for each attribute."""
         out = []
         for name, d in attrs.attrs.items():
+            if type(d.value) is A.Lambda:
+                self._lambda_names[id(d.value)] = name
             if d.kind == A.INHERITED_FROM:
                 idx = d.value.expr.index
                 out.append((name, d, ("from", idx, name)))
@@ -330,6 +370,14 @@ class Compiler:
                 d[name] = v
                 if rec:
                     vals[slot_of[name]] = v
+            if rec and "__overrides" in d:
+                over = force(d["__overrides"])
+                if type(over) is not Attrs:
+                    raise type_error("a set", over, source, n.span)
+                for k, v in over.d.items():
+                    d[k] = v
+                    if k in slot_of:
+                        vals[slot_of[k]] = v
             pos = dict(poses)
             for name_code, value_code, span in dyn:
                 nv = force(name_code(inner))
@@ -392,6 +440,7 @@ class Compiler:
                 formals.append([f.name, slot, None])
                 slot += 1
         lam = LambdaCode(n, n.arg, formals, n.ellipsis, None, slot, self.source, self.ev)
+        lam.name = self._lambda_names.get(id(n))
         if formals is not None:
             for entry, f in zip(formals, n.formals):
                 if f.default is not None:

@@ -309,14 +309,34 @@ def render_nix_eval(err: NixError, show_trace: bool = True) -> str:
     if not frames:
         return render_nix(err)
     lines = ["error:"]
+    seen = set()
+    skipped = 0
     for f in reversed(frames):
+        key = (f.message, f.source.origin if f.source else None, f.span.start if f.span else None)
+        if key in seen:
+            skipped += 1
+            continue
+        if skipped:
+            lines.append(f"       ({skipped} duplicate frames omitted)")
+            lines.append("")
+            skipped = 0
+        seen.add(key)
         lines.append(f"       … {f.message}")
         if f.source is not None and f.span is not None:
             lines.append(f"         at {f.source.location(f.span.start)}:")
             lines.extend(render_code_lines(f.source, f.span.start))
         lines.append("")
+    if skipped:
+        lines.append(f"       ({skipped} duplicate frames omitted)")
+        lines.append("")
     lines.append(f"       error: {err.message}")
     if err.source is not None and err.span is not None:
         lines.append(f"       at {err.source.location(err.span.start)}:")
         lines.extend(render_code_lines(err.source, err.span.start))
+    suggestions = getattr(err, "suggestions", None)
+    if suggestions:
+        if len(suggestions) == 1:
+            lines.append(f"       Did you mean {suggestions[0]}?")
+        else:
+            lines.append(f"       Did you mean one of {', '.join(suggestions[:-1])} or {suggestions[-1]}?")
     return filter_ansi_escapes("\n".join(lines)) + "\n"

@@ -81,6 +81,7 @@ class Builder(Transformer):
         # order; the resolver walks them in it to report the same first error.
         # Names Nix creates before reading any file come first.
         self.symbols: dict[str, int] = dict(PREINTERNED)
+        self.outer_start: dict[int, int] = {}
 
     # -- helpers ---------------------------------------------------------------
     def sym(self, name: str) -> str:
@@ -216,15 +217,15 @@ class Builder(Transformer):
     # -- application and selection --------------------------------------------------
     def call(self, c):
         f, a = c
-        return self.make_call(_span(f, a), f, a)
+        return self.make_call(Span(self._outer(f), _end(a)), f, a)
 
     def select(self, c):
         e, _, path = c
-        return A.Select(_span(e, path[-1]), e, path)
+        return A.Select(Span(self._outer(e), _end(path[-1])), e, path)
 
     def select_or(self, c):
         e, _, path, _, default = c
-        return A.Select(_span(e, default), e, path, default)
+        return A.Select(Span(self._outer(e), _end(default)), e, path, default)
 
     def cursed_or(self, c):
         e, kw = c
@@ -278,7 +279,12 @@ class Builder(Transformer):
         return A.Str(_tspan(c[0]), str(c[0]), uri=True)
 
     def parens(self, c):
+        # Nix's positions of a call or select start at the opening parenthesis
+        self.outer_start[id(c[1])] = c[0].start_pos
         return c[1]
+
+    def _outer(self, x) -> int:
+        return self.outer_start.get(id(x), _start(x))
 
     def legacy_let(self, c):
         kw, _, attrs, close = c

@@ -482,9 +482,26 @@ class Compiler:
         cond, body = self._bool(n.cond), self.compile(n.body)
         text = show(n.cond)
         source, span = self.source, n.span
+        frame = f"while evaluating the condition of the assertion '{text}'"
+        if type(n.cond) is A.BinOp and n.cond.op == "==":
+            # Nix 2.36 explains a failed `assert a == b` (assertEqValues)
+            lhs, rhs = self.compile(n.cond.lhs), self.compile(n.cond.rhs)
+            op_span = n.cond.op_span
+
+            def assert_eq(env):
+                try:
+                    ops.assert_equal(lhs(env), rhs(env), source, op_span, attr_position_of)
+                except E.EvalError as e:
+                    raise e.add_frame(frame, source, span)
+                return body(env)
+            return assert_eq
 
         def assert_(env):
-            if not cond(env):
+            try:
+                ok = cond(env)
+            except E.EvalError as e:
+                raise e.add_frame(frame, source, span)
+            if not ok:
                 raise E.AssertionFailed(f"assertion '{text}' failed", source, span)
             return body(env)
         return assert_
@@ -586,6 +603,10 @@ def attr_position(pos, name):
         span = pos.spans.get(name)
         return (pos.source, span) if span is not None else None
     return None
+
+
+def attr_position_of(attrs: Attrs, name):
+    return attr_position(attrs.pos, name)
 
 
 def _lazy_select(src, name, source, span):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from .. import errors as E
 from .errors import type_error
 from .printer import print_value_short
-from .values import Attrs, Closure, CtxStr, Path, PrimOp, PrimOpApp, context_of, force, make_string, show_type
+from .values import Attrs, Closure, CtxStr, Path, PrimOp, PrimOpApp, context_of, force, make_string, show_type  # noqa: F401
 
 INT_MIN, INT_MAX = -(1 << 63), (1 << 63) - 1
 
@@ -230,3 +230,62 @@ def concat_strings(parts, force_string: bool, copy_to_store, call):
     for p in parts:
         out.append(coerce_to_string(p, ctx, interp=True, copy_to_store=copy_to_store, call=call))
     return make_string("".join(out), ctx)
+
+
+def assert_equal(a, b, pos_source=None, pos_span=None, attr_pos=None):
+    """EvalState::assertEqValues: explain why two values differ (the
+    `assert a == b;` diagnostics of Nix 2.36), raising an EvalError whose
+    frames walk down to the first difference. `attr_pos(attrs, name)` gives
+    (source, span) of an attribute definition for the frames."""
+    from .printer import print_value
+    a, b = force(a), force(b)
+    if equal(a, b):
+        return
+    ta = str if type(a) is CtxStr else type(a)
+    tb = str if type(b) is CtxStr else type(b)
+    if {ta, tb} <= {int, float} and ta is not bool and tb is not bool:
+        raise E.EvalError(f"{show_type(a)} with value '{print_value(a)}' is not equal to "
+                          f"{show_type(b)} with value '{print_value(b)}'")
+    if ta is not tb:
+        raise E.EvalError(f"{show_type(a)} of value '{print_value_short(a)}' is not equal to "
+                          f"{show_type(b)} of value '{print_value_short(b)}'")
+    if ta is bool:
+        raise E.EvalError(f"boolean '{print_value(a)}' is not equal to boolean '{print_value(b)}'")
+    if ta is str:
+        raise E.EvalError(f"string '{print_value(a)}' is not equal to string '{print_value(b)}'")
+    if ta is Path:
+        raise E.EvalError(f"path '{a.path}' is not equal to path '{b.path}'")
+    if ta is list:
+        if len(a) != len(b):
+            raise E.EvalError(f"list of size '{len(a)}' is not equal to list of size '{len(b)}', left hand side "
+                              f"is '{print_value_short(a)}', right hand side is '{print_value_short(b)}'")
+        for i, (x, y) in enumerate(zip(a, b)):
+            try:
+                assert_equal(x, y, pos_source, pos_span, attr_pos)
+            except E.EvalError as e:
+                raise e.add_frame(f"while comparing list element {i}")
+        return
+    if ta is Attrs:
+        if is_derivation(a) and is_derivation(b):
+            try:
+                assert_equal(a.d["outPath"], b.d["outPath"], pos_source, pos_span, attr_pos)
+            except E.EvalError as e:
+                raise e.add_frame("while comparing a derivation by its 'outPath' attribute")
+            return
+        if sorted(a.d) != sorted(b.d):
+            raise E.EvalError(f"attribute names of attribute set '{print_value_short(a)}' differs from "
+                              f"attribute set '{print_value_short(b)}'")
+        for k in sorted(a.d):
+            try:
+                assert_equal(a.d[k], b.d[k], pos_source, pos_span, attr_pos)
+            except E.EvalError as e:
+                lp = attr_pos(a, k) if attr_pos else None
+                rp = attr_pos(b, k) if attr_pos else None
+                e.add_frame("where right hand side is", *(rp or (None, None)))
+                e.add_frame("where left hand side is", *(lp or (None, None)))
+                raise e.add_frame(f"while comparing attribute '{k}'", pos_source, pos_span)
+        return
+    if ta in (Closure, PrimOp, PrimOpApp):
+        raise E.EvalError("distinct functions and immediate comparisons of identical functions compare as unequal")
+    raise E.EvalError(f"{show_type(a)} of value '{print_value_short(a)}' is not equal to "
+                      f"{show_type(b)} of value '{print_value_short(b)}'")

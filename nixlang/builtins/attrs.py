@@ -1,0 +1,345 @@
+"""Attribute-set builtins (attrNames, getAttr, listToAttrs, mapAttrs, ...)
+and the small integer ones (bitAnd, bitOr, bitXor, ceil, floor).
+
+Strictness follows C++ Nix: arguments are forced in Nix's order (so the
+same error wins when several are wrong), attribute values are never forced
+unless Nix forces them, and new values (mapAttrs, zipAttrsWith) are thunks.
+Each argument check adds Nix's "while evaluating the ... argument passed to
+builtins.X" trace frame to the error it raises.
+"""
+from __future__ import annotations
+
+import math
+from contextlib import contextmanager
+
+from .. import errors as E
+from ..compile import _Positions, attr_position
+from ..runtime.errors import type_error
+from ..runtime.values import Attrs, Closure, CtxStr, PrimOp, PrimOpApp, Thunk, force
+from . import builtin
+from .core import want_attrs, want_function, want_int, want_list
+
+INT_MIN = -(1 << 63)
+
+
+@contextmanager
+def _trace(message: str, source=None, span=None):
+    """Add Nix's `… while evaluating ...` frame to an evaluation error raised inside."""
+    try:
+        yield
+    except E.EvalError as e:
+        e.add_frame(message, source, span)
+        raise
+
+
+def _arg_frame(nth: str, name: str) -> str:
+    if nth:
+        return f"while evaluating the {nth} argument passed to builtins.{name}"
+    return f"while evaluating the argument passed to builtins.{name}"
+
+
+def _string_no_ctx(v, source=None, span=None) -> str:
+    """forceStringNoCtx: a string without context, as a plain `str`."""
+    v = force(v)
+    t = type(v)
+    if t is str:
+        return v
+    if t is not CtxStr:
+        raise type_error("a string", v, source, span)
+    if v.context:
+        raise E.EvalError(f"the string '{v}' is not allowed to refer to a store path (such as "
+                          f"'{sorted(v.context)[0]}')", source, span)
+    return str(v)
+
+
+def _arg_string(v, nth: str, name: str) -> str:
+    with _trace(_arg_frame(nth, name)):
+        return _string_no_ctx(v)
+
+
+def _arg_attrs(v, nth: str, name: str) -> Attrs:
+    with _trace(_arg_frame(nth, name)):
+        return want_attrs(v)
+
+
+def _arg_list(v, nth: str, name: str) -> list:
+    with _trace(_arg_frame(nth, name)):
+        return want_list(v)
+
+
+def _arg_int(v, nth: str, name: str) -> int:
+    with _trace(_arg_frame(nth, name)):
+        return want_int(v)
+
+
+def _missing(name: str, context: str):
+    err = E.MissingAttr(f"attribute '{name}' missing")
+    err.add_frame(context)
+    return err
+
+
+def _lazy_call(ev, f, *args):
+    """A thunk for `f arg1 arg2 ...`, evaluated only when forced."""
+    def code(_env):
+        r = f
+        for a in args:
+            r = ev.call(r, a)
+        return r
+    return Thunk(code, None)
+
+
+# -- reading attrsets ---------------------------------------------------------------------
+
+@builtin("attrNames", 1)
+def _attr_names(ev, s):
+    """The names of an attribute set, sorted alphabetically.
+    `builtins.attrNames { y = 1; x = 2; }` is `[ "x" "y" ]`."""
+    return sorted(_arg_attrs(s, "", "attrNames").d)
+
+
+@builtin("attrValues", 1)
+def _attr_values(ev, s):
+    """The values of an attribute set, in the alphabetical order of their names.
+    `builtins.attrValues { y = 1; x = 2; }` is `[ 2 1 ]`."""
+    d = _arg_attrs(s, "", "attrValues").d
+    return [d[k] for k in sorted(d)]
+
+
+@builtin("getAttr", 2)
+def _get_attr(ev, name, s):
+    """The attribute with a computed name, failing when it is missing (what `s.${name}` does).
+    `builtins.getAttr "x" { x = 1; }` is `1`."""
+    key = _arg_string(name, "first", "getAttr")
+    d = _arg_attrs(s, "second", "getAttr").d
+    if key not in d:
+        raise _missing(key, "in the attribute set under consideration")
+    return force(d[key])
+
+
+@builtin("hasAttr", 2)
+def _has_attr(ev, name, s):
+    """Whether a set has an attribute with a computed name (what `s ? ${name}` does).
+    `builtins.hasAttr "x" { x = 1; }` is `true`."""
+    key = _arg_string(name, "first", "hasAttr")
+    return key in _arg_attrs(s, "second", "hasAttr").d
+
+
+@builtin("catAttrs", 2)
+def _cat_attrs(ev, name, lst):
+    """The values of one attribute in each set of a list, skipping the sets that lack it.
+    `builtins.catAttrs "a" [ { a = 1; } { b = 0; } { a = 2; } ]` is `[ 1 2 ]`."""
+    key = _arg_string(name, "first", "catAttrs")
+    items = _arg_list(lst, "second", "catAttrs")
+    out = []
+    for e in items:
+        with _trace("while evaluating an element in the list passed as second argument to "
+                    "builtins.catAttrs"):
+            a = want_attrs(e)
+        if key in a.d:
+            out.append(a.d[key])
+    return out
+
+
+@builtin("unsafeGetAttrPos", 2)
+def _unsafe_get_attr_pos(ev, name, s):
+    """Where an attribute was defined, as `{ file; line; column; }`, or `null` when unknown
+    (or when the code was not read from a file).
+    `builtins.unsafeGetAttrPos "x" { x = 1; }` gives the position of `x`."""
+    key = _arg_string(name, "first", "unsafeGetAttrPos")
+    a = _arg_attrs(s, "second", "unsafeGetAttrPos")
+    if key not in a.d:
+        return None
+    hit = attr_position(a.pos, key)
+    if hit is None:
+        return None
+    return position_value(*hit)
+
+
+def position_value(source, span):
+    """Nix's mkPos: `{ column; file; line; }`, or null outside a file (`-E`, stdin)."""
+    if source is None or span is None or not source.origin.startswith("/"):
+        return None
+    line, col = source.line_col(span.start)
+    return Attrs({"column": col, "file": source.origin, "line": line})
+
+
+# -- building attrsets ----------------------------------------------------------------------
+
+@builtin("removeAttrs", 2)
+def _remove_attrs(ev, s, names):
+    """A copy of a set without the named attributes (names it lacks are ignored).
+    `builtins.removeAttrs { x = 1; y = 2; } [ "x" "z" ]` is `{ y = 2; }`."""
+    a = _arg_attrs(s, "first", "removeAttrs")
+    items = _arg_list(names, "second", "removeAttrs")
+    drop = set()
+    for e in items:
+        with _trace("while evaluating the values of the second argument passed to builtins.removeAttrs"):
+            drop.add(_string_no_ctx(e))
+    if not drop.intersection(a.d):
+        return a
+    return Attrs({k: v for k, v in a.d.items() if k not in drop}, a.pos)
+
+
+@builtin("listToAttrs", 1)
+def _list_to_attrs(ev, lst):
+    """A set from a list of `{ name = ...; value = ...; }` pairs; when a name repeats,
+    the first pair wins. `builtins.listToAttrs [ { name = "x"; value = 1; } ]` is `{ x = 1; }`."""
+    items = _arg_list(lst, "", "listToAttrs")
+    # like Nix: every element's name first, then the `value` of each first occurrence
+    first: dict[str, Attrs] = {}
+    for e in items:
+        with _trace("while evaluating an element of the list passed to builtins.listToAttrs"):
+            a = want_attrs(e)
+        if "name" not in a.d:
+            raise _missing("name", "in a {name=...; value=...;} pair")
+        source, span = attr_position(a.pos, "name") or (None, None)
+        msg = "while evaluating the `name` attribute of an element of the list passed to builtins.listToAttrs"
+        try:
+            key = _string_no_ctx(a.d["name"], source, span)
+        except E.EvalError as err:
+            err.at(source, span).add_frame(msg, source, span)
+            raise
+        if key not in first:
+            first[key] = a
+    d = {}
+    spans = {}
+    sources = set()
+    for key in sorted(first):
+        a = first[key]
+        if "value" not in a.d:
+            raise _missing("value", "in a {name=...; value=...;} pair")
+        d[key] = a.d["value"]
+        hit = attr_position(a.pos, "value")
+        if hit is not None:
+            sources.add(id(hit[0]))
+            spans[key] = hit
+    return Attrs(d, _positions_of(spans, sources))
+
+
+def _positions_of(spans: dict, sources: set):
+    """A positions object for attr_position from name -> (source, span)."""
+    if not spans:
+        return None
+    if len(sources) == 1:
+        source = next(iter(spans.values()))[0]
+        return _Positions(source, {k: sp for k, (_, sp) in spans.items()})
+    # several files: one _Positions per name, chained through `//`-style merging
+    from ..compile import _merge_pos
+    pos = None
+    for k, (src, sp) in spans.items():
+        pos = _merge_pos(pos, _Positions(src, {k: sp}))
+    return pos
+
+
+@builtin("mapAttrs", 2)
+def _map_attrs(ev, f, s):
+    """Apply a function to every attribute's name and value, lazily.
+    `builtins.mapAttrs (name: value: value * 10) { x = 1; }` is `{ x = 10; }`."""
+    a = _arg_attrs(s, "second", "mapAttrs")
+    return Attrs({k: _lazy_call(ev, f, k, v) for k, v in a.d.items()})
+
+
+@builtin("intersectAttrs", 2)
+def _intersect_attrs(ev, e1, e2):
+    """The attributes of the second set whose names also appear in the first.
+    `builtins.intersectAttrs { x = 0; } { x = 1; y = 2; }` is `{ x = 1; }`."""
+    left = _arg_attrs(e1, "first", "intersectAttrs").d
+    right = _arg_attrs(e2, "second", "intersectAttrs")
+    r = right.d
+    if len(left) < len(r):
+        d = {k: r[k] for k in left if k in r}
+    else:
+        d = {k: v for k, v in r.items() if k in left}
+    return Attrs(d, right.pos)
+
+
+@builtin("zipAttrsWith", 2)
+def _zip_attrs_with(ev, f, lst):
+    """Merge a list of sets: for each name, call the function with the name and the
+    list of that attribute's values. `builtins.zipAttrsWith (n: vs: vs) [ { a = 1; } { a = 2; } ]`
+    is `{ a = [ 1 2 ]; }`."""
+    with _trace(_arg_frame("first", "zipAttrsWith")):
+        want_function(f)
+    items = _arg_list(lst, "second", "zipAttrsWith")
+    groups: dict[str, list] = {}
+    for e in items:
+        with _trace("while evaluating a value of the list passed as second argument to "
+                    "builtins.zipAttrsWith"):
+            a = want_attrs(e)
+        for k, v in a.d.items():
+            g = groups.get(k)
+            if g is None:
+                groups[k] = [v]
+            else:
+                g.append(v)
+    return Attrs({k: _lazy_call(ev, f, k, vs) for k, vs in groups.items()})
+
+
+@builtin("functionArgs", 1)
+def _function_args(ev, f):
+    """The formal arguments of a function taking a set: each name maps to whether it has
+    a default. `builtins.functionArgs ({ a, b ? 1 }: a)` is `{ a = false; b = true; }`."""
+    fn = force(f)
+    t = type(fn)
+    if t is PrimOp or t is PrimOpApp:
+        return Attrs({})
+    if t is not Closure:
+        raise E.TypeError_("'functionArgs' requires a function")
+    lam = fn.lam
+    if lam.formals is None:
+        return Attrs({})
+    d = {name: default is not None for name, _slot, default in lam.formals}
+    node_formals = getattr(lam.node, "formals", None) or []
+    spans = {fm.name: fm.span for fm in node_formals if fm.span is not None}
+    return Attrs(d, _Positions(lam.source, spans) if spans else None)
+
+
+# -- integers -------------------------------------------------------------------------------
+
+@builtin("bitAnd", 2)
+def _bit_and(ev, a, b):
+    """Bitwise AND of two integers: `builtins.bitAnd 12 10` is `8`."""
+    return _arg_int(a, "first", "bitAnd") & _arg_int(b, "second", "bitAnd")
+
+
+@builtin("bitOr", 2)
+def _bit_or(ev, a, b):
+    """Bitwise OR of two integers: `builtins.bitOr 12 10` is `14`."""
+    return _arg_int(a, "first", "bitOr") | _arg_int(b, "second", "bitOr")
+
+
+@builtin("bitXor", 2)
+def _bit_xor(ev, a, b):
+    """Bitwise exclusive OR of two integers: `builtins.bitXor 12 10` is `6`."""
+    return _arg_int(a, "first", "bitXor") ^ _arg_int(b, "second", "bitXor")
+
+
+def _round(v, name: str, fn):
+    with _trace(_arg_frame("first", name)):
+        x = force(v)
+        if type(x) is not int and type(x) is not float:
+            raise type_error("a float", x)
+    # Nix converts to a float first, so huge integers lose precision like there
+    r = fn(float(x)) if not (math.isnan(x) or math.isinf(x)) else x
+    if INT_MIN <= r < -INT_MIN:
+        return int(r)
+    if type(x) is int:
+        return x
+    raise E.EvalError(f"NixFloat '{_show_float(r)}' is out of range for NixInt")
+
+
+def _show_float(f: float) -> str:
+    from ..runtime.printer import format_float
+    return format_float(f)
+
+
+@builtin("ceil", 1)
+def _ceil(ev, v):
+    """Round a number up to the nearest integer: `builtins.ceil 1.2` is `2`."""
+    return _round(v, "ceil", math.ceil)
+
+
+@builtin("floor", 1)
+def _floor(ev, v):
+    """Round a number down to the nearest integer: `builtins.floor 1.8` is `1`."""
+    return _round(v, "floor", math.floor)

@@ -1,0 +1,569 @@
+"""List builtins: map, filter, foldl', genList, length, head, tail, elem,
+elemAt, concatLists, concatMap, sort, partition, groupBy, any, all and
+genericClosure.
+
+Each follows C++ Nix 2.36 (src/libexpr/primops.cc) in what it forces and in
+which order, so that the same error wins when several arguments are wrong,
+and adds the same `… while evaluating ...` trace lines to the errors.
+Results stay lazy where Nix's are: `map` and `genList` build thunks.
+"""
+from __future__ import annotations
+
+from .. import errors as E
+from ..runtime import ops
+from ..runtime.errors import type_error
+from ..runtime.printer import print_value_short
+from ..runtime.values import (Attrs, Closure, CtxStr, Path, PrimOp, PrimOpApp, Thunk, force,
+                              show_type)
+from . import builtin
+
+
+# -- forcing with Nix's trace lines --------------------------------------------------------
+# forceList / forceFunction / forceAttrs add their context line to the type
+# error only; forceInt / forceBool / forceString add it to any error raised
+# while forcing, as in C++ Nix.
+
+def _is_function(v) -> bool:
+    t = type(v)
+    return t is Closure or t is PrimOp or t is PrimOpApp or (t is Attrs and "__functor" in v.d)
+
+
+def _list(v, ctx: str, source=None, span=None) -> list:
+    v = force(v)
+    if type(v) is not list:
+        raise type_error("a list", v).add_frame(ctx, source, span)
+    return v
+
+
+def _function(v, ctx: str):
+    v = force(v)
+    if not _is_function(v):
+        raise type_error("a function", v).add_frame(ctx)
+    return v
+
+
+def _attrs(v, ctx: str) -> Attrs:
+    v = force(v)
+    if type(v) is not Attrs:
+        err = type_error("a set", v)
+        if ctx:
+            err.add_frame(ctx)
+        raise err
+    return v
+
+
+def _int(v, ctx: str) -> int:
+    try:
+        v = force(v)
+        if type(v) is not int:
+            raise type_error("an integer", v)
+        return v
+    except E.EvalError as err:
+        raise err.add_frame(ctx)
+
+
+def _bool(v, ctx: str) -> bool:
+    try:
+        v = force(v)
+        if type(v) is not bool:
+            raise type_error("a Boolean", v)
+        return v
+    except E.EvalError as err:
+        raise err.add_frame(ctx)
+
+
+def _string_no_ctx(v, ctx: str) -> str:
+    try:
+        v = force(v)
+        if type(v) is not str and type(v) is not CtxStr:
+            raise type_error("a string", v)
+    except E.EvalError as err:
+        raise err.add_frame(ctx)
+    if type(v) is CtxStr and v.context:
+        raise E.EvalError(f"the string '{v}' is not allowed to refer to a store path "
+                          f"(such as '{sorted(map(str, v.context))[0]}')").add_frame(ctx)
+    return str(v)
+
+
+def _get_attr(a: Attrs, name: str, ctx: str):
+    v = a.d.get(name)
+    if v is None and name not in a.d:
+        err = E.MissingAttr(f"attribute '{name}' missing")
+        if ctx:
+            err.add_frame(ctx)
+        raise err
+    return v
+
+
+def _fn_position(f):
+    """Where a function value was defined (Value::determinePos), if known."""
+    if type(f) is Closure:
+        lam = f.lam
+        return getattr(lam, "source", None), getattr(getattr(lam, "node", None), "span", None)
+    return None, None
+
+
+def _apply_thunk(ev, f, x):
+    """A thunk for `f x`: Nix's mkApp, evaluated when (and if) it is forced."""
+    return Thunk(lambda _env: ev.call(f, x), None)
+
+
+# -- basic access --------------------------------------------------------------------------
+
+@builtin("length", 1)
+def _length(ev, xs):
+    """The number of elements of a list; the elements are not evaluated.
+    `builtins.length [ 1 2 3 ]` is `3`."""
+    return len(_list(xs, "while evaluating the first argument passed to builtins.length"))
+
+
+@builtin("head", 1)
+def _head(ev, xs):
+    """The first element of a list; an empty list is an error.
+    `builtins.head [ 1 2 3 ]` is `1`."""
+    xs = _list(xs, "while evaluating the first argument passed to 'builtins.head'")
+    if not xs:
+        raise E.EvalError("'builtins.head' called on an empty list")
+    return force(xs[0])
+
+
+@builtin("tail", 1)
+def _tail(ev, xs):
+    """The list without its first element; an empty list is an error. It copies
+    the list, so walking a list with `tail` is quadratic.
+    `builtins.tail [ 1 2 3 ]` is `[ 2 3 ]`."""
+    xs = _list(xs, "while evaluating the first argument passed to 'builtins.tail'")
+    if not xs:
+        raise E.EvalError("'builtins.tail' called on an empty list")
+    return xs[1:]
+
+
+@builtin("elemAt", 2)
+def _elem_at(ev, xs, n):
+    """The element at a zero-based index; an index outside the list is an error.
+    `builtins.elemAt [ "a" "b" "c" ] 1` is `"b"`."""
+    i = _int(n, "while evaluating the second argument passed to 'builtins.elemAt'")
+    xs = _list(xs, "while evaluating the first argument passed to 'builtins.elemAt'")
+    if i < 0 or i >= len(xs):
+        raise E.EvalError(f"'builtins.elemAt' called with index {i} on a list of size {len(xs)}")
+    return force(xs[i])
+
+
+@builtin("elem", 2)
+def _elem(ev, x, xs):
+    """Whether some element of the list equals the value (with `==`).
+    `builtins.elem 2 [ 1 2 3 ]` is `true`."""
+    xs = _list(xs, "while evaluating the second argument passed to builtins.elem")
+    for e in xs:
+        if ops.equal(x, e):
+            return True
+    return False
+
+
+# -- building lists ------------------------------------------------------------------------
+
+@builtin("genList", 2)
+def _gen_list(ev, f, n):
+    """A list of the given length whose element `i` is `f i`, each computed only
+    when used. `builtins.genList (i: i * i) 4` is `[ 0 1 4 9 ]`."""
+    size = _int(n, "while evaluating the second argument passed to builtins.genList")
+    if size < 0:
+        raise E.EvalError(f"cannot create list of size {size}")
+    f = _function(f, "while evaluating the first argument passed to builtins.genList")
+    return [_apply_thunk(ev, f, i) for i in range(size)]
+
+
+@builtin("map", 2)
+def _map(ev, f, xs):
+    """Apply a function to every element of a list. Lazy: the function is called
+    on an element only when that element is used.
+    `map (x: x * 2) [ 1 2 3 ]` is `[ 2 4 6 ]`."""
+    xs = _list(xs, "while evaluating the second argument passed to builtins.map")
+    if not xs:
+        return xs
+    f = _function(f, "while evaluating the first argument passed to builtins.map")
+    return [_apply_thunk(ev, f, x) for x in xs]
+
+
+@builtin("filter", 2)
+def _filter(ev, f, xs):
+    """The elements of a list for which the predicate returns `true`, in order.
+    `builtins.filter (x: x > 1) [ 1 2 3 ]` is `[ 2 3 ]`."""
+    xs = _list(xs, "while evaluating the second argument passed to builtins.filter")
+    if not xs:
+        return xs
+    f = _function(f, "while evaluating the first argument passed to builtins.filter")
+    out = [x for x in xs
+           if _bool(ev.call(f, x),
+                    "while evaluating the return value of the filtering function passed to builtins.filter")]
+    return xs if len(out) == len(xs) else out
+
+
+@builtin("concatLists", 1)
+def _concat_lists(ev, xss):
+    """Join a list of lists into one list.
+    `builtins.concatLists [ [ 1 2 ] [ ] [ 3 ] ]` is `[ 1 2 3 ]`."""
+    xss = _list(xss, "while evaluating the first argument passed to builtins.concatLists")
+    return _concat(xss, "while evaluating a value of the list passed to builtins.concatLists")
+
+
+def _concat(lists, ctx: str, source=None, span=None) -> list:
+    forced = [_list(l, ctx, source, span) for l in lists]
+    non_empty = [l for l in forced if l]
+    if len(non_empty) == 1:
+        return non_empty[0]
+    out: list = []
+    for l in non_empty:
+        out.extend(l)
+    return out
+
+
+@builtin("concatMap", 2)
+def _concat_map(ev, f, xs):
+    """Apply a function that returns a list to every element and join the
+    results; the same as `concatLists (map f xs)`.
+    `builtins.concatMap (x: [ x x ]) [ 1 2 ]` is `[ 1 1 2 2 ]`."""
+    f = _function(f, "while evaluating the first argument passed to builtins.concatMap")
+    xs = _list(xs, "while evaluating the second argument passed to builtins.concatMap")
+    source, span = _fn_position(f)
+    ctx = "while evaluating the return value of the function passed to builtins.concatMap"
+    results = []
+    for x in xs:
+        results.append(_list(ev.call(f, x), ctx, source, span))
+    return _concat(results, ctx)
+
+
+# -- folds and predicates ------------------------------------------------------------------
+
+@builtin("foldl'", 3)
+def _foldl_strict(ev, op, nul, xs):
+    """Fold a list from the left: `foldl' op nul [ x0 x1 ]` is
+    `op (op nul x0) x1`. Each intermediate result is evaluated right away
+    (the start value and the elements are not forced by foldl' itself).
+    `builtins.foldl' (acc: x: acc + x) 0 [ 1 2 3 ]` is `6`."""
+    op = _function(op, "while evaluating the first argument passed to builtins.foldlStrict")
+    xs = _list(xs, "while evaluating the third argument passed to builtins.foldlStrict")
+    if not xs:
+        return force(nul)
+    acc = nul
+    for x in xs:
+        acc = ev.call(ev.call(op, acc), x)
+    return acc
+
+
+def _any_all(ev, any_: bool, f, xs):
+    name = "any" if any_ else "all"
+    f = _function(f, f"while evaluating the first argument passed to builtins.{name}")
+    xs = _list(xs, f"while evaluating the second argument passed to builtins.{name}")
+    ctx = f"while evaluating the return value of the function passed to builtins.{name}"
+    for x in xs:
+        if _bool(ev.call(f, x), ctx) == any_:
+            return any_
+    return not any_
+
+
+@builtin("any", 2)
+def _any(ev, f, xs):
+    """Whether the predicate returns `true` for at least one element; stops at
+    the first one that does. `builtins.any (x: x > 2) [ 1 2 3 ]` is `true`."""
+    return _any_all(ev, True, f, xs)
+
+
+@builtin("all", 2)
+def _all(ev, f, xs):
+    """Whether the predicate returns `true` for every element; stops at the
+    first one that does not. `builtins.all (x: x > 0) [ 1 2 3 ]` is `true`."""
+    return _any_all(ev, False, f, xs)
+
+
+@builtin("partition", 2)
+def _partition(ev, f, xs):
+    """Split a list by a predicate into `right` (the elements for which it
+    returns `true`) and `wrong` (the others), keeping their order.
+    `builtins.partition (x: x > 1) [ 1 2 3 ]` is
+    `{ right = [ 2 3 ]; wrong = [ 1 ]; }`."""
+    f = _function(f, "while evaluating the first argument passed to builtins.partition")
+    xs = _list(xs, "while evaluating the second argument passed to builtins.partition")
+    right, wrong = [], []
+    ctx = "while evaluating the return value of the partition function passed to builtins.partition"
+    for x in xs:
+        force(x)
+        (right if _bool(ev.call(f, x), ctx) else wrong).append(x)
+    return Attrs({"right": right, "wrong": wrong})
+
+
+@builtin("groupBy", 2)
+def _group_by(ev, f, xs):
+    """Group the elements of a list by the string a function returns for each:
+    an attribute set from those strings to lists of elements, in list order.
+    `builtins.groupBy (s: builtins.substring 0 1 s) [ "ab" "ac" "b" ]` is
+    `{ a = [ "ab" "ac" ]; b = [ "b" ]; }`."""
+    f = _function(f, "while evaluating the first argument passed to builtins.groupBy")
+    xs = _list(xs, "while evaluating the second argument passed to builtins.groupBy")
+    groups: dict[str, list] = {}
+    ctx = "while evaluating the return value of the grouping function passed to builtins.groupBy"
+    for x in xs:
+        name = _string_no_ctx(ev.call(f, x), ctx)
+        groups.setdefault(name, []).append(x)
+    return Attrs({k: groups[k] for k in sorted(groups, key=_symbol_order)})
+
+
+def _symbol_order(s: str):
+    return s.encode("utf-8", "surrogateescape")
+
+
+# -- sort ----------------------------------------------------------------------------------
+
+@builtin("sort", 2)
+def _sort(ev, cmp, xs):
+    """Sort a list with a "less than" function, keeping equal elements in their
+    original order (a stable sort).
+    `builtins.sort builtins.lessThan [ 3 1 2 ]` is `[ 1 2 3 ]`."""
+    xs = _list(xs, "while evaluating the second argument passed to builtins.sort")
+    if not xs:
+        return xs
+    cmp = _function(cmp, "while evaluating the first argument passed to builtins.sort")
+    out = list(xs)
+    for x in out:
+        force(x)
+    if type(cmp) is PrimOp and cmp.name == "lessThan":
+        def less(a, b):
+            try:
+                return ops.less_than(a, b)
+            except E.EvalError as err:
+                raise err.add_frame("while evaluating the ordering function passed to builtins.sort")
+    else:
+        ctx = "while evaluating the return value of the sorting function passed to builtins.sort"
+
+        def less(a, b):
+            return _bool(ev.call(ev.call(cmp, a), b), ctx)
+    peeksort(out, less)
+    return out
+
+
+def peeksort(a: list, comp) -> None:
+    """Sort `a` in place with Nix's peeksort (a stable natural merge sort,
+    src/libutil/include/nix/util/sort.hh), so that even a comparator that is
+    not a strict weak order gives the same permutation as Nix."""
+    n = len(a)
+    if n < 2:
+        return
+    if n == 2:
+        if comp(a[1], a[0]):
+            a[0], a[1] = a[1], a[0]
+        return
+
+    def not_comp(x, y):
+        return not comp(x, y)
+
+    def dec_prefix(begin, end, c):
+        # maximal i <= end such that [begin, i) is strictly decreasing under c
+        if begin == end:
+            return begin
+        while begin + 1 != end and c(a[begin + 1], a[begin]):
+            begin += 1
+        return begin + 1
+
+    def dec_suffix(begin, end, c):
+        # minimal i >= begin such that [i, end) is strictly decreasing under c
+        if begin == end:
+            return end
+        while end - 1 > begin and c(a[end - 1], a[end - 2]):
+            end -= 1
+        return end - 1
+
+    def insertion(begin, end):
+        for cur in range(begin + 1, end):
+            i = cur
+            while i != begin and comp(a[i], a[i - 1]):
+                a[i], a[i - 1] = a[i - 1], a[i]
+                i -= 1
+
+    def merge(begin, middle, end):
+        left, right = a[begin:middle], a[middle:end]
+        i = j = 0
+        out = begin
+        while i < len(left) and j < len(right):
+            if not comp(right[j], left[i]):
+                a[out] = left[i]
+                i += 1
+            else:
+                a[out] = right[j]
+                j += 1
+            out += 1
+        rest = left[i:] + right[j:]
+        a[out:out + len(rest)] = rest
+
+    def impl(begin, end, left_run_end, right_run_begin):
+        if left_run_end == end or right_run_begin == begin:
+            return
+        length = end - begin
+        if length <= 16:
+            insertion(begin, end)
+            return
+        middle = begin + length // 2
+        if middle <= left_run_end:
+            impl(left_run_end, end, left_run_end + 1, right_run_begin)
+            merge(begin, left_run_end, end)
+            return
+        if middle >= right_run_begin:
+            impl(begin, right_run_begin, left_run_end, right_run_begin - 1)
+            merge(begin, right_run_begin, end)
+            return
+        if not comp(a[middle], a[middle - 1]):
+            i = dec_suffix(left_run_end, middle, not_comp)
+            j = dec_prefix(middle - 1, right_run_begin, not_comp)
+        else:
+            i = dec_suffix(left_run_end, middle, comp)
+            j = dec_prefix(middle - 1, right_run_begin, comp)
+            a[i:j] = a[i:j][::-1]
+        if i == begin and j == end:
+            return
+        if middle - i < j - middle:
+            impl(begin, i, left_run_end, i - 1)
+            impl(i, end, j, right_run_begin)
+            merge(begin, i, end)
+        else:
+            impl(begin, j, left_run_end, i)
+            impl(j, end, j + 1, right_run_begin)
+            merge(begin, j, end)
+
+    impl(0, n, 0, n)
+
+
+# -- genericClosure ------------------------------------------------------------------------
+
+def _compare_values(a, b) -> bool:
+    """CompareValues in primops.cc: `<` over keys (ints and floats mix)."""
+    return ops.less_than(a, b)
+
+
+class _KeyTracker:
+    """The keys seen so far (GenericClosureKeyTracker): a hash set while all
+    keys are strings, paths or ints; otherwise an ordered set using `<`, where
+    two keys are the same when neither is less than the other."""
+
+    def __init__(self):
+        self.kind = None          # "string" | "path" | "int" | "ordered"
+        self.seen: set = set()
+        self.ordered: list = []   # (key, elem), sorted by key
+        self.first_key = self.first_elem = None
+
+    def insert(self, key, elem) -> bool:
+        t = type(key)
+        kind = ("string" if t is str or t is CtxStr else "path" if t is Path else
+                "int" if t is int else "float" if t is float else "other")
+        if self.kind is None:
+            self.first_key, self.first_elem = key, elem
+            if kind in ("string", "path", "int"):
+                self.kind = kind
+                self.seen.add(self._hashable(key))
+                return True
+            self.kind = "ordered"
+            return self._insert_ordered(key, elem)
+        if self.kind == "ordered":
+            return self._insert_ordered(key, elem)
+        if kind == self.kind:
+            h = self._hashable(key)
+            if h in self.seen:
+                return False
+            self.seen.add(h)
+            if kind == "int":
+                self.ordered.append((key, elem))  # kept for a switch to "ordered" (a float key)
+            return True
+        if self.kind == "int" and kind == "float":
+            self._promote()
+            return self._insert_ordered(key, elem)
+        # keys of another type: C++ Nix compares against the first key to get the error
+        try:
+            _compare_values(key, self.first_key)
+        except E.EvalError as err:
+            self._compare_traces(err, elem, self.first_elem)
+            raise
+        raise E.EvalError("cannot compare keys of different types")  # not reached
+
+    def _hashable(self, key):
+        return key.path if type(key) is Path else str(key) if type(key) is CtxStr else key
+
+    def _promote(self):
+        entries = [(self.first_key, self.first_elem)] + self.ordered
+        self.kind = "ordered"
+        self.ordered = []
+        for k, e in entries:
+            self._insert_ordered(k, e)
+
+    def _insert_ordered(self, key, elem) -> bool:
+        try:
+            lo, hi = 0, len(self.ordered)
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if _compare_values(self.ordered[mid][0], key):
+                    lo = mid + 1
+                else:
+                    hi = mid
+            if lo < len(self.ordered) and not _compare_values(key, self.ordered[lo][0]):
+                return False
+        except E.EvalError as err:
+            other = None
+            for k, e in self.ordered:
+                try:
+                    _compare_values(key, k)
+                except E.EvalError:
+                    other = e
+                    break
+            if other is not None:
+                self._compare_traces(err, elem, other)
+            else:
+                err.add_frame(f"while checking key of element {print_value_short(elem)}")
+            raise
+        self.ordered.insert(lo, (key, elem))
+        return True
+
+    @staticmethod
+    def _compare_traces(err, elem, other):
+        err.add_frame(f"with element {print_value_short(other)}")
+        err.add_frame(f"while comparing element {print_value_short(elem)}")
+
+
+@builtin("genericClosure", 1)
+def _generic_closure(ev, args):
+    """The closure of a start set under an operator: starting from `startSet`,
+    call `operator` on each new element and add what it returns, until no
+    element with a new `key` appears. Elements are attribute sets with a `key`.
+    `builtins.genericClosure { startSet = [ { key = 1; } ];
+    operator = x: if x.key < 3 then [ { key = x.key + 1; } ] else [ ]; }`
+    is `[ { key = 1; } { key = 2; } { key = 3; } ]`."""
+    args = _attrs(args, "while evaluating the first argument passed to builtins.genericClosure")
+    in_args = "in the attrset passed as argument to builtins.genericClosure"
+    start = _list(_get_attr(args, "startSet", in_args),
+                  "while evaluating the 'startSet' attribute passed as argument to builtins.genericClosure")
+    if not start:
+        return start
+    queue = list(start)
+    op = _function(_get_attr(args, "operator", in_args),
+                   "while evaluating the 'operator' attribute passed as argument to builtins.genericClosure")
+    res = []
+    keys = _KeyTracker()
+    i = 0
+    while i < len(queue):
+        e = queue[i]
+        queue[i] = None
+        i += 1
+        try:
+            ea = _attrs(e, "")
+            key = _get_attr(ea, "key", "")
+        except E.EvalError as err:
+            raise err.add_frame(f"in genericClosure element {print_value_short(e)}")
+        key = force(key)
+        if not keys.insert(key, e):
+            continue
+        res.append(e)
+        try:
+            new = _list(ev.call(op, e),
+                        "while evaluating the return value of the `operator` passed to builtins.genericClosure")
+            for x in new:
+                force(x)
+                queue.append(x)
+        except E.EvalError as err:
+            raise err.add_frame(f"while calling operator on genericClosure element {print_value_short(e)}")
+    return res

@@ -101,22 +101,31 @@ class Evaluator:
         return force(call_function(self, force(f), arg))
 
     def deep_force(self, v, seen=None):
-        """Evaluate a value completely (deepSeq / --strict)."""
-        stack = [v]
+        """Evaluate a value completely (deepSeq / --strict). An error inside an
+        attribute gets Nix's "while evaluating the attribute 'x'" frame."""
+        from .compile import attr_position
         seen = set() if seen is None else seen
-        while stack:
-            x = force(stack.pop())
+
+        def go(x):
+            x = force(x)
             t = type(x)
             if t is list:
                 if id(x) in seen:
-                    continue
+                    return
                 seen.add(id(x))
-                stack.extend(reversed(x))
+                for e in x:
+                    go(e)
             elif t is Attrs:
                 if id(x) in seen:
-                    continue
+                    return
                 seen.add(id(x))
-                stack.extend(x.d[k] for k in sorted(x.d, reverse=True))
+                for k in sorted(x.d):
+                    try:
+                        go(x.d[k])
+                    except E.EvalError as e:
+                        where = attr_position(x.pos, k)
+                        raise e.add_frame(f"while evaluating the attribute '{k}'", *(where or (None, None)))
+        go(v)
         return force(v)
 
     def copy_path_to_store(self, path: Path) -> str:

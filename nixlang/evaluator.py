@@ -49,6 +49,13 @@ class Evaluator:
                 vals.append(_missing_builtin(key))
         for k, v in registry.items():
             builtins_attrs.d[k] = v
+        # constants that depend on this evaluator's options (the search path)
+        from .builtins.filesystem import EVAL_CONSTANTS
+        for k, make in EVAL_CONSTANTS.items():
+            value = Thunk(lambda _env, make=make: make(self), None)
+            builtins_attrs.d[k] = value
+            if "__" + k in names:
+                vals[names.index("__" + k)] = value
         builtins_attrs.d.setdefault("builtins", builtins_attrs)
         self.builtins = builtins_attrs
         return Env(None, vals)
@@ -63,7 +70,11 @@ class Evaluator:
         return self.eval_source(Source(text, "«string»", base_dir or os.getcwd()))
 
     def eval_file(self, path: str):
+        from .builtins.filesystem import corepkgs_source
         full = os.path.abspath(path)
+        src = corepkgs_source(full)
+        if src is not None:
+            return self.eval_source(src)
         if os.path.isdir(full):
             full = os.path.join(full, "default.nix")
         try:
@@ -88,7 +99,8 @@ class Evaluator:
         else:
             from .runtime.errors import type_error
             raise type_error("a path", p)
-        if os.path.isdir(target):
+        from .builtins.filesystem import corepkgs_source
+        if corepkgs_source(target) is None and os.path.isdir(target):
             target = os.path.join(target, "default.nix")
         hit = self.import_cache.get(target)
         if hit is not None:

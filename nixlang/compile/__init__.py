@@ -87,7 +87,9 @@ def _call_primop(ev, p, args, source, span):
     try:
         return p.fn(ev, *args)
     except E.EvalError as e:
-        raise e.add_frame(f"while calling the '{p.name}' builtin", source, span)
+        if getattr(p.fn, "add_trace", True):
+            e.add_frame(f"while calling the '{p.name}' builtin", source, span)
+        raise
     except RecursionError:
         raise E.StackOverflow("stack overflow; max-call-depth exceeded", source, span) from None
 
@@ -144,6 +146,24 @@ def _bind_formals(lam: LambdaCode, up, arg, source, span):
                 err.suggestions = _suggest(k, sorted(names))
                 raise err
     return env
+
+
+def node_pos(n: A.Node) -> Span:
+    """Where Nix places an expression in traces: operators at the operator."""
+    op = getattr(n, "op_span", None)
+    if op is not None:
+        return op
+    return n.span
+
+
+def _framed(code, message: str, source, span):
+    """`code`, with `message` added as a trace frame to any error it raises."""
+    def framed(env):
+        try:
+            return code(env)
+        except E.EvalError as e:
+            raise e.add_frame(message, source, span)
+    return framed
 
 
 class Compiler:
@@ -260,19 +280,22 @@ class Compiler:
 
     # -- attribute access ---------------------------------------------------------------------
     def _names(self, path: list[A.AttrName]):
-        """Per attrpath element: a static name, or code computing a dynamic one."""
+        """Per attrpath element: a static name, or code computing a dynamic one
+        (with the position of its expression, for errors)."""
         out = []
         for an in path:
             if an.name is not None:
                 out.append((an.name, None))
             else:
-                out.append((None, self.compile(an.expr)))
+                code = self.compile(an.expr)
+                out.append((None, (code, node_pos(an.expr))))
         return out
 
     def _name_value(self, code, env, source, span) -> str:
         v = code(env)
         if type(v) not in (str, CtxStr):
-            raise type_error("a string", v, source, span)
+            raise type_error("a string", v, source, span).add_frame(
+                "while evaluating an attribute name", source, span)
         if type(v) is CtxStr and v.context:
             raise E.EvalError(f"the string '{v}' is not allowed to refer to a store path (such as "
                               f"'{sorted(v.context)[0]}')", source, span)
@@ -289,10 +312,13 @@ class Compiler:
         path_text = show(n) if False else None
 
         def select(env):
-            v = base(env)
+            try:
+                v = base(env)
+            except E.EvalError as e:
+                raise e.add_frame("while selecting an attribute", source, span)
             for name, code in names:
                 if code is not None:
-                    name = name_value(code, env, source, span)
+                    name = name_value(code[0], env, source, code[1])
                 if type(v) is not Attrs:
                     if default is not None:
                         return default(env)
@@ -307,7 +333,7 @@ class Compiler:
         return select
 
     def c_HasAttr(self, n: A.HasAttr):
-        base = self.compile(n.expr)
+        base = _framed(self.compile(n.expr), "in the argument of '?'", self.source, node_pos(n.expr))
         names = self._names(n.path)
         source, span = self.source, n.span
         name_value = self._name_value
@@ -316,7 +342,7 @@ class Compiler:
             v = base(env)
             for i, (name, code) in enumerate(names):
                 if code is not None:
-                    name = name_value(code, env, source, span)
+                    name = name_value(code[0], env, source, code[1])
                 if type(v) is not Attrs or name not in v.d:
                     return False
                 if i + 1 < len(names):
@@ -453,7 +479,7 @@ class Compiler:
         fn = self.compile(n.fn)
         args = [self.lazy(a) for a in n.args]
         ev = self.ev
-        source, span = self.source, n.span
+        source, span = self.source, node_pos(n)
 
         def call(env):
             f = fn(env)
@@ -507,20 +533,23 @@ class Compiler:
         return assert_
 
     def c_Not(self, n: A.Not):
-        e = self._bool(n.expr)
+        e = _framed(self._bool(n.expr), "in the argument of '!'", self.source, node_pos(n.expr))
         return lambda env: not e(env)
 
     def c_BinOp(self, n: A.BinOp):
         op = n.op
         source, span = self.source, n.op_span or n.span
+        src = self.source
         if op in ("&&", "||", "->"):
-            a, b = self._bool(n.lhs), self._bool(n.rhs)
+            a = _framed(self._bool(n.lhs), f"in the left operand of '{op}'", src, node_pos(n.lhs))
+            b = _framed(self._bool(n.rhs), f"in the right operand of '{op}'", src, node_pos(n.rhs))
             if op == "&&":
                 return lambda env: a(env) and b(env)
             if op == "||":
                 return lambda env: a(env) or b(env)
             return lambda env: (not a(env)) or b(env)
-        a, b = self.compile(n.lhs), self.compile(n.rhs)
+        a = _framed(self.compile(n.lhs), f"in the left operand of '{op}'", src, node_pos(n.lhs))
+        b = _framed(self.compile(n.rhs), f"in the right operand of '{op}'", src, node_pos(n.rhs))
         if op == "==":
             return lambda env: ops.equal(a(env), b(env))
         if op == "!=":
@@ -543,26 +572,27 @@ class Compiler:
         if op == "++":
             def concat(env):
                 x, y = a(env), b(env)
-                if type(x) is not list:
-                    raise type_error("a list", x, source, span)
-                if type(y) is not list:
-                    raise type_error("a list", y, source, span)
+                for v in (x, y):
+                    if type(v) is not list:
+                        raise type_error("a list", v).add_frame(
+                            "while evaluating one of the elements to concatenate", source, span)
                 return x + y if x and y else (y if not x else x)
             return concat
         raise AssertionError(op)
 
     def c_ConcatStrings(self, n: A.ConcatStrings):
         parts = [self.lazy(p) for p in n.parts]
+        if not n.force_string and n.op_span is not None:
+            # `a + b`: an error in an operand is "in an operand of '+'"
+            parts = [_lazy_framed(self.lazy(p), "in an operand of '+'", self.source, node_pos(p))
+                     for p in n.parts]
         force_string = n.force_string
         ev = self.ev
         source, span = self.source, n.op_span or n.span
 
         def concat(env):
-            try:
-                return ops.concat_strings([p(env) for p in parts], force_string, ev.copy_path_to_store,
-                                          lambda f, a: call_function(ev, f, a, source, span))
-            except E.EvalError as e:
-                raise e.at(source, span)
+            return ops.concat_strings([p(env) for p in parts], force_string, ev.copy_path_to_store,
+                                      lambda f, a: call_function(ev, f, a, source, span))
         return concat
 
 
@@ -603,6 +633,22 @@ def attr_position(pos, name):
         span = pos.spans.get(name)
         return (pos.source, span) if span is not None else None
     return None
+
+
+def _lazy_framed(lazy_code, message, source, span):
+    """A lazy operand whose evaluation errors get a trace frame."""
+    def make(env):
+        v = lazy_code(env)
+        if type(v) is not Thunk or v.code is None:
+            return v
+
+        def run(_env, thunk=v):
+            try:
+                return thunk.force()
+            except E.EvalError as e:
+                raise e.add_frame(message, source, span)
+        return Thunk(run, None, span)
+    return make
 
 
 def attr_position_of(attrs: Attrs, name):

@@ -179,8 +179,12 @@ def _eval(sources, files, flags, attr_paths, auto_args, include, max_depth, feat
                                                "does not have yet; use --eval or --parse")
             if strict or "--json" in flags:
                 ev.deep_force(v)
-            if "--json" in flags:
-                out.write(to_json(v) + "\n")
+            if "--xml" in flags:
+                from .builtins.serialize import to_xml
+                out.write(to_xml(ev, v, location="--no-location" not in flags, strict=strict))
+            elif "--json" in flags:
+                from .builtins.serialize import to_json as builtin_to_json
+                out.write(builtin_to_json(ev, v) + "\n")
             else:
                 out.write(print_value(v, strict=strict) + "\n")
         except errors.NixError as e:

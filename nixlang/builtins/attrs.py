@@ -13,13 +13,14 @@ import math
 from contextlib import contextmanager
 
 from .. import errors as E
-from ..compile import _Positions, attr_position
+from ..compile import _merge_pos, _Positions, attr_position, call_function
 from ..runtime.errors import type_error
 from ..runtime.values import Attrs, Closure, CtxStr, PrimOp, PrimOpApp, Thunk, force
 from . import builtin
-from .core import want_attrs, want_function, want_int, want_list
+from .core import want_int
 
 INT_MIN = -(1 << 63)
+_ABSENT = object()
 
 
 @contextmanager
@@ -52,24 +53,36 @@ def _string_no_ctx(v, source=None, span=None) -> str:
     return str(v)
 
 
+# Like C++ Nix: forcing an attrset / list / function argument adds the "while
+# evaluating" frame only to the type mismatch, forcing a string / int / float adds
+# it to any error raised while evaluating the argument too.
+
 def _arg_string(v, nth: str, name: str) -> str:
-    with _trace(_arg_frame(nth, name)):
+    try:
         return _string_no_ctx(v)
+    except E.EvalError as e:
+        raise e.add_frame(_arg_frame(nth, name))
 
 
 def _arg_attrs(v, nth: str, name: str) -> Attrs:
-    with _trace(_arg_frame(nth, name)):
-        return want_attrs(v)
+    v = force(v)
+    if type(v) is not Attrs:
+        raise type_error("a set", v).add_frame(_arg_frame(nth, name))
+    return v
 
 
 def _arg_list(v, nth: str, name: str) -> list:
-    with _trace(_arg_frame(nth, name)):
-        return want_list(v)
+    v = force(v)
+    if type(v) is not list:
+        raise type_error("a list", v).add_frame(_arg_frame(nth, name))
+    return v
 
 
 def _arg_int(v, nth: str, name: str) -> int:
-    with _trace(_arg_frame(nth, name)):
+    try:
         return want_int(v)
+    except E.EvalError as e:
+        raise e.add_frame(_arg_frame(nth, name))
 
 
 def _missing(name: str, context: str):
@@ -78,14 +91,38 @@ def _missing(name: str, context: str):
     return err
 
 
-def _lazy_call(ev, f, *args):
-    """A thunk for `f arg1 arg2 ...`, evaluated only when forced."""
-    def code(_env):
-        r = f
-        for a in args:
-            r = ev.call(r, a)
-        return r
-    return Thunk(code, None)
+class _Fn:
+    """The function argument of mapAttrs / zipAttrsWith, shared by the thunks they build.
+
+    Nix applies it to `name`, then the result to the value, from the call site
+    `determinePos` gives: the lambda's own position once the argument is evaluated,
+    none while it is still a thunk (a lambda written in place of the argument is one
+    in C++ Nix until its first use)."""
+    __slots__ = ("raw", "used")
+
+    def __init__(self, raw, forced: bool):
+        self.raw = raw
+        self.used = forced
+
+    def call(self, ev, name, arg):
+        raw = self.raw
+        site = None
+        if type(raw) is Thunk:
+            if raw.code is None:
+                site = raw.value
+        elif self.used:
+            site = raw
+        self.used = True
+        source = span = None
+        if type(site) is Closure:
+            source, span = site.lam.source, site.lam.node.span
+        r = force(call_function(ev, force(raw), name, source, span))
+        return force(call_function(ev, r, arg, source, span))
+
+
+def _lazy_call(ev, fn: _Fn, name, arg):
+    """A thunk for `f name arg`, evaluated only when forced."""
+    return Thunk(lambda _env: fn.call(ev, name, arg), None)
 
 
 # -- reading attrsets ---------------------------------------------------------------------
@@ -131,12 +168,18 @@ def _cat_attrs(ev, name, lst):
     key = _arg_string(name, "first", "catAttrs")
     items = _arg_list(lst, "second", "catAttrs")
     out = []
-    for e in items:
-        with _trace("while evaluating an element in the list passed as second argument to "
-                    "builtins.catAttrs"):
-            a = want_attrs(e)
-        if key in a.d:
-            out.append(a.d[key])
+    try:
+        for e in items:
+            a = force(e)
+            if type(a) is not Attrs:
+                raise type_error("a set", a)
+            w = a.d.get(key, _ABSENT)
+            if w is not _ABSENT:
+                out.append(w)
+    except E.EvalError as err:
+        err.add_frame("while evaluating an element in the list passed as second argument to "
+                      "builtins.catAttrs")
+        raise
     return out
 
 
@@ -172,9 +215,12 @@ def _remove_attrs(ev, s, names):
     a = _arg_attrs(s, "first", "removeAttrs")
     items = _arg_list(names, "second", "removeAttrs")
     drop = set()
-    for e in items:
-        with _trace("while evaluating the values of the second argument passed to builtins.removeAttrs"):
+    try:
+        for e in items:
             drop.add(_string_no_ctx(e))
+    except E.EvalError as err:
+        raise err.add_frame("while evaluating the values of the second argument passed to "
+                            "builtins.removeAttrs")
     if not drop.intersection(a.d):
         return a
     return Attrs({k: v for k, v in a.d.items() if k not in drop}, a.pos)
@@ -185,50 +231,44 @@ def _list_to_attrs(ev, lst):
     """A set from a list of `{ name = ...; value = ...; }` pairs; when a name repeats,
     the first pair wins. `builtins.listToAttrs [ { name = "x"; value = 1; } ]` is `{ x = 1; }`."""
     items = _arg_list(lst, "", "listToAttrs")
-    # like Nix: every element's name first, then the `value` of each first occurrence
+    # like Nix 2.36: every element's name first, then (in name order) the `value`
+    # of each name's first occurrence, so a missing `name` is reported before a missing `value`
     first: dict[str, Attrs] = {}
     for e in items:
-        with _trace("while evaluating an element of the list passed to builtins.listToAttrs"):
-            a = want_attrs(e)
-        if "name" not in a.d:
+        a = force(e)
+        if type(a) is not Attrs:
+            raise type_error("a set", a).add_frame(
+                "while evaluating an element of the list passed to builtins.listToAttrs")
+        name = a.d.get("name", _ABSENT)
+        if name is _ABSENT:
             raise _missing("name", "in a {name=...; value=...;} pair")
-        source, span = attr_position(a.pos, "name") or (None, None)
-        msg = "while evaluating the `name` attribute of an element of the list passed to builtins.listToAttrs"
         try:
-            key = _string_no_ctx(a.d["name"], source, span)
+            key = _string_no_ctx(name)
         except E.EvalError as err:
-            err.at(source, span).add_frame(msg, source, span)
+            source, span = attr_position(a.pos, "name") or (None, None)
+            err.at(source, span).add_frame("while evaluating the `name` attribute of an element of "
+                                           "the list passed to builtins.listToAttrs", source, span)
             raise
         if key not in first:
             first[key] = a
     d = {}
-    spans = {}
-    sources = set()
+    by_source: dict[int, tuple] = {}    # id(source) -> (source, {name: span})
     for key in sorted(first):
         a = first[key]
-        if "value" not in a.d:
+        value = a.d.get("value", _ABSENT)
+        if value is _ABSENT:
             raise _missing("value", "in a {name=...; value=...;} pair")
-        d[key] = a.d["value"]
+        d[key] = value
         hit = attr_position(a.pos, "value")
         if hit is not None:
-            sources.add(id(hit[0]))
-            spans[key] = hit
-    return Attrs(d, _positions_of(spans, sources))
-
-
-def _positions_of(spans: dict, sources: set):
-    """A positions object for attr_position from name -> (source, span)."""
-    if not spans:
-        return None
-    if len(sources) == 1:
-        source = next(iter(spans.values()))[0]
-        return _Positions(source, {k: sp for k, (_, sp) in spans.items()})
-    # several files: one _Positions per name, chained through `//`-style merging
-    from ..compile import _merge_pos
+            entry = by_source.get(id(hit[0]))
+            if entry is None:
+                by_source[id(hit[0])] = entry = (hit[0], {})
+            entry[1][key] = hit[1]
     pos = None
-    for k, (src, sp) in spans.items():
-        pos = _merge_pos(pos, _Positions(src, {k: sp}))
-    return pos
+    for source, spans in by_source.values():
+        pos = _merge_pos(pos, _Positions(source, spans))
+    return Attrs(d, pos)
 
 
 @builtin("mapAttrs", 2)
@@ -236,7 +276,8 @@ def _map_attrs(ev, f, s):
     """Apply a function to every attribute's name and value, lazily.
     `builtins.mapAttrs (name: value: value * 10) { x = 1; }` is `{ x = 10; }`."""
     a = _arg_attrs(s, "second", "mapAttrs")
-    return Attrs({k: _lazy_call(ev, f, k, v) for k, v in a.d.items()})
+    fn = _Fn(f, False)
+    return Attrs({k: _lazy_call(ev, fn, k, v) for k, v in a.d.items()})
 
 
 @builtin("intersectAttrs", 2)
@@ -258,21 +299,28 @@ def _zip_attrs_with(ev, f, lst):
     """Merge a list of sets: for each name, call the function with the name and the
     list of that attribute's values. `builtins.zipAttrsWith (n: vs: vs) [ { a = 1; } { a = 2; } ]`
     is `{ a = [ 1 2 ]; }`."""
-    with _trace(_arg_frame("first", "zipAttrsWith")):
-        want_function(f)
+    fv = force(f)
+    if type(fv) not in (Closure, PrimOp, PrimOpApp) and not (type(fv) is Attrs and "__functor" in fv.d):
+        raise type_error("a function", fv).add_frame(_arg_frame("first", "zipAttrsWith"))
     items = _arg_list(lst, "second", "zipAttrsWith")
     groups: dict[str, list] = {}
-    for e in items:
-        with _trace("while evaluating a value of the list passed as second argument to "
-                    "builtins.zipAttrsWith"):
-            a = want_attrs(e)
-        for k, v in a.d.items():
-            g = groups.get(k)
-            if g is None:
-                groups[k] = [v]
-            else:
-                g.append(v)
-    return Attrs({k: _lazy_call(ev, f, k, vs) for k, vs in groups.items()})
+    try:
+        for e in items:
+            a = force(e)
+            if type(a) is not Attrs:
+                raise type_error("a set", a)
+            for k, v in a.d.items():
+                g = groups.get(k)
+                if g is None:
+                    groups[k] = [v]
+                else:
+                    g.append(v)
+    except E.EvalError as err:
+        err.add_frame("while evaluating a value of the list passed as second argument to "
+                      "builtins.zipAttrsWith")
+        raise
+    fn = _Fn(f, True)
+    return Attrs({k: _lazy_call(ev, fn, k, vs) for k, vs in groups.items()})
 
 
 @builtin("functionArgs", 1)

@@ -106,7 +106,10 @@ def _to_string(ev, v):
     """Turn a value into a string (the lenient rules): `toString 42` is `"42"`,
     `toString true` is `"1"`, `toString null` is `""`."""
     ctx: set = set()
-    s = ops.coerce_to_string(v, ctx, interp=False, call=lambda f, a: ev.call(f, a))
+    try:
+        s = ops.coerce_to_string(v, ctx, interp=False, call=lambda f, a: ev.call(f, a))
+    except E.EvalError as e:
+        raise e.add_frame("while evaluating the first argument passed to builtins.toString")
     from ..runtime.values import make_string
     return make_string(s, ctx)
 

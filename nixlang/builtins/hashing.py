@@ -59,19 +59,27 @@ def to_bytes(s: str) -> bytes:
     return s.encode("utf-8", "surrogateescape")
 
 
-def parse_hash_algo(name: str) -> str:
+def _blake3(ev):
+    feats = getattr(getattr(ev, "options", None), "experimental_features", set()) or set()
+    if "blake3-hashes" not in feats:
+        raise E.EvalError("experimental Nix feature 'blake3-hashes' is disabled; add "
+                          "'--extra-experimental-features blake3-hashes' to enable it")
+    raise E.NotImplementedYet("blake3 hashes are not implemented in pynix yet")
+
+
+def parse_hash_algo(name: str, ev=None) -> str:
     """parseHashAlgo: an unknown name is a usage error."""
     if name in HASH_SIZES:
         return name
     if name == "blake3":
-        raise E.NotImplementedYet("blake3 hashes are not implemented in pynix yet")
+        _blake3(ev)
     raise UsageError(f"unknown hash algorithm '{name}', expect 'blake3', 'md5', 'sha1', 'sha256', "
                      "or 'sha512'")
 
 
-def parse_hash_algo_opt(name: str) -> str | None:
+def parse_hash_algo_opt(name: str, ev=None) -> str | None:
     if name == "blake3":
-        raise E.NotImplementedYet("blake3 hashes are not implemented in pynix yet")
+        _blake3(ev)
     return name if name in HASH_SIZES else None
 
 
@@ -139,7 +147,7 @@ def format_hash(algo: str, h: bytes, fmt: str, include_algo: bool = False) -> st
     return prefix + base64.b64encode(h).decode("ascii")
 
 
-def parse_any_hash(text: str, algo: str | None) -> tuple[str, bytes]:
+def parse_any_hash(text: str, algo: str | None, ev=None) -> tuple[str, bytes]:
     """Hash::parseAny: `algo:body`, `algo-base64` (SRI), or a bare body whose
     length tells base16 / nix32 / base64 apart."""
     rest = text
@@ -147,11 +155,11 @@ def parse_any_hash(text: str, algo: str | None) -> tuple[str, bytes]:
     is_sri = False
     if ":" in rest:
         head, rest = rest.split(":", 1)
-        parsed = parse_hash_algo(head)
+        parsed = parse_hash_algo(head, ev)
     elif "-" in rest:
         head, rest = rest.split("-", 1)
         is_sri = True
-        parsed = parse_hash_algo(head)
+        parsed = parse_hash_algo(head, ev)
     if parsed is None and algo is None:
         raise BadHash(f"hash '{rest}' does not include a type, nor is the type otherwise known from context")
     if parsed is not None and algo is not None and parsed != algo:
@@ -189,7 +197,7 @@ def _hash_string(ev, algo, s):
     """Hash a string with `md5`, `sha1`, `sha256` or `sha512`, giving hexadecimal:
     `builtins.hashString "sha1" ""` is `"da39a3ee5e6b4b0d3255bfef95601890afd80709"`."""
     name = force_string_no_ctx(algo, "while evaluating the first argument passed to builtins.hashString")
-    a = parse_hash_algo(name)
+    a = parse_hash_algo(name, ev)
 
     def text():
         v = force(s)
@@ -201,34 +209,21 @@ def _hash_string(ev, algo, s):
 
 
 def _realise_path(ev, v) -> str:
-    """The file a path value (or a string holding an absolute path) names."""
-    def go():
-        p = force(v)
-        if type(p) is Path:
-            return p.path
-        if type(p) is Attrs and "outPath" in p.d:
-            return go_inner(p.d["outPath"])
-        if type(p) in (str, CtxStr):
-            if not str(p).startswith("/"):
-                raise E.EvalError(f"string '{p}' doesn't represent an absolute path")
-            return str(p)
-        raise E.TypeError_(f"cannot coerce {_show(p)} to a string: {_short(p)}")
-
-    def go_inner(x):
-        nonlocal v
-        v = x
-        return go()
-    return go()
-
-
-def _show(v):
-    from ..runtime.values import show_type
-    return show_type(v)
-
-
-def _short(v):
-    from ..runtime.printer import print_value_short
-    return print_value_short(v)
+    """coerceToPath: the file a path value names, or a string (or a set with
+    `__toString` / `outPath`) holding an absolute path."""
+    p = force(v)
+    if type(p) is Path:
+        return p.path
+    from ..runtime import ops
+    ctx: set = set()
+    try:
+        s = ops.coerce_to_string(p, ctx, interp=True, call=lambda f, a: ev.call(f, a))
+    except E.EvalError as e:
+        e.add_frame("while realising the context of a path")
+        raise
+    if not s.startswith("/"):
+        raise E.EvalError(f"string '{s}' doesn't represent an absolute path")
+    return s
 
 
 def read_file_bytes(path: str) -> bytes:
@@ -248,7 +243,7 @@ def _hash_file(ev, algo, path):
     """Hash the contents of a file, giving hexadecimal:
     `builtins.hashFile "sha256" ./data`."""
     name = force_string_no_ctx(algo, "while evaluating the first argument passed to builtins.hashFile")
-    a = parse_hash_algo(name)
+    a = parse_hash_algo(name, ev)
     p = _realise_path(ev, path)
     return hash_bytes(a, read_file_bytes(os.path.normpath(p) if p != "/" else p)).hex()
 
@@ -274,8 +269,8 @@ def _convert_hash(ev, args):
     text = force_string_no_ctx(get("hash"), "while evaluating the attribute 'hash'")
     algo = None
     if "hashAlgo" in a.d:
-        algo = parse_hash_algo(force_string_no_ctx(a.d["hashAlgo"], "while evaluating the attribute 'hashAlgo'"))
+        algo = parse_hash_algo(force_string_no_ctx(a.d["hashAlgo"], "while evaluating the attribute 'hashAlgo'"), ev)
     fmt = parse_hash_format(ev, force_string_no_ctx(get("toHashFormat"),
                                                     "while evaluating the attribute 'toHashFormat'"))
-    algo, h = parse_any_hash(text, algo)
+    algo, h = parse_any_hash(text, algo, ev)
     return format_hash(algo, h, fmt, fmt == "sri")

@@ -10,18 +10,18 @@ Results stay lazy where Nix's are: `map` and `genList` build thunks.
 from __future__ import annotations
 
 from .. import errors as E
+from ..compile import call_function
 from ..runtime import ops
 from ..runtime.errors import type_error
 from ..runtime.printer import print_value_short
-from ..runtime.values import (Attrs, Closure, CtxStr, Path, PrimOp, PrimOpApp, Thunk, force,
-                              show_type)
+from ..runtime.values import Attrs, Closure, CtxStr, Path, PrimOp, PrimOpApp, Thunk, force
 from . import builtin
 
 
 # -- forcing with Nix's trace lines --------------------------------------------------------
-# forceList / forceFunction / forceAttrs add their context line to the type
-# error only; forceInt / forceBool / forceString add it to any error raised
-# while forcing, as in C++ Nix.
+# forceList / forceAttrs add their context line to the type error only;
+# forceFunction / forceInt / forceBool / forceString add it to any error
+# raised while forcing, as in C++ Nix.
 
 def _is_function(v) -> bool:
     t = type(v)
@@ -36,10 +36,13 @@ def _list(v, ctx: str, source=None, span=None) -> list:
 
 
 def _function(v, ctx: str):
-    v = force(v)
-    if not _is_function(v):
-        raise type_error("a function", v).add_frame(ctx)
-    return v
+    try:
+        v = force(v)
+        if not _is_function(v):
+            raise type_error("a function", v)
+        return v
+    except E.EvalError as err:
+        raise err.add_frame(ctx)
 
 
 def _attrs(v, ctx: str) -> Attrs:
@@ -103,9 +106,10 @@ def _fn_position(f):
     return None, None
 
 
-def _apply_thunk(ev, f, x):
-    """A thunk for `f x`: Nix's mkApp, evaluated when (and if) it is forced."""
-    return Thunk(lambda _env: ev.call(f, x), None)
+def _apply_thunk(ev, f, x, source=None, span=None):
+    """A thunk for `f x`: Nix's mkApp, evaluated when (and if) it is forced.
+    Nix reports such a call as made from where the function was defined."""
+    return Thunk(lambda _env: force(call_function(ev, f, x, source, span)), None)
 
 
 # -- basic access --------------------------------------------------------------------------
@@ -170,7 +174,8 @@ def _gen_list(ev, f, n):
     if size < 0:
         raise E.EvalError(f"cannot create list of size {size}")
     f = _function(f, "while evaluating the first argument passed to builtins.genList")
-    return [_apply_thunk(ev, f, i) for i in range(size)]
+    source, span = _fn_position(f)
+    return [_apply_thunk(ev, f, i, source, span) for i in range(size)]
 
 
 @builtin("map", 2)
@@ -182,7 +187,8 @@ def _map(ev, f, xs):
     if not xs:
         return xs
     f = _function(f, "while evaluating the first argument passed to builtins.map")
-    return [_apply_thunk(ev, f, x) for x in xs]
+    source, span = _fn_position(f)
+    return [_apply_thunk(ev, f, x, source, span) for x in xs]
 
 
 @builtin("filter", 2)
@@ -493,15 +499,18 @@ class _KeyTracker:
             self._insert_ordered(k, e)
 
     def _insert_ordered(self, key, elem) -> bool:
+        # std::map::insert: find the first entry greater than the key (asking
+        # `key < entry`), then ask `previous < key` to tell a new key from a
+        # present one.
         try:
             lo, hi = 0, len(self.ordered)
             while lo < hi:
                 mid = (lo + hi) // 2
-                if _compare_values(self.ordered[mid][0], key):
-                    lo = mid + 1
-                else:
+                if _compare_values(key, self.ordered[mid][0]):
                     hi = mid
-            if lo < len(self.ordered) and not _compare_values(key, self.ordered[lo][0]):
+                else:
+                    lo = mid + 1
+            if lo > 0 and not _compare_values(self.ordered[lo - 1][0], key):
                 return False
         except E.EvalError as err:
             other = None

@@ -59,12 +59,16 @@ def call_function(ev, f, arg, source: Source | None = None, span: Span | None = 
                 try:
                     env = _bind_formals(lam, f.env, arg, source, span)
                 except E.EvalError as e:
-                    raise e.add_frame("from call site", source, span)
+                    if span is not None:
+                        e.add_frame("from call site", source, span)
+                    raise
             try:
                 return lam.body(env)
             except E.EvalError as e:
                 e.add_frame(f"while calling {_calling(lam)}", lam.source, lam.node.span)
-                raise e.add_frame("from call site", source, span)
+                if span is not None:
+                    e.add_frame("from call site", source, span)
+                raise
         finally:
             ev.depth -= 1
     if t is PrimOp:

@@ -207,6 +207,8 @@ def render_nix(err: NixError) -> str:
     if err.source is not None and err.span is not None:
         lines.append(f"       at {err.source.location(err.span.start)}:")
         lines.extend(render_code_lines(err.source, err.span.start))
+    if getattr(err, "usage_hint", False):
+        lines.append("Try 'nix-instantiate --help' for more information.")
     return filter_ansi_escapes("\n".join(lines)) + "\n"
 
 
@@ -329,7 +331,9 @@ def render_nix_eval(err: NixError, show_trace: bool = True) -> str:
     if skipped:
         lines.append(f"       ({skipped} duplicate frames omitted)")
         lines.append("")
-    lines.append(f"       error: {err.message}")
+    first, *rest = err.message.split("\n")
+    lines.append(f"       error: {first}")
+    lines.extend("       " + r for r in rest)
     if err.source is not None and err.span is not None:
         lines.append(f"       at {err.source.location(err.span.start)}:")
         lines.extend(render_code_lines(err.source, err.span.start))
@@ -339,4 +343,6 @@ def render_nix_eval(err: NixError, show_trace: bool = True) -> str:
             lines.append(f"       Did you mean {suggestions[0]}?")
         else:
             lines.append(f"       Did you mean one of {', '.join(suggestions[:-1])} or {suggestions[-1]}?")
+    if getattr(err, "usage_hint", False):
+        lines.append("Try 'nix-instantiate --help' for more information.")
     return filter_ansi_escapes("\n".join(lines)) + "\n"

@@ -25,6 +25,10 @@ raises goes back to its unforced state, so `tryEval` can look at it again.
 """
 from __future__ import annotations
 
+import copy as _copy
+
+from .. import errors as _E
+
 
 class CtxStr(str):
     """A string with context: the store paths / derivation outputs it refers to."""
@@ -107,6 +111,7 @@ class _Blackhole:
 
 
 BLACKHOLE = _Blackhole()
+FAILED = _Blackhole()   # marks a thunk whose evaluation raised; `value` holds the error
 
 
 class _Unset:
@@ -133,9 +138,23 @@ class Thunk:
         if code is BLACKHOLE:
             from .errors import InfiniteRecursion
             raise InfiniteRecursion(self.span)
+        if code is FAILED:
+            # Nix (since 2.34) remembers a thunk's error: forcing it again
+            # raises the same error, with the trace it has by now
+            err = _copy.copy(self.value)
+            err.frames = list(self.value.frames)
+            raise err
         self.code = BLACKHOLE
         try:
             v = code(self.env)
+        except _E.EvalError as e:
+            if isinstance(e, (_E.StackOverflow, _E.InfiniteRecursionError)):
+                self.code = code
+            else:
+                self.code = FAILED
+                self.value = e
+                self.env = None
+            raise
         except BaseException:
             self.code = code
             raise

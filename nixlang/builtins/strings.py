@@ -1,0 +1,592 @@
+"""String builtins: stringLength, substring, concatStringsSep, replaceStrings,
+match, split, baseNameOf, dirOf.
+
+Nix strings are byte strings: lengths and offsets count UTF-8 bytes, and the
+regular expressions (C++ `std::regex` with POSIX extended syntax, libstdc++)
+match bytes too. Here a Nix string is a Python `str` whose invalid UTF-8
+bytes are surrogate-escaped, so each builtin works on its UTF-8 bytes and
+decodes the result back the same way.
+
+Regular expressions are translated from POSIX ERE (as libstdc++ parses it)
+to Python `re` on bytes; see `_EreTranslator`.
+"""
+from __future__ import annotations
+
+import contextlib
+import itertools
+import re
+
+from .. import errors as E
+from ..runtime import ops
+from ..runtime.errors import type_error
+from ..runtime.paths import canon_path
+from ..runtime.values import CtxStr, Path, context_of, force, make_string
+from . import builtin
+
+
+# -- helpers -------------------------------------------------------------------------
+
+def to_bytes(s: str) -> bytes:
+    try:
+        return s.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return s.encode("utf-8", "surrogatepass")
+
+
+def from_bytes(b: bytes) -> str:
+    return b.decode("utf-8", "surrogateescape")
+
+
+@contextlib.contextmanager
+def while_(message: str):
+    """Add Nix's `… while evaluating ...` trace line to errors raised inside."""
+    try:
+        yield
+    except E.EvalError as exc:
+        exc.add_frame(message)
+        raise
+
+
+def force_string(v, ctx: set | None, message: str) -> str:
+    """Nix's forceString: a string (no coercion); its context goes to `ctx`."""
+    with while_(message):
+        v = force(v)
+        if type(v) is str:
+            return v
+        if type(v) is CtxStr:
+            if ctx is not None:
+                ctx |= v.context
+            return v
+        raise type_error("a string", v)
+
+
+def force_string_no_ctx(v, message: str) -> str:
+    """Nix's forceStringNoCtx: a string that must not refer to store paths."""
+    s = force_string(v, None, message)
+    c = context_of(s)
+    if c:
+        with while_(message):
+            some = sorted(str(x) for x in c)[0]
+            raise E.EvalError(f"the string '{s}' is not allowed to refer to a store path (such as '{some}')")
+    return str(s)
+
+
+def force_int(v, message: str) -> int:
+    with while_(message):
+        v = force(v)
+        if type(v) is not int:
+            raise type_error("an integer", v)
+        return v
+
+
+def force_list(v, message: str) -> list:
+    with while_(message):
+        v = force(v)
+        if type(v) is not list:
+            raise type_error("a list", v)
+        return v
+
+
+def coerce(ev, v, ctx: set, message: str, copy_to_store: bool = True) -> str:
+    """Nix's coerceToString in its strict mode (no numbers, no lists)."""
+    with while_(message):
+        return ops.coerce_to_string(v, ctx, interp=True,
+                                    copy_to_store=ev.copy_path_to_store if copy_to_store else None,
+                                    call=lambda f, a: ev.call(f, a))
+
+
+# -- basic string builtins --------------------------------------------------------------
+
+@builtin("stringLength", 1)
+def _string_length(ev, s):
+    """The length of a string in bytes (UTF-8), not in characters:
+    `builtins.stringLength "héllo"` is `6`."""
+    ctx: set = set()
+    return len(to_bytes(coerce(ev, s, ctx, "while evaluating the argument passed to builtins.stringLength")))
+
+
+@builtin("substring", 3)
+def _substring(ev, start, length, s):
+    """The part of a string that starts at byte offset `start` and is at most
+    `len` bytes long (a negative `len` means up to the end):
+    `builtins.substring 1 3 "nixpkgs"` is `"ixp"`."""
+    start = force_int(start, "while evaluating the first argument (the start offset) passed to builtins.substring")
+    if start < 0:
+        raise E.EvalError("negative start position in 'substring'")
+    length = force_int(length, "while evaluating the second argument (the substring length) passed to builtins.substring")
+    if length == 0:
+        # an empty substring keeps the string's context (and does not coerce)
+        v = force(s)
+        if type(v) in (str, CtxStr):
+            return make_string("", context_of(v))
+    ctx: set = set()
+    b = to_bytes(coerce(ev, s, ctx, "while evaluating the third argument (the string) passed to builtins.substring"))
+    if start >= len(b):
+        return make_string("", ctx)
+    end = len(b) if length < 0 else start + length
+    return make_string(from_bytes(b[start:end]), ctx)
+
+
+@builtin("concatStringsSep", 2)
+def _concat_strings_sep(ev, sep, strings):
+    """Join strings with a separator between them (elements are coerced like
+    interpolation does): `builtins.concatStringsSep ", " [ "a" "b" ]` is `"a, b"`."""
+    ctx: set = set()
+    sep = str(force_string(sep, ctx, "while evaluating the first argument (the separator string) passed to builtins.concatStringsSep"))
+    items = force_list(strings, "while evaluating the second argument (the list of strings to concat) passed to builtins.concatStringsSep")
+    parts = [coerce(ev, e, ctx, "while evaluating one element of the list of strings to concat passed to builtins.concatStringsSep")
+             for e in items]
+    return make_string(sep.join(parts), ctx)
+
+
+@builtin("replaceStrings", 3)
+def _replace_strings(ev, from_, to, s):
+    """Replace every occurrence of each string in `from` by the string at the
+    same place in `to`, scanning left to right (the first match wins; an empty
+    `from` matches between all characters):
+    `builtins.replaceStrings [ "o" ] [ "0" ] "foo"` is `"f00"`."""
+    froms = force_list(from_, "while evaluating the first argument passed to builtins.replaceStrings")
+    tos = force_list(to, "while evaluating the second argument passed to builtins.replaceStrings")
+    if len(froms) != len(tos):
+        raise E.EvalError("'from' and 'to' arguments passed to builtins.replaceStrings have different lengths")
+    pats = [to_bytes(force_string(f, None, "while evaluating one of the strings to replace passed to builtins.replaceStrings"))
+            for f in froms]
+    ctx: set = set()
+    b = to_bytes(force_string(s, ctx, "while evaluating the third argument passed to builtins.replaceStrings"))
+    cache: dict[int, bytes] = {}
+    out = bytearray()
+    n = len(b)
+    p = 0
+    while p <= n:
+        for j, pat in enumerate(pats):
+            if b.startswith(pat, p):
+                rep = cache.get(j)
+                if rep is None:
+                    rep = to_bytes(force_string(tos[j], ctx, "while evaluating one of the replacement strings passed to builtins.replaceStrings"))
+                    cache[j] = rep
+                out += rep
+                if pat:
+                    p += len(pat)
+                else:
+                    if p < n:
+                        out.append(b[p])
+                    p += 1
+                break
+        else:
+            if p < n:
+                out.append(b[p])
+            p += 1
+    return make_string(from_bytes(bytes(out)), ctx)
+
+
+# -- paths as strings ---------------------------------------------------------------------
+
+def _base_name(s: str) -> str:
+    if not s:
+        return ""
+    last = len(s) - 1
+    if s[last] == "/" and last > 0:
+        last -= 1
+    pos = s.rfind("/", 0, last + 1)
+    pos = 0 if pos < 0 else pos + 1
+    return s[pos:last + 1]
+
+
+@builtin("baseNameOf", 1)
+def _base_name_of(ev, s):
+    """The last component of a path or string, as a string (one trailing
+    slash is ignored): `baseNameOf "/a/b/c.nix"` is `"c.nix"`."""
+    ctx: set = set()
+    v = coerce(ev, s, ctx, "while evaluating the first argument passed to builtins.baseNameOf", copy_to_store=False)
+    return make_string(_base_name(v), ctx)
+
+
+@builtin("dirOf", 1)
+def _dir_of(ev, s):
+    """Everything before the last slash: for a path a path (the parent
+    folder), for a string a string: `dirOf "/a/b/c"` is `"/a/b"`."""
+    v = force(s)
+    if type(v) is Path:
+        if v.path == "/":
+            return v
+        return Path(canon_path(v.path.rsplit("/", 1)[0] or "/"))
+    ctx: set = set()
+    p = coerce(ev, v, ctx, "while evaluating the first argument passed to 'builtins.dirOf'", copy_to_store=False)
+    pos = p.rfind("/")
+    if pos < 0:
+        return make_string(".", ctx)
+    if pos == 0:
+        return make_string("/", ctx)
+    return make_string(p[:pos], ctx)
+
+
+# -- regular expressions ---------------------------------------------------------------------
+
+class InvalidRegex(Exception):
+    pass
+
+
+_CLASSES = {
+    "alpha": b"A-Za-z", "digit": b"0-9", "alnum": b"0-9A-Za-z", "upper": b"A-Z", "lower": b"a-z",
+    "space": b" \t\n\r\f\v", "blank": b" \t", "xdigit": b"0-9A-Fa-f", "cntrl": b"\x00-\x1f\x7f",
+    "print": b"\x20-\x7e", "graph": b"\x21-\x7e",
+    "punct": b"!-/:-@[-`{-~", "w": b"0-9A-Za-z_", "d": b"0-9", "s": b" \t\n\r\f\v",
+}
+
+
+def _class_set(spec: bytes) -> set[int]:
+    out: set[int] = set()
+    i = 0
+    while i < len(spec):
+        if i + 2 < len(spec) and spec[i + 1] == 0x2D:
+            out.update(range(spec[i], spec[i + 2] + 1))
+            i += 3
+        else:
+            out.add(spec[i])
+            i += 1
+    return out
+
+
+_CLASS_SETS = {k: _class_set(v) for k, v in _CLASSES.items()}
+_ERE_SPECIAL_ESCAPES = set(b".[\\()*+?{|^$")
+
+
+def _lit(b: int) -> str:
+    c = chr(b)
+    return c if c.isascii() and c.isalnum() else "\\x%02x" % b
+
+
+def _set_to_py(bs: set[int]) -> str:
+    if not bs:
+        return "(?!)"
+    if len(bs) == 256:
+        return "[\\x00-\\xff]"
+    items = sorted(bs)
+    parts = []
+    i = 0
+    while i < len(items):
+        j = i
+        while j + 1 < len(items) and items[j + 1] == items[j] + 1:
+            j += 1
+        parts.append("\\x%02x" % items[i] if i == j else "\\x%02x-\\x%02x" % (items[i], items[j]))
+        i = j + 1
+    return "[" + "".join(parts) + "]"
+
+
+class _EreTranslator:
+    """POSIX extended regular expressions, as libstdc++'s std::regex
+    (flag `extended`) reads them, to a Python bytes pattern. Only the
+    characters `.[\\()*+?{|^$` may be escaped; inside brackets a backslash is
+    an ordinary character; quantifiers stack (`a**`, `a+?` = `(a+)?`);
+    `^`/`$` are anchors anywhere (`$` only at the very end of the string).
+
+    Every disjunction gets a number in the order met; `choices` maps some of
+    them to the one alternative left enabled (the others become `(?!)...`,
+    which keeps the group numbers): `Regex` uses that to find POSIX's longest
+    match. `counts` and `repeated` tell how many alternatives each has and
+    which sit under a quantifier."""
+
+    def __init__(self, pat: bytes, choices: dict[int, int] | None = None, end_anchor: str = "\\Z"):
+        self.p = pat
+        self.end_anchor = end_anchor
+        self.i = 0
+        self.groups = 0
+        self.choices = choices or {}
+        self.counts: list[int] = []
+        self.repeated: set[int] = set()
+
+    def peek(self):
+        return self.p[self.i] if self.i < len(self.p) else None
+
+    def translate(self) -> list[str]:
+        alts = self.disjunction()
+        if self.i != len(self.p):
+            raise InvalidRegex()
+        return alts
+
+    def disjunction(self) -> list[str]:
+        idx = len(self.counts)
+        self.counts.append(1)
+        alts = [self.alternative()]
+        while self.peek() == 0x7C:  # |
+            self.i += 1
+            alts.append(self.alternative())
+        self.counts[idx] = len(alts)
+        c = self.choices.get(idx)
+        if c is not None and len(alts) > 1:
+            alts = [a if j == c else f"(?!)(?:{a})" for j, a in enumerate(alts)]
+        return alts
+
+    def alternative(self) -> str:
+        out = []
+        while True:
+            c = self.peek()
+            if c is None or c == 0x7C or c == 0x29:  # end, |, )
+                return "".join(out)
+            if c == 0x5E:  # ^
+                self.i += 1
+                out.append("\\A")
+                continue
+            if c == 0x24:  # $
+                self.i += 1
+                out.append(self.end_anchor)
+                continue
+            first = len(self.counts)
+            atom = self.atom()
+            while True:
+                q = self.quantifier()
+                if q is None:
+                    break
+                atom = f"(?:{atom}){q}"
+                self.repeated.update(range(first, len(self.counts)))
+            out.append(atom)
+
+    def atom(self) -> str:
+        c = self.peek()
+        if c in (0x2A, 0x2B, 0x3F, 0x7B):  # * + ? {
+            raise InvalidRegex()
+        self.i += 1
+        if c == 0x2E:
+            return "[\\x00-\\xff]"
+        if c == 0x28:  # (
+            self.groups += 1
+            inner = "|".join(self.disjunction())
+            if self.peek() != 0x29:
+                raise InvalidRegex()
+            self.i += 1
+            return f"({inner})"
+        if c == 0x5B:
+            return self.bracket()
+        if c == 0x5C:  # backslash
+            d = self.peek()
+            if d is None or d not in _ERE_SPECIAL_ESCAPES:
+                raise InvalidRegex()
+            self.i += 1
+            return _lit(d)
+        return _lit(c)
+
+    def quantifier(self) -> str | None:
+        c = self.peek()
+        if c == 0x2A:
+            self.i += 1
+            return "*"
+        if c == 0x2B:
+            self.i += 1
+            return "+"
+        if c == 0x3F:
+            self.i += 1
+            return "?"
+        if c == 0x7B:
+            end = self.p.find(b"}", self.i)
+            if end < 0:
+                raise InvalidRegex()
+            body = self.p[self.i + 1:end].decode("latin-1")
+            m = re.fullmatch(r"([0-9]+)(,([0-9]*))?", body)
+            if not m:
+                raise InvalidRegex()
+            lo = int(m.group(1))
+            if m.group(2) is None:
+                q = "{%d}" % lo
+            elif m.group(3) == "":
+                q = "{%d,}" % lo
+            else:
+                hi = int(m.group(3))
+                if hi < lo:
+                    raise InvalidRegex()
+                q = "{%d,%d}" % (lo, hi)
+            self.i = end + 1
+            return q
+        return None
+
+    def bracket(self) -> str:
+        p = self.p
+        neg = False
+        if self.peek() == 0x5E:
+            neg = True
+            self.i += 1
+        chars: set[int] = set()
+        first = True
+        while True:
+            if self.i >= len(p):
+                raise InvalidRegex()
+            c = p[self.i]
+            if c == 0x5D and not first:  # ]
+                self.i += 1
+                break
+            first = False
+            if c == 0x5B and self.i + 1 < len(p) and p[self.i + 1] in b":=.":
+                kind = p[self.i + 1]
+                end = p.find(bytes([kind, 0x5D]), self.i + 2)
+                if end < 0:
+                    raise InvalidRegex()
+                name = p[self.i + 2:end]
+                self.i = end + 2
+                if kind == 0x3A:  # [:class:]
+                    cls = _CLASS_SETS.get(name.decode("latin-1"))
+                    if cls is None:
+                        raise InvalidRegex()
+                    chars |= cls
+                elif kind == 0x3D and len(name) == 1:  # [=x=]
+                    chars.add(name[0])
+                else:
+                    raise InvalidRegex()
+                if self.peek() == 0x2D and self.i + 1 < len(p) and p[self.i + 1] != 0x5D:
+                    raise InvalidRegex()
+                continue
+            self.i += 1
+            if self.peek() == 0x2D and self.i + 1 < len(p) and p[self.i + 1] != 0x5D:
+                hi = p[self.i + 1]
+                if hi == 0x5B and self.i + 2 < len(p) and p[self.i + 2] in b":=.":
+                    raise InvalidRegex()
+                self.i += 2
+                if hi < c:
+                    raise InvalidRegex()
+                chars.update(range(c, hi + 1))
+                if self.peek() == 0x2D and self.i + 1 < len(p) and p[self.i + 1] != 0x5D:
+                    raise InvalidRegex()
+                continue
+            chars.add(c)
+        if neg:
+            chars = set(range(256)) - chars
+        return _set_to_py(chars)
+
+
+class Regex:
+    """A compiled Nix regular expression.
+
+    `match` needs the whole string to match, and then POSIX and Python agree
+    (the first match in priority order). Searching (`split`) differs: POSIX
+    takes the longest match at the leftmost position. So when the pattern
+    has alternations, there is one pattern per combination of alternatives
+    (`variants`): the longest of their matches gives the length, and the
+    match is the first in priority order of the whole pattern that ends
+    there (`fullmatch` up to that end; `inner` is the pattern with `$` never
+    matching, for ends before the end of the string). An alternation under a
+    quantifier (`(a|ab)*`) can choose differently in each round; there, and
+    past `MAX_VARIANTS` combinations, ends up to `SCAN_WINDOW` bytes past
+    Python's first match are tried instead, longest first."""
+
+    MAX_VARIANTS = 64
+    SCAN_WINDOW = 256
+
+    def __init__(self, source: str):
+        try:
+            pat = to_bytes(source)
+            tr = _EreTranslator(pat)
+            self.whole = re.compile("|".join(tr.translate()).encode("ascii"), re.DOTALL)
+            self.variants = []
+            self.inner = None
+            points = [i for i, n in enumerate(tr.counts) if n > 1]
+            total = 1
+            for i in points:
+                total *= tr.counts[i]
+            if points and not (tr.repeated & set(points)) and total <= self.MAX_VARIANTS:
+                for combo in itertools.product(*(range(tr.counts[i]) for i in points)):
+                    t = _EreTranslator(pat, dict(zip(points, combo)))
+                    self.variants.append(re.compile("|".join(t.translate()).encode("ascii"), re.DOTALL))
+            if points:
+                t = _EreTranslator(pat, end_anchor="(?!)")
+                self.inner = re.compile("|".join(t.translate()).encode("ascii"), re.DOTALL)
+        except (InvalidRegex, re.error, RecursionError, OverflowError):
+            raise E.EvalError(f"invalid regular expression '{source}'") from None
+
+    def fullmatch(self, b: bytes):
+        return self.whole.fullmatch(b)
+
+    def longest_at(self, b: bytes, pos: int):
+        """The POSIX match starting at `pos`: the longest, and of those the
+        first in priority order (the way libstdc++ explores)."""
+        m = self.whole.match(b, pos)
+        if m is None or self.inner is None:
+            return m
+        n = len(b)
+        if self.variants:
+            end = max(e.end() for e in (r.match(b, pos) for r in self.variants) if e is not None)
+            if end == m.end():
+                return m
+            return self._match_to(b, pos, end) or m
+        top = m.end() + self.SCAN_WINDOW
+        for e in range(min(top, n), m.end(), -1):
+            longer = self._match_to(b, pos, e)
+            if longer is not None:
+                return longer
+        return m
+
+    def _match_to(self, b: bytes, pos: int, end: int):
+        """The first match (in priority order) from `pos` that ends at `end`."""
+        if end == len(b):
+            return self.whole.fullmatch(b, pos)
+        return self.inner.fullmatch(b, pos, end)
+
+    def search(self, b: bytes, pos: int):
+        m = self.whole.search(b, pos)
+        if m is None or self.inner is None:
+            return m
+        return self.longest_at(b, m.start())
+
+    def iterate(self, b: bytes):
+        """Matches as std::regex_iterator finds them: after an empty match, a
+        non-empty match at the same place, else search on one byte further."""
+        m = self.search(b, 0)
+        while m is not None:
+            yield m
+            start = m.end()
+            if m.start() == start:
+                if start == len(b):
+                    return
+                m2 = self.longest_at(b, start)
+                if m2 is not None and m2.end() > start:
+                    m = m2
+                    continue
+                start += 1
+            m = self.search(b, start)
+
+
+_REGEX_CACHE: dict[str, Regex] = {}
+
+
+def get_regex(source: str) -> Regex:
+    r = _REGEX_CACHE.get(source)
+    if r is None:
+        r = _REGEX_CACHE[source] = Regex(source)
+    return r
+
+
+def _groups(m) -> list:
+    return [None if g is None else from_bytes(g) for g in m.groups()]
+
+
+@builtin("match", 2)
+def _match(ev, regex, s):
+    """Match a whole string against a POSIX extended regular expression:
+    `null` if it does not match, else the list of what the groups matched
+    (`null` for a group that took no part):
+    `builtins.match "(.*)\\\\.nix" "default.nix"` is `[ "default" ]`."""
+    src = force_string_no_ctx(regex, "while evaluating the first argument passed to builtins.match")
+    rx = get_regex(src)
+    b = to_bytes(force_string(s, set(), "while evaluating the second argument passed to builtins.match"))
+    m = rx.fullmatch(b)
+    return None if m is None else _groups(m)
+
+
+@builtin("split", 2)
+def _split(ev, regex, s):
+    """Split a string at the matches of a POSIX extended regular expression:
+    the pieces between matches alternate with lists of what each match's
+    groups captured: `builtins.split "(,)" "a,b"` is `[ "a" [ "," ] "b" ]`."""
+    src = force_string_no_ctx(regex, "while evaluating the first argument passed to builtins.split")
+    rx = get_regex(src)
+    v = force_string(s, set(), "while evaluating the second argument passed to builtins.split")
+    b = to_bytes(v)
+    out: list = []
+    prev = 0
+    last = None
+    for m in rx.iterate(b):
+        out.append(from_bytes(b[prev:m.start()]))
+        out.append(_groups(m))
+        prev = m.end()
+        last = m
+    if last is None:
+        return [v]
+    out.append(from_bytes(b[prev:]))
+    return out

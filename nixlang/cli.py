@@ -91,7 +91,7 @@ def instantiate(argv: list[str], out, err) -> int:
         if a in ("--parse", "--eval", "--strict", "--json", "--xml", "--no-location", "--show-trace",
                  "--no-show-trace", "--read-write-mode", "--readonly-mode", "--indirect", "--impure",
                  "--pure-eval", "--dry-run", "--find-file", "-Q", "--no-build-output", "--quiet",
-                 "--verbose", "-v") or a.startswith("--lint-"):
+                 "--verbose", "-v"):
             if a in ("--parse", "--eval"):
                 mode = a
             elif a == "--find-file":
@@ -109,6 +109,12 @@ def instantiate(argv: list[str], out, err) -> int:
             if a in ("--arg", "--argstr"):
                 auto_args.append((a, argv[i + 1], argv[i + 2]))
             i += 3
+            continue
+        if a.startswith("--lint-"):
+            # --lint-short-path-literals LEVEL etc. (the lints themselves are not done yet)
+            if i + 1 >= len(argv):
+                raise UsageError(f"flag '{a}' requires 1 argument")
+            i += 2
             continue
         if a in _ONE_ARG:
             if i + 1 >= len(argv):

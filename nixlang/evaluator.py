@@ -125,8 +125,11 @@ class Evaluator:
                 if id(x) in seen:
                     return
                 seen.add(id(x))
-                for e in x:
-                    go(e)
+                for i, e in enumerate(x):
+                    try:
+                        go(e)
+                    except E.EvalError as err:
+                        raise err.add_frame(f"while evaluating list element at index {i}")
             elif t is Attrs:
                 if id(x) in seen:
                     return

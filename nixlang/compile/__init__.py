@@ -509,7 +509,7 @@ class Compiler:
         return lambda env: then(env) if cond(env) else else_(env)
 
     def c_Assert(self, n: A.Assert):
-        cond, body = self._bool(n.cond), self.compile(n.body)
+        body = self.compile(n.body)
         text = show(n.cond)
         source, span = self.source, n.span
         frame = f"while evaluating the condition of the assertion '{text}'"
@@ -525,6 +525,8 @@ class Compiler:
                     raise e.add_frame(frame, source, span)
                 return body(env)
             return assert_eq
+
+        cond = self._bool(n.cond)
 
         def assert_(env):
             try:
@@ -588,15 +590,17 @@ class Compiler:
         parts = [self.lazy(p) for p in n.parts]
         if not n.force_string and n.op_span is not None:
             # `a + b`: an error in an operand is "in an operand of '+'"
-            parts = [_lazy_framed(self.lazy(p), "in an operand of '+'", self.source, node_pos(p))
-                     for p in n.parts]
+            parts = [_lazy_framed(code, "in an operand of '+'", self.source, node_pos(p))
+                     for code, p in zip(parts, n.parts)]
         force_string = n.force_string
         ev = self.ev
         source, span = self.source, n.op_span or n.span
+        positions = [Span(p, p) for p in (n.part_pos or [q.span.start for q in n.parts])]
 
         def concat(env):
             return ops.concat_strings([p(env) for p in parts], force_string, ev.copy_path_to_store,
-                                      lambda f, a: call_function(ev, f, a, source, span))
+                                      lambda f, a: call_function(ev, f, a, source, span),
+                                      source, positions)
         return concat
 
 

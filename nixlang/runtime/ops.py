@@ -201,34 +201,44 @@ def _float_to_string(v: float) -> str:
     return "%f" % v
 
 
-def concat_strings(parts, force_string: bool, copy_to_store, call):
+def concat_strings(parts, force_string: bool, copy_to_store, call, source=None, positions=None):
     """ExprConcatStrings::eval: `a + b` and interpolation. The first value
     decides: numbers add up, a path stays a path, anything else becomes a
-    string."""
+    string. An error in a part is reported "while evaluating a path segment"
+    at that part (its `${`, or the operand)."""
+    def where(i):
+        return positions[i] if positions else None
+
     first = force(parts[0])
     tf = type(first)
     if not force_string and (tf is int or tf is float):
         acc = first
-        for p in parts[1:]:
+        for i, p in enumerate(parts[1:], 1):
             v = force(p)
             if type(v) not in (int, float) or type(v) is bool:
-                raise E.EvalError(f"cannot add {show_type(v)} to {show_type(acc) if type(acc) is int else 'a float'}")
+                raise E.EvalError(f"cannot add {show_type(v)} to {show_type(acc)}", source, where(i))
             acc = add(acc, v)
         return acc
     ctx: set = set()
     if not force_string and tf is Path:
         s = first.path
-        for p in parts[1:]:
-            v = force(p)
-            piece = coerce_to_string(v, ctx, interp=True, copy_to_store=None, call=call)
+        for i, p in enumerate(parts[1:], 1):
+            try:
+                piece = coerce_to_string(p, ctx, interp=True, copy_to_store=None, call=call)
+            except E.EvalError as e:
+                raise e.add_frame("while evaluating a path segment", source, where(i))
             if ctx:
-                raise E.EvalError(f"a string that refers to a store path cannot be appended to a path")
+                raise E.EvalError("a string that refers to a store path cannot be appended to a path",
+                                  source, where(i))
             s += piece
         from .paths import canon_path
         return Path(canon_path(s))
     out = []
-    for p in parts:
-        out.append(coerce_to_string(p, ctx, interp=True, copy_to_store=copy_to_store, call=call))
+    for i, p in enumerate(parts):
+        try:
+            out.append(coerce_to_string(p, ctx, interp=True, copy_to_store=copy_to_store, call=call))
+        except E.EvalError as e:
+            raise e.add_frame("while evaluating a path segment", source, where(i))
     return make_string("".join(out), ctx)
 
 

@@ -25,9 +25,13 @@ def format_float(v: float) -> str:
 
 def print_value(v, strict: bool = True, force_fn=force) -> str:
     out: list[str] = []
-    active: set[int] = set()
+    # Nix marks each list and attrset *value slot* it has printed and prints a
+    # second visit as «repeated». A slot is a thunk here (or the container
+    # itself when it was stored directly); the top-level value is a copy in
+    # Nix, so it is never marked.
+    seen: set[int] = set()
 
-    def go(v):
+    def go(v, key):
         if type(v) is Thunk:
             if strict or v.code is None:
                 v = force_fn(v)
@@ -48,32 +52,33 @@ def print_value(v, strict: bool = True, force_fn=force) -> str:
         elif v is None:
             out.append("null")
         elif t is list:
-            if id(v) in active:
-                out.append("«repeated»")
-                return
-            active.add(id(v))
+            if key is not None:
+                if key in seen:
+                    out.append("«repeated»")
+                    return
+                seen.add(key)
             out.append("[ ")
             for e in v:
-                go(e)
+                go(e, id(e))
                 out.append(" ")
             out.append("]")
-            active.discard(id(v))
         elif t is Attrs:
-            if id(v) in active:
-                out.append("«repeated»")
-                return
+            if key is not None:
+                if key in seen:
+                    out.append("«repeated»")
+                    return
+                seen.add(key)
             drv = _derivation_path(v, force_fn) if strict else None
             if drv is not None:
                 out.append(f"«derivation {drv}»")
                 return
-            active.add(id(v))
             out.append("{ ")
             for k in sorted(v.d):
                 out.append(identifier(k) + " = ")
-                go(v.d[k])
+                e = v.d[k]
+                go(e, id(e))
                 out.append("; ")
             out.append("}")
-            active.discard(id(v))
         elif t is Closure:
             out.append("<LAMBDA>")
         elif t is PrimOp:
@@ -83,7 +88,7 @@ def print_value(v, strict: bool = True, force_fn=force) -> str:
         else:
             out.append(f"<{t.__name__}>")
 
-    go(v)
+    go(v, None)
     return "".join(out)
 
 
@@ -102,30 +107,58 @@ def _derivation_path(a: Attrs, force_fn):
 
 
 def print_value_short(v) -> str:
-    """The value as shown in error messages: evaluated parts only, nested
-    containers abbreviated like Nix's `ValuePrinter` with its error options."""
-    v = v.force() if type(v) is Thunk and v.code is None else v
-    t = type(v)
-    if t is list:
-        if not v:
-            return "[ ]"
-        items = [print_value_short(e) if not (type(e) is Thunk and e.code is not None) else "«thunk»"
-                 for e in v[:10]]
-        more = f" «{len(v) - 10} items elided»" if len(v) > 10 else ""
-        return "[ " + " ".join(items) + more + " ]"
-    if t is Attrs:
-        if not v.d:
-            return "{ }"
-        parts = []
-        for k in sorted(v.d)[:10]:
-            e = v.d[k]
-            shown = "«thunk»" if type(e) is Thunk and e.code is not None else print_value_short(e)
-            parts.append(f"{identifier(k)} = {shown};")
-        more = f" «{len(v.d) - 10} attributes elided»" if len(v.d) > 10 else ""
-        return "{ " + " ".join(parts) + more + " }"
-    if type(v) is Thunk:
-        return "«thunk»"
-    return print_value(v, strict=False)
+    """The value as shown in error messages (Nix's ValuePrinter with its error
+    options): only what is already evaluated, at most 10 attributes and 10
+    list items in the whole value (the rest elided), and 10 levels deep."""
+    budget = {"attrs": 10, "items": 10}
+
+    def go(v, depth):
+        if type(v) is Thunk:
+            if v.code is not None:
+                return "«thunk»"
+            v = v.value
+        t = type(v)
+        if t is list:
+            if not v:
+                return "[ ]"
+            if depth >= 10:
+                return "[ ... ]"
+            items = []
+            for i, e in enumerate(v):
+                if budget["items"] <= 0:
+                    n = len(v) - i
+                    items.append(f"«{n} item{'s' if n != 1 else ''} elided»")
+                    break
+                budget["items"] -= 1
+                items.append(go(e, depth + 1))
+            return "[ " + " ".join(items) + " ]"
+        if t is Attrs:
+            if not v.d:
+                return "{ }"
+            if depth >= 10:
+                return "{ ... }"
+            parts = []
+            keys = sorted(v.d)
+            for i, k in enumerate(keys):
+                if budget["attrs"] <= 0:
+                    n = len(keys) - i
+                    parts.append(f"«{n} attribute{'s' if n != 1 else ''} elided»")
+                    break
+                budget["attrs"] -= 1
+                parts.append(f"{identifier(k)} = {go(v.d[k], depth + 1)};")
+            return "{ " + " ".join(parts) + " }"
+        if t is Closure:
+            lam = v.lam
+            line, col = lam.source.line_col(lam.node.span.start)
+            name = f"{lam.name} " if lam.name else ""
+            return f"«lambda {name}@ {lam.source.origin}:{line}:{col}»"
+        if t is PrimOp:
+            return f"«primop {v.name}»"
+        if t is PrimOpApp:
+            return f"«partially applied primop {v.primop.name}»"
+        return print_value(v, strict=False)
+
+    return go(v, 0)
 
 
 def to_json(v, force_fn=force, coerce_path=None) -> str:

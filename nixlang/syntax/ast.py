@@ -197,6 +197,7 @@ class ConcatStrings(Node):
     force_string: bool
     parts: list[Node]
     op_span: Span | None = None
+    part_pos: list[int] | None = None   # Nix's position of each part (its `${`, or the operand)
 
 
 def children(node: Node) -> list[Node]:

@@ -82,6 +82,7 @@ class Builder(Transformer):
         # Names Nix creates before reading any file come first.
         self.symbols: dict[str, int] = dict(PREINTERNED)
         self.outer_start: dict[int, int] = {}
+        self.interp_start: dict[int, int] = {}   # id(expr) -> offset of its `${`
 
     # -- helpers ---------------------------------------------------------------
     def sym(self, name: str) -> str:
@@ -187,7 +188,7 @@ class Builder(Transformer):
         if t in _BINOP_TEXT:
             return A.BinOp(span, _BINOP_TEXT[t], lhs, rhs, ospan)
         if t == "PLUS":
-            return A.ConcatStrings(span, False, [lhs, rhs], ospan)
+            return A.ConcatStrings(span, False, [lhs, rhs], ospan, [self._outer(lhs), self._outer(rhs)])
         if t in _OP_CALLS:
             return A.Call(span, self._var(_OP_CALLS[t], ospan), [lhs, rhs], ospan)
         lt = self._var("__lessThan", ospan)
@@ -267,7 +268,8 @@ class Builder(Transformer):
 
     def path_interpolated(self, c):
         p, parts, end = c
-        return A.ConcatStrings(Span(p.span.start, parts[-1].span.end), False, [p] + parts)
+        return A.ConcatStrings(Span(p.span.start, parts[-1].span.end), False, [p] + parts, None,
+                               self._part_positions([p] + parts))
 
     def spath(self, c):
         tok = c[0]
@@ -317,7 +319,11 @@ class Builder(Transformer):
 
     def string_parts_interp(self, c):
         parts = c[0]
-        return A.ConcatStrings(Span(parts[0].span.start, parts[-1].span.end), True, parts)
+        return A.ConcatStrings(Span(parts[0].span.start, parts[-1].span.end), True, parts, None,
+                               self._part_positions(parts))
+
+    def _part_positions(self, parts) -> list[int]:
+        return [self.interp_start.get(id(p), p.span.start) for p in parts]
 
     def string_parts_empty(self, c):
         return None
@@ -328,15 +334,18 @@ class Builder(Transformer):
         return lst
 
     def interp_more_expr(self, c):
-        lst, _, e, _ = c
+        lst, dc, e, _ = c
+        self.interp_start[id(e)] = dc.start_pos
         lst.append(e)
         return lst
 
     def interp_first_expr(self, c):
+        self.interp_start[id(c[1])] = c[0].start_pos
         return [c[1]]
 
     def interp_first_str_expr(self, c):
-        tok, _, e, _ = c
+        tok, dc, e, _ = c
+        self.interp_start[id(e)] = dc.start_pos
         return [A.Str(_tspan(tok), tok.value), e]
 
     def path_start(self, c):
@@ -361,7 +370,8 @@ class Builder(Transformer):
         return lst
 
     def ind_more_expr(self, c):
-        lst, _, e, _ = c
+        lst, dc, e, _ = c
+        self.interp_start[id(e)] = dc.start_pos
         lst.append(e)
         return lst
 
@@ -436,7 +446,7 @@ class Builder(Transformer):
         if len(out) == 1 and type(out[0]) is A.Str:
             out[0].span = span
             return out[0]
-        return A.ConcatStrings(span, True, out)
+        return A.ConcatStrings(span, True, out, None, self._part_positions(out))
 
     # -- bindings ------------------------------------------------------------------------
     def binds(self, c):

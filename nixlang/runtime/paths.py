@@ -1,15 +1,5 @@
-"""Path helpers shared by the runtime (lexical canonicalisation, as Nix's canonPath)."""
+"""Path helpers shared by the runtime: lexical canonicalisation as Nix's
+canonPath (the parser already needs it for path literals; one implementation)."""
 from __future__ import annotations
 
-
-def canon_path(path: str) -> str:
-    parts: list[str] = []
-    for p in path.split("/"):
-        if p == "" or p == ".":
-            continue
-        if p == "..":
-            if parts:
-                parts.pop()
-            continue
-        parts.append(p)
-    return "/" + "/".join(parts)
+from ..syntax.builder import canon_path  # noqa: F401

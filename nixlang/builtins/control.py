@@ -16,7 +16,7 @@ import time
 from .. import errors as E
 from ..runtime import ops
 from ..runtime.errors import type_error
-from ..runtime.values import (BLACKHOLE, Attrs, Closure, CtxStr, Path, PrimOp, PrimOpApp, Thunk,
+from ..runtime.values import (BLACKHOLE, Attrs, Closure, CtxStr, PrimOp, PrimOpApp, Thunk,
                               force)
 from . import builtin, constant
 
@@ -79,8 +79,8 @@ def show_lazy(v) -> str:
     """A value as `builtins.trace` prints it: evaluated parts only (`«thunk»`
     for the rest), functions as `«lambda NAME @ POS»` / `«primop NAME»`, and
     `«repeated»` for a list or attrset already printed."""
-    from ..syntax.printer import identifier, literal_string
-    from ..runtime.printer import format_float
+    from ..syntax.printer import identifier
+    from ..runtime.printer import scalar_text
     out: list[str] = []
     seen: set[int] = set()
 
@@ -94,18 +94,9 @@ def show_lazy(v) -> str:
                 return
             v = v.value
         t = type(v)
-        if t is bool:
-            out.append("true" if v else "false")
-        elif t is int:
-            out.append(str(v))
-        elif t is float:
-            out.append(format_float(v))
-        elif t is str or t is CtxStr:
-            out.append(literal_string(v))
-        elif t is Path:
-            out.append(v.path)
-        elif v is None:
-            out.append("null")
+        text = scalar_text(v)
+        if text is not None:
+            out.append(text)
         elif t is list:
             if not v:
                 out.append("[ ]")

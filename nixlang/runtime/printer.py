@@ -23,6 +23,24 @@ def format_float(v: float) -> str:
     return "%g" % v
 
 
+def scalar_text(v) -> str | None:
+    """How a bool, number, string, path or null prints; None for anything else."""
+    t = type(v)
+    if t is bool:
+        return "true" if v else "false"
+    if t is int:
+        return str(v)
+    if t is float:
+        return format_float(v)
+    if t is str or t is CtxStr:
+        return literal_string(v)
+    if t is Path:
+        return v.path
+    if v is None:
+        return "null"
+    return None
+
+
 def print_value(v, strict: bool = True, force_fn=force) -> str:
     out: list[str] = []
     # Nix marks each list and attrset *value slot* it has printed and prints a
@@ -39,18 +57,9 @@ def print_value(v, strict: bool = True, force_fn=force) -> str:
                 out.append("«thunk»")
                 return
         t = type(v)
-        if t is bool:
-            out.append("true" if v else "false")
-        elif t is int:
-            out.append(str(v))
-        elif t is float:
-            out.append(format_float(v))
-        elif t is str or t is CtxStr:
-            out.append(literal_string(v))
-        elif t is Path:
-            out.append(v.path)
-        elif v is None:
-            out.append("null")
+        text = scalar_text(v)
+        if text is not None:
+            out.append(text)
         elif t is list:
             if key is not None:
                 if key in seen:

@@ -40,11 +40,50 @@ class UsageError(Exception):
     pass
 
 
+LINTS = ("absolute-path-literals", "short-path-literals", "url-literals")
+LINT_LEVELS = ("ignore", "warn", "fatal")
+
+
+def nix_config() -> list[tuple[str, str]]:
+    """The `key = value` settings of the NIX_CONFIG environment variable, in order."""
+    out = []
+    for line in os.environ.get("NIX_CONFIG", "").splitlines():
+        line = line.split("#", 1)[0]
+        key, eq, value = line.partition("=")
+        if eq:
+            out.append((key.strip(), value.strip()))
+    return out
+
+
+def _bool_setting(value: str, name: str) -> bool:
+    if value in ("true", "1", "yes"):
+        return True
+    if value in ("false", "0", "no"):
+        return False
+    raise UsageError(f"option '{name}' has invalid value '{value}'")
+
+
+def settings_from_config() -> dict:
+    """show-trace and lint-* settings NIX_CONFIG gives (flags override them)."""
+    out: dict = {"lints": {}}
+    for key, value in nix_config():
+        if key == "show-trace":
+            out["show_trace"] = _bool_setting(value, key)
+        elif key.startswith("lint-") and key[5:] in LINTS:
+            out["lints"][key[5:]] = _lint_level(value, key)
+    return out
+
+
+def _lint_level(value: str, name: str) -> str:
+    if value not in LINT_LEVELS:
+        raise UsageError(f"option '{name}' has invalid value '{value}' (expected one of "
+                         f"{', '.join(LINT_LEVELS)})")
+    return value
+
+
 def experimental_features(extra: list[str], replace: list[str] | None) -> set[str]:
     feats: set[str] = set()
-    for line in os.environ.get("NIX_CONFIG", "").splitlines():
-        key, _, value = line.partition("=")
-        key = key.strip()
+    for key, value in nix_config():
         if key == "experimental-features":
             feats = set(value.split())
         elif key == "extra-experimental-features":
@@ -85,6 +124,8 @@ def instantiate(argv: list[str], out, err) -> int:
     extra_feats: list[str] = []
     replace_feats: list[str] | None = None
     from_expr = False
+    settings = settings_from_config()
+    lints = settings["lints"]
     i = 0
     while i < len(argv):
         a = argv[i]
@@ -97,6 +138,8 @@ def instantiate(argv: list[str], out, err) -> int:
             elif a == "--find-file":
                 mode = a
             flags.add(a)
+            if a in ("--show-trace", "--no-show-trace"):
+                settings["show_trace"] = a == "--show-trace"
             i += 1
             continue
         if a in ("--expr", "-E"):
@@ -110,10 +153,10 @@ def instantiate(argv: list[str], out, err) -> int:
                 auto_args.append((a, argv[i + 1], argv[i + 2]))
             i += 3
             continue
-        if a.startswith("--lint-"):
-            # --lint-short-path-literals LEVEL etc. (the lints themselves are not done yet)
+        if a.startswith("--lint-") and a[7:] in LINTS:
             if i + 1 >= len(argv):
                 raise UsageError(f"flag '{a}' requires 1 argument")
+            lints[a[7:]] = _lint_level(argv[i + 1], a[2:])
             i += 2
             continue
         if a in _ONE_ARG:
@@ -136,29 +179,34 @@ def instantiate(argv: list[str], out, err) -> int:
         files.append(a)
         i += 1
     feats = experimental_features(extra_feats, replace_feats)
-    options = ParseOptions(pipe_operators="pipe-operators" in feats)
+    lint_items = tuple(sorted(lints.items()))
+    options = ParseOptions(pipe_operators="pipe-operators" in feats, lints=lint_items)
+    show_trace = settings.get("show_trace", False)
     if from_expr:
         sources = [Source(e, "«string»", os.getcwd()) for e in files]
     else:
         sources = [None] * len(files) if files else [None]
     if mode != "--parse":
         return _eval(sources, files, flags, attr_paths, auto_args, include, max_depth, feats, out, err,
-                     print_result=(mode == "--eval"))
+                     print_result=(mode == "--eval"), lints=lint_items, show_trace=show_trace)
     for idx, src in enumerate(sources):
         if src is None:
             src = _read_input(files[idx] if files else "-")
         result = parse_full(src, options)
+        for message, offset in result.warnings:
+            err.write(errors.render_warning(message, src, offset))
         out.write(show(result.ast) + "\n")
     return 0
 
 
 def _eval(sources, files, flags, attr_paths, auto_args, include, max_depth, feats, out, err,
-          print_result=True) -> int:
+          print_result=True, lints=(), show_trace=False) -> int:
     from .evaluator import EvalOptions, Evaluator
     from .runtime.printer import print_value, to_json
     from .runtime.values import Attrs, Closure, force
     ev = Evaluator(EvalOptions(max_call_depth=max_depth, experimental_features=feats,
-                               search_path=include))
+                               search_path=include, lints=lints))
+    ev.stderr = err
     strict = "--strict" in flags
     for idx, src in enumerate(sources):
         if src is None:
@@ -195,11 +243,12 @@ def _eval(sources, files, flags, attr_paths, auto_args, include, max_depth, feat
                 out.write(print_value(v, strict=strict) + "\n")
         except errors.NixError as e:
             out.flush()
-            err.write(errors.render_nix_eval(e))
+            err.write(errors.render_nix_eval(e, show_trace))
             return 1
         except RecursionError:
             out.flush()
-            err.write(errors.render_nix_eval(errors.StackOverflow("stack overflow; max-call-depth exceeded")))
+            err.write(errors.render_nix_eval(errors.StackOverflow("stack overflow; max-call-depth exceeded"),
+                                             show_trace))
             return 1
         except Exception as e:  # a pynix bug must still be a clean error, never a traceback
             out.flush()
@@ -297,7 +346,10 @@ def main(argv: list[str] | None = None) -> int:
             pass
     sys.setrecursionlimit(200000)
     threading.stack_size(512 * 1024 * 1024)
-    t = threading.Thread(target=target, name="pynix-main")
+    # a roomy frame stack too: CPython 3.11 would otherwise mmap/munmap a frame
+    # chunk whenever deep recursion crosses a chunk boundary (see runtime/stack.py)
+    from .runtime.stack import in_roomy_frame_stack
+    t = threading.Thread(target=lambda: in_roomy_frame_stack(target), name="pynix-main")
     t.start()
     t.join()
     try:

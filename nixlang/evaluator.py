@@ -22,6 +22,7 @@ class EvalOptions:
     search_path: list = field(default_factory=list)   # (prefix, path) pairs, -I first then NIX_PATH
     home: str | None = None
     experimental_features: set = field(default_factory=set)
+    lints: tuple = ()   # (("short-path-literals", "warn"), ...) as the lint-* settings say
 
 
 class Evaluator:
@@ -31,7 +32,7 @@ class Evaluator:
         self.depth = 0
         self.import_cache: dict[str, object] = {}
         self.parse_options = ParseOptions(pipe_operators="pipe-operators" in self.options.experimental_features,
-                                          home=self.options.home)
+                                          home=self.options.home, lints=tuple(self.options.lints))
         self.base_env = self._base_env()
 
     def _base_env(self) -> Env:
@@ -62,9 +63,13 @@ class Evaluator:
 
     # -- evaluation --------------------------------------------------------------------
     def eval_source(self, source: Source):
-        ast = parse_cached(source, self.parse_options)
+        ast = parse_cached(source, self.parse_options, self._parse_warning)
         code = Compiler(self, source).compile(ast)
         return code(self.base_env)
+
+    def _parse_warning(self, message: str, source: Source, offset):
+        from .builtins.control import log
+        log(self, E.render_warning(message, source, offset).rstrip("\n"))
 
     def eval_string(self, text: str, base_dir: str | None = None):
         return self.eval_source(Source(text, "«string»", base_dir or os.getcwd()))
@@ -109,8 +114,8 @@ class Evaluator:
         self.import_cache[target] = v
         return v
 
-    def call(self, f, arg):
-        return force(call_function(self, force(f), arg))
+    def call(self, f, arg, source=None, span=None):
+        return force(call_function(self, force(f), arg, source, span))
 
     def deep_force(self, v, seen=None):
         """Evaluate a value completely (deepSeq / --strict). An error inside an

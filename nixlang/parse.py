@@ -72,19 +72,24 @@ _cache: dict = {}
 _cache_lock = threading.Lock()
 
 
-def parse_cached(source: Source, options: ParseOptions | None = None) -> A.Node:
+def parse_cached(source: Source, options: ParseOptions | None = None, warn=None) -> A.Node:
     """`parse`, memoised by (origin, base dir, content hash, options). The AST
-    is shared between callers, who must not mutate it."""
+    is shared between callers, who must not mutate it. Parse-time warnings
+    (lints, the cursed `or`) go to `warn(message, source, offset)` on every
+    call, cached or not, so each evaluator sees them."""
     options = options or ParseOptions()
     digest = hashlib.sha256(source.text.encode("utf-8", "surrogatepass")).digest()
     key = (source.origin, source.base_dir, digest, options.pipe_operators, options.url_literals,
-           options.home, options.check_scopes, options.extra_globals)
+           options.home, options.check_scopes, options.extra_globals, options.lints)
     hit = _cache.get(key)
-    if hit is not None:
-        return hit
-    tree = parse(source, options)
-    with _cache_lock:
-        if len(_cache) > 4096:
-            _cache.clear()
-        _cache[key] = tree
-    return tree
+    if hit is None:
+        result = parse_full(source, options)
+        hit = (result.ast, result.warnings)
+        with _cache_lock:
+            if len(_cache) > 4096:
+                _cache.clear()
+            _cache[key] = hit
+    if warn is not None:
+        for message, offset in hit[1]:
+            warn(message, source, offset)
+    return hit[0]

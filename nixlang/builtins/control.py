@@ -221,7 +221,7 @@ def _add_error_context(ev, msg, e):
         ctx: set = set()
         text = with_frame("while evaluating the error message passed to builtins.addErrorContext",
                           lambda: ops.coerce_to_string(msg, ctx, interp=True,
-                                                       call=lambda f, a: ev.call(f, a)))
+                                                       call=ev.call))
         err.frames.append(AlwaysFrame(str(text)))
         raise
 

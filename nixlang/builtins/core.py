@@ -107,7 +107,7 @@ def _to_string(ev, v):
     `toString true` is `"1"`, `toString null` is `""`."""
     ctx: set = set()
     try:
-        s = ops.coerce_to_string(v, ctx, interp=False, call=lambda f, a: ev.call(f, a))
+        s = ops.coerce_to_string(v, ctx, interp=False, call=ev.call)
     except E.EvalError as e:
         raise e.add_frame("while evaluating the first argument passed to builtins.toString")
     from ..runtime.values import make_string

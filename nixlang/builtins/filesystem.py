@@ -160,7 +160,7 @@ def coerce_to_path(ev, v, ctx: set, error_ctx: str) -> str:
             except E.EvalError as e:
                 raise e.add_frame("while using the `outPath` attribute", src, span)
     s = with_frame(error_ctx, lambda: ops.coerce_to_string(v, ctx, interp=True,
-                                                           call=lambda f, a: ev.call(f, a)))
+                                                           call=ev.call))
     if not s.startswith("/"):
         raise E.EvalError(f"string '{s}' doesn't represent an absolute path").add_frame(error_ctx)
     return canon_path(s)
@@ -477,7 +477,7 @@ def _find_file(ev, lst, name):
         path = with_frame("while evaluating the `path` attribute of an element of the list passed to "
                           "builtins.findFile",
                           lambda: ops.coerce_to_string(a.d["path"], ctx, interp=True,
-                                                       call=lambda f, x: ev.call(f, x)))
+                                                       call=ev.call))
         entries.append((prefix, str(path)))
     s = string_no_context(name, "while evaluating the second argument passed to builtins.findFile")
     return Path(find_file(ev, entries, s))

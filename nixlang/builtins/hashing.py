@@ -217,7 +217,7 @@ def _realise_path(ev, v) -> str:
     from ..runtime import ops
     ctx: set = set()
     try:
-        s = ops.coerce_to_string(p, ctx, interp=True, call=lambda f, a: ev.call(f, a))
+        s = ops.coerce_to_string(p, ctx, interp=True, call=ev.call)
     except E.EvalError as e:
         e.add_frame("while realising the context of a path")
         raise

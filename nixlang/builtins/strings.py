@@ -92,7 +92,7 @@ def coerce(ev, v, ctx: set, message: str, copy_to_store: bool = True) -> str:
     with while_(message):
         return ops.coerce_to_string(v, ctx, interp=True,
                                     copy_to_store=ev.copy_path_to_store if copy_to_store else None,
-                                    call=lambda f, a: ev.call(f, a))
+                                    call=ev.call)
 
 
 # -- basic string builtins --------------------------------------------------------------

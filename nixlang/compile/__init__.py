@@ -599,7 +599,8 @@ class Compiler:
 
         def concat(env):
             return ops.concat_strings([p(env) for p in parts], force_string, ev.copy_path_to_store,
-                                      lambda f, a: call_function(ev, f, a, source, span),
+                                      lambda f, a, s=None, sp=None: call_function(
+                                          ev, f, a, s or source, sp or span),
                                       source, positions)
         return concat
 

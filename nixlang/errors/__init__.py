@@ -111,6 +111,12 @@ class TooDeep(ParseError):
     title = "expression nested too deeply"
 
 
+class LintError(ParseError):
+    """A `lint-*` setting at `fatal` turned a discouraged literal into an error."""
+    code = "E015"
+    title = "lint"
+
+
 class InputError(NixError):
     """The input could not be read at all (missing file, a directory, ...)."""
     code = "E090"
@@ -120,7 +126,8 @@ class InputError(NixError):
 ALL_CODES = {cls.code: cls for cls in (
     SyntaxError_, InvalidNumber, PathTrailingSlash, ExperimentalFeatureDisabled, UrlLiteral,
     NullByteInString,
-    DuplicateAttr, DuplicateFormal, DynamicAttrNotAllowed, UndefinedVariable, TooDeep, InputError)}
+    DuplicateAttr, DuplicateFormal, DynamicAttrNotAllowed, UndefinedVariable, TooDeep, LintError,
+    InputError)}
 
 
 def _chomp(s: str) -> str:
@@ -209,6 +216,16 @@ def render_nix(err: NixError) -> str:
         lines.extend(render_code_lines(err.source, err.span.start))
     if getattr(err, "usage_hint", False):
         lines.append("Try 'nix-instantiate --help' for more information.")
+    return filter_ansi_escapes("\n".join(lines)) + "\n"
+
+
+def render_warning(message: str, source: Source | None = None, offset: int | None = None) -> str:
+    """A parse-time warning as Nix logs it: `warning: ` then, when it has a
+    place, the `at` line and the excerpt, indented two more than an error's."""
+    lines = [f"warning: {message}"]
+    if source is not None and offset is not None:
+        lines.append(f"         at {source.location(offset)}:")
+        lines.extend(render_code_lines(source, offset, prefix="         "))
     return filter_ansi_escapes("\n".join(lines)) + "\n"
 
 
@@ -304,32 +321,71 @@ ALL_CODES.update({cls.code: cls for cls in (
     AssertionFailed, DivisionByZero, IntegerOverflow, CallError, StackOverflow, NotImplementedYet)})
 
 
+_SHOW_TRACE_ONLY = ("from call site", "while calling '", "while calling anonymous lambda")
+
+
 def render_nix_eval(err: NixError, show_trace: bool = True) -> str:
-    """An evaluation error as nix-instantiate prints it: with trace frames
-    (`… while ...`, innermost last) when there are any."""
+    """An evaluation error as nix-instantiate prints it (showErrorInfo in
+    C++ Nix): the trace frames, outermost first, then the error.
+
+    Frames repeat in recursive code. A frame seen before is held back; when
+    a new frame comes, up to five held-back ones are printed as they are,
+    more become one `(N duplicate frames omitted)` line (and the memory of
+    seen frames starts afresh). Without --show-trace, Nix does not record
+    the per-call frames (`from call site`, `while calling ...`) at all, and
+    prints frames only until it has used a budget of 3 (a frame with a
+    position costs two); after that only frames added by
+    `builtins.addErrorContext` are printed, and a note says it truncated."""
     frames = getattr(err, "frames", None) or []
+    if not show_trace:
+        frames = [f for f in frames if not f.message.startswith(_SHOW_TRACE_ONLY)]
     if not frames:
         return render_nix(err)
     lines = ["error:"]
-    seen = set()
-    skipped = 0
-    for f in reversed(frames):
-        key = (f.message, f.source.origin if f.source else None, f.span.start if f.span else None)
-        if key in seen:
-            skipped += 1
-            continue
-        if skipped:
-            lines.append(f"       ({skipped} duplicate frames omitted)")
-            lines.append("")
-            skipped = 0
-        seen.add(key)
+    seen: set = set()
+    skipped: list = []
+    count = 0
+    truncate = False
+
+    def emit(f):
+        nonlocal count
         lines.append(f"       … {f.message}")
         if f.source is not None and f.span is not None:
             lines.append(f"         at {f.source.location(f.span.start)}:")
             lines.extend(render_code_lines(f.source, f.span.start))
+            count += 1
         lines.append("")
-    if skipped:
-        lines.append(f"       ({skipped} duplicate frames omitted)")
+
+    def flush_skipped():
+        nonlocal count
+        if not skipped:
+            return
+        if len(skipped) <= 5:
+            for f in skipped:
+                emit(f)
+        else:
+            lines.append(f"       ({len(skipped)} duplicate frames omitted)")
+            lines.append("")
+            seen.clear()
+        skipped.clear()
+
+    for f in reversed(frames):
+        always = getattr(f, "always", False)
+        if not show_trace and count > 3:
+            truncate = True
+        if truncate and not always:
+            continue
+        key = (f.message, f.source.origin if f.source else None, f.span.start if f.span else None, always)
+        if key in seen:
+            skipped.append(f)
+            continue
+        seen.add(key)
+        flush_skipped()
+        count += 1
+        emit(f)
+    flush_skipped()
+    if truncate:
+        lines.append("       (stack trace truncated; use '--show-trace' to show the full, detailed trace)")
         lines.append("")
     first, *rest = err.message.split("\n")
     lines.append(f"       error: {first}")

@@ -140,11 +140,15 @@ def less_than(a, b) -> bool:
                       f"{print_value_short(a)} and {print_value_short(b)}")
 
 
-def coerce_to_string(v, ctx: set, *, interp: bool, copy_to_store=None, call=None) -> str:
+def coerce_to_string(v, ctx: set, *, interp: bool, copy_to_store=None, call=None, error_ctx=None) -> str:
     """Nix's coerceToString. `interp` is the strict mode of string
     interpolation (no numbers, no lists); otherwise the lenient `toString`
     rules apply. Paths are copied to the store when `copy_to_store` is given
-    (interpolation), else used as they are."""
+    (interpolation), else used as they are. An attrset is peeled: its
+    `__toString` is called (`call(f, arg, source, span)`) or its `outPath`
+    taken, and the result coerced by the same rules. `error_ctx` (message,
+    source, span) is the frame Nix adds to this function's own type errors,
+    e.g. "while evaluating a path segment"."""
     v = force(v)
     t = type(v)
     if t is str:
@@ -161,15 +165,29 @@ def coerce_to_string(v, ctx: set, *, interp: bool, copy_to_store=None, call=None
     if t is Attrs:
         f = v.d.get("__toString")
         if f is not None and call is not None:
-            r = force(call(force(f), v))
-            if type(r) not in (str, CtxStr):
-                raise E.TypeError_(f"`__toString` should return a string, but got {show_type(r)}: "
-                                   f"{print_value_short(r)}")
-            return coerce_to_string(r, ctx, interp=interp, copy_to_store=copy_to_store, call=call)
+            where = _attr_where(v, "__toString")
+            try:
+                r = call(force(f), v, *where)
+            except E.EvalError as e:
+                raise e.add_frame("while calling the `__toString` attribute", *where)
+            try:
+                return coerce_to_string(r, ctx, interp=interp, copy_to_store=copy_to_store, call=call,
+                                        error_ctx=error_ctx)
+            except E.EvalError as e:
+                raise e.add_frame("while using the result of the `__toString` attribute", *where)
         out = v.d.get("outPath")
         if out is not None:
-            return coerce_to_string(out, ctx, interp=interp, copy_to_store=copy_to_store, call=call)
-        raise E.TypeError_(f"cannot coerce a set to a string: {print_value_short(v)}")
+            where = _attr_where(v, "outPath")
+            try:
+                out = force(out)
+            except E.EvalError as e:
+                raise e.add_frame("while evaluating the `outPath` attribute", *where)
+            try:
+                return coerce_to_string(out, ctx, interp=interp, copy_to_store=copy_to_store, call=call,
+                                        error_ctx=error_ctx)
+            except E.EvalError as e:
+                raise e.add_frame("while using the `outPath` attribute", *where)
+        raise _with_ctx(E.TypeError_(f"cannot coerce a set to a string: {print_value_short(v)}"), error_ctx)
     if not interp:
         if t is bool:
             return "1" if v else ""
@@ -193,7 +211,21 @@ def coerce_to_string(v, ctx: set, *, interp: bool, copy_to_store=None, call=None
                     if not (type(nxt) is list and not nxt):
                         out.append(" ")
             return "".join(out)
-    raise E.TypeError_(f"cannot coerce {show_type(v)} to a string: {print_value_short(v)}")
+    raise _with_ctx(E.TypeError_(f"cannot coerce {show_type(v)} to a string: {print_value_short(v)}"),
+                    error_ctx)
+
+
+def _with_ctx(err, error_ctx):
+    if error_ctx is not None:
+        err.add_frame(*error_ctx)
+    return err
+
+
+def _attr_where(attrs, name):
+    """(source, span) of attribute `name`'s definition, or (None, None)."""
+    from ..compile import attr_position
+    hit = attr_position(attrs.pos, name) if attrs.pos is not None else None
+    return hit if hit is not None else (None, None)
 
 
 def _float_to_string(v: float) -> str:
@@ -223,10 +255,8 @@ def concat_strings(parts, force_string: bool, copy_to_store, call, source=None, 
     if not force_string and tf is Path:
         s = first.path
         for i, p in enumerate(parts[1:], 1):
-            try:
-                piece = coerce_to_string(p, ctx, interp=True, copy_to_store=None, call=call)
-            except E.EvalError as e:
-                raise e.add_frame("while evaluating a path segment", source, where(i))
+            piece = coerce_to_string(p, ctx, interp=True, copy_to_store=None, call=call,
+                                     error_ctx=("while evaluating a path segment", source, where(i)))
             if ctx:
                 raise E.EvalError("a string that refers to a store path cannot be appended to a path",
                                   source, where(i))
@@ -235,10 +265,8 @@ def concat_strings(parts, force_string: bool, copy_to_store, call, source=None, 
         return Path(canon_path(s))
     out = []
     for i, p in enumerate(parts):
-        try:
-            out.append(coerce_to_string(p, ctx, interp=True, copy_to_store=copy_to_store, call=call))
-        except E.EvalError as e:
-            raise e.add_frame("while evaluating a path segment", source, where(i))
+        out.append(coerce_to_string(p, ctx, interp=True, copy_to_store=copy_to_store, call=call,
+                                    error_ctx=("while evaluating a path segment", source, where(i))))
     return make_string("".join(out), ctx)
 
 

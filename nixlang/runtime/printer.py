@@ -118,7 +118,8 @@ def _derivation_path(a: Attrs, force_fn):
 def print_value_short(v) -> str:
     """The value as shown in error messages (Nix's ValuePrinter with its error
     options): only what is already evaluated, at most 10 attributes and 10
-    list items in the whole value (the rest elided), and 10 levels deep."""
+    list items in the whole value (the rest elided), and 10 levels deep. As in
+    Nix, an attribute or item counts once it is printed, nested ones first."""
     budget = {"attrs": 10, "items": 10}
 
     def go(v, depth):
@@ -138,8 +139,8 @@ def print_value_short(v) -> str:
                     n = len(v) - i
                     items.append(f"«{n} item{'s' if n != 1 else ''} elided»")
                     break
-                budget["items"] -= 1
                 items.append(go(e, depth + 1))
+                budget["items"] -= 1
             return "[ " + " ".join(items) + " ]"
         if t is Attrs:
             if not v.d:
@@ -153,8 +154,8 @@ def print_value_short(v) -> str:
                     n = len(keys) - i
                     parts.append(f"«{n} attribute{'s' if n != 1 else ''} elided»")
                     break
-                budget["attrs"] -= 1
                 parts.append(f"{identifier(k)} = {go(v.d[k], depth + 1)};")
+                budget["attrs"] -= 1
             return "{ " + " ".join(parts) + " }"
         if t is Closure:
             lam = v.lam

@@ -71,12 +71,17 @@ _BINOP_TEXT = {"EQ": "==", "NEQ": "!=", "AND": "&&", "OR": "||", "IMPL": "->", "
 class Builder(Transformer):
     __visit_tokens__ = False
 
-    def __init__(self, source: Source, recover: bool = False, home: str | None = None):
+    def __init__(self, source: Source, recover: bool = False, home: str | None = None,
+                 lints: dict | None = None):
         super().__init__()
         self.source = source
         self.recover = recover
         self.home = home
+        self.lints = lints or {}
         self.diagnostics: list[errors.NixError] = []
+        # parse-time warnings, in the order Nix emits them: (message, offset)
+        self.warnings: list[tuple[str, int | None]] = []
+        self.cursed: dict[int, int] = {}   # id(call) of a `f or` call -> end of its `or`
         # Nix interns symbols in creation order and keeps attributes in that
         # order; the resolver walks them in it to report the same first error.
         # Names Nix creates before reading any file come first.
@@ -95,6 +100,33 @@ class Builder(Transformer):
         if not self.recover:
             raise err
         self.diagnostics.append(err)
+
+    def diagnose(self, lint: str, message: str, offset: int):
+        """A lint at parse time (diagnose() in C++ Nix): ignored, a warning, or
+        a fatal parse error, as the `lint-LINT` setting says."""
+        level = self.lints.get(lint, "ignore")
+        if level == "ignore":
+            return
+        message = f"{message} (lint-{lint})"
+        if level == "fatal":
+            self.fail(errors.LintError, message, Span(offset, offset))
+        else:
+            self.warnings.append((message, offset))
+
+    def warn_if_cursed_or(self, e):
+        """`f x or` parses as `f (x or)` with `or` a variable; a future Nix reads it
+        differently, so Nix warns where such a call is an argument, a list element
+        or an `or` default (warnIfCursedOr). Parentheses around it make it fine."""
+        end = self.cursed.get(id(e))
+        if end is None or id(e) in self.outer_start:
+            return
+        start = self._outer(e.fn)
+        text = self.source.text[start:end]
+        self.warnings.append((
+            f"at {self.source.location(start)}: This expression uses `or` as an identifier in a way "
+            "that will change in a future Nix release.\nWrap this entire expression in parentheses "
+            f"to preserve its current meaning:\n    ({text})\n"
+            "Give feedback at https://github.com/NixOS/nix/pull/11121", None))
 
     def _var(self, name: str, span: Span, synthetic=True) -> A.Var:
         return A.Var(span, self.sym(name), synthetic)
@@ -218,6 +250,8 @@ class Builder(Transformer):
     # -- application and selection --------------------------------------------------
     def call(self, c):
         f, a = c
+        if self.cursed:
+            self.warn_if_cursed_or(a)
         return self.make_call(Span(self._outer(f), _end(a)), f, a)
 
     def select(self, c):
@@ -226,12 +260,16 @@ class Builder(Transformer):
 
     def select_or(self, c):
         e, _, path, _, default = c
+        if self.cursed:
+            self.warn_if_cursed_or(default)
         return A.Select(Span(self._outer(e), _end(default)), e, path, default)
 
     def cursed_or(self, c):
         e, kw = c
         # Nix positions the `or` variable at the start of the whole rule
-        return A.Call(_span(e, kw), e, [A.Var(Span(_start(e), kw.end_pos), self.sym("or"))])
+        call = A.Call(_span(e, kw), e, [A.Var(Span(_start(e), kw.end_pos), self.sym("or"))])
+        self.cursed[id(call)] = kw.end_pos
+        return call
 
     # -- atoms ---------------------------------------------------------------------
     def var(self, c):
@@ -278,6 +316,11 @@ class Builder(Transformer):
                       [self._var("__nixPath", span), A.Str(span, str(tok)[1:-1])])
 
     def uri(self, c):
+        tok = c[0]
+        if self.lints:
+            level = self.lints.get("url-literals", "ignore")
+            self.diagnose("url-literals", f"URL literals are {'disallowed' if level == 'fatal' else 'discouraged'}"
+                          f". Consider using a string literal \"{tok}\" instead", tok.start_pos)
         return A.Str(_tspan(c[0]), str(c[0]), uri=True)
 
     def parens(self, c):
@@ -352,8 +395,15 @@ class Builder(Transformer):
         tok = c[0]
         lit = str(tok)
         if lit.startswith("/"):
+            if self.lints:
+                self.diagnose("absolute-path-literals", "absolute path literals are not portable. Consider "
+                              f"replacing path literal '{lit}' by a string, relative path, or parameter",
+                              tok.start_pos)
             path = canon_path(lit)
         else:
+            if self.lints and not lit.startswith("."):
+                self.diagnose("short-path-literals", f"relative path literal '{lit}' should be prefixed "
+                              f"with '.' for clarity: './{lit}'", tok.start_pos)
             path = canon_path(self.source.base_dir + "/" + lit)
         if len(lit) > 1 and lit.endswith("/"):
             path += "/"
@@ -361,6 +411,10 @@ class Builder(Transformer):
 
     def hpath_start(self, c):
         tok = c[0]
+        if self.lints:
+            self.diagnose("absolute-path-literals", "home path literals are not portable. Consider "
+                          f"replacing path literal '{tok}' by a string, relative path, or parameter",
+                          tok.start_pos)
         home = self.home if self.home is not None else os.environ.get("HOME", "")
         return A.Path(_tspan(tok), home + str(tok)[1:])
 
@@ -593,6 +647,8 @@ class Builder(Transformer):
 
     def list_more(self, c):
         lst, e = c
+        if self.cursed:
+            self.warn_if_cursed_or(e)
         lst.append(e)
         return lst
 

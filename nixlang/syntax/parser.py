@@ -100,6 +100,8 @@ class ParseOptions:
     home: str | None = None
     check_scopes: bool = True
     extra_globals: tuple = ()
+    # lint levels, e.g. (("short-path-literals", "warn"),): ignore | warn | fatal
+    lints: tuple = ()
 
 
 class Frontend:
@@ -302,6 +304,7 @@ class ParseResult:
     diagnostics: list = field(default_factory=list)
     symbols: dict = field(default_factory=dict)
     comments: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)   # (message, offset or None), in Nix's order
 
 
 def parse_syntax(source: Source, options: ParseOptions | None = None) -> ParseResult:
@@ -311,7 +314,7 @@ def parse_syntax(source: Source, options: ParseOptions | None = None) -> ParseRe
     options = options or ParseOptions()
     fe = frontend()
     builder = fe.builder
-    builder.__init__(source, recover=False, home=options.home)
+    builder.__init__(source, recover=False, home=options.home, lints=dict(options.lints))
     lexer = Lexer(source, pipe_operators=options.pipe_operators, url_literals=options.url_literals,
                   collect_comments=True)
     n = len(source.text)
@@ -329,7 +332,8 @@ def parse_syntax(source: Source, options: ParseOptions | None = None) -> ParseRe
             raise errors.SyntaxError_(msg, source, _error_position(lexer, tok)) from None
     except RecursionError:
         raise errors.TooDeep(MAX_DEPTH_MESSAGE, source, Span(0, n)) from None
-    return ParseResult(tree, source, [], dict(builder.symbols), lexer.comments or [])
+    return ParseResult(tree, source, [], dict(builder.symbols), lexer.comments or [],
+                       list(builder.warnings))
 
 
 # -- error recovery for editors ---------------------------------------------------------

@@ -1,8 +1,11 @@
 """The `pynix` command line: a thin adapter over nixlang.
 
     pynix instantiate [nix-instantiate flags] (FILE | - | --expr EXPR)
-        drop-in for nix-instantiate; today `--parse` (the AST form, or the
-        error exactly as Nix prints it). Evaluation arrives with the evaluator.
+        drop-in for nix-instantiate: `--parse`, `--eval [--strict] [--json |
+        --xml]`, with Nix's output and error text byte for byte.
+    pynix eval [FILE | -E EXPR] [-A ATTR] [--json | --raw]
+        the friendly front: the same values, errors with a pynix code, a hint
+        and a pointer to `pynix explain`.
     pynix check FILE...
         the editor's view: every syntax and static diagnostic of each file,
         with pynix codes and the repair error recovery made (JSON with --json).
@@ -25,7 +28,9 @@ from .syntax.printer import show
 USAGE = """usage: pynix COMMAND [ARGS]
 
 commands:
-  instantiate   nix-instantiate work-alike (supports --parse)
+  instantiate   nix-instantiate work-alike (--parse, --eval, --strict, --json, --xml, ...)
+  eval          evaluate a file or -E EXPR; errors explained the pynix way
+  explain       what an error code means (pynix explain E201, --list)
   check         report every syntax and scope diagnostic of files (for editors and CI)
 """
 
@@ -200,13 +205,14 @@ def instantiate(argv: list[str], out, err) -> int:
 
 
 def _eval(sources, files, flags, attr_paths, auto_args, include, max_depth, feats, out, err,
-          print_result=True, lints=(), show_trace=False) -> int:
+          print_result=True, lints=(), show_trace=False, render=None) -> int:
     from .evaluator import EvalOptions, Evaluator
     from .runtime.printer import print_value, to_json
     from .runtime.values import Attrs, Closure, force
     ev = Evaluator(EvalOptions(max_call_depth=max_depth, experimental_features=feats,
                                search_path=include, lints=lints))
     ev.stderr = err
+    render = render or errors.render_nix_eval
     strict = "--strict" in flags
     for idx, src in enumerate(sources):
         if src is None:
@@ -239,22 +245,82 @@ def _eval(sources, files, flags, attr_paths, auto_args, include, max_depth, feat
             elif "--json" in flags:
                 from .builtins.serialize import to_json as builtin_to_json
                 out.write(builtin_to_json(ev, v) + "\n")
+            elif "--raw" in flags:
+                from .runtime import ops
+                out.write(ops.coerce_to_string(v, set(), interp=True, call=ev.call))
             else:
                 out.write(print_value(v, strict=strict) + "\n")
         except errors.NixError as e:
             out.flush()
-            err.write(errors.render_nix_eval(e, show_trace))
+            err.write(render(e, show_trace))
             return 1
         except RecursionError:
             out.flush()
-            err.write(errors.render_nix_eval(errors.StackOverflow("stack overflow; max-call-depth exceeded"),
-                                             show_trace))
+            err.write(render(errors.StackOverflow("stack overflow; max-call-depth exceeded"), show_trace))
             return 1
         except Exception as e:  # a pynix bug must still be a clean error, never a traceback
             out.flush()
             err.write(f"error: internal pynix error (please report it): {type(e).__name__}: {e}\n")
             return 1
     return 0
+
+
+EVAL_USAGE = """usage: pynix eval [FILE | -E EXPR] [-A ATTR] [--json | --raw] [--arg NAME EXPR]
+                  [--argstr NAME STRING] [-I PATH] [--show-trace]
+
+Evaluate a Nix file or expression completely and print the value (like
+`nix eval`). Errors show Nix's message, then the pynix code, a hint and
+where to read more (`pynix explain CODE`).
+"""
+
+
+def eval_cmd(argv: list[str], out, err) -> int:
+    """`pynix eval`: the friendly front; same values as `pynix instantiate --eval --strict`."""
+    from .errors.friendly import render_friendly
+    flags = {"--strict"}
+    files: list[str] = []
+    attr_paths: list[str] = []
+    auto_args: list[tuple[str, str, str]] = []
+    include: list[str] = []
+    exprs: list[str] = []
+    settings = settings_from_config()
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a in ("-h", "--help"):
+            out.write(EVAL_USAGE)
+            return 0
+        if a in ("--json", "--raw", "--impure"):
+            flags.add(a)
+        elif a in ("--show-trace", "--no-show-trace"):
+            settings["show_trace"] = a == "--show-trace"
+        elif a in ("-E", "--expr", "-A", "--attr", "-I", "--include"):
+            if i + 1 >= len(argv):
+                raise UsageError(f"flag '{a}' requires 1 argument")
+            {"-E": exprs, "--expr": exprs, "-A": attr_paths, "--attr": attr_paths,
+             "-I": include, "--include": include}[a].append(argv[i + 1])
+            i += 1
+        elif a in ("--arg", "--argstr"):
+            if i + 2 >= len(argv):
+                raise UsageError(f"flag '{a}' requires 2 arguments")
+            auto_args.append((a, argv[i + 1], argv[i + 2]))
+            i += 2
+        elif a.startswith("-") and a != "-":
+            raise UsageError(f"unrecognised flag '{a}' (see 'pynix eval --help')")
+        else:
+            files.append(a)
+        i += 1
+    if "--json" in flags and "--raw" in flags:
+        raise UsageError("--json and --raw cannot be used together")
+    if exprs and files:
+        raise UsageError("give either a file or -E EXPR, not both")
+    if not exprs and not files:
+        raise UsageError("nothing to evaluate: give a FILE or -E EXPR (see 'pynix eval --help')")
+    sources = [Source(e, "«string»", os.getcwd()) for e in exprs] if exprs else [None] * len(files)
+    lints = tuple(sorted(settings["lints"].items()))
+    return _eval(sources, files, flags, attr_paths, auto_args, include, 10000,
+                 experimental_features([], None), out, err, lints=lints,
+                 show_trace=settings.get("show_trace", False), render=render_friendly)
 
 
 def _auto_call(ev, v, args):
@@ -295,7 +361,26 @@ def check(argv: list[str], out, err) -> int:
     return worst
 
 
-COMMANDS = {"instantiate": instantiate, "check": check}
+def explain(argv: list[str], out, err) -> int:
+    """`pynix explain CODE` / `--list`: what an error code means."""
+    from .errors import ALL_CODES
+    from .errors.friendly import HINTS
+    if not argv or argv[0] in ("-h", "--help"):
+        out.write("usage: pynix explain CODE | --list\n")
+        return 0 if argv else 1
+    if argv[0] == "--list":
+        for code in sorted(ALL_CODES):
+            out.write(f"{code}  {ALL_CODES[code].title}\n")
+        return 0
+    code = argv[0].upper()
+    cls = ALL_CODES.get(code)
+    if cls is None:
+        raise UsageError(f"unknown error code '{argv[0]}' (see 'pynix explain --list')")
+    out.write(f"{code}: {cls.title}\n\n{HINTS.get(code, '')}\n")
+    return 0
+
+
+COMMANDS = {"instantiate": instantiate, "eval": eval_cmd, "check": check, "explain": explain}
 
 
 def run(argv: list[str], out=None, err=None) -> int:

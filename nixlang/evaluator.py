@@ -28,7 +28,10 @@ class EvalOptions:
 class Evaluator:
     def __init__(self, options: EvalOptions | None = None):
         self.options = options or EvalOptions()
-        self.max_call_depth = self.options.max_call_depth
+        # Nix's addCallDepth checks before counting a call, so `max-call-depth`
+        # N allows N + 1 nested calls; the compiled code counts first and
+        # checks after, hence the + 1 here. `depth_guard` counts the same way.
+        self.max_call_depth = self.options.max_call_depth + 1
         self.depth = 0
         self.import_cache: dict[str, object] = {}
         self.parse_options = ParseOptions(pipe_operators="pipe-operators" in self.options.experimental_features,
@@ -55,8 +58,9 @@ class Evaluator:
         for k, make in EVAL_CONSTANTS.items():
             value = Thunk(lambda _env, make=make: make(self), None)
             builtins_attrs.d[k] = value
-            if "__" + k in names:
-                vals[names.index("__" + k)] = value
+            for global_name in (k, "__" + k):
+                if global_name in names:
+                    vals[names.index(global_name)] = value
         builtins_attrs.d.setdefault("builtins", builtins_attrs)
         self.builtins = builtins_attrs
         return Env(None, vals)
@@ -121,6 +125,8 @@ class Evaluator:
         """Evaluate a value completely (deepSeq / --strict). An error inside an
         attribute gets Nix's "while evaluating the attribute 'x'" frame."""
         from .compile import attr_position
+        from .syntax.symbols import symbol_sorted
+        from .compile import value_position
         seen = set() if seen is None else seen
 
         def go(x):
@@ -132,25 +138,38 @@ class Evaluator:
                 seen.add(id(x))
                 for i, e in enumerate(x):
                     try:
-                        go(e)
+                        level(e)
                     except E.EvalError as err:
                         raise err.add_frame(f"while evaluating list element at index {i}")
             elif t is Attrs:
                 if id(x) in seen:
                     return
                 seen.add(id(x))
-                for k in sorted(x.d):
+                for k in symbol_sorted(x.d):   # Nix keeps attributes in symbol order
                     try:
-                        go(x.d[k])
+                        level(x.d[k])
                     except E.EvalError as e:
                         where = attr_position(x.pos, k)
                         raise e.add_frame(f"while evaluating the attribute '{k}'", *(where or (None, None)))
-        go(v)
+
+        def level(x):
+            # forceValueDeep counts each level as a call (addCallDepth at the
+            # value's position), so a deep structure is a Nix stack overflow
+            if self.depth >= self.max_call_depth:
+                src, span = value_position(x)
+                raise E.StackOverflow("stack overflow; max-call-depth exceeded", src, span)
+            self.depth += 1
+            try:
+                go(x)
+            finally:
+                self.depth -= 1
+        level(v)
         return force(v)
 
     def copy_path_to_store(self, path: Path) -> str:
-        raise E.NotImplementedYet(f"copying '{path.path}' to the store needs the store layer, "
-                                  "which pynix does not have yet")
+        """The store path `path` is copied to when used in a string (`"${./f}"`)."""
+        from .builtins.derivations import copy_path_to_store
+        return copy_path_to_store(self, path)
 
 
 def _missing_builtin(name):

@@ -21,6 +21,7 @@ from . import errors
 from .resolve import Resolver
 from .source import Source, Span
 from .syntax import ast as A
+from .syntax.symbols import intern
 from .syntax.parser import (MAX_DEPTH_MESSAGE, ParseOptions, ParseResult, parse_syntax,  # noqa: F401
                             recover_syntax)
 
@@ -84,6 +85,7 @@ def parse_cached(source: Source, options: ParseOptions | None = None, warn=None)
     hit = _cache.get(key)
     if hit is None:
         result = parse_full(source, options)
+        intern(result.symbols)
         hit = (result.ast, result.warnings)
         with _cache_lock:
             if len(_cache) > 4096:

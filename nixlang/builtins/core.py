@@ -106,10 +106,9 @@ def _to_string(ev, v):
     """Turn a value into a string (the lenient rules): `toString 42` is `"42"`,
     `toString true` is `"1"`, `toString null` is `""`."""
     ctx: set = set()
-    try:
-        s = ops.coerce_to_string(v, ctx, interp=False, call=ev.call)
-    except E.EvalError as e:
-        raise e.add_frame("while evaluating the first argument passed to builtins.toString")
+    s = ops.coerce_to_string(force(v), ctx, interp=False, call=ev.call,
+                             error_ctx=("while evaluating the first argument passed to builtins.toString",
+                                        None, None))
     from ..runtime.values import make_string
     return make_string(s, ctx)
 

@@ -10,7 +10,7 @@ Results stay lazy where Nix's are: `map` and `genList` build thunks.
 from __future__ import annotations
 
 from .. import errors as E
-from ..compile import call_function
+from ..compile import call2, call_function
 from ..runtime import ops
 from ..runtime.errors import type_error
 from ..runtime.printer import print_value_short
@@ -112,6 +112,16 @@ def _apply_thunk(ev, f, x, source=None, span=None):
     return Thunk(lambda _env: force(call_function(ev, f, x, source, span)), None)
 
 
+def _apply_code(ev, f, source=None, span=None):
+    """The code of `_apply_thunk` thunks for one `f`, to be shared by many:
+    `Thunk(code, x)` is the thunk of `f x` (its environment slot holds the
+    argument), so a list of them costs one object per element."""
+    def apply(x):
+        return force(call_function(ev, f, x, source, span))
+    apply.pos = (source, span)   # where such a pending call is (value_position)
+    return apply
+
+
 # -- basic access --------------------------------------------------------------------------
 
 @builtin("length", 1)
@@ -174,8 +184,8 @@ def _gen_list(ev, f, n):
     if size < 0:
         raise E.EvalError(f"cannot create list of size {size}")
     f = _function(f, "while evaluating the first argument passed to builtins.genList")
-    source, span = _fn_position(f)
-    return [_apply_thunk(ev, f, i, source, span) for i in range(size)]
+    code = _apply_code(ev, f, *_fn_position(f))
+    return [Thunk(code, i) for i in range(size)]
 
 
 @builtin("map", 2)
@@ -187,8 +197,8 @@ def _map(ev, f, xs):
     if not xs:
         return xs
     f = _function(f, "while evaluating the first argument passed to builtins.map")
-    source, span = _fn_position(f)
-    return [_apply_thunk(ev, f, x, source, span) for x in xs]
+    code = _apply_code(ev, f, *_fn_position(f))
+    return [Thunk(code, x) for x in xs]
 
 
 @builtin("filter", 2)
@@ -253,7 +263,7 @@ def _foldl_strict(ev, op, nul, xs):
         return force(nul)
     acc = nul
     for x in xs:
-        acc = ev.call(ev.call(op, acc), x)
+        acc = call2(ev, op, acc, x)
     return acc
 
 
@@ -342,7 +352,7 @@ def _sort(ev, cmp, xs):
         ctx = "while evaluating the return value of the sorting function passed to builtins.sort"
 
         def less(a, b):
-            return _bool(ev.call(ev.call(cmp, a), b), ctx)
+            return _bool(call2(ev, cmp, a, b), ctx)
     peeksort(out, less)
     return out
 

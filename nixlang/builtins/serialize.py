@@ -50,7 +50,7 @@ class _Depth:
 
     def __enter__(self):
         ev = self.ev
-        if ev.depth > ev.max_call_depth:
+        if ev.depth >= ev.max_call_depth:
             raise E.StackOverflow("stack overflow; max-call-depth exceeded", self.source, self.span)
         ev.depth += 1
 

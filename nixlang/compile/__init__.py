@@ -13,7 +13,18 @@ evaluating: a constant or lambda directly, an existing variable's thunk (so
 it is shared, never copied), or a new `Thunk` for anything else.
 
 Environments mirror the resolver's scopes one to one: the base environment
-of builtins, then one frame per `let`, `rec { }`, lambda and `with`.
+of builtins, then one frame per `let`, `rec { }`, lambda and `with`. A frame
+is a plain list `[up, slot0, slot1, ...]` (`runtime.values.Env`): cheaper to
+build and to index than an object, and frames are built on every call.
+
+Speed: the closures are specialised for common shapes (a variable at level
+0 or 1, a call with one argument, `n - 1`, `a + b`, `"${x}"`, `if`), and an
+operand whose value is needed at once is evaluated directly (`strict`)
+instead of through a thunk nothing else can see. Whenever such a fast path
+meets anything unusual (an error, an unexpected type) it hands the values it
+already has to the generic code, in the same order, so the result, the
+error and its trace frames are exactly those of the generic code (see
+`_raising`).
 """
 from __future__ import annotations
 
@@ -27,6 +38,9 @@ from ..runtime.printer import print_value_short
 from ..runtime.values import (UNSET, Attrs, Closure, CtxStr, Env, Path, PrimOp, PrimOpApp, Thunk,
                               force, show_type)
 
+INT_MIN, INT_MAX = ops.INT_MIN, ops.INT_MAX
+_DERIVATION_INTERNAL = "«nix-internal»/derivation-internal.nix"
+
 
 class LambdaCode:
     """A compiled lambda: what `Closure.lam` points to."""
@@ -36,7 +50,7 @@ class LambdaCode:
         self.node = node
         self.name = None
         self.arg = arg              # slot 0 holds the whole argument when set
-        self.formals = formals      # list of (name, slot, default_code or None) or None
+        self.formals = formals      # list of (name, slot, lazy default code or None) or None
         self.ellipsis = ellipsis
         self.body = body
         self.nslots = nslots
@@ -54,7 +68,7 @@ def call_function(ev, f, arg, source: Source | None = None, span: Span | None = 
             if ev.depth > ev.max_call_depth:
                 raise E.StackOverflow("stack overflow; max-call-depth exceeded", source, span)
             if lam.formals is None:
-                env = Env(f.env, [arg])
+                env = [f.env, arg]
             else:
                 try:
                     env = _bind_formals(lam, f.env, arg, source, span)
@@ -87,8 +101,47 @@ def call_function(ev, f, arg, source: Source | None = None, span: Span | None = 
                        f"{print_value_short(f)}", source, span)
 
 
+def call2(ev, f, a, b):
+    """`ev.call(ev.call(f, a), b)`: apply the (forced) function `f` to two
+    arguments in turn, as builtins do (foldl', sort, ...), with the common
+    case of a lambda `x: ...` inline. Gives a forced value."""
+    if type(f) is Closure and f.lam.formals is None:
+        lam = f.lam
+        ev.depth += 1
+        try:
+            if ev.depth > ev.max_call_depth:
+                raise E.StackOverflow("stack overflow; max-call-depth exceeded", None, None)
+            try:
+                g = lam.body([f.env, a])
+            except E.EvalError as e:
+                e.add_frame(f"while calling {_calling(lam)}", lam.source, lam.node.span)
+                raise
+        finally:
+            ev.depth -= 1
+    else:
+        g = force(call_function(ev, f, a))
+    if type(g) is Closure and g.lam.formals is None:
+        lam = g.lam
+        ev.depth += 1
+        try:
+            if ev.depth > ev.max_call_depth:
+                raise E.StackOverflow("stack overflow; max-call-depth exceeded", None, None)
+            try:
+                return lam.body([g.env, b])
+            except E.EvalError as e:
+                e.add_frame(f"while calling {_calling(lam)}", lam.source, lam.node.span)
+                raise
+        finally:
+            ev.depth -= 1
+    return force(call_function(ev, g, b))
+
+
 def _call_primop(ev, p, args, source, span):
+    # a builtin call counts towards max-call-depth like any call (callFunction)
+    ev.depth += 1
     try:
+        if ev.depth > ev.max_call_depth:
+            raise E.StackOverflow("stack overflow; max-call-depth exceeded", source, span)
         return p.fn(ev, *args)
     except E.EvalError as e:
         if getattr(p.fn, "add_trace", True):
@@ -96,6 +149,8 @@ def _call_primop(ev, p, args, source, span):
         raise
     except RecursionError:
         raise E.StackOverflow("stack overflow; max-call-depth exceeded", source, span) from None
+    finally:
+        ev.depth -= 1
 
 
 def _calling(lam) -> str:
@@ -125,10 +180,10 @@ def _bind_formals(lam: LambdaCode, up, arg, source, span):
     a = force(arg)
     if type(a) is not Attrs:
         raise type_error("a set", a, lam.source, lam.node.span)
-    vals = [UNSET] * lam.nslots
-    env = Env(up, vals)
+    env = [UNSET] * (lam.nslots + 1)
+    env[0] = up
     if lam.arg is not None:
-        vals[0] = arg
+        env[1] = arg
     d = a.d
     used = 0
     for name, slot, default in lam.formals:
@@ -137,9 +192,9 @@ def _bind_formals(lam: LambdaCode, up, arg, source, span):
             if default is None:
                 raise E.CallError(f"{_fname(lam)} called without required argument '{name}'",
                                   lam.source, lam.node.span)
-            vals[slot] = Thunk(default, env)
+            env[slot + 1] = default(env)
         else:
-            vals[slot] = v
+            env[slot + 1] = v
             used += 1
     if not lam.ellipsis and used != len(d):
         names = {n for n, _, _ in lam.formals}
@@ -175,6 +230,7 @@ class Compiler:
         self.ev = ev
         self.source = source
         self._lambda_names: dict[int, str] = {}   # Nix names a lambda after the attribute it defines
+        self._compiled: dict[int, object] = {}    # id(node) -> code: each node is compiled once
 
     # -- laziness ------------------------------------------------------------------
     def lazy(self, n: A.Node):
@@ -185,18 +241,62 @@ class Compiler:
         if t is A.Var and not n.from_with:
             # share the variable's own thunk; a slot of the frame being built
             # (`let x = y; y = ...;`) is not filled yet: read it later
-            raw = self.var_raw(n)
             code = self.compile(n)
+            span = n.span
+            level, i = n.level, n.index + 1
+            if level == 0:
+                def var_lazy0(env):
+                    v = env[i]
+                    return v if v is not UNSET else Thunk(code, env, span)
+                return var_lazy0
+            if level == 1:
+                def var_lazy1(env):
+                    v = env[0][i]
+                    return v if v is not UNSET else Thunk(code, env, span)
+                return var_lazy1
+            raw = self.var_raw(n)
 
             def var_lazy(env):
                 v = raw(env)
-                return v if v is not UNSET else Thunk(code, env, n.span)
+                return v if v is not UNSET else Thunk(code, env, span)
             return var_lazy
         code = self.compile(n)
         if t is A.Lambda:
             return code
         span = n.span
         return lambda env: Thunk(code, env, span)
+
+    def strict(self, n: A.Node):
+        """Code giving `force(lazy(n)(env))`, the value of an operand needed at
+        once, without the thunk `lazy` would build when nothing else can see
+        that thunk. A variable is forced as `force` does it (its own thunk,
+        no position added to an infinite recursion, as through `lazy`)."""
+        if type(n) is not A.Var or n.from_with:
+            return self.compile(n)
+        code = self.compile(n)
+        level, i = n.level, n.index + 1
+        if level == 0:
+            def strict_var0(env):
+                v = env[i]
+                if type(v) is Thunk:
+                    return v.value if v.code is None else v.force()
+                return v if v is not UNSET else code(env)
+            return strict_var0
+        if level == 1:
+            def strict_var1(env):
+                v = env[0][i]
+                if type(v) is Thunk:
+                    return v.value if v.code is None else v.force()
+                return v if v is not UNSET else code(env)
+            return strict_var1
+        raw = self.var_raw(n)
+
+        def strict_var(env):
+            v = raw(env)
+            if type(v) is Thunk:
+                return v.value if v.code is None else v.force()
+            return v if v is not UNSET else code(env)
+        return strict_var
 
     def constant(self, n):
         t = type(n)
@@ -206,8 +306,12 @@ class Compiler:
 
     # -- the compiler proper -----------------------------------------------------------
     def compile(self, n: A.Node):
-        method = getattr(self, "c_" + type(n).__name__)
-        return method(n)
+        """The code of node `n`; compiled once, however many times it is asked
+        for (fast paths ask for an operand's code more than once)."""
+        code = self._compiled.get(id(n))
+        if code is None:
+            code = self._compiled[id(n)] = getattr(self, "c_" + type(n).__name__)(n)
+        return code
 
     def c_Int(self, n):
         v = n.value
@@ -220,29 +324,64 @@ class Compiler:
         return lambda env: v
 
     def var_raw(self, n: A.Var):
-        """The stored value of a statically bound variable (maybe a thunk)."""
-        level, index = n.level, n.index
+        """The stored value of a statically bound variable (maybe a thunk).
+        A slot of the base environment (builtins; `up` is None) never
+        changes, so once found it is remembered."""
+        level, i = n.level, n.index + 1
         if level == 0:
-            return lambda env: env.vals[index]
+            return lambda env: env[i]
         if level == 1:
-            return lambda env: env.up.vals[index]
-        if level == 2:
-            return lambda env: env.up.up.vals[index]
+            return lambda env: env[0][i]
+        memo = []
 
         def get(env):
+            if memo:
+                return memo[0]
             for _ in range(level):
-                env = env.up
-            return env.vals[index]
+                env = env[0]
+            v = env[i]
+            if env[0] is None and v is not UNSET:
+                memo.append(v)
+            return v
         return get
 
     def c_Var(self, n: A.Var):
         if not n.from_with:
-            raw = self.var_raw(n)
             source, span = self.source, n.span
+            level, i = n.level, n.index + 1
+            if level == 0:
+                def var0(env):
+                    v = env[i]
+                    if type(v) is Thunk:
+                        if v.code is None:
+                            return v.value
+                        try:
+                            return v.force()
+                        except E.InfiniteRecursionError as e:
+                            e.at(source, span)
+                            raise
+                    return v
+                return var0
+            if level == 1:
+                def var1(env):
+                    v = env[0][i]
+                    if type(v) is Thunk:
+                        if v.code is None:
+                            return v.value
+                        try:
+                            return v.force()
+                        except E.InfiniteRecursionError as e:
+                            e.at(source, span)
+                            raise
+                    return v
+                return var1
+            raw = self.var_raw(n)
 
             def var(env):
                 v = raw(env)
                 if type(v) is Thunk:
+                    if v.code is None:
+                        return v.value
                     try:
                         return v.force()
                     except E.InfiniteRecursionError as e:
@@ -259,9 +398,9 @@ class Compiler:
             e = env
             for lv in levels:
                 while depth < lv:
-                    e = e.up
+                    e = e[0]
                     depth += 1
-                attrs = force(e.vals[0])
+                attrs = force(e[1])
                 if type(attrs) is not Attrs:
                     raise type_error("a set", attrs, source, span)
                 if name in attrs.d:
@@ -313,27 +452,59 @@ class Compiler:
         default = self.compile(n.default) if n.default is not None else None
         source, span = self.source, n.span
         name_value = self._name_value
-        path_text = show(n) if False else None
+        path_text = _attr_path_text(n.path)
+
+        if default is not None:
+            def select_or(env):
+                try:
+                    v = base(env)
+                except E.EvalError as e:
+                    raise e.add_frame("while selecting an attribute", source, span)
+                for name, code in names:
+                    if code is not None:
+                        name = name_value(code[0], env, source, code[1])
+                    if type(v) is not Attrs:
+                        return default(env)
+                    w = v.d.get(name)
+                    if w is None and name not in v.d:
+                        return default(env)
+                    v = force(w)
+                return v
+            return select_or
 
         def select(env):
+            # ExprSelect::eval: the base is evaluated "while selecting an
+            # attribute"; an error while walking the path or forcing the
+            # value found is "while evaluating the attribute 'a.b'" here,
+            # and "from the definition of 'a'" at the last attribute found.
             try:
                 v = base(env)
             except E.EvalError as e:
                 raise e.add_frame("while selecting an attribute", source, span)
-            for name, code in names:
-                if code is not None:
-                    name = name_value(code[0], env, source, code[1])
-                if type(v) is not Attrs:
-                    if default is not None:
-                        return default(env)
-                    raise type_error("a set", v, source, span)
-                w = v.d.get(name)
-                if w is None and name not in v.d:
-                    if default is not None:
-                        return default(env)
-                    raise _missing_attr(name, v, source, span)
-                v = force(w)
-            return v
+            found = None
+            try:
+                first = True
+                for name, code in names:
+                    if code is not None:
+                        name = name_value(code[0], env, source, code[1])
+                    if type(v) is not Attrs:
+                        err = type_error("a set", v, source, span)
+                        raise err if first else err.add_frame("while selecting an attribute", source, span)
+                    w = v.d.get(name)
+                    if w is None and name not in v.d:
+                        raise _missing_attr(name, v, None, None)
+                    found = (v, name)
+                    first = False
+                    v = force(w)
+                return v
+            except E.EvalError as e:
+                if found is not None:
+                    where = attr_position(found[0].pos, found[1])
+                    if where is not None:
+                        if where[0].origin == _DERIVATION_INTERNAL:
+                            raise   # Nix keeps its own wrapper out of traces
+                        e.add_frame(f"from the definition of '{found[1]}'", *where)
+                raise e.add_frame(f"while evaluating the attribute '{path_text}'", source, span)
         return select
 
     def c_HasAttr(self, n: A.HasAttr):
@@ -359,8 +530,12 @@ class Compiler:
         """(name, make(env_values, env_outer, srcs) -> value or thunk) for each attribute."""
         out = []
         for name, d in attrs.attrs.items():
-            if type(d.value) is A.Lambda:
-                self._lambda_names[id(d.value)] = name
+            # ExprLambda::setName: a lambda bound to an attribute takes its
+            # name, and so do the lambdas of its curried body (`f = a: b: ...`)
+            lam = d.value
+            while type(lam) is A.Lambda:
+                self._lambda_names[id(lam)] = name
+                lam = lam.body
             if d.kind == A.INHERITED_FROM:
                 idx = d.value.expr.index
                 out.append((name, d, ("from", idx, name)))
@@ -377,14 +552,23 @@ class Compiler:
         dyn = [(self.compile(d.name), self.lazy(d.value), d.span) for d in n.dynamic]
         name_value = self._name_value
         rec = n.rec
-        slot_of = {name: i for i, name in enumerate(n.slots)} if rec else None
+        slot_of = {name: i + 1 for i, name in enumerate(n.slots)} if rec else None
         nslots = len(n.slots) if rec else 0
         poses = {name: d.span for name, d in n.attrs.items()}
+        if not rec and not srcs and not dyn and all(how[0] in ("inner", "outer") for _, _, how in items):
+            # the common `{ a = ...; inherit b; }`: values made in the enclosing
+            # frame; positions are shared by every set this code builds
+            makers = [(name, how[1]) for name, _, how in items]
+            shared_pos = _Positions(source, poses)
+
+            def build_plain(env):
+                return Attrs({name: mk(env) for name, mk in makers}, shared_pos)
+            return build_plain
 
         def build(env):
             if rec:
-                vals = [UNSET] * nslots
-                inner = Env(env, vals)
+                inner = vals = [UNSET] * (nslots + 1)
+                vals[0] = env
             else:
                 inner = env
             src_vals = [mk(inner) for mk in srcs]
@@ -428,15 +612,26 @@ class Compiler:
         attrs = n.attrs
         srcs = [self.lazy(s) for s in attrs.inherit_from]
         items = self._attr_builders(attrs, True)
-        slot_of = {name: i for i, name in enumerate(attrs.slots)}
+        slot_of = {name: i + 1 for i, name in enumerate(attrs.slots)}
         nslots = len(attrs.slots)
         body = self.compile(n.body)
         source = self.source
         plan = [(slot_of[name], adef, how) for name, adef, how in items]
+        if not srcs and all(how[0] == "inner" for _, _, how in plan):
+            # only `name = value;` bindings: fill the frame in order
+            simple = [(slot, how[1]) for slot, _, how in plan]
+
+            def let_simple(env):
+                inner = [UNSET] * (nslots + 1)
+                inner[0] = env
+                for slot, mk in simple:
+                    inner[slot] = mk(inner)
+                return body(inner)
+            return let_simple
 
         def let(env):
-            vals = [UNSET] * nslots
-            inner = Env(env, vals)
+            inner = vals = [UNSET] * (nslots + 1)
+            vals[0] = env
             src_vals = [mk(inner) for mk in srcs]
             for slot, adef, how in plan:
                 kind = how[0]
@@ -452,10 +647,18 @@ class Compiler:
     def c_With(self, n: A.With):
         attrs = self.lazy(n.env)
         body = self.compile(n.body)
-        return lambda env: body(Env(env, [attrs(env)]))
+        return lambda env: body([env, attrs(env)])
 
     def c_List(self, n: A.List):
         elems = [self.lazy(e) for e in n.elems]
+        if not elems:
+            return lambda env: []
+        if len(elems) == 1:
+            e0, = elems
+            return lambda env: [e0(env)]
+        if len(elems) == 2:
+            e0, e1 = elems
+            return lambda env: [e0(env), e1(env)]
         return lambda env: [e(env) for e in elems]
 
     # -- functions -------------------------------------------------------------------------
@@ -474,16 +677,51 @@ class Compiler:
         if formals is not None:
             for entry, f in zip(formals, n.formals):
                 if f.default is not None:
-                    entry[2] = self.compile(f.default)
+                    # lazy, as Nix's maybeThunk: a default that is a variable
+                    # already bound shares that variable's thunk
+                    entry[2] = self.lazy(f.default)
             lam.formals = [tuple(e) for e in formals]
         lam.body = self.compile(n.body)
         return lambda env: Closure(lam, env)
 
     def c_Call(self, n: A.Call):
+        fn_node = n.fn
+        if (type(fn_node) is A.Var and not fn_node.from_with and len(n.args) == 2
+                and fn_node.name in _ARITH_PRIMOPS):
+            fast = self._arith_call(n)
+            if fast is not None:
+                return fast
+        return self._call(n)
+
+    def _call(self, n: A.Call):
         fn = self.compile(n.fn)
         args = [self.lazy(a) for a in n.args]
         ev = self.ev
         source, span = self.source, node_pos(n)
+        if len(args) == 1:
+            a0, = args
+
+            def call1(env):
+                # call_function, with its most common case (a lambda `x: ...`) inline
+                f = fn(env)
+                arg = a0(env)
+                if type(f) is Closure:
+                    lam = f.lam
+                    if lam.formals is None:
+                        ev.depth += 1
+                        try:
+                            if ev.depth > ev.max_call_depth:
+                                raise E.StackOverflow("stack overflow; max-call-depth exceeded", source, span)
+                            try:
+                                return lam.body([f.env, arg])
+                            except E.EvalError as e:
+                                e.add_frame(f"while calling {_calling(lam)}", lam.source, lam.node.span)
+                                e.add_frame("from call site", source, span)
+                                raise
+                        finally:
+                            ev.depth -= 1
+                return force(call_function(ev, f, arg, source, span))
+            return call1
 
         def call(env):
             f = fn(env)
@@ -491,6 +729,98 @@ class Compiler:
                 f = force(call_function(ev, f, a(env), source, span))
             return f
         return call
+
+    def _arith_call(self, n: A.Call):
+        """`a - b`, `a * b`, `a / b`, `a < b` (calls of __sub, __mul, __div,
+        __lessThan): on two integers, computed here; anything else (another
+        type, an error, overflow, a `__sub` that is not the builtin) goes to
+        the builtin exactly as the generic call would."""
+        fn_node = n.fn
+        which = _ARITH_PRIMOPS[fn_node.name]
+        builtins = getattr(self.ev, "builtins", None)
+        prim = builtins.d.get(which) if builtins is not None else None
+        if type(prim) is not PrimOp or prim.arity != 2:
+            return None
+        raw = self.var_raw(fn_node)
+        generic = self._call(n)
+        x_node, y_node = n.args
+        sx, sy = self.strict(x_node), self.strict(y_node)
+        ly = self.lazy(y_node)
+        ev = self.ev
+        source, span = self.source, node_pos(n)
+
+        def slow(x, y):
+            return force(_call_primop(ev, prim, (x, y), source, span))
+
+        if which == "lessThan":
+            # lessThan forces both operands before it looks at their types
+            def less_than(env):
+                if raw(env) is not prim:
+                    return generic(env)
+                try:
+                    x = sx(env)
+                except Exception as e:
+                    return slow(_raising(e), ly(env))
+                try:
+                    y = sy(env)
+                except Exception as e:
+                    return slow(x, _raising(e))
+                tx, ty = type(x), type(y)
+                if (tx is int or tx is float) and (ty is int or ty is float):
+                    return x < y
+                return slow(x, y)
+            return less_than
+
+        # sub, mul, div check the first operand before they force the second
+        def arith(env):
+            if raw(env) is not prim:
+                return generic(env)
+            try:
+                x = sx(env)
+            except Exception as e:
+                return slow(_raising(e), ly(env))
+            if type(x) is not int:
+                return slow(x, ly(env))
+            try:
+                y = sy(env)
+            except Exception as e:
+                return slow(x, _raising(e))
+            if type(y) is int:
+                if which == "sub":
+                    r = x - y
+                elif which == "mul":
+                    r = x * y
+                elif y == 0 or (y == -1 and x == INT_MIN):
+                    return slow(x, y)
+                else:
+                    q = abs(x) // abs(y)
+                    r = q if (x >= 0) == (y >= 0) else -q
+                if INT_MIN <= r <= INT_MAX:
+                    return r
+            return slow(x, y)
+
+        if which == "sub":
+            # the most common one (`n - 1`): without the dispatch on `which`
+            def sub(env):
+                if raw(env) is not prim:
+                    return generic(env)
+                try:
+                    x = sx(env)
+                except Exception as e:
+                    return slow(_raising(e), ly(env))
+                if type(x) is not int:
+                    return slow(x, ly(env))
+                try:
+                    y = sy(env)
+                except Exception as e:
+                    return slow(x, _raising(e))
+                if type(y) is int:
+                    r = x - y
+                    if INT_MIN <= r <= INT_MAX:
+                        return r
+                return slow(x, y)
+            return sub
+        return arith
 
     # -- control ----------------------------------------------------------------------------
     def _bool(self, n: A.Node):
@@ -505,8 +835,17 @@ class Compiler:
         return b
 
     def c_If(self, n: A.If):
-        cond, then, else_ = self._bool(n.cond), self.compile(n.then), self.compile(n.else_)
-        return lambda env: then(env) if cond(env) else else_(env)
+        cond, then, else_ = self.compile(n.cond), self.compile(n.then), self.compile(n.else_)
+        source, span = self.source, n.cond.span
+
+        def if_(env):
+            c = cond(env)
+            if c is True:
+                return then(env)
+            if c is False:
+                return else_(env)
+            raise type_error("a Boolean", c, source, span)
+        return if_
 
     def c_Assert(self, n: A.Assert):
         body = self.compile(n.body)
@@ -539,27 +878,57 @@ class Compiler:
         return assert_
 
     def c_Not(self, n: A.Not):
-        e = _framed(self._bool(n.expr), "in the argument of '!'", self.source, node_pos(n.expr))
-        return lambda env: not e(env)
+        code = self.compile(n.expr)
+        source, span, pos = self.source, n.expr.span, node_pos(n.expr)
+
+        def not_(env):
+            try:
+                v = code(env)
+                if type(v) is not bool:
+                    raise type_error("a Boolean", v, source, span)
+            except E.EvalError as e:
+                raise e.add_frame("in the argument of '!'", source, pos)
+            return not v
+        return not_
 
     def c_BinOp(self, n: A.BinOp):
         op = n.op
         source, span = self.source, n.op_span or n.span
         src = self.source
         if op in ("&&", "||", "->"):
-            a = _framed(self._bool(n.lhs), f"in the left operand of '{op}'", src, node_pos(n.lhs))
-            b = _framed(self._bool(n.rhs), f"in the right operand of '{op}'", src, node_pos(n.rhs))
+            a = _bool_framed(self.compile(n.lhs), f"in the left operand of '{op}'", src, n.lhs.span,
+                             node_pos(n.lhs))
+            b = _bool_framed(self.compile(n.rhs), f"in the right operand of '{op}'", src, n.rhs.span,
+                             node_pos(n.rhs))
             if op == "&&":
                 return lambda env: a(env) and b(env)
             if op == "||":
                 return lambda env: a(env) or b(env)
             return lambda env: (not a(env)) or b(env)
+        if op in ("==", "!="):
+            ca, cb = self.compile(n.lhs), self.compile(n.rhs)
+            lmsg, rmsg = f"in the left operand of '{op}'", f"in the right operand of '{op}'"
+            lpos, rpos = node_pos(n.lhs), node_pos(n.rhs)
+            equal = ops.equal
+
+            def eq(env):
+                try:
+                    x = ca(env)
+                except E.EvalError as e:
+                    raise e.add_frame(lmsg, src, lpos)
+                try:
+                    y = cb(env)
+                except E.EvalError as e:
+                    raise e.add_frame(rmsg, src, rpos)
+                t = type(x)
+                if t is type(y) and (t is int or t is str):
+                    return x == y
+                return equal(x, y)
+            if op == "==":
+                return eq
+            return lambda env: not eq(env)
         a = _framed(self.compile(n.lhs), f"in the left operand of '{op}'", src, node_pos(n.lhs))
         b = _framed(self.compile(n.rhs), f"in the right operand of '{op}'", src, node_pos(n.rhs))
-        if op == "==":
-            return lambda env: ops.equal(a(env), b(env))
-        if op == "!=":
-            return lambda env: not ops.equal(a(env), b(env))
         if op == "//":
             def update(env):
                 x, y = a(env), b(env)
@@ -596,13 +965,64 @@ class Compiler:
         ev = self.ev
         source, span = self.source, n.op_span or n.span
         positions = [Span(p, p) for p in (n.part_pos or [q.span.start for q in n.parts])]
+        concat_strings = ops.concat_strings
+
+        def call(f, a, s=None, sp=None):
+            return call_function(ev, f, a, s or source, sp or span)
 
         def concat(env):
-            return ops.concat_strings([p(env) for p in parts], force_string, ev.copy_path_to_store,
-                                      lambda f, a, s=None, sp=None: call_function(
-                                          ev, f, a, s or source, sp or span),
-                                      source, positions)
-        return concat
+            return concat_strings([p(env) for p in parts], force_string, ev.copy_path_to_store, call,
+                                  source, positions)
+
+        def finish(vals):
+            return concat_strings(vals, force_string, ev.copy_path_to_store, call, source, positions)
+
+        stricts = [self.strict(p) for p in n.parts]
+        if force_string:
+            # "...${x}...": plain strings are joined here; at the first other
+            # value (or error) the generic code takes over with what is known
+            pairs = list(enumerate(stricts))
+
+            def interpolate(env):
+                out = []
+                for k, sp in pairs:
+                    try:
+                        v = sp(env)
+                    except Exception as e:
+                        return finish(out + [_raising(e)] + [p(env) for p in parts[k + 1:]])
+                    if type(v) is str:
+                        out.append(v)
+                    else:
+                        return finish(out + [v] + [p(env) for p in parts[k + 1:]])
+                return "".join(out)
+            return interpolate
+        if n.op_span is None or len(parts) != 2:
+            return concat
+        # `a + b` on two integers or two plain strings
+        sx, sy = stricts
+        lx, ly = parts
+        framed_x = _frame_value_fn("in an operand of '+'", source, node_pos(n.parts[0]))
+        framed_y = _frame_value_fn("in an operand of '+'", source, node_pos(n.parts[1]))
+
+        def plus(env):
+            try:
+                x = sx(env)
+            except Exception as e:
+                return finish([framed_x(_raising(e)), ly(env)])
+            tx = type(x)
+            if tx is not int and tx is not str:
+                return finish([x, ly(env)])
+            try:
+                y = sy(env)
+            except Exception as e:
+                return finish([x, framed_y(_raising(e))])
+            ty = type(y)
+            if tx is ty:
+                r = x + y
+                if tx is str or INT_MIN <= r <= INT_MAX:
+                    return r
+            return finish([x, y])
+        return plus
 
 
 class _Positions:
@@ -646,8 +1066,14 @@ def attr_position(pos, name):
 
 def _lazy_framed(lazy_code, message, source, span):
     """A lazy operand whose evaluation errors get a trace frame."""
-    def make(env):
-        v = lazy_code(env)
+    framed = _frame_value_fn(message, source, span)
+    return lambda env: framed(lazy_code(env))
+
+
+def _frame_value_fn(message, source, span):
+    """value -> the value, or for a thunk not evaluated yet, a thunk that
+    forces it and adds a trace frame to its errors."""
+    def framed(v):
         if type(v) is not Thunk or v.code is None:
             return v
 
@@ -657,7 +1083,57 @@ def _lazy_framed(lazy_code, message, source, span):
             except E.EvalError as e:
                 raise e.add_frame(message, source, span)
         return Thunk(run, None, span)
-    return make
+    return framed
+
+
+def _raising(exc):
+    """A stand-in for an operand whose evaluation raised `exc`: a thunk that
+    raises it when forced. A fast path that evaluated an operand directly
+    hands this to the generic code, which then meets the error where and as
+    it would have met it forcing the operand's own thunk (a fresh thunk,
+    which nothing else could see)."""
+    def code(_env):
+        raise exc
+    return Thunk(code, None)
+
+
+def _bool_framed(code, message, source, span, pos):
+    """`code`, which must give a Boolean (else a type error at `span`), with
+    `message` added as a trace frame to any error."""
+    def b(env):
+        try:
+            v = code(env)
+            if type(v) is not bool:
+                raise type_error("a Boolean", v, source, span)
+        except E.EvalError as e:
+            raise e.add_frame(message, source, pos)
+        return v
+    return b
+
+
+_ARITH_PRIMOPS = {"__sub": "sub", "__mul": "mul", "__div": "div", "__lessThan": "lessThan"}
+
+
+def _attr_path_text(path) -> str:
+    """An attrpath as Nix shows it in traces (showAttrPath): names as they
+    are, dynamic ones as "${expr}"."""
+    parts = []
+    for an in path:
+        if an.name is not None:
+            parts.append(an.name)
+        else:
+            parts.append('"${' + show(an.expr) + '}"')
+    return ".".join(parts)
+
+
+def value_position(v):
+    """(source, span) Nix gives a value in errors about it (Value::determinePos):
+    for a pending function application, the function's; else unknown."""
+    if type(v) is Thunk and v.code is not None:
+        pos = getattr(v.code, "pos", None)
+        if pos is not None:
+            return pos
+    return None, None
 
 
 def attr_position_of(attrs: Attrs, name):
@@ -676,10 +1152,30 @@ def _lazy_select(src, name, source, span):
 
 
 def _missing_attr(name, attrs: Attrs, source, span):
-    from difflib import get_close_matches
     msg = f"attribute '{name}' missing"
-    close = get_close_matches(name, list(attrs.d), n=10, cutoff=0.6) if attrs.d else []
     err = E.MissingAttr(msg, source, span)
+    close = best_matches(name, attrs.d)
     if close:
         err.suggestions = close
     return err
+
+
+def best_matches(query: str, candidates, limit: int = 5, max_distance: int = 2) -> list[str]:
+    """Suggestions::bestMatches(...).trim(): the candidates within Levenshtein
+    distance 2 of `query`, closest first (ties by name), at most 5."""
+    def dist(a, b):
+        prev = list(range(len(b) + 1))
+        for i, ca in enumerate(a, 1):
+            cur = [i]
+            for j, cb in enumerate(b, 1):
+                cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+            prev = cur
+        return prev[-1]
+    scored = []
+    for c in candidates:
+        if abs(len(c) - len(query)) <= max_distance:
+            d = dist(query, c)
+            if d <= max_distance:
+                scored.append((d, c))
+    scored.sort()
+    return [c for _, c in scored[:limit]]

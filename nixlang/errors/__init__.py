@@ -219,6 +219,23 @@ def render_nix(err: NixError) -> str:
     return filter_ansi_escapes("\n".join(lines)) + "\n"
 
 
+def render_warning_eval(err: NixError, show_trace: bool = True) -> str:
+    """A warning with a trace, laid out as an error (`render_nix_eval`) but
+    headed `warning:` and indented to its width, as Nix's logger does."""
+    text = render_nix_eval(err, show_trace).rstrip("\n")
+    lines = text.split("\n")
+    last = max((i for i, line in enumerate(lines) if line.startswith("       error: ")), default=None)
+    out = []
+    for i, line in enumerate(lines):
+        if i == 0:
+            out.append("warning:" + line[len("error:"):])
+        elif i == last:
+            out.append("         warning: " + line[len("       error: "):])
+        else:
+            out.append(("  " + line) if line else line)
+    return "\n".join(out) + "\n"
+
+
 def render_warning(message: str, source: Source | None = None, offset: int | None = None) -> str:
     """A parse-time warning as Nix logs it: `warning: ` then, when it has a
     place, the `at` line and the excerpt, indented two more than an error's."""
@@ -330,8 +347,7 @@ def render_nix_eval(err: NixError, show_trace: bool = True) -> str:
 
     Frames repeat in recursive code. A frame seen before is held back; when
     a new frame comes, up to five held-back ones are printed as they are,
-    more become one `(N duplicate frames omitted)` line (and the memory of
-    seen frames starts afresh). Without --show-trace, Nix does not record
+    more become one `(N duplicate frames omitted)` line. Without --show-trace, Nix does not record
     the per-call frames (`from call site`, `while calling ...`) at all, and
     prints frames only until it has used a budget of 3 (a frame with a
     position costs two); after that only frames added by
@@ -349,7 +365,7 @@ def render_nix_eval(err: NixError, show_trace: bool = True) -> str:
 
     def emit(f):
         nonlocal count
-        lines.append(f"       … {f.message}")
+        lines.append("       … " + f.message.replace("\n", "\n       "))
         if f.source is not None and f.span is not None:
             lines.append(f"         at {f.source.location(f.span.start)}:")
             lines.extend(render_code_lines(f.source, f.span.start))
@@ -366,7 +382,8 @@ def render_nix_eval(err: NixError, show_trace: bool = True) -> str:
         else:
             lines.append(f"       ({len(skipped)} duplicate frames omitted)")
             lines.append("")
-            seen.clear()
+            # (Nix means to forget the frames seen here, but clears a copy of
+            # its set, so every frame stays seen; the output follows that.)
         skipped.clear()
 
     for f in reversed(frames):

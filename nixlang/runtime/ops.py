@@ -199,8 +199,13 @@ def coerce_to_string(v, ctx: set, *, interp: bool, copy_to_store=None, call=None
             return ""
         if t is list:
             parts = []
+            elem_ctx = ("while evaluating one element of the list", None, None)
             for i, e in enumerate(v):
-                s = coerce_to_string(e, ctx, interp=False, copy_to_store=copy_to_store, call=call)
+                try:
+                    s = coerce_to_string(e, ctx, interp=False, copy_to_store=copy_to_store, call=call,
+                                         error_ctx=elem_ctx)
+                except E.EvalError as err:
+                    raise _with_ctx(err, error_ctx)
                 parts.append(s)
             # like Nix: elements joined by spaces, empty lists skipped between
             out = []
@@ -308,7 +313,7 @@ def assert_equal(a, b, pos_source=None, pos_span=None, attr_pos=None):
             try:
                 assert_equal(a.d["outPath"], b.d["outPath"], pos_source, pos_span, attr_pos)
             except E.EvalError as e:
-                raise e.add_frame("while comparing a derivation by its 'outPath' attribute")
+                raise e.add_frame("while comparing a derivation by its 'outPath' attribute", pos_source, pos_span)
             return
         if sorted(a.d) != sorted(b.d):
             raise E.EvalError(f"attribute names of attribute set '{print_value_short(a)}' differs from "

@@ -137,7 +137,9 @@ class Thunk:
             return self.value
         if code is BLACKHOLE:
             from .errors import InfiniteRecursion
-            raise InfiniteRecursion(self.span)
+            err = InfiniteRecursion(self.span)
+            err.reentered = self
+            raise err
         if code is FAILED:
             # Nix (since 2.34) remembers a thunk's error: forcing it again
             # raises the same error, with the trace it has by now
@@ -150,6 +152,10 @@ class Thunk:
         except _E.EvalError as e:
             if isinstance(e, (_E.StackOverflow, _E.InfiniteRecursionError)):
                 self.code = code
+                if getattr(e, "reentered", None) is self:
+                    # the error leaves the thunk whose re-entry it found
+                    e.reentered = None
+                    e.add_frame("entering the infinite recursion")
             else:
                 self.code = FAILED
                 self.value = e
@@ -175,13 +181,12 @@ def value_ready(v):
     return t
 
 
-class Env:
-    """One frame of the runtime environment, mirroring one static scope."""
-    __slots__ = ("up", "vals")
-
-    def __init__(self, up, vals: list):
-        self.up = up
-        self.vals = vals
+def Env(up, vals) -> list:
+    """One frame of the runtime environment, mirroring one static scope: a
+    plain list `[up, slot0, slot1, ...]` (the enclosing frame first, None for
+    the base environment). Frames are made on every call, so they are as
+    cheap as Python allows; the compiler builds them inline."""
+    return [up, *vals]
 
 
 def type_name(v) -> str:

@@ -57,3 +57,27 @@ def _build() -> dict[str, int]:
 
 
 PREINTERNED: dict[str, int] = _build()
+
+
+# The process-wide symbol table's order, as C++ Nix's SymbolTable: the
+# pre-interned names, then every name in the order files were parsed, then
+# names made at run time. Nix keeps an attrset's attributes sorted by symbol,
+# so this is the order in which `--strict` and `deepSeq` force them.
+SYMBOL_ORDER: dict[str, int] = dict(PREINTERNED)
+
+
+def intern(names) -> None:
+    """Add names to the table in the order given (known ones keep their place)."""
+    order = SYMBOL_ORDER
+    for n in names:
+        if n not in order:
+            order[n] = len(order)
+
+
+def symbol_sorted(names) -> list[str]:
+    """`names` in symbol order; names never seen are interned now, by name."""
+    order = SYMBOL_ORDER
+    fresh = sorted(n for n in names if n not in order)
+    if fresh:
+        intern(fresh)
+    return sorted(names, key=order.__getitem__)

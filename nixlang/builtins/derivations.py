@@ -1,0 +1,574 @@
+"""Derivations and the store, seen from the evaluator: `derivationStrict`,
+`derivation`, `placeholder`, `toFile`, `storePath`, `path`, `filterSource`,
+and copying a path value into the store (`"${./dir}"`).
+
+The store arithmetic (hash modulo, output paths, NAR hashes) lives in
+`nixlang.store`; this module turns Nix values into a `Derivation` the way
+prim_derivationStrict does:
+
+- the attributes are visited in name order; `args` is coerced element by
+  element, every other attribute becomes an environment string (lists joined
+  by spaces, `true` as "1", `false` and `null` as "", paths copied to the
+  store), or with `__structuredAttrs = true` one JSON object in `__json`;
+- `outputs`, `outputHash`, `outputHashAlgo`, `outputHashMode`,
+  `__contentAddressed` and `__impure` choose the kind of outputs;
+- the string context gathered on the way says what the derivation depends
+  on: a plain store path is an input source, `!out!x.drv` one output of an
+  input derivation, and `=x.drv` (a `drvPath`) the derivation with its whole
+  closure.
+
+Each evaluator owns an `EvalStore`: the derivations and files it has
+"written" (in memory; the on-disk store is the CLI's business), the
+references of each, and a cache of copied paths.
+
+`derivation` itself is Nix code, the wrapper Nix ships as
+«nix-internal»/derivation-internal.nix; its text is laid out so that the
+lines Nix's traces quote are where Nix has them.
+"""
+from __future__ import annotations
+
+import os
+
+from .. import errors as E
+from .. import store as S
+from ..runtime import ops
+from ..runtime.errors import type_error
+from ..runtime.values import Attrs, CtxStr, Path, Thunk, force, make_string
+from . import builtin
+from .context import elem_kind, store_dir
+from .control import AlwaysFrame
+from .strings import force_string, force_string_no_ctx
+
+DERIVATION_INTERNAL = "«nix-internal»/derivation-internal.nix"
+
+
+class EvalStore:
+    """What one evaluation has put in the (logical) store."""
+
+    def __init__(self, sd: str):
+        self.store_dir = sd
+        self.hasher = S.ModuloHasher(self._read_derivation)
+        self.drvs: dict[str, tuple[S.Derivation, bytes]] = {}
+        self.texts: dict[str, bytes] = {}          # toFile results
+        self.refs: dict[str, frozenset] = {}       # store path -> its references
+        self.copied: dict[tuple, str] = {}         # (path, name, filter id) -> store path
+        self.sources: dict[str, str] = {}          # store path -> the local path copied there
+
+    def _read_derivation(self, drv_path: str) -> S.Derivation:
+        hit = self.drvs.get(drv_path)
+        if hit is not None:
+            return hit[0]
+        real = drv_path
+        if os.path.exists(real):
+            return S.read_derivation_file(real, self.store_dir)
+        raise E.EvalError(f"path '{drv_path}' is not a valid store path (pynix has no such derivation)")
+
+    def closure(self, path: str) -> set[str]:
+        """computeFSClosure: `path` and everything it references, transitively."""
+        seen: set[str] = set()
+        todo = [path]
+        while todo:
+            p = todo.pop()
+            if p in seen:
+                continue
+            seen.add(p)
+            todo.extend(self.refs.get(p, ()))
+        return seen
+
+
+def eval_store(ev) -> EvalStore:
+    st = getattr(ev, "_eval_store", None)
+    if st is None:
+        st = EvalStore(store_dir())
+        ev._eval_store = st
+    return st
+
+
+def _attr_where(attrs: Attrs, name: str):
+    from ..compile import attr_position
+    hit = attr_position(attrs.pos, name) if attrs.pos is not None else None
+    return hit if hit is not None else (None, None)
+
+
+def _force_bool(v, message: str) -> bool:
+    b = force(v)
+    if type(b) is not bool:
+        err = type_error("a Boolean", b)
+        raise err.add_frame(message) if message else err
+
+
+def _bool(v, message: str) -> bool:
+    b = force(v)
+    if type(b) is not bool:
+        err = type_error("a Boolean", b)
+        raise err.add_frame(message) if message else err
+    return b
+
+
+def _require_feature(ev, feature: str):
+    if feature not in ev.options.experimental_features:
+        raise E.EvalError(f"experimental Nix feature '{feature}' is disabled; add "
+                          f"'--extra-experimental-features {feature}' to enable it")
+
+
+# -- copying paths into the store -------------------------------------------------------------
+
+def copy_path_to_store(ev, path: Path | str, name: str | None = None, path_filter=None,
+                       filter_key=None) -> str:
+    """The store path a local path is copied to (Nix's copyPathToStore /
+    addToStore with NAR hashing). Nothing is written here."""
+    p = path.path if isinstance(path, Path) else path
+    st = eval_store(ev)
+    key = (p, name, filter_key)
+    hit = st.copied.get(key)
+    if hit is not None:
+        return hit
+    if not os.path.lexists(p):
+        raise E.EvalError(f"path '{p}' does not exist")
+    base = name if name is not None else os.path.basename(p.rstrip("/")) or p
+    try:
+        S.check_name(base)
+    except S.BadStorePathName as exc:
+        raise E.EvalError(f"invalid store path name '{base}': {exc.message}" if False else exc.message)
+    try:
+        out = S.path_store_path(p, base, path_filter, st.store_dir)
+    except S.StoreError as exc:
+        raise E.EvalError(exc.message) from None
+    except OSError as exc:
+        raise E.EvalError(f"reading '{p}': {exc.strerror}") from None
+    st.copied[key] = out
+    st.refs.setdefault(out, frozenset())
+    st.sources[out] = p
+    return out
+
+
+def _file_type(p: str) -> str:
+    from .filesystem import _file_type as type_of_mode
+    try:
+        return type_of_mode(os.lstat(p).st_mode)
+    except OSError:
+        return "unknown"
+
+
+def _nix_filter(ev, fn):
+    """A NAR path filter calling the Nix function `fn path type`."""
+    def keep(p: str) -> bool:
+        r = ev.call(ev.call(fn, p), _file_type(p))
+        r = force(r)
+        if type(r) is not bool:
+            raise type_error("a Boolean", r).add_frame(
+                "while evaluating the return value of the path filter function")
+        return r
+    return keep
+
+
+# -- derivationStrict ---------------------------------------------------------------------------
+
+@builtin("derivationStrict", 1)
+def _derivation_strict(ev, arg):
+    """The primitive under `derivation`: turn an attrset into a store
+    derivation and return `{ drvPath = ...; out = ...; }` (one attribute per
+    output). Use `derivation`, which adds the usual attributes."""
+    a = force(arg)
+    if type(a) is not Attrs:
+        raise type_error("a set", a).add_frame("while evaluating the argument passed to builtins.derivationStrict")
+    if "name" not in a.d:
+        raise E.MissingAttr("attribute 'name' missing").add_frame(
+            "in the attrset passed as argument to builtins.derivationStrict")
+    name_src, name_span = _attr_where(a, "name")
+    try:
+        drv_name = force_string_no_ctx(a.d["name"], "while evaluating the `name` attribute passed to "
+                                       "builtins.derivationStrict")
+    except E.EvalError as e:
+        raise e.add_frame("while evaluating the derivation attribute 'name'", name_src, name_span)
+    try:
+        return _derivation_strict_internal(ev, str(drv_name), a)
+    except E.EvalError as e:
+        where = name_src.location(name_span.start) if name_src is not None else "«unknown»"
+        e.frames.append(AlwaysFrame(f"while evaluating derivation '{drv_name}'\n"
+                                    f"  whose name attribute is located at {where}"))
+        raise
+
+
+_OUTPUT_CHECKS = frozenset({"allowedReferences", "allowedRequisites", "disallowedReferences",
+                            "disallowedRequisites", "maxSize", "maxClosureSize"})
+_HASH_MODES = {"flat": "flat", "recursive": "nar", "nar": "nar", "text": "text", "git": "git"}
+
+
+def _derivation_strict_internal(ev, drv_name: str, a: Attrs):
+    d = a.d
+    st = eval_store(ev)
+    structured = None
+    if "__structuredAttrs" in d and _bool(d["__structuredAttrs"], "while evaluating the `__structuredAttrs` "
+                                          "attribute passed to builtins.derivationStrict"):
+        structured = {}
+    ignore_nulls = False
+    if "__ignoreNulls" in d:
+        ignore_nulls = _bool(d["__ignoreNulls"], "while evaluating the `__ignoreNulls` attribute passed to "
+                             "builtins.derivationStrict")
+    try:
+        S.check_name(drv_name)
+    except S.BadStorePathName as exc:
+        raise E.EvalError(f"invalid derivation name: {exc.message}. Please pass a different 'name'.") from None
+
+    drv = S.Derivation(drv_name, store_dir=st.store_dir)
+    ctx: set = set()
+    content_addressed = impure = False
+    output_hash = None
+    output_hash_algo = ""
+    method = None
+    outputs = ["out"]
+
+    def hash_mode(s: str):
+        nonlocal method
+        m = _HASH_MODES.get(s)
+        if m is None:
+            raise E.EvalError(f"invalid value '{s}' for 'outputHashMode' attribute")
+        if m == "text":
+            _require_feature(ev, "dynamic-derivations")
+        if m == "git":
+            _require_feature(ev, "git-hashing")
+        method = m
+
+    def set_outputs(names):
+        nonlocal outputs
+        seen: list[str] = []
+        for j in names:
+            if j in seen:
+                raise E.EvalError(f"duplicate derivation output '{j}'")
+            if j == "drvPath":
+                raise E.EvalError("invalid derivation output name 'drvPath'")
+            seen.append(j)
+        if not seen:
+            raise E.EvalError("derivation cannot have an empty set of outputs")
+        outputs = seen
+
+    def coerce(v, error_ctx=None):
+        return ops.coerce_to_string(v, ctx, interp=False, copy_to_store=lambda p: copy_path_to_store(ev, p),
+                                    call=ev.call, error_ctx=error_ctx)
+
+    for key in sorted(d, key=lambda k: k.encode("utf-8", "surrogateescape")):
+        if key == "__ignoreNulls":
+            continue
+        v = d[key]
+        try:
+            if ignore_nulls and force(v) is None:
+                continue
+            if key == "__contentAddressed" and _bool(v, ""):
+                content_addressed = True
+                _require_feature(ev, "ca-derivations")
+            elif key == "__impure" and _bool(v, ""):
+                impure = True
+                _require_feature(ev, "impure-derivations")
+            elif key == "args":
+                lst = force(v)
+                if type(lst) is not list:
+                    raise type_error("a list", lst)
+                for elem in lst:
+                    drv.args.append(coerce(elem, ("while evaluating an element of the argument list",
+                                                  None, None)))
+            elif structured is not None:
+                if key == "__structuredAttrs":
+                    continue
+                from .serialize import to_json_value
+                structured[key] = to_json_value(ev, v, ctx, copy_to_store=True)
+                if key == "builder":
+                    drv.builder = str(force_string(v, ctx, ""))
+                elif key == "system":
+                    drv.platform = str(force_string_no_ctx(v, ""))
+                elif key == "outputHash":
+                    output_hash = str(force_string_no_ctx(v, ""))
+                elif key == "outputHashAlgo":
+                    output_hash_algo = str(force_string_no_ctx(v, ""))
+                elif key == "outputHashMode":
+                    hash_mode(str(force_string_no_ctx(v, "")))
+                elif key == "outputs":
+                    lst = force(v)
+                    if type(lst) is not list:
+                        raise type_error("a list", lst)
+                    set_outputs([str(force_string_no_ctx(e, "")) for e in lst])
+                if key in _OUTPUT_CHECKS:
+                    from .control import log
+                    w = E.EvalError(f"'structuredAttrs' disables the effect of the derivation attribute "
+                                    f"'{key}'; use 'outputChecks.<output>.{key}' instead", *_attr_where(a, key))
+                    w.add_frame(f"while evaluating derivation '{drv_name}'")
+                    log(ev, E.render_warning_eval(w).rstrip("\n"))
+            else:
+                s = coerce(v)
+                drv.env[key] = s
+                if key == "builder":
+                    drv.builder = s
+                elif key == "system":
+                    drv.platform = s
+                elif key == "outputHash":
+                    output_hash = s
+                elif key == "outputHashAlgo":
+                    output_hash_algo = s
+                elif key == "outputHashMode":
+                    hash_mode(s)
+                elif key == "outputs":
+                    set_outputs(s.split())
+        except E.EvalError as e:
+            raise e.add_frame(f"while evaluating attribute '{key}' of derivation '{drv_name}'",
+                              *_attr_where(a, key))
+
+    if structured is not None:
+        from .serialize import dump_json
+        drv.structured_attrs = dump_json(structured)
+
+    for elem in ctx:
+        kind, path, output = elem_kind(elem)
+        if kind == "opaque":
+            drv.add_input_src(path)
+        elif kind == "built":
+            drv.add_input_drv(path, output)
+        else:
+            for p in st.closure(path):
+                drv.add_input_src(p)
+                if p.endswith(".drv"):
+                    drv.add_input_drv(p, *st._read_derivation(p).outputs)
+
+    if drv.builder == "":
+        raise E.EvalError("required attribute 'builder' missing")
+    if drv.platform == "":
+        raise E.EvalError("required attribute 'system' missing")
+    if drv_name.endswith(".drv") and not (method == "text" and outputs == ["out"]):
+        raise E.EvalError("derivation names are allowed to end in '.drv' only if they produce a single "
+                          "derivation file")
+
+    fixed = None
+    floating = None
+    if output_hash is not None:
+        if outputs != ["out"]:
+            raise E.EvalError("multiple outputs are not supported in fixed-output derivations")
+        try:
+            h, warning = S.new_hash_allow_empty(output_hash, output_hash_algo or None)
+        except S.StoreError as exc:
+            raise E.EvalError(exc.message) from None
+        if warning:
+            from .control import log
+            log(ev, f"warning: {warning}")
+        fixed = S.CAFixed(method or "flat", h)
+    elif content_addressed or impure:
+        if content_addressed and impure:
+            raise E.EvalError("derivation cannot be both content-addressed and impure")
+        floating = (method or "nar", output_hash_algo or "sha256")
+
+    try:
+        res = S.instantiate(drv, sorted(outputs), st.hasher, fixed=fixed,
+                            content_addressed=floating, impure=impure)
+    except S.StoreError as exc:
+        raise E.EvalError(exc.message) from None
+    st.drvs[res.drv_path] = (drv, res.aterm)
+    st.refs[res.drv_path] = frozenset(drv.references())
+    result = {"drvPath": CtxStr(res.drv_path, frozenset({"=" + res.drv_path}))}
+    for out, path in res.outputs.items():
+        result[out] = CtxStr(path, frozenset({f"!{out}!{res.drv_path}"}))
+    return Attrs(result)
+
+
+# -- the other store builtins --------------------------------------------------------------------
+
+@builtin("placeholder", 1)
+def _placeholder(ev, output):
+    """A placeholder for an output path of the derivation being built:
+    `builtins.placeholder "out"` is replaced by `$out`'s path at build time."""
+    name = force_string(output, set(), "while evaluating the first argument passed to builtins.placeholder")
+    return S.hash_placeholder(str(name))
+
+
+@builtin("toFile", 2)
+def _to_file(ev, name, contents):
+    """Write a string to a file in the store and return its path:
+    `builtins.toFile "hello.txt" "hi"`. The string may refer to other store
+    paths (not to derivation outputs)."""
+    n = str(force_string_no_ctx(name, "while evaluating the first argument passed to builtins.toFile"))
+    ctx: set = set()
+    text = force_string(contents, ctx, "while evaluating the second argument passed to builtins.toFile")
+    refs = set()
+    for elem in ctx:
+        kind, path, _ = elem_kind(elem)
+        if kind != "opaque":
+            raise E.EvalError("files created by builtins.toFile may not reference derivation outputs")
+        refs.add(path)
+    st = eval_store(ev)
+    data = str(text).encode("utf-8", "surrogateescape")
+    try:
+        out = S.store_path_for_text(n, data, refs, st.store_dir)
+    except S.StoreError as exc:
+        raise E.EvalError(exc.message) from None
+    st.texts[out] = data
+    st.refs[out] = frozenset(refs)
+    return CtxStr(out, frozenset({out}))
+
+
+@builtin("storePath", 1)
+def _store_path(ev, p):
+    """Turn a string naming a store path into that path with its context,
+    as if it had come from a derivation: `builtins.storePath /nix/store/…-hello`."""
+    from .filesystem import coerce_to_path
+    ctx: set = set()
+    path = coerce_to_path(ev, p, ctx, "while evaluating the first argument passed to 'builtins.storePath'")
+    sd = eval_store(ev).store_dir
+    if not path.startswith(sd + "/"):
+        raise E.EvalError(f"path '{path}' is not in the Nix store")
+    rest = path[len(sd) + 1:]
+    base = sd + "/" + rest.split("/", 1)[0]
+    try:
+        S.parse_store_path(base, sd)
+    except S.StoreError as exc:
+        raise E.EvalError(exc.message) from None
+    ctx.add(base)
+    return make_string(path, ctx)
+
+
+@builtin("filterSource", 2)
+def _filter_source(ev, fn, p):
+    """Copy a path to the store keeping only what `fn path type` accepts:
+    `builtins.filterSource (path: type: type != "symlink") ./src`."""
+    from .filesystem import coerce_to_path
+    ctx: set = set()
+    path = coerce_to_path(ev, p, ctx, "while evaluating the second argument (the path to filter) passed to "
+                          "'builtins.filterSource'")
+    f = force(fn)
+    from ..runtime.values import Closure, PrimOp, PrimOpApp
+    if type(f) not in (Closure, PrimOp, PrimOpApp) and not (type(f) is Attrs and "__functor" in f.d):
+        raise type_error("a function", f).add_frame(
+            "while evaluating the first argument passed to builtins.filterSource")
+    try:
+        out = copy_path_to_store(ev, path, None, _nix_filter(ev, f), filter_key=id(f))
+    except E.EvalError as e:
+        raise e.add_frame(f"while adding path '{path}'")
+    return CtxStr(out, frozenset({out}))
+
+
+@builtin("path", 1)
+def _path(ev, args):
+    """Copy a path to the store with options: `builtins.path { path = ./src;
+    name = "source"; filter = path: type: true; recursive = true; sha256 = "…"; }`."""
+    from .filesystem import coerce_to_path
+    a = force(args)
+    if type(a) is not Attrs:
+        raise type_error("a set", a).add_frame("while evaluating the argument passed to builtins.path")
+    path = name = fn = expected = None
+    recursive = True
+    for key in sorted(a.d):
+        v = a.d[key]
+        if key == "path":
+            path = coerce_to_path(ev, v, set(), "while evaluating the 'path' attribute passed to 'builtins.path'")
+        elif key == "name":
+            name = str(force_string_no_ctx(v, "while evaluating the `name` attribute passed to builtins.path"))
+        elif key == "filter":
+            fn = force(v)
+        elif key == "recursive":
+            recursive = _bool(v, "while evaluating the `recursive` attribute passed to builtins.path")
+        elif key == "sha256":
+            expected = str(force_string_no_ctx(v, "while evaluating the `sha256` attribute passed to "
+                                                  "builtins.path"))
+        else:
+            raise E.EvalError(f"unsupported argument '{key}' to 'builtins.path'")
+    if path is None:
+        raise E.EvalError("missing required 'path' attribute in the first argument to 'builtins.path'")
+    if not recursive:
+        if fn is not None:
+            raise E.EvalError("'recursive = false' cannot be combined with a filter in 'builtins.path'")
+        try:
+            out = S.flat_file_store_path(path, name, store_dir=eval_store(ev).store_dir)
+        except S.StoreError as exc:
+            raise E.EvalError(exc.message) from None
+    else:
+        try:
+            out = copy_path_to_store(ev, path, name, _nix_filter(ev, fn) if fn is not None else None,
+                                     filter_key=id(fn) if fn is not None else None)
+        except E.EvalError as e:
+            raise e.add_frame(f"while adding path '{path}'")
+    if expected:
+        try:
+            h = S.Hash.parse_any(expected, "sha256")
+        except S.StoreError as exc:
+            raise E.EvalError(exc.message) from None
+        want = S.make_fixed_output_path("nar" if recursive else "flat", h, name or os.path.basename(path),
+                                        store_dir=eval_store(ev).store_dir)
+        if want != out:
+            raise E.EvalError(f"store path mismatch in (possibly filtered) path added from '{path}'")
+    return CtxStr(out, frozenset({out}))
+
+
+# -- `derivation`: the Nix wrapper -------------------------------------------------------------------
+
+# Lines 36 and 48-50 are the ones Nix's traces quote; keep them where they are.
+DERIVATION_NIX = """\
+# The `derivation` builtin: a wrapper around `derivationStrict`, which does
+# the work (checks the attributes, computes the store paths). The wrapper
+# adds what users expect to find on a derivation value:
+#
+#   - one attribute per output (`out`, `dev`, ...), each itself a complete
+#     derivation value whose `outPath` is that output's path;
+#   - `all`: the list of those per-output values;
+#   - `drvAttrs`: the attributes passed in;
+#   - `drvPath`, `outPath`, `outputName` and `type = "derivation"`.
+#
+# Everything is lazy: `drvAttrs.name` is available without building a
+# derivation, and `outPath` forces `derivationStrict` only when asked.
+# (This text is pynix's own; its line numbers follow Nix's file, whose lines
+# 36 and 48-50 error traces quote.)
+/**
+  Create a derivation.
+
+  # Inputs
+
+  The single argument is an attribute set that describes what to build and
+  how to build it: at least `name`, `system` and `builder`; `args`, `outputs`
+  and any other attribute (passed to the builder in its environment).
+
+  # Output
+
+  An attribute set describing the derivation; its outputs are strings with
+  context that refer to the store paths they will be built at.
+*/
+drvAttrs@{
+  outputs ? [ "out" ],
+  ...
+}:
+
+let
+
+  strict = derivationStrict drvAttrs;
+
+  commonAttrs =
+    drvAttrs
+    // (builtins.listToAttrs outputsList)
+    // {
+      all = map (x: x.value) outputsList;
+      inherit drvAttrs;
+    };
+
+  outputToAttrListElement = outputName: {
+    name = outputName;
+    value = commonAttrs // {
+      outPath = strict.${outputName};
+      drvPath = strict.drvPath;
+      type = "derivation";
+      inherit outputName;
+    };
+  };
+
+  outputsList = map outputToAttrListElement outputs;
+
+in
+(builtins.head outputsList).value
+"""
+
+
+def derivation_value(ev):
+    """The `derivation` function: derivation-internal.nix evaluated once per evaluator."""
+    from ..source import Source
+    return ev.eval_source(Source(DERIVATION_NIX, DERIVATION_INTERNAL, "/"))
+
+
+def _register():
+    from .filesystem import EVAL_CONSTANTS
+    EVAL_CONSTANTS["derivation"] = derivation_value
+
+
+_register()

@@ -53,29 +53,62 @@ def want_number(v):
     return v
 
 
+def _want_int(v, message: str) -> int:
+    if type(v) is not int:
+        raise type_error("an integer", v).add_frame(message)
+    return v
+
+
+def _want_float(v, message: str) -> float:
+    if type(v) is int:
+        return float(v)
+    if type(v) is not float:
+        raise type_error("a float", v).add_frame(message)
+    return v
+
+
+def _arith(a, b, noun: str, word: str, op):
+    """prim_add/sub/mul: both forced; floats if either is a float, else ints
+    (each checked with Nix's "while evaluating the first argument of the
+    addition" context)."""
+    a, b = force(a), force(b)
+    first = f"while evaluating the first {word} of the {noun}"
+    second = f"while evaluating the second {word} of the {noun}"
+    if type(a) is float or type(b) is float:
+        return op(_want_float(a, first), _want_float(b, second))
+    return op(_want_int(a, first), _want_int(b, second))
+
+
 @builtin("add", 2)
 def _add(ev, a, b):
     """Add two numbers: `builtins.add 1 2` is `3`."""
-    a, b = want_number(a), want_number(b)
-    return ops.add(a, b)
+    return _arith(a, b, "addition", "argument", ops.add)
 
 
 @builtin("sub", 2)
 def _sub(ev, a, b):
     """Subtract: `builtins.sub 5 3` is `2` (what `5 - 3` means)."""
-    return ops.sub(want_number(a), want_number(b))
+    return _arith(a, b, "subtraction", "argument", ops.sub)
 
 
 @builtin("mul", 2)
 def _mul(ev, a, b):
     """Multiply: `builtins.mul 3 4` is `12`."""
-    return ops.mul(want_number(a), want_number(b))
+    return _arith(a, b, "multiplication", "argument", ops.mul)
 
 
 @builtin("div", 2)
 def _div(ev, a, b):
-    """Divide; integers divide towards zero: `builtins.div 7 2` is `3`."""
-    return ops.div(want_number(a), want_number(b))
+    """Divide; integers divide towards zero: `builtins.div 7 2` is `3`.
+    The divisor is checked for zero first, as Nix does."""
+    a, b = force(a), force(b)
+    first = "while evaluating the first operand of the division"
+    second = "while evaluating the second operand of the division"
+    if _want_float(b, second) == 0:
+        raise E.DivisionByZero("division by zero")
+    if type(a) is float or type(b) is float:
+        return ops.div(_want_float(a, first), _want_float(b, second))
+    return ops.div(_want_int(a, first), _want_int(b, second))
 
 
 @builtin("lessThan", 2)

@@ -44,10 +44,11 @@ _DERIVATION_INTERNAL = "«nix-internal»/derivation-internal.nix"
 
 class LambdaCode:
     """A compiled lambda: what `Closure.lam` points to."""
-    __slots__ = ("node", "name", "arg", "formals", "ellipsis", "body", "nslots", "source", "ev")
+    __slots__ = ("node", "name", "arg", "formals", "ellipsis", "body", "nslots", "source", "ev", "inner")
 
     def __init__(self, node, arg, formals, ellipsis, body, nslots, source, ev):
         self.node = node
+        self.inner = None           # the LambdaCode of the body when it is a lambda itself (`a: b: ...`)
         self.name = None
         self.arg = arg              # slot 0 holds the whole argument when set
         self.formals = formals      # list of (name, slot, lazy default code or None) or None
@@ -101,39 +102,63 @@ def call_function(ev, f, arg, source: Source | None = None, span: Span | None = 
                        f"{print_value_short(f)}", source, span)
 
 
-def call2(ev, f, a, b):
-    """`ev.call(ev.call(f, a), b)`: apply the (forced) function `f` to two
-    arguments in turn, as builtins do (foldl', sort, ...), with the common
-    case of a lambda `x: ...` inline. Gives a forced value."""
-    if type(f) is Closure and f.lam.formals is None:
+def call2(ev, f, a, b, source: Source | None = None, span: Span | None = None):
+    """`f a b`: apply the (forced) function `f` to two arguments in turn, as
+    `force(call_function(ev, force(call_function(ev, f, a, ...)), b, ...))`
+    does, with lambdas `x: ...` inline. For `a: b: body` the closure of the
+    inner lambda is not even built: the outer call only builds it (it cannot
+    fail, and both calls check the same call depth). Gives a forced value."""
+    if type(f) is Closure:
         lam = f.lam
-        ev.depth += 1
-        try:
-            if ev.depth > ev.max_call_depth:
-                raise E.StackOverflow("stack overflow; max-call-depth exceeded", None, None)
+        inner = lam.inner
+        if inner is not None and lam.formals is None and inner.formals is None:
+            ev.depth += 1
             try:
-                g = lam.body([f.env, a])
-            except E.EvalError as e:
-                e.add_frame(f"while calling {_calling(lam)}", lam.source, lam.node.span)
-                raise
-        finally:
-            ev.depth -= 1
+                if ev.depth > ev.max_call_depth:
+                    raise E.StackOverflow("stack overflow; max-call-depth exceeded", source, span)
+                try:
+                    return inner.body([[f.env, a], b])
+                except E.EvalError as e:
+                    e.add_frame(f"while calling {_calling(inner)}", inner.source, inner.node.span)
+                    if span is not None:
+                        e.add_frame("from call site", source, span)
+                    raise
+            finally:
+                ev.depth -= 1
+        if lam.formals is None:
+            ev.depth += 1
+            try:
+                if ev.depth > ev.max_call_depth:
+                    raise E.StackOverflow("stack overflow; max-call-depth exceeded", source, span)
+                try:
+                    g = lam.body([f.env, a])
+                except E.EvalError as e:
+                    e.add_frame(f"while calling {_calling(lam)}", lam.source, lam.node.span)
+                    if span is not None:
+                        e.add_frame("from call site", source, span)
+                    raise
+            finally:
+                ev.depth -= 1
+        else:
+            g = force(call_function(ev, f, a, source, span))
     else:
-        g = force(call_function(ev, f, a))
+        g = force(call_function(ev, f, a, source, span))
     if type(g) is Closure and g.lam.formals is None:
         lam = g.lam
         ev.depth += 1
         try:
             if ev.depth > ev.max_call_depth:
-                raise E.StackOverflow("stack overflow; max-call-depth exceeded", None, None)
+                raise E.StackOverflow("stack overflow; max-call-depth exceeded", source, span)
             try:
                 return lam.body([g.env, b])
             except E.EvalError as e:
                 e.add_frame(f"while calling {_calling(lam)}", lam.source, lam.node.span)
+                if span is not None:
+                    e.add_frame("from call site", source, span)
                 raise
         finally:
             ev.depth -= 1
-    return force(call_function(ev, g, b))
+    return force(call_function(ev, g, b, source, span))
 
 
 def _call_primop(ev, p, args, source, span):
@@ -231,6 +256,7 @@ class Compiler:
         self.source = source
         self._lambda_names: dict[int, str] = {}   # Nix names a lambda after the attribute it defines
         self._compiled: dict[int, object] = {}    # id(node) -> code: each node is compiled once
+        self._lambda_codes: dict[int, LambdaCode] = {}
 
     # -- laziness ------------------------------------------------------------------
     def lazy(self, n: A.Node):
@@ -343,6 +369,7 @@ class Compiler:
             if env[0] is None and v is not UNSET:
                 memo.append(v)
             return v
+        get.memo = memo
         return get
 
     def c_Var(self, n: A.Var):
@@ -376,9 +403,10 @@ class Compiler:
                     return v
                 return var1
             raw = self.var_raw(n)
+            memo = raw.memo
 
             def var(env):
-                v = raw(env)
+                v = memo[0] if memo else raw(env)
                 if type(v) is Thunk:
                     if v.code is None:
                         return v.value
@@ -587,7 +615,7 @@ class Compiler:
             if rec and "__overrides" in d:
                 over = force(d["__overrides"])
                 if type(over) is not Attrs:
-                    raise type_error("a set", over, source, n.span)
+                    raise type_error("a set", over).add_frame("while evaluating the `__overrides` attribute")
                 for k, v in over.d.items():
                     d[k] = v
                     if k in slot_of:
@@ -673,6 +701,7 @@ class Compiler:
                 formals.append([f.name, slot, None])
                 slot += 1
         lam = LambdaCode(n, n.arg, formals, n.ellipsis, None, slot, self.source, self.ev)
+        self._lambda_codes[id(n)] = lam
         lam.name = self._lambda_names.get(id(n))
         if formals is not None:
             for entry, f in zip(formals, n.formals):
@@ -682,6 +711,8 @@ class Compiler:
                     entry[2] = self.lazy(f.default)
             lam.formals = [tuple(e) for e in formals]
         lam.body = self.compile(n.body)
+        if type(n.body) is A.Lambda:
+            lam.inner = self._lambda_codes.get(id(n.body))
         return lambda env: Closure(lam, env)
 
     def c_Call(self, n: A.Call):
@@ -722,6 +753,12 @@ class Compiler:
                             ev.depth -= 1
                 return force(call_function(ev, f, arg, source, span))
             return call1
+        if len(args) == 2:
+            a0, a1 = args
+
+            def call2_(env):
+                return call2(ev, fn(env), a0(env), a1(env), source, span)
+            return call2_
 
         def call(env):
             f = fn(env)
@@ -742,6 +779,7 @@ class Compiler:
         if type(prim) is not PrimOp or prim.arity != 2:
             return None
         raw = self.var_raw(fn_node)
+        memo = getattr(raw, "memo", None)   # the builtin, once found in the base environment
         generic = self._call(n)
         x_node, y_node = n.args
         sx, sy = self.strict(x_node), self.strict(y_node)
@@ -755,7 +793,7 @@ class Compiler:
         if which == "lessThan":
             # lessThan forces both operands before it looks at their types
             def less_than(env):
-                if raw(env) is not prim:
+                if (memo[0] if memo else raw(env)) is not prim:
                     return generic(env)
                 try:
                     x = sx(env)
@@ -773,7 +811,7 @@ class Compiler:
 
         # sub, mul, div check the first operand before they force the second
         def arith(env):
-            if raw(env) is not prim:
+            if (memo[0] if memo else raw(env)) is not prim:
                 return generic(env)
             try:
                 x = sx(env)
@@ -802,7 +840,7 @@ class Compiler:
         if which == "sub":
             # the most common one (`n - 1`): without the dispatch on `which`
             def sub(env):
-                if raw(env) is not prim:
+                if (memo[0] if memo else raw(env)) is not prim:
                     return generic(env)
                 try:
                     x = sx(env)

@@ -210,7 +210,7 @@ def filter_ansi_escapes(s: str) -> str:
 
 def render_nix(err: NixError) -> str:
     """`err` exactly as nix-instantiate prints it (ending in a newline)."""
-    lines = [f"error: {err.message}"]
+    lines = ["error: " + err.message.replace("\n", "\n       ")]
     if err.source is not None and err.span is not None:
         lines.append(f"       at {err.source.location(err.span.start)}:")
         lines.extend(render_code_lines(err.source, err.span.start))

@@ -119,7 +119,9 @@ def is_derivation(a: Attrs) -> bool:
     return t is not None and force(t) == "derivation" and "outPath" in a.d
 
 
-def less_than(a, b) -> bool:
+def less_than(a, b, error_ctx: str | None = None) -> bool:
+    """CompareValues: `a < b`. Lists compare element by element; a type error
+    deep inside says "while comparing two list elements"."""
     a, b = force(a), force(b)
     ta, tb = type(a), type(b)
     if ta in (int, float) and tb in (int, float) and ta is not bool and tb is not bool:
@@ -131,13 +133,17 @@ def less_than(a, b) -> bool:
     if ta is list and tb is list:
         for x, y in zip(a, b):
             if not equal(x, y):
-                return less_than(x, y)
+                return less_than(x, y, "while comparing two list elements")
         return len(a) < len(b)
     if ta is tb or {ta, tb} <= {str, CtxStr}:
-        raise E.EvalError(f"cannot compare {show_type(a)} with {show_type(b)}; values of that type are "
+        err = E.EvalError(f"cannot compare {show_type(a)} with {show_type(b)}; values of that type are "
                           f"incomparable (values are {print_value_short(a)} and {print_value_short(b)})")
-    raise E.EvalError(f"cannot compare {show_type(a)} with {show_type(b)}; values are "
-                      f"{print_value_short(a)} and {print_value_short(b)}")
+    else:
+        err = E.EvalError(f"cannot compare {show_type(a)} with {show_type(b)}; values are "
+                          f"{print_value_short(a)} and {print_value_short(b)}")
+    if error_ctx:
+        err.add_frame(error_ctx)
+    raise err
 
 
 def coerce_to_string(v, ctx: set, *, interp: bool, copy_to_store=None, call=None, error_ctx=None) -> str:
@@ -254,7 +260,10 @@ def concat_strings(parts, force_string: bool, copy_to_store, call, source=None, 
             v = force(p)
             if type(v) not in (int, float) or type(v) is bool:
                 raise E.EvalError(f"cannot add {show_type(v)} to {show_type(acc)}", source, where(i))
-            acc = add(acc, v)
+            try:
+                acc = add(acc, v)
+            except E.IntegerOverflow as e:
+                raise e.at(source, where(i))
         return acc
     ctx: set = set()
     if not force_string and tf is Path:
@@ -306,7 +315,7 @@ def assert_equal(a, b, pos_source=None, pos_span=None, attr_pos=None):
             try:
                 assert_equal(x, y, pos_source, pos_span, attr_pos)
             except E.EvalError as e:
-                raise e.add_frame(f"while comparing list element {i}")
+                raise e.add_frame(f"while comparing list element {i}", pos_source, pos_span)
         return
     if ta is Attrs:
         if is_derivation(a) and is_derivation(b):

@@ -218,38 +218,32 @@ def _eval(sources, files, flags, attr_paths, auto_args, include, max_depth, feat
         if src is None:
             src = _read_input(files[idx] if files else "-")
         try:
-            v = ev.eval_source(src)
+            root = ev.eval_source(src)
             args = {}
             for kind, name, text in auto_args:
                 args[name] = text if kind == "--argstr" else ev.eval_string(text)
-            v = _auto_call(ev, v, args)
-            for path in attr_paths:
-                for part in [p for p in path.split(".") if p]:
-                    v = force(v)
-                    if type(v) is list and part.isdigit():
-                        v = force(v[int(part)])
-                        continue
-                    if type(v) is not Attrs or part not in v.d:
-                        raise errors.MissingAttr(f"attribute '{part}' in selection path '{path}' not found")
-                    v = force(v.d[part])
-                v = _auto_call(ev, v, args)
-            if not print_result:
-                # nix-instantiate without --eval writes the derivations it finds
-                raise errors.NotImplementedYet("writing derivations needs the store layer, which pynix "
-                                               "does not have yet; use --eval or --parse")
-            if strict or "--json" in flags:
-                ev.deep_force(v)
-            if "--xml" in flags:
-                from .builtins.serialize import to_xml
-                out.write(to_xml(ev, v, location="--no-location" not in flags, strict=strict))
-            elif "--json" in flags:
-                from .builtins.serialize import to_json as builtin_to_json
-                out.write(builtin_to_json(ev, v) + "\n")
-            elif "--raw" in flags:
-                from .runtime import ops
-                out.write(ops.coerce_to_string(v, set(), interp=True, call=ev.call))
-            else:
-                out.write(print_value(v, strict=strict) + "\n")
+            for path in attr_paths or [""]:
+                v = _find_along_attr_path(ev, root, path, args)
+                if args:
+                    # nix-instantiate calls the result only when given --arg/--argstr
+                    v = _auto_call(ev, v, args)
+                if not print_result:
+                    # nix-instantiate without --eval writes the derivations it finds
+                    raise errors.NotImplementedYet("writing derivations needs the store layer, which pynix "
+                                                   "does not have yet; use --eval or --parse")
+                if strict or "--json" in flags:
+                    ev.deep_force(v)
+                if "--xml" in flags:
+                    from .builtins.serialize import to_xml
+                    out.write(to_xml(ev, v, location="--no-location" not in flags, strict=strict))
+                elif "--json" in flags:
+                    from .builtins.serialize import to_json as builtin_to_json
+                    out.write(builtin_to_json(ev, v) + "\n")
+                elif "--raw" in flags:
+                    from .runtime import ops
+                    out.write(ops.coerce_to_string(v, set(), interp=True, call=ev.call))
+                else:
+                    out.write(print_value(v, strict=strict) + "\n")
         except errors.NixError as e:
             out.flush()
             err.write(render(e, show_trace))
@@ -321,6 +315,35 @@ def eval_cmd(argv: list[str], out, err) -> int:
     return _eval(sources, files, flags, attr_paths, auto_args, include, 10000,
                  experimental_features([], None), out, err, lints=lints,
                  show_trace=settings.get("show_trace", False), render=render_friendly)
+
+
+def _find_along_attr_path(ev, v, path: str, args: dict):
+    """findAlongAttrPath: follow `a.b.0` from `v`; before each step the value
+    is auto-called (a function of formals gets the --arg values)."""
+    from .runtime.values import Attrs, force
+    for part in [p for p in path.split(".") if p]:
+        v = force(_auto_call(ev, v, args))
+        if part.isdigit():
+            if type(v) is not list:
+                raise errors.TypeError_(f"the expression selected by the selection path '{path}' should be a "
+                                        f"list but is {_type_words(v)}")
+            i = int(part)
+            if i >= len(v):
+                raise errors.MissingAttr(f"list index {i} in selection path '{path}' is out of range")
+            v = v[i]
+            continue
+        if type(v) is not Attrs:
+            raise errors.TypeError_(f"the expression selected by the selection path '{path}' should be a set "
+                                    f"but is {_type_words(v)}")
+        if part not in v.d:
+            raise errors.MissingAttr(f"attribute '{part}' in selection path '{path}' not found")
+        v = v.d[part]
+    return force(v)
+
+
+def _type_words(v) -> str:
+    from .runtime.values import show_type
+    return show_type(v)
 
 
 def _auto_call(ev, v, args):

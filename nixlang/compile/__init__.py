@@ -569,6 +569,12 @@ class Compiler:
                 out.append((name, d, ("from", idx, name)))
             elif d.kind == A.INHERITED:
                 out.append((name, d, ("outer", self.lazy(d.value))))
+            elif attrs.rec and "__overrides" in attrs.attrs and type(d.value) is A.Var:
+                # `__overrides` replaces slots after the attributes are made, so
+                # an attribute that is just another one's name must look it up
+                # when forced instead of sharing that attribute's thunk now
+                code, span = self.compile(d.value), d.value.span
+                out.append((name, d, ("inner", lambda env, code=code, span=span: Thunk(code, env, span))))
             else:
                 out.append((name, d, ("inner", self.lazy(d.value))))
         return out
@@ -790,19 +796,26 @@ class Compiler:
         def slow(x, y):
             return force(_call_primop(ev, prim, (x, y), source, span))
 
+        # Like _call_primop, the operands are evaluated one call deeper (the
+        # builtin's call counts towards max-call-depth); when that call would
+        # be one too many, the generic path raises the error as Nix does.
         if which == "lessThan":
             # lessThan forces both operands before it looks at their types
             def less_than(env):
-                if (memo[0] if memo else raw(env)) is not prim:
+                if (memo[0] if memo else raw(env)) is not prim or ev.depth >= ev.max_call_depth:
                     return generic(env)
+                x = err = None
+                ev.depth += 1
                 try:
+                    x = _NOTHING
                     x = sx(env)
-                except Exception as e:
-                    return slow(_raising(e), ly(env))
-                try:
                     y = sy(env)
                 except Exception as e:
-                    return slow(x, _raising(e))
+                    err = e
+                finally:
+                    ev.depth -= 1
+                if err is not None:
+                    return slow(_raising(err), ly(env)) if x is _NOTHING else slow(x, _raising(err))
                 tx, ty = type(x), type(y)
                 if (tx is int or tx is float) and (ty is int or ty is float):
                     return x < y
@@ -811,18 +824,24 @@ class Compiler:
 
         # sub, mul, div check the first operand before they force the second
         def arith(env):
-            if (memo[0] if memo else raw(env)) is not prim:
+            if (memo[0] if memo else raw(env)) is not prim or ev.depth >= ev.max_call_depth:
                 return generic(env)
+            x = y = err = None
+            ev.depth += 1
             try:
+                x = _NOTHING
                 x = sx(env)
+                y = _NOTHING
+                if type(x) is int:
+                    y = sy(env)
             except Exception as e:
-                return slow(_raising(e), ly(env))
-            if type(x) is not int:
+                err = e
+            finally:
+                ev.depth -= 1
+            if err is not None:
+                return slow(_raising(err), ly(env)) if x is _NOTHING else slow(x, _raising(err))
+            if y is _NOTHING:   # the first operand is not an integer
                 return slow(x, ly(env))
-            try:
-                y = sy(env)
-            except Exception as e:
-                return slow(x, _raising(e))
             if type(y) is int:
                 if which == "sub":
                     r = x - y
@@ -840,18 +859,24 @@ class Compiler:
         if which == "sub":
             # the most common one (`n - 1`): without the dispatch on `which`
             def sub(env):
-                if (memo[0] if memo else raw(env)) is not prim:
+                if (memo[0] if memo else raw(env)) is not prim or ev.depth >= ev.max_call_depth:
                     return generic(env)
+                x = y = err = None
+                ev.depth += 1
                 try:
+                    x = _NOTHING
                     x = sx(env)
+                    y = _NOTHING
+                    if type(x) is int:
+                        y = sy(env)
                 except Exception as e:
-                    return slow(_raising(e), ly(env))
-                if type(x) is not int:
+                    err = e
+                finally:
+                    ev.depth -= 1
+                if err is not None:
+                    return slow(_raising(err), ly(env)) if x is _NOTHING else slow(x, _raising(err))
+                if y is _NOTHING:
                     return slow(x, ly(env))
-                try:
-                    y = sy(env)
-                except Exception as e:
-                    return slow(x, _raising(e))
                 if type(y) is int:
                     r = x - y
                     if INT_MIN <= r <= INT_MAX:
@@ -1150,6 +1175,7 @@ def _bool_framed(code, message, source, span, pos):
 
 
 _ARITH_PRIMOPS = {"__sub": "sub", "__mul": "mul", "__div": "div", "__lessThan": "lessThan"}
+_NOTHING = object()   # "not evaluated (yet)", in fast paths
 
 
 def _attr_path_text(path) -> str:

@@ -296,20 +296,20 @@ def assert_equal(a, b, pos_source=None, pos_span=None, attr_pos=None):
     ta = str if type(a) is CtxStr else type(a)
     tb = str if type(b) is CtxStr else type(b)
     if {ta, tb} <= {int, float} and ta is not bool and tb is not bool:
-        raise E.EvalError(f"{show_type(a)} with value '{print_value(a)}' is not equal to "
+        raise E.AssertionFailed(f"{show_type(a)} with value '{print_value(a)}' is not equal to "
                           f"{show_type(b)} with value '{print_value(b)}'")
     if ta is not tb:
-        raise E.EvalError(f"{show_type(a)} of value '{print_value_short(a)}' is not equal to "
+        raise E.AssertionFailed(f"{show_type(a)} of value '{print_value_short(a)}' is not equal to "
                           f"{show_type(b)} of value '{print_value_short(b)}'")
     if ta is bool:
-        raise E.EvalError(f"boolean '{print_value(a)}' is not equal to boolean '{print_value(b)}'")
+        raise E.AssertionFailed(f"boolean '{print_value(a)}' is not equal to boolean '{print_value(b)}'")
     if ta is str:
-        raise E.EvalError(f"string '{print_value(a)}' is not equal to string '{print_value(b)}'")
+        raise E.AssertionFailed(f"string '{print_value(a)}' is not equal to string '{print_value(b)}'")
     if ta is Path:
-        raise E.EvalError(f"path '{a.path}' is not equal to path '{b.path}'")
+        raise E.AssertionFailed(f"path '{a.path}' is not equal to path '{b.path}'")
     if ta is list:
         if len(a) != len(b):
-            raise E.EvalError(f"list of size '{len(a)}' is not equal to list of size '{len(b)}', left hand side "
+            raise E.AssertionFailed(f"list of size '{len(a)}' is not equal to list of size '{len(b)}', left hand side "
                               f"is '{print_value_short(a)}', right hand side is '{print_value_short(b)}'")
         for i, (x, y) in enumerate(zip(a, b)):
             try:
@@ -325,7 +325,7 @@ def assert_equal(a, b, pos_source=None, pos_span=None, attr_pos=None):
                 raise e.add_frame("while comparing a derivation by its 'outPath' attribute", pos_source, pos_span)
             return
         if sorted(a.d) != sorted(b.d):
-            raise E.EvalError(f"attribute names of attribute set '{print_value_short(a)}' differs from "
+            raise E.AssertionFailed(f"attribute names of attribute set '{print_value_short(a)}' differs from "
                               f"attribute set '{print_value_short(b)}'")
         for k in sorted(a.d):
             try:
@@ -338,6 +338,6 @@ def assert_equal(a, b, pos_source=None, pos_span=None, attr_pos=None):
                 raise e.add_frame(f"while comparing attribute '{k}'", pos_source, pos_span)
         return
     if ta in (Closure, PrimOp, PrimOpApp):
-        raise E.EvalError("distinct functions and immediate comparisons of identical functions compare as unequal")
-    raise E.EvalError(f"{show_type(a)} of value '{print_value_short(a)}' is not equal to "
+        raise E.AssertionFailed("distinct functions and immediate comparisons of identical functions compare as unequal")
+    raise E.AssertionFailed(f"{show_type(a)} of value '{print_value_short(a)}' is not equal to "
                       f"{show_type(b)} of value '{print_value_short(b)}'")

@@ -43,10 +43,11 @@ def scalar_text(v) -> str | None:
 
 def print_value(v, strict: bool = True, force_fn=force) -> str:
     out: list[str] = []
-    # Nix marks each list and attrset *value slot* it has printed and prints a
-    # second visit as «repeated». A slot is a thunk here (or the container
-    # itself when it was stored directly); the top-level value is a copy in
-    # Nix, so it is never marked.
+    # printAmbiguous marks what it has printed and prints a second visit as
+    # «repeated»: a non-empty list by its *value slot* (a thunk here, or the
+    # list itself when it was stored directly; the top-level value is a copy
+    # in Nix, so it is never marked), a non-empty attrset by its bindings
+    # (shared by `x // { }`, `head [ x ]`, ...), top level included.
     seen: set[int] = set()
 
     def go(v, key):
@@ -61,7 +62,7 @@ def print_value(v, strict: bool = True, force_fn=force) -> str:
         if text is not None:
             out.append(text)
         elif t is list:
-            if key is not None:
+            if key is not None and v:
                 if key in seen:
                     out.append("«repeated»")
                     return
@@ -72,11 +73,11 @@ def print_value(v, strict: bool = True, force_fn=force) -> str:
                 out.append(" ")
             out.append("]")
         elif t is Attrs:
-            if key is not None:
-                if key in seen:
+            if v.d:
+                if id(v.d) in seen:
                     out.append("«repeated»")
                     return
-                seen.add(key)
+                seen.add(id(v.d))
             drv = _derivation_path(v, force_fn) if strict else None
             if drv is not None:
                 out.append(f"«derivation {drv}»")

@@ -31,6 +31,7 @@ commands:
   instantiate   nix-instantiate work-alike (--parse, --eval, --strict, --json, --xml, ...)
   eval          evaluate a file or -E EXPR; errors explained the pynix way
   explain       what an error code means (pynix explain E201, --list)
+  derivation    `derivation show`: a .drv or the derivations of a file as JSON
   check         report every syntax and scope diagnostic of files (for editors and CI)
 """
 
@@ -131,6 +132,7 @@ def instantiate(argv: list[str], out, err) -> int:
     from_expr = False
     settings = settings_from_config()
     lints = settings["lints"]
+    store_root = add_root = None
     i = 0
     while i < len(argv):
         a = argv[i]
@@ -177,6 +179,10 @@ def instantiate(argv: list[str], out, err) -> int:
                 include.append(argv[i + 1])
             elif a == "--max-call-depth":
                 max_depth = int(argv[i + 1])
+            elif a == "--store":
+                store_root = argv[i + 1]
+            elif a == "--add-root":
+                add_root = argv[i + 1]
             i += 2
             continue
         if a.startswith("-") and a != "-":
@@ -193,7 +199,8 @@ def instantiate(argv: list[str], out, err) -> int:
         sources = [None] * len(files) if files else [None]
     if mode != "--parse":
         return _eval(sources, files, flags, attr_paths, auto_args, include, max_depth, feats, out, err,
-                     print_result=(mode == "--eval"), lints=lint_items, show_trace=show_trace)
+                     print_result=(mode == "--eval"), lints=lint_items, show_trace=show_trace,
+                     store_root=store_root, add_root=add_root)
     for idx, src in enumerate(sources):
         if src is None:
             src = _read_input(files[idx] if files else "-")
@@ -205,7 +212,8 @@ def instantiate(argv: list[str], out, err) -> int:
 
 
 def _eval(sources, files, flags, attr_paths, auto_args, include, max_depth, feats, out, err,
-          print_result=True, lints=(), show_trace=False, render=None) -> int:
+          print_result=True, lints=(), show_trace=False, render=None, store_root=None,
+          add_root=None) -> int:
     from .evaluator import EvalOptions, Evaluator
     from .runtime.printer import print_value, to_json
     from .runtime.values import Attrs, Closure, force
@@ -213,6 +221,14 @@ def _eval(sources, files, flags, attr_paths, auto_args, include, max_depth, feat
                                search_path=include, lints=lints))
     ev.stderr = err
     render = render or errors.render_nix_eval
+    from .builtins.derivations import eval_store
+    from .store import LocalStore
+    if not print_result or "--read-write-mode" in flags:
+        # nix-instantiate writes derivations unless it only evaluates (--eval
+        # is read-only, as in Nix, unless --read-write-mode)
+        eval_store(ev).writer = LocalStore(store_root)
+    roots = 0
+    warned_gc = False
     strict = "--strict" in flags
     for idx, src in enumerate(sources):
         if src is None:
@@ -228,9 +244,22 @@ def _eval(sources, files, flags, attr_paths, auto_args, include, max_depth, feat
                     # nix-instantiate calls the result only when given --arg/--argstr
                     v = _auto_call(ev, v, args)
                 if not print_result:
-                    # nix-instantiate without --eval writes the derivations it finds
-                    raise errors.NotImplementedYet("writing derivations needs the store layer, which pynix "
-                                                   "does not have yet; use --eval or --parse")
+                    # nix-instantiate without --eval: the derivations found were
+                    # written as they were made; print their paths
+                    from .builtins.derivations import get_derivations
+                    for drv_path, output in get_derivations(ev, v, lambda x: _auto_call(ev, x, args)):
+                        shown = drv_path
+                        if add_root is None:
+                            if not warned_gc:   # printGCWarning warns once
+                                warned_gc = True
+                                err.write("warning: you did not specify '--add-root'; the result might be "
+                                          "removed by the garbage collector\n")
+                        else:
+                            roots += 1
+                            shown = os.path.abspath(add_root) + (f"-{roots}" if roots > 1 else "")
+                            _add_root(shown, eval_store(ev).writer.real_path(drv_path))
+                        out.write(shown + ("" if output == "out" else "!" + output) + "\n")
+                    continue
                 if strict or "--json" in flags:
                     ev.deep_force(v)
                 if "--xml" in flags:
@@ -317,6 +346,17 @@ def eval_cmd(argv: list[str], out, err) -> int:
                  show_trace=settings.get("show_trace", False), render=render_friendly)
 
 
+def _add_root(link: str, target: str) -> None:
+    """--add-root: a symlink to the store object (replaced if it exists)."""
+    tmp = link + ".tmp-pynix"
+    try:
+        os.unlink(tmp)
+    except OSError:
+        pass
+    os.symlink(target, tmp)
+    os.replace(tmp, link)
+
+
 def _find_along_attr_path(ev, v, path: str, args: dict):
     """findAlongAttrPath: follow `a.b.0` from `v`; before each step the value
     is auto-called (a function of formals gets the --arg values)."""
@@ -384,6 +424,101 @@ def check(argv: list[str], out, err) -> int:
     return worst
 
 
+DERIVATION_USAGE = """usage: pynix derivation show [--store DIR] [--legacy] (PATH.drv | FILE [-A ATTR] | -E EXPR)
+
+Print derivations as JSON, as `nix derivation show` does (format version 4,
+keyed by the .drv's name in the store); --legacy prints Nix 2.8's
+`nix show-derivation` layout. A .drv path is read from the store (--store as
+for instantiate); a Nix file or expression is evaluated, read-only, and the
+derivations it denotes are shown.
+"""
+
+
+def derivation_cmd(argv: list[str], out, err) -> int:
+    """`pynix derivation show`."""
+    if not argv or argv[0] in ("-h", "--help") or argv[0] != "show":
+        out.write(DERIVATION_USAGE)
+        return 0 if argv and argv[0] in ("-h", "--help") else 1
+    from . import store as S
+    store_root = None
+    legacy = False
+    attr_paths: list[str] = []
+    targets: list[str] = []
+    exprs: list[str] = []
+    i = 1
+    while i < len(argv):
+        a = argv[i]
+        if a in ("--store", "-A", "--attr", "-E", "--expr"):
+            if i + 1 >= len(argv):
+                raise UsageError(f"flag '{a}' requires 1 argument")
+            val = argv[i + 1]
+            if a == "--store":
+                store_root = val
+            elif a in ("-A", "--attr"):
+                attr_paths.append(val)
+            else:
+                exprs.append(val)
+            i += 2
+            continue
+        if a == "--legacy":
+            legacy = True
+        elif a.startswith("-"):
+            raise UsageError(f"unrecognised flag '{a}' (see 'pynix derivation --help')")
+        else:
+            targets.append(a)
+        i += 1
+    local = S.LocalStore(store_root)
+    shown: dict = {}
+
+    def show_one(drv_path: str, drv) -> None:
+        if legacy:
+            shown.update(S.to_legacy_json(drv, drv_path))
+        else:
+            shown[drv_path.rpartition("/")[2]] = S.to_json(drv)
+
+    drv_files = [t for t in targets if t.endswith(".drv")]
+    nix_files = [t for t in targets if not t.endswith(".drv")]
+    for t in drv_files:
+        real = t if os.path.exists(t) and not t.startswith(local.store_dir + "/") else None
+        if real is None:
+            try:
+                real = local.real_path(t)
+            except ValueError as exc:
+                raise errors.InputError(str(exc)) from None
+        try:
+            with open(real, "rb") as f:
+                data = f.read()
+        except OSError as exc:
+            raise errors.InputError(f"opening file '{real}': {exc.strerror}") from None
+        name = os.path.basename(t)[33:-4] if len(os.path.basename(t)) > 37 else None
+        try:
+            drv = S.parse_derivation(data, name)
+        except S.StoreError as exc:
+            raise errors.InputError(f"error parsing derivation '{t}': {exc.message}") from None
+        path = t if t.startswith(local.store_dir + "/") else local.store_dir + "/" + os.path.basename(t)
+        show_one(path, drv)
+    if nix_files or exprs:
+        from .builtins.derivations import eval_store, get_derivations
+        from .evaluator import EvalOptions, Evaluator
+        ev = Evaluator(EvalOptions(experimental_features=experimental_features([], None)))
+        ev.stderr = err
+        sources = [Source(e, "«string»", os.getcwd()) for e in exprs] + [_read_input(f) for f in nix_files]
+        try:
+            for src in sources:
+                root = ev.eval_source(src)
+                for path in attr_paths or [""]:
+                    v = _find_along_attr_path(ev, root, path, {})
+                    for drv_path, _ in get_derivations(ev, v, lambda x: _auto_call(ev, x, {})):
+                        show_one(drv_path, eval_store(ev).drvs[drv_path][0])
+        except errors.NixError as e:
+            err.write(errors.render_nix_eval(e, False))
+            return 1
+    if not drv_files and not nix_files and not exprs:
+        raise UsageError("give a .drv path, a Nix file or -E EXPR (see 'pynix derivation --help')")
+    out.write(json.dumps(shown, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+    return 0
+
+
 def explain(argv: list[str], out, err) -> int:
     """`pynix explain CODE` / `--list`: what an error code means."""
     from .errors import ALL_CODES
@@ -403,7 +538,8 @@ def explain(argv: list[str], out, err) -> int:
     return 0
 
 
-COMMANDS = {"instantiate": instantiate, "eval": eval_cmd, "check": check, "explain": explain}
+COMMANDS = {"instantiate": instantiate, "eval": eval_cmd, "check": check, "explain": explain,
+            "derivation": derivation_cmd}
 
 
 def run(argv: list[str], out=None, err=None) -> int:

@@ -53,6 +53,8 @@ class EvalStore:
         self.refs: dict[str, frozenset] = {}       # store path -> its references
         self.copied: dict[tuple, str] = {}         # (path, name, filter id) -> store path
         self.sources: dict[str, str] = {}          # store path -> the local path copied there
+        # where objects are written (read-write mode), or None (`--eval` is read-only)
+        self.writer: S.LocalStore | None = None
 
     def _read_derivation(self, drv_path: str) -> S.Derivation:
         hit = self.drvs.get(drv_path)
@@ -139,6 +141,11 @@ def copy_path_to_store(ev, path: Path | str, name: str | None = None, path_filte
     st.copied[key] = out
     st.refs.setdefault(out, frozenset())
     st.sources[out] = p
+    if st.writer is not None:
+        try:
+            st.writer.add_tree(out, p, path_filter)
+        except OSError as exc:
+            raise E.EvalError(f"copying '{p}' to the store: {exc.strerror or exc}") from None
     return out
 
 
@@ -361,10 +368,75 @@ def _derivation_strict_internal(ev, drv_name: str, a: Attrs):
         raise E.EvalError(exc.message) from None
     st.drvs[res.drv_path] = (drv, res.aterm)
     st.refs[res.drv_path] = frozenset(drv.references())
+    if st.writer is not None:
+        st.writer.add_text(res.drv_path, res.aterm)
     result = {"drvPath": CtxStr(res.drv_path, frozenset({"=" + res.drv_path}))}
     for out, path in res.outputs.items():
         result[out] = CtxStr(path, frozenset({f"!{out}!{res.drv_path}"}))
     return Attrs(result)
+
+
+# -- finding the derivations in a value (nix-instantiate, nix-env) -----------------------------
+
+_ATTR_NAME = __import__("re").compile(r"[A-Za-z_][A-Za-z0-9\-_+]*")
+
+
+def get_derivations(ev, v, auto_call=lambda v: v) -> list[tuple[str, str]]:
+    """getDerivations: (drvPath, outputName) of every derivation in `v`: `v`
+    itself, or the attributes of a top-level attrset (nested ones only with
+    `recurseForDerivations = true`), or the elements of a list."""
+    found: list[tuple[str, str]] = []
+    done: set[int] = set()
+
+    def is_drv(x) -> bool:
+        if type(x) is not Attrs or "type" not in x.d:
+            return False
+        t = force(x.d["type"])
+        return isinstance(t, str) and str(t) == "derivation"
+
+    def add(x) -> bool:
+        """getDerivation: record `x` if it is a derivation; True means "not
+        one, look inside"."""
+        x = force(x)
+        if not is_drv(x):
+            return True
+        if id(x.d) in done:
+            return False
+        done.add(id(x.d))
+        if "drvPath" not in x.d:
+            raise E.EvalError("derivation does not have attribute 'drvPath'")
+        drv_path = str(force_string(x.d["drvPath"], set(), "while evaluating the 'drvPath' attribute of a "
+                                    "derivation"))
+        out = "out"
+        if "outputName" in x.d:
+            out = str(force_string(x.d["outputName"], set(), "while evaluating the output name of a derivation"))
+        found.append((drv_path, out))
+        return False
+
+    def walk(x, top: bool):
+        x = force(auto_call(x))
+        if not add(x):
+            return
+        if type(x) is Attrs:
+            for k in sorted(x.d, key=lambda k: k.encode("utf-8", "surrogateescape")):
+                if not _ATTR_NAME.fullmatch(k):
+                    continue
+                child = x.d[k]
+                if add(child):
+                    c = force(child)
+                    if type(c) is Attrs and "recurseForDerivations" in c.d:
+                        if _bool(c.d["recurseForDerivations"],
+                                 "while evaluating the attribute `recurseForDerivations`"):
+                            walk(c, False)
+        elif type(x) is list:
+            for e in x:
+                if add(e):
+                    walk(e, False)
+        else:
+            raise E.TypeError_("expression does not evaluate to a derivation (or a set or list of those)")
+
+    walk(v, True)
+    return found
 
 
 # -- the other store builtins --------------------------------------------------------------------
@@ -399,6 +471,8 @@ def _to_file(ev, name, contents):
         raise E.EvalError(exc.message) from None
     st.texts[out] = data
     st.refs[out] = frozenset(refs)
+    if st.writer is not None:
+        st.writer.add_text(out, data)
     return CtxStr(out, frozenset({out}))
 
 

@@ -34,6 +34,7 @@ class Evaluator:
         self.max_call_depth = self.options.max_call_depth + 1
         self.depth = 0
         self.import_cache: dict[str, object] = {}
+        self.store_prefix = (os.environ.get("NIX_STORE_DIR") or "/nix/store") + "/"
         self.parse_options = ParseOptions(pipe_operators="pipe-operators" in self.options.experimental_features,
                                           home=self.options.home, lints=tuple(self.options.lints))
         self.base_env = self._base_env()
@@ -103,6 +104,10 @@ class Evaluator:
             target = str(p)
             if not target.startswith("/"):
                 raise E.EvalError(f"string '{target}' doesn't represent an absolute path")
+            ctx = getattr(p, "context", None)
+            if ctx or target.startswith(self.store_prefix):
+                from .builtins.derivations import realise
+                target = realise(self, target, ctx or ())
         elif type(p) is Attrs and "outPath" in p.d:
             return self.import_value(p.d["outPath"])
         else:

@@ -281,3 +281,35 @@ def test_generated_derivations_are_byte_identical(tmp_path_factory):
 
     check()
     assert sum(checked) >= 25
+
+
+# -- reading store objects back; import from derivation ---------------------------------------------
+
+READ_BACK = [
+    # (expression, expected stdout) -- evaluated in a folder holding lib.nix = { x = 42; }
+    ('builtins.readFile (builtins.toFile "x" "hi")', '"hi"\n'),
+    ('(import "${./lib.nix}").x', "42\n"),
+    ('builtins.readFile "${builtins.filterSource (p: t: true) ./.}/lib.nix"', '"{ x = 42; }\\n"\n'),
+    ('builtins.attrNames (builtins.readDir "${builtins.filterSource (p: t: baseNameOf p != "skip") ./.}")',
+     '[ "lib.nix" ]\n'),
+    ('builtins.pathExists "${./lib.nix}"', "true\n"),
+]
+
+
+@pytest.mark.parametrize("expr,stdout", READ_BACK)
+def test_store_objects_read_back(tmp_path, expr, stdout):
+    (tmp_path / "lib.nix").write_text("{ x = 42; }\n")
+    (tmp_path / "skip").write_text("")
+    rc, out, err = pynix("instantiate", "--eval", "--strict", "-E", expr, cwd=str(tmp_path))
+    assert (rc, out) == (0, stdout), err
+
+
+@pytest.mark.parametrize("expr", [
+    'import (derivation { name = "x"; system = "x"; builder = "/bin/sh"; })',
+    'builtins.readFile "${derivation { name = "x"; system = "x"; builder = "/bin/sh"; }}/f"',
+])
+def test_import_from_derivation_is_a_clear_error(expr):
+    rc, _, err = pynix("instantiate", "--eval", "-E", expr)
+    assert rc == 1
+    assert "cannot build '/nix/store/safnr1ywsblyl5qfbca0178m104hzxaw-x.drv^out' during evaluation" in err
+    assert "import from derivation" in err and "Traceback" not in err

@@ -53,6 +53,8 @@ class EvalStore:
         self.refs: dict[str, frozenset] = {}       # store path -> its references
         self.copied: dict[tuple, str] = {}         # (path, name, filter id) -> store path
         self.sources: dict[str, str] = {}          # store path -> the local path copied there
+        self.fetched: dict[str, object] = {}       # store path -> fetchers.Fetched (what a fetcher got)
+        self.fetch_cache: dict[tuple, object] = {} # this evaluation's downloads, by (kind, URL)
         # where objects are written (read-write mode), or None (`--eval` is read-only)
         self.writer: S.LocalStore | None = None
 
@@ -139,6 +141,8 @@ def copy_path_to_store(ev, path: Path | str, name: str | None = None, path_filte
     except OSError as exc:
         raise E.EvalError(f"reading '{p}': {exc.strerror}") from None
     st.copied[key] = out
+    if filter_key is not None:
+        _filters[filter_key] = path_filter
     st.refs.setdefault(out, frozenset())
     st.sources[out] = p
     if st.writer is not None:
@@ -374,6 +378,62 @@ def _derivation_strict_internal(ev, drv_name: str, a: Attrs):
     for out, path in res.outputs.items():
         result[out] = CtxStr(path, frozenset({f"!{out}!{res.drv_path}"}))
     return Attrs(result)
+
+
+# -- reading store paths back (realiseContext) ------------------------------------------------
+
+def realise(ev, path: str, ctx) -> str:
+    """realiseContext + the store accessor: check that what `path` refers to is
+    available, and return where its bytes are on disk. Derivation outputs
+    would have to be built first (import from derivation), which pynix does
+    not do: that is an error naming the derivation. A store object this
+    evaluation made (a copied source, a `toFile` result, a .drv) is read from
+    where pynix keeps it."""
+    for elem in sorted(ctx):
+        kind, drv, output = elem_kind(elem)
+        if kind != "opaque":
+            what = f"{drv}^{output}" if kind == "built" else drv
+            raise E.EvalError(f"cannot build '{what}' during evaluation because pynix does not build "
+                              "derivations (this is import from derivation: the value depends on a build "
+                              "result)")
+    st = eval_store(ev)
+    sd = st.store_dir
+    if not path.startswith(sd + "/"):
+        return path
+    rest = path[len(sd) + 1:]
+    name, sep, tail = rest.partition("/")
+    base = sd + "/" + name
+    real = _materialise(ev, st, base)
+    if real is None:
+        return path            # not ours: the real store may have it
+    return real + (sep + tail if sep else "")
+
+
+def _materialise(ev, st: EvalStore, base: str) -> str | None:
+    if st.writer is not None and st.writer.has(base):
+        return st.writer.real_path(base)
+    if base in st.sources and base not in st.texts:
+        filtered = any(k[2] is not None and v == base for k, v in st.copied.items())
+        if not filtered:
+            return st.sources[base]
+    data = st.texts.get(base)
+    if data is None and base in st.drvs:
+        data = st.drvs[base][1]
+    if data is None and base not in st.sources:
+        return None
+    if getattr(st, "scratch", None) is None:
+        import atexit
+        import tempfile
+        st.scratch = S.LocalStore(tempfile.mkdtemp(prefix="pynix-objects-"))
+        atexit.register(lambda root=st.scratch.root: __import__("shutil").rmtree(root, ignore_errors=True))
+    if data is not None:
+        return st.scratch.add_text(base, data)
+    key = next(k for k, v in st.copied.items() if v == base)
+    fn = None if key[2] is None else _filters.get(key[2])
+    return st.scratch.add_tree(base, st.sources[base], fn)
+
+
+_filters: dict = {}
 
 
 # -- finding the derivations in a value (nix-instantiate, nix-env) -----------------------------

@@ -199,11 +199,17 @@ def resolve_symlinks(path: str, full: bool = True) -> str:
     return "/" + "/".join(res)
 
 
+STORE_PREFIX = (os.environ.get("NIX_STORE_DIR") or "/nix/store") + "/"
+
+
 def realise_path(ev, v, resolve: str | None = "full") -> str:
     """Nix's realisePath: coerce (frame "while realising the context of a
     path"), then resolve symlinks ("full", "ancestors" or None)."""
     ctx: set = set()
     p = coerce_to_path(ev, v, ctx, "while realising the context of a path")
+    if ctx or p.startswith(STORE_PREFIX):
+        from .derivations import realise
+        p = realise(ev, p, ctx)
     if p.startswith(COREPKGS_DIR + "/") or resolve is None:
         return p
     return resolve_symlinks(p, full=(resolve == "full"))

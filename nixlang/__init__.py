@@ -9,3 +9,11 @@ from .version import __version__  # noqa: F401
 
 from .parse import parse, parse_cached, parse_full, parse_recover  # noqa: E402,F401
 from .syntax.printer import show  # noqa: E402,F401
+
+
+def __getattr__(name):
+    # the evaluator is imported on first use, so parsing alone stays light
+    if name in ("Evaluator", "EvalOptions"):
+        from . import evaluator
+        return getattr(evaluator, name)
+    raise AttributeError(f"module 'nixlang' has no attribute {name!r}")

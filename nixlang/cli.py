@@ -213,7 +213,7 @@ def instantiate(argv: list[str], out, err) -> int:
 
 def _eval(sources, files, flags, attr_paths, auto_args, include, max_depth, feats, out, err,
           print_result=True, lints=(), show_trace=False, render=None, store_root=None,
-          add_root=None) -> int:
+          add_root=None, always_call=False) -> int:
     from .evaluator import EvalOptions, Evaluator
     from .runtime.printer import print_value, to_json
     from .runtime.values import Attrs, Closure, force
@@ -240,8 +240,9 @@ def _eval(sources, files, flags, attr_paths, auto_args, include, max_depth, feat
                 args[name] = text if kind == "--argstr" else ev.eval_string(text)
             for path in attr_paths or [""]:
                 v = _find_along_attr_path(ev, root, path, args)
-                if args:
-                    # nix-instantiate calls the result only when given --arg/--argstr
+                if args or always_call:
+                    # nix-instantiate calls the result only when given --arg/--argstr;
+                    # `pynix eval`, like `nix eval -f`, always does
                     v = _auto_call(ev, v, args)
                 if not print_result:
                     # nix-instantiate without --eval: the derivations found were
@@ -343,7 +344,7 @@ def eval_cmd(argv: list[str], out, err) -> int:
     lints = tuple(sorted(settings["lints"].items()))
     return _eval(sources, files, flags, attr_paths, auto_args, include, 10000,
                  experimental_features([], None), out, err, lints=lints,
-                 show_trace=settings.get("show_trace", False), render=render_friendly)
+                 show_trace=settings.get("show_trace", False), render=render_friendly, always_call=True)
 
 
 def _add_root(link: str, target: str) -> None:

@@ -33,6 +33,7 @@ commands:
   explain       what an error code means (pynix explain E201, --list)
   derivation    `derivation show`: a .drv or the derivations of a file as JSON
   check         report every syntax and scope diagnostic of files (for editors and CI)
+  lsp           run the language server (stdio; --tcp HOST:PORT for debugging)
 """
 
 # nix-instantiate flags taking one / two arguments (accepted, even where unused so far)
@@ -521,26 +522,60 @@ def derivation_cmd(argv: list[str], out, err) -> int:
 
 
 def explain(argv: list[str], out, err) -> int:
-    """`pynix explain CODE` / `--list`: what an error code means."""
-    from .errors import ALL_CODES
-    from .errors.friendly import HINTS
+    """`pynix explain CODE` / `--list`: what an error code means, from the
+    catalogue (nixlang/errors/catalogue.py): the explanation, a broken
+    example that raises the code and its fixed version."""
+    from .errors.catalogue import all_codes, explanation
     if not argv or argv[0] in ("-h", "--help"):
         out.write("usage: pynix explain CODE | --list\n")
         return 0 if argv else 1
     if argv[0] == "--list":
-        for code in sorted(ALL_CODES):
-            out.write(f"{code}  {ALL_CODES[code].title}\n")
+        for code in all_codes():
+            out.write(f"{code}  {explanation(code).title}\n")
         return 0
-    code = argv[0].upper()
-    cls = ALL_CODES.get(code)
-    if cls is None:
-        raise UsageError(f"unknown error code '{argv[0]}' (see 'pynix explain --list')")
-    out.write(f"{code}: {cls.title}\n\n{HINTS.get(code, '')}\n")
+    if len(argv) > 1:
+        raise UsageError("give one error code (see 'pynix explain --list')")
+    try:
+        e = explanation(argv[0])
+    except KeyError:
+        raise UsageError(f"unknown error code '{argv[0]}' (see 'pynix explain --list')") from None
+
+    def example(text: str) -> str:
+        # a NUL byte (E006) is shown as Nix shows it in messages
+        return "".join(f"    {line}".rstrip() + "\n" for line in text.replace("\0", "\u2400").splitlines())
+
+    out.write(f"{e.code}: {e.title}\n\n{e.text}\n")
+    if e.family:
+        out.write(f"\n(Family: {e.family}.)\n")
+    out.write("\nBroken:\n" + example(e.broken) + "\nFixed:\n" + example(e.fixed))
+    if e.stage == "input":
+        out.write("\nRun the commands")
+    else:
+        out.write(f"\nTry it: save an example as example.nix and run `{e.command()}`"
+                  if e.flags() is not None else f"\nTry it: {e.command()}")
+    if e.files:
+        out.write(" in a folder that also holds " + ", ".join(name for name, _ in e.files))
+    out.write(".\n")
     return 0
 
 
+def lsp_cmd(argv: list[str], out, err) -> int:
+    """`pynix lsp [--stdio | --tcp HOST:PORT]`: the language server.
+
+    The server (package `lsp`) sits above the CLI in the layer order, so it
+    is imported by name at run time rather than with an import statement."""
+    import importlib
+    try:
+        server = importlib.import_module("lsp.server")
+    except ImportError as exc:
+        err.write(f"error: the language server needs pygls and lsprotocol ({exc}); "
+                  "install them with: pip install 'pynix[lsp]'\n")
+        return 1
+    return server.main(argv, out, err)
+
+
 COMMANDS = {"instantiate": instantiate, "eval": eval_cmd, "check": check, "explain": explain,
-            "derivation": derivation_cmd}
+            "derivation": derivation_cmd, "lsp": lsp_cmd}
 
 
 def run(argv: list[str], out=None, err=None) -> int:
@@ -593,7 +628,8 @@ def main(argv: list[str] | None = None) -> int:
     threading.stack_size(512 * 1024 * 1024)
     # a roomy frame stack too: CPython 3.11 would otherwise mmap/munmap a frame
     # chunk whenever deep recursion crosses a chunk boundary (see runtime/stack.py)
-    from .runtime.stack import in_roomy_frame_stack
+    from .runtime.stack import in_roomy_frame_stack, tune_gc
+    tune_gc()
     t = threading.Thread(target=lambda: in_roomy_frame_stack(target), name="pynix-main")
     t.start()
     t.join()

@@ -41,7 +41,7 @@ ERRORS = [
     ("({ a, b }: a) { a = 1; }", "E209",
      "error: function 'anonymous lambda' called without required argument 'b'", "no default"),
     ("let s = { f = x: x; }; in s 1", "E201",
-     "error: attempt to call something which is not a function but a set: { f = «lambda f @ «string»:1:15»; }",
+     "error: attempt to call something which is not a function but a set: { f = «thunk»; }",
      "a set is not a function"),
     ('"${{ a = 1; }}"', "E201", "error: cannot coerce a set to a string: { a = 1; }", "outPath"),
     ("let x = 1 in x", "E001", "error: syntax error, unexpected 'in', expecting ';'", "missing ';'"),

@@ -117,24 +117,29 @@ def test_a_failed_write_leaves_nothing_under_the_final_name(tmp_path):
 
 
 def _writer(args):
-    root, i = args
+    root, tree = args
     s = LocalStore(root)
     data = b"same content\n" * 1000
     for _ in range(20):
         s.add_text("/nix/store/00000000000000000000000000000000-shared", data)
-        s.add_tree("/nix/store/11111111111111111111111111111111-tree", os.path.dirname(__file__) + "/golden")
+        s.add_tree("/nix/store/11111111111111111111111111111111-tree", tree)
     return True
 
 
 def test_concurrent_writers(tmp_path):
-    root = str(tmp_path)
+    root = str(tmp_path / "root")
+    tree = tmp_path / "tree"
+    (tree / "sub").mkdir(parents=True)
+    for i in range(30):
+        (tree / f"f{i}").write_text("x" * i)
+        (tree / "sub" / f"g{i}").write_text("y" * i)
     with multiprocessing.get_context("fork").Pool(4) as pool:
-        assert all(pool.map(_writer, [(root, i) for i in range(8)]))
+        assert all(pool.map(_writer, [(root, str(tree)) for _ in range(8)]))
     s = LocalStore(root)
     assert open(s.real_path("/nix/store/00000000000000000000000000000000-shared"), "rb").read() == \
         b"same content\n" * 1000
     assert sorted(os.listdir(s.real_path("/nix/store/11111111111111111111111111111111-tree"))) == \
-        sorted(os.listdir(os.path.dirname(__file__) + "/golden"))
+        sorted(os.listdir(tree))
     assert [n for n in os.listdir(s.real_dir) if n.startswith(".tmp-")] == []
 
 

@@ -27,7 +27,7 @@ def load_all() -> dict[str, object]:
     """Import every theme module (each registers itself) and return the registry."""
     from . import core  # noqa: F401
     for theme in ("lists", "attrs", "strings", "types", "control", "serialize", "versions",
-                  "hashing", "filesystem", "flakes", "context", "derivations"):
+                  "hashing", "filesystem", "flakes", "context", "derivations", "fetchers"):
         try:
             __import__(f"{__name__}.{theme}")
         except ModuleNotFoundError as exc:

@@ -9,7 +9,6 @@ it has one, else to `sys.stderr`, formatted exactly as Nix 2.36 logs it
 from __future__ import annotations
 
 import os
-import platform
 import sys
 import time
 
@@ -250,10 +249,14 @@ def _get_env(ev, name):
 
 def current_system() -> str:
     """Nix's system type of this machine, such as `x86_64-linux`."""
-    machine = platform.machine().lower()
+    try:
+        u = os.uname()   # what platform.machine() / platform.system() read, without importing platform
+        machine, kernel = u.machine.lower(), u.sysname.lower()
+    except AttributeError:   # no uname (Windows)
+        import platform
+        machine, kernel = platform.machine().lower(), platform.system().lower()
     machine = {"amd64": "x86_64", "arm64": "aarch64", "armv8l": "aarch64", "i386": "i686",
                "i586": "i686", "x86": "i686"}.get(machine, machine)
-    kernel = platform.system().lower()
     return f"{machine}-{kernel}"
 
 

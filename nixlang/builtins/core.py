@@ -7,7 +7,7 @@ from .. import errors as E
 from ..runtime import ops
 from ..runtime.errors import type_error
 from ..runtime.printer import print_value_short
-from ..runtime.values import Attrs, Closure, CtxStr, Path, PrimOp, PrimOpApp, force, type_name
+from ..runtime.values import Attrs, Closure, CtxStr, Path, PrimOp, PrimOpApp, force, make_string, type_name
 from . import builtin, constant
 
 
@@ -142,7 +142,6 @@ def _to_string(ev, v):
     s = ops.coerce_to_string(force(v), ctx, interp=False, call=ev.call,
                              error_ctx=("while evaluating the first argument passed to builtins.toString",
                                         None, None))
-    from ..runtime.values import make_string
     return make_string(s, ctx)
 
 

@@ -10,7 +10,7 @@ Results stay lazy where Nix's are: `map` and `genList` build thunks.
 from __future__ import annotations
 
 from .. import errors as E
-from ..compile import call2, call_function
+from ..compile import call2, call_function, caller
 from ..runtime import ops
 from ..runtime.errors import type_error
 from ..runtime.printer import print_value_short
@@ -116,8 +116,7 @@ def _apply_code(ev, f, source=None, span=None):
     """The code of `_apply_thunk` thunks for one `f`, to be shared by many:
     `Thunk(code, x)` is the thunk of `f x` (its environment slot holds the
     argument), so a list of them costs one object per element."""
-    def apply(x):
-        return force(call_function(ev, f, x, source, span))
+    apply = caller(ev, f, source, span)
     apply.pos = (source, span)   # where such a pending call is (value_position)
     return apply
 
@@ -352,7 +351,8 @@ def _sort(ev, cmp, xs):
         ctx = "while evaluating the return value of the sorting function passed to builtins.sort"
 
         def less(a, b):
-            return _bool(call2(ev, cmp, a, b), ctx)
+            r = call2(ev, cmp, a, b)
+            return r if r is True or r is False else _bool(r, ctx)
     peeksort(out, less)
     return out
 
@@ -397,9 +397,10 @@ def peeksort(a: list, comp) -> None:
 
     def merge(begin, middle, end):
         left, right = a[begin:middle], a[middle:end]
+        nl, nr = len(left), len(right)
         i = j = 0
         out = begin
-        while i < len(left) and j < len(right):
+        while i < nl and j < nr:
             if not comp(right[j], left[i]):
                 a[out] = left[i]
                 i += 1

@@ -7,8 +7,6 @@ nlohmann::json dump it ends in (shortest round-trip floats with `.0` or
 """
 from __future__ import annotations
 
-import decimal
-import importlib.util
 import math
 import re
 
@@ -247,6 +245,7 @@ def json_float(x: float) -> str:
     if x == 0:
         return "-0.0" if math.copysign(1.0, x) < 0 else "0.0"
     sign = "-" if x < 0 else ""
+    import decimal   # here, not at the top: it costs start-up time and is rarely needed
     d = decimal.Decimal(repr(abs(x))).normalize()
     _, digits, exp = d.as_tuple()
     buf = "".join(map(str, digits))
@@ -887,6 +886,7 @@ def _load_toml_parser():
     """A private copy of tomllib's parser whose date/time and number hooks
     keep the source text (Nix prints timestamps as toml11 does, with up to
     nanoseconds) and check the 64-bit integer range with the position."""
+    import importlib.util
     spec = importlib.util.find_spec("tomllib._parser")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)

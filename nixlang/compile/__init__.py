@@ -161,6 +161,31 @@ def call2(ev, f, a, b, source: Source | None = None, span: Span | None = None):
     return force(call_function(ev, g, b, source, span))
 
 
+def caller(ev, f, source: Source | None = None, span: Span | None = None):
+    """`x -> force(call_function(ev, f, x, source, span))` for one function
+    value `f` called many times (genList, map): for a lambda `x: ...`,
+    call_function's work inline."""
+    if type(f) is not Closure or f.lam.formals is not None:
+        return lambda x: force(call_function(ev, f, x, source, span))
+    lam, up = f.lam, f.env
+
+    def call_lambda(x):
+        ev.depth += 1
+        try:
+            if ev.depth > ev.max_call_depth:
+                raise E.StackOverflow("stack overflow; max-call-depth exceeded", source, span)
+            try:
+                return lam.body([up, x])
+            except E.EvalError as e:
+                e.add_frame(f"while calling {_calling(lam)}", lam.source, lam.node.span)
+                if span is not None:
+                    e.add_frame("from call site", source, span)
+                raise
+        finally:
+            ev.depth -= 1
+    return call_lambda
+
+
 def _call_primop(ev, p, args, source, span):
     # a builtin call counts towards max-call-depth like any call (callFunction)
     ev.depth += 1
@@ -287,8 +312,6 @@ class Compiler:
                 return v if v is not UNSET else Thunk(code, env, span)
             return var_lazy
         code = self.compile(n)
-        if t is A.Lambda:
-            return code
         span = n.span
         return lambda env: Thunk(code, env, span)
 
@@ -735,6 +758,30 @@ class Compiler:
         args = [self.lazy(a) for a in n.args]
         ev = self.ev
         source, span = self.source, node_pos(n)
+        if len(args) == 1 and _makes_thunk(n.args[0]):
+            # `f (n - 1)`: the argument's thunk made here
+            acode, aspan = self.compile(n.args[0]), n.args[0].span
+
+            def call1_thunk(env):
+                f = fn(env)
+                arg = Thunk(acode, env, aspan)
+                if type(f) is Closure:
+                    lam = f.lam
+                    if lam.formals is None:
+                        ev.depth += 1
+                        try:
+                            if ev.depth > ev.max_call_depth:
+                                raise E.StackOverflow("stack overflow; max-call-depth exceeded", source, span)
+                            try:
+                                return lam.body([f.env, arg])
+                            except E.EvalError as e:
+                                e.add_frame(f"while calling {_calling(lam)}", lam.source, lam.node.span)
+                                e.add_frame("from call site", source, span)
+                                raise
+                        finally:
+                            ev.depth -= 1
+                return force(call_function(ev, f, arg, source, span))
+            return call1_thunk
         if len(args) == 1:
             a0, = args
 
@@ -799,6 +846,28 @@ class Compiler:
         # Like _call_primop, the operands are evaluated one call deeper (the
         # builtin's call counts towards max-call-depth); when that call would
         # be one too many, the generic path raises the error as Nix does.
+        if which == "lessThan" and type(y_node) is A.Int:
+            # `n < 2`
+            yv = y_node.value
+
+            def less_than_const(env):
+                if (memo[0] if memo else raw(env)) is not prim or ev.depth >= ev.max_call_depth:
+                    return generic(env)
+                err = None
+                ev.depth += 1
+                try:
+                    x = sx(env)
+                except Exception as e:
+                    err = e
+                finally:
+                    ev.depth -= 1
+                if err is not None:
+                    return slow(_raising(err), yv)
+                tx = type(x)
+                if tx is int or tx is float:
+                    return x < yv
+                return slow(x, yv)
+            return less_than_const
         if which == "lessThan":
             # lessThan forces both operands before it looks at their types
             def less_than(env):
@@ -856,8 +925,31 @@ class Compiler:
                     return r
             return slow(x, y)
 
+        if which == "sub" and type(y_node) is A.Int:
+            # the most common one, `n - 1`
+            yv = y_node.value
+
+            def sub_const(env):
+                if (memo[0] if memo else raw(env)) is not prim or ev.depth >= ev.max_call_depth:
+                    return generic(env)
+                err = None
+                ev.depth += 1
+                try:
+                    x = sx(env)
+                except Exception as e:
+                    err = e
+                finally:
+                    ev.depth -= 1
+                if err is not None:
+                    return slow(_raising(err), yv)
+                if type(x) is int:
+                    r = x - yv
+                    if INT_MIN <= r <= INT_MAX:
+                        return r
+                return slow(x, yv)
+            return sub_const
         if which == "sub":
-            # the most common one (`n - 1`): without the dispatch on `which`
+            # without the dispatch on `which`
             def sub(env):
                 if (memo[0] if memo else raw(env)) is not prim or ev.depth >= ev.max_call_depth:
                     return generic(env)
@@ -1176,6 +1268,13 @@ def _bool_framed(code, message, source, span, pos):
 
 _ARITH_PRIMOPS = {"__sub": "sub", "__mul": "mul", "__div": "div", "__lessThan": "lessThan"}
 _NOTHING = object()   # "not evaluated (yet)", in fast paths
+
+
+def _makes_thunk(n: A.Node) -> bool:
+    """Whether `Compiler.lazy(n)` makes a new thunk (not a constant, a
+    lambda or a variable's own value)."""
+    t = type(n)
+    return t not in (A.Int, A.Float, A.Str, A.Path, A.Lambda) and not (t is A.Var and not n.from_with)
 
 
 def _attr_path_text(path) -> str:

@@ -2,8 +2,8 @@
 
 Mirrors C++ Nix's printValue: attributes sorted by name, `«repeated»` for a
 list or attrset already being printed higher up (a cycle or plain sharing,
-as Nix 2.36 prints it), `<LAMBDA>`, `<PRIMOP>`, `<PRIMOP-APP>`, and `«thunk»`
-for what is not evaluated when printing lazily. Floats print like C++'s
+as Nix 2.36 prints it), `<LAMBDA>`, `<PRIMOP>`, `<PRIMOP-APP>`, and `<CODE>`
+for what is not evaluated when printing lazily (printAmbiguous). Floats print like C++'s
 default stream format (`%g`, 6 significant digits).
 """
 from __future__ import annotations
@@ -55,7 +55,7 @@ def print_value(v, strict: bool = True, force_fn=force) -> str:
             if strict or v.code is None:
                 v = force_fn(v)
             else:
-                out.append("«thunk»")
+                out.append("<CODE>")
                 return
         t = type(v)
         text = scalar_text(v)

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import os
 
-from lark import Token, Transformer
-
 from .. import errors
 from ..source import Source, Span
 from . import ast as A
+from .lexer import NixToken
 from .printer import show_attr_path
 from .symbols import PREINTERNED
 
@@ -39,11 +38,11 @@ def canon_path(path: str) -> str:
 
 
 def _start(x) -> int:
-    return x.start_pos if isinstance(x, Token) else x.span.start
+    return x.start_pos if isinstance(x, NixToken) else x.span.start
 
 
 def _end(x) -> int:
-    return x.end_pos if isinstance(x, Token) else x.span.end
+    return x.end_pos if isinstance(x, NixToken) else x.span.end
 
 
 def _span(a, b) -> Span:
@@ -68,7 +67,10 @@ _BINOP_TEXT = {"EQ": "==", "NEQ": "!=", "AND": "&&", "OR": "||", "IMPL": "->", "
                "CONCAT": "++"}
 
 
-class Builder(Transformer):
+class Builder:
+    """The semantic actions: one method per grammar rule (alias), called with
+    the rule's children, returning the AST node. Lark calls them too when it
+    runs the parse (they are what its `transformer` option looks up)."""
     __visit_tokens__ = False
 
     def __init__(self, source: Source, recover: bool = False, home: str | None = None,

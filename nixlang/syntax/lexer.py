@@ -50,9 +50,6 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from lark import Token
-from lark.lexer import Lexer as LarkLexer
-
 from ..errors import (ExperimentalFeatureDisabled, InvalidNumber, NixError, NullByteInString,
                       PathTrailingSlash, UrlLiteral)
 from ..source import Source, Span
@@ -104,11 +101,26 @@ _LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
 _DIGITS = frozenset("0123456789")
 
 
-class NixToken(Token):
-    """A Lark token with two extras: `flag` (IND_STR: may carry indentation;
-    any token: virtual, i.e. inserted by error recovery) and `error` (the
-    pending lexer error of an ERROR token)."""
-    __slots__ = ("flag", "error")
+class NixToken(str):
+    """A token: its text (a `str`) with the attributes of a Lark `Token`
+    (type, value, start_pos, end_pos, line, column, end_line, end_column), so
+    Lark's own parser loop can run on our tokens too, and two extras: `flag`
+    (IND_STR: may carry indentation; any token: virtual, i.e. inserted by
+    error recovery) and `error` (the pending lexer error of an ERROR token).
+    It is not a subclass of Lark's `Token` so that parsing needs no Lark
+    import when the parser tables are cached (see parser.py)."""
+    __slots__ = ("type", "start_pos", "value", "line", "column", "end_line", "end_column", "end_pos",
+                 "flag", "error")
+
+    def __repr__(self):
+        return "Token(%r, %r)" % (self.type, self.value)
+
+    def __eq__(self, other):   # as Lark's Token: tokens of different types differ
+        if isinstance(other, NixToken) and self.type != other.type:
+            return False
+        return str.__eq__(self, other)
+
+    __hash__ = str.__hash__
 
 
 _str_new = str.__new__
@@ -509,15 +521,34 @@ class LexerInput(str):
     lexer: "Lexer"
 
 
-class LarkNixLexer(LarkLexer):
-    """Lark's custom-lexer hook: Lark calls `lex()` with the text it was given
-    and pulls tokens from our scanner lazily, one lookahead at a time."""
+_lark_lexer_class = None
 
-    def __init__(self, lexer_conf):
-        self.lexer_conf = lexer_conf
 
-    def lex(self, data):
-        lexer = getattr(data, "lexer", None)
-        if lexer is None:
-            lexer = Lexer(Source(str(data)))
-        return lexer.tokens()
+def _make_lark_lexer_class():
+    """`LarkNixLexer`, made on first use (it subclasses Lark's Lexer, and
+    importing Lark costs start-up time that parsing from cached tables does
+    not need)."""
+    global _lark_lexer_class
+    if _lark_lexer_class is None:
+        from lark.lexer import Lexer as LarkLexer
+
+        class LarkNixLexer(LarkLexer):
+            """Lark's custom-lexer hook: Lark calls `lex()` with the text it was given
+            and pulls tokens from our scanner lazily, one lookahead at a time."""
+
+            def __init__(self, lexer_conf):
+                self.lexer_conf = lexer_conf
+
+            def lex(self, data):
+                lexer = getattr(data, "lexer", None)
+                if lexer is None:
+                    lexer = Lexer(Source(str(data)))
+                return lexer.tokens()
+        _lark_lexer_class = LarkNixLexer
+    return _lark_lexer_class
+
+
+def __getattr__(name):   # `from nixlang.syntax.lexer import LarkNixLexer` still works
+    if name == "LarkNixLexer":
+        return _make_lark_lexer_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

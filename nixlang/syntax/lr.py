@@ -13,7 +13,90 @@ is the difference between a slow and a usable editor on a big file.
 """
 from __future__ import annotations
 
-from lark.parsers.lalr_analysis import Shift
+
+
+class Shift:
+    """Action marker in a parse table row: (Shift, next state)."""
+
+
+class Reduce:
+    """Action marker in a parse table row: (Reduce, rule)."""
+
+
+class Sym:
+    """A grammar symbol in a rule's expansion (as Lark's `Symbol`: its `name`)."""
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self):
+        return self.name
+
+
+class RuleOptions:
+    __slots__ = ("expand1",)
+
+    def __init__(self, expand1: bool):
+        self.expand1 = expand1
+
+
+class Rule:
+    """A grammar rule as the parser needs it (the parts of Lark's `Rule` it
+    reads): `origin.name`, `expansion` (symbols with a `name`), `alias`,
+    `options.expand1`, and `order`, its position in the grammar."""
+    __slots__ = ("origin", "expansion", "alias", "options", "order")
+
+    def __init__(self, origin: str, expansion, alias, expand1: bool, order: int):
+        self.origin = Sym(origin)
+        self.expansion = tuple(Sym(x) for x in expansion)
+        self.alias = alias
+        self.options = RuleOptions(expand1)
+        self.order = order
+
+    def __repr__(self):
+        return f"<{self.origin.name} : {' '.join(s.name for s in self.expansion)}>"
+
+
+class ParseTable:
+    """Lark's LALR table in plain objects (picklable, no Lark needed to use
+    it): per state, symbol -> (Shift, state) | (Reduce, Rule); start and end
+    states per start symbol."""
+    __slots__ = ("states", "start_states", "end_states")
+
+    def __init__(self, states: dict, start_states: dict, end_states: dict):
+        self.states = states
+        self.start_states = start_states
+        self.end_states = end_states
+
+    def __getstate__(self):
+        return (self.states, self.start_states, self.end_states)
+
+    def __setstate__(self, state):
+        self.states, self.start_states, self.end_states = state
+
+    @classmethod
+    def from_lark(cls, lark) -> "ParseTable":
+        """The table of a Lark LALR parser, converted."""
+        from lark.parsers.lalr_analysis import Shift as LarkShift
+        table = lark.parser.parser.parser.parse_table
+        order = {r: i for i, r in enumerate(lark.rules)}
+        rules: dict = {}
+
+        # names as plain `str` (Lark's are often its own `Token`s): the table
+        # must unpickle without Lark
+        def rule(r):
+            hit = rules.get(r)
+            if hit is None:
+                hit = rules[r] = Rule(str(r.origin.name), [str(x.name) for x in r.expansion],
+                                      None if r.alias is None else str(r.alias),
+                                      bool(r.options.expand1), order.get(r, 0))
+            return hit
+        states = {int(st): {str(t): (Shift, int(arg)) if act is LarkShift else (Reduce, rule(arg))
+                            for t, (act, arg) in row.items()}
+                  for st, row in table.states.items()}
+        return cls(states, {str(k): int(v) for k, v in table.start_states.items()},
+                   {str(k): int(v) for k, v in table.end_states.items()})
 
 
 class Stuck(Exception):
@@ -26,7 +109,7 @@ class Stuck(Exception):
 
 
 class Tables:
-    """Lark's parse table, compiled for `LRParser`: per state, token type ->
+    """The parse table (a `ParseTable`), compiled for `LRParser`: per state, token type ->
     (SHIFT, target) | (UNIT, nonterminal) | (REDUCE, size, nonterminal, callback),
     and per state, nonterminal -> goto state. A UNIT reduction (`a: b`, whose
     value is its only child's) touches no value at all."""

@@ -19,8 +19,12 @@ duplicate attribute found by such a reduction is reported first, as in Nix).
 Non-associative operators (`a == b == c`) are explicit errors in Bison's
 tables and are reported where Bison reports them.
 
-Caching: the Lark automaton is built once per process (and Lark's own cache
-file keeps the tables between processes); parsed files are cached by
+Caching: the tables are loaded once per process. Lark computes them from
+the grammar; pynix keeps them, converted to plain objects (`lr.ParseTable`),
+in its own cache file, keyed by the grammar text, so that a process whose
+cache is valid never imports Lark at all (Lark's import and its own cache
+cost about 40 ms of every start-up). The Lark parser object is still made on
+demand (`Frontend.lark`), from Lark's own cache. Parsed files are cached by
 content hash one layer up (`nixlang.parse.parse_cached`).
 """
 from __future__ import annotations
@@ -28,23 +32,18 @@ from __future__ import annotations
 import heapq
 import os
 import sys
-import tempfile
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
-
-from lark import Lark, Token
-from lark.parsers.lalr_analysis import Reduce, Shift
 
 from .. import errors
 from ..source import Source, Span
 from . import ast as A
 from .builder import Builder
-from .lexer import LarkNixLexer, Lexer, NixToken, make_token
-from .lr import LRParser, Stuck, Tables
+from .lexer import Lexer, NixToken, _make_lark_lexer_class, make_token
+from .lr import LRParser, ParseTable, Reduce, Shift, Stuck, Tables
 
 # Bison's names for tokens, in Bison's symbol order (the order of the
 # "expecting" list): declared tokens first, then character literals in order
@@ -74,23 +73,72 @@ MAX_DEPTH_MESSAGE = "expression nested too deeply"
 
 
 def grammar_text() -> str:
-    """The grammar: installed as package data `nixlang.grammar`, or read from
-    the source tree's grammar/ folder when running from a checkout."""
-    try:
-        return resources.files("nixlang.grammar").joinpath("nix.lark").read_text("utf-8")
-    except (ModuleNotFoundError, FileNotFoundError, OSError):
-        here = Path(__file__).resolve().parents[2] / "grammar" / "nix.lark"
-        return here.read_text("utf-8")
+    """The grammar: installed as package data `nixlang.grammar`
+    (nixlang/grammar/nix.lark), or read from the source tree's grammar/
+    folder when running from a checkout."""
+    here = Path(__file__).resolve()
+    for path in (here.parents[1] / "grammar" / "nix.lark", here.parents[2] / "grammar" / "nix.lark"):
+        try:
+            with open(path, encoding="utf-8") as f:
+                return f.read()
+        except OSError:
+            pass
+    from importlib import resources   # any other installation layout
+    return resources.files("nixlang.grammar").joinpath("nix.lark").read_text("utf-8")
 
 
-def _cache_file() -> str | bool:
+def _cache_file(name: str = "lark-tables.pickle") -> str:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     d = os.path.join(base, "pynix")
     try:
         os.makedirs(d, exist_ok=True)
-        return os.path.join(d, "lark-tables.pickle")
+        return os.path.join(d, name)
     except OSError:
-        return os.path.join(tempfile.gettempdir(), "pynix-lark-tables.pickle")
+        import tempfile
+        return os.path.join(tempfile.gettempdir(), "pynix-" + name)
+
+
+# bump when the cached form of the tables (lr.ParseTable and what it holds) changes
+_TABLES_FORMAT = 1
+
+
+def _make_lark(builder):
+    """Lark's LALR parser for the grammar (Lark's own cache file keeps its
+    tables between processes)."""
+    from lark import Lark
+    text = grammar_text()
+    lexer = _make_lark_lexer_class()
+    try:
+        return Lark(text, parser="lalr", lexer=lexer, transformer=builder,
+                    cache=_cache_file(), maybe_placeholders=False)
+    except Exception:  # an unreadable or stale cache must never stop parsing
+        return Lark(text, parser="lalr", lexer=lexer, transformer=builder, maybe_placeholders=False)
+
+
+def _load_table(builder):
+    """(ParseTable, Lark parser or None): the tables from pynix's cache when
+    it holds them for this very grammar (no Lark needed), else from Lark
+    (and then cached for the next process)."""
+    import pickle
+    text = grammar_text()
+    path = _cache_file(f"lr-tables-{_TABLES_FORMAT}.pickle")
+    try:
+        with open(path, "rb") as f:
+            fmt, cached_text, table = pickle.load(f)
+        if fmt == _TABLES_FORMAT and cached_text == text and type(table) is ParseTable:
+            return table, None
+    except Exception:   # missing, unreadable or stale: compute the tables again
+        pass
+    lark = _make_lark(builder)
+    table = ParseTable.from_lark(lark)
+    try:
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as f:
+            pickle.dump((_TABLES_FORMAT, text, table), f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    return table, lark
 
 
 @dataclass
@@ -105,31 +153,24 @@ class ParseOptions:
 
 
 class Frontend:
-    """One Lark parser with its AST builder (one per thread)."""
+    """The parser tables with their AST builder (one per thread)."""
 
     def __init__(self):
         self.builder = Builder(Source(""))
-        text = grammar_text()
-        try:
-            self.lark = Lark(text, parser="lalr", lexer=LarkNixLexer, transformer=self.builder,
-                             cache=_cache_file(), maybe_placeholders=False)
-        except Exception:  # an unreadable or stale cache must never stop parsing
-            self.lark = Lark(text, parser="lalr", lexer=LarkNixLexer, transformer=self.builder,
-                             maybe_placeholders=False)
-        self.table = self.lark.parser.parser.parser.parse_table
-        self._install_callbacks()
+        self.table, self._lark = _load_table(self.builder)
+        self._lark_callbacks = None   # the Lark parser whose loop has our callbacks
+        self.callbacks = self._callbacks(self.table.states)
+        self.tables = Tables(self.table, self.callbacks, _first)
         self.states = self.table.states
-        self.rule_index = {r: i for i, r in enumerate(self.lark.rules)}
+        self.rule_index = {rule: rule.order for rule in self.callbacks}
         self.end_states = set(self.table.end_states.values())
 
-    def _install_callbacks(self) -> None:
-        """Give Lark's parser loop direct callbacks: the builder method for
-        rules with an alias (or a name of their own), and plain pass-through
-        for unit rules (`?level: next_level`), keyed by the very Rule objects
-        the parse table holds (so lookups hit by identity). This skips Lark's
-        generic tree-building wrappers, most of the parser's time otherwise."""
-        parse_conf = self.lark.parser.parser.parser
-        rules = {arg for acts in self.table.states.values() for act, arg in acts.values() if act is Reduce}
+    def _callbacks(self, states) -> dict:
+        """The semantic action of every rule the table reduces by: the builder
+        method for rules with an alias (or a name of their own), and plain
+        pass-through for unit rules (`?level: next_level`), keyed by the very
+        rule objects the table holds (so lookups hit by identity)."""
+        rules = {arg for acts in states.values() for act, arg in acts.values() if act is Reduce}
         callbacks = {}
         for rule in rules:
             name = rule.alias or rule.origin.name
@@ -140,9 +181,30 @@ class Frontend:
                 callbacks[rule] = method
             else:
                 raise AssertionError(f"no AST builder for rule {rule}")
-        parse_conf.callbacks = callbacks
-        self.callbacks = callbacks
-        self.tables = Tables(self.table, callbacks, _first)
+        return callbacks
+
+    @property
+    def lark(self):
+        """Lark's own parser over the same grammar, made on first use, with
+        the same builder methods as direct callbacks of its parser loop
+        (skipping Lark's generic tree-building wrappers)."""
+        if self._lark is None:
+            self._lark = _make_lark(self.builder)
+        lark = self._lark
+        if self._lark_callbacks is not lark:
+            parse_conf = lark.parser.parser.parser
+            from lark.parsers.lalr_analysis import Reduce as LarkReduce
+            rules = {arg for acts in parse_conf.parse_table.states.values() for act, arg in acts.values()
+                     if act is LarkReduce}
+            callbacks = {}
+            for rule in rules:
+                if rule.alias is None and rule.options.expand1 and len(rule.expansion) == 1:
+                    callbacks[rule] = _first
+                else:
+                    callbacks[rule] = getattr(self.builder, rule.alias or rule.origin.name)
+            parse_conf.callbacks = callbacks
+            self._lark_callbacks = lark
+        return lark
 
     # -- Bison's view of a syntax error --------------------------------------------
     def default_reduction(self, state):

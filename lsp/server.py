@@ -1,0 +1,486 @@
+"""`pynix lsp`: the pygls 2 language server, a thin adapter over `nixlang.ide`.
+
+Each handler converts LSP types to offsets, asks `nixlang.ide`, and converts
+back (`lsp.convert`); it catches every exception, logs it, and answers
+"nothing" instead, so no document and no request can stop the server.
+
+Documents are kept here (not in pygls's workspace copy) so that positions
+follow LSP's line rules exactly; edits arrive full or incremental. After
+each change the static diagnostics (syntax, scope, lints) are published at
+once; when there are no syntax or scope errors, the file is then evaluated
+in the background under a time budget (`nixlang.ide.evaluation`) and the
+evaluation error, if any, is added. A newer edit cancels the evaluation.
+
+Settings (section `pynix`, from `initializationOptions` and
+`workspace/configuration`):
+
+    evaluation.enable   evaluate files for diagnostics (default true)
+    evaluation.timeout  seconds an evaluation may take (default 2)
+    evaluation.delay    seconds to wait after an edit before evaluating (default 0.3)
+    lints.enable        report lints (W0xx), default true
+    docsUrl             base URL of error explanations; diagnostics link to `docsUrl#e013`
+"""
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import os
+import sys
+import threading
+from dataclasses import dataclass
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import from_fs_path, to_fs_path
+
+from nixlang import ide
+from nixlang.errors import ALL_CODES
+from nixlang.version import __version__
+
+from . import convert
+
+log = logging.getLogger("pynix.lsp")
+
+
+@dataclass
+class Settings:
+    eval_enabled: bool = True
+    eval_timeout: float = 2.0
+    eval_delay: float = 0.3
+    lints: bool = True
+    docs_url: str | None = None
+
+    def update(self, data) -> None:
+        """Apply a `pynix` settings object (nested or dotted keys); bad values are ignored."""
+        if not isinstance(data, dict):
+            return
+        flat: dict = {}
+
+        def walk(prefix, d):
+            for k, v in d.items():
+                key = f"{prefix}{k}"
+                if isinstance(v, dict):
+                    walk(key + ".", v)
+                else:
+                    flat[key] = v
+        walk("", data)
+        if isinstance(flat.get("evaluation.enable"), bool):
+            self.eval_enabled = flat["evaluation.enable"]
+        for key, attr in (("evaluation.timeout", "eval_timeout"), ("evaluation.delay", "eval_delay")):
+            v = flat.get(key)
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 600:
+                setattr(self, attr, float(v))
+        if isinstance(flat.get("lints.enable"), bool):
+            self.lints = flat["lints.enable"]
+        if isinstance(flat.get("docsUrl"), str) and flat["docsUrl"]:
+            self.docs_url = flat["docsUrl"]
+
+
+@dataclass
+class Doc:
+    uri: str
+    text: str
+    version: int | None
+    path: str | None
+
+
+TITLES = {code: cls.title for code, cls in ALL_CODES.items()}
+TITLES.update({code: title for code, (title, _hint) in ide.LINTS.items()})
+
+
+class PynixLanguageServer(LanguageServer):
+    def __init__(self):
+        super().__init__("pynix", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        self.settings = Settings()
+        self.docs: dict[str, Doc] = {}
+        self.cache = ide.AnalysisCache()
+        self.static: dict[str, list] = {}           # uri -> static lsp diagnostics last published
+        self.eval_tasks: dict[str, asyncio.Task] = {}
+        self.eval_cancel: dict[str, threading.Event] = {}
+        self.pending: dict[str, asyncio.Task] = {}       # uri -> diagnostics waiting for typing to pause
+
+    # -- helpers -------------------------------------------------------------------------------
+    @property
+    def codec(self):
+        try:
+            return self.workspace.position_codec
+        except Exception:
+            return None
+
+    def index(self, doc: Doc) -> convert.LineIndex:
+        return convert.LineIndex(doc.text, self.codec)
+
+    def analysis(self, uri: str):
+        doc = self.docs.get(uri)
+        if doc is None:
+            return None, None
+        return doc, self.cache.get(uri)
+
+    def other_index(self, path: str):
+        """(uri, LineIndex) of another file, for locations in it."""
+        text = self.cache.text_of(path)
+        if text is None:
+            return None
+        return from_fs_path(path) or path, convert.LineIndex(text, self.codec)
+
+    def location(self, doc: Doc, idx: convert.LineIndex, loc) -> types.Location | None:
+        if loc.path is None or (doc.path and os.path.abspath(loc.path) == doc.path):
+            return types.Location(uri=doc.uri, range=idx.range(loc.start, loc.end))
+        if loc.start == 0 and loc.end == 0:
+            zero = types.Position(line=0, character=0)
+            return types.Location(uri=from_fs_path(loc.path) or loc.path, range=types.Range(start=zero, end=zero))
+        other = self.other_index(loc.path)
+        if other is None:
+            return None
+        return types.Location(uri=other[0], range=other[1].range(loc.start, loc.end))
+
+    # -- documents and diagnostics ---------------------------------------------------------------
+    def open(self, uri: str, text: str, version) -> None:
+        path = None
+        if uri.startswith("file:"):
+            try:
+                path = to_fs_path(uri)
+            except Exception:
+                path = None
+        self.docs[uri] = Doc(uri, text, version, os.path.abspath(path) if path else None)
+        self.cache.update(uri, text, path)
+
+    def change(self, uri: str, changes, version) -> None:
+        doc = self.docs.get(uri)
+        if doc is None:
+            return
+        text = doc.text
+        for ch in changes:
+            text = convert.apply_change(text, ch, self.codec)
+        doc.text = text
+        doc.version = version
+        self.cache.update(uri, text, doc.path)
+
+    def close(self, uri: str) -> None:
+        self.cancel_eval(uri)
+        task = self.pending.pop(uri, None)
+        if task is not None:
+            task.cancel()
+        self.docs.pop(uri, None)
+        self.static.pop(uri, None)
+        self.cache.close(uri)
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+    def publish(self, uri: str) -> None:
+        """Static diagnostics now; evaluation diagnostics later (when there are no errors)."""
+        doc, an = self.analysis(uri)
+        if doc is None or an is None:
+            return
+        diags = ide.diagnostics(an, lints=self.settings.lints)
+        idx = self.index(doc)
+        out = [convert.diagnostic(d, idx, uri, self.settings.docs_url, TITLES, self.other_index) for d in diags]
+        self.static[uri] = out
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, version=doc.version, diagnostics=out))
+        self.cancel_eval(uri)
+        if self.settings.eval_enabled and not any(d.severity == "error" for d in diags):
+            try:
+                self.eval_tasks[uri] = asyncio.get_running_loop().create_task(self.evaluate(uri, doc.version))
+            except RuntimeError:     # no loop (called outside the server): skip
+                pass
+
+    def publish_soon(self, uri: str, delay: float = 0.05) -> None:
+        """Publish after a short pause, so a burst of keystrokes is analysed once."""
+        old = self.pending.pop(uri, None)
+        if old is not None and not old.done():
+            old.cancel()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.publish(uri)
+            return
+
+        async def later():
+            try:
+                await asyncio.sleep(delay)
+                if self.pending.get(uri) is asyncio.current_task():
+                    self.pending.pop(uri, None)
+                self.publish(uri)
+            except asyncio.CancelledError:
+                pass
+            except Exception as exc:
+                _report(self, f"diagnostics of {uri}", exc)
+        self.pending[uri] = loop.create_task(later())
+
+    def cancel_eval(self, uri: str) -> None:
+        ev = self.eval_cancel.pop(uri, None)
+        if ev is not None:
+            ev.set()
+        task = self.eval_tasks.pop(uri, None)
+        if task is not None and not task.done():
+            task.cancel()
+
+    async def evaluate(self, uri: str, version) -> None:
+        try:
+            await asyncio.sleep(self.settings.eval_delay)
+            doc = self.docs.get(uri)
+            if doc is None or doc.version != version:
+                return
+            cancel = threading.Event()
+            self.eval_cancel[uri] = cancel
+            text, path = doc.text, doc.path
+            loop = asyncio.get_running_loop()
+            result = await loop.run_in_executor(None, functools.partial(
+                ide.eval_diagnostics, text, path, self.settings.eval_timeout, cancel))
+            doc = self.docs.get(uri)
+            if result is None or doc is None or doc.version != version or doc.text is not text or cancel.is_set():
+                return
+            idx = self.index(doc)
+            extra = [convert.diagnostic(d, idx, uri, self.settings.docs_url, TITLES, self.other_index)
+                     for d in result]
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+                uri=uri, version=doc.version, diagnostics=list(self.static.get(uri, [])) + extra))
+        except asyncio.CancelledError:
+            pass
+        except Exception as exc:
+            _report(self, f"evaluation of {uri}", exc)
+        finally:
+            if self.eval_tasks.get(uri) is asyncio.current_task():
+                self.eval_tasks.pop(uri, None)
+
+
+server = PynixLanguageServer()
+
+
+def _report(ls: PynixLanguageServer, name: str, exc: BaseException) -> None:
+    """Log a failed handler to stderr and to the client's log (window/logMessage)."""
+    log.error("%s failed", name, exc_info=exc)
+    try:
+        ls.window_log_message(types.LogMessageParams(type=types.MessageType.Error,
+                                                     message=f"pynix: {name} failed: {exc!r}"))
+    except Exception:
+        pass
+
+
+def safe(default=None):
+    """Never let an exception out of a handler: report it and answer `default`."""
+    def wrap(fn):
+        if asyncio.iscoroutinefunction(fn):
+            @functools.wraps(fn)
+            async def run_async(ls, params):
+                try:
+                    return await fn(ls, params)
+                except Exception as exc:
+                    _report(ls, fn.__name__, exc)
+                    return default
+            return run_async
+
+        @functools.wraps(fn)
+        def run(ls, params):
+            try:
+                return fn(ls, params)
+            except Exception as exc:
+                _report(ls, fn.__name__, exc)
+                return default
+        return run
+    return wrap
+
+
+# -- lifecycle --------------------------------------------------------------------------------
+
+@server.feature(types.INITIALIZE)
+@safe()
+def initialize(ls: PynixLanguageServer, params: types.InitializeParams):
+    opts = params.initialization_options
+    if isinstance(opts, dict):
+        ls.settings.update(opts.get("pynix", opts))
+
+
+@server.feature(types.INITIALIZED)
+@safe()
+async def initialized(ls: PynixLanguageServer, params: types.InitializedParams):
+    asyncio.get_running_loop().run_in_executor(None, ide.warm_up)
+    await pull_configuration(ls)
+
+
+async def pull_configuration(ls: PynixLanguageServer) -> None:
+    caps = ls.client_capabilities
+    if not (caps and caps.workspace and caps.workspace.configuration):
+        return
+    try:
+        result = await asyncio.wait_for(ls.workspace_configuration_async(types.ConfigurationParams(
+            items=[types.ConfigurationItem(section="pynix")])), 5)
+    except Exception:
+        log.warning("workspace/configuration failed", exc_info=True)
+        return
+    if result:
+        ls.settings.update(result[0])
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+@safe()
+async def did_change_configuration(ls: PynixLanguageServer, params: types.DidChangeConfigurationParams):
+    s = params.settings
+    if isinstance(s, dict) and isinstance(s.get("pynix"), dict):
+        ls.settings.update(s["pynix"])
+    else:
+        await pull_configuration(ls)
+    for uri in list(ls.docs):
+        ls.publish(uri)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+@safe()
+def did_open(ls: PynixLanguageServer, params: types.DidOpenTextDocumentParams):
+    td = params.text_document
+    ls.open(td.uri, td.text, td.version)
+    ls.publish(td.uri)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+@safe()
+def did_change(ls: PynixLanguageServer, params: types.DidChangeTextDocumentParams):
+    uri = params.text_document.uri
+    ls.change(uri, params.content_changes, params.text_document.version)
+    ls.cancel_eval(uri)
+    ls.publish_soon(uri)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+@safe()
+def did_close(ls: PynixLanguageServer, params: types.DidCloseTextDocumentParams):
+    ls.close(params.text_document.uri)
+
+
+# -- requests ---------------------------------------------------------------------------------
+
+def _at(ls: PynixLanguageServer, params):
+    doc, an = ls.analysis(params.text_document.uri)
+    if doc is None or an is None:
+        return None, None, None, None
+    idx = ls.index(doc)
+    return doc, an, idx, idx.offset(params.position)
+
+
+@server.feature(types.TEXT_DOCUMENT_HOVER)
+@safe()
+def hover(ls: PynixLanguageServer, params: types.HoverParams):
+    doc, an, idx, off = _at(ls, params)
+    if doc is None:
+        return None
+    h = ide.hover(an, off)
+    if h is None:
+        return None
+    return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=h.markdown),
+                       range=idx.range(h.start, h.end))
+
+
+@server.feature(types.TEXT_DOCUMENT_DEFINITION)
+@safe()
+def definition(ls: PynixLanguageServer, params: types.DefinitionParams):
+    doc, an, idx, off = _at(ls, params)
+    if doc is None:
+        return None
+    out = [ls.location(doc, idx, loc) for loc in ide.definition(an, off)]
+    return [l for l in out if l is not None] or None
+
+
+@server.feature(types.TEXT_DOCUMENT_REFERENCES)
+@safe()
+def references(ls: PynixLanguageServer, params: types.ReferenceParams):
+    doc, an, idx, off = _at(ls, params)
+    if doc is None:
+        return None
+    include = params.context.include_declaration if params.context else True
+    return [ls.location(doc, idx, loc) for loc in ide.references(an, off, include)] or None
+
+
+@server.feature(types.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT)
+@safe()
+def document_highlight(ls: PynixLanguageServer, params: types.DocumentHighlightParams):
+    doc, an, idx, off = _at(ls, params)
+    if doc is None:
+        return None
+    return [types.DocumentHighlight(range=idx.range(l.start, l.end)) for l in ide.references(an, off, True)
+            if l.path is None] or None
+
+
+@server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+@safe()
+def document_symbol(ls: PynixLanguageServer, params: types.DocumentSymbolParams):
+    doc, an = ls.analysis(params.text_document.uri)
+    if doc is None:
+        return None
+    idx = ls.index(doc)
+    return [convert.document_symbol(s, idx) for s in ide.document_symbols(an)]
+
+
+@server.feature(types.TEXT_DOCUMENT_FOLDING_RANGE)
+@safe()
+def folding_range(ls: PynixLanguageServer, params: types.FoldingRangeParams):
+    doc, an = ls.analysis(params.text_document.uri)
+    if doc is None:
+        return None
+    return [convert.folding_range(f) for f in ide.folding_ranges(an)]
+
+
+@server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=["."]))
+@safe()
+def completion(ls: PynixLanguageServer, params: types.CompletionParams):
+    doc, an, idx, off = _at(ls, params)
+    if doc is None:
+        return None
+    items = [convert.completion_item(c) for c in ide.completion(an, off)]
+    return types.CompletionList(is_incomplete=False, items=items)
+
+
+# -- entry point ------------------------------------------------------------------------------
+
+USAGE = """usage: pynix lsp [--stdio | --tcp HOST:PORT] [--log-level LEVEL]
+
+Run the pynix language server: on stdin/stdout (the default, what editors
+start), or listening on a TCP address (for debugging).
+"""
+
+
+def main(argv: list[str], out=None, err=None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    tcp = None
+    level = "WARNING"
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a in ("-h", "--help"):
+            out.write(USAGE)
+            return 0
+        if a == "--stdio":
+            pass
+        elif a == "--tcp" or a.startswith("--tcp="):
+            value = a.split("=", 1)[1] if "=" in a else (argv[i + 1] if i + 1 < len(argv) else "")
+            if "=" not in a:
+                i += 1
+            host, _, port = value.rpartition(":")
+            if not port.isdigit():
+                err.write(f"error: --tcp needs HOST:PORT, not '{value}'\n")
+                return 1
+            tcp = (host or "127.0.0.1", int(port))
+        elif a == "--log-level" and i + 1 < len(argv):
+            level = argv[i + 1].upper()
+            i += 1
+        else:
+            err.write(f"error: unknown argument '{a}'\n{USAGE}")
+            return 1
+        i += 1
+    logging.basicConfig(stream=sys.stderr, level=getattr(logging, level, logging.WARNING),
+                        format="pynix-lsp %(levelname)s %(name)s: %(message)s")
+    if tcp is not None:
+        try:
+            server.start_tcp(*tcp)
+        except SystemExit as e:      # the `exit` notification ends the TCP server this way
+            return e.code if isinstance(e.code, int) else 0
+        except OSError as e:
+            err.write(f"error: cannot listen on {tcp[0]}:{tcp[1]}: {e.strerror}\n")
+            return 1
+        return 0
+    # the protocol owns the real stdout; anything else printed goes to stderr
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr
+    server.start_io(stdin, stdout)
+    return 0

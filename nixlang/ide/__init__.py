@@ -1,0 +1,33 @@
+"""Language features with no LSP types (DESIGN.md: syntax -> ide -> lsp).
+
+Everything here takes an `Analysis` (the text of one document, parsed with
+recovery, resolved and indexed) and an offset into that text, and returns
+plain dataclasses with offsets. The `lsp/` adapter converts offsets to LSP
+positions (UTF-16) and dataclasses to lsprotocol types; nothing here knows
+about LSP.
+
+    an = analyze(text, path)                 # or AnalysisCache().get(uri)
+    diagnostics(an)                          # syntax, scope and lint diagnostics
+    hover(an, offset)                        # Hover(start, end, markdown) or None
+    definition(an, offset)                   # [Location(start, end, path)]
+    references(an, offset)                   # [Location]
+    document_symbols(an)                     # [Symbol] (a tree)
+    folding_ranges(an)                       # [FoldRange] (0-based lines)
+    completion(an, offset)                   # [CompletionItem]
+    eval_diagnostics(text, path, timeout)    # evaluation errors, or None (budget)
+
+Only `evaluation` imports the evaluator, and only when it runs.
+"""
+from .analysis import Analysis, AnalysisCache, analyze
+from .completion import CompletionItem, completion
+from .diagnostics import LINTS, Diagnostic, Related, diagnostics
+from .evaluation import EvalOutcome, EvalRunner, eval_diagnostics
+from .hover import Hover, hover
+from .navigation import (FoldRange, Location, Symbol, definition, document_symbols, folding_ranges,
+                         references)
+from .static import warm_up
+
+__all__ = ["Analysis", "AnalysisCache", "analyze", "CompletionItem", "completion", "LINTS", "Diagnostic",
+           "Related", "diagnostics", "EvalOutcome", "EvalRunner", "eval_diagnostics", "Hover", "hover",
+           "FoldRange", "Location", "Symbol", "definition", "document_symbols", "folding_ranges",
+           "references", "warm_up"]

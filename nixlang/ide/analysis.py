@@ -1,0 +1,389 @@
+"""One document, analysed once: the recovered parse, the resolution, and an index.
+
+`Analysis` is what every language feature reads. It is built from the text
+alone (plus, on demand, the files it imports) by `parse_recover`, which
+never raises and resolves every `Var` (level, index, `binding`, `from_with`).
+One walk over the tree then builds the index the features share:
+
+- `occurrences`: every place a name is written (a variable, an attribute
+  definition, a formal, a selected attribute, an inherited name, a path
+  literal), sorted by offset, so "what is under the cursor" is a bisection;
+- `refs`: binding (AttrDef / Formal / Lambda) -> the `Var`s that use it,
+  for references, unused bindings and useless `rec`;
+- `owner`: AttrDef -> where it lives (a `let`, a `rec` set or a plain set)
+  and its full attribute path;
+- `var_withs`: for names a `with` provides, the enclosing `with`s, innermost
+  first; `used_withs`: the `with`s some name may come from;
+- doc comments (`/** ... */`, RFC 145) by the offset of what they document.
+
+Offsets are indices into the text (`Source` spans), never LSP positions;
+the adapter converts. `AnalysisCache` keeps one analysis per document (by
+URI or path) and re-analyses only when the text changes; it also loads the
+files a document imports (editor buffers shadow the disk).
+"""
+from __future__ import annotations
+
+import bisect
+import os
+import re
+import threading
+from dataclasses import dataclass, field
+
+from ..parse import ParseOptions, parse_recover
+from ..source import Source, Span
+from ..syntax import ast as A
+
+# occurrence kinds
+VAR, DEF, INHERIT, INHERIT_FROM, FORMAL, ARG, SELECT, PATH = (
+    "var", "def", "inherit", "inherit_from", "formal", "arg", "select", "path")
+
+# where an attribute definition lives
+LET, REC, ATTR = "let", "rec", "attr"
+
+
+@dataclass(slots=True)
+class Occurrence:
+    start: int
+    end: int
+    kind: str
+    node: object            # Var, AttrDef, Formal, Lambda, AttrName, Path
+    extra: object = None    # Lambda for FORMAL; (Select, index) for SELECT; container Attrs for INHERIT_FROM
+
+
+@dataclass(slots=True)
+class Owner:
+    container: A.Attrs      # the set holding the definition
+    where: str              # LET, REC or ATTR
+    path: tuple             # full attribute path from the outermost literal set (or the let)
+    node: A.Node            # the Let, or the (rec) Attrs
+
+
+@dataclass
+class Analysis:
+    text: str
+    path: str | None                    # absolute file path, when the document is a file
+    source: Source
+    ast: A.Node | None
+    parse_diagnostics: list             # NixErrors from parse_recover, in source order
+    comments: list                      # comment spans
+    workspace: "AnalysisCache | None" = None
+    occurrences: list = field(default_factory=list)
+    starts: list = field(default_factory=list)
+    refs: dict = field(default_factory=dict)          # id(binding) -> [Var]
+    bindings: dict = field(default_factory=dict)      # id(binding) -> binding (keeps ids stable)
+    owner: dict = field(default_factory=dict)         # id(AttrDef) -> Owner
+    var_withs: dict = field(default_factory=dict)     # id(Var) -> (With, ...) innermost first
+    used_withs: set = field(default_factory=set)      # id(With)
+    withs: list = field(default_factory=list)
+    lets: list = field(default_factory=list)
+    rec_sets: list = field(default_factory=list)
+    lambdas: list = field(default_factory=list)
+    selects: list = field(default_factory=list)
+    uris: list = field(default_factory=list)          # Str nodes written as URL literals
+    legacy_lets: list = field(default_factory=list)   # the rec Attrs of `let { ... }`
+    string_spans: list = field(default_factory=list)  # (start, end) of string literals, sorted
+    doc_at: dict = field(default_factory=dict)        # offset of documented code -> comment Span
+    index_complete: bool = True
+
+    # -- lookups -------------------------------------------------------------------------
+    @property
+    def base_dir(self) -> str:
+        return self.source.base_dir
+
+    def occurrence_at(self, offset: int) -> Occurrence | None:
+        """The name under `offset`: one containing it, else one ending there
+        (a cursor just after an identifier)."""
+        i = bisect.bisect_right(self.starts, offset) - 1
+        touching = None
+        for j in (i, i - 1):
+            if 0 <= j < len(self.occurrences):
+                o = self.occurrences[j]
+                if o.start <= offset < o.end:
+                    return o
+                if o.end == offset and touching is None and o.end > o.start:
+                    touching = o
+        return touching
+
+    def in_comment(self, offset: int) -> bool:
+        for c in self.comments:
+            if c.start < offset < c.end or (c.start < offset == c.end and self.text[c.start] == "#"):
+                return True
+            if c.start >= offset:
+                break
+        return False
+
+    def in_string(self, offset: int) -> bool:
+        # spans nest (a string inside `${ }` of another), so look at every
+        # span that starts before the offset; only used for rare checks
+        i = bisect.bisect_left(self.string_spans, (offset, -1))
+        return any(e > offset for s, e in self.string_spans[:i] if s < offset)
+
+    def line_of(self, offset: int) -> int:
+        """1-based line of an offset."""
+        return self.source.line_col(offset)[0]
+
+    def doc_comment_for(self, *offsets: int) -> str | None:
+        """The RFC 145 doc comment right before one of `offsets` (tried in order)."""
+        for off in offsets:
+            span = self.doc_at.get(off)
+            if span is not None:
+                return doc_comment_text(self.text[span.start:span.end])
+        return None
+
+    def references_to(self, binding) -> list:
+        return self.refs.get(id(binding), [])
+
+
+def doc_comment_text(raw: str) -> str:
+    """The text of a `/** ... */` comment: delimiters removed, common indentation
+    of the lines after the first removed, blank edges dropped (RFC 145)."""
+    body = raw[3:-2] if raw.endswith("*/") else raw[3:]
+    lines = body.split("\n")
+    first, rest = lines[0].strip(), lines[1:]
+    indents = [len(l) - len(l.lstrip()) for l in rest if l.strip()]
+    cut = min(indents) if indents else 0
+    out = ([first] if first else []) + [l[cut:].rstrip() for l in rest]
+    while out and not out[0].strip():
+        out.pop(0)
+    while out and not out[-1].strip():
+        out.pop()
+    return "\n".join(out)
+
+
+_WS = re.compile(r"[ \t\r\n]*")
+
+
+def analyze(text: str, path: str | None = None, workspace: "AnalysisCache | None" = None,
+            options: ParseOptions | None = None) -> Analysis:
+    """Parse (recovering), resolve and index `text`. Never raises."""
+    if path:
+        path = os.path.abspath(path)
+        source = Source(text, path, os.path.dirname(path))
+    else:
+        source = Source(text, "«editor»", os.getcwd())
+    result = parse_recover(source, options)
+    an = Analysis(text, path, source, result.ast, list(result.diagnostics), list(result.comments or []),
+                  workspace)
+    for c in an.comments:
+        raw = text[c.start:c.end]
+        if raw.startswith("/**") and not raw.startswith("/**/"):
+            after = _WS.match(text, c.end).end()
+            an.doc_at.setdefault(after, c)
+    if an.ast is not None:
+        try:
+            _Indexer(an).run(an.ast)
+        except RecursionError:
+            an.index_complete = False
+    an.occurrences.sort(key=lambda o: (o.start, o.end))
+    an.starts = [o.start for o in an.occurrences]
+    an.string_spans.sort()
+    return an
+
+
+class _Indexer:
+    """One iterative walk (no recursion: deep files must not overflow)."""
+
+    def __init__(self, an: Analysis):
+        self.an = an
+
+    def run(self, root: A.Node) -> None:
+        an = self.an
+        occ = an.occurrences.append
+        refs = an.refs
+        # stack items: (node, withs, attr path prefix or None, flags)
+        stack: list = [(root, (), None, 0)]
+        while stack:
+            node, withs, prefix, flags = stack.pop()
+            t = type(node)
+            if t is A.Var:
+                if not node.synthetic and not flags:
+                    occ(Occurrence(node.span.start, node.span.end, VAR, node))
+                b = node.binding
+                if b is not None:
+                    refs.setdefault(id(b), []).append(node)
+                    an.bindings[id(b)] = b
+                if node.from_with:
+                    an.var_withs[id(node)] = withs
+                    for w in withs:
+                        an.used_withs.add(id(w))
+            elif t is A.Attrs:
+                self._attrs(node, withs, prefix, flags, stack)
+            elif t is A.Let:
+                an.lets.append(node)
+                stack.append((node.body, withs, None, 0))
+                stack.append((node.attrs, withs, (), 1))
+            elif t is A.Lambda:
+                an.lambdas.append(node)
+                if node.arg is not None and node.arg_span is not None:
+                    occ(Occurrence(node.arg_span.start, node.arg_span.end, ARG, node))
+                    an.bindings[id(node)] = node
+                for f in node.formals or ():
+                    occ(Occurrence(f.span.start, f.span.end, FORMAL, f, node))
+                    an.bindings[id(f)] = f
+                    if f.default is not None:
+                        stack.append((f.default, withs, None, 0))
+                stack.append((node.body, withs, None, 0))
+            elif t is A.With:
+                an.withs.append(node)
+                stack.append((node.body, (node,) + withs, None, 0))
+                stack.append((node.env, withs, None, 0))
+            elif t is A.Select or t is A.HasAttr:
+                legacy = (t is A.Select and type(node.expr) is A.Attrs and node.expr.rec
+                          and len(node.path) == 1 and node.path[0].span == node.expr.span)
+                if legacy:
+                    an.legacy_lets.append(node.expr)
+                else:
+                    an.selects.append(node)
+                    for i, name in enumerate(node.path):
+                        if name.name is not None:
+                            occ(Occurrence(name.span.start, name.span.end, SELECT, name, (node, i)))
+                        else:
+                            stack.append((name.expr, withs, None, 0))
+                if t is A.Select and node.default is not None:
+                    stack.append((node.default, withs, None, 0))
+                stack.append((node.expr, withs, None, 0))
+            elif t is A.Path:
+                occ(Occurrence(node.span.start, node.span.end, PATH, node))
+            elif t is A.Str:
+                if node.uri:
+                    an.uris.append(node)
+                else:
+                    an.string_spans.append((node.span.start, node.span.end))
+            elif t is A.ConcatStrings:
+                if node.force_string:
+                    an.string_spans.append((node.span.start, node.span.end))
+                for p in node.parts:
+                    if type(p) is A.Str and node.force_string:
+                        continue
+                    stack.append((p, withs, None, 0))
+            else:
+                for c in A.children(node):
+                    stack.append((c, withs, None, 0))
+
+    def _attrs(self, node: A.Attrs, withs, prefix, flags, stack) -> None:
+        an = self.an
+        occ = an.occurrences.append
+        is_let = flags == 1
+        if node.rec and not is_let:
+            an.rec_sets.append(node)
+        where = LET if is_let else (REC if node.rec else ATTR)
+        base = prefix if prefix is not None else ()
+        for src in node.inherit_from:
+            stack.append((src, withs, None, 0))
+        for name, d in node.attrs.items():
+            path = base + (name,)
+            an.owner[id(d)] = Owner(node, where, path, node)
+            an.bindings[id(d)] = d
+            ns = d.name_span or d.span
+            if d.kind == A.PLAIN:
+                occ(Occurrence(ns.start, ns.end, DEF, d))
+                nested = type(d.value) is A.Attrs and not d.value.rec
+                stack.append((d.value, withs, path if nested else None, 0))
+            elif d.kind == A.INHERITED:
+                occ(Occurrence(ns.start, ns.end, INHERIT, d))
+                stack.append((d.value, withs, None, 2))   # the Var: refs, but no separate occurrence
+            else:
+                occ(Occurrence(ns.start, ns.end, INHERIT_FROM, d, node))
+        for dyn in node.dynamic:
+            stack.append((dyn.value, withs, None, 0))
+            stack.append((dyn.name, withs, None, 0))
+
+
+# -- the cache ------------------------------------------------------------------------------
+
+class AnalysisCache:
+    """One analysis per document, recomputed only when its text changes.
+
+    Documents are keyed by a string (an LSP URI, or a path). Open editor
+    buffers are registered with `update`; `load(path)` gives the analysis of
+    any file (an open buffer if there is one, else the file on disk), which
+    is how navigation follows `import`. Thread-safe; bounded in size."""
+
+    MAX_FILES = 64
+    MAX_FILE_BYTES = 4 * 1024 * 1024
+
+    def __init__(self, options: ParseOptions | None = None):
+        self.options = options
+        self._docs: dict[str, tuple[str, str | None]] = {}     # key -> (text, path)
+        self._by_path: dict[str, str] = {}                      # path -> key of the open buffer
+        self._analyses: dict[str, Analysis] = {}                # key -> latest analysis
+        self._disk: dict[str, tuple[float, Analysis]] = {}      # path -> (mtime, analysis)
+        self._lock = threading.RLock()
+
+    def update(self, key: str, text: str, path: str | None = None) -> None:
+        with self._lock:
+            self._docs[key] = (text, os.path.abspath(path) if path else None)
+            if path:
+                self._by_path[os.path.abspath(path)] = key
+
+    def close(self, key: str) -> None:
+        with self._lock:
+            text_path = self._docs.pop(key, None)
+            self._analyses.pop(key, None)
+            if text_path and text_path[1]:
+                self._by_path.pop(text_path[1], None)
+
+    def get(self, key: str) -> Analysis | None:
+        """The analysis of an open document (computed now if its text changed)."""
+        with self._lock:
+            entry = self._docs.get(key)
+            if entry is None:
+                return None
+            text, path = entry
+            an = self._analyses.get(key)
+            if an is not None and (an.text is text or an.text == text):
+                return an
+        an = analyze(text, path, self, self.options)
+        with self._lock:
+            if self._docs.get(key, (None,))[0] is text:
+                self._analyses[key] = an
+        return an
+
+    def text_of(self, path: str) -> str | None:
+        """Text of a file: the open buffer if any, else the disk (None if unreadable)."""
+        path = os.path.abspath(path)
+        with self._lock:
+            key = self._by_path.get(path)
+            if key is not None:
+                return self._docs[key][0]
+        try:
+            if os.path.getsize(path) > self.MAX_FILE_BYTES:
+                return None
+            with open(path, "rb") as f:
+                return f.read().decode("utf-8", "surrogateescape")
+        except OSError:
+            return None
+
+    def load(self, path: str) -> Analysis | None:
+        """The analysis of any file (for following imports)."""
+        path = os.path.abspath(path)
+        if os.path.isdir(path):
+            path = os.path.join(path, "default.nix")
+        with self._lock:
+            key = self._by_path.get(path)
+        if key is not None:
+            return self.get(key)
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        if st.st_size > self.MAX_FILE_BYTES:
+            return None
+        with self._lock:
+            hit = self._disk.get(path)
+            if hit is not None and hit[0] == st.st_mtime:
+                return hit[1]
+        text = self.text_of(path)
+        if text is None:
+            return None
+        an = analyze(text, path, self, self.options)
+        with self._lock:
+            if len(self._disk) >= self.MAX_FILES:
+                self._disk.pop(next(iter(self._disk)))
+            self._disk[path] = (st.st_mtime, an)
+        return an
+
+
+def span_text(an: Analysis, span: Span, limit: int = 200) -> str:
+    s = an.text[span.start:span.end]
+    return s if len(s) <= limit else s[:limit] + "…"

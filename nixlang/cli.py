@@ -223,8 +223,8 @@ def _eval(sources, files, flags, attr_paths, auto_args, include, max_depth, feat
     ev.stderr = err
     render = render or errors.render_nix_eval
     from .builtins.derivations import eval_store
-    from .store import LocalStore
     if not print_result or "--read-write-mode" in flags:
+        from .store import LocalStore
         # nix-instantiate writes derivations unless it only evaluates (--eval
         # is read-only, as in Nix, unless --read-write-mode)
         eval_store(ev).writer = LocalStore(store_root)

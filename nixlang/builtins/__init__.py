@@ -19,6 +19,19 @@ def builtin(name: str, arity: int):
     return register
 
 
+class lazy_module:
+    """A module imported on first attribute access. Builtins that need the
+    store layer, the network or archive formats import them this way, so
+    start-up (and `-E 1`) does not pay for what most evaluations never use."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attr):
+        import importlib
+        return getattr(importlib.import_module(self._name), attr)
+
+
 def constant(name: str, value) -> None:
     REGISTRY[name] = value
 

@@ -21,7 +21,6 @@ import os
 from .. import errors as E
 from ..runtime.errors import type_error
 from ..runtime.values import Attrs, CtxStr, force, make_string
-from ..store.paths import is_store_path
 from . import builtin
 from .strings import force_string
 
@@ -122,6 +121,7 @@ def _append_context(ev, s, context):
     if type(c) is not Attrs:
         raise type_error("a set", c).add_frame(
             "while evaluating the second argument passed to builtins.appendContext")
+    from ..store.paths import is_store_path
     sd = store_dir()
     for path in sorted(c.d):
         if not is_store_path(path, sd):

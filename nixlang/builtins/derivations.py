@@ -30,11 +30,13 @@ from __future__ import annotations
 import os
 
 from .. import errors as E
-from .. import store as S
+from . import lazy_module
 from ..runtime import ops
 from ..runtime.errors import type_error
 from ..runtime.values import Attrs, CtxStr, Path, Thunk, force, make_string
 from . import builtin
+
+S = lazy_module("nixlang.store")
 from .context import elem_kind, store_dir
 from .control import AlwaysFrame
 from .strings import force_string, force_string_no_ctx

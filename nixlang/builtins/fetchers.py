@@ -40,30 +40,38 @@ from __future__ import annotations
 import dataclasses
 import errno
 import hashlib
-import http.client
+import importlib
 import io
 import json
 import os
 import shutil
-import socket
-import ssl
 import stat
-import subprocess
-import tarfile
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
-import zipfile
+import types
+
+
+from . import lazy_module  # noqa: E402  (needed by the lazy modules below)
+
+# the network and archive modules cost tens of milliseconds to import, and
+# most evaluations never fetch: import them on first use
+http = types.SimpleNamespace(client=lazy_module("http.client"))
+urllib = types.SimpleNamespace(error=lazy_module("urllib.error"), parse=lazy_module("urllib.parse"),
+                               request=lazy_module("urllib.request"))
+socket = lazy_module("socket")
+ssl = lazy_module("ssl")
+subprocess = lazy_module("subprocess")
+tarfile = lazy_module("tarfile")
+zipfile = lazy_module("zipfile")
 
 from .. import errors as E
-from .. import store as S
 from ..runtime import ops
 from ..runtime.values import Attrs, CtxStr, Path, force, show_type
 from ..syntax.symbols import symbol_sorted
 from . import builtin
+
+S = lazy_module("nixlang.store")
 from .derivations import eval_store
 from .flakes import (BadURL, TarballScheme, attrs_to_json, fix_git_url, get_nar_hash_sri, get_rev,
                      get_str, input_from_attrs, input_from_url, maybe_get_bool, maybe_get_int, maybe_get_str,
@@ -329,15 +337,18 @@ def _with_timeouts(cls):
     return make
 
 
-class _HTTPHandler(urllib.request.HTTPHandler):
-    def http_open(self, req):
-        return self.do_open(_with_timeouts(http.client.HTTPConnection), req)
+def _handlers():
+    """urllib handlers whose connections use our connect timeouts (made on
+    first use, so importing this module does not import urllib.request)."""
+    class _HTTPHandler(urllib.request.HTTPHandler):
+        def http_open(self, req):
+            return self.do_open(_with_timeouts(http.client.HTTPConnection), req)
 
-
-class _HTTPSHandler(urllib.request.HTTPSHandler):
-    def https_open(self, req):
-        return self.do_open(_with_timeouts(http.client.HTTPSConnection), req,
-                            context=ssl.create_default_context())
+    class _HTTPSHandler(urllib.request.HTTPSHandler):
+        def https_open(self, req):
+            return self.do_open(_with_timeouts(http.client.HTTPSConnection), req,
+                                context=ssl.create_default_context())
+    return _HTTPHandler, _HTTPSHandler
 
 
 def _why(exc: BaseException) -> str:
@@ -382,7 +393,7 @@ def download(url: str, etag: str = "") -> Download:
             raise _unable(url, _CURL_ERRORS["file"]) from None
     if scheme not in ("http", "https"):
         raise _unable(url, _CURL_ERRORS["protocol"])
-    opener = urllib.request.build_opener(_HTTPHandler, _HTTPSHandler)
+    opener = urllib.request.build_opener(*_handlers())
     headers = {"User-Agent": "pynix (Nix/2.36.0)", "Accept-Encoding": "identity"}
     if etag:
         headers["If-None-Match"] = etag

@@ -34,6 +34,7 @@ commands:
   derivation    `derivation show`: a .drv or the derivations of a file as JSON
   check         report every syntax and scope diagnostic of files (for editors and CI)
   lsp           run the language server (stdio; --tcp HOST:PORT for debugging)
+  repl          interactive prompt for learners (:? for help, :trace EXPR shows laziness)
 """
 
 # nix-instantiate flags taking one / two arguments (accepted, even where unused so far)
@@ -574,8 +575,19 @@ def lsp_cmd(argv: list[str], out, err) -> int:
     return server.main(argv, out, err)
 
 
+def repl_cmd(argv: list[str], out, err) -> int:
+    """`pynix repl`: the interactive prompt (nixlang/repl.py)."""
+    if argv and argv[0] in ("-h", "--help"):
+        out.write("usage: pynix repl   (then :? for the commands)\n")
+        return 0
+    if argv:
+        raise UsageError(f"unexpected argument '{argv[0]}' (see 'pynix repl --help')")
+    from .repl import run_repl
+    return run_repl()
+
+
 COMMANDS = {"instantiate": instantiate, "eval": eval_cmd, "check": check, "explain": explain,
-            "derivation": derivation_cmd, "lsp": lsp_cmd}
+            "derivation": derivation_cmd, "lsp": lsp_cmd, "repl": repl_cmd}
 
 
 def run(argv: list[str], out=None, err=None) -> int:

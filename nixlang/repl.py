@@ -1,0 +1,557 @@
+"""`pynix repl`: an interactive Nix prompt for learners, like `nix repl`.
+
+The logic lives in `Repl`, which needs no terminal: `Repl.handle(line)`
+returns the text to show, `Repl.needs_more(text)` says whether multi-line
+input goes on, `Repl.complete(text)` lists completions. `run_repl` puts a
+prompt_toolkit session (history file, completion, highlighting) around it.
+
+Printing: a result is forced to weak head normal form and so is each of its
+direct attributes / list elements (an attribute that fails, or anything
+deeper, prints as `<CODE>`, as `nix-instantiate --eval` prints what is not
+evaluated). `:p EXPR` forces and prints everything (deep_force, strict).
+
+`:trace EXPR` evaluates EXPR once with an instrumented compiler (a subclass
+of `Compiler` used for that one evaluation only; normal evaluation and the
+hot runtime code are untouched): it logs each thunk the expression's own
+code creates (let bindings, attributes, function arguments), each time one
+is forced, and its value, with the source span. Thunks made inside imported
+files or builtins are not traced.
+"""
+from __future__ import annotations
+
+import inspect
+import os
+import sys
+import re
+
+from . import errors as E
+from .compile import Compiler, call_function, node_pos
+from .evaluator import Evaluator
+from .parse import ParseOptions, parse_full, parse_recover
+from .resolve.globals import GLOBAL_NAMES
+from .runtime.printer import print_value
+from .runtime.values import Attrs, Closure, PrimOp, PrimOpApp, Thunk, force, show_type
+from .source import Source
+from .syntax import ast as A
+
+HELP = """The following commands are available:
+
+  <expr>         Evaluate and print expression
+  <x> = <expr>   Bind expression to variable (later lines see it)
+  :a <expr>      Add attributes from resulting set to scope
+  :doc <name>    Show documentation of a builtin or a function with a doc comment
+  :explain CODE  Explain a pynix error code (E201, ...)
+  :l <path>      Load Nix expression (an attribute set) and add it to scope
+  :p <expr>      Evaluate and print expression recursively (strictly)
+  :q             Exit the REPL
+  :r             Reload all files loaded with :l
+  :t <expr>      Describe the type of the result of an expression
+  :trace <expr>  Show which thunks are created and forced while evaluating
+  :?             Show this help
+"""
+
+KEYWORDS = ["assert", "else", "if", "in", "inherit", "let", "or", "rec", "then", "with"]
+COMMANDS = [":?", ":a", ":doc", ":explain", ":l", ":p", ":q", ":r", ":t", ":trace"]
+_BINDING = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_'-]*)\s*=(?!=)(.*)$", re.S)
+_IDENT = r"[A-Za-z_][A-Za-z0-9_'-]*"
+_COMPLETE_TAIL = re.compile(rf"(?:{_IDENT}\.)*(?:{_IDENT})?$")
+_GLOBAL_INDEX = {n: i for i, n in enumerate(sorted(GLOBAL_NAMES))}
+
+
+class Quit(Exception):
+    """Raised by `:q`."""
+
+
+def _short(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+# -- :trace --------------------------------------------------------------------------------
+
+class Tracer:
+    def __init__(self, source: Source):
+        self.source = source
+        self.lines: list[str] = []
+        self.depth = 0
+        self.count = 0
+        self.labels: dict[int, str] = {}
+        self.forced: set[int] = set()
+
+    def where(self, span) -> str:
+        l1, c1 = self.source.line_col(span.start)
+        l2, c2 = self.source.line_col(span.end)
+        return f"{l1}:{c1}-{l2}:{c2}" if l1 != l2 else f"{l1}:{c1}-{c2}"
+
+    def text(self, n) -> str:
+        return _short(self.source.text[n.span.start:n.span.end])
+
+    def log(self, msg: str) -> None:
+        self.lines.append("  " * self.depth + msg)
+
+    def created(self, label: str, n) -> int:
+        self.count += 1
+        num = self.count
+        self.labels[num] = label
+        self.log(f"create thunk #{num} {label} at {self.where(n.span)}: {self.text(n)}")
+        return num
+
+    def bound(self, label: str, n, v) -> None:
+        if type(v) is Thunk and v.code is not None:
+            self.log(f"{label} at {self.where(n.span)} shares the thunk of `{self.text(n)}` (no new thunk)")
+        else:
+            self.log(f"{label} at {self.where(n.span)} is already a value, no thunk: "
+                     f"{_short(print_value(v, strict=False))}")
+
+    def need(self, name: str, v) -> None:
+        if type(v) is Thunk and v.code is not None:
+            self.log(f"need {name}: not evaluated yet, force it")
+        else:
+            self.log(f"need {name}: already a value")
+
+    def forcing(self, num: int) -> None:
+        self.forced.add(num)
+        self.log(f"force #{num} {self.labels[num]}")
+        self.depth += 1
+
+    def done(self, num: int, v) -> None:
+        self.depth -= 1
+        self.log(f"#{num} {self.labels[num]} = {_short(print_value(v, strict=False))}")
+
+    def failed(self, num: int, exc) -> None:
+        self.depth -= 1
+        msg = getattr(exc, "message", None) or type(exc).__name__
+        self.log(f"#{num} {self.labels[num]} failed: {_short(msg)}")
+
+    def summary(self) -> list[str]:
+        never = [f"#{k} {self.labels[k]}" for k in sorted(self.labels) if k not in self.forced]
+        out = [f"thunks created: {self.count}, forced: {len(self.forced)}"]
+        if never:
+            out.append("never forced (laziness: their code never ran): " + ", ".join(never))
+        return out
+
+
+class TracingCompiler(Compiler):
+    """A Compiler whose thunks report to a Tracer. Used for one `:trace`."""
+
+    def __init__(self, ev, source, tracer: Tracer, scope_names=()):
+        super().__init__(ev, source)
+        self.tracer = tracer
+        self.labels: dict[int, str] = {}
+        self.arg_nodes: set[int] = set()
+        self.scope_names = set(scope_names)
+
+    def _attr_builders(self, attrs, inner_level_shift):
+        for name, d in attrs.attrs.items():
+            if d.kind != A.INHERITED_FROM:
+                self.labels[id(d.value)] = name
+        return super()._attr_builders(attrs, inner_level_shift)
+
+    def lazy(self, n):
+        t = type(n)
+        tracer = self.tracer
+        label = self.labels.get(id(n))
+        if t in (A.Int, A.Float, A.Str, A.Path) or (t is A.Var and not n.from_with):
+            base = super().lazy(n)
+            if label is None:
+                return base
+
+            def bind(env):
+                v = base(env)
+                tracer.bound(label, n, v)
+                return v
+            return bind
+        code = self.compile(n)
+        span = n.span
+        label = label or ("(argument)" if id(n) in self.arg_nodes else "(thunk)")
+
+        def make(env):
+            num = tracer.created(label, n)
+
+            def run(e):
+                tracer.forcing(num)
+                try:
+                    v = code(e)
+                except BaseException as exc:
+                    tracer.failed(num, exc)
+                    raise
+                tracer.done(num, v)
+                return v
+            return Thunk(run, env, span)
+        return make
+
+    def strict(self, n):
+        code = super().strict(n)
+        if type(n) is not A.Var or n.from_with or (n.binding is None and n.name not in self.scope_names):
+            return code
+        raw = self.var_raw(n)
+        tracer, name = self.tracer, n.name
+
+        def traced(env):
+            tracer.need(name, raw(env))
+            return code(env)
+        return traced
+
+    def c_Call(self, n):
+        # the plain path, without the fast paths that make thunks inline
+        fn = self.compile(n.fn)
+        self.arg_nodes.update(id(a) for a in n.args)
+        args = [self.lazy(a) for a in n.args]
+        ev, source, span = self.ev, self.source, node_pos(n)
+
+        def call(env):
+            f = fn(env)
+            for a in args:
+                f = force(call_function(ev, force(f), a(env), source, span))
+            return f
+        return call
+
+
+# -- the REPL --------------------------------------------------------------------------------
+
+class Repl:
+    def __init__(self, evaluator: Evaluator | None = None, cwd: str | None = None):
+        self.ev = evaluator or Evaluator()
+        self.cwd = cwd or os.getcwd()
+        self.scope: dict[str, object] = {}
+        self.loaded: list[str] = []
+        self.counter = 0
+
+    # -- evaluation ---------------------------------------------------------------------------
+    def _compile(self, text: str, compiler_cls=Compiler, **kw):
+        self.counter += 1
+        source = Source(text, "«string»", self.cwd)
+        names = tuple(self.scope)
+        ast = parse_full(source, ParseOptions(extra_globals=names)).ast
+        env = list(self.ev.base_env)
+        for name in names:
+            i = _GLOBAL_INDEX.get(name)
+            if i is not None:
+                env[i + 1] = self.scope[name]
+            else:
+                env.append(self.scope[name])
+        compiler = compiler_cls(self.ev, source, **kw) if kw else compiler_cls(self.ev, source)
+        return compiler.compile(ast), env, source
+
+    def eval(self, text: str):
+        code, env, _ = self._compile(text)
+        self.ev.depth = 0
+        return force(code(env))
+
+    def thunk(self, text: str) -> Thunk:
+        code, env, _ = self._compile(text)
+        return Thunk(code, env)
+
+    def show(self, v) -> str:
+        v = force(v)
+        if type(v) is Attrs:
+            children = v.d.values()
+        elif type(v) is list:
+            children = v
+        else:
+            children = ()
+        for c in children:
+            try:
+                force(c)
+            except E.EvalError:
+                pass
+        return print_value(v, strict=False)
+
+    # -- input --------------------------------------------------------------------------------
+    def needs_more(self, text: str) -> bool:
+        """Whether `text` is an unfinished expression (open bracket, string,
+        `let` without `in`, ...): the recovering parser hit the end of input."""
+        body = text.strip()
+        if not body or body.startswith(":"):
+            m = re.match(r":(\w+|\?)\s*(.*)$", body, re.S)
+            if not m or m.group(1) not in ("p", "t", "a", "trace") or not m.group(2).strip():
+                return False
+            body = m.group(2)
+        else:
+            m = _BINDING.match(body)
+            if m:
+                body = m.group(2)
+                if not body.strip():
+                    return True
+        result = parse_recover(Source(body, "«string»", self.cwd), ParseOptions(check_scopes=False))
+        return any("unexpected end of file" in d.message for d in result.diagnostics)
+
+    def handle(self, line: str) -> str:
+        """Run one (possibly multi-line) input; return what to print."""
+        text = line.strip()
+        if not text:
+            return ""
+        try:
+            if text.startswith(":"):
+                return self._command(text)
+            m = _BINDING.match(text)
+            if m:
+                name, expr = m.group(1), m.group(2)
+                self.scope[name] = self.thunk(expr)   # lazy, like nix repl
+                return ""
+            return self.show(self.eval(text)) + "\n"
+        except Quit:
+            raise
+        except E.NixError as err:
+            from .errors.friendly import render_friendly
+            return render_friendly(err)
+        except RecursionError:
+            return "error: expression nested too deeply (pynix E014)\n"
+        except Exception as exc:   # a pynix bug: say so, but keep the session alive
+            return f"error: internal error in pynix: {type(exc).__name__}: {exc}\n"
+
+    def _command(self, text: str) -> str:
+        m = re.match(r":(\w+|\?)\s*(.*)$", text, re.S)
+        cmd, arg = (m.group(1), m.group(2).strip()) if m else (text[1:], "")
+        if cmd in ("q", "quit"):
+            raise Quit()
+        if cmd in ("?", "help"):
+            return HELP
+        if cmd in ("p", "print"):
+            v = self.eval(arg)
+            self.ev.deep_force(v)
+            return print_value(v, strict=True) + "\n"
+        if cmd in ("t", "type"):
+            return show_type(self.eval(arg)) + "\n"
+        if cmd == "doc":
+            return self.doc(arg)
+        if cmd == "explain":
+            from .errors.catalogue import explanation
+            try:
+                e = explanation(arg)
+            except KeyError:
+                return f"error: unknown error code '{arg}' (see 'pynix explain --list')\n"
+            return f"{e.code}: {e.title}\n\n{e.text}\n\nBroken:\n{e.broken}\nFixed:\n{e.fixed}"
+        if cmd in ("l", "load"):
+            path = os.path.join(self.cwd, os.path.expanduser(arg))
+            out = self._load(path)
+            self.loaded.append(path)
+            return out
+        if cmd in ("a", "add"):
+            return self._add(self.eval(arg))
+        if cmd in ("r", "reload"):
+            self.ev.import_cache.clear()
+            return "".join(self._load(p) for p in self.loaded)
+        if cmd == "trace":
+            return self.trace(arg)
+        return f"error: unknown command ':{cmd}' (type :? for help)\n"
+
+    def _load(self, path: str) -> str:
+        v = force(self.ev.eval_file(path))
+        if type(v) in (Closure, PrimOp, PrimOpApp):
+            v = self.ev.call(v, Attrs({}))   # like nix repl: auto-call with no arguments
+        return self._add(v)
+
+    def _add(self, v) -> str:
+        v = force(v)
+        if type(v) is not Attrs:
+            raise E.EvalError(f"expected a set but found {show_type(v)}: {print_value(v, strict=False)}")
+        self.scope.update(v.d)
+        return f"Added {len(v.d)} variables.\n"
+
+    def doc(self, name: str) -> str:
+        if not name:
+            return "usage: :doc NAME\n"
+        key = name[len("builtins."):] if name.startswith("builtins.") else name
+        key = key[2:] if key.startswith("__") else key
+        from .builtins import REGISTRY
+        v = REGISTRY.get(key) if key not in self.scope else None
+        if type(v) is PrimOp:
+            args = f" ({v.arity} argument{'s' if v.arity != 1 else ''})"
+            return f"builtins.{v.name}{args}\n\n{inspect.cleandoc(v.doc) or '(no documentation)'}\n"
+        v = force(self.eval(name))
+        if type(v) is PrimOpApp:
+            v = v.primop
+        if type(v) is PrimOp:
+            return f"builtins.{v.name}\n\n{inspect.cleandoc(v.doc) or '(no documentation)'}\n"
+        if type(v) is Closure:
+            doc = _doc_comment(v.lam.source.text, v.lam.node.span.start)
+            if doc:
+                return f"{name}\n\n{doc}\n"
+            return f"error: value does not have documentation (no /** doc comment */ before `{name}`)\n"
+        return f"error: value does not have documentation: it is {show_type(v)}\n"
+
+    def trace(self, text: str) -> str:
+        tracer = Tracer(Source(text, "«string»", self.cwd))
+        code, env, source = self._compile(text, TracingCompiler, tracer=tracer,
+                                          scope_names=tuple(self.scope))
+        tracer.source = source
+        out = [f"trace of: {_short(text, 60)}"]
+        try:
+            self.ev.depth = 0
+            v = force(code(env))
+            result = "result: " + print_value(v, strict=False)
+        except E.NixError as err:
+            from .errors.friendly import render_friendly
+            result = "result: error\n" + render_friendly(err).rstrip("\n")
+        steps = tracer.lines or ["(no thunks: everything was a value already)"]
+        out += [f"{i:3}. {s}" for i, s in enumerate(steps, 1)]
+        out.append(result)
+        out += tracer.summary()
+        return "\n".join(out) + "\n"
+
+    # -- completion ---------------------------------------------------------------------------
+    def names(self) -> list[str]:
+        return sorted(set(self.scope) | {n for n in GLOBAL_NAMES if not n.startswith("__")} | set(KEYWORDS))
+
+    def complete(self, text: str) -> list[str]:
+        """Completions of the word before the cursor (`text` is the line up to
+        it): commands, names in scope, attribute paths (`pkgs.he` -> `pkgs.hello`)."""
+        if text.startswith(":") and " " not in text:
+            return [c for c in COMMANDS if c.startswith(text)]
+        m = _COMPLETE_TAIL.search(text)
+        word = m.group(0) if m else ""
+        if "." not in word:
+            return [n for n in self.names() if n.startswith(word)]
+        head, _, last = word.rpartition(".")
+        try:
+            v = force(self._lookup_path(head.split(".")))
+        except (E.NixError, KeyError, RecursionError):
+            return []
+        if type(v) is not Attrs:
+            return []
+        return sorted(f"{head}.{k}" for k in v.d if k.startswith(last))
+
+    def _lookup_path(self, parts: list[str]):
+        first = parts[0]
+        if first in self.scope:
+            v = self.scope[first]
+        elif first == "builtins":
+            v = self.ev.builtins
+        elif first in _GLOBAL_INDEX:
+            v = self.ev.base_env[_GLOBAL_INDEX[first] + 1]
+        else:
+            raise KeyError(first)
+        for p in parts[1:]:
+            v = force(v)
+            if type(v) is not Attrs or p not in v.d:
+                raise KeyError(p)
+            v = v.d[p]
+        return v
+
+
+def _doc_comment(text: str, start: int) -> str | None:
+    """The RFC 145 `/** ... */` comment right before offset `start` (or
+    before `name =` there)."""
+    before = text[:start].rstrip()
+    before = re.sub(rf"{_IDENT}\s*=\s*$", "", before).rstrip()
+    if not before.endswith("*/"):
+        return None
+    i = before.rfind("/**")
+    if i < 0:
+        return None
+    import textwrap
+    return textwrap.dedent(before[i + 3:-2]).strip("\n").strip() or None
+
+
+# -- the terminal front ----------------------------------------------------------------------
+
+def history_path() -> str:
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    return os.path.join(base, "pynix", "repl-history")
+
+
+def _prompt_parts(repl: Repl):
+    from prompt_toolkit.completion import Completer, Completion
+    from prompt_toolkit.lexers import Lexer
+
+    class NixCompleter(Completer):
+        def get_completions(self, document, complete_event):
+            before = document.text_before_cursor
+            m = _COMPLETE_TAIL.search(before) if not before.startswith(":") or " " in before else None
+            word = before if m is None else m.group(0)
+            for c in repl.complete(before):
+                yield Completion(c, start_position=-len(word))
+
+    class NixLexer(Lexer):
+        STYLES = {"keyword": "ansiblue bold", "string": "ansigreen", "number": "ansicyan",
+                  "comment": "ansibrightblack", "path": "ansiyellow"}
+        _TOKEN = re.compile(r"(#[^\n]*|/\*.*?\*/)|(\"(?:[^\"\\]|\\.)*\"?|''.*?(?:''|$))|"
+                            r"(\b\d+(?:\.\d+)?\b)|(\.{0,2}/[\w./+-]+|<[\w./+-]+>)|"
+                            rf"({_IDENT})", re.S)
+
+        def lex_document(self, document):
+            lines = document.lines
+
+            def get_line(i):
+                line = lines[i]
+                out, pos = [], 0
+                for m in self._TOKEN.finditer(line):
+                    out.append(("", line[pos:m.start()]))
+                    if m.group(1):
+                        style = self.STYLES["comment"]
+                    elif m.group(2):
+                        style = self.STYLES["string"]
+                    elif m.group(3):
+                        style = self.STYLES["number"]
+                    elif m.group(4):
+                        style = self.STYLES["path"]
+                    else:
+                        style = self.STYLES["keyword"] if m.group(5) in KEYWORDS else ""
+                    out.append((style, m.group(0)))
+                    pos = m.end()
+                out.append(("", line[pos:]))
+                return out
+            return get_line
+    return NixCompleter(), NixLexer()
+
+
+def run_repl(input=None, output=None, history: str | None = None, repl: Repl | None = None) -> int:
+    """The interactive loop; `input`/`output` are prompt_toolkit Input/Output
+    (for tests), the terminal by default."""
+    repl = repl or Repl()
+    if input is None and not sys.stdin.isatty():
+        return _run_piped(repl)
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.history import FileHistory, InMemoryHistory
+    path = history if history is not None else history_path()
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        hist = FileHistory(path)
+    except OSError:
+        hist = InMemoryHistory()
+    completer, lexer = _prompt_parts(repl)
+    session = PromptSession(history=hist, completer=completer, lexer=lexer, input=input, output=output,
+                            complete_while_typing=False)
+    write = session.output.write_raw if output is not None else (lambda s: print(s, end="", flush=True))
+    write("Welcome to pynix repl. Type :? for help.\n\n")
+    while True:
+        text = ""
+        try:
+            text = session.prompt("nix-repl> ")
+            while repl.needs_more(text):
+                text += "\n" + session.prompt("          ")
+        except KeyboardInterrupt:
+            continue
+        except EOFError:
+            break
+        try:
+            shown = repl.handle(text)
+        except Quit:
+            break
+        except KeyboardInterrupt:
+            shown = "error: interrupted\n"
+        if shown:
+            write(shown.replace("\r\n", "\n") + "\n")
+        if output is not None:
+            session.output.flush()
+    return 0
+
+
+def _run_piped(repl: Repl) -> int:
+    """Input from a pipe or file (`printf '1 + 2\\n' | pynix repl`): no prompt,
+    no line editing; each complete input's output, as a script would want."""
+    text = ""
+    for line in sys.stdin:
+        text = line.rstrip("\n") if not text else text + "\n" + line.rstrip("\n")
+        if repl.needs_more(text):
+            continue
+        try:
+            shown = repl.handle(text)
+        except Quit:
+            return 0
+        text = ""
+        if shown:
+            sys.stdout.write(shown.replace("\r\n", "\n") + "\n")
+            sys.stdout.flush()
+    return 0

@@ -36,6 +36,7 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from nixlang import ide
 from nixlang.errors import ALL_CODES
+from nixlang.ide.flakes import CODES as FLAKE_CODES
 from nixlang.version import __version__
 
 from . import convert
@@ -87,6 +88,7 @@ class Doc:
 
 TITLES = {code: cls.title for code, cls in ALL_CODES.items()}
 TITLES.update({code: title for code, (title, _hint) in ide.LINTS.items()})
+TITLES.update({code: title for code, (title, _hint) in FLAKE_CODES.items()})
 
 
 class PynixLanguageServer(LanguageServer):
@@ -179,7 +181,8 @@ class PynixLanguageServer(LanguageServer):
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, version=doc.version, diagnostics=out))
         self.cancel_eval(uri)
-        if self.settings.eval_enabled and not any(d.severity == "error" for d in diags):
+        if self.settings.eval_enabled and not any(d.severity == "error" for d in diags) \
+                and not (doc.path and os.path.basename(doc.path) == "flake.lock"):
             try:
                 self.eval_tasks[uri] = asyncio.get_running_loop().create_task(self.evaluate(uri, doc.version))
             except RuntimeError:     # no loop (called outside the server): skip
@@ -428,6 +431,17 @@ def completion(ls: PynixLanguageServer, params: types.CompletionParams):
         return None
     items = [convert.completion_item(c) for c in ide.completion(an, off)]
     return types.CompletionList(is_incomplete=False, items=items)
+
+
+@server.feature(types.TEXT_DOCUMENT_DOCUMENT_LINK)
+@safe()
+def document_link(ls: PynixLanguageServer, params: types.DocumentLinkParams):
+    doc, an = ls.analysis(params.text_document.uri)
+    if doc is None:
+        return None
+    idx = ls.index(doc)
+    return [types.DocumentLink(range=idx.range(l.start, l.end), target=l.target, tooltip=l.tooltip or None)
+            for l in ide.document_links(an)] or None
 
 
 # -- entry point ------------------------------------------------------------------------------

@@ -15,6 +15,9 @@ about LSP.
     folding_ranges(an)                       # [FoldRange] (0-based lines)
     completion(an, offset)                   # [CompletionItem]
     eval_diagnostics(text, path, timeout)    # evaluation errors, or None (budget)
+    document_links(an)                       # [DocumentLink] (flake.nix inputs -> web pages)
+
+flake.nix / flake.lock documents get flake input features (see `flakes`).
 
 Only `evaluation` imports the evaluator, and only when it runs.
 """
@@ -22,12 +25,13 @@ from .analysis import Analysis, AnalysisCache, analyze
 from .completion import CompletionItem, completion
 from .diagnostics import LINTS, Diagnostic, Related, diagnostics
 from .evaluation import EvalOutcome, EvalRunner, eval_diagnostics
+from .flakes import DocumentLink, document_links
 from .hover import Hover, hover
 from .navigation import (FoldRange, Location, Symbol, definition, document_symbols, folding_ranges,
                          references)
 from .static import warm_up
 
 __all__ = ["Analysis", "AnalysisCache", "analyze", "CompletionItem", "completion", "LINTS", "Diagnostic",
-           "Related", "diagnostics", "EvalOutcome", "EvalRunner", "eval_diagnostics", "Hover", "hover",
+           "Related", "diagnostics", "DocumentLink", "document_links", "EvalOutcome", "EvalRunner", "eval_diagnostics", "Hover", "hover",
            "FoldRange", "Location", "Symbol", "definition", "document_symbols", "folding_ranges",
            "references", "warm_up"]

@@ -52,6 +52,11 @@ def completion(an: Analysis, offset: int) -> list[CompletionItem]:
     node = innermost_node(an, offset)
     if _in_string_text(node, offset) or (type(node) is A.Path and node.span.start < offset):
         return []
+    from . import flakes
+    inputs = flakes.flake_completion(an, offset)
+    if inputs is not None:
+        return [CompletionItem(c.label, "variable", c.detail, c.documentation, f"0{i:03d}")
+                for i, c in enumerate(inputs)]
     attrs = _attribute_context(an, offset)
     if attrs is not None:
         return attrs

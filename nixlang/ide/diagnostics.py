@@ -74,7 +74,12 @@ EXPLAIN = {code: hint for code, (_title, hint) in LINTS.items()}
 
 def diagnostics(an: Analysis, lints: bool = True) -> list[Diagnostic]:
     """All static diagnostics of the document, sorted by position."""
+    from . import flakes
+    if flakes.is_flake_lock(an):      # JSON, not Nix: only what the lock file itself says
+        return [_from_flake(d) for d in flakes.flake_diagnostics(an)]
     out = [_from_error(an, e) for e in an.parse_diagnostics]
+    if flakes.is_flake_nix(an) and an.ast is not None:
+        out.extend(_from_flake(d) for d in flakes.flake_diagnostics(an))
     if lints and an.ast is not None:
         try:
             out.extend(lint(an))
@@ -82,6 +87,12 @@ def diagnostics(an: Analysis, lints: bool = True) -> list[Diagnostic]:
             pass
     out.sort(key=lambda d: (d.start, d.end, d.code))
     return out
+
+
+def _from_flake(d) -> Diagnostic:
+    from .flakes import CODES
+    return Diagnostic(d.start, d.end, d.severity, d.code, d.message, kind="flake",
+                      hint=CODES.get(d.code, ("", ""))[1])
 
 
 # -- parse and scope errors ------------------------------------------------------------------

@@ -27,6 +27,14 @@ class Hover:
 
 
 def hover(an: Analysis, offset: int) -> Hover | None:
+    from . import flakes
+    if flakes.is_flake_lock(an):
+        h = flakes.lock_hover(an, offset)
+        return Hover(h.start, h.end, h.markdown) if h is not None else None
+    if flakes.is_flake_nix(an):
+        h = flakes.flake_hover(an, offset)
+        if h is not None:
+            return Hover(h.start, h.end, h.markdown)
     t = target_at(an, offset)
     if t is None:
         return None

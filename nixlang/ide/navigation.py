@@ -106,6 +106,13 @@ def _member_location(an: Analysis, m: Member) -> Location | None:
 
 def definition(an: Analysis, offset: int) -> list[Location]:
     """Where the name (or path) under the cursor is defined."""
+    from . import flakes
+    if flakes.is_flake_lock(an):
+        return []
+    if flakes.is_flake_nix(an):
+        locs = flakes.flake_definition(an, offset)
+        if locs is not None:
+            return [Location(l.start, l.end, l.path) for l in locs]
     t = target_at(an, offset)
     if t is None:
         return []

@@ -1,0 +1,392 @@
+import * as cp from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import * as vscode from "vscode";
+import {
+  LanguageClient,
+  LanguageClientOptions,
+  ServerOptions,
+  TransportKind,
+} from "vscode-languageclient/node";
+import {
+  ClientSettings,
+  ServerCommand,
+  cliInvocation,
+  findServer,
+  makeWhich,
+  toServerSettings,
+} from "./serverDiscovery";
+
+const RESULT_SCHEME = "pynix-result";
+
+let client: LanguageClient | undefined;
+let output: vscode.OutputChannel;
+let traceOutput: vscode.OutputChannel;
+let found: ServerCommand | undefined;
+let extensionUri: vscode.Uri;
+const results = new Map<string, string>();
+const resultsChanged = new vscode.EventEmitter<vscode.Uri>();
+let resultCounter = 0;
+
+const which = makeWhich(fs, path, process.platform);
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  extensionUri = context.extensionUri;
+  output = vscode.window.createOutputChannel("pynix");
+  traceOutput = vscode.window.createOutputChannel("pynix (trace)");
+  context.subscriptions.push(output, traceOutput, resultsChanged);
+
+  context.subscriptions.push(
+    vscode.workspace.registerTextDocumentContentProvider(RESULT_SCHEME, {
+      onDidChange: resultsChanged.event,
+      provideTextDocumentContent: (uri) => results.get(uri.toString()) ?? "",
+    }),
+    vscode.commands.registerCommand("pynix.restartServer", () => restartServer()),
+    vscode.commands.registerCommand("pynix.evaluateFile", () => evaluateFile()),
+    vscode.commands.registerCommand("pynix.evaluateSelection", () => evaluateSelection()),
+    vscode.commands.registerCommand("pynix.showDerivation", () => showDerivation()),
+    vscode.commands.registerCommand("pynix.explainError", (code?: string) => explainError(code)),
+    vscode.languages.registerCodeActionsProvider({ language: "nix" }, new ExplainActions(), {
+      providedCodeActionKinds: [vscode.CodeActionKind.QuickFix],
+    }),
+    vscode.workspace.onDidChangeConfiguration(async (e) => {
+      if (e.affectsConfiguration("pynix.server")) {
+        await restartServer();
+      }
+    }),
+  );
+
+  await startServer();
+}
+
+export async function deactivate(): Promise<void> {
+  await stopServer();
+}
+
+// -- server discovery and lifecycle ------------------------------------------------------------
+
+async function pythonExtensionInterpreter(resource?: vscode.Uri): Promise<string[] | undefined> {
+  const ext = vscode.extensions.getExtension("ms-python.python");
+  if (!ext) return undefined;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const api: any = ext.isActive ? ext.exports : await ext.activate();
+    const details = api?.settings?.getExecutionDetails?.(resource);
+    const cmd: unknown = details?.execCommand;
+    if (Array.isArray(cmd) && cmd.length > 0 && cmd.every((c) => typeof c === "string")) {
+      return cmd as string[];
+    }
+    const envPath = api?.environments?.getActiveEnvironmentPath?.(resource);
+    if (envPath) {
+      const env = await api.environments.resolveEnvironment(envPath);
+      const exe: string | undefined = env?.executable?.uri?.fsPath;
+      if (exe) return [exe];
+    }
+  } catch (err) {
+    output.appendLine(`Could not ask the Python extension for its interpreter: ${String(err)}`);
+  }
+  return undefined;
+}
+
+async function discover(): Promise<ServerCommand | undefined> {
+  const cfg = vscode.workspace.getConfiguration("pynix");
+  const settings = {
+    path: cfg.get<string>("server.path", ""),
+    args: cfg.get<string[]>("server.args", []),
+    pythonInterpreter: undefined as string[] | undefined,
+  };
+  let result = findServer(settings, process.env, which);
+  if (!result || result.source === "python3") {
+    // Only ask the Python extension when neither the setting nor PATH gave a server.
+    settings.pythonInterpreter = await pythonExtensionInterpreter(vscode.window.activeTextEditor?.document.uri);
+    result = findServer(settings, process.env, which) ?? result;
+  }
+  return result;
+}
+
+function currentSettings(): ClientSettings {
+  const cfg = vscode.workspace.getConfiguration("pynix");
+  return {
+    server: { path: cfg.get("server.path"), args: cfg.get("server.args") },
+    eval: { budgetSeconds: cfg.get("eval.budgetSeconds") },
+    hover: { values: cfg.get("hover.values") },
+    trace: { server: cfg.get("trace.server") },
+  };
+}
+
+async function startServer(): Promise<void> {
+  found = await discover();
+  if (!found) {
+    output.appendLine("pynix was not found: set pynix.server.path, or put `pynix` on PATH, or install it for python3.");
+    const choice = await vscode.window.showErrorMessage(
+      "pynix: the language server was not found. Install pynix or set `pynix.server.path`.",
+      "Install instructions",
+      "Open settings",
+    );
+    if (choice === "Install instructions") {
+      await openInstallInstructions();
+    } else if (choice === "Open settings") {
+      await vscode.commands.executeCommand("workbench.action.openSettings", "pynix.server");
+    }
+    return;
+  }
+  output.appendLine(`Starting ${found.command} ${found.args.join(" ")} (found via ${found.source})`);
+
+  const serverOptions: ServerOptions = {
+    command: found.command,
+    args: found.args,
+    transport: TransportKind.stdio,
+    options: { env: process.env },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [
+      { scheme: "file", language: "nix" },
+      { scheme: "untitled", language: "nix" },
+    ],
+    outputChannel: output,
+    traceOutputChannel: traceOutput,
+    initializationOptions: { pynix: toServerSettings(currentSettings()) },
+    synchronize: { configurationSection: "pynix" },
+    middleware: {
+      workspace: {
+        // The server asks for section `pynix`; answer with the mapped settings.
+        configuration: async (params, token, next) => {
+          const answer = await next(params, token);
+          if (!Array.isArray(answer)) return answer;
+          return params.items.map((item, i) =>
+            item.section === "pynix" ? toServerSettings(currentSettings()) : answer[i],
+          );
+        },
+      },
+    },
+  };
+  client = new LanguageClient("pynix", "pynix", serverOptions, clientOptions);
+  try {
+    await client.start();
+    output.appendLine("pynix language server started.");
+  } catch (err) {
+    output.appendLine(`The server failed to start: ${String(err)}`);
+    const choice = await vscode.window.showErrorMessage(
+      `pynix: the language server (${found.command}) failed to start. Is pynix installed with its \`lsp\` extra?`,
+      "Install instructions",
+      "Show log",
+    );
+    if (choice === "Install instructions") {
+      await openInstallInstructions();
+    } else if (choice === "Show log") {
+      output.show();
+    }
+  }
+}
+
+async function openInstallInstructions(): Promise<void> {
+  // vsce stores the README as `readme.md` in the .vsix; a development checkout has `README.md`.
+  const name = ["readme.md", "README.md"].find((n) => fs.existsSync(path.join(extensionUri.fsPath, n))) ?? "README.md";
+  await vscode.commands.executeCommand("markdown.showPreview", vscode.Uri.joinPath(extensionUri, name));
+}
+
+async function stopServer(): Promise<void> {
+  const c = client;
+  client = undefined;
+  if (c) {
+    try {
+      await c.stop();
+    } catch (err) {
+      output.appendLine(`Stopping the server failed: ${String(err)}`);
+    }
+  }
+}
+
+async function restartServer(): Promise<void> {
+  output.appendLine("Restarting the pynix language server...");
+  await stopServer();
+  await startServer();
+}
+
+// -- running the CLI -----------------------------------------------------------------------------
+
+interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function timeoutMs(): number {
+  const budget = vscode.workspace.getConfiguration("pynix").get<number>("eval.budgetSeconds", 2);
+  return Math.max(10, budget * 10) * 1000;
+}
+
+async function runPynix(args: string[], cwd?: string): Promise<RunResult | undefined> {
+  const server = found ?? (await discover());
+  if (!server) {
+    vscode.window.showErrorMessage("pynix: the pynix command was not found. Set `pynix.server.path`.");
+    return undefined;
+  }
+  const inv = cliInvocation(server, args);
+  output.appendLine(`$ ${inv.command} ${inv.args.join(" ")}`);
+  return new Promise((resolve) => {
+    cp.execFile(
+      inv.command,
+      inv.args,
+      { cwd, timeout: timeoutMs(), maxBuffer: 64 * 1024 * 1024, env: process.env },
+      (err, stdout, stderr) => {
+        let code: number | null = 0;
+        if (err) {
+          const e = err as cp.ExecFileException;
+          code = typeof e.code === "number" ? e.code : null;
+          if (e.killed) stderr += `\n(pynix was stopped after ${timeoutMs() / 1000} s)`;
+          else if (typeof e.code === "string") stderr += `\n${e.message}`;
+        }
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
+  });
+}
+
+async function showResult(title: string, text: string, language: string): Promise<void> {
+  const uri = vscode.Uri.from({ scheme: RESULT_SCHEME, path: `/${title}`, query: String(++resultCounter) });
+  results.set(uri.toString(), text);
+  resultsChanged.fire(uri);
+  let doc = await vscode.workspace.openTextDocument(uri);
+  doc = await vscode.languages.setTextDocumentLanguage(doc, language);
+  await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: true, preserveFocus: true });
+}
+
+function formatRun(r: RunResult): string {
+  if (r.code === 0) return r.stdout + (r.stderr ? `\n# stderr:\n${r.stderr}` : "");
+  // pynix prints Nix's message, the pynix code, a hint and `pynix explain CODE`.
+  return [r.stderr.trim(), r.stdout.trim()].filter((s) => s).join("\n\n") + "\n";
+}
+
+async function explainCodesIn(text: string): Promise<string> {
+  const codes = Array.from(new Set(text.match(/\b[EW]\d{3}\b/g) ?? []));
+  let out = "";
+  for (const code of codes.slice(0, 3)) {
+    const r = await runPynix(["explain", code]);
+    if (r && r.code === 0 && r.stdout.trim()) out += `\n--- pynix explain ${code} ---\n${r.stdout.trim()}\n`;
+  }
+  return out;
+}
+
+function nixEditor(): vscode.TextEditor | undefined {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor) {
+    vscode.window.showWarningMessage("pynix: open a Nix file first.");
+  }
+  return editor;
+}
+
+function fileOf(doc: vscode.TextDocument): string | undefined {
+  return doc.uri.scheme === "file" ? doc.uri.fsPath : undefined;
+}
+
+async function evaluateFile(): Promise<void> {
+  const editor = nixEditor();
+  if (!editor) return;
+  const doc = editor.document;
+  let args: string[];
+  const file = fileOf(doc);
+  if (file && !doc.isDirty) {
+    args = ["eval", file];
+  } else {
+    args = ["eval", "-E", doc.getText()];
+  }
+  await evaluate(args, file ? path.dirname(file) : undefined, `eval ${path.basename(doc.fileName)}`);
+}
+
+async function evaluateSelection(): Promise<void> {
+  const editor = nixEditor();
+  if (!editor) return;
+  const sel = editor.selection;
+  const text = sel.isEmpty ? editor.document.lineAt(sel.active.line).text : editor.document.getText(sel);
+  if (!text.trim()) {
+    vscode.window.showWarningMessage("pynix: select an expression to evaluate.");
+    return;
+  }
+  const file = fileOf(editor.document);
+  await evaluate(["eval", "-E", text], file ? path.dirname(file) : undefined, "eval selection");
+}
+
+async function evaluate(args: string[], cwd: string | undefined, title: string): Promise<void> {
+  const r = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Window, title: "pynix: evaluating" },
+    () => runPynix(args, cwd),
+  );
+  if (!r) return;
+  let text = formatRun(r);
+  if (r.code !== 0) text += await explainCodesIn(text);
+  await showResult(`${title}.nix`, text, r.code === 0 ? "nix" : "plaintext");
+}
+
+async function showDerivation(): Promise<void> {
+  const editor = nixEditor();
+  if (!editor) return;
+  const file = fileOf(editor.document);
+  if (!file) {
+    vscode.window.showWarningMessage("pynix: save the file first; derivations are shown for files.");
+    return;
+  }
+  if (editor.document.isDirty) await editor.document.save();
+  const args = ["derivation", "show", file];
+  // An attribute path selected (or under the cursor, as in `hello.drv`) narrows it down.
+  const sel = editor.document.getText(editor.selection).trim();
+  const attr = /^[A-Za-z_][\w'-]*(\.[A-Za-z_][\w'-]*)*$/.test(sel) ? sel : undefined;
+  if (attr) args.push("-A", attr);
+  const r = await runPynix(args, path.dirname(file));
+  if (!r) return;
+  let text = formatRun(r);
+  if (r.code !== 0) text += await explainCodesIn(text);
+  await showResult(`derivation ${path.basename(file)}${attr ? " " + attr : ""}.json`, text, r.code === 0 ? "json" : "plaintext");
+}
+
+function diagnosticCode(d: vscode.Diagnostic): string | undefined {
+  const c = d.code;
+  if (c === undefined) return undefined;
+  if (typeof c === "string" || typeof c === "number") return String(c);
+  return String(c.value);
+}
+
+async function explainError(code?: string): Promise<void> {
+  if (typeof code !== "string" || !code) {
+    const editor = vscode.window.activeTextEditor;
+    let codes: string[] = [];
+    if (editor) {
+      const diags = vscode.languages.getDiagnostics(editor.document.uri);
+      const pos = editor.selection.active;
+      const here = diags.filter((d) => d.range.contains(pos) || d.range.start.line === pos.line);
+      codes = Array.from(new Set((here.length ? here : diags).map(diagnosticCode).filter((c): c is string => !!c)));
+    }
+    if (codes.length === 1) {
+      code = codes[0];
+    } else if (codes.length > 1) {
+      code = await vscode.window.showQuickPick(codes, { placeHolder: "Which error should pynix explain?" });
+    } else {
+      code = await vscode.window.showInputBox({ prompt: "pynix error code to explain", placeHolder: "E201" });
+    }
+  }
+  if (!code) return;
+  const r = await runPynix(["explain", code.trim()]);
+  if (!r) return;
+  await showResult(`explain ${code}.md`, formatRun(r), "markdown");
+}
+
+class ExplainActions implements vscode.CodeActionProvider {
+  provideCodeActions(
+    _document: vscode.TextDocument,
+    _range: vscode.Range,
+    context: vscode.CodeActionContext,
+  ): vscode.CodeAction[] {
+    const seen = new Set<string>();
+    const actions: vscode.CodeAction[] = [];
+    for (const d of context.diagnostics) {
+      const code = diagnosticCode(d);
+      if (!code || seen.has(code) || !/^[EW]\d+$/.test(code)) continue;
+      seen.add(code);
+      const a = new vscode.CodeAction(`pynix: explain ${code}`, vscode.CodeActionKind.QuickFix);
+      a.diagnostics = [d];
+      a.command = { command: "pynix.explainError", title: `Explain ${code}`, arguments: [code] };
+      actions.push(a);
+    }
+    return actions;
+  }
+}

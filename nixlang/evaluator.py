@@ -34,7 +34,8 @@ class Evaluator:
         self.max_call_depth = self.options.max_call_depth + 1
         self.depth = 0
         self.import_cache: dict[str, object] = {}
-        self.store_prefix = (os.environ.get("NIX_STORE_DIR") or "/nix/store") + "/"
+        from .builtins.filesystem import STORE_PREFIX
+        self.store_prefix = STORE_PREFIX
         self.parse_options = ParseOptions(pipe_operators="pipe-operators" in self.options.experimental_features,
                                           home=self.options.home, lints=tuple(self.options.lints))
         self.base_env = self._base_env()

@@ -16,17 +16,14 @@ inverse. The `unsafeDiscard*` builtins drop context or weaken it, and
 """
 from __future__ import annotations
 
-import os
-
 from .. import errors as E
 from ..runtime.errors import type_error
-from ..runtime.values import Attrs, CtxStr, force, make_string
+from ..runtime.values import Attrs, force, make_string
 from . import builtin
+from .filesystem import store_dir
 from .strings import force_string
 
 
-def store_dir() -> str:
-    return os.environ.get("NIX_STORE_DIR") or "/nix/store"
 
 
 def elem_kind(elem: str) -> tuple[str, str, str | None]:

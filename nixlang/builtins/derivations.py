@@ -33,11 +33,12 @@ from .. import errors as E
 from . import lazy_module
 from ..runtime import ops
 from ..runtime.errors import type_error
-from ..runtime.values import Attrs, CtxStr, Path, Thunk, force, make_string
+from ..runtime.values import Attrs, CtxStr, Path, force, make_string
 from . import builtin
 
 S = lazy_module("nixlang.store")
-from .context import elem_kind, store_dir
+from .context import elem_kind
+from .filesystem import store_dir
 from .control import AlwaysFrame
 from .strings import force_string, force_string_no_ctx
 
@@ -91,16 +92,8 @@ def eval_store(ev) -> EvalStore:
 
 
 def _attr_where(attrs: Attrs, name: str):
-    from ..compile import attr_position
-    hit = attr_position(attrs.pos, name) if attrs.pos is not None else None
-    return hit if hit is not None else (None, None)
-
-
-def _force_bool(v, message: str) -> bool:
-    b = force(v)
-    if type(b) is not bool:
-        err = type_error("a Boolean", b)
-        raise err.add_frame(message) if message else err
+    from ..compile import attr_where
+    return attr_where(attrs, name)
 
 
 def _bool(v, message: str) -> bool:
@@ -135,7 +128,7 @@ def copy_path_to_store(ev, path: Path | str, name: str | None = None, path_filte
     try:
         S.check_name(base)
     except S.BadStorePathName as exc:
-        raise E.EvalError(f"invalid store path name '{base}': {exc.message}" if False else exc.message)
+        raise E.EvalError(exc.message) from None
     try:
         out = S.path_store_path(p, base, path_filter, st.store_dir)
     except S.StoreError as exc:

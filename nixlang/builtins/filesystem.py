@@ -122,9 +122,8 @@ def corepkgs_source(path: str):
 # -- paths -------------------------------------------------------------------------------------
 
 def _attr_pos(attrs: Attrs, name: str):
-    from ..compile import attr_position
-    hit = attr_position(attrs.pos, name)
-    return hit if hit is not None else (None, None)
+    from ..compile import attr_where
+    return attr_where(attrs, name)
 
 
 def coerce_to_path(ev, v, ctx: set, error_ctx: str) -> str:
@@ -199,7 +198,12 @@ def resolve_symlinks(path: str, full: bool = True) -> str:
     return "/" + "/".join(res)
 
 
-STORE_PREFIX = (os.environ.get("NIX_STORE_DIR") or "/nix/store") + "/"
+def store_dir() -> str:
+    """The logical store directory: NIX_STORE_DIR, canonicalised, or /nix/store."""
+    return canon_path(os.environ.get("NIX_STORE_DIR") or "/nix/store")
+
+
+STORE_PREFIX = store_dir() + "/"
 
 
 def realise_path(ev, v, resolve: str | None = "full") -> str:
@@ -317,7 +321,7 @@ def _to_path(ev, v):
     return make_string(p, ctx)
 
 
-constant("storeDir", canon_path(os.environ.get("NIX_STORE_DIR") or "/nix/store"))
+constant("storeDir", store_dir())
 
 
 # -- the search path ----------------------------------------------------------------------------

@@ -19,13 +19,8 @@ INT_MIN, INT_MAX = -(1 << 63), (1 << 63) - 1
 
 
 def _attr_pos(a: Attrs, name: str):
-    """(source, span) where attribute `name` of `a` was defined, or (None, None)."""
-    try:
-        from ..compile import attr_position
-    except ImportError:     # pragma: no cover
-        return None, None
-    hit = attr_position(a.pos, name) if a.pos is not None else None
-    return hit if hit is not None else (None, None)
+    from ..compile import attr_where
+    return attr_where(a, name)
 
 
 def _fn_pos(v):

@@ -1303,6 +1303,13 @@ def attr_position_of(attrs: Attrs, name):
     return attr_position(attrs.pos, name)
 
 
+def attr_where(attrs: Attrs, name):
+    """(source, span) where attribute `name` of `attrs` was defined, or
+    (None, None): the form trace frames take."""
+    hit = attr_position(attrs.pos, name) if attrs.pos is not None else None
+    return hit if hit is not None else (None, None)
+
+
 def _lazy_select(src, name, source, span):
     def sel(_env):
         a = force(src)

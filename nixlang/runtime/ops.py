@@ -233,10 +233,8 @@ def _with_ctx(err, error_ctx):
 
 
 def _attr_where(attrs, name):
-    """(source, span) of attribute `name`'s definition, or (None, None)."""
-    from ..compile import attr_position
-    hit = attr_position(attrs.pos, name) if attrs.pos is not None else None
-    return hit if hit is not None else (None, None)
+    from ..compile import attr_where   # compile imports this module: import late
+    return attr_where(attrs, name)
 
 
 def _float_to_string(v: float) -> str:

@@ -65,21 +65,28 @@ export async function deactivate(): Promise<void> {
 
 // -- server discovery and lifecycle ------------------------------------------------------------
 
+/** The parts of the Python extension's API this client uses (all optional: versions differ). */
+interface PythonExtensionApi {
+  settings?: { getExecutionDetails?(resource?: vscode.Uri): { execCommand?: unknown } | undefined };
+  environments?: {
+    getActiveEnvironmentPath?(resource?: vscode.Uri): unknown;
+    resolveEnvironment?(path: unknown): Promise<{ executable?: { uri?: vscode.Uri } } | undefined>;
+  };
+}
+
 async function pythonExtensionInterpreter(resource?: vscode.Uri): Promise<string[] | undefined> {
-  const ext = vscode.extensions.getExtension("ms-python.python");
+  const ext = vscode.extensions.getExtension<PythonExtensionApi>("ms-python.python");
   if (!ext) return undefined;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const api: any = ext.isActive ? ext.exports : await ext.activate();
-    const details = api?.settings?.getExecutionDetails?.(resource);
-    const cmd: unknown = details?.execCommand;
-    if (Array.isArray(cmd) && cmd.length > 0 && cmd.every((c) => typeof c === "string")) {
-      return cmd as string[];
+    const api: PythonExtensionApi | undefined = ext.isActive ? ext.exports : await ext.activate();
+    const cmd = api?.settings?.getExecutionDetails?.(resource)?.execCommand;
+    if (Array.isArray(cmd) && cmd.length > 0 && cmd.every((c): c is string => typeof c === "string")) {
+      return cmd;
     }
     const envPath = api?.environments?.getActiveEnvironmentPath?.(resource);
-    if (envPath) {
+    if (envPath && api?.environments?.resolveEnvironment) {
       const env = await api.environments.resolveEnvironment(envPath);
-      const exe: string | undefined = env?.executable?.uri?.fsPath;
+      const exe = env?.executable?.uri?.fsPath;
       if (exe) return [exe];
     }
   } catch (err) {
@@ -153,8 +160,9 @@ async function startServer(): Promise<void> {
         configuration: async (params, token, next) => {
           const answer = await next(params, token);
           if (!Array.isArray(answer)) return answer;
-          return params.items.map((item, i) =>
-            item.section === "pynix" ? toServerSettings(currentSettings()) : answer[i],
+          const values: unknown[] = answer;
+          return params.items.map((item, i): unknown =>
+            item.section === "pynix" ? toServerSettings(currentSettings()) : values[i],
           );
         },
       },
@@ -232,7 +240,7 @@ async function runPynix(args: string[], cwd?: string): Promise<RunResult | undef
       (err, stdout, stderr) => {
         let code: number | null = 0;
         if (err) {
-          const e = err as cp.ExecFileException;
+          const e = err;
           code = typeof e.code === "number" ? e.code : null;
           if (e.killed) stderr += `\n(pynix was stopped after ${timeoutMs() / 1000} s)`;
           else if (typeof e.code === "string") stderr += `\n${e.message}`;

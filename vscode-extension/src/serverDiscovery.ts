@@ -121,7 +121,7 @@ export interface ClientSettings {
  * passed through unchanged as well.
  */
 export function toServerSettings(s: ClientSettings): Record<string, unknown> {
-  const out: Record<string, unknown> = JSON.parse(JSON.stringify(s ?? {}));
+  const out = JSON.parse(JSON.stringify(s ?? {})) as Record<string, unknown>;
   const budget = s?.eval?.budgetSeconds;
   if (typeof budget === "number" && Number.isFinite(budget)) {
     out.evaluation = { enable: budget > 0, timeout: Math.max(0, Math.min(600, budget)) };

@@ -52,7 +52,8 @@ test("LSP initialize handshake with the real server", { skip: found.why, timeout
   conn.onRequest(() => null); // client/registerCapability, window/workDoneProgress/create, ...
   conn.listen();
   try {
-    const result = (await conn.sendRequest("initialize", {
+    type InitializeResult = { capabilities: Record<string, unknown>; serverInfo?: { name: string; version?: string } };
+    const result = await conn.sendRequest<InitializeResult>("initialize", {
       processId: process.pid,
       rootUri: null,
       clientInfo: { name: "pynix-vscode-handshake-test" },
@@ -65,7 +66,7 @@ test("LSP initialize handshake with the real server", { skip: found.why, timeout
         },
       },
       initializationOptions: { pynix: settings },
-    })) as { capabilities: Record<string, unknown>; serverInfo?: { name: string; version?: string } };
+    });
     const caps = result.capabilities;
     console.log(`# serverInfo: ${JSON.stringify(result.serverInfo)}`);
     console.log(`# capabilities: ${JSON.stringify(caps)}`);
@@ -77,7 +78,7 @@ test("LSP initialize handshake with the real server", { skip: found.why, timeout
     const change = typeof sync === "number" ? sync : sync.change;
     assert.ok(change === 1 || change === 2, `textDocumentSync change kind is Full or Incremental (got ${change})`);
 
-    conn.sendNotification("initialized", {});
+    await conn.sendNotification("initialized", {});
     // The server pulls section `pynix` through workspace/configuration after `initialized`.
     const items = await Promise.race([asked, new Promise((r) => setTimeout(() => r("timeout"), 10_000))]);
     console.log(`# workspace/configuration asked for: ${JSON.stringify(items)}`);
@@ -87,7 +88,7 @@ test("LSP initialize handshake with the real server", { skip: found.why, timeout
     const diagnostics = new Promise<{ uri: string; diagnostics: { code?: string; message: string }[] }>((resolve) =>
       conn.onNotification("textDocument/publishDiagnostics", resolve),
     );
-    conn.sendNotification("textDocument/didOpen", {
+    await conn.sendNotification("textDocument/didOpen", {
       textDocument: { uri: "untitled:handshake.nix", languageId: "nix", version: 1, text: "let a = 1; in b" },
     });
     const published = await Promise.race([diagnostics, new Promise<undefined>((r) => setTimeout(() => r(undefined), 15_000))]);
@@ -96,7 +97,7 @@ test("LSP initialize handshake with the real server", { skip: found.why, timeout
     assert.ok(published.diagnostics.length > 0, "an unbound variable is reported");
 
     await conn.sendRequest("shutdown");
-    conn.sendNotification("exit");
+    await conn.sendNotification("exit");
     const code = await new Promise<number | null>((resolve) => {
       const t = setTimeout(() => { proc.kill(); resolve(null); }, 5000);
       proc.on("exit", (c) => { clearTimeout(t); resolve(c); });

@@ -35,7 +35,8 @@ from ..runtime.errors import type_error
 from ..runtime.values import Attrs, CtxStr, force, show_type
 from ..syntax.symbols import PREINTERNED
 from . import builtin
-from .hashing import NIX32_CHARS, BadHash, UsageError, parse_hash_algo, warn
+from ..store.nixbase32 import ALPHABET as NIX32_CHARS
+from .hashing import BadHash, UsageError, parse_hash_algo, warn
 from .strings import from_bytes, to_bytes
 
 

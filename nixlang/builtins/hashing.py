@@ -1,21 +1,22 @@
-"""Hashing builtins: `hashString`, `hashFile`, `convertHash`, and the hash
-text formats Nix uses (base16, nix32 — Nix's own base-32 with the alphabet
-`0123456789abcdfghijklmnpqrsvwxyz` and its reversed bit order —, base64, SRI)."""
+"""Hashing builtins: `hashString`, `hashFile`, `convertHash`, and the Nix-facing
+side of hashes: algorithm and format names with their evaluation errors and
+warnings. Parsing and printing the text forms (base16, nix32, base64, SRI) is
+the store layer's `Hash` (nixlang/store/hashes.py); errors keep its text."""
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import os
 import sys
 
 from .. import errors as E
+from ..store.errors import StoreError
+from ..store.errors import UsageError as StoreUsageError
+from ..store.hashes import Hash
 from ..runtime.errors import type_error
 from ..runtime.values import Attrs, CtxStr, Path, force
 from . import builtin
 
 HASH_SIZES = {"md5": 16, "sha1": 20, "sha256": 32, "sha512": 64}
-NIX32_CHARS = "0123456789abcdfghijklmnpqrsvwxyz"
 
 
 class UsageError(E.EvalError):
@@ -102,88 +103,27 @@ def parse_hash_format(ev, name: str) -> str:
     raise UsageError(f"unknown hash format '{name}', expect 'base16', 'base32', 'base64', or 'sri'")
 
 
-def nix32_len(size: int) -> int:
-    return (size * 8 - 1) // 5 + 1
-
-
-def nix32_encode(h: bytes) -> str:
-    out = []
-    size = len(h)
-    for n in range(nix32_len(size) - 1, -1, -1):
-        b = n * 5
-        i, j = b // 8, b % 8
-        c = h[i] >> j
-        if i < size - 1:
-            c |= h[i + 1] << (8 - j)
-        out.append(NIX32_CHARS[c & 0x1f])
-    return "".join(out)
-
-
-def nix32_decode(s: str, size: int) -> bytes:
-    h = bytearray(size)
-    for n in range(len(s)):
-        c = s[len(s) - n - 1]
-        digit = NIX32_CHARS.find(c)
-        if digit < 0:
-            raise BadHash(f"invalid base-32 hash '{s}'")
-        b = n * 5
-        i, j = b // 8, b % 8
-        h[i] |= (digit << j) & 0xff
-        if i < size - 1:
-            h[i + 1] |= digit >> (8 - j)
-        elif digit >> (8 - j):
-            raise BadHash(f"invalid base-32 hash '{s}'")
-    return bytes(h)
-
-
 def format_hash(algo: str, h: bytes, fmt: str, include_algo: bool = False) -> str:
-    prefix = ""
-    if fmt == "sri" or include_algo:
-        prefix = algo + ("-" if fmt == "sri" else ":")
-    if fmt == "base16":
-        return prefix + h.hex()
-    if fmt == "nix32":
-        return prefix + nix32_encode(h)
-    return prefix + base64.b64encode(h).decode("ascii")
+    """Hash::to_string (the store layer's `Hash` does the encoding)."""
+    return Hash(algo, h).to_string(fmt, include_algo or fmt == "sri")
 
 
 def parse_any_hash(text: str, algo: str | None, ev=None) -> tuple[str, bytes]:
-    """Hash::parseAny: `algo:body`, `algo-base64` (SRI), or a bare body whose
-    length tells base16 / nix32 / base64 apart."""
-    rest = text
-    parsed = None
-    is_sri = False
-    if ":" in rest:
-        head, rest = rest.split(":", 1)
-        parsed = parse_hash_algo(head, ev)
-    elif "-" in rest:
-        head, rest = rest.split("-", 1)
-        is_sri = True
-        parsed = parse_hash_algo(head, ev)
-    if parsed is None and algo is None:
-        raise BadHash(f"hash '{rest}' does not include a type, nor is the type otherwise known from context")
-    if parsed is not None and algo is not None and parsed != algo:
-        raise BadHash(f"hash '{text}' should have type '{algo}'")
-    algo = parsed or algo
-    size = HASH_SIZES[algo]
-    if not is_sri and len(rest) == size * 2:
-        try:
-            if not all(c in "0123456789abcdefABCDEF" for c in rest):
-                raise ValueError
-            return algo, bytes.fromhex(rest)
-        except ValueError:
-            raise BadHash(f"invalid base-16 hash '{rest}'") from None
-    if not is_sri and len(rest) == nix32_len(size):
-        return algo, nix32_decode(rest, size)
-    if is_sri or len(rest) == ((4 * size // 3) + 3) & ~3:
-        try:
-            d = base64.b64decode(rest.encode("utf-8", "surrogateescape"), validate=True)
-        except (binascii.Error, ValueError):
-            raise BadHash(f"invalid {'SRI' if is_sri else 'base-64'} hash '{rest}'") from None
-        if len(d) != size:
-            raise BadHash(f"invalid {'SRI' if is_sri else 'base-64'} hash '{rest}'")
-        return algo, d
-    raise BadHash(f"hash '{rest}' has wrong length for hash algorithm '{algo}'")
+    """Hash::parseAny, by the store layer's `Hash.parse_any`, with its errors
+    turned into evaluation errors (same text). `blake3` first asks for its
+    experimental feature, as parseHashAlgo does in Nix."""
+    head, sep, _ = text.partition(":")
+    if not sep:
+        head, sep, _ = text.partition("-")
+    if algo == "blake3" or (sep and head == "blake3"):
+        _blake3(ev)
+    try:
+        h = Hash.parse_any(text, algo)
+    except StoreUsageError as e:
+        raise UsageError(str(e)) from None
+    except StoreError as e:
+        raise BadHash(str(e)) from None
+    return h.algo, h.digest
 
 
 def hash_bytes(algo: str, data: bytes) -> bytes:

@@ -302,7 +302,12 @@ where to read more (`pynix explain CODE`).
 
 def eval_cmd(argv: list[str], out, err) -> int:
     """`pynix eval`: the friendly front; same values as `pynix instantiate --eval --strict`."""
-    from .errors.friendly import render_friendly
+    from .errors.friendly import render_friendly as _render
+    from .resolve.globals import GLOBAL_NAMES
+
+    def render_friendly(e, show_trace):
+        # "did you mean" also looks among the builtins always in scope
+        return _render(e, show_trace, names=GLOBAL_NAMES)
     flags = {"--strict"}
     files: list[str] = []
     attr_paths: list[str] = []
@@ -551,6 +556,8 @@ def explain(argv: list[str], out, err) -> int:
     out.write("\nBroken:\n" + example(e.broken) + "\nFixed:\n" + example(e.fixed))
     if e.stage == "input":
         out.write("\nRun the commands")
+    elif e.stage in ("lint", "flake"):
+        out.write(f"\nTry it: {e.command()}")
     else:
         out.write(f"\nTry it: save an example as example.nix and run `{e.command()}`"
                   if e.flags() is not None else f"\nTry it: {e.command()}")

@@ -10,6 +10,14 @@ direct attributes / list elements (an attribute that fails, or anything
 deeper, prints as `<CODE>`, as `nix-instantiate --eval` prints what is not
 evaluated). `:p EXPR` forces and prints everything (deep_force, strict).
 
+`:e FILE|EXPR` opens $VISUAL or $EDITOR on a file, on the file and line
+where a function or an attribute is defined, or on a derivation's
+`meta.position`, then reloads like `:r` (as `nix repl` does).
+
+Input is highlighted with pynix's own lexer (`highlight`), which never
+raises on half-typed input; Enter inserts a new line instead of running
+the input while a bracket, string or `let` is still open.
+
 `:trace EXPR` evaluates EXPR once with an instrumented compiler (a subclass
 of `Compiler` used for that one evaluation only; normal evaluation and the
 hot runtime code are untouched): it logs each thunk the expression's own
@@ -21,16 +29,18 @@ from __future__ import annotations
 
 import inspect
 import os
-import sys
 import re
+import shlex
+import subprocess
+import sys
 
 from . import errors as E
-from .compile import Compiler, call_function, node_pos
+from .compile import Compiler, attr_where, call_function, node_pos
 from .evaluator import Evaluator
 from .parse import ParseOptions, parse_full, parse_recover
 from .resolve.globals import GLOBAL_NAMES
 from .runtime.printer import print_value
-from .runtime.values import Attrs, Closure, PrimOp, PrimOpApp, Thunk, force, show_type
+from .runtime.values import Attrs, Closure, Path, PrimOp, PrimOpApp, Thunk, force, show_type
 from .source import Source
 from .syntax import ast as A
 
@@ -40,6 +50,7 @@ HELP = """The following commands are available:
   <x> = <expr>   Bind expression to variable (later lines see it)
   :a <expr>      Add attributes from resulting set to scope
   :doc <name>    Show documentation of a builtin or a function with a doc comment
+  :e <expr>      Open a file, or where a function or attribute is defined, in $EDITOR; then :r
   :explain CODE  Explain a pynix error code (E201, ...)
   :l <path>      Load Nix expression (an attribute set) and add it to scope
   :p <expr>      Evaluate and print expression recursively (strictly)
@@ -51,7 +62,7 @@ HELP = """The following commands are available:
 """
 
 KEYWORDS = ["assert", "else", "if", "in", "inherit", "let", "or", "rec", "then", "with"]
-COMMANDS = [":?", ":a", ":doc", ":explain", ":l", ":p", ":q", ":r", ":t", ":trace"]
+COMMANDS = [":?", ":a", ":doc", ":e", ":explain", ":l", ":p", ":q", ":r", ":t", ":trace"]
 _BINDING = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_'-]*)\s*=(?!=)(.*)$", re.S)
 _IDENT = r"[A-Za-z_][A-Za-z0-9_'-]*"
 _COMPLETE_TAIL = re.compile(rf"(?:{_IDENT}\.)*(?:{_IDENT})?$")
@@ -216,6 +227,7 @@ class Repl:
         self.scope: dict[str, object] = {}
         self.loaded: list[str] = []
         self.counter = 0
+        self.origins: dict[str, Attrs] = {}     # name -> the set `:l` / `:a` took it from (for `:e NAME`)
 
     # -- evaluation ---------------------------------------------------------------------------
     def _compile(self, text: str, compiler_cls=Compiler, **kw):
@@ -288,13 +300,14 @@ class Repl:
             if m:
                 name, expr = m.group(1), m.group(2)
                 self.scope[name] = self.thunk(expr)   # lazy, like nix repl
+                self.origins.pop(name, None)
                 return ""
             return self.show(self.eval(text)) + "\n"
         except Quit:
             raise
         except E.NixError as err:
             from .errors.friendly import render_friendly
-            return render_friendly(err)
+            return render_friendly(err, names=self.names())
         except RecursionError:
             return "error: expression nested too deeply (pynix E014)\n"
         except Exception as exc:   # a pynix bug: say so, but keep the session alive
@@ -321,7 +334,8 @@ class Repl:
                 e = explanation(arg)
             except KeyError:
                 return f"error: unknown error code '{arg}' (see 'pynix explain --list')\n"
-            return f"{e.code}: {e.title}\n\n{e.text}\n\nBroken:\n{e.broken}\nFixed:\n{e.fixed}"
+            return (f"{e.code}: {e.title}\n\n{e.text}\n\nBroken:\n{e.broken}\nFixed:\n{e.fixed}\n"
+                    f"Try it: {e.command()}\n")
         if cmd in ("l", "load"):
             path = os.path.join(self.cwd, os.path.expanduser(arg))
             out = self._load(path)
@@ -334,6 +348,8 @@ class Repl:
             return "".join(self._load(p) for p in self.loaded)
         if cmd == "trace":
             return self.trace(arg)
+        if cmd in ("e", "edit"):
+            return self.edit(arg)
         return f"error: unknown command ':{cmd}' (type :? for help)\n"
 
     def _load(self, path: str) -> str:
@@ -347,6 +363,7 @@ class Repl:
         if type(v) is not Attrs:
             raise E.EvalError(f"expected a set but found {show_type(v)}: {print_value(v, strict=False)}")
         self.scope.update(v.d)
+        self.origins.update(dict.fromkeys(v.d, v))
         return f"Added {len(v.d)} variables.\n"
 
     def doc(self, name: str) -> str:
@@ -389,6 +406,65 @@ class Repl:
         out.append(result)
         out += tracer.summary()
         return "\n".join(out) + "\n"
+
+    # -- :e -----------------------------------------------------------------------------------
+    def edit(self, arg: str) -> str:
+        """`:e FILE|EXPR`: open the editor on a file, or on where a value is
+        defined, then reload the files loaded with `:l` (nix repl's `:e`)."""
+        if not arg:
+            return "usage: :e FILE | EXPR   (a file, a function, an attribute or a derivation)\n"
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+        if not editor or not editor.strip():
+            return ("error: no editor set: set $EDITOR (or $VISUAL) to use :e, e.g. `export EDITOR=nano` "
+                    "before starting pynix repl\n")
+        path, line = self._edit_target(arg)
+        argv = editor_command(editor, path, line)
+        try:
+            rc = self.run_editor(argv)
+        except OSError as exc:
+            return f"error: cannot start the editor '{argv[0]}': {exc.strerror or exc}\n"
+        out = "" if rc == 0 else f"warning: the editor exited with status {rc}\n"
+        # like nix repl: forget cached files and reload what :l loaded
+        return out + self._command(":r")
+
+    @staticmethod
+    def run_editor(argv: list[str]) -> int:
+        return subprocess.call(argv)
+
+    def _edit_target(self, arg: str) -> tuple[str, int]:
+        """(file, line) that `:e arg` opens; line 0 when it is a whole file."""
+        candidate = os.path.join(self.cwd, os.path.expanduser(arg))
+        if os.path.isfile(candidate):
+            return os.path.abspath(candidate), 0
+        if os.path.isdir(candidate) and os.path.isfile(os.path.join(candidate, "default.nix")):
+            return os.path.abspath(os.path.join(candidate, "default.nix")), 0
+        m = re.fullmatch(rf"(?:({_IDENT}(?:\.{_IDENT})*)\.)?({_IDENT})", arg)
+        if m:
+            # an attribute (or a name `:l` brought in): where it is defined, as written in its file
+            try:
+                owner = force(self.eval(m.group(1))) if m.group(1) else self.origins.get(m.group(2))
+            except E.NixError:
+                owner = None
+            if type(owner) is Attrs and m.group(2) in owner.d:
+                src, span = attr_where(owner, m.group(2))
+                if src is not None and os.path.isfile(src.origin):
+                    return src.origin, src.line_col(span.start)[0]
+        v = force(self.eval(arg))
+        if type(v) is Path:
+            return v.path, 0
+        if type(v) is Closure:
+            src = v.lam.source
+            if src is not None and os.path.isfile(src.origin):
+                return src.origin, src.line_col(v.lam.node.span.start)[0]
+            raise E.EvalError("cannot open the editor: this function was defined at the prompt, not in a file")
+        if type(v) is Attrs:
+            pos = _meta_position(v)
+            if pos is not None:
+                return pos
+        if type(v) is str and v.startswith("/") and os.path.isfile(v):
+            return v, 0
+        raise E.EvalError(f"cannot open the editor: {show_type(v)} has no file or position "
+                          "(give a file, a function, an attribute of a loaded file or a derivation)")
 
     # -- completion ---------------------------------------------------------------------------
     def names(self) -> list[str]:
@@ -444,6 +520,97 @@ def _doc_comment(text: str, start: int) -> str | None:
     return textwrap.dedent(before[i + 3:-2]).strip("\n").strip() or None
 
 
+# editors known to take `+LINE` before the file (Nix's editorFor knows emacs, nano, vim and kak)
+_PLUS_LINE_EDITORS = ("vi", "vim", "nvim", "gvim", "view", "emacs", "emacsclient", "nano", "pico", "kak",
+                      "micro", "joe", "jed", "mg", "ne")
+
+
+def editor_command(editor: str, path: str, line: int) -> list[str]:
+    """The command that opens `path` at `line` in `editor` (a command line,
+    as in $EDITOR: `code --wait` works)."""
+    try:
+        argv = shlex.split(editor)
+    except ValueError:
+        argv = editor.split()
+    name = os.path.basename(argv[0]) if argv else ""
+    if line > 0 and (name in _PLUS_LINE_EDITORS or any(k in name for k in ("vim", "emacs", "nano", "kak"))):
+        argv.append(f"+{line}")
+    return argv + [path]
+
+
+def _meta_position(v: Attrs) -> tuple[str, int] | None:
+    """`meta.position` of a derivation ("FILE:LINE"), if it has one."""
+    try:
+        meta = force(v.d["meta"]) if "meta" in v.d else None
+        pos = force(meta.d["position"]) if type(meta) is Attrs and "position" in meta.d else None
+    except E.NixError:
+        return None
+    if type(pos) is not str:
+        return None
+    file, _, line = pos.rpartition(":")
+    if file and line.isdigit() and os.path.isfile(file):
+        return file, int(line)
+    return None
+
+
+# -- highlighting ----------------------------------------------------------------------------
+
+_TOKEN_STYLE = {
+    **{t: "keyword" for t in ("IF", "THEN", "ELSE", "ASSERT", "WITH", "LET", "IN_KW", "REC", "INHERIT", "OR_KW")},
+    **{t: "string" for t in ("DQUOTE", "STR", "IND_STRING_OPEN", "IND_STR", "IND_STRING_CLOSE")},
+    "INT_LIT": "number", "FLOAT_LIT": "number",
+    "PATH": "path", "HPATH": "path", "SPATH": "path", "URI": "path",
+    "ERROR": "error", "INVALID": "error",
+}
+STYLES = {"keyword": "ansiblue bold", "string": "ansigreen", "number": "ansicyan", "comment": "ansibrightblack",
+          "path": "ansiyellow", "builtin": "ansimagenta", "constant": "ansicyan", "interpolation": "ansired",
+          "error": "ansired underline"}
+
+
+def highlight(text: str) -> list[tuple[str, int, int]]:
+    """(kind, start, end) of the highlighted pieces of `text` (see STYLES),
+    from pynix's own lexer. Half-typed input (an open string or bracket) is
+    fine; if the lexer fails anyway, the text is simply not highlighted."""
+    from .syntax.lexer import Lexer
+    out: list[tuple[str, int, int]] = []
+    lexer = Lexer(Source(text, "«repl»"), collect_comments=True)
+    braces: list[bool] = []        # for each open `{` / `${`: whether it is an interpolation
+    try:
+        for tok in lexer.tokens():
+            t = tok.type
+            kind = _TOKEN_STYLE.get(t)
+            if t == "DOLLAR_CURLY":
+                braces.append(True)
+                kind = "interpolation"
+            elif t == "LBRACE":
+                braces.append(False)
+            elif t == "RBRACE":
+                if braces and braces.pop():
+                    kind = "interpolation"
+            elif t == "PATH_END" and tok.start_pos == tok.end_pos:
+                continue
+            elif t == "ID":
+                if tok in ("true", "false", "null"):
+                    kind = "constant"
+                elif tok == "builtins" or tok in GLOBAL_NAMES:
+                    kind = "builtin"
+            if kind is not None and tok.end_pos > tok.start_pos:
+                out.append((kind, tok.start_pos, tok.end_pos))
+    except Exception:
+        return []
+    for span in lexer.comments or ():
+        out.append(("comment", span.start, span.end))
+    # an unterminated block comment is no comment to the lexer yet, but it is to the reader
+    i = text.find("/*")
+    while i >= 0:
+        if not any(s <= i < e for _, s, e in out) and text.find("*/", i + 2) < 0:
+            out = [p for p in out if p[1] < i] + [("comment", i, len(text))]
+            break
+        i = text.find("/*", i + 2)
+    out.sort(key=lambda p: p[1])
+    return out
+
+
 # -- the terminal front ----------------------------------------------------------------------
 
 def history_path() -> str:
@@ -464,36 +631,59 @@ def _prompt_parts(repl: Repl):
                 yield Completion(c, start_position=-len(word))
 
     class NixLexer(Lexer):
-        STYLES = {"keyword": "ansiblue bold", "string": "ansigreen", "number": "ansicyan",
-                  "comment": "ansibrightblack", "path": "ansiyellow"}
-        _TOKEN = re.compile(r"(#[^\n]*|/\*.*?\*/)|(\"(?:[^\"\\]|\\.)*\"?|''.*?(?:''|$))|"
-                            r"(\b\d+(?:\.\d+)?\b)|(\.{0,2}/[\w./+-]+|<[\w./+-]+>)|"
-                            rf"({_IDENT})", re.S)
+        """Highlighting from pynix's lexer (`highlight`); a `:command` line
+        shows its command word as a keyword and the expression after it."""
 
         def lex_document(self, document):
+            text = document.text
             lines = document.lines
+            starts = [0]
+            for line in lines[:-1]:
+                starts.append(starts[-1] + len(line) + 1)
+            styles = [""] * len(text)
+            m = re.match(r"\s*:\S*\s*", text)
+            offset = 0
+            if m:
+                for i in range(len(m.group(0).rstrip())):
+                    styles[i] = STYLES["keyword"]
+                offset = m.end()
+            for kind, s0, e0 in highlight(text[offset:]):
+                for i in range(s0 + offset, min(e0 + offset, len(text))):
+                    styles[i] = STYLES[kind]
 
             def get_line(i):
-                line = lines[i]
-                out, pos = [], 0
-                for m in self._TOKEN.finditer(line):
-                    out.append(("", line[pos:m.start()]))
-                    if m.group(1):
-                        style = self.STYLES["comment"]
-                    elif m.group(2):
-                        style = self.STYLES["string"]
-                    elif m.group(3):
-                        style = self.STYLES["number"]
-                    elif m.group(4):
-                        style = self.STYLES["path"]
+                if i >= len(lines):
+                    return []
+                start, line = starts[i], lines[i]
+                out: list[tuple[str, str]] = []
+                for j, ch in enumerate(line):
+                    style = styles[start + j] if start + j < len(styles) else ""
+                    if out and out[-1][0] == style:
+                        out[-1] = (style, out[-1][1] + ch)
                     else:
-                        style = self.STYLES["keyword"] if m.group(5) in KEYWORDS else ""
-                    out.append((style, m.group(0)))
-                    pos = m.end()
-                out.append(("", line[pos:]))
+                        out.append((style, ch))
                 return out
             return get_line
     return NixCompleter(), NixLexer()
+
+
+def _key_bindings(repl: Repl):
+    """Enter runs the input when it is complete, and starts a new line while
+    a bracket, string or `let` is still open."""
+    from prompt_toolkit.key_binding import KeyBindings
+    kb = KeyBindings()
+
+    @kb.add("enter")
+    def _(event):
+        buf = event.current_buffer
+        if buf.complete_state is not None and buf.complete_state.current_completion is not None:
+            buf.complete_state = None           # Enter picks the completion shown
+            return
+        if buf.document.is_cursor_at_the_end and repl.needs_more(buf.text):
+            buf.insert_text("\n")
+        else:
+            buf.validate_and_handle()
+    return kb
 
 
 def run_repl(input=None, output=None, history: str | None = None, repl: Repl | None = None) -> int:
@@ -512,15 +702,13 @@ def run_repl(input=None, output=None, history: str | None = None, repl: Repl | N
         hist = InMemoryHistory()
     completer, lexer = _prompt_parts(repl)
     session = PromptSession(history=hist, completer=completer, lexer=lexer, input=input, output=output,
-                            complete_while_typing=False)
+                            complete_while_typing=False, multiline=True, key_bindings=_key_bindings(repl),
+                            prompt_continuation=lambda width, line_number, is_soft_wrap: " " * (width - 2) + "> ")
     write = session.output.write_raw if output is not None else (lambda s: print(s, end="", flush=True))
     write("Welcome to pynix repl. Type :? for help.\n\n")
     while True:
-        text = ""
         try:
             text = session.prompt("nix-repl> ")
-            while repl.needs_more(text):
-                text += "\n" + session.prompt("          ")
         except KeyboardInterrupt:
             continue
         except EOFError:

@@ -26,12 +26,17 @@ import nixlang
 from nixlang import cli, errors
 from nixlang.errors import ALL_CODES, NixError
 from nixlang.errors.catalogue import Explanation, all_codes, explanation
+from nixlang import ide
+from nixlang.ide.diagnostics import LINTS
+from nixlang.ide.flakes import CODES as FLAKE_CODES
 from nixlang.evaluator import EvalOptions, Evaluator
 from nixlang.parse import ParseOptions
 from nixlang.runtime.stack import in_roomy_frame_stack
 
 ROOT = Path(__file__).resolve().parents[1]
 CODE_RE = re.compile(r'\bcode\s*=\s*"(E\d{3})"')
+# lint and flake codes written as string literals in the editor tooling
+TOOL_CODE_RE = re.compile(r'"([WF]\d{3})"')
 
 # entries whose setting no pynix command line can give (checked in process only)
 LIBRARY_ONLY = {"E005"}
@@ -47,6 +52,37 @@ def codes_in_source() -> dict[str, list[str]]:
         for m in CODE_RE.finditer(path.read_text(encoding="utf-8")):
             found.setdefault(m.group(1), []).append(str(path.relative_to(ROOT)))
     return found
+
+
+def tool_codes() -> dict[str, str | None]:
+    """code -> title of every lint (W) and flake (F) code the editor tooling
+    can report: the tables `ide.LINTS` and `flakes.CODES`, and every `"W..."` /
+    `"F..."` literal in nixlang/ide and lsp (a code reported without a table
+    entry has no title there: None)."""
+    found: dict[str, str | None] = {}
+    for folder in (ROOT / "nixlang" / "ide", ROOT / "lsp"):
+        for path in sorted(folder.rglob("*.py")):
+            for m in TOOL_CODE_RE.finditer(path.read_text(encoding="utf-8")):
+                found.setdefault(m.group(1), None)
+    for table in (LINTS, FLAKE_CODES):
+        for code, (title, _hint) in table.items():
+            found[code] = title
+    return found
+
+
+def raisable_codes() -> set[str]:
+    """Every code the code base can raise or report."""
+    return set(ALL_CODES) | set(codes_in_source()) | set(error_classes()) | set(tool_codes())
+
+
+def tool_diagnostics(e: Explanation, which: str, folder: Path) -> list[str]:
+    """The codes the language server's diagnostics report for an example:
+    its files are written to `folder` and the first one is analysed."""
+    files = e.example_files(which)
+    for name, content in files:
+        (folder / name).write_text(content, encoding="utf-8")
+    name, content = files[0]
+    return [d.code for d in ide.diagnostics(ide.analyze(content, str(folder / name)))]
 
 
 def error_classes() -> dict[str, set[str]]:
@@ -149,21 +185,44 @@ def test_the_scan_sees_the_codes_defined_outside_errors():
     assert set(ALL_CODES) <= set(found)
 
 
+def test_the_scan_sees_the_lint_and_flake_codes():
+    found = tool_codes()
+    assert {f"W00{i}" for i in range(1, 10)} <= set(found)
+    # F004/F005 are reported by flake.lock checks; the scan finds them even
+    # where the table of titles does not list them
+    assert {f"F00{i}" for i in range(1, 6)} <= set(found)
+
+
 def test_every_code_in_the_code_base_is_explained():
-    wanted = set(ALL_CODES) | set(codes_in_source()) | set(error_classes())
-    missing = sorted(wanted - set(all_codes()))
+    missing = sorted(raisable_codes() - set(all_codes()))
     assert missing == [], f"codes without an explanation: {missing}"
 
 
 def test_no_explanation_for_a_code_that_does_not_exist():
-    known = set(ALL_CODES) | set(codes_in_source())
-    assert sorted(set(all_codes()) - known) == []
+    assert sorted(set(all_codes()) - raisable_codes()) == []
+
+
+def test_the_catalogue_is_exactly_the_codes_the_code_base_can_raise():
+    assert set(all_codes()) == raisable_codes()
 
 
 def test_titles_are_those_of_the_error_classes():
     titles = error_classes()
+    tools = tool_codes()
     for code in all_codes():
+        if code in tools:
+            # the language server's titles come from the tables; a code the
+            # tables do not list yet has only the catalogue's title
+            if tools[code] is not None:
+                assert explanation(code).title == tools[code], code
+            continue
         assert explanation(code).title in titles[code], code
+
+
+def test_the_catalogue_does_not_import_the_editor_tooling():
+    # layering: errors sit below ide; the test imports ide, the catalogue must not
+    text = (ROOT / "nixlang" / "errors" / "catalogue.py").read_text(encoding="utf-8")
+    assert not re.search(r"^\s*(from|import)\s+(\.\.|nixlang\.)", text, re.M)
 
 
 @pytest.mark.parametrize("code", all_codes())
@@ -174,9 +233,17 @@ def test_entry_is_complete(code):
         assert part in e.text, (code, part)
     assert len(e.text.split()) >= 60, "an explanation is a few sentences, not a hint"
     assert e.broken.strip() and e.fixed.strip() and e.broken != e.fixed
-    assert e.stage in ("parse", "eval", "input")
-    expected_stage = "input" if code.startswith("E09") else "parse" if code.startswith("E0") else "eval"
+    assert e.stage in ("parse", "eval", "input", "lint", "flake")
+    expected_stage = ("lint" if code.startswith("W") else "flake" if code.startswith("F") else
+                      "input" if code.startswith("E09") else "parse" if code.startswith("E0") else "eval")
     assert e.stage == expected_stage
+    if e.stage == "flake":
+        for which in ("broken", "fixed"):
+            names = [name for name, _ in e.example_files(which)]
+            assert names and names[0] in ("flake.nix", "flake.lock") and len(set(names)) == len(names)
+            assert all(content.strip() for _, content in e.example_files(which))
+    else:
+        assert e.example_files() == [("example.nix", e.broken)]
     assert set(e.options) <= {"max_call_depth", "lints", "experimental_features", "url_literals"}
 
 
@@ -192,7 +259,51 @@ def test_only_the_library_only_entries_lack_flags():
 
 # -- the examples are real --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("code", all_codes())
+TOOL_CODES = [c for c in all_codes() if explanation(c).stage in ("lint", "flake")]
+
+
+@pytest.mark.parametrize("code", TOOL_CODES)
+def test_tool_broken_example_reports_the_code(code, tmp_path):
+    # run through the language server's analysis, as an editor shows it:
+    # exactly this code, nothing else
+    assert tool_diagnostics(explanation(code), "broken", tmp_path) == [code]
+
+
+@pytest.mark.parametrize("code", TOOL_CODES)
+def test_tool_fixed_example_is_clean(code, tmp_path):
+    assert tool_diagnostics(explanation(code), "fixed", tmp_path) == []
+
+
+@pytest.mark.parametrize("code", [c for c in TOOL_CODES if explanation(c).stage == "lint"])
+def test_lint_examples_both_evaluate(code, workdir):
+    # a lint is a warning about code that works: both versions give a value,
+    # and the same one
+    e = explanation(code)
+    results = []
+    for text in (e.broken, e.fixed):
+        (workdir / "example.nix").write_text(text, encoding="utf-8")
+        rc, out, err = pynix("eval", "example.nix")
+        assert (rc, err) == (0, ""), err
+        results.append(out)
+    if code not in ("W001", "W002", "W006"):     # their fix uses what was unused or missing
+        assert results[0] == results[1]
+
+
+def test_flake_fixed_lock_files_are_what_nix_writes():
+    # the lock files of the examples are valid version-7 lock files, keys sorted
+    import json
+    for code in TOOL_CODES:
+        e = explanation(code)
+        if e.stage != "flake":
+            continue
+        for name, content in e.example_files("fixed"):
+            if name == "flake.lock":
+                data = json.loads(content)
+                assert data["version"] == 7 and data["root"] == "root"
+                assert content == json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+
+@pytest.mark.parametrize("code", [c for c in all_codes() if c not in TOOL_CODES])
 def test_broken_example_raises_the_code(code, workdir):
     e = explanation(code)
     setup_files(e, workdir)
@@ -229,7 +340,7 @@ def test_broken_example_raises_the_code(code, workdir):
         assert code in LIBRARY_ONLY
 
 
-@pytest.mark.parametrize("code", all_codes())
+@pytest.mark.parametrize("code", [c for c in all_codes() if c not in TOOL_CODES])
 def test_fixed_example_evaluates(code, workdir):
     e = explanation(code)
     setup_files(e, workdir)
@@ -308,6 +419,17 @@ def test_explain_list_names_every_code_with_its_title():
     rows = [line.split("  ", 1) for line in out.splitlines()]
     assert [code for code, _ in rows] == all_codes()
     assert all(title == explanation(code).title for code, title in rows)
+    listed = {code for code, _ in rows}
+    assert {"W001", "W009", "F001", "F005", "E015", "E220"} <= listed
+
+
+def test_explain_of_a_flake_entry_shows_both_files():
+    rc, out, err = pynix("explain", "F001")
+    assert rc == 0 and err == ""
+    broken, fixed = out.split("\nBroken:\n")[1].split("\nFixed:\n")
+    for part in (broken, fixed):
+        assert "    ==> flake.nix <==" in part and "    ==> flake.lock <==" in part
+    assert "pynix lsp" in out.splitlines()[-1]
 
 
 @pytest.mark.parametrize("argv,phrase", [

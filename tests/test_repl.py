@@ -89,7 +89,7 @@ def test_explain_and_help():
     _, (out, help_) = session([":explain E201", ":?"])
     assert out.startswith("E201: wrong type")
     assert "Broken:" in out and "Fixed:" in out
-    for cmd in (":p", ":t", ":doc", ":l", ":a", ":r", ":q", ":explain", ":trace"):
+    for cmd in (":p", ":t", ":doc", ":l", ":a", ":r", ":q", ":explain", ":trace", ":e"):
         assert cmd in help_
 
 
@@ -226,3 +226,156 @@ def test_piped_input_runs_as_a_script():
     assert p.returncode == 0, p.stderr
     assert [line for line in p.stdout.splitlines() if line] == ["3", "2"]
     assert "Traceback" not in p.stderr
+
+
+# -- :e ----------------------------------------------------------------------------------------
+
+@pytest.fixture
+def editor(tmp_path, monkeypatch):
+    """A recording editor: Repl.run_editor is replaced, $EDITOR names it."""
+    calls = []
+
+    def run(argv):
+        calls.append(argv)
+        return 0
+    monkeypatch.setattr(Repl, "run_editor", staticmethod(run))
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setenv("EDITOR", "vim")
+    return calls
+
+
+def test_edit_needs_an_editor(tmp_path, monkeypatch):
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.delenv("EDITOR", raising=False)
+    (tmp_path / "a.nix").write_text("1")
+    out = Repl(cwd=str(tmp_path)).handle(":e a.nix")
+    assert out.startswith("error: no editor set") and "$EDITOR" in out
+
+
+def test_edit_a_file(tmp_path, editor):
+    (tmp_path / "a.nix").write_text("1")
+    r = Repl(cwd=str(tmp_path))
+    assert r.handle(":e a.nix") == ""
+    assert editor == [["vim", str(tmp_path / "a.nix")]]
+    r.handle(":e ./a.nix")                       # a path value
+    assert editor[-1] == ["vim", str(tmp_path / "a.nix")]
+
+
+def test_edit_goes_to_the_definition_line(tmp_path, editor):
+    lib = tmp_path / "lib.nix"
+    lib.write_text("{\n  answer = 42;\n\n  greet =\n    name: \"hi ${name}\";\n  sub.deep = 1;\n}\n")
+    r = Repl(cwd=str(tmp_path))
+    r.handle(":l lib.nix")
+    r.handle(":e greet")                         # a name :l brought in: its attribute's line
+    assert editor[-1] == ["vim", "+4", str(lib)]
+    r.handle("g = greet")
+    r.handle(":e g")                             # a function: where the lambda starts
+    assert editor[-1] == ["vim", "+5", str(lib)]
+    r.handle("l = import ./lib.nix")
+    r.handle(":e l.answer")                      # an attribute path
+    assert editor[-1] == ["vim", "+2", str(lib)]
+    r.handle(":e l.sub.deep")
+    assert editor[-1] == ["vim", "+6", str(lib)]
+
+
+def test_edit_reloads_afterwards(tmp_path, monkeypatch):
+    lib = tmp_path / "lib.nix"
+    lib.write_text("{ answer = 42; }\n")
+
+    def run(argv):
+        lib.write_text("{ answer = 43; extra = 1; }\n")
+        return 0
+    monkeypatch.setattr(Repl, "run_editor", staticmethod(run))
+    monkeypatch.setenv("VISUAL", "nano")
+    r = Repl(cwd=str(tmp_path))
+    r.handle(":l lib.nix")
+    assert r.handle(":e lib.nix") == "Added 2 variables.\n"
+    assert r.handle("answer") == "43\n"
+
+
+@pytest.mark.parametrize("line,fragment", [
+    (":e f", "defined at the prompt, not in a file"),
+    (":e 1", "an integer has no file or position"),
+    (":e nosuchname", "undefined variable 'nosuchname'"),
+    (":e", "usage: :e"),
+])
+def test_edit_errors(line, fragment, editor):
+    r = Repl()
+    r.handle("f = x: x")
+    out = r.handle(line)
+    assert fragment in out and "Traceback" not in out
+    assert editor == []
+
+
+def test_edit_a_derivation_at_its_meta_position(tmp_path, editor):
+    pkg = tmp_path / "pkg.nix"
+    pkg.write_text("{ type = \"derivation\"; name = \"x\";\n  meta.position = \"%s:7\"; }\n" % pkg)
+    r = Repl(cwd=str(tmp_path))
+    r.handle(":e import ./pkg.nix")
+    assert editor[-1] == ["vim", "+7", str(pkg)]
+
+
+def test_edit_when_the_editor_cannot_start(tmp_path, monkeypatch):
+    monkeypatch.setenv("VISUAL", str(tmp_path / "no-such-editor"))
+    (tmp_path / "a.nix").write_text("1")
+    out = Repl(cwd=str(tmp_path)).handle(":e a.nix")
+    assert out.startswith("error: cannot start the editor")
+
+
+@pytest.mark.parametrize("editor_var,line,argv", [
+    ("vim", 3, ["vim", "+3", "F"]),
+    ("nvim", 3, ["nvim", "+3", "F"]),
+    ("emacsclient -t", 3, ["emacsclient", "-t", "+3", "F"]),
+    ("/usr/bin/nano", 3, ["/usr/bin/nano", "+3", "F"]),
+    ("code --wait", 3, ["code", "--wait", "F"]),      # no +LINE for editors that do not take it
+    ("vim", 0, ["vim", "F"]),
+])
+def test_editor_command(editor_var, line, argv):
+    from nixlang.repl import editor_command
+    assert editor_command(editor_var, "F", line) == argv
+
+
+# -- highlighting ------------------------------------------------------------------------------
+
+def kinds(text):
+    from nixlang.repl import highlight
+    return [(k, text[s:e]) for k, s, e in highlight(text)]
+
+
+def test_highlight_uses_the_nix_lexer():
+    assert kinds('let x = "a${b}c"; # hi\nin ./p/${x} + 1.5') == [
+        ("keyword", "let"), ("string", '"'), ("string", "a"), ("interpolation", "${"),
+        ("interpolation", "}"), ("string", "c"), ("string", '"'), ("comment", "# hi"), ("keyword", "in"),
+        ("path", "./p/"), ("interpolation", "${"), ("interpolation", "}"), ("number", "1.5")]
+    assert kinds("map (x: x) [ true null ]") == [("builtin", "map"), ("constant", "true"), ("constant", "null")]
+    # an identifier that only starts like a keyword is no keyword (the lexer's longest match)
+    assert kinds("iffy") == []
+    assert kinds("''\n  a ${b} ''") == [("string", "''\n"), ("string", "  a "), ("interpolation", "${"),
+                                          ("interpolation", "}"), ("string", " "), ("string", "''")]
+
+
+@pytest.mark.parametrize("text", ['"abc', "''ab", "{ a = ", "/* open", '"${', "./a/${", "x: { a, b ? ",
+                                  "1 +* 2 \x00 $ ` \\", "let\n  x = ''\n    ${ { a = \"", "99999999999999999999"])
+def test_highlight_tolerates_half_typed_input(text):
+    from nixlang.repl import highlight
+    for i in range(len(text) + 1):
+        pieces = highlight(text[:i])
+        assert all(0 <= s < e <= i for _, s, e in pieces)
+    assert kinds("/* open") == [("comment", "/* open")]
+    assert kinds('"abc') == [("string", '"'), ("string", "abc")]
+
+
+def test_prompt_toolkit_lexer_styles_each_line():
+    from prompt_toolkit.document import Document
+    from nixlang.repl import STYLES, _prompt_parts
+    _, lexer = _prompt_parts(Repl())
+    get_line = lexer.lex_document(Document(':p {\n  a = "x";\n}'))
+    assert get_line(0) == [(STYLES["keyword"], ":p"), ("", " {")]
+    assert (STYLES["string"], '"x"') in get_line(1)
+    assert "".join(t for _, t in get_line(1)) == '  a = "x";'
+    assert get_line(5) == []
+
+
+def test_explain_lint_code_in_the_repl():
+    out = Repl().handle(":explain w003")
+    assert out.startswith("W003: unused with") and "Broken:" in out and "pynix lsp" in out

@@ -13,11 +13,20 @@ matching `pynix instantiate` flags when the command line has them. The
 examples of E090 are command lines, since that error is about the input
 itself.
 
+Besides errors, the catalogue explains the warnings of the editor tooling:
+the lints W001-W009 (stage "lint": the broken example is legal Nix that
+evaluates, the language server warns about it) and the flake checks
+F001-F005 (stage "flake": a flake.nix and its flake.lock belong together,
+so each example is a small set of files, every one introduced by a line
+`==> NAME <==`; `example_files()` splits it).
+
 This module imports nothing but the standard library: it sits in the
 lowest layer, beside the error classes.
 """
 from __future__ import annotations
 
+import json
+import re
 import textwrap
 from dataclasses import dataclass, field
 
@@ -35,8 +44,10 @@ class Explanation:
     #: the same program, repaired: it evaluates without error
     fixed: str
     #: when the error is found: "parse" (reading the file, before anything
-    #: runs), "eval" (while evaluating) or "input" (the file could not be
-    #: read at all; the examples are then command lines)
+    #: runs), "eval" (while evaluating), "input" (the file could not be
+    #: read at all; the examples are then command lines), "lint" (a warning
+    #: of the editor tooling about code that runs) or "flake" (a check of a
+    #: flake.nix against its flake.lock; the examples are sets of files)
     stage: str = "eval"
     #: settings both examples need: `max_call_depth`, `lints`,
     #: `experimental_features` (EvalOptions) or `url_literals` (ParseOptions)
@@ -62,10 +73,34 @@ class Explanation:
                 return None
         return out
 
+    def example_files(self, which: str = "broken") -> list[tuple[str, str]]:
+        """The files of the `broken` or `fixed` example as (name, content)
+        pairs: for a flake entry, the parts after each `==> NAME <==` line;
+        for any other, the one file `example.nix`."""
+        text = self.broken if which == "broken" else self.fixed
+        if self.stage != "flake":
+            return [("example.nix", text)]
+        out: list[tuple[str, list[str]]] = []
+        for line in text.splitlines(keepends=True):
+            m = _FILE_MARK.match(line)
+            if m:
+                out.append((m.group(1), []))
+            elif out:
+                out[-1][1].append(line)
+        return [(name, "".join(lines)) for name, lines in out]
+
     def command(self) -> str:
         """How to run an example saved as `example.nix`."""
         if self.stage == "input":
             return "the examples are the commands themselves"
+        if self.stage == "lint":
+            return ("save an example as example.nix and open it in an editor that runs the pynix "
+                    "language server (`pynix lsp`); the warning shows as you type. The code itself "
+                    "evaluates: `pynix eval example.nix`")
+        if self.stage == "flake":
+            return ("save each file of an example under its name in an empty folder and open "
+                    f"{self.example_files()[0][0]} in an editor that runs the pynix language server "
+                    "(`pynix lsp`)")
         flags = self.flags()
         if flags is None:
             return ("no pynix command has this setting; a program using the library gets it with "
@@ -73,6 +108,9 @@ class Explanation:
         if flags:
             return "pynix instantiate --eval --strict " + " ".join(flags) + " example.nix"
         return "pynix eval example.nix"
+
+
+_FILE_MARK = re.compile(r"^==> (\S+) <==\s*$")
 
 
 def _text(s: str) -> str:
@@ -885,6 +923,447 @@ _add("E299", "not implemented in pynix yet", """
     """,
     options={"experimental_features": frozenset({"blake3-hashes"})})
 
+
+# -- lints (W0xx): warnings of the editor tooling ---------------------------------------------------
+#
+# The code of these examples is legal Nix and evaluates; the language server
+# (`pynix lsp`, nixlang/ide/diagnostics.py) warns about it because it is
+# almost always a mistake or a leftover.
+
+_add("W001", "unused let binding", """
+    What happened: a `let` defines a name that nothing in the `let` (or
+    after its `in`) ever uses.
+
+    Why: Nix is lazy, so an unused binding costs nothing at run time: its
+    value is never computed. That is also why Nix itself stays silent about
+    it, and why it is worth a warning: a binding nobody reads is usually a
+    leftover of an edit, or a sign that the name you meant to use is
+    spelled differently somewhere else (then the value you wanted is
+    silently not the one being used).
+
+    How to fix: remove the binding if it is a leftover, or use it where you
+    meant to. If you want to keep it on purpose (as documentation, or for
+    later), start its name with `_`; names starting with `_` are never
+    reported as unused.
+    """,
+    """
+    let
+      name = "hello";
+      version = "2.12";
+    in
+    "${name}"
+    """,
+    """
+    let
+      name = "hello";
+      version = "2.12";
+    in
+    "${name}-${version}"
+    """,
+    stage="lint")
+
+_add("W002", "unused formal argument", """
+    What happened: a function that takes named arguments, `{ a, b }: ...`,
+    lists an argument that its body never uses.
+
+    Why: the names between the braces are a contract with every caller:
+    each one without a default (`b ? 1`) must be passed. An argument the
+    body ignores makes callers provide something for nothing, and often
+    hides a typo or a forgotten use (here the greeting is written into the
+    string by hand instead of using `greeting`). This is only a hint: in
+    package functions called by `callPackage`, unused arguments are common
+    and harmless.
+
+    How to fix: use the argument where it was meant to be used, or remove
+    it from the braces. If callers pass it anyway, keep `...` in the
+    pattern so the call still works without listing it; or start its name
+    with `_` to say that it is unused on purpose.
+    """,
+    """
+    let
+      greet = { name, greeting }: "Hello, ${name}!";
+    in
+    greet { name = "Ada"; greeting = "Hi"; }
+    """,
+    """
+    let
+      greet = { name, greeting }: "${greeting}, ${name}!";
+    in
+    greet { name = "Ada"; greeting = "Hi"; }
+    """,
+    stage="lint")
+
+_add("W003", "unused with", """
+    What happened: a `with SET;` expression brings the attributes of a set
+    into scope, but no name in its body is taken from it.
+
+    Why: `with` is a dynamic scope: Nix only looks a name up in the set when
+    no `let`, function argument or enclosing binding defines it, so which
+    names come from a `with` is easy to misjudge. A `with` that provides
+    nothing only makes readers search the set for names that are not
+    there. (Here the one use already says `pkgs.hello` in full.)
+
+    How to fix: delete `with ...;`. If you did mean to use names from the
+    set, check that they are not also bound by a `let` or a function
+    argument: those always win over `with`, whatever the set contains.
+    """,
+    """
+    let
+      pkgs = { hello = "hello-2.12"; };
+    in
+    with pkgs; [ pkgs.hello ]
+    """,
+    """
+    let
+      pkgs = { hello = "hello-2.12"; };
+    in
+    [ pkgs.hello ]
+    """,
+    stage="lint")
+
+_add("W004", "useless rec", """
+    What happened: an attribute set is marked `rec`, but none of its
+    attributes refers to another one.
+
+    Why: `rec { ... }` makes every attribute of the set a variable inside
+    the set, so attributes can be defined from each other (`name =
+    "${pname}-${version}"`). That power has a price: inside a `rec` set a
+    name such as `version` means the attribute, not an outer variable of
+    the same name, and two attributes that refer to each other can form an
+    infinite recursion. Without any reference, `rec` only adds that risk.
+
+    How to fix: drop the `rec` keyword; the set means exactly the same
+    without it. Add it back only when one attribute really needs another,
+    or use a `let` for the shared values instead.
+    """,
+    """
+    rec {
+      pname = "hello";
+      version = "2.12";
+    }
+    """,
+    """
+    {
+      pname = "hello";
+      version = "2.12";
+    }
+    """,
+    stage="lint")
+
+_add("W005", "empty let", """
+    What happened: a `let ... in` binds no names at all: nothing stands
+    between `let` and `in`.
+
+    Why: an empty `let` is legal and changes nothing: the expression after
+    `in` is the whole value. It is usually what is left after the last
+    binding was deleted, and it makes readers look for definitions that do
+    not exist.
+
+    How to fix: remove the words `let` and `in` and keep the expression
+    that followed `in`.
+    """,
+    """
+    let
+    in
+    { pname = "hello"; }
+    """,
+    """
+    { pname = "hello"; }
+    """,
+    stage="lint")
+
+_add("W006", "empty inherit", """
+    What happened: an `inherit;` or `inherit (set);` statement names no
+    attribute, so it copies nothing.
+
+    Why: `inherit (pkgs) hello;` is short for `hello = pkgs.hello;`: it
+    needs the names to copy after the parentheses. Without names the line
+    is legal but does nothing, which is rarely what was meant: usually the
+    names were forgotten, or deleted while editing.
+
+    How to fix: list the attributes to copy (`inherit (pkgs) hello;`), or
+    delete the statement.
+    """,
+    """
+    let
+      pkgs = { hello = "hello-2.12"; };
+    in
+    {
+      inherit (pkgs);
+      name = "demo";
+    }
+    """,
+    """
+    let
+      pkgs = { hello = "hello-2.12"; };
+    in
+    {
+      inherit (pkgs) hello;
+      name = "demo";
+    }
+    """,
+    stage="lint")
+
+_add("W007", "shadows a builtin", """
+    What happened: a `let` binding, `rec` attribute or function argument
+    has the same name as a builtin that is always in scope, such as
+    `toString`, `map`, `import` or `baseNameOf`.
+
+    Why: Nix's scoping is lexical: the innermost definition of a name wins.
+    Inside the scope of your binding, every use of the name means your
+    value, not the builtin; code you paste there that expects the builtin
+    then behaves differently, and readers who know the builtin are misled.
+    The builtin stays reachable as `builtins.NAME`, which is why the broken
+    example still works, but only because it spells that out.
+
+    How to fix: choose a name of your own (`showNumber` instead of
+    `toString`). If shadowing is deliberate, refer to the original as
+    `builtins.NAME` wherever you need it.
+    """,
+    """
+    let
+      toString = n: "#${builtins.toString n}";
+    in
+    toString 3
+    """,
+    """
+    let
+      showNumber = n: "#${toString n}";
+    in
+    showNumber 3
+    """,
+    stage="lint")
+
+_add("W008", "legacy let", """
+    What happened: the code uses the old form `let { ...; body = ...; }`,
+    an attribute set after `let` whose `body` attribute is the result.
+
+    Why: this is syntax from the earliest versions of Nix, kept only so
+    that very old files still parse. It reads like an attribute set but is
+    not one, every binding can see every other (like `rec`), and few
+    people recognise it. Current Nix warns that it is deprecated.
+
+    How to fix: write an ordinary `let`: move the bindings between `let`
+    and `in`, and put the expression of `body` after `in`.
+    """,
+    """
+    let {
+      greeting = "hello";
+      body = greeting + ", world";
+    }
+    """,
+    """
+    let
+      greeting = "hello";
+    in
+    greeting + ", world"
+    """,
+    stage="lint")
+
+_add("W009", "URL literal", """
+    What happened: a URL is written without quotes, for example
+    `https://example.org/hello.tar.gz`.
+
+    Why: Nix once allowed bare URLs and turned them into strings, but they
+    make code hard to read (is `x:y` a URL or a function?) and they are
+    deprecated. Projects can forbid them with the `lint-url-literals`
+    setting: at `warn` Nix prints a warning, at `fatal` it refuses the file
+    (pynix code E015). The language server warns in every case, so the
+    code keeps working when someone turns the setting on.
+
+    How to fix: put the URL in double quotes; the value is the same
+    string.
+    """,
+    """
+    { src = https://example.org/hello-2.12.tar.gz; }
+    """,
+    """
+    { src = "https://example.org/hello-2.12.tar.gz"; }
+    """,
+    stage="lint")
+
+
+# -- flakes (F0xx): a flake.nix checked against its flake.lock -----------------------------------
+
+def _github(owner: str, repo: str, rev: str, modified: int, nar_hash: str, ref: str | None = None) -> dict:
+    """A lock node of a github input, as `nix flake lock` writes it."""
+    original = {"owner": owner, "repo": repo, "type": "github"}
+    if ref:
+        original["ref"] = ref
+    return {"locked": {"lastModified": modified, "narHash": nar_hash, "owner": owner, "repo": repo,
+                       "rev": rev, "type": "github"},
+            "original": original}
+
+
+_NIXPKGS_2405 = _github("NixOS", "nixpkgs", "205fd4226592cc83fd4c0885a3e4c9c400efabb5", 1720535198,
+                        "sha256-zwVvxrdIzralnSbcpghA92tWu2DV2lwv89xZc8MTrbg=", "nixos-24.05")
+_NIXPKGS_2411 = _github("NixOS", "nixpkgs", "7ffd9ae656aec493492b44d0ddfb28e79a1ea25d", 1739214665,
+                        "sha256-CG3hu1j4Py0qgpkcJBo8Z8P43bn6d6y0nc2P0SRdmHw=", "nixos-24.11")
+_FLAKE_UTILS = _github("numtide", "flake-utils", "b1d9ab70662946ef0850d488da1c9019f3a9752a", 1710146030,
+                       "sha256-SZ5L6eA7HJ/nmkzGG7/ISclqe6oZdOZTNoesiInkXPQ=")
+
+
+def _lock(version: int = 7, **nodes) -> str:
+    """A flake.lock pinning `nodes` (input name -> node) as direct inputs of the root."""
+    nodes = {name.replace("_", "-"): node for name, node in nodes.items()}
+    data = {"nodes": {**nodes, "root": {"inputs": {name: name for name in nodes}}},
+            "root": "root", "version": version}
+    return json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+
+def _files(*pairs) -> str:
+    return "".join(f"==> {name} <==\n{_code(content) if name.endswith('.nix') else content}"
+                   for name, content in pairs)
+
+
+_ONE_INPUT = """
+    {
+      inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-24.05";
+      outputs = { nixpkgs, ... }: {
+        packages.x86_64-linux.default = nixpkgs.legacyPackages.x86_64-linux.hello;
+      };
+    }
+    """
+
+_TWO_INPUTS = """
+    {
+      inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-24.05";
+      inputs.flake-utils.url = "github:numtide/flake-utils";
+      outputs = { nixpkgs, flake-utils, ... }:
+        flake-utils.lib.eachDefaultSystem (system: {
+          packages.default = nixpkgs.legacyPackages.${system}.hello;
+        });
+    }
+    """
+
+_NEW_BRANCH = """
+    {
+      inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-24.11";
+      outputs = { nixpkgs, ... }: {
+        packages.x86_64-linux.default = nixpkgs.legacyPackages.x86_64-linux.hello;
+      };
+    }
+    """
+
+def _conflicted(lock: str, old_rev: str, new_rev: str) -> str:
+    """`lock` as a version control merge leaves it when both sides changed a rev."""
+    line = next(l for l in lock.splitlines(keepends=True) if f'"rev": "{old_rev}"' in l)
+    return lock.replace(line, "<<<<<<< HEAD\n" + line + "=======\n" + line.replace(old_rev, new_rev)
+                        + ">>>>>>> update-nixpkgs\n")
+
+
+_CONFLICT = _conflicted(_lock(nixpkgs=_NIXPKGS_2405), "205fd4226592cc83fd4c0885a3e4c9c400efabb5",
+                        "7ffd9ae656aec493492b44d0ddfb28e79a1ea25d")
+
+
+def _flake(code, title, text, broken, fixed):
+    _ENTRIES.append(Explanation(code, title, _text(text), broken, fixed, stage="flake"))
+
+
+_flake("F001", "input missing from flake.lock", """
+    What happened: flake.nix declares an input (in `inputs`, or as an
+    argument of `outputs`) that flake.lock does not pin.
+
+    Why: a flake's lock file records the exact revision and content hash
+    of every input, so that everyone who builds the flake gets the same
+    sources (purity and reproducibility). An input without an entry has no
+    fixed version yet. Nix would fetch whatever the input points to today
+    and rewrite the lock file, or refuse when the lock may not change
+    (`--no-update-lock-file`, or a read-only checkout in CI).
+
+    How to fix: run `nix flake lock` in the flake's folder to add the
+    missing entries without updating the others (`nix flake update INPUT`
+    also re-locks one input), and commit the new flake.lock together with
+    flake.nix. In the example the input `flake-utils` was added to
+    flake.nix; the fixed flake.lock is what `nix flake lock` writes.
+    """,
+    _files(("flake.nix", _TWO_INPUTS), ("flake.lock", _lock(nixpkgs=_NIXPKGS_2405))),
+    _files(("flake.nix", _TWO_INPUTS), ("flake.lock", _lock(nixpkgs=_NIXPKGS_2405, flake_utils=_FLAKE_UTILS))))
+
+_flake("F002", "flake.lock out of date", """
+    What happened: the url of an input in flake.nix no longer matches what
+    flake.lock says the input was locked from (its `original` entry): here
+    the branch changed from `nixos-24.05` to `nixos-24.11`, but the lock
+    still pins a revision of the old branch.
+
+    Why: the lock file is only rewritten when Nix locks the flake. Editing
+    the url in flake.nix does not change which sources are used until then,
+    so the flake silently keeps building against the old input. Nix notices
+    the difference the next time it evaluates the flake and re-locks it,
+    or refuses to when the lock file may not change.
+
+    How to fix: run `nix flake lock` (or `nix flake update INPUT` for just
+    this input) after changing an input's url, check that the new revision
+    is the one you want, and commit flake.nix and flake.lock together.
+    """,
+    _files(("flake.nix", _NEW_BRANCH), ("flake.lock", _lock(nixpkgs=_NIXPKGS_2405))),
+    _files(("flake.nix", _NEW_BRANCH), ("flake.lock", _lock(nixpkgs=_NIXPKGS_2411))))
+
+_flake("F003", "non-literal flake input", """
+    What happened: the `inputs` of flake.nix contain something other than
+    plain strings, booleans and attribute sets of those: a variable, a
+    `let`, string interpolation, a function call or, as here, strings joined
+    with `+`.
+
+    Why: Nix reads `inputs` before it evaluates anything else in the
+    flake, in order to fetch and lock the inputs, and it does so without
+    running code: the inputs must be known without evaluation so that
+    locking stays simple and cannot depend on the inputs themselves
+    (which are not fetched yet). So the values must be literals; Nix
+    rejects a computed one with an error when it reads the flake.
+
+    How to fix: write each url out in full as one string literal. If
+    several inputs share a version, repeat it, or let one input `follows`
+    another (`inputs.foo.inputs.nixpkgs.follows = "nixpkgs";`).
+    """,
+    _files(("flake.nix", """
+    {
+      inputs.nixpkgs.url = "github:NixOS/nixpkgs/" + "nixos-24.05";
+      outputs = { nixpkgs, ... }: {
+        packages.x86_64-linux.default = nixpkgs.legacyPackages.x86_64-linux.hello;
+      };
+    }
+    """)),
+    _files(("flake.nix", _ONE_INPUT)))
+
+_flake("F004", "flake.lock is not readable", """
+    What happened: flake.lock is not valid JSON, or it is JSON but not a
+    lock file (an object with `nodes`, `root` and `version`).
+
+    Why: flake.lock is written by Nix and read by Nix; it is not meant to
+    be edited by hand. The most common way to break it is a version control
+    merge: two branches each updated the lock, and the merge left conflict
+    markers (`<<<<<<<`, `=======`, `>>>>>>>`) inside it, as in the example.
+    Until the file is valid again, Nix cannot know what the inputs are
+    pinned to and refuses to use the flake.
+
+    How to fix: do not merge lock files line by line. Take one side's
+    flake.lock whole (for example `git checkout --theirs flake.lock`) and
+    run `nix flake lock` to add what the other side needed, or run `nix
+    flake update` to re-lock everything.
+    """,
+    _files(("flake.lock", _CONFLICT), ("flake.nix", _ONE_INPUT)),
+    _files(("flake.lock", _lock(nixpkgs=_NIXPKGS_2405)), ("flake.nix", _ONE_INPUT)))
+
+_flake("F005", "unsupported lock file version", """
+    What happened: flake.lock says it has a format version other than 7,
+    the version current Nix writes and pynix understands. The file is kept
+    as it is; pynix just cannot show what it pins (hover, go to definition
+    and the other checks are off for it).
+
+    Why: the lock file format changed while flakes were experimental.
+    Files with older versions come from early Nix releases that supported
+    flakes; a newer version would come from a Nix that pynix does not know
+    yet. Reading a format by guesswork could show wrong revisions, so pynix
+    prefers to say that it does not read it.
+
+    How to fix: let a current Nix rewrite the file: `nix flake lock`
+    converts an old lock file while keeping the pinned revisions (`nix
+    flake update` also moves the inputs to their latest versions). Commit
+    the result.
+    """,
+    _files(("flake.lock", _lock(5, nixpkgs=_NIXPKGS_2405)), ("flake.nix", _ONE_INPUT)),
+    _files(("flake.lock", _lock(nixpkgs=_NIXPKGS_2405)), ("flake.nix", _ONE_INPUT)))
 
 _BY_CODE: dict[str, Explanation] = {e.code: e for e in _ENTRIES}
 

@@ -6,9 +6,10 @@
     pynix eval [FILE | -E EXPR] [-A ATTR] [--json | --raw]
         the friendly front: the same values, errors with a pynix code, a hint
         and a pointer to `pynix explain`.
-    pynix check FILE...
+    pynix check [--json] [--no-lints] FILE...
         the editor's view: every syntax and static diagnostic of each file,
-        with pynix codes and the repair error recovery made (JSON with --json).
+        with pynix codes and the repair error recovery made, then the lints
+        and flake checks (JSON with --json).
 
 Work runs in a thread with a large stack, so deeply nested input gives a
 clear error instead of crashing the interpreter.
@@ -32,7 +33,7 @@ commands:
   eval          evaluate a file or -E EXPR; errors explained the pynix way
   explain       what an error code means (pynix explain E201, --list)
   derivation    `derivation show`: a .drv or the derivations of a file as JSON
-  check         report every syntax and scope diagnostic of files (for editors and CI)
+  check         report every syntax, scope, lint and flake diagnostic of files (for editors and CI)
   lsp           run the language server (stdio; --tcp HOST:PORT for debugging)
   repl          interactive prompt for learners (:? for help, :trace EXPR shows laziness)
 """
@@ -407,18 +408,27 @@ def _auto_call(ev, v, args):
 
 
 def check(argv: list[str], out, err) -> int:
+    """`pynix check [--json] [--no-lints] FILE...`: what the editor shows, in a
+    terminal: every syntax and scope error (with the repair recovery made),
+    then the lints (W0xx) and, for a flake.nix beside its flake.lock, the
+    flake checks (F0xx), each `FILE:LINE:COL: CODE message`. The exit status
+    is 1 when there is an error; warnings alone leave it 0."""
     as_json = "--json" in argv
-    paths = [a for a in argv if a != "--json"]
+    lints = "--no-lints" not in argv
+    paths = [a for a in argv if a not in ("--json", "--no-lints")]
     if not paths:
         raise UsageError("pynix check: give one or more files (or - for stdin)")
     worst = 0
     report = []
     for p in paths:
         src = _read_input(p)
-        res = parse_recover(src)
-        for d in res.diagnostics:
+        # a flake.lock is JSON: only the flake checks apply to it (as in the editor)
+        is_lock = os.path.basename(src.origin) == "flake.lock"
+        res = parse_recover(src) if not is_lock else None
+        for d in res.diagnostics if res is not None else ():
             worst = 1
             item = d.to_dict()
+            item["severity"] = "error"
             repair = getattr(d, "repair", "")
             if repair:
                 item["repair"] = repair
@@ -427,6 +437,24 @@ def check(argv: list[str], out, err) -> int:
                 line, col = src.line_col(d.span.start) if d.span else (0, 0)
                 extra = f" [{repair}]" if repair else ""
                 out.write(f"{src.origin}:{line}:{col}: {d.code} {d.message}{extra}\n")
+        if not lints and not is_lock:
+            continue
+        from . import ide         # the editor's checks (an adapter may use every layer)
+        path = src.origin if os.path.isabs(src.origin) else None
+        an = ide.analyze(src.text, path)
+        for d in ide.diagnostics(an):
+            if d.code.startswith("E") and not is_lock:      # reported above, from the same parse
+                continue
+            if d.severity == "error":
+                worst = 1
+            (sl, sc), (el, ec) = src.line_col(d.start), src.line_col(d.end)
+            message = d.message.split("\n", 1)[0]
+            report.append({"code": d.code, "message": message, "origin": src.origin, "start": [sl, sc],
+                           "end": [el, ec], "severity": d.severity, "hint": d.hint})
+            if not as_json:
+                out.write(f"{src.origin}:{sl}:{sc}: {d.code} {message}\n")
+                if d.hint:
+                    out.write(f"    {d.hint}\n")
     if as_json:
         out.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     return worst

@@ -274,6 +274,24 @@ def test_tool_fixed_example_is_clean(code, tmp_path):
     assert tool_diagnostics(explanation(code), "fixed", tmp_path) == []
 
 
+@pytest.mark.parametrize("code", TOOL_CODES)
+def test_tool_examples_through_pynix_check(code, tmp_path):
+    # what the entry's "Try it" line says: `pynix check` reports the code for
+    # the broken example and nothing for the fixed one
+    e = explanation(code)
+    for which, expect in (("broken", True), ("fixed", False)):
+        folder = tmp_path / which
+        folder.mkdir()
+        files = e.example_files(which)
+        for name, content in files:
+            (folder / name).write_text(content, encoding="utf-8")
+        rc, out, err = pynix("check", str(folder / files[0][0]))
+        assert (f": {code} " in out) is expect, out + err
+        if not expect:
+            assert (rc, out) == (0, "")
+    assert "pynix check" in e.command()
+
+
 @pytest.mark.parametrize("code", [c for c in TOOL_CODES if explanation(c).stage == "lint"])
 def test_lint_examples_both_evaluate(code, workdir):
     # a lint is a warning about code that works: both versions give a value,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import json
 import subprocess
 import sys
 
@@ -81,3 +82,17 @@ def test_check_reports_all_diagnostics():
 def test_version_and_help():
     assert cli("--version")[1].startswith("pynix ")
     assert "instantiate" in cli("--help")[1]
+
+
+@pytest.mark.parametrize("argv, expect_rc, expect_codes", [
+    ([], 0, [("W001", "warning"), ("W002", "hint"), ("W003", "warning")]),
+    (["--no-lints"], 0, []),
+])
+def test_check_reports_lints_as_warnings(tmp_path, argv, expect_rc, expect_codes):
+    f = tmp_path / "lints.nix"
+    f.write_text("let unused = 1; f = { a, b }: a; in with builtins; f { a = 1; b = 2; }\n")
+    rc, out, err = cli("check", *argv, str(f))
+    codes = [l.split(": ", 1)[1].split(" ", 1)[0] for l in out.splitlines() if not l.startswith(" ")]
+    assert (rc, codes, err) == (expect_rc, [c for c, _ in expect_codes], "")
+    rc, out, _ = cli("check", "--json", *argv, str(f))
+    assert [(d["code"], d["severity"]) for d in json.loads(out)] == expect_codes

@@ -213,16 +213,8 @@ def _fname(lam) -> str:
 
 def _suggest(name: str, candidates: list[str]) -> list[str]:
     """Nix's Suggestions: names within a small edit distance, closest first."""
-    def dist(a, b):
-        prev = list(range(len(b) + 1))
-        for i, ca in enumerate(a, 1):
-            cur = [i]
-            for j, cb in enumerate(b, 1):
-                cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-            prev = cur
-        return prev[-1]
-    scored = sorted((dist(name, c), c) for c in candidates)
     limit = max(1, len(name) // 2) if len(name) > 2 else 2
+    scored = sorted((E.edit_distance(name, c, limit), c) for c in candidates)
     return [c for d, c in scored if d <= limit]
 
 
@@ -1333,19 +1325,10 @@ def _missing_attr(name, attrs: Attrs, source, span):
 def best_matches(query: str, candidates, limit: int = 5, max_distance: int = 2) -> list[str]:
     """Suggestions::bestMatches(...).trim(): the candidates within Levenshtein
     distance 2 of `query`, closest first (ties by name), at most 5."""
-    def dist(a, b):
-        prev = list(range(len(b) + 1))
-        for i, ca in enumerate(a, 1):
-            cur = [i]
-            for j, cb in enumerate(b, 1):
-                cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-            prev = cur
-        return prev[-1]
     scored = []
     for c in candidates:
-        if abs(len(c) - len(query)) <= max_distance:
-            d = dist(query, c)
-            if d <= max_distance:
-                scored.append((d, c))
+        d = E.edit_distance(query, c, max_distance)
+        if d <= max_distance:
+            scored.append((d, c))
     scored.sort()
     return [c for _, c in scored[:limit]]

@@ -130,6 +130,25 @@ ALL_CODES = {cls.code: cls for cls in (
     InputError)}
 
 
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance of `a` and `b`, or `limit + 1` once it is surely
+    larger. Every "did you mean" uses it: Nix's Suggestions::bestMatches for
+    missing attributes (compile), undefined names in `pynix eval` (friendly)
+    and in the editor (ide)."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        if min(cur) > limit:
+            return limit + 1
+        prev = cur
+    return prev[-1]
+
+
 def _chomp(s: str) -> str:
     return s.rstrip(" \n\r\t")
 

@@ -94,13 +94,13 @@ class Explanation:
         if self.stage == "input":
             return "the examples are the commands themselves"
         if self.stage == "lint":
-            return ("save an example as example.nix and open it in an editor that runs the pynix "
-                    "language server (`pynix lsp`); the warning shows as you type. The code itself "
-                    "evaluates: `pynix eval example.nix`")
+            return ("save an example as example.nix and run `pynix check example.nix` (or open it in "
+                    "an editor that runs the pynix language server, `pynix lsp`: the warning shows "
+                    "as you type). The code itself evaluates: `pynix eval example.nix`")
         if self.stage == "flake":
-            return ("save each file of an example under its name in an empty folder and open "
-                    f"{self.example_files()[0][0]} in an editor that runs the pynix language server "
-                    "(`pynix lsp`)")
+            return ("save each file of an example under its name in an empty folder and run "
+                    f"`pynix check {self.example_files()[0][0]}` there (or open it in an editor that "
+                    "runs the pynix language server, `pynix lsp`)")
         flags = self.flags()
         if flags is None:
             return ("no pynix command has this setting; a program using the library gets it with "

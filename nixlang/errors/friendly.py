@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from . import NixError, render_nix, render_nix_eval
+from . import NixError, edit_distance, render_nix, render_nix_eval
 
 # one line per code: the usual cause, in a beginner's words
 HINTS: dict[str, str] = {
@@ -158,23 +158,6 @@ def _line_of(err: NixError) -> str:
 
 
 # -- "did you mean" --------------------------------------------------------------------------
-
-def edit_distance(a: str, b: str, limit: int) -> int:
-    """Levenshtein distance of `a` and `b`, or `limit + 1` once it is surely
-    larger. (It lives in the lowest layer so any layer can use it; the ide's
-    `levenshtein` and compile's `best_matches` compute the same.)"""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        if min(cur) > limit:
-            return limit + 1
-        prev = cur
-    return prev[-1]
-
 
 def similar(name: str, candidates, limit: int = 3) -> list[str]:
     """The candidates closest to `name` (edit distance, case-insensitive), best first."""

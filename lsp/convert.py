@@ -16,6 +16,8 @@ import re
 from lsprotocol import types
 from pygls.workspace import PositionCodec
 
+from .explanations import explanation_uri
+
 _EOL = re.compile(r"\r\n|\r|\n")
 
 
@@ -112,19 +114,19 @@ def diagnostic(d, idx: LineIndex, uri: str, docs_url: str | None = None, titles:
                 related.append(types.DiagnosticRelatedInformation(
                     location=types.Location(uri=oi[0], range=oi[1].range(r.start, r.end)), message=r.message))
     title = (titles or {}).get(d.code, "")
-    if d.code.startswith("E"):
-        explain = f"{d.code}{' ' + title if title else ''}: run `pynix explain {d.code}` for the explanation"
-    else:
-        explain = f"{d.code}{' ' + title if title else ''}: {d.hint}" if d.hint else d.code
+    head = f"{d.code}{' ' + title if title else ''}"
+    explain = f"{head}: {d.hint}" if d.hint and not d.code.startswith("E") else head
+    if title:       # every catalogued code has a title
+        explain += f" (the explanation: `pynix explain {d.code}`)"
     related.append(types.DiagnosticRelatedInformation(
         location=types.Location(uri=uri, range=idx.range(d.start, d.end)), message=explain))
+    href = f"{docs_url.rstrip('/')}#{d.code.lower()}" if docs_url else explanation_uri(d.code)
     return types.Diagnostic(
         range=idx.range(d.start, d.end),
         message=d.message,
         severity=SEVERITY.get(d.severity, types.DiagnosticSeverity.Error),
         code=d.code,
-        code_description=types.CodeDescription(href=f"{docs_url.rstrip('/')}#{d.code.lower()}")
-        if docs_url else None,
+        code_description=types.CodeDescription(href=href) if href else None,
         source=d.source,
         tags=[TAGS[t] for t in d.tags if t in TAGS] or None,
         related_information=related or None,

@@ -6,19 +6,46 @@ back (`lsp.convert`); it catches every exception, logs it, and answers
 
 Documents are kept here (not in pygls's workspace copy) so that positions
 follow LSP's line rules exactly; edits arrive full or incremental. After
-each change the static diagnostics (syntax, scope, lints) are published at
-once; when there are no syntax or scope errors, the file is then evaluated
+each change (and a 20 ms pause that lets a burst of changes be analysed
+once) the static diagnostics (syntax, scope, lints) are computed in a worker
+thread, so that requests are still answered meanwhile, and published; a
+result for a text that has changed since is dropped. When there are no
+syntax or scope errors, the file is then evaluated
 in the background under a time budget (`nixlang.ide.evaluation`) and the
 evaluation error, if any, is added. A newer edit cancels the evaluation.
 
-Settings (section `pynix`, from `initializationOptions` and
-`workspace/configuration`):
+Hovers show the evaluated value of the name under the cursor, and
+completion after `expr.` adds the attributes of the evaluated `expr`
+(`nixlang.ide.values`: pure, no network, under the evaluation budget). A
+hover waits only `hover.timeout` for its value; the evaluation goes on in
+the background and its result is cached, so hovering again shows it. Any
+evaluation still running after `progress.after` s (diagnostics, a hover's value) is
+shown as work-done progress (`window/workDoneProgress/create`, then
+`$/progress` begin/end) when the client supports `window.workDoneProgress`.
+The VS Code commands (Evaluate file/selection, Show derivation, Explain
+error) run the `pynix` CLI from the extension, not through this server.
 
+Settings (section `pynix`, from `initializationOptions`, `workspace/configuration`
+and `workspace/didChangeConfiguration`; nested objects or dotted keys; values
+of the wrong type are ignored). The VS Code extension sends
+`{ server: {path, args}, eval: {budgetSeconds}, hover: {values}, trace: {server} }`
+plus the `evaluation` object below:
+
+    eval.budgetSeconds  seconds an evaluation may take; 0 turns evaluation diagnostics
+                        off (default 2). The same as evaluation.enable + evaluation.timeout,
+                        and wins when both are given
     evaluation.enable   evaluate files for diagnostics (default true)
     evaluation.timeout  seconds an evaluation may take (default 2)
     evaluation.delay    seconds to wait after an edit before evaluating (default 0.3)
+    hover.values        show evaluated values in hovers (default true)
+    hover.timeout       seconds a hover waits for its value (default 0.5)
+    completion.values   add attributes found by evaluation after `expr.` (default true)
+    completion.timeout  seconds completion waits for them (default 0.4)
+    progress.after      seconds an evaluation runs before it shows as progress (default 1)
     lints.enable        report lints (W0xx), default true
     docsUrl             base URL of error explanations; diagnostics link to `docsUrl#e013`
+    server.path, server.args, trace.server
+                        read by the VS Code client only (how to start the server, tracing)
 """
 from __future__ import annotations
 
@@ -28,6 +55,8 @@ import logging
 import os
 import sys
 import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from lsprotocol import types
@@ -35,8 +64,8 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from nixlang import ide
-from nixlang.errors import ALL_CODES
-from nixlang.ide.flakes import CODES as FLAKE_CODES
+from nixlang.errors.catalogue import all_codes, explanation
+from nixlang.ide import values as ide_values
 from nixlang.version import __version__
 
 from . import convert
@@ -49,8 +78,18 @@ class Settings:
     eval_enabled: bool = True
     eval_timeout: float = 2.0
     eval_delay: float = 0.3
+    hover_values: bool = True
+    hover_timeout: float = 0.5
+    completion_values: bool = True
+    completion_timeout: float = 0.4
+    progress_after: float = 1.0     # seconds an evaluation runs before it shows as progress
     lints: bool = True
     docs_url: str | None = None
+
+    @property
+    def value_budget(self) -> float:
+        """Seconds an evaluation for a hover or a completion may take in all."""
+        return self.eval_timeout if self.eval_timeout > 0 else max(self.hover_timeout, self.completion_timeout)
 
     def update(self, data) -> None:
         """Apply a `pynix` settings object (nested or dotted keys); bad values are ignored."""
@@ -66,12 +105,31 @@ class Settings:
                 else:
                     flat[key] = v
         walk("", data)
+
+        def number(key, low=0.0, high=600.0):
+            v = flat.get(key)
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and low <= v <= high:
+                return float(v)
+            return None
         if isinstance(flat.get("evaluation.enable"), bool):
             self.eval_enabled = flat["evaluation.enable"]
         for key, attr in (("evaluation.timeout", "eval_timeout"), ("evaluation.delay", "eval_delay")):
-            v = flat.get(key)
-            if isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 600:
-                setattr(self, attr, float(v))
+            v = number(key)
+            if v is not None:
+                setattr(self, attr, v)
+        budget = number("eval.budgetSeconds")          # the VS Code extension's key
+        if budget is not None:
+            self.eval_enabled = budget > 0
+            if budget > 0:
+                self.eval_timeout = budget
+        for key, attr in (("hover.values", "hover_values"), ("completion.values", "completion_values")):
+            if isinstance(flat.get(key), bool):
+                setattr(self, attr, flat[key])
+        for key, attr in (("hover.timeout", "hover_timeout"), ("completion.timeout", "completion_timeout"),
+                          ("progress.after", "progress_after")):
+            v = number(key, 0.0, 30.0)
+            if v is not None:
+                setattr(self, attr, v)
         if isinstance(flat.get("lints.enable"), bool):
             self.lints = flat["lints.enable"]
         if isinstance(flat.get("docsUrl"), str) and flat["docsUrl"]:
@@ -86,9 +144,9 @@ class Doc:
     path: str | None
 
 
-TITLES = {code: cls.title for code, cls in ALL_CODES.items()}
-TITLES.update({code: title for code, (title, _hint) in ide.LINTS.items()})
-TITLES.update({code: title for code, (title, _hint) in FLAKE_CODES.items()})
+# one-line titles of every code, from the catalogue `pynix explain` prints
+# (tests/test_catalogue.py checks it covers every code the server can report)
+TITLES = {code: explanation(code).title for code in all_codes()}
 
 
 class PynixLanguageServer(LanguageServer):
@@ -101,6 +159,9 @@ class PynixLanguageServer(LanguageServer):
         self.eval_tasks: dict[str, asyncio.Task] = {}
         self.eval_cancel: dict[str, threading.Event] = {}
         self.pending: dict[str, asyncio.Task] = {}       # uri -> diagnostics waiting for typing to pause
+        self.publishing: set[asyncio.Task] = set()       # static diagnostics being computed
+        # one thread computes static diagnostics (never queued behind evaluations)
+        self.analysis_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pynix-analysis")
 
     # -- helpers -------------------------------------------------------------------------------
     @property
@@ -170,13 +231,54 @@ class PynixLanguageServer(LanguageServer):
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     def publish(self, uri: str) -> None:
-        """Static diagnostics now; evaluation diagnostics later (when there are no errors)."""
-        doc, an = self.analysis(uri)
-        if doc is None or an is None:
+        """Static diagnostics as soon as they are computed; evaluation
+        diagnostics later (when there are no errors). In the server the
+        analysis runs in a worker thread, so requests keep being answered
+        meanwhile (a request about this document waits for that analysis
+        rather than repeating it: `AnalysisCache.get`), and a result for a
+        text that has changed since is dropped (the change scheduled its own
+        publication). Outside a running event loop: at once."""
+        doc = self.docs.get(uri)
+        if doc is None:
             return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            result = self._static_diagnostics(uri, doc, doc.text)
+            if result is not None:
+                self._send_static(uri, doc, *result)
+            return
+        task = loop.create_task(self._publish_async(uri, doc, doc.text))
+        self.publishing.add(task)                 # a reference, so the task is not collected
+        task.add_done_callback(self.publishing.discard)
+
+    async def _publish_async(self, uri: str, doc: Doc, text: str) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+            result = await loop.run_in_executor(self.analysis_executor, self._static_diagnostics, uri, doc, text)
+            if result is None or self.docs.get(uri) is not doc or doc.text is not text:
+                return                            # out of date: a newer publication is on its way
+            self._send_static(uri, doc, *result)
+        except asyncio.CancelledError:
+            pass
+        except Exception as exc:
+            _report(self, f"diagnostics of {uri}", exc)
+
+    def _static_diagnostics(self, uri: str, doc: Doc, text: str):
+        """(ide diagnostics, LSP diagnostics) of `text`, or None when the document
+        has changed or closed before the work started or while it ran. Runs in
+        the worker thread: the analysis, the lints and the conversion to LSP."""
+        if self.docs.get(uri) is not doc or doc.text is not text:
+            return None
+        an = self.cache.get(uri)
+        if an is None or an.text is not text:
+            return None
         diags = ide.diagnostics(an, lints=self.settings.lints)
-        idx = self.index(doc)
+        idx = convert.LineIndex(text, self.codec)
         out = [convert.diagnostic(d, idx, uri, self.settings.docs_url, TITLES, self.other_index) for d in diags]
+        return diags, out
+
+    def _send_static(self, uri: str, doc: Doc, diags: list, out: list) -> None:
         self.static[uri] = out
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, version=doc.version, diagnostics=out))
@@ -188,8 +290,11 @@ class PynixLanguageServer(LanguageServer):
             except RuntimeError:     # no loop (called outside the server): skip
                 pass
 
-    def publish_soon(self, uri: str, delay: float = 0.05) -> None:
-        """Publish after a short pause, so a burst of keystrokes is analysed once."""
+    def publish_soon(self, uri: str, delay: float = 0.02) -> None:
+        """Publish after a short pause, so that a burst of changes (a paste, an
+        edit at several cursors, a formatter) is analysed once. Typing is slower
+        than the pause; and a change that arrives while an analysis runs makes
+        that analysis's result be dropped (see `publish`)."""
         old = self.pending.pop(uri, None)
         if old is not None and not old.done():
             old.cancel()
@@ -229,8 +334,14 @@ class PynixLanguageServer(LanguageServer):
             self.eval_cancel[uri] = cancel
             text, path = doc.text, doc.path
             loop = asyncio.get_running_loop()
-            result = await loop.run_in_executor(None, functools.partial(
+            work = loop.run_in_executor(None, functools.partial(
                 ide.eval_diagnostics, text, path, self.settings.eval_timeout, cancel))
+            name = os.path.basename(path) if path else "the document"
+            shown = loop.create_task(progress_while(self, f"pynix: evaluating {name}", work.done))
+            try:
+                result = await work
+            finally:
+                shown.cancel()
             doc = self.docs.get(uri)
             if result is None or doc is None or doc.version != version or doc.text is not text or cancel.is_set():
                 return
@@ -285,6 +396,42 @@ def safe(default=None):
     return wrap
 
 
+_progress_ids = iter(range(1, 1 << 62))
+
+
+async def progress_while(ls: PynixLanguageServer, title: str, done, started: float | None = None) -> None:
+    """Work-done progress for something still running `progress.after` seconds
+    after `started` (a `time.monotonic()`, default now), until `done()` is true.
+    Quick work shows nothing; clients without `window.workDoneProgress` neither."""
+    start = time.monotonic() if started is None else started
+    await asyncio.sleep(max(0.0, start + ls.settings.progress_after - time.monotonic()))
+    if done():
+        return
+    caps = ls.client_capabilities
+    if not (caps and caps.window and caps.window.work_done_progress):
+        return
+    token = f"pynix-eval-{next(_progress_ids)}"
+    progress = ls.work_done_progress
+    try:
+        await asyncio.wait_for(progress.create_async(token), 5)
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.warning("window/workDoneProgress/create failed", exc_info=True)
+        return
+    try:
+        if done():
+            return
+        progress.begin(token, types.WorkDoneProgressBegin(title=title, cancellable=False))
+        try:
+            while not done():
+                await asyncio.sleep(0.05)
+        finally:
+            progress.end(token, types.WorkDoneProgressEnd())
+    finally:
+        progress.tokens.pop(token, None)
+
+
 # -- lifecycle --------------------------------------------------------------------------------
 
 @server.feature(types.INITIALIZE)
@@ -324,6 +471,7 @@ async def did_change_configuration(ls: PynixLanguageServer, params: types.DidCha
         ls.settings.update(s["pynix"])
     else:
         await pull_configuration(ls)
+    ide_values.clear_cache()      # budgets may have changed: evaluate values afresh
     for uri in list(ls.docs):
         ls.publish(uri)
 
@@ -363,15 +511,45 @@ def _at(ls: PynixLanguageServer, params):
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
 @safe()
-def hover(ls: PynixLanguageServer, params: types.HoverParams):
+async def hover(ls: PynixLanguageServer, params: types.HoverParams):
     doc, an, idx, off = _at(ls, params)
     if doc is None:
         return None
     h = ide.hover(an, off)
     if h is None:
         return None
-    return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=h.markdown),
+    md = h.markdown
+    if ls.settings.hover_values:
+        extra = await _hover_value(ls, an, off)
+        if extra:
+            md += "\n\n---\n\n" + extra
+    return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=md),
                        range=idx.range(h.start, h.end))
+
+
+async def _hover_value(ls: PynixLanguageServer, an, off: int) -> str:
+    """The evaluated value for a hover, waiting at most `hover.timeout`; an
+    evaluation still running then goes on (with progress) and is cached."""
+    hp = ide_values.hover_probe(an, off)
+    if hp is None:
+        return ""
+    req = ide_values.request(hp[2], "show", max(ls.settings.value_budget, ls.settings.hover_timeout))
+    end = time.monotonic() + ls.settings.hover_timeout
+    while not req.done and time.monotonic() < end:
+        await asyncio.sleep(0.01)
+    if not req.done and id(req) not in _progress_requests:
+        _progress_requests.add(id(req))
+
+        async def show():
+            try:
+                await progress_while(ls, "pynix: evaluating a value", lambda: req.done, req.started)
+            finally:
+                _progress_requests.discard(id(req))
+        asyncio.get_running_loop().create_task(show())
+    return ide_values.preview_markdown(req.result(), hp[2].kind)
+
+
+_progress_requests: set = set()       # id() of value evaluations whose progress is shown
 
 
 @server.feature(types.TEXT_DOCUMENT_DEFINITION)
@@ -425,11 +603,15 @@ def folding_range(ls: PynixLanguageServer, params: types.FoldingRangeParams):
 
 @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=["."]))
 @safe()
-def completion(ls: PynixLanguageServer, params: types.CompletionParams):
+async def completion(ls: PynixLanguageServer, params: types.CompletionParams):
     doc, an, idx, off = _at(ls, params)
     if doc is None:
         return None
-    items = [convert.completion_item(c) for c in ide.completion(an, off)]
+    st = ls.settings
+    wait = st.completion_timeout if st.completion_values else None
+    found = await asyncio.get_running_loop().run_in_executor(None, functools.partial(
+        ide.completion, an, off, values=wait, budget=max(st.value_budget, st.completion_timeout)))
+    items = [convert.completion_item(c) for c in found]
     return types.CompletionList(is_incomplete=False, items=items)
 
 
@@ -442,6 +624,10 @@ def document_link(ls: PynixLanguageServer, params: types.DocumentLinkParams):
     idx = ls.index(doc)
     return [types.DocumentLink(range=idx.range(l.start, l.end), target=l.target, tooltip=l.tooltip or None)
             for l in ide.document_links(an)] or None
+
+
+from . import edits  # noqa: E402,F401  (rename, code actions)
+from . import structure  # noqa: E402,F401  (selection ranges, semantic tokens, inlay hints)
 
 
 # -- entry point ------------------------------------------------------------------------------

@@ -40,6 +40,13 @@ CASES = [
     # a stray closing bracket is skipped
     ("[ 1 2 ) 3 ]", "[ (1) (2) (3) ]",
      [("E001", "1:7", "syntax error, unexpected ')'", "skipped ')'")]),
+    # `rec` wants `{`: the `rec` is skipped (not everything after it), then `;` repaired
+    ("{ a = rec; b = 1; }", "{ a = <missing>; b = 1; }",
+     [("E001", "1:10", "syntax error, unexpected ';', expecting '{'", "skipped 'rec' and inserted identifier")]),
+    # a skipped token leaves no trace: what follows is parsed as if it were not there
+    # (the reductions its lookahead caused are not kept)
+    ("f: f.a; f", "(f: ((f).a f))",
+     [("E001", "1:7", "syntax error, unexpected ';', expecting end of file", "skipped ';'")]),
     # unterminated interpolation in a string
     ('x: "abc ${ x', '(x: ("abc " + x))',
      [("E001", "1:13", "syntax error, unexpected end of file, expecting '}'", 'inserted } "')]),

@@ -16,6 +16,13 @@ about LSP.
     completion(an, offset)                   # [CompletionItem]
     eval_diagnostics(text, path, timeout)    # evaluation errors, or None (budget)
     document_links(an)                       # [DocumentLink] (flake.nix inputs -> web pages)
+    hover_preview(an, offset, wait, budget)  # the evaluated value under the cursor (values)
+    prepare_rename(an, offset)               # RenameTarget, or RenameError saying why not
+    rename(an, offset, new_name)             # [TextEdit], or RenameError (capture, bad name, ...)
+    code_actions(an, start, end)             # [CodeAction] quick fixes for the diagnostics there
+    selection_ranges(an, offsets)            # [[(start, end), ...]] innermost first
+    semantic_tokens(an, start, end)          # [(start, end, type, modifiers)]
+    inlay_hints(an, start, end)              # [InlayHint] parameter names, folded constants
 
 flake.nix / flake.lock documents get flake input features (see `flakes`).
 
@@ -30,8 +37,16 @@ from .hover import Hover, hover
 from .navigation import (FoldRange, Location, Symbol, definition, document_symbols, folding_ranges,
                          references)
 from .static import warm_up
+from .actions import CodeAction, code_actions
+from .inlay import InlayHint, inlay_hints
+from .rename import RenameError, RenameTarget, TextEdit, apply_edits, prepare_rename, rename
+from .selection import selection_ranges
+from .tokens import semantic_tokens
+from .values import hover_preview
 
 __all__ = ["Analysis", "AnalysisCache", "analyze", "CompletionItem", "completion", "LINTS", "Diagnostic",
            "Related", "diagnostics", "DocumentLink", "document_links", "EvalOutcome", "EvalRunner", "eval_diagnostics", "Hover", "hover",
            "FoldRange", "Location", "Symbol", "definition", "document_symbols", "folding_ranges",
-           "references", "warm_up"]
+           "references", "warm_up", "CodeAction", "code_actions", "InlayHint", "inlay_hints", "RenameError",
+           "RenameTarget", "TextEdit", "apply_edits", "prepare_rename", "rename", "selection_ranges",
+           "semantic_tokens", "hover_preview"]

@@ -24,9 +24,11 @@ files a document imports (editor buffers shadow the disk).
 from __future__ import annotations
 
 import bisect
+import gc
 import os
 import re
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from ..parse import ParseOptions, parse_recover
@@ -81,6 +83,7 @@ class Analysis:
     selects: list = field(default_factory=list)
     uris: list = field(default_factory=list)          # Str nodes written as URL literals
     legacy_lets: list = field(default_factory=list)   # the rec Attrs of `let { ... }`
+    inherit_from_sets: list = field(default_factory=list)   # Attrs with an `inherit (e) ...;`
     string_spans: list = field(default_factory=list)  # (start, end) of string literals, sorted
     doc_at: dict = field(default_factory=dict)        # offset of documented code -> comment Span
     index_complete: bool = True
@@ -156,6 +159,42 @@ _WS = re.compile(r"[ \t\r\n]*")
 def analyze(text: str, path: str | None = None, workspace: "AnalysisCache | None" = None,
             options: ParseOptions | None = None) -> Analysis:
     """Parse (recovering), resolve and index `text`. Never raises."""
+    with _gc_paused():
+        return _analyze(text, path, workspace, options)
+
+
+@contextmanager
+def _gc_paused():
+    """Python's cyclic garbage collector off while one analysis runs. An
+    analysis allocates a few hundred thousand objects (tokens, nodes, spans)
+    and keeps most of them; with the collector on, those allocations trigger
+    collection after collection of objects that all survive, and full
+    collections of the whole heap (a language server holds other analyses):
+    measured on a 3,000-line file, about 95 ms of collector time per analysis.
+    Paused, the new objects are examined once, afterwards (about 30 ms, and
+    no full collection). The collector still frees the cycles of analyses
+    that are dropped (a resolved name points back at its binding)."""
+    global _paused, _gc_was_enabled
+    with _gc_lock:                  # analyses run in several threads: the first
+        if _paused == 0:            # one in pauses, the last one out resumes
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _paused += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _paused -= 1
+            if _paused == 0 and _gc_was_enabled:
+                gc.enable()
+
+
+_gc_lock = threading.Lock()
+_paused = 0
+_gc_was_enabled = True
+
+
+def _analyze(text: str, path: str | None, workspace, options) -> Analysis:
     if path:
         path = os.path.abspath(path)
         source = Source(text, path, os.path.dirname(path))
@@ -268,6 +307,8 @@ class _Indexer:
             an.rec_sets.append(node)
         where = LET if is_let else (REC if node.rec else ATTR)
         base = prefix if prefix is not None else ()
+        if node.inherit_from:
+            an.inherit_from_sets.append(node)
         for src in node.inherit_from:
             stack.append((src, withs, None, 0))
         for name, d in node.attrs.items():
@@ -308,6 +349,7 @@ class AnalysisCache:
         self._by_path: dict[str, str] = {}                      # path -> key of the open buffer
         self._analyses: dict[str, Analysis] = {}                # key -> latest analysis
         self._disk: dict[str, tuple[float, Analysis]] = {}      # path -> (mtime, analysis)
+        self._running: dict[str, tuple[str, threading.Event]] = {}   # key -> (text, done) being analysed
         self._lock = threading.RLock()
 
     def update(self, key: str, text: str, path: str | None = None) -> None:
@@ -324,19 +366,35 @@ class AnalysisCache:
                 self._by_path.pop(text_path[1], None)
 
     def get(self, key: str) -> Analysis | None:
-        """The analysis of an open document (computed now if its text changed)."""
-        with self._lock:
-            entry = self._docs.get(key)
-            if entry is None:
-                return None
-            text, path = entry
-            an = self._analyses.get(key)
-            if an is not None and (an.text is text or an.text == text):
-                return an
-        an = analyze(text, path, self, self.options)
-        with self._lock:
-            if self._docs.get(key, (None,))[0] is text:
-                self._analyses[key] = an
+        """The analysis of an open document (computed now if its text changed).
+        When another thread is already analysing this very text (the language
+        server analyses in a worker thread while requests come in), wait for
+        its result instead of doing the work twice."""
+        while True:
+            with self._lock:
+                entry = self._docs.get(key)
+                if entry is None:
+                    return None
+                text, path = entry
+                an = self._analyses.get(key)
+                if an is not None and (an.text is text or an.text == text):
+                    return an
+                running = self._running.get(key)
+                if running is None or running[0] is not text:
+                    done = threading.Event()
+                    self._running[key] = (text, done)
+                    break
+            running[1].wait()
+        try:
+            an = analyze(text, path, self, self.options)
+            with self._lock:
+                if self._docs.get(key, (None,))[0] is text:
+                    self._analyses[key] = an
+        finally:
+            with self._lock:
+                if self._running.get(key, (None, None))[1] is done:
+                    del self._running[key]
+            done.set()
         return an
 
     def text_of(self, path: str) -> str | None:

@@ -8,9 +8,19 @@ Two situations:
   `pkgs.` into a selection of an empty name, so the tree has the `Select`;
   when it does not (the dot is followed by more code), the dotted name
   before the cursor is looked up by hand in the scopes at the cursor.
+  Asked to (`values=`, seconds to wait), the expression before the dot is
+  also evaluated (`values`: in its scopes, pure, under a budget, cached)
+  and the attributes of its value are merged in: `import ./pkgs.nix {}`,
+  `lib.recursiveUpdate a b`, ... whatever the source alone cannot tell.
+- in the attribute set given to a function (`f { | }`), when the function
+  is known from the source (a lambda, a name bound to one, `import ./x.nix`
+  of a file that is one, `callPackage ./x.nix`), or else (with `values`)
+  found by evaluating the function: its formal names not yet given,
+  required ones first, optional ones with their default;
 - anywhere else in an expression: the let bindings, formals, function
   arguments and `rec` attributes in scope (innermost first), the names
-  statically known `with` sets provide, the top-level builtins and keywords.
+  statically known `with` sets provide, the top-level builtins and keywords
+  (all of them: wherever names are offered an expression may start).
 
 Nothing is offered inside comments and string text.
 """
@@ -21,11 +31,12 @@ import re
 from dataclasses import dataclass
 
 from ..resolve.globals import GLOBAL_NAMES
+from ..source import Span
 from ..syntax import ast as A
 from .analysis import SELECT, Analysis
 from .hover import doc_of
-from .static import (binding_info, builtin_doc, builtins_members, innermost_node, member_attrs, scopes_at,
-                     static_attrs)
+from .static import (Seen, binding_info, builtin_doc, builtins_members, import_target, innermost_node,
+                     member_attrs, node_path, path_target, scopes_at, static_attrs, static_lambda)
 from .navigation import select_member
 
 KEYWORDS = ("if", "then", "else", "assert", "with", "let", "in", "rec", "inherit", "or")
@@ -45,7 +56,10 @@ _DOTTED_BEFORE = re.compile(r"([A-Za-z_][A-Za-z0-9_'\-]*(?:\s*\.\s*[A-Za-z_][A-Z
                             r"([A-Za-z_][A-Za-z0-9_'\-]*)?$")
 
 
-def completion(an: Analysis, offset: int) -> list[CompletionItem]:
+def completion(an: Analysis, offset: int, values: float | None = None, budget: float = 2.0
+               ) -> list[CompletionItem]:
+    """Completion items at `offset`; with `values` (seconds to wait), attributes
+    found by evaluating the expression before a dot are added (see `values`)."""
     offset = max(0, min(offset, len(an.text)))
     if an.in_comment(offset):
         return []
@@ -57,9 +71,12 @@ def completion(an: Analysis, offset: int) -> list[CompletionItem]:
     if inputs is not None:
         return [CompletionItem(c.label, "variable", c.detail, c.documentation, f"0{i:03d}")
                 for i, c in enumerate(inputs)]
-    attrs = _attribute_context(an, offset)
+    attrs = _attribute_context(an, offset, values, budget)
     if attrs is not None:
         return attrs
+    formals = _formal_items(an, offset, node, values, budget)
+    if formals is not None:
+        return formals
     return _scope_items(an, offset)
 
 
@@ -76,8 +93,10 @@ def _in_string_text(node, offset: int) -> bool:
 
 # -- after a dot -----------------------------------------------------------------------------
 
-def _attribute_context(an: Analysis, offset: int) -> list[CompletionItem] | None:
+def _attribute_context(an: Analysis, offset: int, values: float | None = None,
+                       budget: float = 2.0) -> list[CompletionItem] | None:
     """Items for `expr.|` / `expr.pre|`, or None when the cursor is not after a dot."""
+    from .values import probe_for, select_probe
     # the tree's Select whose attribute is being typed (recovery makes `pkgs.` a
     # selection of an empty name, so it is there even before a name is typed)
     o = _select_at(an, offset)
@@ -88,7 +107,10 @@ def _attribute_context(an: Analysis, offset: int) -> list[CompletionItem] | None
         else:
             prev = select_member(an, sel, i - 1)
             members = member_attrs(prev) if prev is not None else None
-        return _member_items(members)
+        items = _member_items(members)
+        if values is not None and not _is_builtins(sel.expr, i):
+            items = _merge_evaluated(items, select_probe(an, sel, i), values, budget)
+        return items
     line_start = an.text.rfind("\n", 0, offset) + 1
     m = _DOTTED_BEFORE.search(an.text, line_start, offset)
     if m is None:
@@ -98,9 +120,35 @@ def _attribute_context(an: Analysis, offset: int) -> list[CompletionItem] | None
     members = _lookup_name(an, parts[0], offset)
     for p in parts[1:]:
         if members is None or p not in members:
-            return []
+            members = None
+            break
         members = member_attrs(members[p])
-    return _member_items(members)
+    items = _member_items(members)
+    if values is not None and parts[0] != "builtins":
+        probe = probe_for(an, m.start(1), ".".join(parts), [Span(m.start(1), m.end(1))])
+        items = _merge_evaluated(items, probe, values, budget)
+    return items
+
+
+def _is_builtins(expr, i: int) -> bool:
+    return i == 0 and type(expr) is A.Var and expr.name == "builtins" and expr.binding is None \
+        and not expr.from_with
+
+
+def _merge_evaluated(items: list[CompletionItem], probe, wait: float, budget: float) -> list[CompletionItem]:
+    """`items` and the attributes of the probe's value that are not among them."""
+    from .values import result_within
+    res = result_within(probe, "names", wait, budget)
+    if res.status != "ok" or not res.names:
+        return items
+    have = {c.label for c in items}
+    out = list(items)
+    for name, kind in res.names:
+        if name in have:
+            continue
+        detail = {"function": "attribute (function)", "set": "attribute (set)"}.get(kind, "attribute")
+        out.append(CompletionItem(name, "function" if kind == "function" else "field", detail + ", evaluated"))
+    return out
 
 
 def _select_at(an: Analysis, offset: int):
@@ -163,6 +211,134 @@ def _member_items(members: dict | None) -> list[CompletionItem]:
         docs = doc_of(m.an, d) if (d is not None and m.an is not None) else None
         out.append(CompletionItem(name, kind, detail, docs or ""))
     return out
+
+
+# -- the argument set of a call -----------------------------------------------------------------
+
+def _formal_items(an: Analysis, offset: int, node, values: float | None = None,
+                  budget: float = 2.0) -> list[CompletionItem] | None:
+    """Formal names for `f { | }` when `f` is a known function; None elsewhere.
+    The function is known from the source, or else (with `values`) by evaluating it."""
+    if type(node) is not A.Attrs:
+        return None
+    call, index = _call_of(an, offset, node)
+    if call is None:
+        return None
+    found = _called_lambda(an, call, index)
+    if found is not None:
+        lam_an, lam, via = found
+        if not lam.formals:
+            return None
+        formals = [(f.name, lam_an.text[f.default.span.start:f.default.span.end] if f.default else None,
+                    doc_of(lam_an, f) or "") for f in lam.formals]
+    elif values is not None:
+        formals = _evaluated_formals(an, call, index, values, budget)
+        via = "evaluated"
+        if not formals:
+            return None
+    else:
+        return None
+    given = set()
+    for name, d in node.attrs.items():
+        ns = d.name_span or d.span
+        if not (ns.start <= offset <= ns.end):
+            given.add(name)
+    out = []
+    for name, default, docs in formals:
+        if name in given:
+            continue
+        if default is not None:
+            txt = default
+            if len(txt) > 40 or "\n" in txt:
+                txt = txt.split("\n")[0][:39] + "…"
+            detail, rank = f"optional argument, default: {txt}", "1"
+        elif via == "callPackage":
+            detail, rank = "argument (callPackage fills it from the package set)", "1"
+        else:
+            detail, rank = "required argument", "0"
+        out.append(CompletionItem(name, "field", detail, docs, f"0{rank}{name}"))
+    out.append(CompletionItem("inherit", "keyword", "keyword", "", "3inherit"))
+    return out
+
+
+def _evaluated_formals(an: Analysis, call: A.Call, index: int, wait: float, budget: float) -> list | None:
+    """[(name, default text, "")] of the function the argument `index` of `call` is
+    given to, found by evaluating the function (and the arguments before it)."""
+    from .values import probe_for, result_within
+    parts = [call.fn] + list(call.args[:index])
+    text = " ".join("(" + an.text[p.span.start:p.span.end] + "\n)" for p in parts)
+    res = result_within(probe_for(an, call.span.start, text, [p.span for p in parts]), "formals", wait, budget)
+    if res.status != "ok" or not res.formals:
+        return None
+    return [(name, default, "") for name, default in res.formals]
+
+
+def _call_of(an: Analysis, offset: int, attrs: A.Attrs):
+    """(Call, index of `attrs` among its arguments) when `attrs` is an argument."""
+    path = node_path(an, offset)
+    for k in range(1, len(path)):
+        if path[k] is attrs and type(path[k - 1]) is A.Call:
+            for i, a in enumerate(path[k - 1].args):
+                if a is attrs:
+                    return path[k - 1], i
+    return None, -1
+
+
+def _called_lambda(an: Analysis, call: A.Call, index: int):
+    """(analysis, Lambda whose formals the argument `index` of `call` fills, how)."""
+    fn = call.fn
+    args = call.args
+    via = "call"
+    if type(fn) is A.Var and fn.binding is None and not fn.from_with and fn.name == "import" and args:
+        target = import_target(an, args[0])
+        if target is None or target.ast is None:
+            return None
+        an, lam, index = target, target.ast, index - 1
+    elif _name_of(fn) in ("callPackage", "callPackages") and args and type(args[0]) is A.Path and index == 1:
+        target = an.workspace.load(path_target(an, args[0])) if an.workspace is not None else None
+        if target is None or target.ast is None:
+            return None
+        return (target, target.ast, "callPackage") if type(target.ast) is A.Lambda else None
+    else:
+        found = _function_of(an, fn)
+        if found is None:
+            return None
+        an, lam = found
+    for _ in range(index):
+        if type(lam) is not A.Lambda:
+            return None
+        lam = lam.body
+    return (an, lam, via) if type(lam) is A.Lambda else None
+
+
+def _name_of(node) -> str | None:
+    if type(node) is A.Var:
+        return node.name
+    if type(node) is A.Select and node.path:
+        return node.path[-1].name
+    return None
+
+
+def _function_of(an: Analysis, node, depth: int = 0):
+    """(analysis, Lambda) for an expression that is statically a function, also
+    through a name bound to `import ./file.nix`."""
+    if depth > 16 or node is None:
+        return None
+    t = type(node)
+    if t is A.Lambda:
+        return an, node
+    if t is A.Var and type(node.binding) is A.AttrDef and node.binding.kind == A.PLAIN:
+        return _function_of(an, node.binding.value, depth + 1)
+    if t is A.Call and type(node.fn) is A.Var and node.fn.name == "import" and node.fn.binding is None \
+            and not node.fn.from_with and len(node.args) == 1:
+        target = import_target(an, node.args[0])
+        if target is None or target.ast is None:
+            return None
+        return _function_of(target, target.ast, depth + 1)
+    try:
+        return static_lambda(an, node, Seen())
+    except RecursionError:
+        return None
 
 
 # -- names in scope --------------------------------------------------------------------------

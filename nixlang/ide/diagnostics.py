@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..errors import edit_distance
 from ..errors.friendly import hint_for
 from ..resolve.globals import GLOBAL_NAMES
 from ..syntax import ast as A
@@ -77,7 +78,10 @@ def diagnostics(an: Analysis, lints: bool = True) -> list[Diagnostic]:
     from . import flakes
     if flakes.is_flake_lock(an):      # JSON, not Nix: only what the lock file itself says
         return [_from_flake(d) for d in flakes.flake_diagnostics(an)]
-    out = [_from_error(an, e) for e in an.parse_diagnostics]
+    # the hints and "did you mean" of an error each look through the text or
+    # the tree around it: for the first errors only, so that a file with
+    # thousands of them (a generated one, a broken merge) stays quick
+    out = [_from_error(an, e, k < ENRICHED_ERRORS) for k, e in enumerate(an.parse_diagnostics)]
     if flakes.is_flake_nix(an) and an.ast is not None:
         out.extend(_from_flake(d) for d in flakes.flake_diagnostics(an))
     if lints and an.ast is not None:
@@ -100,7 +104,10 @@ def _from_flake(d) -> Diagnostic:
 _DEFINED_AT = re.compile(r"already defined at (.+):(\d+):(\d+)$")
 
 
-def _from_error(an: Analysis, err) -> Diagnostic:
+ENRICHED_ERRORS = 200      # errors that get a hint and suggestions (see `diagnostics`)
+
+
+def _from_error(an: Analysis, err, enrich: bool = True) -> Diagnostic:
     span = err.span
     start = span.start if span else 0
     end = span.end if span else start
@@ -110,8 +117,8 @@ def _from_error(an: Analysis, err) -> Diagnostic:
     kind = "syntax" if err.code < "E010" or err.code == "E014" else "scope"
     related = []
     data = None
-    hint = hint_for(err)
-    if err.code == "E013":
+    hint = hint_for(err) if enrich else ""
+    if err.code == "E013" and enrich:
         name = message.split("'")[1] if "'" in message else ""
         sugg = suggestions(an, name, start)
         if sugg:
@@ -124,7 +131,13 @@ def _from_error(an: Analysis, err) -> Diagnostic:
         if m:
             off = offset_of(an, int(m.group(2)), int(m.group(3)))
             if off is not None:
-                related.append(Related("first defined here", off, _word_end(an.text, off)))
+                first_how = _inherit_at(an, off) if err.code == "E010" else ""
+                related.append(Related("first defined here" + (" (by `inherit`)" if first_how else ""),
+                                       off, _word_end(an.text, off)))
+                how = _inherit_at(an, start) if err.code == "E010" else ""
+                if how or first_how:
+                    hint = _inherit_hint(an, message.split("'")[1] if "'" in message else "", start,
+                                         how or first_how)
     if err.code == "E011" and "'" in message:
         first = _first_formal(an, message.split("'")[1], start)
         if first is not None:
@@ -135,6 +148,36 @@ def _from_error(an: Analysis, err) -> Diagnostic:
     if hint:
         message += "\n" + hint
     return Diagnostic(start, end, ERROR, err.code, message, related=related, kind=kind, hint=hint, data=data)
+
+
+def _inherit_at(an: Analysis, offset: int) -> str:
+    """How the name at `offset` is written: "inherit" (`inherit a;`), "inherit-from"
+    (`inherit (x) a;`) or "" (anything else)."""
+    from .rename import tokens, token_index
+    toks = tokens(an)
+    i = token_index(toks, offset)
+    if not 0 < i < len(toks) or toks[i].start_pos != offset:
+        return ""
+    j = i - 1
+    while j >= 0 and toks[j].type in ("ID", "DQUOTE", "STR", "OR_KW"):
+        j -= 1
+    if j < 0:
+        return ""
+    return {"INHERIT": "inherit", "RPAR": "inherit-from"}.get(toks[j].type, "")
+
+
+def _inherit_hint(an: Analysis, name: str, offset: int, how: str) -> str:
+    in_let = any(let.attrs.span.start <= offset <= let.attrs.span.end for let in an.lets)
+    if how == "inherit-from":
+        stmt, means = f"`inherit (...) {name};`", f"`{name} = (...).{name};`"
+    else:
+        stmt, means = f"`inherit {name};`", f"`{name} = {name};`"
+    if in_let:
+        outside = " with the '{name}' from outside the `let`".format(name=name) if how == "inherit" else ""
+        return (f"{stmt} in a `let` means {means}{outside}, but this `let` already binds '{name}'; "
+                f"remove the `inherit` (or the other binding)")
+    return (f"{stmt} means {means}, so this set defines the attribute '{name}' twice; "
+            f"remove the `inherit` (or the other definition)")
 
 
 def _first_formal(an: Analysis, name: str, offset: int):
@@ -169,21 +212,6 @@ def _word_end(text: str, off: int) -> int:
 
 # -- "did you mean" --------------------------------------------------------------------------
 
-def levenshtein(a: str, b: str, limit: int) -> int:
-    """Edit distance of `a` and `b`, or `limit + 1` once it is certainly larger."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        if min(cur) > limit:
-            return limit + 1
-        prev = cur
-    return prev[-1]
-
-
 def suggestions(an: Analysis, name: str, offset: int, limit: int = 3) -> list[str]:
     """Names in scope at `offset` close to `name` (edit distance), best first."""
     if not name:
@@ -196,7 +224,7 @@ def suggestions(an: Analysis, name: str, offset: int, limit: int = 3) -> list[st
     budget = max(1, min(3, len(name) // 3))
     scored = []
     for c in candidates:
-        d = levenshtein(name.lower(), c.lower(), budget)
+        d = edit_distance(name.lower(), c.lower(), budget)
         if d <= budget:
             scored.append((d, c))
     scored.sort()
@@ -299,20 +327,21 @@ _EMPTY_INHERIT = re.compile(r"(?<![A-Za-z0-9_'\-])inherit(?:\s|#[^\n]*\n|/\*.*?\
 
 
 def _empty_inherit_from(an: Analysis, out: list) -> None:
-    stack = [an.ast]
-    seen = 0
-    while stack and seen < 1_000_000:
-        seen += 1
-        n = stack.pop()
-        if type(n) is A.Attrs and n.inherit_from:
-            used = {d.value.expr.index for d in n.attrs.values() if d.kind == A.INHERITED_FROM}
-            for i, src in enumerate(n.inherit_from):
-                if i not in used:
-                    j = an.text.rfind("inherit", 0, src.span.start)
-                    start = j if j >= 0 else src.span.start
-                    out.append(_lint("W006", start, src.span.end + 1,
-                                     "empty inherit: it names no attribute", tags=("unnecessary",)))
-        stack.extend(A.children(n))
+    for n in an.inherit_from_sets:       # the sets with an `inherit (e) ...;` (found by the index)
+        used = {d.value.expr.index for d in n.attrs.values() if d.kind == A.INHERITED_FROM}
+        for i, src in enumerate(n.inherit_from):
+            if i not in used and not _duplicate_after(an, src.span.end):
+                j = an.text.rfind("inherit", 0, src.span.start)
+                start = j if j >= 0 else src.span.start
+                out.append(_lint("W006", start, min(src.span.end + 1, len(an.text)),
+                                 "empty inherit: it names no attribute", tags=("unnecessary",)))
+
+
+def _duplicate_after(an: Analysis, offset: int) -> bool:
+    """`inherit (x) a;` whose only names are duplicates (E010 says so): not empty."""
+    semi = an.text.find(";", offset)
+    return semi >= 0 and any(e.code == "E010" and e.span is not None and offset <= e.span.start < semi
+                             for e in an.parse_diagnostics)
 
 
 def _shadow(name: str, start: int, end: int, what: str) -> Diagnostic:

@@ -15,6 +15,10 @@ most `timeout` seconds:
 - anything else (a pynix bug) is reported to the caller's `log`, never as
   a diagnostic.
 
+An `EvalRunner` also runs other evaluations for the editor (`submit`: any
+function, stopped at its budget without anyone waiting for it), such as the
+values shown in hovers (`values`, which has runners of its own).
+
 Evaluation is pure (`EvalOptions(pure=True)`), fetchers that would use the
 network are replaced by a function that stops the evaluation quietly,
 `builtins.trace` output is discarded, and nothing is written to a store.
@@ -65,16 +69,20 @@ class _Null:
 
 
 class _Job:
-    __slots__ = ("text", "path", "done", "outcome", "cancel", "started", "injected")
+    """One piece of work for the worker: a document to evaluate (`text`,
+    `path`), or any callable `work(max_call_depth)` that returns the outcome."""
+    __slots__ = ("text", "path", "work", "done", "outcome", "cancel", "started", "injected", "timed_out")
 
-    def __init__(self, text, path, cancel):
+    def __init__(self, text, path, cancel, work=None):
         self.text = text
         self.path = path
+        self.work = work
         self.cancel = cancel
         self.done = threading.Event()
         self.outcome: EvalOutcome | None = None
         self.started = False
         self.injected = False
+        self.timed_out = False
 
 
 class EvalRunner:
@@ -130,6 +138,45 @@ class EvalRunner:
         out.seconds = time.monotonic() - t0
         return out
 
+    def load(self) -> int:
+        """Jobs queued or running."""
+        with self._lock:
+            running = 1 if self._current is not None else 0
+        return self._queue.qsize() + running
+
+    def submit(self, work, timeout: float, cancel: threading.Event | None = None) -> _Job:
+        """Run `work(max_call_depth)` in the worker without waiting for it. It is
+        stopped `timeout` seconds after submission (its outcome is then "timeout";
+        a job still queued at its deadline never starts) or when `cancel` is set.
+        Wait on `job.done`; `job.outcome` is an `EvalOutcome`, or what `work`
+        returned."""
+        self._ensure_thread()
+        job = _Job(None, None, cancel or threading.Event(), work)
+        self._queue.put(job)
+        timer = threading.Timer(max(0.0, timeout), self._expire, (job,))
+        timer.daemon = True
+        timer.start()
+        if cancel is not None:
+            # a caller's cancel event is only looked at by the timer: poll it
+            threading.Thread(target=self._watch_cancel, args=(job, timer), daemon=True).start()
+        return job
+
+    def _watch_cancel(self, job: _Job, timer: threading.Timer) -> None:
+        while not job.done.wait(0.05):
+            if job.cancel.is_set() and not job.timed_out:
+                timer.cancel()
+                self._expire(job, timeout=False)
+                return
+
+    def _expire(self, job: _Job, timeout: bool = True) -> None:
+        if job.done.is_set():
+            return
+        job.timed_out = timeout
+        self._stop(job)
+        give_up = time.monotonic() + 2.0
+        while not job.done.wait(0.1) and time.monotonic() < give_up:
+            self._stop(job, again=True)
+
     def _stop(self, job: _Job, again: bool = False) -> None:
         job.cancel.set()
         with self._lock:
@@ -147,20 +194,24 @@ class EvalRunner:
             try:
                 job = self._queue.get()
                 if job.cancel.is_set():
-                    job.outcome = EvalOutcome("cancelled")
+                    job.outcome = EvalOutcome("timeout" if job.timed_out else "cancelled")
                     job.done.set()
                     continue
+                job.started = True
                 with self._lock:
                     self._current = job
                 try:
                     try:
-                        job.outcome = _evaluate(job.text, job.path, self.max_call_depth)
+                        if job.work is not None:
+                            job.outcome = job.work(self.max_call_depth)
+                        else:
+                            job.outcome = _evaluate(job.text, job.path, self.max_call_depth)
                     finally:
                         with self._lock:
                             self._current = None
                             self._clear_pending()
                 except EvalCancelled:
-                    job.outcome = EvalOutcome("cancelled")
+                    job.outcome = EvalOutcome("timeout" if job.timed_out else "cancelled")
                 except _Skip:
                     job.outcome = EvalOutcome("skipped")
                 except RecursionError:

@@ -6,7 +6,8 @@ For a name: its kind (let binding, formal, function argument, attribute,
 provided by `with`, builtin), where it is defined, its RFC 145 doc comment
 (`/** ... */` right before the definition, or right before a function
 value), and the definition itself when it is short. For a path literal: the
-file it resolves to, and whether it exists.
+file it resolves to, and whether it exists. Asked to (`values=`), the hover
+also shows the name's evaluated value (see `values`), waiting only briefly.
 """
 from __future__ import annotations
 
@@ -26,7 +27,20 @@ class Hover:
     markdown: str
 
 
-def hover(an: Analysis, offset: int) -> Hover | None:
+def hover(an: Analysis, offset: int, values: float | None = None, budget: float = 2.0) -> Hover | None:
+    """The hover at `offset`. With `values` (seconds to wait), the value of the
+    name is evaluated (`values.hover_preview`, under `budget`) and shown too."""
+    h = _static_hover(an, offset)
+    if h is None or values is None:
+        return h
+    from .values import hover_preview
+    extra = hover_preview(an, offset, values, budget)
+    if extra:
+        h = Hover(h.start, h.end, h.markdown + "\n\n---\n\n" + extra)
+    return h
+
+
+def _static_hover(an: Analysis, offset: int) -> Hover | None:
     from . import flakes
     if flakes.is_flake_lock(an):
         h = flakes.lock_hover(an, offset)

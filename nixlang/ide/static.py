@@ -57,12 +57,12 @@ def scopes_at(an: Analysis, offset: int) -> list[Frame]:
         nxt = None
         if t is A.Let:
             frames.append(Frame("let", node, {k: d for k, d in node.attrs.attrs.items()}))
-            nxt = _child_at(node.attrs, offset, text) or (node.body if _contains(node.body.span, offset, text)
+            nxt = child_at(node.attrs, offset, text) or (node.body if _contains(node.body.span, offset, text)
                                                           else None)
         elif t is A.Attrs:
             if node.rec and _contains(node.span, offset):
                 frames.append(Frame("rec", node, dict(node.attrs)))
-            nxt = _child_at(node, offset, text)
+            nxt = child_at(node, offset, text)
         elif t is A.Lambda:
             names = {}
             if node.arg is not None:
@@ -70,7 +70,7 @@ def scopes_at(an: Analysis, offset: int) -> list[Frame]:
             for f in node.formals or ():
                 names.setdefault(f.name, f)
             frames.append(Frame("lambda", node, names))
-            nxt = _pick([f.default for f in node.formals or () if f.default is not None] + [node.body], offset,
+            nxt = pick([f.default for f in node.formals or () if f.default is not None] + [node.body], offset,
                         text)
         elif t is A.With:
             if _contains(node.body.span, offset, text) and offset > node.env.span.end:
@@ -79,13 +79,13 @@ def scopes_at(an: Analysis, offset: int) -> list[Frame]:
             else:
                 nxt = node.env if _contains(node.env.span, offset) else None
         else:
-            nxt = _pick(A.children(node), offset, text)
+            nxt = pick(A.children(node), offset, text)
         node = nxt
     frames.reverse()
     return frames
 
 
-def _pick(children, offset: int, text: str | None = None):
+def pick(children, offset: int, text: str | None = None):
     """The child around `offset`: the smallest containing it, else one that
     ends just before it (only whitespace between)."""
     best = None
@@ -100,7 +100,7 @@ def _pick(children, offset: int, text: str | None = None):
     return best
 
 
-def _child_at(attrs: A.Attrs, offset: int, text: str | None = None):
+def child_at(attrs: A.Attrs, offset: int, text: str | None = None):
     """The value (or inherit source) of `attrs` around `offset`; sets made by
     desugaring `a.b = ...` have only the span of `a`, so they are entered
     whenever one of their values contains the offset."""
@@ -113,7 +113,7 @@ def _child_at(attrs: A.Attrs, offset: int, text: str | None = None):
             if d.kind != A.PLAIN:
                 continue
             if type(v) is A.Attrs and not v.rec and v.span == d.name_span:
-                hit = _child_at(v, offset, near)
+                hit = child_at(v, offset, near)
                 if hit is not None:
                     return hit
             elif _contains(v.span, offset, near):
@@ -123,28 +123,42 @@ def _child_at(attrs: A.Attrs, offset: int, text: str | None = None):
                 if _contains(c.span, offset, near):
                     return c
                 if type(c) is A.Attrs and not c.rec:
-                    hit = _child_at(c, offset, near)
+                    hit = child_at(c, offset, near)
                     if hit is not None:
                         return hit
     return None
 
 
-def innermost_node(an: Analysis, offset: int):
-    """The smallest expression whose span contains `offset` (for context checks)."""
+def child_toward(node, offset: int):
+    """The child of `node` whose span holds `offset`, or None: one step down
+    toward the innermost expression at `offset` (a `let`'s bindings, then
+    its body; a set's attributes; any other node's children)."""
+    t = type(node)
+    if t is A.Attrs:
+        return child_at(node, offset)
+    if t is A.Let:
+        return child_at(node.attrs, offset) or (node.body if _contains(node.body.span, offset) else None)
+    return pick(A.children(node), offset)
+
+
+def node_path(an: Analysis, offset: int) -> list:
+    """The expressions whose spans hold `offset`, outermost first."""
     node = an.ast
     if node is None or not _contains(node.span, offset):
-        return None
+        return []
+    out = [node]
     while True:
-        t = type(node)
-        if t is A.Attrs:
-            nxt = _child_at(node, offset)
-        elif t is A.Let:
-            nxt = _child_at(node.attrs, offset) or (node.body if _contains(node.body.span, offset) else None)
-        else:
-            nxt = _pick(A.children(node), offset)
+        nxt = child_toward(node, offset)
         if nxt is None or nxt is node:
-            return node
+            return out
+        out.append(nxt)
         node = nxt
+
+
+def innermost_node(an: Analysis, offset: int):
+    """The smallest expression whose span contains `offset` (for context checks)."""
+    path = node_path(an, offset)
+    return path[-1] if path else None
 
 
 # -- statically known attribute sets --------------------------------------------------------
@@ -157,7 +171,7 @@ class Member:
     builtin: str | None = None     # for members of `builtins`
 
 
-class _Seen:
+class Seen:
     __slots__ = ("ids", "depth")
 
     def __init__(self):
@@ -165,9 +179,9 @@ class _Seen:
         self.depth = 0
 
 
-def static_attrs(an: Analysis, node, seen: _Seen | None = None) -> dict | None:
+def static_attrs(an: Analysis, node, seen: Seen | None = None) -> dict | None:
     """{name: Member} for the set `node` evaluates to, when the source shows it."""
-    seen = seen or _Seen()
+    seen = seen or Seen()
     if node is None or seen.depth > MAX_DEPTH or (id(node), id(an)) in seen.ids:
         return None
     seen.ids.add((id(node), id(an)))
@@ -233,7 +247,7 @@ def _static(an: Analysis, node, seen) -> dict | None:
             if val is None and type(other.ast) is A.Lambda and len(node.args) > 1:
                 return static_attrs(other, _lambda_result(other.ast), seen)
             return val
-        f = _static_lambda(an, fn, seen)
+        f = static_lambda(an, fn, seen)
         if f is not None:
             lam_an, lam = f
             body = lam
@@ -252,7 +266,7 @@ def _lambda_result(lam):
     return lam
 
 
-def _static_lambda(an: Analysis, node, seen):
+def static_lambda(an: Analysis, node, seen):
     """(analysis, Lambda) when `node` is statically a function written in the source."""
     for _ in range(MAX_DEPTH):
         t = type(node)
@@ -279,7 +293,7 @@ def _static_lambda(an: Analysis, node, seen):
 
 def member_attrs(m: Member, seen=None) -> dict | None:
     """The attributes of a member's value, when statically known."""
-    seen = seen or _Seen()
+    seen = seen or Seen()
     if m.builtin is not None:
         return builtins_members() if m.builtin == "builtins" else None
     d = m.attr

@@ -37,6 +37,22 @@ def canon_path(path: str) -> str:
     return "/" + "/".join(parts)
 
 
+_new_object = object.__new__
+_set_start = Span.__dict__["start"].__set__
+_set_end = Span.__dict__["end"].__set__
+
+
+def _sp(start: int, end: int) -> Span:
+    """`Span(start, end)` at half the cost: the builder makes one or two spans
+    for every node, and a frozen dataclass's `__init__` goes through
+    `object.__setattr__` for each field. (Setting the slots directly is what
+    that `__init__` does, minus the detour; the result is an ordinary Span.)"""
+    s = _new_object(Span)
+    _set_start(s, start)
+    _set_end(s, end)
+    return s
+
+
 def _start(x) -> int:
     return x.start_pos if isinstance(x, NixToken) else x.span.start
 
@@ -46,11 +62,11 @@ def _end(x) -> int:
 
 
 def _span(a, b) -> Span:
-    return Span(_start(a), _end(b))
+    return _sp(_start(a), _end(b))
 
 
 def _tspan(tok) -> Span:
-    return Span(tok.start_pos, tok.end_pos)
+    return _sp(tok.start_pos, tok.end_pos)
 
 
 class FormalSet:
@@ -111,7 +127,7 @@ class Builder:
             return
         message = f"{message} (lint-{lint})"
         if level == "fatal":
-            self.fail(errors.LintError, message, Span(offset, offset))
+            self.fail(errors.LintError, message, _sp(offset, offset))
         else:
             self.warnings.append((message, offset))
 
@@ -138,7 +154,7 @@ class Builder:
         """Nix's makeCall: applying a call adds an argument to it."""
         if type(fn) is A.Call:
             fn.args.append(arg)
-            fn.span = Span(fn.span.start, max(fn.span.end, span.end))
+            fn.span = _sp(fn.span.start, max(fn.span.end, span.end))
             return fn
         return A.Call(span, fn, [arg], op_span)
 
@@ -158,13 +174,13 @@ class Builder:
     def lambda_formals_at(self, c):
         fs, _, ident, _, body = c
         span = _span(fs, body)
-        self.validate_formals(fs, Span(span.start, span.start), str(ident))
+        self.validate_formals(fs, _sp(span.start, span.start), str(ident))
         return A.Lambda(span, self.sym(str(ident)), fs.formals, fs.ellipsis, body, _tspan(ident))
 
     def lambda_at_formals(self, c):
         ident, _, fs, _, body = c
         span = _span(ident, body)
-        self.validate_formals(fs, Span(span.start, span.start), str(ident))
+        self.validate_formals(fs, _sp(span.start, span.start), str(ident))
         return A.Lambda(span, self.sym(str(ident)), fs.formals, fs.ellipsis, body, _tspan(ident))
 
     def validate_formals(self, fs: FormalSet, pos: Span | None = None, arg: str | None = None):
@@ -197,8 +213,8 @@ class Builder:
         span = _span(kw, body)
         if attrs.dynamic:
             self.fail(errors.DynamicAttrNotAllowed, "dynamic attributes not allowed in let",
-                      Span(span.start, span.start))
-        attrs.span = Span(kw.end_pos, _start(c[2]))
+                      _sp(span.start, span.start))
+        attrs.span = _sp(kw.end_pos, _start(c[2]))
         return A.Let(span, attrs, body)
 
     def if_(self, c):
@@ -254,22 +270,22 @@ class Builder:
         f, a = c
         if self.cursed:
             self.warn_if_cursed_or(a)
-        return self.make_call(Span(self._outer(f), _end(a)), f, a)
+        return self.make_call(_sp(self._outer(f), _end(a)), f, a)
 
     def select(self, c):
         e, _, path = c
-        return A.Select(Span(self._outer(e), _end(path[-1])), e, path)
+        return A.Select(_sp(self._outer(e), _end(path[-1])), e, path)
 
     def select_or(self, c):
         e, _, path, _, default = c
         if self.cursed:
             self.warn_if_cursed_or(default)
-        return A.Select(Span(self._outer(e), _end(default)), e, path, default)
+        return A.Select(_sp(self._outer(e), _end(default)), e, path, default)
 
     def cursed_or(self, c):
         e, kw = c
         # Nix positions the `or` variable at the start of the whole rule
-        call = A.Call(_span(e, kw), e, [A.Var(Span(_start(e), kw.end_pos), self.sym("or"))])
+        call = A.Call(_span(e, kw), e, [A.Var(_sp(_start(e), kw.end_pos), self.sym("or"))])
         self.cursed[id(call)] = kw.end_pos
         return call
 
@@ -277,11 +293,12 @@ class Builder:
     def var(self, c):
         tok = c[0]
         span = _tspan(tok)
-        if getattr(tok, "flag", False):
+        if tok.flag:
             return A.Missing(span)
-        if tok == "__curPos":
+        name = tok.value          # the plain `str` of the identifier (no copy, no NixToken.__eq__)
+        if name == "__curPos":
             return A.CurPos(span)
-        return A.Var(span, self.sym(str(tok)))
+        return A.Var(span, self.sym(name))
 
     def int_(self, c):
         return A.Int(_tspan(c[0]), c[0].value)
@@ -308,7 +325,7 @@ class Builder:
 
     def path_interpolated(self, c):
         p, parts, end = c
-        return A.ConcatStrings(Span(p.span.start, parts[-1].span.end), False, [p] + parts, None,
+        return A.ConcatStrings(_sp(p.span.start, parts[-1].span.end), False, [p] + parts, None,
                                self._part_positions([p] + parts))
 
     def spath(self, c):
@@ -364,7 +381,7 @@ class Builder:
 
     def string_parts_interp(self, c):
         parts = c[0]
-        return A.ConcatStrings(Span(parts[0].span.start, parts[-1].span.end), True, parts, None,
+        return A.ConcatStrings(_sp(parts[0].span.start, parts[-1].span.end), True, parts, None,
                                self._part_positions(parts))
 
     def _part_positions(self, parts) -> list[int]:
@@ -509,11 +526,11 @@ class Builder:
         return c[0]
 
     def binds_empty(self, c):
-        return A.Attrs(Span(0, 0))
+        return A.Attrs(_sp(0, 0))
 
     def bind_first(self, c):
         path, _, e, semi = c
-        attrs = A.Attrs(Span(0, 0))
+        attrs = A.Attrs(_sp(0, 0))
         self.add_attr(attrs, path, e)
         return attrs
 
@@ -557,7 +574,7 @@ class Builder:
     def add_attr(self, attrs: A.Attrs, path: list[A.AttrName], e: A.Node):
         """ParserState::addAttr: insert `path = e`, creating or entering nested
         attrsets for the leading names and merging two attrset literals."""
-        pos = Span(path[0].span.start, path[-1].span.end)
+        pos = _sp(path[0].span.start, path[-1].span.end)
         for i, an in enumerate(path[:-1]):
             if an.name is not None:
                 j = attrs.attrs.get(an.name)
@@ -627,9 +644,9 @@ class Builder:
 
     def attr_id(self, c):
         tok = c[0]
-        if getattr(tok, "flag", False):
+        if tok.flag:
             return A.AttrName(_tspan(tok), "")
-        return A.AttrName(_tspan(tok), self.sym(str(tok)))
+        return A.AttrName(_tspan(tok), self.sym(tok.value))
 
     def string_attr_str(self, c):
         open_, parts, close = c

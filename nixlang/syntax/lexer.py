@@ -96,6 +96,13 @@ R_STR = re.compile(r'(?:[^$"\\]|\$[^{"\\]|\\[\s\S]|\$\\[\s\S])+')
 R_IND_STR = re.compile(r"(?:[^$']|\$[^{']|'[^'$])+")
 
 INT_MAX = (1 << 63) - 1
+# characters that are a token of their own in DEFAULT mode (no longer token,
+# path or URI starts with them)...
+_SINGLE = {c: CHAR_TOKENS[c] for c in ";()[],@?*:{}\"=."}
+_MODAL = frozenset('{}"=.')      # ... but these need a look around first (see `tokens`)
+_DOT_SLOW = frozenset("0123456789./")
+# what may follow an identifier and make it part of a path or URI instead
+_ID_MORE = frozenset(":/.+")
 _PATH_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+")
 _LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
 _DIGITS = frozenset("0123456789")
@@ -108,9 +115,12 @@ class NixToken(str):
     (IND_STR: may carry indentation; any token: virtual, i.e. inserted by
     error recovery) and `error` (the pending lexer error of an ERROR token).
     It is not a subclass of Lark's `Token` so that parsing needs no Lark
-    import when the parser tables are cached (see parser.py)."""
-    __slots__ = ("type", "start_pos", "value", "line", "column", "end_line", "end_column", "end_pos",
-                 "flag", "error")
+    import when the parser tables are cached (see parser.py).
+
+    Line and column (1-based; lines end at LF) are worked out when first
+    read, from the text in `_text`: only error messages and Lark read them,
+    and counting lines for every token was a tenth of the lexer's time."""
+    __slots__ = ("type", "start_pos", "value", "end_pos", "flag", "error", "_text", "_lc")
 
     def __repr__(self):
         return "Token(%r, %r)" % (self.type, self.value)
@@ -122,20 +132,37 @@ class NixToken(str):
 
     __hash__ = str.__hash__
 
+    def _line_col(self) -> tuple[int, int]:
+        lc = self._lc
+        if lc is None:
+            text, start = self._text, self.start_pos
+            lc = self._lc = (text.count("\n", 0, start) + 1, start - text.rfind("\n", 0, start))
+        return lc
+
+    @property
+    def line(self) -> int:
+        return self._line_col()[0]
+
+    @property
+    def column(self) -> int:
+        return self._line_col()[1]
+
+    end_line = line
+    end_column = column
+
 
 _str_new = str.__new__
 
 
 def make_token(type_: str, value, start: int, end: int, line: int, col: int, flag=False,
                error: NixError | None = None) -> NixToken:
-    # what Token.__new__ does, minus its argument juggling (this is the hot path)
+    """A token at a known line and column (virtual tokens, end of input)."""
     t = _str_new(NixToken, value)
     t.type = type_
     t.value = value
     t.start_pos = start
     t.end_pos = end
-    t.line = t.end_line = line
-    t.column = t.end_column = col
+    t._lc = (line, col)
     t.flag = flag
     t.error = error
     return t
@@ -177,46 +204,41 @@ class Lexer:
         self.url_literals = url_literals
         self.modes = [INITIAL]
         self.comments: list[Span] | None = [] if collect_comments else None
-        self._line = 1
-        self._line_start = 0
-        self._pos_counted = 0
-        # flex's location of the last two matches (kind, start, end), kind 't'
-        # for a token and 's' for a run of skipped whitespace/comments: PATH_END
-        # and end of file take their position from these (yylloc->unstash()).
+        # flex's location of the last two matches: a token, or ("s", start,
+        # end) for a run of skipped whitespace/comments. PATH_END and end of
+        # file take their position from these (yylloc->unstash()).
         self._hist_prev = None
         self._hist_cur = None
         self.eof_offset = 0
+        self.errors = 0          # ERROR tokens made so far
         self._run_end = self._scheme_end = -1
         self._run_slash = self._scheme_colon = False
 
     # -- positions ---------------------------------------------------------
     def _tok(self, type_, value, start, end, flag=False, error=None):
-        # line and column are kept up to date incrementally (the hot path);
-        # a token placed before the last one (PATH_END) is looked up instead
-        pc = self._pos_counted
-        if start >= pc:
-            if start > pc:
-                text = self.text
-                nl = text.count("\n", pc, start)
-                if nl:
-                    self._line += nl
-                    self._line_start = text.rfind("\n", pc, start) + 1
-                self._pos_counted = start
-            line = self._line
-            col = start - self._line_start + 1
-        else:
-            line = self.text.count("\n", 0, start) + 1
-            col = start - (self.text.rfind("\n", 0, start) + 1) + 1
-        return make_token(type_, value, start, end, line, col, flag, error)
+        # what Token.__new__ does, minus its argument juggling (this is the hot path)
+        t = _str_new(NixToken, value)
+        t.type = type_
+        t.value = value
+        t.start_pos = start
+        t.end_pos = end
+        t.flag = flag
+        t.error = error
+        t._text = self.text
+        t._lc = None
+        return t
 
     def _error(self, cls, message, start, end, fallback: str):
         """An ERROR token; `fallback` is the token type error recovery uses in its place."""
+        self.errors += 1
         return self._tok("ERROR", fallback, start, end, error=cls(message, self.source, Span(start, end)))
 
     # -- the scanner ---------------------------------------------------------
     def _resolve(self, entry) -> tuple[int, int]:
         if entry is None:
             return 0, 0
+        if type(entry) is NixToken:
+            return entry.start_pos, entry.end_pos
         kind, start, end = entry
         if kind == "s":
             last = None
@@ -231,37 +253,98 @@ class Lexer:
         n = len(text)
         i = 0
         modes = self.modes
+        skip = R_SKIP.match
+        match_id = R_ID.match
+        comments = self.comments
+        single = _SINGLE
+        keywords = KEYWORDS
+        new = _str_new
+        # the history of matches lives in locals here (see _hist_*): the
+        # scanners that read or write it get it synchronised around their call
+        prev = cur = None
         while True:
             mode = modes[-1]
             if mode <= DEFAULT:
-                m = R_SKIP.match(text, i)
+                m = skip(text, i)
                 if m:
                     e = m.end()
-                    if self.comments is not None and e - i > 1:
+                    if comments is not None and e - i > 1:
                         seg = text[i:e]
                         if "#" in seg or "/*" in seg:
                             self._collect_comments(seg, i)
-                    self._hist_prev, self._hist_cur = self._hist_cur, ("s", i, e)
+                    prev, cur = cur, ("s", i, e)
                     i = e
                 if i >= n:
                     break
-                tok, i = self._scan_default(text, i)
+                c = text[i]
+                t = single.get(c)
+                if t is not None and c in _MODAL:
+                    # single characters with a side condition
+                    if c == "{":
+                        modes.append(DEFAULT)
+                    elif c == "}":
+                        if modes[-1] != INITIAL:
+                            modes.pop()
+                    elif c == '"':
+                        modes.append(STRING)
+                    elif c == "=":
+                        if text.startswith("=", i + 1):
+                            t = None         # `==`
+                    else:
+                        # `.`: not `...`, `.5` or a path `./x`, `.a/b` (the run
+                        # of path characters it starts has no `/` after it)
+                        c2 = text[i + 1:i + 2]
+                        if c2 in _DOT_SLOW or (c2 in _PATH_CHARS and not (i < self._run_end
+                                                                       and not self._run_slash)):
+                            t = None
+                if t is not None:
+                    # a character that is a whole token whatever follows
+                    tok = new(NixToken, c)
+                    tok.type = t
+                    tok.value = c
+                    tok.start_pos = i
+                    i += 1
+                    tok.end_pos = i
+                    tok.flag = False
+                    tok.error = None
+                    tok._text = text
+                    tok._lc = None
+                elif c in _LETTERS and (m := match_id(text, i)) and text[m.end():m.end() + 1] not in _ID_MORE:
+                    # an identifier or keyword that no path or URI can extend
+                    # (the common case of `_longest_default`)
+                    v = m.group()
+                    tok = new(NixToken, v)
+                    tok.type = keywords.get(v, "ID")
+                    tok.value = v
+                    tok.start_pos = i
+                    i = m.end()
+                    tok.end_pos = i
+                    tok.flag = False
+                    tok.error = None
+                    tok._text = text
+                    tok._lc = None
+                else:
+                    tok, i = self._scan_default(text, i)
             elif mode == STRING:
                 if i >= n:
                     break
+                self._hist_prev, self._hist_cur = prev, cur
                 tok, i = self._scan_string(text, i)
                 if tok is None:
+                    prev, cur = self._hist_prev, self._hist_cur
                     break
             elif mode == IND_STRING:
                 if i >= n:
                     break
                 tok, i = self._scan_ind_string(text, i)
             else:
+                self._hist_prev, self._hist_cur = prev, cur
                 tok, i = self._scan_path(text, i, mode)
-            self._hist_prev, self._hist_cur = self._hist_cur, ("t", tok.start_pos, tok.end_pos)
+            prev, cur = cur, tok
             yield tok
+        self._hist_prev, self._hist_cur = prev, cur
         # flex keeps the last match's location for end of file
-        self.eof_offset = self._resolve(self._hist_cur)[1]
+        self.eof_offset = self._resolve(cur)[1]
 
     def _collect_comments(self, skipped: str, base: int) -> None:
         for m in re.finditer(r"#[^\r\n]*|/\*(?:[^*]|\*+[^*/])*\*+/", skipped):

@@ -112,23 +112,31 @@ class Tables:
     """The parse table (a `ParseTable`), compiled for `LRParser`: per state, token type ->
     (SHIFT, target) | (UNIT, nonterminal) | (REDUCE, size, nonterminal, callback),
     and per state, nonterminal -> goto state. A UNIT reduction (`a: b`, whose
-    value is its only child's) touches no value at all."""
+    value is its only child's) touches no value at all.
+
+    Unit chains: Nix's grammar has one level per operator precedence, so a
+    token usually triggers a run of UNIT reductions (`expr_select` ->
+    `expr_app` -> `expr_op` -> ... -> `expr`), about three per token. Such a
+    run replaces only the top state, and where it ends depends on nothing but
+    the state below it, the top state and the lookahead; `units` memoises
+    (below, top, token type) -> (final top state, the action there), so the
+    driver makes the whole run in one dictionary lookup."""
 
     def __init__(self, parse_table, callbacks: dict, unit_callback, start: str = "start"):
         self.states = parse_table.states
         self.start_state = parse_table.start_states[start]
         self.end_state = parse_table.end_states[start]
-        self.actions: dict = {}
-        self.gotos: dict = {}
+        actions: dict = {}
+        gotos: dict = {}
         for st, row in parse_table.states.items():
             compiled = {}
-            gotos = {}
+            goto = {}
             for t, (act, arg) in row.items():
                 if act is Shift:
                     if t.isupper() or t == "$END":
                         compiled[t] = (SHIFT, arg)
                     else:
-                        gotos[t] = arg
+                        goto[t] = arg
                 else:
                     cb = callbacks[arg]
                     name = arg.origin.name
@@ -136,8 +144,30 @@ class Tables:
                         compiled[t] = (UNIT, name)
                     else:
                         compiled[t] = (REDUCE, len(arg.expansion), name, cb)
-            self.actions[st] = compiled
-            self.gotos[st] = gotos
+            actions[st] = compiled
+            gotos[st] = goto
+        # states are numbered 0..n-1: index lists, not dictionaries (a little faster)
+        if sorted(actions) == list(range(len(actions))):
+            self.actions = [actions[i] for i in range(len(actions))]
+            self.gotos = [gotos[i] for i in range(len(gotos))]
+        else:
+            self.actions, self.gotos = actions, gotos
+        self.units: dict = {}
+
+    def unit_chain(self, below: int, top: int, tt: str) -> tuple:
+        """Run the UNIT reductions on lookahead `tt` from `top` (over `below`);
+        return (the state where they end, its action for `tt` or None), memoised."""
+        key = (below, top, tt)
+        hit = self.units.get(key)
+        if hit is None:
+            actions, goto = self.actions, self.gotos[below]
+            state = top
+            a = actions[state].get(tt)
+            while a is not None and a[0] == UNIT and not (tt == "$END" and state == self.end_state):
+                state = goto[a[1]]
+                a = actions[state].get(tt)
+            hit = self.units[key] = (state, a)
+        return hit
 
 
 SHIFT, UNIT, REDUCE = 0, 1, 2
@@ -153,11 +183,12 @@ class LRParser:
 
     def feed_token(self, tok, is_end: bool = False):
         """Feed one token; with `is_end` (the `$END` token) return the result."""
-        actions = self.tables.actions
-        gotos = self.tables.gotos
+        tables = self.tables
+        actions = tables.actions
+        gotos = tables.gotos
         sstack, vstack = self.state_stack, self.value_stack
         tt = tok.type
-        end_state = self.tables.end_state
+        end_state = tables.end_state
         while True:
             if is_end and sstack[-1] == end_state:
                 return vstack[-1]
@@ -183,10 +214,117 @@ class LRParser:
             sstack.append(gotos[sstack[-1]][a[2]])
             vstack.append(value)
 
+    def feed_tokens(self, tokens) -> None:
+        """Feed every token of an iterable (not the end of input): the inner
+        loop of every parse, so `feed_token` inlined, with unit chains
+        memoised (see `Tables`). Raises `Stuck` at the first token with no
+        action, the stacks left as `feed_token` would leave them."""
+        tables = self.tables
+        actions = tables.actions
+        gotos = tables.gotos
+        units = tables.units
+        chain = tables.unit_chain
+        sstack, vstack = self.state_stack, self.value_stack
+        spush, vpush = sstack.append, vstack.append
+        for tok in tokens:
+            tt = tok.type
+            a = actions[sstack[-1]].get(tt)
+            while True:
+                if a is None:
+                    raise Stuck(tok)
+                kind = a[0]
+                if kind == SHIFT:
+                    spush(a[1])
+                    vpush(tok)
+                    break
+                if kind == UNIT:
+                    hit = units.get((sstack[-2], sstack[-1], tt))
+                    if hit is None:
+                        hit = chain(sstack[-2], sstack[-1], tt)
+                    sstack[-1], a = hit
+                    continue
+                size = a[1]
+                if size:
+                    args = vstack[-size:]
+                    del vstack[-size:]
+                    del sstack[-size:]
+                else:
+                    args = []
+                vpush(a[3](args))
+                top = gotos[sstack[-1]][a[2]]
+                spush(top)
+                a = actions[top].get(tt)
+
     def parse(self, tokens, eof_factory):
         """Run over an iterator of tokens, then end of input; return the value
         of the start symbol. Raises `Stuck` at the first token with no action."""
-        feed = self.feed_token
-        for tok in tokens:
-            feed(tok)
-        return feed(eof_factory(), True)
+        self.feed_tokens(tokens)
+        return self.feed_token(eof_factory(), True)
+
+
+def advance_states(tables: Tables, stack: list, tt: str) -> bool:
+    """Feed token type `tt` to a bare state stack, in place, without semantic
+    actions (what error recovery explores). True once `tt` is shifted (for
+    `$END`: once the input is accepted); False when there is no action, the
+    stack left as it was found then (after the reductions made on the way),
+    as `LRParser` leaves it."""
+    actions, gotos, end_state = tables.actions, tables.gotos, tables.end_state
+    is_end = tt == "$END"
+    while True:
+        top = stack[-1]
+        if is_end and top == end_state:
+            return True
+        a = actions[top].get(tt)
+        if a is None:
+            return False
+        kind = a[0]
+        if kind == SHIFT:
+            stack.append(a[1])
+            return True
+        if kind == UNIT:
+            stack[-1] = gotos[stack[-2]][a[1]]
+            continue
+        size = a[1]
+        if size:
+            del stack[-size:]
+        stack.append(gotos[stack[-1]][a[2]])
+
+
+def run_states(tables: Tables, stack: list, tokens: list, i: int, stop: int, max_depth: int):
+    """Feed tokens[i:stop] to a bare state stack, in place (`advance_states`
+    inlined, for error recovery's planning pass). Returns (j, before,
+    prev_before): `j` the index of the first token that got stuck (`stop`
+    if none did), `before` a copy of the stack as that token met it (None if
+    none got stuck, or once the stack is deeper than `max_depth`), and
+    `prev_before` the stack as token j-1 met it (None if j == i)."""
+    actions, gotos, units = tables.actions, tables.gotos, tables.units
+    chain = tables.unit_chain
+    prev_before = None
+    before = stack[:]
+    for j in range(i, stop):
+        tt = tokens[j].type
+        a = actions[stack[-1]].get(tt)
+        while True:
+            if a is None:
+                return j, before, prev_before
+            kind = a[0]
+            if kind == SHIFT:
+                stack.append(a[1])
+                break
+            if kind == UNIT:
+                hit = units.get((stack[-2], stack[-1], tt))
+                if hit is None:
+                    hit = chain(stack[-2], stack[-1], tt)
+                stack[-1], a = hit
+                continue
+            size = a[1]
+            if size:
+                del stack[-size:]
+            top = gotos[stack[-1]][a[2]]
+            stack.append(top)
+            a = actions[top].get(tt)
+        if len(stack) > max_depth:
+            return j + 1, None, before
+        prev_before = before
+        before = stack[:]
+    return stop, None, prev_before if stop > i else None

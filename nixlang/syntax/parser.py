@@ -31,11 +31,9 @@ from __future__ import annotations
 
 import heapq
 import os
-import sys
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 from .. import errors
@@ -43,7 +41,7 @@ from ..source import Source, Span
 from . import ast as A
 from .builder import Builder
 from .lexer import Lexer, NixToken, _make_lark_lexer_class, make_token
-from .lr import LRParser, ParseTable, Reduce, Shift, Stuck, Tables
+from .lr import LRParser, ParseTable, Reduce, Shift, Stuck, Tables, advance_states, run_states
 
 # Bison's names for tokens, in Bison's symbol order (the order of the
 # "expecting" list): declared tokens first, then character literals in order
@@ -164,6 +162,7 @@ class Frontend:
         self.states = self.table.states
         self.rule_index = {rule: rule.order for rule in self.callbacks}
         self.end_states = set(self.table.end_states.values())
+        self._narrow = None
 
     def _callbacks(self, states) -> dict:
         """The semantic action of every rule the table reduces by: the builder
@@ -215,6 +214,14 @@ class Frontend:
             return None
         top = max(counts.values())
         return min((r for r, c in counts.items() if c == top), key=lambda r: self.rule_index.get(r, 0))
+
+    def narrow_states(self) -> frozenset:
+        """States where neither a token recovery may insert nor the end of input
+        can come next (after `rec`, only `{`)."""
+        if self._narrow is None:
+            usable = set(INSERTABLE) | {"$END"}
+            self._narrow = frozenset(s for s in self.states if not usable & set(self._terminal_actions(s)))
+        return self._narrow
 
     def _terminal_actions(self, state):
         if state in self.end_states:
@@ -284,29 +291,15 @@ class Frontend:
         """The state stack after feeding token type `t` (no semantic actions),
         or None if `t` is a syntax error there. For `$END`, the returned stack
         is the accepting one."""
-        states = self.states
         stack = list(state_stack)
-        while True:
-            if t == "$END" and stack[-1] in self.end_states:
-                return stack
-            act = states[stack[-1]].get(t)
-            if act is None:
-                return None
-            kind, arg = act
-            if kind is Shift:
-                stack.append(arg)
-                return stack
-            size = len(arg.expansion)
-            if size:
-                del stack[-size:]
-            stack.append(states[stack[-1]][arg.origin.name][1])
+        return stack if advance_states(self.tables, stack, t) else None
 
     def simulate(self, state_stack: list, types: list[str]) -> bool:
         """Can these token types be fed from this stack? (no semantic actions)"""
-        stack = state_stack
+        stack = list(state_stack)
+        tables = self.tables
         for t in types:
-            stack = self.advance(stack, t)
-            if stack is None:
+            if not advance_states(tables, stack, t):
                 return False
         return True
 
@@ -438,109 +431,208 @@ def recover_syntax(source: Source, options: ParseOptions | None = None) -> Parse
 
 
 def _parse_recover(source: Source, options: ParseOptions) -> ParseResult:
+    """Recovery in (at most) three passes, so that a file without syntax errors
+    costs no more than a strict parse:
+
+    1. parse with the semantic actions, as `parse_syntax` does; if no token
+       is stuck, that is the result;
+    2. otherwise plan the repairs on bare state stacks (`_plan_repairs`): the
+       repairs depend only on the parser states, never on the values, so
+       this pass runs no semantic action and can back up a token cheaply;
+    3. parse again with the semantic actions, applying the plan (which
+       cannot get stuck: it takes the very transitions pass 2 checked).
+    """
     fe = frontend()
     lexer = Lexer(source, pipe_operators=True, url_literals=True, collect_comments=True)
-    raw = list(lexer.tokens())
     lex_diags = []
-    tokens = []
-    for t in raw:
-        if t.type == "ERROR":
-            lex_diags.append(t.error)
-            fallback = t.value
-            value = {"INT_LIT": 0, "FLOAT_LIT": 0.0}.get(fallback, source.text[t.start_pos:t.end_pos])
-            t = make_token(fallback, value, t.start_pos, t.end_pos, t.line, t.column)
-        tokens.append(t)
+    tokens = list(lexer.tokens())
+    if lexer.errors:
+        # each lexer error is a diagnostic, and its token goes on as the type it stands for
+        for k, t in enumerate(tokens):
+            if t.type == "ERROR":
+                lex_diags.append(t.error)
+                fallback = t.value
+                value = {"INT_LIT": 0, "FLOAT_LIT": 0.0}.get(fallback, source.text[t.start_pos:t.end_pos])
+                tokens[k] = make_token(fallback, value, t.start_pos, t.end_pos, t.line, t.column)
     n = lexer.eof_offset
     eof = make_token("$END", "", n, n, *(_line_col(source, n)))
-    inserts: dict[int, list[str]] = {}
-    deletes: set[int] = set()
-    syntax: dict[int, SyntaxDiagnostic] = {}
-    for _attempt in range(50):
-        fe.builder.__init__(source, recover=True, home=options.home)
-        pstate = LRParser(fe.tables)
-        restart = False
-        prev_stack = None
-        quiet_until = -1
-        result = None
-        for i in range(len(tokens) + 1):
-            tok = tokens[i] if i < len(tokens) else eof
-            for vt in list(inserts.get(i, ())):
-                at = tokens[i - 1].end_pos if i > 0 else 0
-                try:
-                    pstate.feed_token(_virtual(vt, at, *_line_col(source, at)))
-                except Stuck:
-                    # a repair decided on an earlier pass no longer fits: drop it
-                    inserts[i].remove(vt)
-                    prev_stack = None
-                    break
-            if i in deletes:
-                prev_stack = None
-                continue
-            stack_before = list(pstate.state_stack)
-            try:
-                if tok.type == "$END":
-                    result = pstate.feed_token(tok, True)
-                else:
-                    pstate.feed_token(tok)
-                prev_stack = stack_before
-                continue
-            except Stuck:
-                pass
-            msg = fe.bison_message(pstate.state_stack, tok.type)
-            if i not in syntax and i > quiet_until:
-                syntax[i] = SyntaxDiagnostic(errors.SyntaxError_(msg, source, _error_position(lexer, tok)))
-            diag = syntax.get(i)
-            if tok.type == "$END":
-                result = _close_at_eof(fe, pstate, source, tok, diag)
-                break
-            stack = pstate.state_stack
-            cand = next((c for c in INSERTABLE if fe.simulate(stack, [c, tok.type])), None)
-            if cand is not None:
-                inserts.setdefault(i, []).append(cand)
-                at = tokens[i - 1].end_pos if i > 0 else 0
-                pstate.feed_token(_virtual(cand, at, *_line_col(source, at)))
-                pstate.feed_token(tok)
-                if diag:
-                    diag.repair = f"inserted {TOKEN_NAME[cand]}"
-                prev_stack = None
-                continue
-            # a missing ';' at the end of the previous line: `a = 1 <newline> b = 2;`
-            if (prev_stack is not None and i >= 2 and "\n" in source.text[tokens[i - 2].end_pos:tokens[i - 1].start_pos]
-                    and fe.simulate(prev_stack, ["SEMI", tokens[i - 1].type, tok.type])):
-                inserts.setdefault(i - 1, []).append("SEMI")
-                if diag:
-                    diag.repair = "inserted ';'"
-                restart = True
-                break
-            deletes.add(i)
-            prev_stack = None
-            quiet_until = i + 3
-            if diag:
-                diag.repair = "skipped " + TOKEN_NAME.get(tok.type, tok.type)
-        if not restart:
-            break
-    diags: list = list(lex_diags)
+    builder = fe.builder
+    builder.__init__(source, recover=True, home=options.home)
+    pstate = LRParser(fe.tables)
+    try:
+        pstate.feed_tokens(tokens)
+        result = pstate.feed_token(eof, True)
+    except Stuck:
+        pass
+    else:
+        return ParseResult(result, source, lex_diags + builder.diagnostics, dict(builder.symbols),
+                           lexer.comments or [])
+    if len(pstate.state_stack) > MAX_RECOVER_DEPTH:
+        return _too_deep(source, lexer, lex_diags)
+    plan = _plan_repairs(fe, source, lexer, tokens, eof)
+    if plan is None:
+        return _too_deep(source, lexer, lex_diags)
+    inserts, deletes, syntax, eof_seq = plan
+    builder.__init__(source, recover=True, home=options.home)
+    pstate = LRParser(fe.tables)
+    pos = 0
+    for k in sorted(set(inserts) | deletes):
+        pstate.feed_tokens(tokens[pos:k])
+        if inserts.get(k):
+            at = tokens[k - 1].end_pos if k > 0 else 0
+            line, col = _line_col(source, at)
+            for vt in inserts[k]:
+                pstate.feed_token(_virtual(vt, at, line, col))
+        pos = k + 1 if k in deletes else k
+    pstate.feed_tokens(tokens[pos:])
+    result = None
+    if eof_seq is not None:
+        for cand in eof_seq:
+            pstate.feed_token(_virtual(cand, eof.start_pos, eof.line, eof.column))
+        result = pstate.feed_token(eof, True)
+    diags: list = lex_diags
     for i in sorted(syntax):
         d = syntax[i]
         d.error.repair = d.repair
         diags.append(d.error)
-    diags.extend(fe.builder.diagnostics)
-    return ParseResult(result, source, diags, dict(fe.builder.symbols), lexer.comments or [])
+    diags.extend(builder.diagnostics)
+    return ParseResult(result, source, diags, dict(builder.symbols), lexer.comments or [])
+
+
+# Error recovery copies parser stacks token by token, and its search for the
+# tokens that close what is open grows with the nesting; past this depth
+# (Bison's own default stack limit) a broken file gets one "nested too deeply"
+# diagnostic instead of a repair.
+MAX_RECOVER_DEPTH = 10000
+
+
+def _too_deep(source: Source, lexer: Lexer, lex_diags: list) -> ParseResult:
+    return ParseResult(None, source, lex_diags + [errors.TooDeep(MAX_DEPTH_MESSAGE, source, Span(0, 0))],
+                       {}, lexer.comments or [])
+
+
+def _plan_repairs(fe: Frontend, source: Source, lexer: Lexer, tokens: list, eof):
+    """Decide the repairs, on state stacks only: (inserts, deletes, syntax
+    diagnostics, closing tokens at end of input or None), or None when the
+    nesting is too deep to repair.
+
+    Token by token: a token the parser cannot take is reported (Bison's
+    message), then repaired by the first of
+    - inserting one token in front of it (`INSERTABLE`, most plausible first);
+    - skipping the previous token when it allows only a token recovery never
+      inserts (`rec` wants `{`), then taking this one again;
+    - a missing `;` at the end of the previous line (`a = 1 <newline> b = 2;`):
+      back up one token, insert `;` before it and go on from there;
+    - skipping it (and reporting nothing for the next three tokens, which
+      usually fail for the same reason).
+    At end of input the cheapest sequence of `CLOSERS` completes the file.
+    The parse with semantic actions then replays exactly these repairs."""
+    tables = fe.tables
+    text = source.text
+    advance = advance_states
+    narrow = fe.narrow_states()
+    n = len(tokens)
+    inserts: dict[int, list[str]] = {}
+    deletes: set[int] = set()
+    syntax: dict[int, SyntaxDiagnostic] = {}
+    stack = [tables.start_state]
+    prev_stack = None     # the stack before token i-1 (after its inserts), if it was taken as is
+    prev_base = None      # the stack before the inserts at token i-1
+    quiet_until = -1
+    i = 0
+    while i <= n:
+        if len(stack) > MAX_RECOVER_DEPTH:
+            return None
+        ins = inserts.get(i)
+        if i < n and not ins:
+            # the tokens that go in as they are, in one tight loop
+            j, before, prev_before = run_states(tables, stack, tokens, i, n, MAX_RECOVER_DEPTH)
+            if j > i:
+                prev_stack = prev_base = prev_before
+            if before is None:       # went through to the end, or too deep
+                i = j
+                continue
+            i = j
+            tok = tokens[i]
+            tt = tok.type
+        else:
+            tok = tokens[i] if i < n else eof
+            tt = tok.type
+            base = None
+            if ins:
+                base = stack[:]
+                for vt in list(ins):
+                    trial = stack[:]
+                    if not advance(tables, trial, vt):
+                        ins.remove(vt)     # cannot happen with a consistent plan; drop it
+                        break
+                    stack = trial
+            before = stack[:]
+            if advance(tables, stack, tt):
+                prev_stack = before
+                prev_base = base if base is not None else before
+                i += 1
+                continue
+        msg = fe.bison_message(stack, tt)
+        if i not in syntax and i > quiet_until:
+            syntax[i] = SyntaxDiagnostic(errors.SyntaxError_(msg, source, _error_position(lexer, tok)))
+        diag = syntax.get(i)
+        stack = before       # repairs start from the stack the token met
+        if tt == "$END":
+            seq = fe.completion(stack, CLOSERS)
+            if seq is None and prev_stack is not None:
+                # nothing closes what the last token opened (`x: rec`): drop that token
+                seq = fe.completion(prev_stack, CLOSERS)
+                if seq is not None:
+                    deletes.add(n - 1)
+            if diag and seq:
+                _note(diag, "inserted " + " ".join(_VIRTUAL_TEXT[c] or TOKEN_NAME[c] for c in seq))
+            return inserts, deletes, syntax, seq
+        cand = next((c for c in INSERTABLE if fe.simulate(stack, [c, tt])), None)
+        if cand is not None:
+            inserts.setdefault(i, []).append(cand)
+            advance(tables, stack, cand)
+            advance(tables, stack, tt)
+            if diag:
+                _note(diag, f"inserted {TOKEN_NAME[cand]}")
+            prev_stack = None
+            i += 1
+            continue
+        if prev_stack is not None and stack[-1] in narrow:
+            # the previous token allows only what no repair gives (`rec` wants `{`):
+            # skip that token, then take this one again (and repair it if need be)
+            deletes.add(i - 1)
+            if diag:
+                diag.repair = "skipped " + TOKEN_NAME.get(tokens[i - 1].type, tokens[i - 1].type)
+            stack = prev_stack[:]
+            prev_stack = None
+            continue
+        if (prev_stack is not None and i >= 2 and "SEMI" not in inserts.get(i - 1, ())
+                and "\n" in text[tokens[i - 2].end_pos:tokens[i - 1].start_pos]
+                and fe.simulate(prev_stack, ["SEMI", tokens[i - 1].type, tt])):
+            inserts.setdefault(i - 1, []).append("SEMI")
+            if diag:
+                _note(diag, "inserted ';'")
+            # back up: token i-1 again, now after the `;`
+            stack = prev_base[:]
+            prev_stack = None
+            quiet_until = -1
+            i -= 1
+            continue
+        deletes.add(i)
+        prev_stack = None
+        quiet_until = i + 3
+        if diag:
+            _note(diag, "skipped " + TOKEN_NAME.get(tt, tt))
+        i += 1
+    return inserts, deletes, syntax, []
+
+
+def _note(diag: SyntaxDiagnostic, repair: str) -> None:
+    """Record a repair (after the one already made for the same token, if any)."""
+    diag.repair = f"{diag.repair} and {repair}" if diag.repair else repair
 
 
 def _line_col(source: Source, offset: int) -> tuple[int, int]:
     line, _ = source.line_col(offset)
     return line, offset - source.line_starts[line - 1] + 1
-
-
-def _close_at_eof(fe: Frontend, pstate, source: Source, eof, diag):
-    """Append closing tokens (and placeholders for missing expressions) until
-    the input is complete."""
-    seq = fe.completion(pstate.state_stack, CLOSERS)
-    if seq is None:
-        return None
-    for cand in seq:
-        pstate.feed_token(_virtual(cand, eof.start_pos, eof.line, eof.column))
-    if diag and seq:
-        diag.repair = "inserted " + " ".join(_VIRTUAL_TEXT[c] or TOKEN_NAME[c] for c in seq)
-    return pstate.feed_token(eof, True)

@@ -1,0 +1,124 @@
+"""LSP handlers that change the document: rename and quick fixes.
+
+`textDocument/prepareRename` and `textDocument/rename` ask
+`nixlang.ide.rename`; a rename it refuses (a builtin, a capture, a bad
+name, ...) comes back to the editor as an error response whose message
+the user sees. `textDocument/codeAction` asks `nixlang.ide.actions` for
+the quick fixes of the diagnostics in the requested range, computed again
+from the document (the editor's copy of the diagnostics is not trusted).
+
+Edits are sent as a versioned `TextDocumentEdit` when the client supports
+`documentChanges` (so a stale edit is rejected), else as `changes`.
+Loaded by `lsp/server.py` (`from . import edits`).
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+
+from nixlang import ide
+from nixlang.ide.actions import code_actions
+from nixlang.ide.rename import RenameError, prepare_rename, rename
+
+from . import convert
+from .server import TITLES, PynixLanguageServer, _at, safe, server
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A handler's answer "no, because ...": sent as an error response."""
+    message: str
+
+
+class RequestFailed(JsonRpcException):
+    CODE = int(types.LSPErrorCodes.RequestFailed)
+    MESSAGE = "request failed"
+
+
+def refusable(fn):
+    """Outside `safe`: turn a `Refusal` into an error response (nothing else can fail here)."""
+    @functools.wraps(fn)
+    def run(ls, params):
+        out = fn(ls, params)
+        if isinstance(out, Refusal):
+            raise RequestFailed(out.message)
+        return out
+    return run
+
+
+def workspace_edit(ls: PynixLanguageServer, doc, idx: convert.LineIndex, edits) -> types.WorkspaceEdit:
+    text_edits = [types.TextEdit(range=idx.range(e.start, e.end), new_text=e.new_text) for e in edits]
+    caps = ls.client_capabilities
+    we = caps.workspace.workspace_edit if caps and caps.workspace else None
+    if we is not None and we.document_changes:
+        return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(
+            text_document=types.OptionalVersionedTextDocumentIdentifier(uri=doc.uri, version=doc.version),
+            edits=text_edits)])
+    return types.WorkspaceEdit(changes={doc.uri: text_edits})
+
+
+# -- rename -----------------------------------------------------------------------------------
+
+def _renaming(ls: PynixLanguageServer, params, answer):
+    """`answer(doc, an, idx, offset)` for the document of `params`; a `RenameError` becomes a `Refusal`."""
+    doc, an, idx, off = _at(ls, params)
+    if doc is None:
+        return None
+    try:
+        return answer(doc, an, idx, off)
+    except RenameError as e:
+        return Refusal(e.message)
+
+
+@server.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
+@refusable
+@safe()
+def prepare_rename_(ls: PynixLanguageServer, params: types.PrepareRenameParams):
+    def answer(doc, an, idx, off):
+        t = prepare_rename(an, off)
+        return types.PrepareRenamePlaceholder(range=idx.range(t.start, t.end), placeholder=t.name)
+    return _renaming(ls, params, answer)
+
+
+@server.feature(types.TEXT_DOCUMENT_RENAME, types.RenameOptions(prepare_provider=True))
+@refusable
+@safe()
+def rename_(ls: PynixLanguageServer, params: types.RenameParams):
+    return _renaming(ls, params, lambda doc, an, idx, off: workspace_edit(
+        ls, doc, idx, rename(an, off, params.new_name)))
+
+
+# -- code actions -----------------------------------------------------------------------------
+
+def _wants_quickfix(context) -> bool:
+    only = context.only if context is not None else None
+    if not only:
+        return True
+    qf = types.CodeActionKind.QuickFix.value
+    return any(k == qf or qf.startswith(f"{k}.") or k == "" for k in only)
+
+
+@server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
+                types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
+@safe()
+def code_action(ls: PynixLanguageServer, params: types.CodeActionParams):
+    doc, an = ls.analysis(params.text_document.uri)
+    if doc is None or an is None or not _wants_quickfix(params.context):
+        return None
+    idx = ls.index(doc)
+    start, end = idx.offset(params.range.start), idx.offset(params.range.end)
+    diags = ide.diagnostics(an, lints=ls.settings.lints)
+    converted: dict = {}
+    out = []
+    for a in code_actions(an, min(start, end), max(start, end), diags):
+        d = converted.get(id(a.diagnostic))
+        if d is None:
+            d = converted[id(a.diagnostic)] = convert.diagnostic(
+                a.diagnostic, idx, doc.uri, ls.settings.docs_url, TITLES, ls.other_index)
+        out.append(types.CodeAction(
+            title=a.title, kind=types.CodeActionKind.QuickFix, diagnostics=[d],
+            is_preferred=True if a.preferred else None, edit=workspace_edit(ls, doc, idx, a.edits)))
+    return out or None

@@ -5,16 +5,16 @@ each test opens its own document URI, so the tests do not see each other.
 """
 from __future__ import annotations
 
-import asyncio
-import sys
 from pathlib import Path
 
 import pytest
 import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import LanguageClient
 
 from lsp.convert import LineIndex, apply_change
+from lsp_support import (ALL_DIAGNOSTICS, SERVER, assert_no_handler_failed, init_params, open_doc, pos,
+                         wait_diagnostics)
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES: Path = Path("/nonexistent")     # set by the `work` fixture: a temporary folder
@@ -32,72 +32,16 @@ def work(tmp_path_factory):
     return FIXTURES
 
 
-@pytest_lsp.fixture(
-    scope="module",
-    config=ClientServerConfig(server_command=[sys.executable, "-m", "nixlang", "lsp"]),
-)
+@pytest_lsp.fixture(scope="module", config=SERVER)
 async def client(lsp_client: LanguageClient):
-    params = types.InitializeParams(
-        capabilities=types.ClientCapabilities(
-            text_document=types.TextDocumentClientCapabilities(
-                hover=types.HoverClientCapabilities(content_format=[types.MarkupKind.Markdown]),
-                completion=types.CompletionClientCapabilities(
-                    completion_item=types.ClientCompletionItemOptions(documentation_format=[
-                        types.MarkupKind.Markdown])),
-                document_symbol=types.DocumentSymbolClientCapabilities(
-                    hierarchical_document_symbol_support=True),
-                publish_diagnostics=types.PublishDiagnosticsClientCapabilities(
-                    related_information=True, code_description_support=True, version_support=True,
-                    tag_support=types.ClientDiagnosticsTagOptions(
-                        value_set=[types.DiagnosticTag.Unnecessary, types.DiagnosticTag.Deprecated])),
-            ),
-            workspace=types.WorkspaceClientCapabilities(configuration=True),
-            general=types.GeneralClientCapabilities(
-                position_encodings=[types.PositionEncodingKind.Utf16]),
-        ),
-        initialization_options={"evaluation": {"delay": 0.0, "timeout": 5}},
-    )
+    params = init_params({"evaluation": {"delay": 0.0, "timeout": 5}}, hover=True, completion_docs=True,
+                         symbols=True, diagnostics=ALL_DIAGNOSTICS, configuration=True)
     INIT.append(await lsp_client.initialize_session(params))
     yield
     await lsp_client.shutdown_session()
 
 
 INIT: list = []      # the InitializeResult
-_n = 0
-
-
-def _uri(name: str) -> str:
-    global _n
-    _n += 1
-    return (FIXTURES / f"{_n}-{name}").as_uri()
-
-
-def open_doc(client: LanguageClient, text: str, name: str = "doc.nix") -> str:
-    uri = _uri(name)
-    client.text_document_did_open(types.DidOpenTextDocumentParams(
-        text_document=types.TextDocumentItem(uri=uri, language_id="nix", version=1, text=text)))
-    return uri
-
-
-async def wait_diagnostics(client: LanguageClient, uri: str, pred=lambda ds: True, timeout: float = 8.0):
-    """Wait until the diagnostics published for `uri` satisfy `pred`."""
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while loop.time() < end:
-        ds = client.diagnostics.get(uri)
-        if ds is not None and pred(ds):
-            return ds
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"no matching diagnostics for {uri}: {client.diagnostics.get(uri)}")
-
-
-def pos(text: str, marker: str = "$0"):
-    """The text without the marker, and the LSP position (UTF-16) of the marker."""
-    i = text.index(marker)
-    before = text[:i]
-    line = before.count("\n")
-    col = len(before[before.rfind("\n") + 1:].encode("utf-16-le")) // 2
-    return text[:i] + text[i + len(marker):], types.Position(line=line, character=col)
 
 
 @aio
@@ -119,7 +63,7 @@ async def test_initialize_capabilities(client: LanguageClient):
 @aio
 async def test_diagnostics_for_a_broken_file(client: LanguageClient):
     text = "let\n  a = 1\n  b = 2;\n  pkgs = 3;\nin a + pkgz + c\n"
-    uri = open_doc(client, text)
+    uri = open_doc(client, FIXTURES, text)
     ds = await wait_diagnostics(client, uri, lambda ds: len(ds) >= 3)
     by_code = {d.code: d for d in ds}
     assert set(by_code) >= {"E001", "E013"}
@@ -139,7 +83,7 @@ async def test_diagnostics_for_a_broken_file(client: LanguageClient):
 
 @aio
 async def test_lint_diagnostics_are_tagged(client: LanguageClient):
-    uri = open_doc(client, "let unused = 1; in with { }; rec { a = 1; }\n")
+    uri = open_doc(client, FIXTURES, "let unused = 1; in with { }; rec { a = 1; }\n")
     ds = await wait_diagnostics(client, uri, lambda ds: len(ds) >= 3)
     codes = {d.code for d in ds}
     assert {"W001", "W003", "W004"} <= codes
@@ -150,7 +94,7 @@ async def test_lint_diagnostics_are_tagged(client: LanguageClient):
 
 @aio
 async def test_incremental_and_full_changes(client: LanguageClient):
-    uri = open_doc(client, "let a = 1; in a\n")
+    uri = open_doc(client, FIXTURES, "let a = 1; in a\n")
     await wait_diagnostics(client, uri, lambda ds: len(ds) == 0)
     # incremental: replace `a` in the body by `é + b` (a non-ASCII name would be invalid; use a string)
     client.text_document_did_change(types.DidChangeTextDocumentParams(
@@ -173,7 +117,7 @@ async def test_incremental_and_full_changes(client: LanguageClient):
 @aio
 async def test_evaluation_error_is_reported_at_its_span(client: LanguageClient):
     text = 'let cfg = { port = 80; }; in {\n  url = "http://localhost:" + cfg.port;\n}\n'
-    uri = open_doc(client, text)
+    uri = open_doc(client, FIXTURES, text)
     ds = await wait_diagnostics(client, uri, lambda ds: any(d.code.startswith("E2") for d in ds))
     ev = next(d for d in ds if d.code.startswith("E2"))
     assert ev.code == "E201"
@@ -184,7 +128,7 @@ async def test_evaluation_error_is_reported_at_its_span(client: LanguageClient):
 @aio
 async def test_hover_on_a_builtin(client: LanguageClient):
     text, p = pos("let xs = [ 1 2 ]; in builtins.ma$0p (x: x) xs\n")
-    uri = open_doc(client, text)
+    uri = open_doc(client, FIXTURES, text)
     h = await client.text_document_hover_async(types.HoverParams(
         text_document=types.TextDocumentIdentifier(uri=uri), position=p))
     assert h is not None
@@ -197,7 +141,7 @@ async def test_hover_on_a_builtin(client: LanguageClient):
 @aio
 async def test_hover_on_a_let_binding_with_doc_comment(client: LanguageClient):
     text, p = pos("let\n  /** How many things there are. */\n  count = 3;\nin cou$0nt\n")
-    uri = open_doc(client, text)
+    uri = open_doc(client, FIXTURES, text)
     h = await client.text_document_hover_async(types.HoverParams(
         text_document=types.TextDocumentIdentifier(uri=uri), position=p))
     assert "let binding" in h.contents.value
@@ -208,7 +152,7 @@ async def test_hover_on_a_let_binding_with_doc_comment(client: LanguageClient):
 @aio
 async def test_definition_of_a_let_binding(client: LanguageClient):
     text, p = pos("let\n  greeting = \"hi\";\nin\n  greet$0ing + \"!\"\n")
-    uri = open_doc(client, text)
+    uri = open_doc(client, FIXTURES, text)
     locs = await client.text_document_definition_async(types.DefinitionParams(
         text_document=types.TextDocumentIdentifier(uri=uri), position=p))
     assert len(locs) == 1
@@ -220,7 +164,7 @@ async def test_definition_of_a_let_binding(client: LanguageClient):
 @aio
 async def test_definition_of_an_import_goes_to_the_file(client: LanguageClient):
     text, p = pos("import ./li$0b.nix\n")
-    uri = open_doc(client, text, "importer.nix")
+    uri = open_doc(client, FIXTURES, text, "importer.nix")
     locs = await client.text_document_definition_async(types.DefinitionParams(
         text_document=types.TextDocumentIdentifier(uri=uri), position=p))
     assert [l.uri for l in locs] == [(FIXTURES / "lib.nix").as_uri()]
@@ -229,7 +173,7 @@ async def test_definition_of_an_import_goes_to_the_file(client: LanguageClient):
 @aio
 async def test_references_and_symbols(client: LanguageClient):
     text, p = pos("let\n  x$0 = 1;\n  y = x + x;\nin { inherit y; z = x; }\n")
-    uri = open_doc(client, text)
+    uri = open_doc(client, FIXTURES, text)
     refs = await client.text_document_references_async(types.ReferenceParams(
         text_document=types.TextDocumentIdentifier(uri=uri), position=p,
         context=types.ReferenceContext(include_declaration=True)))
@@ -242,7 +186,7 @@ async def test_references_and_symbols(client: LanguageClient):
 @aio
 async def test_completion_after_dot(client: LanguageClient):
     text, p = pos("let pkgs = { hello = 1; world = 2; }; in pkgs.$0")
-    uri = open_doc(client, text)
+    uri = open_doc(client, FIXTURES, text)
     result = await client.text_document_completion_async(types.CompletionParams(
         text_document=types.TextDocumentIdentifier(uri=uri), position=p))
     assert sorted(i.label for i in result.items) == ["hello", "world"]
@@ -251,7 +195,7 @@ async def test_completion_after_dot(client: LanguageClient):
 @aio
 async def test_completion_of_builtins_has_docs(client: LanguageClient):
     text, p = pos("builtins.$0")
-    uri = open_doc(client, text)
+    uri = open_doc(client, FIXTURES, text)
     result = await client.text_document_completion_async(types.CompletionParams(
         text_document=types.TextDocumentIdentifier(uri=uri), position=p))
     items = {i.label: i for i in result.items}
@@ -262,7 +206,7 @@ async def test_completion_of_builtins_has_docs(client: LanguageClient):
 
 @aio
 async def test_folding_ranges(client: LanguageClient):
-    uri = open_doc(client, "{\n  a = [\n    1\n    2\n  ];\n  b = 2;\n}\n")
+    uri = open_doc(client, FIXTURES, "{\n  a = [\n    1\n    2\n  ];\n  b = 2;\n}\n")
     ranges = await client.text_document_folding_range_async(types.FoldingRangeParams(
         text_document=types.TextDocumentIdentifier(uri=uri)))
     assert sorted((r.start_line, r.end_line) for r in ranges) == [(0, 5), (1, 3)]
@@ -271,7 +215,7 @@ async def test_folding_ranges(client: LanguageClient):
 @aio
 async def test_server_survives_garbage(client: LanguageClient):
     garbage = '{ a = ${ "\u0000 ]] let in in in { } } } ${ ${ \'\' ./ <> ~/ 1e999999 0x12 @@ ... "'
-    uri = open_doc(client, garbage)
+    uri = open_doc(client, FIXTURES, garbage)
     await wait_diagnostics(client, uri, lambda ds: len(ds) >= 1)
     # requests at every position of the garbage, and out of range
     for ch in range(0, len(garbage) + 3, 7):
@@ -295,23 +239,17 @@ async def test_server_survives_garbage(client: LanguageClient):
                               end=types.Position(line=2, character=0)), text="x")]))
     # still alive and answering
     text, p = pos("let q = 1; in $0q")
-    uri2 = open_doc(client, text)
+    uri2 = open_doc(client, FIXTURES, text)
     locs = await client.text_document_definition_async(types.DefinitionParams(
         text_document=types.TextDocumentIdentifier(uri=uri2), position=p))
     assert locs and locs[0].range.start.character == 4
     assert_no_handler_failed(client)
 
 
-def assert_no_handler_failed(client: LanguageClient):
-    """Handlers never raise, but a caught exception is logged to the client as an error."""
-    errors = [m.message for m in client.log_messages if m.type == types.MessageType.Error]
-    assert errors == []
-
-
 @aio
 async def test_document_highlight(client: LanguageClient):
     text, p = pos("let a = 1; in [ a$0 a ]")
-    uri = open_doc(client, text)
+    uri = open_doc(client, FIXTURES, text)
     hl = await client.text_document_document_highlight_async(types.DocumentHighlightParams(
         text_document=types.TextDocumentIdentifier(uri=uri), position=p))
     assert [h.range.start.character for h in hl] == [4, 16, 18]
@@ -319,7 +257,7 @@ async def test_document_highlight(client: LanguageClient):
 
 @aio
 async def test_settings_from_workspace_configuration(client: LanguageClient):
-    uri = open_doc(client, "let unused = 1; in x\n")
+    uri = open_doc(client, FIXTURES, "let unused = 1; in x\n")
     await wait_diagnostics(client, uri, lambda ds: {d.code for d in ds} == {"W001", "E013"})
     client.set_configuration({"lints": {"enable": False}, "docsUrl": "https://example.org/errors"},
                              section="pynix")

@@ -6,8 +6,6 @@ every WorkspaceEdit the server sends is applied to the text and compared.
 """
 from __future__ import annotations
 
-import asyncio
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -15,10 +13,10 @@ import pytest
 import pytest_lsp
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import LanguageClient
 
 from lsp.convert import LineIndex
-from test_lsp import pos
+from lsp_support import SERVER, init_params, open_doc, pos, wait_diagnostics
 
 FIXTURES: Path = Path("/nonexistent")     # set by the `work` fixture: a temporary folder
 
@@ -32,44 +30,21 @@ def work(tmp_path_factory):
     return FIXTURES
 
 
-@pytest_lsp.fixture(
-    scope="module",
-    config=ClientServerConfig(server_command=[sys.executable, "-m", "nixlang", "lsp"]),
-)
+@pytest_lsp.fixture(scope="module", config=SERVER)
 async def client(lsp_client: LanguageClient):
-    params = types.InitializeParams(
-        capabilities=types.ClientCapabilities(
-            text_document=types.TextDocumentClientCapabilities(
-                rename=types.RenameClientCapabilities(prepare_support=True),
-                code_action=types.CodeActionClientCapabilities(
-                    code_action_literal_support=types.ClientCodeActionLiteralOptions(
-                        code_action_kind=types.ClientCodeActionKindOptions(
-                            value_set=[types.CodeActionKind.QuickFix])),
-                    is_preferred_support=True),
-                publish_diagnostics=types.PublishDiagnosticsClientCapabilities(related_information=True),
-            ),
-            workspace=types.WorkspaceClientCapabilities(
-                workspace_edit=types.WorkspaceEditClientCapabilities(document_changes=True)),
-            general=types.GeneralClientCapabilities(position_encodings=[types.PositionEncodingKind.Utf16]),
-        ),
-        initialization_options={"evaluation": {"enable": False}},
-    )
+    quick_fixes = types.CodeActionClientCapabilities(
+        code_action_literal_support=types.ClientCodeActionLiteralOptions(
+            code_action_kind=types.ClientCodeActionKindOptions(value_set=[types.CodeActionKind.QuickFix])),
+        is_preferred_support=True)
+    params = init_params({"evaluation": {"enable": False}}, diagnostics={"related_information": True},
+                         document_changes=True, rename=types.RenameClientCapabilities(prepare_support=True),
+                         code_action=quick_fixes)
     INIT.append(await lsp_client.initialize_session(params))
     yield
     await lsp_client.shutdown_session()
 
 
 INIT: list = []
-_n = 0
-
-
-def open_doc(client: LanguageClient, text: str, name: str = "doc.nix") -> str:
-    global _n
-    _n += 1
-    uri = (FIXTURES / f"{_n}-{name}").as_uri()
-    client.text_document_did_open(types.DidOpenTextDocumentParams(
-        text_document=types.TextDocumentItem(uri=uri, language_id="nix", version=1, text=text)))
-    return uri
 
 
 def apply(text: str, uri: str, edit: types.WorkspaceEdit) -> str:
@@ -88,11 +63,7 @@ def apply(text: str, uri: str, edit: types.WorkspaceEdit) -> str:
 
 async def actions_at(client: LanguageClient, uri: str, text: str, at: int, until=lambda ds: True):
     """Code actions for a cursor at offset `at`, once the diagnostics are published."""
-    loop = asyncio.get_running_loop()
-    end = loop.time() + 8
-    while not (client.diagnostics.get(uri) is not None and until(client.diagnostics[uri])):
-        assert loop.time() < end, client.diagnostics.get(uri)
-        await asyncio.sleep(0.02)
+    await wait_diagnostics(client, uri, until, timeout=8)
     p = LineIndex(text).position(at)
     return await client.text_document_code_action_async(types.CodeActionParams(
         text_document=types.TextDocumentIdentifier(uri=uri), range=types.Range(start=p, end=p),
@@ -111,7 +82,7 @@ async def test_capabilities(client: LanguageClient):
 @aio
 async def test_prepare_rename(client: LanguageClient):
     text, p = pos('let s = "😀"; count = 1; in cou$0nt + count\n')
-    uri = open_doc(client, text)
+    uri = open_doc(client, FIXTURES, text)
     r = await client.text_document_prepare_rename_async(types.PrepareRenameParams(
         text_document=types.TextDocumentIdentifier(uri=uri), position=p))
     assert r.placeholder == "count"
@@ -131,7 +102,7 @@ RENAMES = [
 @pytest.mark.parametrize("src,new,expected", RENAMES)
 async def test_rename(client: LanguageClient, src, new, expected):
     text, p = pos(src)
-    uri = open_doc(client, text)
+    uri = open_doc(client, FIXTURES, text)
     edit = await client.text_document_rename_async(types.RenameParams(
         text_document=types.TextDocumentIdentifier(uri=uri), position=p, new_name=new))
     assert apply(text, uri, edit) == expected
@@ -140,7 +111,7 @@ async def test_rename(client: LanguageClient, src, new, expected):
 @aio
 async def test_refused_rename_is_an_error_the_user_sees(client: LanguageClient):
     text, p = pos("let x$0 = 1; in let y = 2; in x + y\n")
-    uri = open_doc(client, text)
+    uri = open_doc(client, FIXTURES, text)
     with pytest.raises(JsonRpcException) as e:
         await client.text_document_rename_async(types.RenameParams(
             text_document=types.TextDocumentIdentifier(uri=uri), position=p, new_name="y"))
@@ -148,7 +119,7 @@ async def test_refused_rename_is_an_error_the_user_sees(client: LanguageClient):
     assert e.value.code == types.LSPErrorCodes.RequestFailed
     # prepareRename refuses a builtin before a new name is asked for
     text, p = pos("ma$0p (x: x) [ ]\n")
-    uri = open_doc(client, text)
+    uri = open_doc(client, FIXTURES, text)
     with pytest.raises(JsonRpcException) as e:
         await client.text_document_prepare_rename_async(types.PrepareRenameParams(
             text_document=types.TextDocumentIdentifier(uri=uri), position=p))
@@ -185,7 +156,7 @@ CODE_ACTIONS = [
 @aio
 @pytest.mark.parametrize("text,at,code,title,preferred,expected", CODE_ACTIONS)
 async def test_code_action(client: LanguageClient, text, at, code, title, preferred, expected):
-    uri = open_doc(client, text)
+    uri = open_doc(client, FIXTURES, text)
     acts = await actions_at(client, uri, text, text.index(at), lambda ds: any(d.code == code for d in ds))
     (act,) = [a for a in acts if a.title == title]
     assert act.kind == types.CodeActionKind.QuickFix
@@ -200,7 +171,7 @@ async def test_code_action(client: LanguageClient, text, at, code, title, prefer
 @aio
 async def test_code_actions_only_when_quickfixes_are_wanted(client: LanguageClient):
     text = "let pkgs = { }; in pkgz\n"
-    uri = open_doc(client, text)
+    uri = open_doc(client, FIXTURES, text)
     await actions_at(client, uri, text, 0, lambda ds: len(ds) > 0)
     p = LineIndex(text).position(text.index("pkgz"))
     got = await client.text_document_code_action_async(types.CodeActionParams(

@@ -8,16 +8,16 @@ details; these check that every flake feature reaches an editor.
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import LanguageClient
+
+from lsp_support import SERVER, init_params, open_uri, wait_diagnostics
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "shared" / "flake-examples"
 NIL = EXAMPLES / "nil-test-flake"
@@ -42,24 +42,10 @@ def work(tmp_path_factory):
     return WORK
 
 
-@pytest_lsp.fixture(
-    scope="module",
-    config=ClientServerConfig(server_command=[sys.executable, "-m", "nixlang", "lsp"]),
-)
+@pytest_lsp.fixture(scope="module", config=SERVER)
 async def client(lsp_client: LanguageClient):
-    params = types.InitializeParams(
-        capabilities=types.ClientCapabilities(
-            text_document=types.TextDocumentClientCapabilities(
-                hover=types.HoverClientCapabilities(content_format=[types.MarkupKind.Markdown]),
-                publish_diagnostics=types.PublishDiagnosticsClientCapabilities(version_support=True),
-                document_link=types.DocumentLinkClientCapabilities(tooltip_support=True),
-                completion=types.CompletionClientCapabilities(
-                    completion_item=types.ClientCompletionItemOptions(documentation_format=[
-                        types.MarkupKind.Markdown])),
-            ),
-        ),
-        initialization_options={"pynix": {"evaluation": {"enable": False}}},
-    )
+    params = init_params({"pynix": {"evaluation": {"enable": False}}}, hover=True, completion_docs=True,
+                         links=True, diagnostics={"version_support": True}, utf16=False)
     await lsp_client.initialize_session(params)
     yield
     await lsp_client.shutdown_session()
@@ -67,10 +53,7 @@ async def client(lsp_client: LanguageClient):
 
 def open_file(client: LanguageClient, path: Path, text: str | None = None) -> tuple[str, str]:
     text = path.read_text() if text is None else text
-    uri = path.as_uri()
-    client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
-        uri=uri, language_id="json" if path.name == "flake.lock" else "nix", version=1, text=text)))
-    return uri, text
+    return open_uri(client, path.as_uri(), text, "json" if path.name == "flake.lock" else "nix"), text
 
 
 def position(text: str, needle: str, delta: int = 0) -> types.Position:
@@ -79,20 +62,10 @@ def position(text: str, needle: str, delta: int = 0) -> types.Position:
     return types.Position(line=line, character=i - (text.rfind("\n", 0, i) + 1))
 
 
-async def diagnostics_of(client: LanguageClient, uri: str, timeout: float = 8.0):
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while loop.time() < end:
-        if uri in client.diagnostics:
-            return client.diagnostics[uri]
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"no diagnostics for {uri}")
-
-
 @aio
 async def test_real_flake_has_no_diagnostics(client: LanguageClient):
     uri, _ = open_file(client, WORK / "nil" / "flake.nix")
-    assert list(await diagnostics_of(client, uri)) == []
+    assert list(await wait_diagnostics(client, uri)) == []
 
 
 @aio
@@ -148,7 +121,7 @@ async def test_flake_diagnostics_for_a_stale_lock_and_non_literal_inputs(client:
             '  outputs = { self, nixpkgs, ... }: { };\n}\n')
     flake.write_text(text)
     uri, _ = open_file(client, flake, text)
-    codes = {d.code for d in await diagnostics_of(client, uri)}
+    codes = {d.code for d in await wait_diagnostics(client, uri)}
     assert {"F001", "F002", "F003"} <= codes, codes
 
 

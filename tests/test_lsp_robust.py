@@ -27,11 +27,11 @@ from pathlib import Path
 import pytest
 import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import LanguageClient
 
 from lsp.convert import LineIndex
 from nixlang import ide
-from test_lsp import assert_no_handler_failed, wait_diagnostics
+from lsp_support import SERVER, assert_no_handler_failed, init_params, open_doc, wait_diagnostics
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = (sorted((ROOT / "tests" / "realworld").glob("*.nix")) + sorted((ROOT / "examples" / "lessons").glob("*.nix"))
@@ -199,40 +199,13 @@ def test_large_file_memory_is_bounded():
 aio = pytest.mark.asyncio(loop_scope="module")
 
 
-@pytest_lsp.fixture(
-    scope="module",
-    config=ClientServerConfig(server_command=[sys.executable, "-m", "nixlang", "lsp"]),
-)
+@pytest_lsp.fixture(scope="module", config=SERVER)
 async def client(lsp_client: LanguageClient):
-    params = types.InitializeParams(
-        capabilities=types.ClientCapabilities(
-            text_document=types.TextDocumentClientCapabilities(
-                hover=types.HoverClientCapabilities(content_format=[types.MarkupKind.Markdown]),
-                completion=types.CompletionClientCapabilities(
-                    completion_item=types.ClientCompletionItemOptions(documentation_format=[
-                        types.MarkupKind.Markdown])),
-                publish_diagnostics=types.PublishDiagnosticsClientCapabilities(version_support=True)),
-            general=types.GeneralClientCapabilities(position_encodings=[types.PositionEncodingKind.Utf16]),
-        ),
-        initialization_options={"evaluation": {"timeout": 1}},
-    )
+    params = init_params({"evaluation": {"timeout": 1}}, hover=True, completion_docs=True,
+                         diagnostics={"version_support": True})
     await lsp_client.initialize_session(params)
     yield
     await lsp_client.shutdown_session()
-
-
-_n = 0
-
-
-def _uri(tmp: Path, name: str) -> str:
-    global _n
-    _n += 1
-    return (tmp / f"{_n}-{name}").as_uri()
-
-
-def open_doc(client: LanguageClient, uri: str, text: str) -> None:
-    client.text_document_did_open(types.DidOpenTextDocumentParams(
-        text_document=types.TextDocumentItem(uri=uri, language_id="nix", version=1, text=text)))
 
 
 async def hover_at(client: LanguageClient, uri: str, text: str, offset: int, timeout: float = 60.0):
@@ -246,8 +219,7 @@ async def test_server_survives_random_edits(client: LanguageClient, tmp_path_fac
     rng = random.Random("pynix-lsp-fuzz")
     source = ROOT / "tests" / "realworld" / "packages.nix"
     text = (source if source.exists() else FILES[0]).read_text(encoding="utf-8")
-    uri = _uri(tmp, "fuzzed.nix")
-    open_doc(client, uri, text)
+    uri = open_doc(client, tmp, text, "fuzzed.nix")
     doc = types.TextDocumentIdentifier(uri=uri)
     for version in range(2, 102):
         s, e, new = mutate(rng, text)
@@ -279,21 +251,18 @@ async def test_server_survives_random_edits(client: LanguageClient, tmp_path_fac
 async def test_server_reports_extreme_nesting(client: LanguageClient, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("deep")
     text = "[" * 100000
-    uri = _uri(tmp, "deep.nix")
-    open_doc(client, uri, text)
+    uri = open_doc(client, tmp, text, "deep.nix")
     ds = await wait_diagnostics(client, uri, lambda ds: any(d.code == "E014" for d in ds), timeout=60)
     assert "nested too deeply" in next(d for d in ds if d.code == "E014").message
     await hover_at(client, uri, text, 50000)
     # and a balanced one (it parses; the resolver is what goes deep)
     text2 = "[" * 100000 + " 1 " + "]" * 100000
-    uri2 = _uri(tmp, "deep-balanced.nix")
-    open_doc(client, uri2, text2)
+    uri2 = open_doc(client, tmp, text2, "deep-balanced.nix")
     await wait_diagnostics(client, uri2, lambda ds: True, timeout=60)
     await hover_at(client, uri2, text2, 100001)
     # still answering, with the right answer, on an ordinary document
     small = "let q = 1; in q\n"
-    uri3 = _uri(tmp, "small.nix")
-    open_doc(client, uri3, small)
+    uri3 = open_doc(client, tmp, small, "small.nix")
     h = await hover_at(client, uri3, small, small.rindex("q"))
     assert h is not None and "let binding" in h.contents.value
     assert_no_handler_failed(client)
@@ -303,8 +272,7 @@ async def test_server_reports_extreme_nesting(client: LanguageClient, tmp_path_f
 async def test_server_opens_a_40000_line_file(client: LanguageClient, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("big")
     text = big_file()
-    uri = _uri(tmp, "big.nix")
-    open_doc(client, uri, text)
+    uri = open_doc(client, tmp, text, "big.nix")
     off = text.rindex(".x;") - 1          # in the name of the last `cN = aM.x;`
     h = await hover_at(client, uri, text, off, timeout=120)
     assert h is not None and "rec attribute" in h.contents.value

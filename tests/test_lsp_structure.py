@@ -6,46 +6,29 @@ One server process serves the module; each test opens its own document.
 """
 from __future__ import annotations
 
-import sys
+from pathlib import Path
 
 import pytest
 import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import LanguageClient
 
 from lsp.convert import LineIndex
 from lsp.structure import LEGEND, encode_semantic_tokens
+from lsp_support import SERVER, assert_no_handler_failed, init_params, open_doc
 from nixlang.ide import analyze
 from nixlang.ide.tokens import semantic_tokens
 
 aio = pytest.mark.asyncio(loop_scope="module")
 INIT: list = []
-_n = 0
+DOCS = Path("/tmp")      # a URI's folder; the documents are opened from the editor, never written
 
 
-@pytest_lsp.fixture(
-    scope="module",
-    config=ClientServerConfig(server_command=[sys.executable, "-m", "nixlang", "lsp"]),
-)
+@pytest_lsp.fixture(scope="module", config=SERVER)
 async def client(lsp_client: LanguageClient):
-    params = types.InitializeParams(
-        capabilities=types.ClientCapabilities(
-            general=types.GeneralClientCapabilities(position_encodings=[types.PositionEncodingKind.Utf16]),
-        ),
-        initialization_options={"evaluation": {"enable": False}},
-    )
-    INIT.append(await lsp_client.initialize_session(params))
+    INIT.append(await lsp_client.initialize_session(init_params({"evaluation": {"enable": False}})))
     yield
     await lsp_client.shutdown_session()
-
-
-def open_doc(client: LanguageClient, text: str) -> str:
-    global _n
-    _n += 1
-    uri = f"file:///tmp/pynix-structure-{_n}.nix"
-    client.text_document_did_open(types.DidOpenTextDocumentParams(
-        text_document=types.TextDocumentItem(uri=uri, language_id="nix", version=1, text=text)))
-    return uri
 
 
 def decode(data: list[int], legend=LEGEND):
@@ -59,10 +42,6 @@ def decode(data: list[int], legend=LEGEND):
         mods = {m for j, m in enumerate(legend.token_modifiers) if bits & (1 << j)}
         out.append((line, col, length, legend.token_types[ty], mods))
     return out
-
-
-def no_errors_logged(client: LanguageClient):
-    return [m.message for m in client.log_messages if m.type == types.MessageType.Error] == []
 
 
 @aio
@@ -79,7 +58,7 @@ async def test_capabilities(client: LanguageClient):
 @aio
 async def test_selection_range_nests(client: LanguageClient):
     text = "{\n  a = f (g x y);\n}\n"
-    uri = open_doc(client, text)
+    uri = open_doc(client, DOCS, text)
     result = await client.text_document_selection_range_async(types.SelectionRangeParams(
         text_document=types.TextDocumentIdentifier(uri=uri),
         positions=[types.Position(line=1, character=11), types.Position(line=0, character=0)]))
@@ -100,7 +79,7 @@ async def test_selection_range_nests(client: LanguageClient):
 async def test_semantic_tokens_full_utf16(client: LanguageClient):
     # a name cannot be non-ASCII, so `é` is an error; the string holds the non-ASCII text
     text = 'let\n  s = "é😀${x}";\n  x = 1;\nin /* a\n b */ s\n'
-    uri = open_doc(client, text)
+    uri = open_doc(client, DOCS, text)
     result = await client.text_document_semantic_tokens_full_async(types.SemanticTokensParams(
         text_document=types.TextDocumentIdentifier(uri=uri)))
     assert decode(result.data) == [
@@ -124,7 +103,7 @@ async def test_semantic_tokens_full_utf16(client: LanguageClient):
 @aio
 async def test_semantic_tokens_range(client: LanguageClient):
     text = 'let\n  s = "é😀";\n  f = n: n;\nin f s\n'
-    uri = open_doc(client, text)
+    uri = open_doc(client, DOCS, text)
     result = await client.text_document_semantic_tokens_range_async(types.SemanticTokensRangeParams(
         text_document=types.TextDocumentIdentifier(uri=uri),
         range=types.Range(start=types.Position(line=1, character=6), end=types.Position(line=2, character=6))))
@@ -134,13 +113,13 @@ async def test_semantic_tokens_range(client: LanguageClient):
         (1, 10, 1, "string", set()),
         (2, 2, 1, "function", {"declaration"}),
     ]
-    assert no_errors_logged(client)
+    assert_no_handler_failed(client)
 
 
 @aio
 async def test_semantic_tokens_follow_edits(client: LanguageClient):
     text = 'let\n  a = 1;\n  b = "x${a}";\nin { inherit a b; }\n'
-    uri = open_doc(client, text)
+    uri = open_doc(client, DOCS, text)
     params = types.SemanticTokensParams(text_document=types.TextDocumentIdentifier(uri=uri))
     before = await client.text_document_semantic_tokens_full_async(params)
     assert list(before.data) == encode_semantic_tokens(semantic_tokens(analyze(text)), LineIndex(text))
@@ -167,7 +146,7 @@ def inlay(client: LanguageClient, uri: str, first_line: int, end_line: int):
 @aio
 async def test_inlay_hints_for_a_call(client: LanguageClient):
     text = 'let\n  pad = width: str: "é${str}";\nin pad 10 "x"\n'
-    uri = open_doc(client, text)
+    uri = open_doc(client, DOCS, text)
     hints = await inlay(client, uri, 0, 3)
     assert [(h.position.line, h.position.character, h.label, h.kind) for h in hints] == [
         (2, 7, "width:", types.InlayHintKind.Parameter), (2, 10, "str:", types.InlayHintKind.Parameter)]
@@ -177,7 +156,7 @@ async def test_inlay_hints_for_a_call(client: LanguageClient):
 
 @aio
 async def test_broken_documents_answer(client: LanguageClient):
-    uri = open_doc(client, '{ a = "${ ]] let in ${ \'\' ./ <> ~/ @@ ... "')
+    uri = open_doc(client, DOCS, '{ a = "${ ]] let in ${ \'\' ./ <> ~/ @@ ... "')
     full = await client.text_document_semantic_tokens_full_async(types.SemanticTokensParams(
         text_document=types.TextDocumentIdentifier(uri=uri)))
     assert full is not None
@@ -189,7 +168,7 @@ async def test_broken_documents_answer(client: LanguageClient):
     # an unknown document
     assert await client.text_document_semantic_tokens_full_async(types.SemanticTokensParams(
         text_document=types.TextDocumentIdentifier(uri="file:///nowhere.nix"))) is None
-    assert no_errors_logged(client)
+    assert_no_handler_failed(client)
 
 
 # -- the encoding alone ------------------------------------------------------------------------

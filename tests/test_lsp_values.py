@@ -9,14 +9,14 @@ settings changes, and progress for slow evaluations.
 from __future__ import annotations
 
 import asyncio
-import sys
 from pathlib import Path
 
 import pytest
 import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient
-from test_lsp import assert_no_handler_failed, pos
+from pytest_lsp import LanguageClient
+
+from lsp_support import SERVER, assert_no_handler_failed, init_params, open_doc, pos, until
 
 FIXTURES: Path = Path("/nonexistent")     # set by the `work` fixture: a temporary folder
 
@@ -42,50 +42,15 @@ def work(tmp_path_factory):
     return FIXTURES
 
 
-@pytest_lsp.fixture(
-    scope="module",
-    config=ClientServerConfig(server_command=[sys.executable, "-m", "nixlang", "lsp"]),
-)
+@pytest_lsp.fixture(scope="module", config=SERVER)
 async def client(lsp_client: LanguageClient):
-    params = types.InitializeParams(
-        capabilities=types.ClientCapabilities(
-            text_document=types.TextDocumentClientCapabilities(
-                hover=types.HoverClientCapabilities(content_format=[types.MarkupKind.Markdown]),
-                publish_diagnostics=types.PublishDiagnosticsClientCapabilities(version_support=True),
-            ),
-            window=types.WindowClientCapabilities(work_done_progress=True),
-            workspace=types.WorkspaceClientCapabilities(configuration=True),
-        ),
-        # progress shows after 0.4 s (not 1 s): SLOW (~3 s here) stays slow enough on faster machines
-        initialization_options={"pynix": {**EXTENSION_SETTINGS, "progress": {"after": 0.4}}},
-    )
+    # progress shows after 0.4 s (not 1 s): SLOW (~3 s here) stays slow enough on faster machines
+    params = init_params({"pynix": {**EXTENSION_SETTINGS, "progress": {"after": 0.4}}}, hover=True,
+                         diagnostics={"version_support": True}, progress=True, configuration=True, utf16=False)
     lsp_client.set_configuration(EXTENSION_SETTINGS, section="pynix")
     await lsp_client.initialize_session(params)
     yield
     await lsp_client.shutdown_session()
-
-
-_n = 0
-
-
-def open_doc(client: LanguageClient, text: str, name: str = "doc.nix") -> str:
-    global _n
-    _n += 1
-    uri = (FIXTURES / f"{_n}-{name}").as_uri()
-    client.text_document_did_open(types.DidOpenTextDocumentParams(
-        text_document=types.TextDocumentItem(uri=uri, language_id="nix", version=1, text=text)))
-    return uri
-
-
-async def until(pred, timeout: float = 30.0, what: str = "condition"):
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while loop.time() < end:
-        got = pred()
-        if got:
-            return got
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def hover_text(client: LanguageClient, uri: str, p) -> str:
@@ -112,23 +77,23 @@ def progress_titled(client: LanguageClient, fragment: str) -> list:
 @aio
 async def test_hover_shows_the_value(client: LanguageClient):
     text, p = pos("let pkgs = { hello = 1; world = 2; }; in pk$0gs.hello\n")
-    uri = open_doc(client, text)
+    uri = open_doc(client, FIXTURES, text)
     md = await hover_text(client, uri, p)
     assert "let binding" in md
     assert "**value** (evaluated):\n```nix\n{ hello = 1; world = 2; }\n```" in md
     text, p = pos("{ version ? \"1.\" + \"0\" }: { v$0 = version; }\n")
-    uri = open_doc(client, text)
+    uri = open_doc(client, FIXTURES, text)
     md = await hover_text(client, uri, p)
     assert "**value**" not in md            # depends on the function's argument
     text, p = pos("{ vers$0ion ? \"1.\" + \"0\" }: version\n")
-    uri = open_doc(client, text)
+    uri = open_doc(client, FIXTURES, text)
     assert '**default value** (evaluated):\n```nix\n"1.0"\n```' in await hover_text(client, uri, p)
 
 
 @aio
 async def test_hover_value_of_an_imported_file(client: LanguageClient):
     text, p = pos("let lib = import ./lib.nix; in l$0ib\n")
-    uri = open_doc(client, text, "importer.nix")
+    uri = open_doc(client, FIXTURES, text, "importer.nix")
     md = await hover_text(client, uri, p)
     assert "{ double = «lambda»; triple = «lambda»; }" in md
 
@@ -136,7 +101,7 @@ async def test_hover_value_of_an_imported_file(client: LanguageClient):
 @aio
 async def test_completion_of_evaluated_attributes(client: LanguageClient):
     text, p = pos("let lib = import ./lib.nix; in lib.$0")
-    uri = open_doc(client, text, "completer.nix")
+    uri = open_doc(client, FIXTURES, text, "completer.nix")
     items = await complete(client, uri, p)
     assert [i.label for i in items] == ["double", "triple"]
     assert all(i.kind == types.CompletionItemKind.Function for i in items)
@@ -145,7 +110,7 @@ async def test_completion_of_evaluated_attributes(client: LanguageClient):
 @aio
 async def test_completion_of_formal_names(client: LanguageClient):
     text, p = pos("import ./pkg.nix {\n  name = \"x\";\n  $0\n}\n")
-    uri = open_doc(client, text, "caller.nix")
+    uri = open_doc(client, FIXTURES, text, "caller.nix")
     items = await complete(client, uri, p)
     assert [i.label for i in items] == ["version", "inherit"]
     assert items[0].detail == 'optional argument, default: "1.0"'
@@ -153,7 +118,7 @@ async def test_completion_of_formal_names(client: LanguageClient):
 
 @aio
 async def test_quick_evaluations_show_no_progress(client: LanguageClient):
-    uri = open_doc(client, "{ a = 1 + \"x\"; }\n", "quick.nix")
+    uri = open_doc(client, FIXTURES, "{ a = 1 + \"x\"; }\n", "quick.nix")
     await until(lambda: any(d.code == "E200" for d in client.diagnostics.get(uri, [])), what="eval diagnostic")
     await asyncio.sleep(1.5)
     assert progress_titled(client, "quick.nix") == []
@@ -161,7 +126,7 @@ async def test_quick_evaluations_show_no_progress(client: LanguageClient):
 
 @aio
 async def test_progress_for_a_slow_evaluation(client: LanguageClient):
-    uri = open_doc(client, SLOW, "slow.nix")
+    uri = open_doc(client, FIXTURES, SLOW, "slow.nix")
     ds = await until(lambda: [d for d in client.diagnostics.get(uri, []) if d.code == "E200"],
                      what="the slow file's evaluation error")
     reports = await until(lambda: [r for r in progress_titled(client, "slow.nix")
@@ -175,7 +140,7 @@ async def test_progress_for_a_slow_evaluation(client: LanguageClient):
 @aio
 async def test_hover_value_finishes_in_the_background_with_progress(client: LanguageClient):
     text, p = pos("let l = builtins.genList (x: x) 1600000;\n    n = builtins.foldl' (a: b: a + b) 0 l;\nin n$0\n")
-    uri = open_doc(client, text, "slowvalue.nix")
+    uri = open_doc(client, FIXTURES, text, "slowvalue.nix")
     before = len(progress_titled(client, "evaluating a value"))
     first = await hover_text(client, uri, p)
     assert "(not evaluated: took too long)" in first
@@ -188,7 +153,7 @@ async def test_hover_value_finishes_in_the_background_with_progress(client: Lang
 @aio
 async def test_settings_in_the_extensions_shape(client: LanguageClient):
     text, p = pos("let a = { x = 1; }; in [ a$0 a.x.y ]\n")
-    uri = open_doc(client, text, "settings.nix")
+    uri = open_doc(client, FIXTURES, text, "settings.nix")
     await until(lambda: any(d.code.startswith("E2") for d in client.diagnostics.get(uri, [])),
                 what="the eval diagnostic with eval.budgetSeconds > 0")
     assert "**value** (evaluated)" in await hover_text(client, uri, p)
@@ -202,7 +167,7 @@ async def test_settings_in_the_extensions_shape(client: LanguageClient):
         md = await hover_text(client, uri, p)
         assert "let binding" in md and "**value**" not in md
         # a newly opened file is not evaluated either
-        uri2 = open_doc(client, "{ a = 1 + \"x\"; }\n", "noeval.nix")
+        uri2 = open_doc(client, FIXTURES, "{ a = 1 + \"x\"; }\n", "noeval.nix")
         await until(lambda: client.diagnostics.get(uri2) is not None, what="static diagnostics")
         await asyncio.sleep(1.0)
         assert list(client.diagnostics.get(uri2)) == []

@@ -394,15 +394,32 @@ class Repl:
                                           scope_names=tuple(self.scope))
         tracer.source = source
         out = [f"trace of: {_short(text, 60)}"]
+        whnf = None         # (value as first computed, steps taken by then) when printing forces more
         try:
             self.ev.depth = 0
             v = force(code(env))
-            result = "result: " + print_value(v, strict=False)
+            shallow = print_value(v, strict=False)
+            n = len(tracer.lines)
+            # printing forces what the value still holds as thunks (as the REPL
+            # does); show that part of the evaluation on its own
+            result = "result: " + print_value(v, strict=True)
+            if len(tracer.lines) > n or shallow != result[len("result: "):]:
+                whnf = (shallow, n)
         except E.NixError as err:
             from .errors.friendly import render_friendly
             result = "result: error\n" + render_friendly(err).rstrip("\n")
+            if "shallow" in locals() and whnf is None:
+                whnf = (shallow, n)
         steps = tracer.lines or ["(no thunks: everything was a value already)"]
-        out += [f"{i:3}. {s}" for i, s in enumerate(steps, 1)]
+        numbered = [f"{i:3}. {s}" for i, s in enumerate(steps, 1)]
+        if whnf is not None:
+            shallow, n = whnf
+            out += numbered[:n]
+            out.append(f"value (only as far as needed, <CODE> = not yet evaluated): {shallow}")
+            out.append("printing it evaluates the rest:")
+            out += numbered[n:]
+        else:
+            out += numbered
         out.append(result)
         out += tracer.summary()
         return "\n".join(out) + "\n"

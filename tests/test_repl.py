@@ -148,6 +148,20 @@ def test_trace_nested_forcing_and_errors():
     assert "#1 x failed: no" in out and "result: error" in out and "Traceback" not in out
 
 
+def test_trace_shows_what_printing_forces():
+    # the value first as far as evaluation needed it (list items still thunks),
+    # then what printing it forces: `x` once (shared), `y` never
+    out = Repl().handle(':trace let x = 1 + 2; y = throw "no"; in [ x x ]')
+    lines = out.splitlines()
+    split = lines.index("printing it evaluates the rest:")
+    assert lines[split - 1] == "value (only as far as needed, <CODE> = not yet evaluated): [ <CODE> <CODE> ]"
+    assert [l.split(". ", 1)[1] for l in lines[split + 1:] if l[:3].strip().isdigit()] == ["force #1 x", "#1 x = 3"]
+    assert "result: [ 3 3 ]" in lines
+    assert "never forced (laziness: their code never ran): #2 y" in lines
+    # a value that is complete once computed has no second part
+    assert "printing it" not in Repl().handle(":trace let a = 1; in a + 1")
+
+
 def test_trace_does_not_change_normal_evaluation():
     r = Repl()
     r.handle(":trace let a = 1; in a")

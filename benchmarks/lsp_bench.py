@@ -90,11 +90,10 @@ def make_edits(text: str, count: int, seed: int) -> list[tuple[int, int, str]]:
             i = cur.index("doCheck = ", rng.randrange(len(cur) // 2))
             i = cur.index(";", i)
             e = (i, i + 1, "")
-        else:              # ... put it back and add a binding after it
-            i = cur.rindex("doCheck = ")
-            i = cur.index("\n", i)
-            e = (i, i, f";\n      extraFlag{len(edits)} = true")
-            # the `;` deleted by the previous edit sits right before this newline
+            deleted_at = i
+        else:              # ... put it back, with a new binding after it
+            i = deleted_at
+            e = (i, i, f";\n      extraFlag{len(edits)} = true;")
         edits.append(e)
         cur = cur[:e[0]] + e[2] + cur[e[1]:]
     return edits

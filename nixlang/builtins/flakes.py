@@ -35,7 +35,6 @@ from ..runtime.errors import type_error
 from ..runtime.values import Attrs, CtxStr, force, show_type
 from ..syntax.symbols import PREINTERNED
 from . import builtin
-from ..store.nixbase32 import ALPHABET as NIX32_CHARS
 from .hashing import BadHash, UsageError, parse_hash_algo, warn
 from .strings import from_bytes, to_bytes
 
@@ -608,6 +607,7 @@ def _nix32_len(size: int) -> int:
 
 
 def _nix32_decode(s: str) -> bytes:
+    from ..store.nixbase32 import ALPHABET as NIX32_CHARS   # the store package is not needed at start-up
     res = bytearray()
     for n in range(len(s)):
         digit = NIX32_CHARS.find(s[len(s) - n - 1])

@@ -9,9 +9,6 @@ import os
 import sys
 
 from .. import errors as E
-from ..store.errors import StoreError
-from ..store.errors import UsageError as StoreUsageError
-from ..store.hashes import Hash
 from ..runtime.errors import type_error
 from ..runtime.values import Attrs, CtxStr, Path, force
 from . import builtin
@@ -105,6 +102,7 @@ def parse_hash_format(ev, name: str) -> str:
 
 def format_hash(algo: str, h: bytes, fmt: str, include_algo: bool = False) -> str:
     """Hash::to_string (the store layer's `Hash` does the encoding)."""
+    from ..store.hashes import Hash     # imported when used: the store package is not needed at start-up
     return Hash(algo, h).to_string(fmt, include_algo or fmt == "sri")
 
 
@@ -117,6 +115,8 @@ def parse_any_hash(text: str, algo: str | None, ev=None) -> tuple[str, bytes]:
         head, sep, _ = text.partition("-")
     if algo == "blake3" or (sep and head == "blake3"):
         _blake3(ev)
+    from ..store.errors import StoreError, UsageError as StoreUsageError
+    from ..store.hashes import Hash
     try:
         h = Hash.parse_any(text, algo)
     except StoreUsageError as e:

@@ -77,7 +77,7 @@ from .flakes import (BadURL, TarballScheme, attrs_to_json, fix_git_url, get_nar_
                      get_str, input_from_attrs, input_from_url, maybe_get_bool, maybe_get_int, maybe_get_str,
                      parse_url, url_path_to_path)
 from .hashing import warn
-from .strings import from_bytes, to_bytes, while_
+from .strings import base_name, from_bytes, to_bytes, while_
 
 NULL_REV = "0" * 40
 
@@ -181,23 +181,13 @@ def put_tree(tmp_tree: str) -> tuple[str, S.Hash]:
     h, _ = S.nar_hash(tmp_tree)
     dest = tree_path(h)
     if os.path.lexists(dest):
-        _rmtree(tmp_tree)
+        S.remove_path(tmp_tree)
     else:
         try:
             os.rename(tmp_tree, dest)
         except OSError:          # another process was quicker
-            _rmtree(tmp_tree)
+            S.remove_path(tmp_tree)
     return dest, h
-
-
-def _rmtree(p: str) -> None:
-    if os.path.isdir(p) and not os.path.islink(p):
-        shutil.rmtree(p, ignore_errors=True)
-    else:
-        try:
-            os.unlink(p)
-        except OSError:
-            pass
 
 
 def _url_meta_file(kind: str, key: str) -> str:
@@ -673,17 +663,6 @@ def _tarball_result(meta: dict) -> TarballResult:
 
 # -- fetchurl and fetchTarball ---------------------------------------------------------------------------
 
-def _base_name(s: str) -> str:
-    """baseNameOf on a URL: the text after the last '/' (one trailing '/' ignored)."""
-    if not s:
-        return ""
-    last = len(s) - 1
-    if s[last] == "/" and last > 0:
-        last -= 1
-    pos = s.rfind("/", 0, last + 1)
-    return s[pos + 1:last + 1]
-
-
 def resolve_pseudo_url(url: str) -> str:
     """EvalSettings::resolvePseudoUrl: `channel:NAME` is the channel's nixexprs tarball."""
     if url.startswith("channel:"):
@@ -729,7 +708,7 @@ def _fetch(ev, arg, who: str, unpack: bool, name: str):
     if who == "fetchTarball":
         url = resolve_pseudo_url(url)
     if name == "":
-        name = _base_name(url)
+        name = base_name(url)
     try:
         S.check_name(name)
     except S.BadStorePathName as exc:

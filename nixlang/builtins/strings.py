@@ -181,7 +181,9 @@ def _replace_strings(ev, from_, to, s):
 
 # -- paths as strings ---------------------------------------------------------------------
 
-def _base_name(s: str) -> str:
+def base_name(s: str) -> str:
+    """baseNameOf on text: what follows the last '/' (one trailing '/' ignored);
+    also how fetchurl names a download after its URL."""
     if not s:
         return ""
     last = len(s) - 1
@@ -198,7 +200,7 @@ def _base_name_of(ev, s):
     slash is ignored): `baseNameOf "/a/b/c.nix"` is `"c.nix"`."""
     ctx: set = set()
     v = coerce(ev, s, ctx, "while evaluating the first argument passed to builtins.baseNameOf", copy_to_store=False)
-    return make_string(_base_name(v), ctx)
+    return make_string(base_name(v), ctx)
 
 
 @builtin("dirOf", 1)

@@ -67,7 +67,7 @@ class LocalStore:
             os.utime(tmp, (MTIME, MTIME))
             os.replace(tmp, final)
         except BaseException:
-            _remove(tmp)
+            remove_path(tmp)
             raise
         return final
 
@@ -90,7 +90,7 @@ class LocalStore:
                 if not os.path.lexists(final):   # someone else won the race: fine
                     raise
         finally:
-            _remove(tmp)
+            remove_path(tmp)
         return final
 
 
@@ -128,7 +128,9 @@ def _canonicalise(path: str) -> None:
     os.utime(path, (MTIME, MTIME), follow_symlinks=False)
 
 
-def _remove(path: str) -> None:
+def remove_path(path: str) -> None:
+    """Delete a file or a tree, even one made read-only (as store objects are);
+    nothing there is not an error."""
     if not os.path.lexists(path):
         return
     if os.path.isdir(path) and not os.path.islink(path):

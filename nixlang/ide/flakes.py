@@ -27,11 +27,6 @@ import os
 import re
 from dataclasses import dataclass, field
 
-# imported here, not when first needed: the language server imports the store
-# package in worker threads too (the evaluator), and two threads importing
-# one package for the first time can meet halfway ("partially initialized module")
-from ..store import make_fixed_output_path
-from ..store.hashes import Hash
 from ..syntax import ast as A
 from .analysis import DEF, FORMAL, SELECT, Analysis
 
@@ -208,6 +203,7 @@ def store_path(node: dict) -> str | None:
     nar = locked.get("narHash")
     if not isinstance(nar, str):
         return None
+    from ..store import Hash, make_fixed_output_path
     try:
         return make_fixed_output_path("nar", Hash.parse_sri(nar), "source")
     except Exception:

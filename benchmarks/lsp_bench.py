@@ -285,9 +285,10 @@ def bench_server(text: str, path: str, offsets: list[int], edits: list, evaluati
             times.append((at - sent) * 1000)
             time.sleep(0.15)     # a pause in the typing
         out["diagnostics"] = times
-        # a request right after an edit waits for that edit's analysis
+        # a request right after an edit waits for that edit's analysis (the
+        # same kinds of edits, made for the text as it now is)
         after = []
-        for k, e in enumerate(edits[:6], start=len(edits) + 2):
+        for k, e in enumerate(make_edits(cur, 6, len(cur)), start=len(edits) + 2):
             rng = {"start": position(cur, e[0]), "end": position(cur, e[1])}
             cur = apply_edit(cur, e)
             client.notify("textDocument/didChange", {

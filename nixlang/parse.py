@@ -49,12 +49,15 @@ def parse(source: Source | str, options: ParseOptions | None = None) -> A.Node:
     return parse_full(source, options).ast
 
 
-def parse_recover(source: Source | str, options: ParseOptions | None = None) -> ParseResult:
+def parse_recover(source: Source | str, options: ParseOptions | None = None,
+                  base: ParseResult | None = None) -> ParseResult:
     """Parse for an editor: never raises. The (possibly partial) AST and all
-    diagnostics, sorted by position."""
+    diagnostics, sorted by position. With `base` (the result for an earlier
+    text of the document, parsed with the same options), an edit inside one
+    expression reparses only that expression."""
     source = _source(source)
     options = options or ParseOptions()
-    result = recover_syntax(source, options)
+    result = recover_syntax(source, options, base)
     if result.ast is not None and options.check_scopes:
         try:
             r = Resolver(source, result.symbols, recover=True, extra_globals=options.extra_globals)

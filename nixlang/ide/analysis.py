@@ -87,6 +87,7 @@ class Analysis:
     string_spans: list = field(default_factory=list)  # (start, end) of string literals, sorted
     doc_at: dict = field(default_factory=dict)        # offset of documented code -> comment Span
     index_complete: bool = True
+    parsed: object = None               # the ParseResult (a base for reparsing the next text)
 
     # -- lookups -------------------------------------------------------------------------
     @property
@@ -157,10 +158,12 @@ _WS = re.compile(r"[ \t\r\n]*")
 
 
 def analyze(text: str, path: str | None = None, workspace: "AnalysisCache | None" = None,
-            options: ParseOptions | None = None) -> Analysis:
-    """Parse (recovering), resolve and index `text`. Never raises."""
+            options: ParseOptions | None = None, base=None) -> Analysis:
+    """Parse (recovering), resolve and index `text`. Never raises. `base` is
+    the `parsed` of an earlier analysis of the same document: an edit inside
+    one expression then reparses only that expression."""
     with _gc_paused():
-        return _analyze(text, path, workspace, options)
+        return _analyze(text, path, workspace, options, base)
 
 
 @contextmanager
@@ -194,15 +197,17 @@ _paused = 0
 _gc_was_enabled = True
 
 
-def _analyze(text: str, path: str | None, workspace, options) -> Analysis:
+def _analyze(text: str, path: str | None, workspace, options, base) -> Analysis:
     if path:
         path = os.path.abspath(path)
         source = Source(text, path, os.path.dirname(path))
     else:
         source = Source(text, "«editor»", os.getcwd())
-    result = parse_recover(source, options)
+    if base is not None and (base.source.origin, base.source.base_dir) != (source.origin, source.base_dir):
+        base = None
+    result = parse_recover(source, options, base)
     an = Analysis(text, path, source, result.ast, list(result.diagnostics), list(result.comments or []),
-                  workspace)
+                  workspace, parsed=result)
     for c in an.comments:
         raw = text[c.start:c.end]
         if raw.startswith("/**") and not raw.startswith("/**/"):
@@ -350,6 +355,7 @@ class AnalysisCache:
         self._analyses: dict[str, Analysis] = {}                # key -> latest analysis
         self._disk: dict[str, tuple[float, Analysis]] = {}      # path -> (mtime, analysis)
         self._running: dict[str, tuple[str, threading.Event]] = {}   # key -> (text, done) being analysed
+        self._bases: dict = {}          # key -> ParseResult of its latest text that parsed cleanly
         self._lock = threading.RLock()
 
     def update(self, key: str, text: str, path: str | None = None) -> None:
@@ -362,6 +368,7 @@ class AnalysisCache:
         with self._lock:
             text_path = self._docs.pop(key, None)
             self._analyses.pop(key, None)
+            self._bases.pop(key, None)
             if text_path and text_path[1]:
                 self._by_path.pop(text_path[1], None)
 
@@ -383,13 +390,16 @@ class AnalysisCache:
                 if running is None or running[0] is not text:
                     done = threading.Event()
                     self._running[key] = (text, done)
+                    base = self._bases.get(key)
                     break
             running[1].wait()
         try:
-            an = analyze(text, path, self, self.options)
+            an = analyze(text, path, self, self.options, base)
             with self._lock:
                 if self._docs.get(key, (None,))[0] is text:
                     self._analyses[key] = an
+                if an.parsed is not None and an.parsed.clean and key in self._docs:
+                    self._bases[key] = an.parsed
         finally:
             with self._lock:
                 if self._running.get(key, (None, None))[1] is done:

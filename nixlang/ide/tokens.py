@@ -64,6 +64,7 @@ import weakref
 
 from ..syntax import ast as A
 from ..source import Source
+from ..syntax.incremental import edit_between
 from ..syntax.lexer import DEFAULT, Lexer
 from .analysis import ARG, DEF, FORMAL, INHERIT, INHERIT_FROM, LET, SELECT, VAR, Analysis
 
@@ -138,25 +139,8 @@ class Lexed:
         safe `;` after it that the old tokens also have (from there on the text
         is the same and the lexer is in the same state, plain code)."""
         a, b = old.text, text
-        n = min(len(a), len(b))
-        lo, hi = 0, n                         # common prefix length, by bisection on slices
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if a[lo:mid] == b[lo:mid]:
-                lo = mid
-            else:
-                hi = mid - 1
-        prefix = lo
-        lo, hi = 0, n - prefix                # common suffix length
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if a[len(a) - mid:len(a) - lo] == b[len(b) - mid:len(b) - lo]:
-                lo = mid
-            else:
-                hi = mid - 1
-        suffix = lo
+        prefix, _, edit_end = edit_between(a, b)     # edit_end: in the new text
         delta = len(b) - len(a)
-        edit_end = len(b) - suffix            # in the new text
         semis = old.semis
         # restart after old token r: the last safe `;` that ends before the edit
         i = bisect.bisect_right(semis, bisect.bisect_right(old.ends, prefix) - 1) - 1

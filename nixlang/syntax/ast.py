@@ -116,6 +116,9 @@ class Attrs(Node):
     dynamic: list[DynamicAttr] = field(default_factory=list)
     inherit_from: list[Node] = field(default_factory=list)
     slots: list[str] = field(default_factory=list)   # rec / let: names in environment-slot order (resolver)
+    # a name was written twice in this set (merged, or reported as a duplicate),
+    # so one definition's value may hold attributes written elsewhere
+    merged: bool = False
 
 
 @dataclass(eq=False, slots=True)

@@ -106,6 +106,10 @@ class Builder:
         self.symbols: dict[str, int] = dict(PREINTERNED)
         self.outer_start: dict[int, int] = {}
         self.interp_start: dict[int, int] = {}   # id(expr) -> offset of its `${`
+        # the nodes those three tables are keyed by, kept alive for the whole
+        # parse: a node that recovery drops must not lend its id to a new one
+        self.keyed: list = []
+        self.outer_end: dict[int, int] = {}      # id(expr) -> end of the `)` around it
 
     # -- helpers ---------------------------------------------------------------
     def sym(self, name: str) -> str:
@@ -149,12 +153,13 @@ class Builder:
     def _var(self, name: str, span: Span, synthetic=True) -> A.Var:
         return A.Var(span, self.sym(name), synthetic)
 
-    @staticmethod
-    def make_call(span: Span, fn: A.Node, arg: A.Node, op_span=None) -> A.Node:
-        """Nix's makeCall: applying a call adds an argument to it."""
+    def make_call(self, span: Span, fn: A.Node, arg: A.Node, op_span=None) -> A.Node:
+        """Nix's makeCall: applying a call adds an argument to it (even to
+        `(f a) b`, which then no longer ends at that `)`)."""
         if type(fn) is A.Call:
             fn.args.append(arg)
             fn.span = _sp(fn.span.start, max(fn.span.end, span.end))
+            self.outer_end.pop(id(fn), None)
             return fn
         return A.Call(span, fn, [arg], op_span)
 
@@ -164,22 +169,22 @@ class Builder:
 
     def lambda_simple(self, c):
         ident, _, body = c
-        return A.Lambda(_span(ident, body), self.sym(str(ident)), None, False, body, _tspan(ident))
+        return A.Lambda(self._reach(ident, body), self.sym(str(ident)), None, False, body, _tspan(ident))
 
     def lambda_formals(self, c):
         fs, _, body = c
         self.validate_formals(fs)
-        return A.Lambda(_span(fs, body), None, fs.formals, fs.ellipsis, body)
+        return A.Lambda(self._reach(fs, body), None, fs.formals, fs.ellipsis, body)
 
     def lambda_formals_at(self, c):
         fs, _, ident, _, body = c
-        span = _span(fs, body)
+        span = self._reach(fs, body)
         self.validate_formals(fs, _sp(span.start, span.start), str(ident))
         return A.Lambda(span, self.sym(str(ident)), fs.formals, fs.ellipsis, body, _tspan(ident))
 
     def lambda_at_formals(self, c):
         ident, _, fs, _, body = c
-        span = _span(ident, body)
+        span = self._reach(ident, body)
         self.validate_formals(fs, _sp(span.start, span.start), str(ident))
         return A.Lambda(span, self.sym(str(ident)), fs.formals, fs.ellipsis, body, _tspan(ident))
 
@@ -202,15 +207,15 @@ class Builder:
 
     def assert_(self, c):
         kw, cond, _, body = c
-        return A.Assert(_span(kw, body), cond, body)
+        return A.Assert(self._reach(kw, body), cond, body)
 
     def with_(self, c):
         kw, env, _, body = c
-        return A.With(_span(kw, body), env, body)
+        return A.With(self._reach(kw, body), env, body)
 
     def let_(self, c):
         kw, attrs, _, body = c
-        span = _span(kw, body)
+        span = self._reach(kw, body)
         if attrs.dynamic:
             self.fail(errors.DynamicAttrNotAllowed, "dynamic attributes not allowed in let",
                       _sp(span.start, span.start))
@@ -219,21 +224,21 @@ class Builder:
 
     def if_(self, c):
         kw, cond, _, then, _, else_ = c
-        return A.If(_span(kw, else_), cond, then, else_)
+        return A.If(self._reach(kw, else_), cond, then, else_)
 
     def pipe_from(self, c):
         f, op, x = c
-        return self.make_call(_span(f, x), f, x, _tspan(op))
+        return self.make_call(self._reach(f, x), f, x, _tspan(op))
 
     def pipe_into(self, c):
         x, op, f = c
-        return self.make_call(_span(x, f), f, x, _tspan(op))
+        return self.make_call(self._reach(x, f), f, x, _tspan(op))
 
     # -- operators ---------------------------------------------------------------
     def binop(self, c):
         lhs, op, rhs = c
         t = op.type
-        span = _span(lhs, rhs)
+        span = self._reach(lhs, rhs)
         ospan = _tspan(op)
         if t in _BINOP_TEXT:
             return A.BinOp(span, _BINOP_TEXT[t], lhs, rhs, ospan)
@@ -254,12 +259,12 @@ class Builder:
 
     def not_(self, c):
         bang, e = c
-        return A.Not(_span(bang, e), e)
+        return A.Not(self._reach(bang, e), e)
 
     def negate(self, c):
         minus, e = c
         ospan = _tspan(minus)
-        return A.Call(_span(minus, e), self._var("__sub", ospan), [A.Int(ospan, 0), e], ospan)
+        return A.Call(self._reach(minus, e), self._var("__sub", ospan), [A.Int(ospan, 0), e], ospan)
 
     def has_attr(self, c):
         e, _, path = c
@@ -270,7 +275,7 @@ class Builder:
         f, a = c
         if self.cursed:
             self.warn_if_cursed_or(a)
-        return self.make_call(_sp(self._outer(f), _end(a)), f, a)
+        return self.make_call(_sp(self._outer(f), self._reach(f, a).end), f, a)
 
     def select(self, c):
         e, _, path = c
@@ -280,13 +285,14 @@ class Builder:
         e, _, path, _, default = c
         if self.cursed:
             self.warn_if_cursed_or(default)
-        return A.Select(_sp(self._outer(e), _end(default)), e, path, default)
+        return A.Select(_sp(self._outer(e), self._reach(e, default).end), e, path, default)
 
     def cursed_or(self, c):
         e, kw = c
         # Nix positions the `or` variable at the start of the whole rule
         call = A.Call(_span(e, kw), e, [A.Var(_sp(_start(e), kw.end_pos), self.sym("or"))])
         self.cursed[id(call)] = kw.end_pos
+        self.keyed.append(call)
         return call
 
     # -- atoms ---------------------------------------------------------------------
@@ -345,10 +351,19 @@ class Builder:
     def parens(self, c):
         # Nix's positions of a call or select start at the opening parenthesis
         self.outer_start[id(c[1])] = c[0].start_pos
+        # a node ending in a parenthesized one ends at its `)` (positions
+        # are starts, so Nix's messages do not change; editors see whole ranges)
+        self.outer_end[id(c[1])] = c[2].end_pos
+        self.keyed.append(c[1])
         return c[1]
 
     def _outer(self, x) -> int:
         return self.outer_start.get(id(x), _start(x))
+
+    def _reach(self, a, b) -> Span:
+        """From the start of `a` to the end of `b`, with the `)` after `b`."""
+        end = self.outer_end.get(id(b)) if type(b) is not NixToken else None
+        return _sp(_start(a), _end(b) if end is None else end)
 
     def legacy_let(self, c):
         kw, _, attrs, close = c
@@ -398,16 +413,19 @@ class Builder:
     def interp_more_expr(self, c):
         lst, dc, e, _ = c
         self.interp_start[id(e)] = dc.start_pos
+        self.keyed.append(e)
         lst.append(e)
         return lst
 
     def interp_first_expr(self, c):
         self.interp_start[id(c[1])] = c[0].start_pos
+        self.keyed.append(c[1])
         return [c[1]]
 
     def interp_first_str_expr(self, c):
         tok, dc, e, _ = c
         self.interp_start[id(e)] = dc.start_pos
+        self.keyed.append(e)
         return [A.Str(_tspan(tok), tok.value), e]
 
     def path_start(self, c):
@@ -445,6 +463,7 @@ class Builder:
     def ind_more_expr(self, c):
         lst, dc, e, _ = c
         self.interp_start[id(e)] = dc.start_pos
+        self.keyed.append(e)
         lst.append(e)
         return lst
 
@@ -544,6 +563,7 @@ class Builder:
         for name, span in names:
             old = attrs.attrs.get(name)
             if old is not None:
+                attrs.merged = True
                 self.fail(errors.DuplicateAttr,
                           f"attribute '{show_attr_path([A.AttrName(span, name)])}' already defined at "
                           f"{self.source.location(old.span.start)}", span)
@@ -558,6 +578,7 @@ class Builder:
         for name, span in names:
             old = attrs.attrs.get(name)
             if old is not None:
+                attrs.merged = True
                 self.fail(errors.DuplicateAttr,
                           f"attribute '{show_attr_path([A.AttrName(span, name)])}' already defined at "
                           f"{self.source.location(old.span.start)}", span)
@@ -579,6 +600,7 @@ class Builder:
             if an.name is not None:
                 j = attrs.attrs.get(an.name)
                 if j is not None:
+                    attrs.merged = True
                     nested = j.value if type(j.value) is A.Attrs else None
                     if nested is None:
                         self.dup_attr(path[:i + 1], pos, j.span)
@@ -601,6 +623,7 @@ class Builder:
         if j is None:
             attrs.attrs[name] = d
             return
+        attrs.merged = True
         ae = d.value if type(d.value) is A.Attrs else None
         jattrs = j.value if type(j.value) is A.Attrs else None
         if ae is None or jattrs is None:

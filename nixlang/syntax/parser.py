@@ -40,6 +40,7 @@ from .. import errors
 from ..source import Source, Span
 from . import ast as A
 from .builder import Builder
+from .incremental import reparse
 from .lexer import Lexer, NixToken, _make_lark_lexer_class, make_token
 from .lr import LRParser, ParseTable, Reduce, Shift, Stuck, Tables, advance_states, run_states
 
@@ -360,6 +361,8 @@ class ParseResult:
     symbols: dict = field(default_factory=dict)
     comments: list = field(default_factory=list)
     warnings: list = field(default_factory=list)   # (message, offset or None), in Nix's order
+    # no syntax diagnostic and no warning: a base for `incremental.reparse`
+    clean: bool = False
 
 
 def parse_syntax(source: Source, options: ParseOptions | None = None) -> ParseResult:
@@ -416,13 +419,27 @@ def _virtual(type_: str, at: int, line: int, col: int) -> NixToken:
     return make_token(type_, _VIRTUAL_TEXT.get(type_, ""), at, at, line, col, flag=True)
 
 
-def recover_syntax(source: Source, options: ParseOptions | None = None) -> ParseResult:
+def recover_syntax(source: Source, options: ParseOptions | None = None,
+                   base: ParseResult | None = None) -> ParseResult:
     """Parse for an editor: never raises. Returns the (possibly partial) AST
     and every diagnostic of the syntax layer: syntax errors with the repairs
-    made to continue, lexer errors, duplicate attributes and formals."""
+    made to continue, lexer errors, duplicate attributes and formals.
+    `base`, the result for an earlier text of the same document, lets an
+    edit inside one expression reparse only that (`incremental`)."""
     options = options or ParseOptions()
     try:
-        return _parse_recover(source, options)
+        result = None
+        if base is not None and base.clean:
+            try:
+                parts = reparse(base, base.source.text, source, options.home, frontend())
+            except Exception:        # never worse than a full parse
+                parts = None
+            if parts is not None:
+                result = ParseResult(parts[0], source, [], parts[1], parts[2], [], clean=True)
+        if result is None:
+            result = _parse_recover(source, options)
+            result.clean = result.ast is not None and not result.diagnostics and not result.warnings
+        return result
     except RecursionError:
         return ParseResult(None, source, [errors.TooDeep(MAX_DEPTH_MESSAGE, source, Span(0, 0))])
     except Exception as exc:  # last line of defence: an editor must never see a crash

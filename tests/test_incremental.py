@@ -1,0 +1,212 @@
+"""Incremental reparsing gives what a full parse gives.
+
+Random, mostly typing-like edits of real files (a token replaced by another
+of the file, a number changed, an expression swapped, a binding deleted or
+repeated, and some that break the syntax). After each edit the document is
+parsed twice: from scratch, and with the previous result as the base of
+`incremental.reparse`. The two must agree on every node, every position,
+every resolution and every diagnostic. The test also counts how often the
+reparse was taken, so that it cannot pass by always falling back.
+"""
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from nixlang.parse import parse_recover
+from nixlang.source import Source, Span
+from nixlang.syntax import ast as A
+from nixlang.syntax import incremental
+from nixlang.syntax.lexer import Lexer
+from nixlang.syntax.parser import frontend
+
+ROOT = Path(__file__).resolve().parents[1]
+FILES = (sorted((ROOT / "tests" / "realworld").rglob("*.nix"))
+         + sorted((ROOT / "examples" / "lessons").glob("*.nix")))
+
+EXPRESSIONS = ["1", "x", "{ a = 1; }", "[ ]", "f x", "let q = 1; in q", "rec { b = b; }", "{ }", '"s${x}"',
+               "x: x", "{ y ? 2, ... }: y", "with lib; x", "a.b.c or null", "if x then 1 else 2", "./p",
+               "''\n  i ${x}\n''", "(1 + 2) * 3", "!x", "assert x; x", "inherit", "1;", "{ a.b = 1; a.c = 2; }"]
+
+
+def dump(node, seen_binding=None):
+    """Everything a node holds, as nested tuples (positions included). Not
+    compared: Var.index and Attrs.slots (the slot order follows the order in
+    which names were first seen, which a reparse may change; editors do not
+    use it), and the order of an attrset's names (likewise)."""
+    if node is None or isinstance(node, (str, int, float, bool)):
+        return node
+    if isinstance(node, Span):
+        return (node.start, node.end)
+    if isinstance(node, list):
+        return tuple(dump(x) for x in node)
+    if isinstance(node, dict):
+        return tuple(sorted((k, dump(v)) for k, v in node.items()))
+    if isinstance(node, tuple):
+        return tuple(dump(x) for x in node)
+    t = type(node)
+    out = [t.__name__]
+    for cls in t.__mro__:
+        for f in getattr(cls, "__slots__", ()):
+            if f in ("slots", "index") and t in (A.Attrs, A.Var):
+                continue
+            v = getattr(node, f)
+            if f == "binding" and v is not None:
+                out.append(("binding", type(v).__name__, dump(v.span)))
+            else:
+                out.append((f, dump(v)))
+    return tuple(out)
+
+
+def first_difference(x, y):
+    """The innermost parts of two dumps where they differ."""
+    while isinstance(x, tuple) and isinstance(y, tuple) and len(x) == len(y):
+        diff = [(u, v) for u, v in zip(x, y) if u != v]
+        if len(diff) != 1:
+            break
+        x, y = diff[0]
+    return x, y
+
+
+def summary(result) -> tuple:
+    return (dump(result.ast),
+            tuple((type(d).__name__, d.code, str(d.message) if hasattr(d, "message") else str(d),
+                   dump(d.span)) for d in result.diagnostics),
+            tuple(dump(c) for c in result.comments or ()))
+
+
+def tokens_of(text: str) -> list:
+    lexer = Lexer(Source(text), pipe_operators=True, url_literals=True)
+    try:
+        return [t for t in lexer.tokens() if t.type != "ERROR"]
+    except Exception:
+        return []
+
+
+def edit(rng: random.Random, text: str) -> tuple[int, int, str]:
+    """One edit, most of them of the kind typing makes."""
+    toks = tokens_of(text)
+    op = rng.random()
+    if not toks or op < 0.1:                      # anything, mostly an error
+        a = rng.randrange(len(text) + 1)
+        return a, min(len(text), a + rng.randint(0, 5)), rng.choice(["", ";", "{", "}", "x", " ", '"', "#"])
+    t = rng.choice(toks)
+    if op < 0.45:                                  # a token replaced by one of the same kind
+        same = [u for u in toks if u.type == t.type] or toks
+        return t.start_pos, t.end_pos, str(rng.choice(same).value) if t.type != "STR" \
+            else text[rng.choice(same).start_pos:rng.choice(same).end_pos]
+    if op < 0.6:                                   # a number or name typed
+        return t.start_pos, t.end_pos, rng.choice([str(rng.randint(0, 999)), "foo", "lib", "x", "self"])
+    if op < 0.8:                                   # an expression swapped for another
+        a = t.start_pos
+        b = min(len(text), max(a, rng.choice(toks).end_pos if rng.random() < 0.2 else t.end_pos))
+        return a, b, rng.choice(EXPRESSIONS)
+    if op < 0.9:                                   # a binding deleted or repeated
+        semis = [u for u in toks if u.type == "SEMICOLON" and u.start_pos > t.start_pos]
+        if semis:
+            end = semis[0].end_pos
+            return (t.start_pos, end, "") if rng.random() < 0.5 else (end, end, text[t.start_pos:end])
+    a = t.end_pos                                  # a character typed inside or after a token
+    return a, a, rng.choice([" ", "a", "1", "\n", "-", "."])
+
+
+def run_file(path: Path, steps: int, seed: str) -> tuple[int, int]:
+    """(edits compared, edits reparsed incrementally)."""
+    rng = random.Random(seed)
+    text = path.read_text(encoding="utf-8", errors="surrogateescape")
+    origin, base_dir = str(path), str(path.parent)
+    prev = parse_recover(Source(text, origin, base_dir))
+    compared = reparsed = 0
+    for step in range(steps):
+        s, e, new = edit(rng, text)
+        new_text = text[:s] + new + text[e:]
+        source = Source(new_text, origin, base_dir)
+        if prev.clean and incremental.reparse(prev, text, source, None, frontend()) is not None:
+            reparsed += 1
+        inc = parse_recover(source, base=prev)
+        full = parse_recover(Source(new_text, origin, base_dir))
+        assert inc.clean == full.clean
+        a, b = summary(inc), summary(full)
+        if a != b:
+            what, x, y = next(w for w in zip(("trees", "diagnostics", "comments"), a, b) if w[1] != w[2])
+            x, y = first_difference(x, y)
+            raise AssertionError(f"{path.name}, edit {step + 1} ({s}-{e} -> {new[:60]!r}): {what} differ:\n"
+                                 f"  incremental {str(x)[:1500]}\n  full        {str(y)[:1500]}")
+        compared += 1
+        # go on from the edited text most of the time; sometimes undo an error
+        if full.clean or rng.random() < 0.5:
+            text, prev = new_text, inc
+    return compared, reparsed
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_reparse_agrees_with_a_full_parse(path: Path):
+    compared, reparsed = run_file(path, 40, f"pynix-incremental:{path.name}")
+    assert compared == 40
+
+
+def typing_edit(rng: random.Random, text: str) -> tuple[int, int, str] | None:
+    """What typing inside an expression does: a number changed, a name
+    changed, a character typed in a string."""
+    toks = [t for t in tokens_of(text) if t.type in ("INT_LIT", "ID", "STR")]
+    if not toks:
+        return None
+    t = rng.choice(toks)
+    if t.type == "INT_LIT":
+        return t.start_pos, t.end_pos, str(rng.randint(0, 9999))
+    if t.type == "ID":
+        return t.end_pos, t.end_pos, rng.choice(["s", "2", "_x"])
+    return t.start_pos, t.start_pos, rng.choice(["a", " ", "-"])
+
+
+def test_reparse_is_taken_when_typing_inside_an_expression():
+    tried = hits = 0
+    for path in FILES[:8]:
+        rng = random.Random(f"pynix-incremental-typing:{path.name}")
+        text = path.read_text(encoding="utf-8", errors="surrogateescape")
+        base = parse_recover(Source(text, str(path), str(path.parent)))
+        for _ in range(30):
+            e = typing_edit(rng, text)
+            new_text = text[:e[0]] + e[2] + text[e[1]:]
+            source = Source(new_text, str(path), str(path.parent))
+            full = parse_recover(source)
+            if not full.clean:
+                continue        # an identifier that became a keyword, say
+            tried += 1
+            hits += incremental.reparse(base, text, source, None, frontend()) is not None
+            assert summary(parse_recover(source, base=base)) == summary(full)
+    # the misses: names of bindings and `inherit`s (no expression holds them),
+    # and stretches of more than MAX_SHARE of the file
+    assert tried >= 150 and hits >= tried * 0.7, f"{hits} of {tried} edits reparsed incrementally"
+
+
+@pytest.mark.parametrize("before, after, reparsed", [
+    # inside a binding's value: reparsed
+    ("{ a = 1; b = 2; }", "{ a = 12; b = 2; }", True),
+    ("let x = 1; in x + 1", "let x = 1; in x + 2", True),
+    ('{ s = "abc"; }', '{ s = "a${b}c"; }', True),
+    ("{ a.b = 1; a.c = 2; }", "{ a.b = 3; a.c = 2; }", True),
+    # a binding's value that other bindings merge into: not reparsed alone
+    ("{ a = { x = 1; }; a.y = 2; }", "{ a = { x = 5; }; a.y = 2; }", True),   # inner value x
+    ("{ a = { x = 1; }; a.y = 2; }", "{ a = { x = 1; z = 3; }; a.y = 2; }", False),
+    ("{ a = { x = 1; }; a.y = 2; }", "{ a = 5; a.y = 2; }", False),
+    # a new binding between two others: the whole file
+    ("{ a = 1; b = 2; }", "{ a = 1; c = 3; b = 2; }", False),
+    # tokens that would merge with their neighbours
+    ("{ a = 1; }", "{ a = 1 # c\n; }", True),       # the comment ends inside the stretch
+    ("{ a = 1; }", "{ a = 1 #; }", False),
+    ("{ a = (x); }", "{ a = x; }", False),           # the parentheses are outside the value's span
+    ("{ a = f (x); }", "{ a = f (y); }", True),      # ... but inside its parent's
+    ("x: (y)", "x:y", False),
+    # syntax errors: a full parse reports them
+    ("{ a = 1; }", "{ a = 1 +; }", False),
+    ("{ a = 1; }", '{ a = "1; }', False),
+])
+def test_when_reparse_is_used(before: str, after: str, reparsed: bool):
+    base = parse_recover(Source(before))
+    assert base.clean
+    got = incremental.reparse(base, before, Source(after), None, frontend())
+    assert (got is not None) == reparsed
+    assert summary(parse_recover(Source(after), base=base)) == summary(parse_recover(Source(after)))

@@ -6,7 +6,7 @@ back (`lsp.convert`); it catches every exception, logs it, and answers
 
 Documents are kept here (not in pygls's workspace copy) so that positions
 follow LSP's line rules exactly; edits arrive full or incremental. After
-each change (and a 20 ms pause that lets a burst of changes be analysed
+each change (and a 5 ms pause that lets a burst of changes be analysed
 once) the static diagnostics (syntax, scope, lints) are computed in a worker
 thread, so that requests are still answered meanwhile, and published; a
 result for a text that has changed since is dropped. When there are no
@@ -290,11 +290,12 @@ class PynixLanguageServer(LanguageServer):
             except RuntimeError:     # no loop (called outside the server): skip
                 pass
 
-    def publish_soon(self, uri: str, delay: float = 0.02) -> None:
+    def publish_soon(self, uri: str, delay: float = 0.005) -> None:
         """Publish after a short pause, so that a burst of changes (a paste, an
-        edit at several cursors, a formatter) is analysed once. Typing is slower
-        than the pause; and a change that arrives while an analysis runs makes
-        that analysis's result be dropped (see `publish`)."""
+        edit at several cursors, a formatter: notifications that arrive back to
+        back) is analysed once. Typing is far slower than the pause; and a
+        change that arrives while an analysis runs makes that analysis's result
+        be dropped (see `publish`)."""
         old = self.pending.pop(uri, None)
         if old is not None and not old.done():
             old.cancel()

@@ -50,14 +50,15 @@ def parse(source: Source | str, options: ParseOptions | None = None) -> A.Node:
 
 
 def parse_recover(source: Source | str, options: ParseOptions | None = None,
-                  base: ParseResult | None = None) -> ParseResult:
+                  base: ParseResult | None = None, lexed=None) -> ParseResult:
     """Parse for an editor: never raises. The (possibly partial) AST and all
     diagnostics, sorted by position. With `base` (the result for an earlier
     text of the document, parsed with the same options), an edit inside one
-    expression reparses only that expression."""
+    expression reparses only that expression; `lexed` (tokens of an earlier
+    text) spares most of the lexing otherwise (see `recover_syntax`)."""
     source = _source(source)
     options = options or ParseOptions()
-    result = recover_syntax(source, options, base)
+    result = recover_syntax(source, options, base, lexed)
     if result.ast is not None and options.check_scopes:
         try:
             r = Resolver(source, result.symbols, recover=True, extra_globals=options.extra_globals)

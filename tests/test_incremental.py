@@ -20,6 +20,7 @@ from nixlang.source import Source, Span
 from nixlang.syntax import ast as A
 from nixlang.syntax import incremental
 from nixlang.syntax.lexer import Lexer
+from nixlang.syntax.incremental import lex
 from nixlang.syntax.parser import frontend
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -112,12 +113,19 @@ def edit(rng: random.Random, text: str) -> tuple[int, int, str]:
     return a, a, rng.choice([" ", "a", "1", "\n", "-", "."])
 
 
+def token_dump(lexed) -> tuple:
+    return (tuple((t.type, t.value, t.start_pos, t.end_pos, t.flag, t.line, t.column) for t in lexed.tokens),
+            tuple((c.start, c.end) for c in lexed.comments), lexed.eof_offset, lexed.errors,
+            tuple(sorted(lexed.semis.items())))
+
+
 def run_file(path: Path, steps: int, seed: str) -> tuple[int, int]:
     """(edits compared, edits reparsed incrementally)."""
     rng = random.Random(seed)
     text = path.read_text(encoding="utf-8", errors="surrogateescape")
     origin, base_dir = str(path), str(path.parent)
     prev = parse_recover(Source(text, origin, base_dir))
+    lexed = prev.lexed
     compared = reparsed = 0
     for step in range(steps):
         s, e, new = edit(rng, text)
@@ -125,8 +133,11 @@ def run_file(path: Path, steps: int, seed: str) -> tuple[int, int]:
         source = Source(new_text, origin, base_dir)
         if prev.clean and incremental.reparse(prev, text, source, None, frontend()) is not None:
             reparsed += 1
-        inc = parse_recover(source, base=prev)
+        inc = parse_recover(source, base=prev, lexed=lexed)
         full = parse_recover(Source(new_text, origin, base_dir))
+        relexed = lex(source, lexed)
+        assert token_dump(relexed) == token_dump(lex(Source(new_text, origin, base_dir))), \
+            f"{path.name}, edit {step + 1}: the tokens differ"
         assert inc.clean == full.clean
         a, b = summary(inc), summary(full)
         if a != b:
@@ -138,6 +149,7 @@ def run_file(path: Path, steps: int, seed: str) -> tuple[int, int]:
         # go on from the edited text most of the time; sometimes undo an error
         if full.clean or rng.random() < 0.5:
             text, prev = new_text, inc
+            lexed = relexed
     return compared, reparsed
 
 

@@ -158,12 +158,14 @@ _WS = re.compile(r"[ \t\r\n]*")
 
 
 def analyze(text: str, path: str | None = None, workspace: "AnalysisCache | None" = None,
-            options: ParseOptions | None = None, base=None) -> Analysis:
+            options: ParseOptions | None = None, base=None, lexed=None) -> Analysis:
     """Parse (recovering), resolve and index `text`. Never raises. `base` is
-    the `parsed` of an earlier analysis of the same document: an edit inside
-    one expression then reparses only that expression."""
+    the `parsed` of an earlier analysis of the same document without syntax
+    errors: an edit inside one expression then reparses only that
+    expression. `lexed` (`parsed.lexed` of the latest analysis) lets a whole
+    parse reuse the tokens of the text that did not change."""
     with _gc_paused():
-        return _analyze(text, path, workspace, options, base)
+        return _analyze(text, path, workspace, options, base, lexed)
 
 
 @contextmanager
@@ -197,7 +199,7 @@ _paused = 0
 _gc_was_enabled = True
 
 
-def _analyze(text: str, path: str | None, workspace, options, base) -> Analysis:
+def _analyze(text: str, path: str | None, workspace, options, base, lexed) -> Analysis:
     if path:
         path = os.path.abspath(path)
         source = Source(text, path, os.path.dirname(path))
@@ -205,7 +207,7 @@ def _analyze(text: str, path: str | None, workspace, options, base) -> Analysis:
         source = Source(text, "«editor»", os.getcwd())
     if base is not None and (base.source.origin, base.source.base_dir) != (source.origin, source.base_dir):
         base = None
-    result = parse_recover(source, options, base)
+    result = parse_recover(source, options, base, lexed)
     an = Analysis(text, path, source, result.ast, list(result.diagnostics), list(result.comments or []),
                   workspace, parsed=result)
     for c in an.comments:
@@ -356,6 +358,7 @@ class AnalysisCache:
         self._disk: dict[str, tuple[float, Analysis]] = {}      # path -> (mtime, analysis)
         self._running: dict[str, tuple[str, threading.Event]] = {}   # key -> (text, done) being analysed
         self._bases: dict = {}          # key -> ParseResult of its latest text that parsed cleanly
+        self._lexed: dict = {}          # key -> the tokens of its latest parse (incremental.Lexed)
         self._lock = threading.RLock()
 
     def update(self, key: str, text: str, path: str | None = None) -> None:
@@ -369,6 +372,7 @@ class AnalysisCache:
             text_path = self._docs.pop(key, None)
             self._analyses.pop(key, None)
             self._bases.pop(key, None)
+            self._lexed.pop(key, None)
             if text_path and text_path[1]:
                 self._by_path.pop(text_path[1], None)
 
@@ -390,16 +394,20 @@ class AnalysisCache:
                 if running is None or running[0] is not text:
                     done = threading.Event()
                     self._running[key] = (text, done)
-                    base = self._bases.get(key)
+                    base, lexed = self._bases.get(key), self._lexed.get(key)
                     break
             running[1].wait()
         try:
-            an = analyze(text, path, self, self.options, base)
+            an = analyze(text, path, self, self.options, base, lexed)
             with self._lock:
                 if self._docs.get(key, (None,))[0] is text:
                     self._analyses[key] = an
-                if an.parsed is not None and an.parsed.clean and key in self._docs:
-                    self._bases[key] = an.parsed
+                parsed = an.parsed
+                if parsed is not None and key in self._docs:
+                    if parsed.clean:
+                        self._bases[key] = parsed
+                    if parsed.lexed is not None:
+                        self._lexed[key] = parsed.lexed
         finally:
             with self._lock:
                 if self._running.get(key, (None, None))[1] is done:

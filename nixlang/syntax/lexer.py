@@ -211,6 +211,7 @@ class Lexer:
         self._hist_cur = None
         self.eof_offset = 0
         self.errors = 0          # ERROR tokens made so far
+        self.start = 0           # where `tokens` begins (a restart sets it, and `modes`)
         self._run_end = self._scheme_end = -1
         self._run_slash = self._scheme_colon = False
 
@@ -251,7 +252,7 @@ class Lexer:
     def tokens(self) -> Iterator[NixToken]:
         text = self.text
         n = len(text)
-        i = 0
+        i = self.start
         modes = self.modes
         skip = R_SKIP.match
         match_id = R_ID.match
@@ -261,7 +262,7 @@ class Lexer:
         new = _str_new
         # the history of matches lives in locals here (see _hist_*): the
         # scanners that read or write it get it synchronised around their call
-        prev = cur = None
+        prev, cur = self._hist_prev, self._hist_cur    # None, None unless restarted
         while True:
             mode = modes[-1]
             if mode <= DEFAULT:

@@ -40,7 +40,7 @@ from .. import errors
 from ..source import Source, Span
 from . import ast as A
 from .builder import Builder
-from .incremental import reparse
+from .incremental import Lexed, lex, reparse
 from .lexer import Lexer, NixToken, _make_lark_lexer_class, make_token
 from .lr import LRParser, ParseTable, Reduce, Shift, Stuck, Tables, advance_states, run_states
 
@@ -344,7 +344,7 @@ def frontend() -> Frontend:
     return fe
 
 
-def _error_position(lexer: Lexer, tok) -> Span:
+def _error_position(lexer: Lexer | Lexed, tok) -> Span:
     if tok.type == "$END":
         # Bison's error(): for "unexpected end of file" the location is moved to
         # its end; the end of file token has the location of the last match
@@ -363,6 +363,7 @@ class ParseResult:
     warnings: list = field(default_factory=list)   # (message, offset or None), in Nix's order
     # no syntax diagnostic and no warning: a base for `incremental.reparse`
     clean: bool = False
+    lexed: object = None     # incremental.Lexed of this text or an earlier one (editor parses)
 
 
 def parse_syntax(source: Source, options: ParseOptions | None = None) -> ParseResult:
@@ -420,13 +421,17 @@ def _virtual(type_: str, at: int, line: int, col: int) -> NixToken:
 
 
 def recover_syntax(source: Source, options: ParseOptions | None = None,
-                   base: ParseResult | None = None) -> ParseResult:
+                   base: ParseResult | None = None, lexed=None) -> ParseResult:
     """Parse for an editor: never raises. Returns the (possibly partial) AST
     and every diagnostic of the syntax layer: syntax errors with the repairs
     made to continue, lexer errors, duplicate attributes and formals.
     `base`, the result for an earlier text of the same document, lets an
-    edit inside one expression reparse only that (`incremental`)."""
+    edit inside one expression reparse only that (`incremental`); `lexed`
+    (by default `base.lexed`), tokens of an earlier text, are reused where
+    the text is the same when the whole text has to be parsed."""
     options = options or ParseOptions()
+    if lexed is None and base is not None:
+        lexed = base.lexed
     try:
         result = None
         if base is not None and base.clean:
@@ -435,10 +440,15 @@ def recover_syntax(source: Source, options: ParseOptions | None = None,
             except Exception:        # never worse than a full parse
                 parts = None
             if parts is not None:
-                result = ParseResult(parts[0], source, [], parts[1], parts[2], [], clean=True)
+                result = ParseResult(parts[0], source, [], parts[1], parts[2], [], clean=True, lexed=lexed)
         if result is None:
-            result = _parse_recover(source, options)
+            try:
+                lexed = lex(source, lexed)
+            except Exception:
+                lexed = lex(source)
+            result = _parse_recover(source, options, lexed)
             result.clean = result.ast is not None and not result.diagnostics and not result.warnings
+            result.lexed = lexed
         return result
     except RecursionError:
         return ParseResult(None, source, [errors.TooDeep(MAX_DEPTH_MESSAGE, source, Span(0, 0))])
@@ -447,7 +457,7 @@ def recover_syntax(source: Source, options: ParseOptions | None = None,
                                                                source, Span(0, 0))])
 
 
-def _parse_recover(source: Source, options: ParseOptions) -> ParseResult:
+def _parse_recover(source: Source, options: ParseOptions, lexer) -> ParseResult:
     """Recovery in (at most) three passes, so that a file without syntax errors
     costs no more than a strict parse:
 
@@ -460,9 +470,8 @@ def _parse_recover(source: Source, options: ParseOptions) -> ParseResult:
        cannot get stuck: it takes the very transitions pass 2 checked).
     """
     fe = frontend()
-    lexer = Lexer(source, pipe_operators=True, url_literals=True, collect_comments=True)
     lex_diags = []
-    tokens = list(lexer.tokens())
+    tokens = list(lexer.tokens)
     if lexer.errors:
         # each lexer error is a diagnostic, and its token goes on as the type it stands for
         for k, t in enumerate(tokens):
@@ -523,12 +532,12 @@ def _parse_recover(source: Source, options: ParseOptions) -> ParseResult:
 MAX_RECOVER_DEPTH = 10000
 
 
-def _too_deep(source: Source, lexer: Lexer, lex_diags: list) -> ParseResult:
+def _too_deep(source: Source, lexer: Lexed, lex_diags: list) -> ParseResult:
     return ParseResult(None, source, lex_diags + [errors.TooDeep(MAX_DEPTH_MESSAGE, source, Span(0, 0))],
                        {}, lexer.comments or [])
 
 
-def _plan_repairs(fe: Frontend, source: Source, lexer: Lexer, tokens: list, eof):
+def _plan_repairs(fe: Frontend, source: Source, lexer: Lexed, tokens: list, eof):
     """Decide the repairs, on state stacks only: (inserts, deletes, syntax
     diagnostics, closing tokens at end of input or None), or None when the
     nesting is too deep to repair.

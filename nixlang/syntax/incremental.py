@@ -161,7 +161,8 @@ def _in_attrs(attrs: A.Attrs, start: int, end: int, found: list):
 def reparse(base, old_text: str, source: Source, home: str | None, frontend):
     """(tree, symbols, comments) of `source`, made from `base` (a clean
     ParseResult of `old_text`) by reparsing one expression, or None when
-    that is not safe or not worth it (then parse the whole text)."""
+    that is not safe or not worth it (then parse the whole text), or STUCK
+    when the expressions around the edit do not parse."""
     if base.ast is None or not base.clean:
         return None
     new_text = source.text
@@ -171,6 +172,7 @@ def reparse(base, old_text: str, source: Source, home: str | None, frontend):
         return None
     limit = MAX_SHARE * len(new_text)
     tries = 0
+    broken = False
     for node, container, d in expr_slots(base.ast, start, old_end):
         span = node.span
         if span.end - span.start > limit or tries >= MAX_TRIES:
@@ -181,6 +183,9 @@ def reparse(base, old_text: str, source: Source, home: str | None, frontend):
         if _lex(base.source, span.start, span.end) is None:
             continue      # the node's span is not the whole of its text (parentheses)
         new = _parse_stretch(base, source, span.start, span.end + delta, home, frontend)
+        if new is STUCK:
+            broken = True
+            continue
         if new is None:
             continue
         tree, symbols, comments = new
@@ -190,7 +195,13 @@ def reparse(base, old_text: str, source: Source, home: str | None, frontend):
         if root is None:
             return None
         return root, symbols, _comments(base.comments or [], comments, span, delta)
-    return None
+    return STUCK if broken else None
+
+
+# what `reparse` returns when the stretch around the edit does not parse: the
+# whole text most likely has a syntax error (a hint, not a proof: `1` made
+# into `1; b = 2` is fine in the file, not as one expression)
+STUCK = "stuck"
 
 
 def _boundaries_ok(text: str, span: Span, d) -> bool:
@@ -240,10 +251,11 @@ _DEPTH = {"LPAR": 1, "RPAR": -1, "LBRACK": 1, "RBRACK": -1, "LBRACE": 1, "RBRACE
 
 
 def _parse_stretch(base, source: Source, start: int, end: int, home, fe):
-    """Parse source.text[start:end] on its own: (node, symbols, comments) or None."""
+    """Parse source.text[start:end] on its own: (node, symbols, comments),
+    STUCK when it is not an expression, or None."""
     lexed = _lex(source, start, end)
     if lexed is None:
-        return None
+        return STUCK
     tokens, comments, n = lexed
     builder = fe.builder
     builder.__init__(source, recover=True, home=home)
@@ -253,7 +265,7 @@ def _parse_stretch(base, source: Source, start: int, end: int, home, fe):
         pstate.feed_tokens(tokens)
         tree = pstate.feed_token(make_token("$END", "", n, n, 1, 1), True)
     except Stuck:
-        return None
+        return STUCK
     if builder.diagnostics or builder.warnings or tree is None:
         return None
     if not (start <= tree.span.start and tree.span.end <= end):

@@ -40,7 +40,7 @@ from .. import errors
 from ..source import Source, Span
 from . import ast as A
 from .builder import Builder
-from .incremental import Lexed, lex, reparse
+from .incremental import STUCK, Lexed, lex, reparse
 from .lexer import Lexer, NixToken, _make_lark_lexer_class, make_token
 from .lr import LRParser, ParseTable, Reduce, Shift, Stuck, Tables, advance_states, run_states
 
@@ -434,19 +434,20 @@ def recover_syntax(source: Source, options: ParseOptions | None = None,
         lexed = base.lexed
     try:
         result = None
+        parts = None
         if base is not None and base.clean:
             try:
                 parts = reparse(base, base.source.text, source, options.home, frontend())
             except Exception:        # never worse than a full parse
                 parts = None
-            if parts is not None:
+            if parts is not None and parts is not STUCK:
                 result = ParseResult(parts[0], source, [], parts[1], parts[2], [], clean=True, lexed=lexed)
         if result is None:
             try:
                 lexed = lex(source, lexed)
             except Exception:
                 lexed = lex(source)
-            result = _parse_recover(source, options, lexed)
+            result = _parse_recover(source, options, lexed, likely_broken=parts is STUCK)
             result.clean = result.ast is not None and not result.diagnostics and not result.warnings
             result.lexed = lexed
         return result
@@ -457,7 +458,7 @@ def recover_syntax(source: Source, options: ParseOptions | None = None,
                                                                source, Span(0, 0))])
 
 
-def _parse_recover(source: Source, options: ParseOptions, lexer) -> ParseResult:
+def _parse_recover(source: Source, options: ParseOptions, lexer, likely_broken: bool = False) -> ParseResult:
     """Recovery in (at most) three passes, so that a file without syntax errors
     costs no more than a strict parse:
 
@@ -468,6 +469,11 @@ def _parse_recover(source: Source, options: ParseOptions, lexer) -> ParseResult:
        this pass runs no semantic action and can back up a token cheaply;
     3. parse again with the semantic actions, applying the plan (which
        cannot get stuck: it takes the very transitions pass 2 checked).
+
+    When the text `likely_broken` (an edit made the expression around it
+    stop parsing), pass 1 is skipped: it would only get stuck. The result is
+    the same either way (for a text without errors, the plan is empty and
+    pass 3 is pass 1).
     """
     fe = frontend()
     lex_diags = []
@@ -483,18 +489,19 @@ def _parse_recover(source: Source, options: ParseOptions, lexer) -> ParseResult:
     n = lexer.eof_offset
     eof = make_token("$END", "", n, n, *(_line_col(source, n)))
     builder = fe.builder
-    builder.__init__(source, recover=True, home=options.home)
-    pstate = LRParser(fe.tables)
-    try:
-        pstate.feed_tokens(tokens)
-        result = pstate.feed_token(eof, True)
-    except Stuck:
-        pass
-    else:
-        return ParseResult(result, source, lex_diags + builder.diagnostics, dict(builder.symbols),
-                           lexer.comments or [])
-    if len(pstate.state_stack) > MAX_RECOVER_DEPTH:
-        return _too_deep(source, lexer, lex_diags)
+    if not likely_broken:
+        builder.__init__(source, recover=True, home=options.home)
+        pstate = LRParser(fe.tables)
+        try:
+            pstate.feed_tokens(tokens)
+            result = pstate.feed_token(eof, True)
+        except Stuck:
+            pass
+        else:
+            return ParseResult(result, source, lex_diags + builder.diagnostics, dict(builder.symbols),
+                               lexer.comments or [])
+        if len(pstate.state_stack) > MAX_RECOVER_DEPTH:
+            return _too_deep(source, lexer, lex_diags)
     plan = _plan_repairs(fe, source, lexer, tokens, eof)
     if plan is None:
         return _too_deep(source, lexer, lex_diags)

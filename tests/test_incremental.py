@@ -216,6 +216,10 @@ def test_reparse_is_taken_when_typing_inside_an_expression():
     ("{ a = 1; }", "{ a = 1 +; }", False),
     ("{ a = 1; }", '{ a = "1; }', False),
     ("{ a = 1; }", "{ a = " + "[" * 20000 + "; }", False),     # too deep to repair
+    # the lambda ends where its body's last token does, not at the stretch's end
+    ("{ f = x: x; }", "{ f = x: x ; }", True),
+    ("{ f = x: x; }", "{ f = x: x # c\n; }", True),
+    ("let f = x: if x then 1 else 2; in f", "let f = x: if x then 1 else 2 /* c */ ; in f", True),
 ])
 def test_when_reparse_is_used(before: str, after: str, reparsed: bool):
     base = parse_recover(Source(before))

@@ -319,8 +319,6 @@ class Builder:
             return A.Str(span, "")
         if type(parts) is A.Str:
             parts.span = span
-        else:       # Nix's position stays the first part's; the range runs to the closing quote
-            parts.span = _sp(parts.span.start, close.end_pos)
         return parts
 
     def ind_string(self, c):

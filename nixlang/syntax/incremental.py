@@ -40,8 +40,18 @@ symbol order (which only orders the walk over an attrset's names) can differ
 from a full parse's; positions, diagnostics and every node agree, and
 `tests/test_incremental.py` compares the two on thousands of random edits.
 
-When no candidate works (an edit between two top-level bindings, a syntax
-error, a merged set), the caller parses the whole text. Even then the tokens
+A text with a syntax error goes through error recovery, which plans its
+repairs over the whole token list on bare parser states (cheap) and then
+parses with the semantic actions. When every planned repair falls inside one
+such expression, and that expression's text is whole on its own (strings and
+brackets closed, so the tokens after it are the old ones), the repaired
+tokens of that stretch derive an `expr` and the same argument holds: only
+they are parsed again (`reparse_repaired`); the messages come from the plan
+of the whole text, so they are exactly a full parse's.
+
+When no candidate works (an edit between two top-level bindings, a merged
+set, a repair outside the edited expression), the caller parses the whole
+text. Even then the tokens
 are mostly reused (`lex`): lexing is about a third of a parse. The lexer is
 restarted after the last `;` before the edit, with the mode stack it had
 there (`;` is a token only in code, never inside a string or a comment), and
@@ -158,30 +168,46 @@ def _in_attrs(attrs: A.Attrs, start: int, end: int, found: list):
 
 # -- reparsing one stretch ----------------------------------------------------------------
 
-def reparse(base, old_text: str, source: Source, home: str | None, frontend):
-    """(tree, symbols, comments) of `source`, made from `base` (a clean
-    ParseResult of `old_text`) by reparsing one expression, or None when
-    that is not safe or not worth it (then parse the whole text), or STUCK
-    when the expressions around the edit do not parse."""
+def _stretches(base, old_text: str, new_text: str):
+    """The expressions of `base` (clean, of `old_text`) that hold the edit
+    made to reach `new_text` and may be reparsed on their own, innermost
+    first: (node, its container Attrs or None, length difference)."""
     if base.ast is None or not base.clean:
-        return None
-    new_text = source.text
+        return
     start, old_end, new_end = edit_between(old_text, new_text)
     delta = new_end - old_end
     if delta == 0 and start == old_end:          # same text
-        return None
+        return
     limit = MAX_SHARE * len(new_text)
     tries = 0
-    broken = False
     for node, container, d in expr_slots(base.ast, start, old_end):
         span = node.span
         if span.end - span.start > limit or tries >= MAX_TRIES:
-            break
+            return
         if not _boundaries_ok(old_text, span, d):
             continue
         tries += 1
         if _lex(base.source, span.start, span.end) is None:
             continue      # the node's span is not the whole of its text (parentheses)
+        yield node, container, delta
+
+
+def _splice(base, node, container, tree, delta: int):
+    """The tree of `base` with `tree` in place of `node`, or None when a
+    merged attribute path forbids it (or the copy runs out of stack)."""
+    if container is not None and container.merged and (type(node) is A.Attrs or type(tree) is A.Attrs):
+        return None
+    return _Copier(node, tree, node.span.end, delta).copy(base.ast)
+
+
+def reparse(base, old_text: str, source: Source, home: str | None, frontend):
+    """(tree, symbols, comments) of `source`, made from `base` (a clean
+    ParseResult of `old_text`) by reparsing one expression, or None when
+    that is not safe or not worth it (then parse the whole text), or STUCK
+    when the expressions around the edit do not parse."""
+    broken = False
+    for node, container, delta in _stretches(base, old_text, source.text):
+        span = node.span
         new = _parse_stretch(base, source, span.start, span.end + delta, home, frontend)
         if new is STUCK:
             broken = True
@@ -189,13 +215,53 @@ def reparse(base, old_text: str, source: Source, home: str | None, frontend):
         if new is None:
             continue
         tree, symbols, comments = new
-        if container is not None and container.merged and (type(node) is A.Attrs or type(tree) is A.Attrs):
-            continue
-        root = _Copier(node, tree, span.end, delta).copy(base.ast)
-        if root is None:
-            return None
-        return root, symbols, _comments(base.comments or [], comments, span, delta)
+        root = _splice(base, node, container, tree, delta)
+        if root is not None:
+            return root, symbols, _comments(base.comments or [], comments, span, delta)
     return STUCK if broken else None
+
+
+def reparse_repaired(base, source: Source, tokens: list, inserts, deletes, parse_range):
+    """(tree, symbols, builder diagnostics) of `source`, a text with syntax
+    errors, from `base` (a clean ParseResult of an earlier text), or None.
+
+    `tokens` are all of `source`'s tokens, and `inserts` / `deletes` the
+    repairs error recovery planned for them (token indices); the plan is
+    that of the whole text, so its messages are exactly those of a whole
+    parse. When every repair falls inside one expression that holds the
+    edit, and that expression's text is whole on its own (`_lex`: then the
+    tokens after it are the old ones), only its tokens are parsed again,
+    with the repairs (`parse_range(first, last)`: the builder's tree,
+    symbols and diagnostics, or None). The repaired stretch then derives an
+    `expr` and the rest of the repaired token sequence is unchanged, so by
+    the argument at the top this is the tree a whole parse builds."""
+    keys = set(inserts) | set(deletes)
+    if not keys:
+        return None
+    lo = min(keys)
+    hi_insert = max(inserts, default=-1)
+    hi_delete = max(deletes, default=-1)
+    starts = [t.start_pos for t in tokens]
+    for node, container, delta in _stretches(base, base.source.text, source.text):
+        s, e = node.span.start, node.span.end + delta
+        first = bisect.bisect_left(starts, s)
+        last = bisect.bisect_left(starts, e) - 1
+        if first > last or tokens[last].end_pos > e:
+            continue
+        if not (first <= lo and hi_insert <= last + 1 and hi_delete <= last):
+            continue
+        if _lex(source, s, e) is None:
+            continue
+        got = parse_range(first, last)
+        if got is None:
+            continue
+        tree, symbols, diagnostics = got
+        if not (s <= tree.span.start and tree.span.end <= e):
+            continue
+        root = _splice(base, node, container, tree, delta)
+        if root is not None:
+            return root, symbols, diagnostics
+    return None
 
 
 # what `reparse` returns when the stretch around the edit does not parse: the
@@ -284,12 +350,17 @@ def _comments(old: list, new: list, span: Span, delta: int) -> list:
 
 class _Copier:
     """A copy of a tree with `old` replaced by `new` and every offset at or
-    after `cut` moved by `delta`. Leaves without positions after the cut and
-    without annotations are shared; everything else is new (the resolver
-    writes into `Var`s and `Attrs.slots`)."""
+    after `cut` (the end of `old`) moved by `delta`, except the ends of the
+    nodes that ended with `old` (a lambda whose body it was, say): they end
+    with `new`, which need not fill its whole stretch (trailing blanks or a
+    comment; a repaired stretch whose last tokens were skipped). Leaves
+    without positions after the cut and without annotations are shared;
+    everything else is new (the resolver writes into `Var`s and
+    `Attrs.slots`)."""
 
     def __init__(self, old: A.Node, new: A.Node, cut: int, delta: int):
         self.old, self.new, self.cut, self.delta = old, new, cut, delta
+        self.new_end = new.span.end
 
     def copy(self, root: A.Node):
         try:
@@ -305,7 +376,7 @@ class _Copier:
             return s
         if s.start >= cut:
             return Span(s.start + self.delta, s.end + self.delta)
-        return Span(s.start, s.end + self.delta)
+        return Span(s.start, self.new_end if s.end == cut else s.end + self.delta)
 
     def node(self, n):
         if n is self.old:

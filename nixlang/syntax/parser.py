@@ -40,7 +40,7 @@ from .. import errors
 from ..source import Source, Span
 from . import ast as A
 from .builder import Builder
-from .incremental import STUCK, Lexed, lex, reparse
+from .incremental import STUCK, Lexed, lex, reparse, reparse_repaired
 from .lexer import Lexer, NixToken, _make_lark_lexer_class, make_token
 from .lr import LRParser, ParseTable, Reduce, Shift, Stuck, Tables, advance_states, run_states
 
@@ -447,7 +447,8 @@ def recover_syntax(source: Source, options: ParseOptions | None = None,
                 lexed = lex(source, lexed)
             except Exception:
                 lexed = lex(source)
-            result = _parse_recover(source, options, lexed, likely_broken=parts is STUCK)
+            result = _parse_recover(source, options, lexed, likely_broken=parts is STUCK,
+                                    base=base if parts is STUCK else None)
             result.clean = result.ast is not None and not result.diagnostics and not result.warnings
             result.lexed = lexed
         return result
@@ -458,7 +459,8 @@ def recover_syntax(source: Source, options: ParseOptions | None = None,
                                                                source, Span(0, 0))])
 
 
-def _parse_recover(source: Source, options: ParseOptions, lexer, likely_broken: bool = False) -> ParseResult:
+def _parse_recover(source: Source, options: ParseOptions, lexer, likely_broken: bool = False,
+                   base: ParseResult | None = None) -> ParseResult:
     """Recovery in (at most) three passes, so that a file without syntax errors
     costs no more than a strict parse:
 
@@ -473,7 +475,9 @@ def _parse_recover(source: Source, options: ParseOptions, lexer, likely_broken: 
     When the text `likely_broken` (an edit made the expression around it
     stop parsing), pass 1 is skipped: it would only get stuck. The result is
     the same either way (for a text without errors, the plan is empty and
-    pass 3 is pass 1).
+    pass 3 is pass 1). Then, given `base` (a clean parse of an earlier text),
+    pass 3 runs only over the expression around the edit when every repair
+    falls inside it (`incremental.reparse_repaired`).
     """
     fe = frontend()
     lex_diags = []
@@ -506,10 +510,47 @@ def _parse_recover(source: Source, options: ParseOptions, lexer, likely_broken: 
     if plan is None:
         return _too_deep(source, lexer, lex_diags)
     inserts, deletes, syntax, eof_seq = plan
+    diags: list = lex_diags
+    for i in sorted(syntax):
+        d = syntax[i]
+        d.error.repair = d.repair
+        diags.append(d.error)
+    if base is not None and not lexer.errors and eof_seq == []:
+        # every repair inside the expression around the edit: parse only that
+        def parse_range(first: int, last: int):
+            builder.__init__(source, recover=True, home=options.home)
+            builder.symbols = dict(base.symbols)
+            pstate = LRParser(fe.tables)
+            try:
+                _feed_repaired(pstate, source, tokens, first, last + 1, inserts, deletes)
+                end = tokens[last].end_pos
+                tree = pstate.feed_token(make_token("$END", "", end, end, 1, 1), True)
+            except Stuck:
+                return None
+            if builder.warnings:
+                return None
+            return tree, builder.symbols, builder.diagnostics
+        got = reparse_repaired(base, source, tokens, inserts, deletes, parse_range)
+        if got is not None:
+            return ParseResult(got[0], source, diags + got[2], got[1], lexer.comments or [])
     builder.__init__(source, recover=True, home=options.home)
     pstate = LRParser(fe.tables)
-    pos = 0
-    for k in sorted(set(inserts) | deletes):
+    _feed_repaired(pstate, source, tokens, 0, len(tokens), inserts, deletes)
+    result = None
+    if eof_seq is not None:
+        for cand in eof_seq:
+            pstate.feed_token(_virtual(cand, eof.start_pos, eof.line, eof.column))
+        result = pstate.feed_token(eof, True)
+    diags.extend(builder.diagnostics)
+    return ParseResult(result, source, diags, dict(builder.symbols), lexer.comments or [])
+
+
+def _feed_repaired(pstate: LRParser, source: Source, tokens: list, start: int, end: int,
+                   inserts: dict, deletes: set) -> None:
+    """Feed tokens[start:end] to the parser with the planned repairs: virtual
+    tokens inserted before token k (`inserts[k]`), token k skipped (`deletes`)."""
+    pos = start
+    for k in sorted(k for k in set(inserts) | deletes if start <= k <= end):
         pstate.feed_tokens(tokens[pos:k])
         if inserts.get(k):
             at = tokens[k - 1].end_pos if k > 0 else 0
@@ -517,19 +558,7 @@ def _parse_recover(source: Source, options: ParseOptions, lexer, likely_broken: 
             for vt in inserts[k]:
                 pstate.feed_token(_virtual(vt, at, line, col))
         pos = k + 1 if k in deletes else k
-    pstate.feed_tokens(tokens[pos:])
-    result = None
-    if eof_seq is not None:
-        for cand in eof_seq:
-            pstate.feed_token(_virtual(cand, eof.start_pos, eof.line, eof.column))
-        result = pstate.feed_token(eof, True)
-    diags: list = lex_diags
-    for i in sorted(syntax):
-        d = syntax[i]
-        d.error.repair = d.repair
-        diags.append(d.error)
-    diags.extend(builder.diagnostics)
-    return ParseResult(result, source, diags, dict(builder.symbols), lexer.comments or [])
+    pstate.feed_tokens(tokens[pos:end])
 
 
 # Error recovery copies parser stacks token by token, and its search for the

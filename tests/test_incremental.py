@@ -227,3 +227,26 @@ def test_when_reparse_is_used(before: str, after: str, reparsed: bool):
     got = incremental.reparse(base, before, Source(after), None, frontend())
     assert (got not in (None, incremental.STUCK)) == reparsed
     assert summary(parse_recover(Source(after), base=base)) == summary(parse_recover(Source(after)))
+
+
+def test_the_analysis_cache_reparses_incrementally():
+    """The editor's cache passes the last clean parse on: an edit inside a
+    value is reparsed alone (no new tokens: the parse carries the old ones),
+    a name edit relexes, and the diagnostics are those of a full analysis."""
+    from nixlang import ide
+    text = "let\n  a = 1;\n  b = a + 2;\nin\n{ inherit a b; c = [ a b ]; }\n"
+    cache = ide.AnalysisCache()
+    cache.update("doc", text)
+    first = cache.get("doc")
+    # (the last edit is reparsed alone too: against the last clean text, it is inside the list)
+    edits = [("a + 2", "a + 3", True), ("a + 3", "a + zz", True), ("  b =", "  bb =", False),
+             ("[ a b ]", "[ a b", False), ("[ a b", "[ a bb ]", True)]
+    for old, new, alone in edits:
+        text = text.replace(old, new, 1)
+        cache.update("doc", text)
+        an = cache.get("doc")
+        assert (an.parsed.lexed is first.parsed.lexed) == alone, (old, new)
+        full = ide.analyze(text)
+        assert [(d.code, d.start, d.end, d.message) for d in ide.diagnostics(an)] == \
+            [(d.code, d.start, d.end, d.message) for d in ide.diagnostics(full)]
+        first = an

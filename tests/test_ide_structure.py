@@ -230,6 +230,18 @@ def test_relexing_an_edit_gives_the_tokens_of_a_full_lexing():
         assert (got.types, got.starts, got.ends, got.semis) == (want.types, want.starts, want.ends, want.semis)
 
 
+@pytest.mark.parametrize("before, after", [
+    # an unclosed `/*` is lexed as `/` and `*`; closing it later makes a comment of the `;`s between
+    ("{ a = 1; /* b = 2; c = 3; }", "{ a = 1; /* b = 2; */ c = 3; }"),
+    ("{ a = 1; /* b = 2; c = 3; d = 4; }", "{ a = 1; /* b = 2; c = 3; */ d = 4; }"),
+])
+def test_relexing_after_an_unclosed_comment(before, after):
+    old = Lexed.of(analyze(before))
+    an = analyze(after)
+    got, want = Lexed.of(an, previous=old), Lexed.of(an)
+    assert (got.types, got.starts, got.ends, got.semis) == (want.types, want.starts, want.ends, want.semis)
+
+
 def test_tokens_after_an_edit_of_a_file(tmp_path):
     path = str(tmp_path / "edited.nix")
     v1 = "let\n  a = 1;\n  b = \"x${a}\";\nin { inherit a b; }\n"

@@ -104,6 +104,12 @@ def edit(rng: random.Random, text: str) -> tuple[int, int, str]:
         a = t.start_pos
         b = min(len(text), max(a, rng.choice(toks).end_pos if rng.random() < 0.2 else t.end_pos))
         return a, b, rng.choice(EXPRESSIONS)
+    if op < 0.84:                                  # an expression put in parentheses, or commented out
+        u = rng.choice(toks)
+        if u.start_pos > t.start_pos:
+            if rng.random() < 0.5:
+                return t.start_pos, u.end_pos, "(" + text[t.start_pos:u.end_pos] + ")"
+            return t.start_pos, u.end_pos, "/*" + text[t.start_pos:u.end_pos] + "*/"
     if op < 0.9:                                   # a binding deleted or repeated
         semis = [u for u in toks if u.type == "SEMICOLON" and u.start_pos > t.start_pos]
         if semis:
@@ -116,7 +122,7 @@ def edit(rng: random.Random, text: str) -> tuple[int, int, str]:
 def token_dump(lexed) -> tuple:
     return (tuple((t.type, t.value, t.start_pos, t.end_pos, t.flag, t.line, t.column) for t in lexed.tokens),
             tuple((c.start, c.end) for c in lexed.comments), lexed.eof_offset, lexed.errors,
-            tuple(sorted(lexed.semis.items())))
+            tuple(sorted(lexed.semis.items())), lexed.open_comment)
 
 
 def run_file(path: Path, steps: int, seed: str) -> tuple[int, int]:
@@ -216,6 +222,12 @@ def test_reparse_is_taken_when_typing_inside_an_expression():
     ("{ a = 1; }", "{ a = 1 +; }", False),
     ("{ a = 1; }", '{ a = "1; }', False),
     ("{ a = 1; }", "{ a = " + "[" * 20000 + "; }", False),     # too deep to repair
+    # a body put in parentheses: its parents end at the `)`
+    ("{ f = x: x; }", "{ f = x: (x); }", True),
+    ("let a = 1; in x", "let a = 1; in (x)", True),
+    ("{ f = x: y; }", "{ f = x: ((y)); }", True),
+    ("{ a = if a then b else c; }", "{ a = if a then b else (c); }", True),
+    ("let f = x: x; in f", "let f = x: (x +); in f", False),       # (repaired: see below)
     # the lambda ends where its body's last token does, not at the stretch's end
     ("{ f = x: x; }", "{ f = x: x ; }", True),
     ("{ f = x: x; }", "{ f = x: x # c\n; }", True),
@@ -250,3 +262,31 @@ def test_the_analysis_cache_reparses_incrementally():
         assert [(d.code, d.start, d.end, d.message) for d in ide.diagnostics(an)] == \
             [(d.code, d.start, d.end, d.message) for d in ide.diagnostics(full)]
         first = an
+
+
+@pytest.mark.parametrize("before, after", [
+    # a `/*` without its `*/` is lexed as `/` and `*`; a `*/` added later makes
+    # a comment of the code between, `;`s included: no restart in there
+    ("{ a = 1; /* b = 2; c = 3; }", "{ a = 1; /* b = 2; */ c = 3; }"),
+    ("{ a = 1; /* b = 2; c = 3; d = 4; }", "{ a = 1; /* b = 2; c = 3; */ d = 4; }"),
+    ("{ x = 1; y = 2; }", "{ x = 1; /* y = 2; }"),
+    ("{ x = 1; /* y */ z = 2; }", "{ x = 1; /* y  z = 2; }"),
+    ('{ s = "a;b"; t = 1; }', '{ s = "a;b; t = 1; }'),
+])
+def test_relexing_agrees_with_lexing(before: str, after: str):
+    old = lex(Source(before))
+    assert token_dump(lex(Source(after), old)) == token_dump(lex(Source(after)))
+    base = parse_recover(Source(before))
+    assert summary(parse_recover(Source(after), base=base, lexed=old)) == summary(parse_recover(Source(after)))
+
+
+def test_a_deep_file_is_not_lost_to_a_wrong_guess():
+    """The expression around the edit does not parse alone (`2; b = ...`), so
+    recovery guesses a syntax error and plans first; the plan gives up on the
+    nesting; then the plain parse still builds the tree, as a full parse does."""
+    before = "{ a = 1; }"
+    after = "{ a = 2; b = " + "[" * 12000 + "1" + "]" * 12000 + "; }"
+    got = parse_recover(Source(after), base=parse_recover(Source(before)))
+    full = parse_recover(Source(after))
+    assert (got.ast is None) == (full.ast is None)
+    assert [d.code for d in got.diagnostics] == [d.code for d in full.diagnostics]

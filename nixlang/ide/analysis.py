@@ -453,6 +453,7 @@ class AnalysisCache:
         if text is None:
             return None
         an = analyze(text, path, self, self.options)
+        an.parsed = None            # no edits come to a file on disk: keep no base (nor its tokens)
         with self._lock:
             if len(self._disk) >= self.MAX_FILES:
                 self._disk.pop(next(iter(self._disk)))

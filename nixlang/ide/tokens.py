@@ -142,6 +142,18 @@ class Lexed:
         prefix, _, edit_end = edit_between(a, b)     # edit_end: in the new text
         delta = len(b) - len(a)
         semis = old.semis
+        # a `/*` without its `*/` was lexed as `/` and `*`: a `*/` added later
+        # makes the code after it a comment, so restart before it
+        types, starts = old.types, old.starts
+        k = -1
+        while True:
+            try:
+                k = types.index("STAR", k + 1)
+            except ValueError:
+                break
+            if a[starts[k] - 1:starts[k]] == "/":
+                prefix = min(prefix, starts[k] - 1)
+                break
         # restart after old token r: the last safe `;` that ends before the edit
         i = bisect.bisect_right(semis, bisect.bisect_right(old.ends, prefix) - 1) - 1
         r = semis[i] if i >= 0 else -1

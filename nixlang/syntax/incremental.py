@@ -192,12 +192,13 @@ def _stretches(base, old_text: str, new_text: str):
         yield node, container, delta
 
 
-def _splice(base, node, container, tree, delta: int):
-    """The tree of `base` with `tree` in place of `node`, or None when a
-    merged attribute path forbids it (or the copy runs out of stack)."""
+def _splice(base, node, container, tree, delta: int, end: int):
+    """The tree of `base` with `tree` (whose text ends at `end`: after its
+    `)` when it is parenthesized) in place of `node`, or None when a merged
+    attribute path forbids it (or the copy runs out of stack)."""
     if container is not None and container.merged and (type(node) is A.Attrs or type(tree) is A.Attrs):
         return None
-    return _Copier(node, tree, node.span.end, delta).copy(base.ast)
+    return _Copier(node, tree, node.span.end, delta, end).copy(base.ast)
 
 
 def reparse(base, old_text: str, source: Source, home: str | None, frontend):
@@ -214,8 +215,8 @@ def reparse(base, old_text: str, source: Source, home: str | None, frontend):
             continue
         if new is None:
             continue
-        tree, symbols, comments = new
-        root = _splice(base, node, container, tree, delta)
+        tree, symbols, comments, end = new
+        root = _splice(base, node, container, tree, delta, end)
         if root is not None:
             return root, symbols, _comments(base.comments or [], comments, span, delta)
     return STUCK if broken else None
@@ -232,7 +233,7 @@ def reparse_repaired(base, source: Source, tokens: list, inserts, deletes, parse
     edit, and that expression's text is whole on its own (`_lex`: then the
     tokens after it are the old ones), only its tokens are parsed again,
     with the repairs (`parse_range(first, last)`: the builder's tree,
-    symbols and diagnostics, or None). The repaired stretch then derives an
+    symbols, diagnostics and where the tree's text ends, or None). The repaired stretch then derives an
     `expr` and the rest of the repaired token sequence is unchanged, so by
     the argument at the top this is the tree a whole parse builds."""
     keys = set(inserts) | set(deletes)
@@ -255,10 +256,10 @@ def reparse_repaired(base, source: Source, tokens: list, inserts, deletes, parse
         got = parse_range(first, last)
         if got is None:
             continue
-        tree, symbols, diagnostics = got
-        if not (s <= tree.span.start and tree.span.end <= e):
+        tree, symbols, diagnostics, end = got
+        if not (s <= tree.span.start and end <= e):
             continue
-        root = _splice(base, node, container, tree, delta)
+        root = _splice(base, node, container, tree, delta, end)
         if root is not None:
             return root, symbols, diagnostics
     return None
@@ -317,8 +318,8 @@ _DEPTH = {"LPAR": 1, "RPAR": -1, "LBRACK": 1, "RBRACK": -1, "LBRACE": 1, "RBRACE
 
 
 def _parse_stretch(base, source: Source, start: int, end: int, home, fe):
-    """Parse source.text[start:end] on its own: (node, symbols, comments),
-    STUCK when it is not an expression, or None."""
+    """Parse source.text[start:end] on its own: (node, symbols, comments,
+    where the node's text ends), STUCK when it is not an expression, or None."""
     lexed = _lex(source, start, end)
     if lexed is None:
         return STUCK
@@ -334,9 +335,10 @@ def _parse_stretch(base, source: Source, start: int, end: int, home, fe):
         return STUCK
     if builder.diagnostics or builder.warnings or tree is None:
         return None
-    if not (start <= tree.span.start and tree.span.end <= end):
+    tree_end = builder.outer_end.get(id(tree), tree.span.end)     # `(e)`: its `)`
+    if not (start <= tree.span.start and tree_end <= end):
         return None
-    return tree, builder.symbols, comments
+    return tree, builder.symbols, comments, tree_end
 
 
 def _comments(old: list, new: list, span: Span, delta: int) -> list:
@@ -358,9 +360,9 @@ class _Copier:
     everything else is new (the resolver writes into `Var`s and
     `Attrs.slots`)."""
 
-    def __init__(self, old: A.Node, new: A.Node, cut: int, delta: int):
+    def __init__(self, old: A.Node, new: A.Node, cut: int, delta: int, new_end: int):
         self.old, self.new, self.cut, self.delta = old, new, cut, delta
-        self.new_end = new.span.end
+        self.new_end = new_end
 
     def copy(self, root: A.Node):
         try:
@@ -476,6 +478,9 @@ class Lexed:
     semis: dict             # offset of each `;` -> (its index in tokens, the lexer's mode stack)
     eof_offset: int
     errors: int             # ERROR tokens
+    # where the first `/*` without its `*/` is (lexed as `/` and `*`): a later
+    # `*/` turns the code after it into a comment, so no restart after it
+    open_comment: int | None = None
 
 
 def lex(source: Source, before: Lexed | None = None) -> Lexed:
@@ -492,7 +497,7 @@ def lex(source: Source, before: Lexed | None = None) -> Lexed:
 
 
 def _run(lexer: Lexer, text: str, tokens: list, semis: dict, comments: list, old: Lexed | None,
-         delta: int, resync_from: int = 0) -> Lexed:
+         delta: int, resync_from: int = 0, open_comment: int | None = None) -> Lexed:
     """Lex on from where `lexer` starts, appending to `tokens`; with `old`,
     stop at the first `;` at or after `resync_from` that `old` has too, with
     the same mode stack, and take the rest of `old`'s tokens, moved."""
@@ -501,16 +506,19 @@ def _run(lexer: Lexer, text: str, tokens: list, semis: dict, comments: list, old
     old_semis = old.semis if old is not None else None
     for t in lexer.tokens():
         append(t)
-        if t.type == "SEMI":
+        tt = t.type
+        if tt == "SEMI":
             here = tuple(modes)
             semis[t.start_pos] = (len(tokens) - 1, here)
             if old_semis is not None and t.start_pos >= resync_from:
                 was = old_semis.get(t.start_pos - delta)
                 if was is not None and was[1] == here:
                     return _take_rest(lexer, text, tokens, semis, comments, old, delta, t.start_pos - delta,
-                                      was[0])
+                                      was[0], open_comment)
+        elif tt == "STAR" and open_comment is None and text[t.start_pos - 1:t.start_pos] == "/":
+            open_comment = t.start_pos - 1
     comments += lexer.comments or []
-    return Lexed(text, tokens, comments, semis, lexer.eof_offset, lexer.errors)
+    return Lexed(text, tokens, comments, semis, lexer.eof_offset, lexer.errors, open_comment)
 
 
 def _relex(source: Source, old: Lexed) -> Lexed | None:
@@ -518,7 +526,8 @@ def _relex(source: Source, old: Lexed) -> Lexed | None:
     prefix, old_end, new_end = edit_between(old.text, text)
     delta = new_end - old_end
     offsets = list(old.semis)                 # increasing
-    k = bisect.bisect_right(offsets, prefix - 1) - 1
+    limit = prefix if old.open_comment is None else min(prefix, old.open_comment)
+    k = bisect.bisect_right(offsets, limit - 1) - 1
     lexer = Lexer(source, pipe_operators=True, url_literals=True, collect_comments=True)
     if k < 0:
         return _run(lexer, text, [], {}, [], old, delta, new_end)
@@ -528,15 +537,18 @@ def _relex(source: Source, old: Lexed) -> Lexed | None:
     lexer.start = restart
     lexer.modes = list(modes)
     lexer._hist_cur = tokens[-1]              # the last match, as if it had lexed it
-    for t in tokens:                          # same text up to here: point at the new one
-        t._text = text                        # (so no token keeps an old text alive)
+    # these tokens are shared with `old` (and maybe with other relexes of it);
+    # every text involved is the same up to here, so pointing them at the new
+    # one changes no line or column, and no token keeps an old text alive
+    for t in tokens:
+        t._text = text
     semis = {o: v for o, v in old.semis.items() if o < restart}
     comments = [c for c in old.comments if c.end <= restart]
-    return _run(lexer, text, tokens, semis, comments, old, delta, new_end)
+    return _run(lexer, text, tokens, semis, comments, old, delta, new_end)     # (no `/*` open before restart)
 
 
 def _take_rest(lexer: Lexer, text: str, tokens: list, semis: dict, comments: list, old: Lexed,
-               delta: int, old_semi: int, old_index: int) -> Lexed:
+               delta: int, old_semi: int, old_index: int, open_comment: int | None) -> Lexed:
     comments += lexer.comments or []
     comments += [Span(c.start + delta, c.end + delta) for c in old.comments if c.start > old_semi]
     base = len(tokens) - 1 - old_index        # the `;` is at old_index there, last here
@@ -556,7 +568,9 @@ def _take_rest(lexer: Lexer, text: str, tokens: list, semis: dict, comments: lis
         u._text = text
         u._lc = None
         append(u)
-    return Lexed(text, tokens, comments, semis, old.eof_offset + delta, lexer.errors)
+    if open_comment is None and old.open_comment is not None and old.open_comment > old_semi:
+        open_comment = old.open_comment + delta
+    return Lexed(text, tokens, comments, semis, old.eof_offset + delta, lexer.errors, open_comment)
 
 
 _str_new = str.__new__

@@ -508,6 +508,8 @@ def _parse_recover(source: Source, options: ParseOptions, lexer, likely_broken: 
             return _too_deep(source, lexer, lex_diags)
     plan = _plan_repairs(fe, source, lexer, tokens, eof)
     if plan is None:
+        if likely_broken:       # pass 1 may still build a tree (a deep file without errors)
+            return _parse_recover(source, options, lexer)
         return _too_deep(source, lexer, lex_diags)
     inserts, deletes, syntax, eof_seq = plan
     diags: list = lex_diags
@@ -527,10 +529,13 @@ def _parse_recover(source: Source, options: ParseOptions, lexer, likely_broken: 
                 tree = pstate.feed_token(make_token("$END", "", end, end, 1, 1), True)
             except Stuck:
                 return None
-            if builder.warnings:
+            if builder.warnings or tree is None:
                 return None
-            return tree, builder.symbols, builder.diagnostics
-        got = reparse_repaired(base, source, tokens, inserts, deletes, parse_range)
+            return tree, builder.symbols, builder.diagnostics, builder.outer_end.get(id(tree), tree.span.end)
+        try:
+            got = reparse_repaired(base, source, tokens, inserts, deletes, parse_range)
+        except Exception:          # never worse than a whole parse
+            got = None
         if got is not None:
             return ParseResult(got[0], source, diags + got[2], got[1], lexer.comments or [])
     builder.__init__(source, recover=True, home=options.home)

@@ -99,17 +99,16 @@ class Builder:
         self.diagnostics: list[errors.NixError] = []
         # parse-time warnings, in the order Nix emits them: (message, offset)
         self.warnings: list[tuple[str, int | None]] = []
-        self.cursed: dict[int, int] = {}   # id(call) of a `f or` call -> end of its `or`
         # Nix interns symbols in creation order and keeps attributes in that
         # order; the resolver walks them in it to report the same first error.
         # Names Nix creates before reading any file come first.
         self.symbols: dict[str, int] = dict(PREINTERNED)
-        self.outer_start: dict[int, int] = {}
-        self.interp_start: dict[int, int] = {}   # id(expr) -> offset of its `${`
-        # the nodes those three tables are keyed by, kept alive for the whole
-        # parse: a node that recovery drops must not lend its id to a new one
-        self.keyed: list = []
-        self.outer_end: dict[int, int] = {}      # id(expr) -> end of the `)` around it
+        # tables keyed by node, by identity (a key keeps its node alive for the
+        # whole parse, so no node that recovery drops can pass its id on)
+        self.cursed: dict = {}         # call of a `f or` -> end of its `or`
+        self.outer_start: dict = {}    # expr -> start of the `(` around it
+        self.interp_start: dict = {}   # expr -> offset of its `${`
+        self.outer_end: dict = {}      # expr -> end of the `)` around it
 
     # -- helpers ---------------------------------------------------------------
     def sym(self, name: str) -> str:
@@ -139,8 +138,8 @@ class Builder:
         """`f x or` parses as `f (x or)` with `or` a variable; a future Nix reads it
         differently, so Nix warns where such a call is an argument, a list element
         or an `or` default (warnIfCursedOr). Parentheses around it make it fine."""
-        end = self.cursed.get(id(e))
-        if end is None or id(e) in self.outer_start:
+        end = self.cursed.get(e)
+        if end is None or e in self.outer_start:
             return
         start = self._outer(e.fn)
         text = self.source.text[start:end]
@@ -159,7 +158,7 @@ class Builder:
         if type(fn) is A.Call:
             fn.args.append(arg)
             fn.span = _sp(fn.span.start, max(fn.span.end, span.end))
-            self.outer_end.pop(id(fn), None)
+            self.outer_end.pop(fn, None)
             return fn
         return A.Call(span, fn, [arg], op_span)
 
@@ -291,8 +290,7 @@ class Builder:
         e, kw = c
         # Nix positions the `or` variable at the start of the whole rule
         call = A.Call(_span(e, kw), e, [A.Var(_sp(_start(e), kw.end_pos), self.sym("or"))])
-        self.cursed[id(call)] = kw.end_pos
-        self.keyed.append(call)
+        self.cursed[call] = kw.end_pos
         return call
 
     # -- atoms ---------------------------------------------------------------------
@@ -350,19 +348,18 @@ class Builder:
 
     def parens(self, c):
         # Nix's positions of a call or select start at the opening parenthesis
-        self.outer_start[id(c[1])] = c[0].start_pos
+        self.outer_start[c[1]] = c[0].start_pos
         # a node ending in a parenthesized one ends at its `)` (positions
         # are starts, so Nix's messages do not change; editors see whole ranges)
-        self.outer_end[id(c[1])] = c[2].end_pos
-        self.keyed.append(c[1])
+        self.outer_end[c[1]] = c[2].end_pos
         return c[1]
 
     def _outer(self, x) -> int:
-        return self.outer_start.get(id(x), _start(x))
+        return self.outer_start.get(x, _start(x))
 
     def _reach(self, a, b) -> Span:
         """From the start of `a` to the end of `b`, with the `)` after `b`."""
-        end = self.outer_end.get(id(b)) if type(b) is not NixToken else None
+        end = self.outer_end.get(b) if type(b) is not NixToken else None
         return _sp(_start(a), _end(b) if end is None else end)
 
     def legacy_let(self, c):
@@ -400,7 +397,7 @@ class Builder:
                                self._part_positions(parts))
 
     def _part_positions(self, parts) -> list[int]:
-        return [self.interp_start.get(id(p), p.span.start) for p in parts]
+        return [self.interp_start.get(p, p.span.start) for p in parts]
 
     def string_parts_empty(self, c):
         return None
@@ -412,20 +409,17 @@ class Builder:
 
     def interp_more_expr(self, c):
         lst, dc, e, _ = c
-        self.interp_start[id(e)] = dc.start_pos
-        self.keyed.append(e)
+        self.interp_start[e] = dc.start_pos
         lst.append(e)
         return lst
 
     def interp_first_expr(self, c):
-        self.interp_start[id(c[1])] = c[0].start_pos
-        self.keyed.append(c[1])
+        self.interp_start[c[1]] = c[0].start_pos
         return [c[1]]
 
     def interp_first_str_expr(self, c):
         tok, dc, e, _ = c
-        self.interp_start[id(e)] = dc.start_pos
-        self.keyed.append(e)
+        self.interp_start[e] = dc.start_pos
         return [A.Str(_tspan(tok), tok.value), e]
 
     def path_start(self, c):
@@ -462,8 +456,7 @@ class Builder:
 
     def ind_more_expr(self, c):
         lst, dc, e, _ = c
-        self.interp_start[id(e)] = dc.start_pos
-        self.keyed.append(e)
+        self.interp_start[e] = dc.start_pos
         lst.append(e)
         return lst
 

@@ -285,14 +285,15 @@ def _boundaries_ok(text: str, span: Span, d) -> bool:
 
 def _lex(source: Source, start: int, end: int):
     """The tokens and comments of source.text[start:end] lexed on its own,
-    with offsets in place (the text before it blanked out); None unless the
-    stretch is whole: no lexer error, every string, `${ }`, bracket and
-    comment closed, and no `#` comment running to its end."""
-    stretch = source.text[start:end]
-    if not stretch.strip():
+    with offsets in place (the text cut at `end`, the lexer started at
+    `start`); None unless the stretch is whole: no lexer error, every string,
+    `${ }`, bracket and comment closed, and no `#` comment running to its end."""
+    text = source.text[:end]
+    if not text[start:].strip():
         return None
-    lexer = Lexer(Source(" " * start + stretch, source.origin, source.base_dir),
+    lexer = Lexer(Source(text, source.origin, source.base_dir),
                   pipe_operators=True, url_literals=True, collect_comments=True)
+    lexer.restart(start)
     tokens = list(lexer.tokens())
     if lexer.errors or lexer.modes != [INITIAL] or not tokens:
         return None
@@ -335,7 +336,7 @@ def _parse_stretch(base, source: Source, start: int, end: int, home, fe):
         return STUCK
     if builder.diagnostics or builder.warnings or tree is None:
         return None
-    tree_end = builder.outer_end.get(id(tree), tree.span.end)     # `(e)`: its `)`
+    tree_end = builder.outer_end.get(tree, tree.span.end)     # `(e)`: its `)`
     if not (start <= tree.span.start and tree_end <= end):
         return None
     return tree, builder.symbols, comments, tree_end
@@ -534,9 +535,7 @@ def _relex(source: Source, old: Lexed) -> Lexed | None:
     restart = offsets[k] + 1                  # just after that `;`
     index, modes = old.semis[offsets[k]]
     tokens = old.tokens[:index + 1]
-    lexer.start = restart
-    lexer.modes = list(modes)
-    lexer._hist_cur = tokens[-1]              # the last match, as if it had lexed it
+    lexer.restart(restart, modes, tokens[-1])
     # these tokens are shared with `old` (and maybe with other relexes of it);
     # every text involved is the same up to here, so pointing them at the new
     # one changes no line or column, and no token keeps an old text alive

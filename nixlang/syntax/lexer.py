@@ -211,9 +211,17 @@ class Lexer:
         self._hist_cur = None
         self.eof_offset = 0
         self.errors = 0          # ERROR tokens made so far
-        self.start = 0           # where `tokens` begins (a restart sets it, and `modes`)
+        self.start = 0           # where `tokens` begins (see `restart`)
         self._run_end = self._scheme_end = -1
         self._run_slash = self._scheme_colon = False
+
+    def restart(self, at: int, modes=(INITIAL,), last=None) -> None:
+        """Lex from offset `at` instead of the start, with the mode stack
+        `modes`, as if the token `last` had just been lexed there (for an
+        editor relexing part of a text: `nixlang.syntax.incremental`)."""
+        self.start = at
+        self.modes = list(modes)
+        self._hist_cur = last
 
     # -- positions ---------------------------------------------------------
     def _tok(self, type_, value, start, end, flag=False, error=None):

@@ -41,7 +41,8 @@ commands:
 # nix-instantiate flags taking one / two arguments (accepted, even where unused so far)
 _ONE_ARG = {"--expr", "-E", "-A", "--attr", "-I", "--include", "--extra-experimental-features",
             "--experimental-features", "--max-call-depth", "--store", "--add-root", "--eval-store",
-            "--find-file", "--arg-from-file", "--arg-from-stdin"}
+            "--find-file", "--arg-from-file", "--arg-from-stdin", "--timeout", "--max-jobs", "-j",
+            "--cores"}
 _TWO_ARGS = {"--arg", "--argstr", "--option"}
 
 
@@ -139,6 +140,8 @@ def instantiate(argv: list[str], out, err) -> int:
     i = 0
     while i < len(argv):
         a = argv[i]
+        if a == "--eval-only":      # an old alias of --eval
+            a = "--eval"
         if a in ("--parse", "--eval", "--strict", "--json", "--xml", "--no-location", "--show-trace",
                  "--no-show-trace", "--read-write-mode", "--readonly-mode", "--indirect", "--impure",
                  "--pure-eval", "--dry-run", "--find-file", "-Q", "--no-build-output", "--quiet",
@@ -161,6 +164,8 @@ def instantiate(argv: list[str], out, err) -> int:
                 raise UsageError(f"flag '{a}' requires 2 arguments")
             if a in ("--arg", "--argstr"):
                 auto_args.append((a, argv[i + 1], argv[i + 2]))
+            elif argv[i + 1] == "abort-on-warn":
+                settings["abort_on_warn"] = _bool_setting(argv[i + 2], "abort-on-warn")
             i += 3
             continue
         if a.startswith("--lint-") and a[7:] in LINTS:
@@ -203,7 +208,8 @@ def instantiate(argv: list[str], out, err) -> int:
     if mode != "--parse":
         return _eval(sources, files, flags, attr_paths, auto_args, include, max_depth, feats, out, err,
                      print_result=(mode == "--eval"), lints=lint_items, show_trace=show_trace,
-                     store_root=store_root, add_root=add_root)
+                     store_root=store_root, add_root=add_root,
+                     abort_on_warn=settings.get("abort_on_warn", False))
     for idx, src in enumerate(sources):
         if src is None:
             src = _read_input(files[idx] if files else "-")
@@ -216,12 +222,12 @@ def instantiate(argv: list[str], out, err) -> int:
 
 def _eval(sources, files, flags, attr_paths, auto_args, include, max_depth, feats, out, err,
           print_result=True, lints=(), show_trace=False, render=None, store_root=None,
-          add_root=None, always_call=False) -> int:
+          add_root=None, always_call=False, abort_on_warn=False) -> int:
     from .evaluator import EvalOptions, Evaluator
     from .runtime.printer import print_value, to_json
     from .runtime.values import Attrs, Closure, force
     ev = Evaluator(EvalOptions(max_call_depth=max_depth, experimental_features=feats,
-                               search_path=include, lints=lints))
+                               search_path=include, lints=lints, abort_on_warn=abort_on_warn))
     ev.stderr = err
     render = render or errors.render_nix_eval
     from .builtins.derivations import eval_store

@@ -23,6 +23,7 @@ class EvalOptions:
     home: str | None = None
     experimental_features: set = field(default_factory=set)
     lints: tuple = ()   # (("short-path-literals", "warn"), ...) as the lint-* settings say
+    abort_on_warn: bool = False   # the abort-on-warn setting: builtins.warn stops evaluation
 
 
 class Evaluator:

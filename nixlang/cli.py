@@ -38,71 +38,80 @@ commands:
   repl          interactive prompt for learners (:? for help, :trace EXPR shows laziness)
 """
 
-# nix-instantiate flags taking one / two arguments (accepted, even where unused so far)
-_ONE_ARG = {"--expr", "-E", "-A", "--attr", "-I", "--include", "--extra-experimental-features",
-            "--experimental-features", "--max-call-depth", "--store", "--add-root", "--eval-store",
-            "--find-file", "--arg-from-file", "--arg-from-stdin", "--timeout", "--max-jobs", "-j",
-            "--cores"}
-_TWO_ARGS = {"--arg", "--argstr", "--option"}
-
-
 class UsageError(Exception):
     pass
 
 
-LINTS = ("absolute-path-literals", "short-path-literals", "url-literals")
-LINT_LEVELS = ("ignore", "warn", "fatal")
+def _common_arg(argv: list[str], i: int, config, common, auto_args: list, include: list) -> int | None:
+    """A generic flag of Nix's commands, a setting's flag (see
+    nixlang/settings.py) or an evaluation flag at argv[i]: the index after
+    it, or None."""
+    from .settings import SettingError, parse_common_flag
+    try:
+        nxt = parse_common_flag(argv, i, config, common)
+    except SettingError as e:
+        raise UsageError(str(e)) from None
+    return nxt if nxt is not None else _eval_arg(argv, i, auto_args, include)
 
 
-def nix_config() -> list[tuple[str, str]]:
-    """The `key = value` settings of the NIX_CONFIG environment variable, in order."""
-    out = []
-    for line in os.environ.get("NIX_CONFIG", "").splitlines():
-        line = line.split("#", 1)[0]
-        key, eq, value = line.partition("=")
-        if eq:
-            out.append((key.strip(), value.strip()))
-    return out
+def _load_config():
+    """The settings of the nix.conf files, NIX_CONFIG and NIX_PATH."""
+    from .settings import ConfigFileError, SettingError, load_config, load_nix_path_env
+    try:
+        config = load_config()
+    except SettingError as e:
+        raise UsageError(str(e)) from None
+    except ConfigFileError as e:
+        raise errors.InputError(str(e)) from None
+    load_nix_path_env(config)
+    return config
 
 
-def _bool_setting(value: str, name: str) -> bool:
-    if value in ("true", "1", "yes"):
-        return True
-    if value in ("false", "0", "no"):
-        return False
-    raise UsageError(f"option '{name}' has invalid value '{value}'")
+def _arg(argv: list[str], i: int, n: int = 1) -> list[str]:
+    """The n arguments of the flag at argv[i] (Args: "requires N argument(s)")."""
+    if i + n >= len(argv):
+        raise UsageError(f"flag '{argv[i]}' requires {n} argument(s)")
+    return argv[i + 1:i + 1 + n]
 
 
-def settings_from_config() -> dict:
-    """show-trace and lint-* settings NIX_CONFIG gives (flags override them)."""
-    out: dict = {"lints": {}}
-    for key, value in nix_config():
-        if key == "show-trace":
-            out["show_trace"] = _bool_setting(value, key)
-        elif key.startswith("lint-") and key[5:] in LINTS:
-            out["lints"][key[5:]] = _lint_level(value, key)
-    return out
+def _eval_arg(argv: list[str], i: int, auto_args: list, include: list) -> int | None:
+    """MixEvalArgs' flags: --arg, --argstr, --arg-from-file, --arg-from-stdin,
+    -I, --impure, --eval-store, --override-flake, --debugger."""
+    a = argv[i]
+    if a in ("--arg", "--argstr"):
+        name, text = _arg(argv, i, 2)
+        auto_args.append((a, name, text))
+        return i + 3
+    if a == "--arg-from-file":
+        name, path = _arg(argv, i, 2)
+        try:
+            with open(path, "rb") as f:
+                auto_args.append(("--argstr", name, decode(f.read())))
+        except OSError as exc:
+            raise errors.InputError(f"opening file '{os.path.abspath(path)}': {exc.strerror}") from None
+        return i + 3
+    if a == "--arg-from-stdin":
+        (name,) = _arg(argv, i, 1)
+        auto_args.append(("--argstr", name, decode(sys.stdin.buffer.read())))
+        return i + 2
+    if a in ("-I", "--include"):
+        include.append(_arg(argv, i, 1)[0])
+        return i + 2
+    if a in ("--eval-store",):
+        _arg(argv, i, 1)
+        return i + 2
+    if a == "--override-flake":
+        _arg(argv, i, 2)
+        return i + 3
+    if a in ("--impure", "--debugger"):
+        return i + 1
+    return None
 
 
-def _lint_level(value: str, name: str) -> str:
-    if value not in LINT_LEVELS:
-        raise UsageError(f"option '{name}' has invalid value '{value}' (expected one of "
-                         f"{', '.join(LINT_LEVELS)})")
-    return value
-
-
-def experimental_features(extra: list[str], replace: list[str] | None) -> set[str]:
-    feats: set[str] = set()
-    for key, value in nix_config():
-        if key == "experimental-features":
-            feats = set(value.split())
-        elif key == "extra-experimental-features":
-            feats |= set(value.split())
-    if replace is not None:
-        feats = set(replace)
-    for e in extra:
-        feats |= set(e.split())
-    return feats
+def _input_path(path: str) -> str:
+    """The file an input argument names (a folder means its default.nix)."""
+    full = os.path.abspath(path)
+    return os.path.join(full, "default.nix") if os.path.isdir(full) else full
 
 
 def _read_input(path: str) -> Source:
@@ -122,112 +131,159 @@ def _read_input(path: str) -> Source:
     return Source(decode(data), full, os.path.dirname(full))
 
 
+INSTANTIATE_USAGE = """usage: pynix instantiate [OPTIONS] [FILE... | -E EXPR... | -]
+
+nix-instantiate, byte for byte: evaluate Nix files and write the derivations
+they denote to the store (printing their .drv paths), or only parse or
+evaluate them. With no FILE and no -E, ./default.nix is evaluated.
+
+  --parse                   print the parsed expression (Nix's AST form)
+  --eval, --eval-only       print the value instead of writing derivations
+  --strict, --json, --xml, --no-location
+                            evaluate completely / print as JSON or XML
+  -A, --attr PATH           select an attribute (a."b.c".0) of the value
+  --arg NAME EXPR, --argstr NAME STRING, --arg-from-file NAME PATH, --arg-from-stdin NAME
+                            arguments for a function the value is
+  -E, --expr                the arguments are expressions, not files
+  -I, --include PATH        add to the search path (<name> lookups)
+  --find-file               print where each <name> argument is found
+  --add-root PATH, --indirect, --read-write-mode, --readonly-mode, --store ROOT
+  --show-trace              errors with every trace frame
+
+Settings (as Nix takes them; also from nix.conf files and NIX_CONFIG):
+  --option NAME VALUE, --NAME VALUE, --NAME / --no-NAME (booleans),
+  --extra-NAME VALUE (lists), e.g. --pure-eval, --restrict-eval,
+  --allowed-uris, --abort-on-warn, --max-call-depth N, --nix-path, --system.
+  The generic flags of Nix's commands are accepted: -v, --quiet, -j N,
+  --cores N, --timeout N, --keep-going, --fallback, --log-format F, ...
+"""
+
+
 def instantiate(argv: list[str], out, err) -> int:
+    """`pynix instantiate`: nix-instantiate's argument handling (LegacyArgs
+    plus its own flags, in main_nix_instantiate), then parse, evaluate or
+    instantiate each input."""
+    from .settings import CommonFlags, expand_short_flags
+    config = _load_config()
+    common = CommonFlags()
     mode = None
     flags: set[str] = set()
     attr_paths: list[str] = []
     auto_args: list[tuple[str, str, str]] = []   # (kind, name, text)
     include: list[str] = []
-    max_depth = 10000
-    exprs: list[str] = []
     files: list[str] = []
-    extra_feats: list[str] = []
-    replace_feats: list[str] | None = None
-    from_expr = False
-    settings = settings_from_config()
-    lints = settings["lints"]
+    from_expr = read_stdin = False
     store_root = add_root = None
+    argv = expand_short_flags(argv)
+    dash_dash = False
     i = 0
-    while i < len(argv):
-        a = argv[i]
-        if a == "--eval-only":      # an old alias of --eval
-            a = "--eval"
-        if a in ("--parse", "--eval", "--strict", "--json", "--xml", "--no-location", "--show-trace",
-                 "--no-show-trace", "--read-write-mode", "--readonly-mode", "--indirect", "--impure",
-                 "--pure-eval", "--dry-run", "--find-file", "-Q", "--no-build-output", "--quiet",
-                 "--verbose", "-v"):
-            if a in ("--parse", "--eval"):
-                mode = a
+    try:
+        while i < len(argv):
+            a = argv[i]
+            if not dash_dash:
+                if a == "--":
+                    dash_dash = True
+                    i += 1
+                    continue
+                if a == "--help":
+                    out.write(INSTANTIATE_USAGE)
+                    return 0
+                nxt = _common_arg(argv, i, config, common, auto_args, include)
+                if nxt is not None:
+                    i = nxt
+                    continue
+            # main_nix_instantiate's own arguments
+            if a == "--version":
+                from .version import __version__
+                out.write(f"pynix instantiate {__version__}\n")
+                return 0
+            if a == "-":
+                read_stdin = True
+            elif a in ("--expr", "-E"):
+                from_expr = True
+            elif a in ("--eval", "--eval-only"):
+                mode = mode or "eval"
+            elif a in ("--parse", "--parse-only"):
+                mode = "parse"
             elif a == "--find-file":
-                mode = a
-            flags.add(a)
-            if a in ("--show-trace", "--no-show-trace"):
-                settings["show_trace"] = a == "--show-trace"
+                mode = "find-file"
+            elif a in ("--attr", "-A", "--add-root"):
+                if i + 1 >= len(argv):
+                    raise UsageError(f"'{a}' requires an argument")
+                i += 1
+                if a == "--add-root":
+                    add_root = argv[i]
+                else:
+                    attr_paths.append(argv[i])
+            elif a in ("--read-write-mode", "--strict", "--json", "--xml", "--no-location", "--repair"):
+                flags.add(a)
+            elif a in ("--dry-run", "--indirect"):
+                pass
+            elif a.startswith("-"):
+                raise UsageError(f"unexpected argument '{a}'" if dash_dash else f"unrecognised flag '{a}'")
+            else:
+                files.append(a)
             i += 1
-            continue
-        if a in ("--expr", "-E"):
-            from_expr = True
-            i += 1
-            continue
-        if a in _TWO_ARGS:
-            if i + 2 >= len(argv):
-                raise UsageError(f"flag '{a}' requires 2 arguments")
-            if a in ("--arg", "--argstr"):
-                auto_args.append((a, argv[i + 1], argv[i + 2]))
-            elif argv[i + 1] == "abort-on-warn":
-                settings["abort_on_warn"] = _bool_setting(argv[i + 2], "abort-on-warn")
-            i += 3
-            continue
-        if a.startswith("--lint-") and a[7:] in LINTS:
-            if i + 1 >= len(argv):
-                raise UsageError(f"flag '{a}' requires 1 argument")
-            lints[a[7:]] = _lint_level(argv[i + 1], a[2:])
-            i += 2
-            continue
-        if a in _ONE_ARG:
-            if i + 1 >= len(argv):
-                raise UsageError(f"flag '{a}' requires 1 argument")
-            if a == "--extra-experimental-features":
-                extra_feats.append(argv[i + 1])
-            elif a == "--experimental-features":
-                replace_feats = argv[i + 1].split()
-            elif a in ("-A", "--attr"):
-                attr_paths.append(argv[i + 1])
-            elif a in ("-I", "--include"):
-                include.append(argv[i + 1])
-            elif a == "--max-call-depth":
-                max_depth = int(argv[i + 1])
-            elif a == "--store":
-                store_root = argv[i + 1]
-            elif a == "--add-root":
-                add_root = argv[i + 1]
-            i += 2
-            continue
-        if a.startswith("-") and a != "-":
-            raise UsageError(f"unrecognised flag '{a}'")
-        files.append(a)
-        i += 1
-    feats = experimental_features(extra_feats, replace_feats)
-    lint_items = tuple(sorted(lints.items()))
-    options = ParseOptions(pipe_operators="pipe-operators" in feats, lints=lint_items)
-    show_trace = settings.get("show_trace", False)
+    except UsageError:
+        config.flush_warnings(err)   # what Nix printed while parsing
+        raise
+    config.flush_warnings(err)
+    store_root = common.store if common.store not in (None, "auto", "local") else None
+    from .settings import eval_options
+    options = eval_options(config, include)
+    if mode == "find-file":
+        return _find_files(files, options, out, err)
+    sources: list = []
+    if read_stdin:
+        sources.append(("-", None))
     if from_expr:
-        sources = [Source(e, "«string»", os.getcwd()) for e in files]
-    else:
-        sources = [None] * len(files) if files else [None]
-    if mode != "--parse":
-        return _eval(sources, files, flags, attr_paths, auto_args, include, max_depth, feats, out, err,
-                     print_result=(mode == "--eval"), lints=lint_items, show_trace=show_trace,
-                     store_root=store_root, add_root=add_root,
-                     abort_on_warn=settings.get("abort_on_warn", False))
-    for idx, src in enumerate(sources):
+        sources += [(e, Source(e, "«string»", os.getcwd())) for e in files]
+    elif files:
+        sources += [(f, None) for f in files]
+    elif not read_stdin:
+        sources.append(("./default.nix", None))
+    if mode != "parse":
+        if mode == "eval":
+            flags.add("--eval")
+        return _eval(sources, flags, attr_paths, auto_args, options, out, err,
+                     print_result=(mode == "eval"), show_trace=bool(config["show-trace"]),
+                     store_root=store_root, add_root=add_root)
+    popts = ParseOptions(pipe_operators="pipe-operators" in options.experimental_features,
+                         lints=options.lints)
+    for name, src in sources:
         if src is None:
-            src = _read_input(files[idx] if files else "-")
-        result = parse_full(src, options)
+            src = _read_input(name)
+        result = parse_full(src, popts)
         for message, offset in result.warnings:
             err.write(errors.render_warning(message, src, offset))
         out.write(show(result.ast) + "\n")
     return 0
 
 
-def _eval(sources, files, flags, attr_paths, auto_args, include, max_depth, feats, out, err,
-          print_result=True, lints=(), show_trace=False, render=None, store_root=None,
-          add_root=None, always_call=False, abort_on_warn=False) -> int:
-    from .evaluator import EvalOptions, Evaluator
-    from .runtime.printer import print_value, to_json
-    from .runtime.values import Attrs, Closure, force
-    ev = Evaluator(EvalOptions(max_call_depth=max_depth, experimental_features=feats,
-                               search_path=include, lints=lints, abort_on_warn=abort_on_warn))
+def _find_files(names: list[str], options, out, err) -> int:
+    """--find-file: where each name is found in the search path."""
+    from .builtins.filesystem import find_file, search_path
+    from .evaluator import Evaluator
+    ev = Evaluator(options)
+    ev.stderr = err
+    for name in names:
+        try:
+            out.write(find_file(ev, search_path(ev), name) + "\n")
+        except errors.NixError as e:
+            err.write(errors.render_nix_eval(e, False))
+            return 1
+    return 0
+
+
+def _eval(sources, flags, attr_paths, auto_args, options, out, err, print_result=True, show_trace=False,
+          render=None, store_root=None, add_root=None, always_call=False) -> int:
+    """Evaluate each (name, source) input (a None source: read the file
+    `name`, `-` for stdin) and print the values, or write and print the
+    derivations they denote."""
+    from .attrpath import auto_call, find_along_attr_path
+    from .evaluator import Evaluator
+    from .runtime.printer import print_value
+    ev = Evaluator(options)
     ev.stderr = err
     render = render or errors.render_nix_eval
     from .builtins.derivations import eval_store
@@ -239,25 +295,32 @@ def _eval(sources, files, flags, attr_paths, auto_args, include, max_depth, feat
     roots = 0
     warned_gc = False
     strict = "--strict" in flags
-    for idx, src in enumerate(sources):
-        if src is None:
-            src = _read_input(files[idx] if files else "-")
+    for name, src in sources:
         try:
+            if src is None:
+                if name.startswith("<") and name.endswith(">") and len(name) > 2:
+                    # lookupFileArg: <name> is looked up in the search path
+                    from .builtins.filesystem import find_file, search_path
+                    name = find_file(ev, search_path(ev), name[1:-1])
+                if name != "-":
+                    # the file itself is read through the evaluator's access checks
+                    ev.check_access(_input_path(name))
+                src = _read_input(name)
             root = ev.eval_source(src)
             args = {}
-            for kind, name, text in auto_args:
-                args[name] = text if kind == "--argstr" else ev.eval_string(text)
+            for kind, arg_name, text in auto_args:
+                args[arg_name] = text if kind == "--argstr" else ev.eval_string(text)
             for path in attr_paths or [""]:
-                v = _find_along_attr_path(ev, root, path, args)
+                v = find_along_attr_path(ev, root, path, args)
                 if args or always_call:
                     # nix-instantiate calls the result only when given --arg/--argstr;
                     # `pynix eval`, like `nix eval -f`, always does
-                    v = _auto_call(ev, v, args)
+                    v = auto_call(ev, v, args)
                 if not print_result:
                     # nix-instantiate without --eval: the derivations found were
                     # written as they were made; print their paths
                     from .builtins.derivations import get_derivations
-                    for drv_path, output in get_derivations(ev, v, lambda x: _auto_call(ev, x, args)):
+                    for drv_path, output in get_derivations(ev, v, lambda x: auto_call(ev, x, args)):
                         shown = drv_path
                         if add_root is None:
                             if not warned_gc:   # printGCWarning warns once
@@ -283,6 +346,9 @@ def _eval(sources, files, flags, attr_paths, auto_args, include, max_depth, feat
                     out.write(ops.coerce_to_string(v, set(), interp=True, call=ev.call))
                 else:
                     out.write(print_value(v, strict=strict) + "\n")
+        except errors.InputError:
+            out.flush()
+            raise                    # an unreadable input: shown as Nix shows it, by run()
         except errors.NixError as e:
             out.flush()
             err.write(render(e, show_trace))
@@ -299,11 +365,14 @@ def _eval(sources, files, flags, attr_paths, auto_args, include, max_depth, feat
 
 
 EVAL_USAGE = """usage: pynix eval [FILE | -E EXPR] [-A ATTR] [--json | --raw] [--arg NAME EXPR]
-                  [--argstr NAME STRING] [-I PATH] [--show-trace]
+                  [--argstr NAME STRING] [-I PATH] [--show-trace] [SETTINGS...]
 
 Evaluate a Nix file or expression completely and print the value (like
 `nix eval`). Errors show Nix's message, then the pynix code, a hint and
 where to read more (`pynix explain CODE`).
+
+Settings are taken as `pynix instantiate` takes them: --option NAME VALUE,
+--NAME VALUE, --NAME / --no-NAME, --extra-NAME VALUE, nix.conf and NIX_CONFIG.
 """
 
 
@@ -311,6 +380,7 @@ def eval_cmd(argv: list[str], out, err) -> int:
     """`pynix eval`: the friendly front; same values as `pynix instantiate --eval --strict`."""
     from .errors.friendly import render_friendly as _render
     from .resolve.globals import GLOBAL_NAMES
+    from .settings import CommonFlags, eval_options, expand_short_flags
 
     def render_friendly(e, show_trace):
         # "did you mean" also looks among the builtins always in scope
@@ -321,44 +391,41 @@ def eval_cmd(argv: list[str], out, err) -> int:
     auto_args: list[tuple[str, str, str]] = []
     include: list[str] = []
     exprs: list[str] = []
-    settings = settings_from_config()
+    config = _load_config()
+    common = CommonFlags()
+    argv = expand_short_flags(argv)
     i = 0
     while i < len(argv):
         a = argv[i]
         if a in ("-h", "--help"):
             out.write(EVAL_USAGE)
             return 0
-        if a in ("--json", "--raw", "--impure"):
+        if a in ("--json", "--raw"):
             flags.add(a)
-        elif a in ("--show-trace", "--no-show-trace"):
-            settings["show_trace"] = a == "--show-trace"
-        elif a in ("-E", "--expr", "-A", "--attr", "-I", "--include"):
-            if i + 1 >= len(argv):
-                raise UsageError(f"flag '{a}' requires 1 argument")
-            {"-E": exprs, "--expr": exprs, "-A": attr_paths, "--attr": attr_paths,
-             "-I": include, "--include": include}[a].append(argv[i + 1])
+        elif a in ("-E", "--expr", "-A", "--attr"):
+            (value,) = _arg(argv, i, 1)
+            (exprs if a in ("-E", "--expr") else attr_paths).append(value)
             i += 1
-        elif a in ("--arg", "--argstr"):
-            if i + 2 >= len(argv):
-                raise UsageError(f"flag '{a}' requires 2 arguments")
-            auto_args.append((a, argv[i + 1], argv[i + 2]))
-            i += 2
-        elif a.startswith("-") and a != "-":
-            raise UsageError(f"unrecognised flag '{a}' (see 'pynix eval --help')")
         else:
+            nxt = _common_arg(argv, i, config, common, auto_args, include)
+            if nxt is not None:
+                i = nxt
+                continue
+            if a.startswith("-") and a != "-":
+                raise UsageError(f"unrecognised flag '{a}' (see 'pynix eval --help')")
             files.append(a)
         i += 1
+    config.flush_warnings(err)
     if "--json" in flags and "--raw" in flags:
         raise UsageError("--json and --raw cannot be used together")
     if exprs and files:
         raise UsageError("give either a file or -E EXPR, not both")
     if not exprs and not files:
         raise UsageError("nothing to evaluate: give a FILE or -E EXPR (see 'pynix eval --help')")
-    sources = [Source(e, "«string»", os.getcwd()) for e in exprs] if exprs else [None] * len(files)
-    lints = tuple(sorted(settings["lints"].items()))
-    return _eval(sources, files, flags, attr_paths, auto_args, include, 10000,
-                 experimental_features([], None), out, err, lints=lints,
-                 show_trace=settings.get("show_trace", False), render=render_friendly, always_call=True)
+    sources = ([(e, Source(e, "«string»", os.getcwd())) for e in exprs] if exprs
+               else [(f, None) for f in files])
+    return _eval(sources, flags, attr_paths, auto_args, eval_options(config, include), out, err,
+                 show_trace=bool(config["show-trace"]), render=render_friendly, always_call=True)
 
 
 def _add_root(link: str, target: str) -> None:
@@ -372,45 +439,14 @@ def _add_root(link: str, target: str) -> None:
     os.replace(tmp, link)
 
 
-def _find_along_attr_path(ev, v, path: str, args: dict):
-    """findAlongAttrPath: follow `a.b.0` from `v`; before each step the value
-    is auto-called (a function of formals gets the --arg values)."""
-    from .runtime.values import Attrs, force
-    for part in [p for p in path.split(".") if p]:
-        v = force(_auto_call(ev, v, args))
-        if part.isdigit():
-            if type(v) is not list:
-                raise errors.TypeError_(f"the expression selected by the selection path '{path}' should be a "
-                                        f"list but is {_type_words(v)}")
-            i = int(part)
-            if i >= len(v):
-                raise errors.MissingAttr(f"list index {i} in selection path '{path}' is out of range")
-            v = v[i]
-            continue
-        if type(v) is not Attrs:
-            raise errors.TypeError_(f"the expression selected by the selection path '{path}' should be a set "
-                                    f"but is {_type_words(v)}")
-        if part not in v.d:
-            raise errors.MissingAttr(f"attribute '{part}' in selection path '{path}' not found")
-        v = v.d[part]
-    return force(v)
+CHECK_USAGE = """usage: pynix check [--json] [--no-lints] FILE...
 
-
-def _type_words(v) -> str:
-    from .runtime.values import show_type
-    return show_type(v)
-
-
-def _auto_call(ev, v, args):
-    from .runtime.values import Attrs, Closure, force
-    v = force(v)
-    if type(v) is Closure and v.lam.formals is not None:
-        names = {n for n, _, _ in v.lam.formals}
-        chosen = {k: a for k, a in args.items() if v.lam.ellipsis or k in names}
-        return ev.call(v, Attrs(chosen))
-    if type(v) is Attrs and "__functor" in v.d:
-        return ev.call(v, Attrs(dict(args)))
-    return v
+Report what the editor shows, in a terminal: every syntax and scope error of
+each file (with the repair error recovery made), then the lints (W0xx) and,
+for a flake.nix beside its flake.lock, the flake checks (F0xx), one
+`FILE:LINE:COL: CODE message` line each (a JSON list with --json). `-` reads
+standard input. The exit status is 1 when there is an error.
+"""
 
 
 def check(argv: list[str], out, err) -> int:
@@ -419,9 +455,15 @@ def check(argv: list[str], out, err) -> int:
     then the lints (W0xx) and, for a flake.nix beside its flake.lock, the
     flake checks (F0xx), each `FILE:LINE:COL: CODE message`. The exit status
     is 1 when there is an error; warnings alone leave it 0."""
+    if any(a in ("-h", "--help") for a in argv):
+        out.write(CHECK_USAGE)
+        return 0
     as_json = "--json" in argv
     lints = "--no-lints" not in argv
     paths = [a for a in argv if a not in ("--json", "--no-lints")]
+    for a in paths:
+        if a.startswith("-") and a != "-":
+            raise UsageError(f"unrecognised flag '{a}' (see 'pynix check --help')")
     if not paths:
         raise UsageError("pynix check: give one or more files (or - for stdin)")
     worst = 0
@@ -478,9 +520,17 @@ derivations it denotes are shown.
 
 def derivation_cmd(argv: list[str], out, err) -> int:
     """`pynix derivation show`."""
-    if not argv or argv[0] in ("-h", "--help") or argv[0] != "show":
+    if not argv:
+        raise UsageError("'pynix derivation' needs a subcommand: show (see 'pynix derivation --help')")
+    if argv[0] in ("-h", "--help"):
         out.write(DERIVATION_USAGE)
-        return 0 if argv and argv[0] in ("-h", "--help") else 1
+        return 0
+    if argv[0] != "show":
+        raise UsageError(f"'{argv[0]}' is not a recognised command of 'pynix derivation' "
+                         "(its subcommand is: show)")
+    if any(a in ("-h", "--help") for a in argv[1:]):
+        out.write(DERIVATION_USAGE)
+        return 0
     from . import store as S
     store_root = None
     legacy = False
@@ -540,17 +590,19 @@ def derivation_cmd(argv: list[str], out, err) -> int:
         path = t if t.startswith(local.store_dir + "/") else local.store_dir + "/" + os.path.basename(t)
         show_one(path, drv)
     if nix_files or exprs:
+        from .attrpath import auto_call, find_along_attr_path
         from .builtins.derivations import eval_store, get_derivations
-        from .evaluator import EvalOptions, Evaluator
-        ev = Evaluator(EvalOptions(experimental_features=experimental_features([], None)))
+        from .evaluator import Evaluator
+        from .settings import eval_options
+        ev = Evaluator(eval_options(_load_config()))
         ev.stderr = err
         sources = [Source(e, "«string»", os.getcwd()) for e in exprs] + [_read_input(f) for f in nix_files]
         try:
             for src in sources:
                 root = ev.eval_source(src)
                 for path in attr_paths or [""]:
-                    v = _find_along_attr_path(ev, root, path, {})
-                    for drv_path, _ in get_derivations(ev, v, lambda x: _auto_call(ev, x, {})):
+                    v = find_along_attr_path(ev, root, path, {})
+                    for drv_path, _ in get_derivations(ev, v, lambda x: auto_call(ev, x, {})):
                         show_one(drv_path, eval_store(ev).drvs[drv_path][0])
         except errors.NixError as e:
             err.write(errors.render_nix_eval(e, False))
@@ -561,13 +613,21 @@ def derivation_cmd(argv: list[str], out, err) -> int:
     return 0
 
 
+EXPLAIN_USAGE = """usage: pynix explain CODE | --list
+
+What an error code of pynix means (E0xx syntax, E2xx evaluation, W0xx lints,
+F0xx flake checks): the explanation, a broken example and its fix.
+--list lists every code with its title.
+"""
+
+
 def explain(argv: list[str], out, err) -> int:
     """`pynix explain CODE` / `--list`: what an error code means, from the
     catalogue (nixlang/errors/catalogue.py): the explanation, a broken
     example that raises the code and its fixed version."""
     from .errors.catalogue import all_codes, explanation
     if not argv or argv[0] in ("-h", "--help"):
-        out.write("usage: pynix explain CODE | --list\n")
+        out.write(EXPLAIN_USAGE)
         return 0 if argv else 1
     if argv[0] == "--list":
         for code in all_codes():
@@ -601,6 +661,12 @@ def explain(argv: list[str], out, err) -> int:
     return 0
 
 
+LSP_USAGE = """usage: pynix lsp [--stdio | --tcp HOST:PORT]
+
+Run the Nix language server (needs the `lsp` extra: pip install 'pynix[lsp]').
+"""
+
+
 def lsp_cmd(argv: list[str], out, err) -> int:
     """`pynix lsp [--stdio | --tcp HOST:PORT]`: the language server.
 
@@ -610,16 +676,27 @@ def lsp_cmd(argv: list[str], out, err) -> int:
     try:
         server = importlib.import_module("lsp.server")
     except ImportError as exc:
+        if any(a in ("-h", "--help") for a in argv):
+            out.write(LSP_USAGE)
+            return 0
         err.write(f"error: the language server needs pygls and lsprotocol ({exc}); "
                   "install them with: pip install 'pynix[lsp]'\n")
         return 1
     return server.main(argv, out, err)
 
 
+REPL_USAGE = """usage: pynix repl
+
+An interactive Nix prompt for learners, like `nix repl`: type expressions or
+bindings (`x = 1`); `:?` lists the commands (`:p`, `:t`, `:doc`, `:l`,
+`:explain CODE`, `:trace EXPR`, `:q`, ...).
+"""
+
+
 def repl_cmd(argv: list[str], out, err) -> int:
     """`pynix repl`: the interactive prompt (nixlang/repl.py)."""
     if argv and argv[0] in ("-h", "--help"):
-        out.write("usage: pynix repl   (then :? for the commands)\n")
+        out.write(REPL_USAGE)
         return 0
     if argv:
         raise UsageError(f"unexpected argument '{argv[0]}' (see 'pynix repl --help')")
@@ -651,7 +728,7 @@ def run(argv: list[str], out=None, err=None) -> int:
         err.write(errors.render_nix(e))
         return 1
     except UsageError as e:
-        err.write(f"error: {e}\nTry 'pynix --help' for more information.\n")
+        err.write(f"error: {e}\nTry 'pynix {argv[0]} --help' for more information.\n")
         return 1
 
 

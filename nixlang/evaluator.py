@@ -24,6 +24,14 @@ class EvalOptions:
     experimental_features: set = field(default_factory=set)
     lints: tuple = ()   # (("short-path-literals", "warn"), ...) as the lint-* settings say
     abort_on_warn: bool = False   # the abort-on-warn setting: builtins.warn stops evaluation
+    # the settings of Nix's EvalSettings that change evaluation (nixlang/settings.py reads them)
+    pure_eval: bool = False       # pure-eval: `pure`, plus no file outside the store, no impure constants
+    restrict_eval: bool = False   # restrict-eval: files only under the search path, URIs under allowed_uris
+    allowed_uris: tuple = ()      # allowed-uris: URI prefixes fetchers may use in restricted mode
+    allow_ifd: bool = True        # allow-import-from-derivation
+    nix_path: list | None = None  # nix-path (or NIX_PATH); None: Nix's default entries
+    current_system: str | None = None   # eval-system, else system: builtins.currentSystem
+    trace_verbose: bool = False   # trace-verbose: builtins.traceVerbose prints
 
 
 class Evaluator:
@@ -65,6 +73,15 @@ class Evaluator:
                 if global_name in names:
                     vals[names.index(global_name)] = value
         builtins_attrs.d.setdefault("builtins", builtins_attrs)
+        if self.options.current_system is not None:
+            system = self.options.current_system
+            builtins_attrs.d["currentSystem"] = system
+            vals[names.index("__currentSystem")] = system
+        if self.options.pure_eval:
+            # pure evaluation has no impure constants (EvalState::createBaseEnv)
+            for k in ("currentSystem", "currentTime"):
+                del builtins_attrs.d[k]
+                vals[names.index("__" + k)] = Thunk(_undefined(k), None)
         self.builtins = builtins_attrs
         return Env(None, vals)
 
@@ -81,14 +98,22 @@ class Evaluator:
     def eval_string(self, text: str, base_dir: str | None = None):
         return self.eval_source(Source(text, "«string»", base_dir or os.getcwd()))
 
+    def check_access(self, path: str) -> str:
+        """In pure or restricted evaluation: fail unless `path` may be read
+        (see builtins.filesystem.check_access)."""
+        from .builtins.filesystem import check_access
+        return check_access(self, path)
+
     def eval_file(self, path: str):
         from .builtins.filesystem import corepkgs_source
         full = os.path.abspath(path)
         src = corepkgs_source(full)
         if src is not None:
             return self.eval_source(src)
+        self.check_access(full)
         if os.path.isdir(full):
             full = os.path.join(full, "default.nix")
+            self.check_access(full)
         try:
             with open(full, "rb") as f:
                 data = f.read()
@@ -177,6 +202,12 @@ class Evaluator:
         """The store path `path` is copied to when used in a string (`"${./f}"`)."""
         from .builtins.derivations import copy_path_to_store
         return copy_path_to_store(self, path)
+
+
+def _undefined(name):
+    def fail(_env):
+        raise E.EvalError(f"undefined variable '__{name}'")
+    return fail
 
 
 def _missing_builtin(name):

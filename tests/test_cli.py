@@ -41,7 +41,7 @@ def test_syntax_error_exit_code():
 @pytest.mark.parametrize("args,msg", [
     (["instantiate", "--parse", "/nonexistent/x.nix"], "error: getting status of '/nonexistent/x.nix'"),
     (["instantiate", "--parse", "--bogus"], "error: unrecognised flag '--bogus'"),
-    (["instantiate", "--parse", "--arg", "x"], "error: flag '--arg' requires 2 arguments"),
+    (["instantiate", "--parse", "--arg", "x"], "error: flag '--arg' requires 2 argument(s)"),
     (["nosuchcommand"], "error: unknown command 'nosuchcommand'"),
 ])
 def test_usage_errors(args, msg):

@@ -240,9 +240,9 @@ def _break(ev, v):
 @builtin("getEnv", 1)
 def _get_env(ev, name):
     """The value of an environment variable, or `""` when it is unset (always
-    `""` in pure evaluation): `builtins.getEnv "HOME"`."""
+    `""` in pure or restricted evaluation): `builtins.getEnv "HOME"`."""
     s = string_no_context(name, "while evaluating the first argument passed to builtins.getEnv")
-    if getattr(ev.options, "pure", False):
+    if getattr(ev.options, "pure", False) or getattr(ev.options, "restrict_eval", False):
         return ""
     return os.environ.get(s, "")
 

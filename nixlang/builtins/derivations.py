@@ -122,6 +122,8 @@ def copy_path_to_store(ev, path: Path | str, name: str | None = None, path_filte
     hit = st.copied.get(key)
     if hit is not None:
         return hit
+    from .filesystem import check_access
+    check_access(ev, p)
     if not os.path.lexists(p):
         raise E.EvalError(f"path '{p}' does not exist")
     base = name if name is not None else os.path.basename(p.rstrip("/")) or p
@@ -388,6 +390,9 @@ def realise(ev, path: str, ctx) -> str:
         kind, drv, output = elem_kind(elem)
         if kind != "opaque":
             what = f"{drv}^{output}" if kind == "built" else drv
+            if not getattr(ev.options, "allow_ifd", True):
+                raise E.EvalError(f"cannot build '{what}' during evaluation because the option "
+                                  "'allow-import-from-derivation' is disabled")
             raise E.EvalError(f"cannot build '{what}' during evaluation because pynix does not build "
                               "derivations (this is import from derivation: the value depends on a build "
                               "result)")
@@ -536,6 +541,8 @@ def _store_path(ev, p):
     """Turn a string naming a store path into that path with its context,
     as if it had come from a derivation: `builtins.storePath /nix/store/…-hello`."""
     from .filesystem import coerce_to_path
+    if getattr(ev.options, "pure_eval", False):
+        raise E.EvalError("'builtins.storePath' is not allowed in pure evaluation mode")
     ctx: set = set()
     path = coerce_to_path(ev, p, ctx, "while evaluating the first argument passed to 'builtins.storePath'")
     sd = eval_store(ev).store_dir

@@ -76,6 +76,7 @@ from .derivations import eval_store
 from .flakes import (BadURL, TarballScheme, attrs_to_json, fix_git_url, get_nar_hash_sri, get_rev,
                      get_str, input_from_attrs, input_from_url, maybe_get_bool, maybe_get_int, maybe_get_str,
                      parse_url, url_path_to_path)
+from .filesystem import check_uri
 from .hashing import warn
 from .strings import base_name, from_bytes, to_bytes, while_
 
@@ -407,6 +408,7 @@ def download(url: str, etag: str = "") -> Download:
 def download_file(ev, url: str) -> tuple[str, S.Hash]:
     """Nix's downloadFile: the bytes of `url` (a cached copy when fresh).
     Returns (local file holding them, their sha256)."""
+    check_uri(ev, url)
     memo = eval_store(ev).fetch_cache
     hit = memo.get(("file", url))
     if hit is not None:
@@ -604,6 +606,7 @@ class TarballResult:
 
 def download_tarball(ev, url: str) -> TarballResult:
     """Nix's downloadTarball_: download (or reuse) and unpack `url`."""
+    check_uri(ev, url)
     try:
         parsed = parse_url(url, ev=ev)
     except BadURL:
@@ -1087,6 +1090,7 @@ def _export_workdir(ev, repo: GitRepo, export_ignore: bool, submodules: bool, de
 
 def _git_location(ev, attrs: dict) -> str:
     """The local path of the repository (file:// URLs and paths only)."""
+    check_uri(ev, get_str(attrs, "url"))
     url = parse_url(get_str(attrs, "url"), ev=ev)
     if url.scheme != "file":
         raise GitError(f"pynix fetches local Git repositories only, not '{url}'")

@@ -211,12 +211,86 @@ def realise_path(ev, v, resolve: str | None = "full") -> str:
     path"), then resolve symlinks ("full", "ancestors" or None)."""
     ctx: set = set()
     p = coerce_to_path(ev, v, ctx, "while realising the context of a path")
+    check_access(ev, p)
     if ctx or p.startswith(STORE_PREFIX):
         from .derivations import realise
         p = realise(ev, p, ctx)
     if p.startswith(COREPKGS_DIR + "/") or resolve is None:
         return p
-    return resolve_symlinks(p, full=(resolve == "full"))
+    return check_access(ev, resolve_symlinks(p, full=(resolve == "full")))
+
+
+# -- pure and restricted evaluation ------------------------------------------------------------
+
+def _under(path: str, roots) -> bool:
+    return any(path == r or path.startswith(r.rstrip("/") + "/") for r in roots)
+
+
+def _allowed_roots(ev) -> list[str]:
+    """The folders restricted evaluation may read: the search path entries
+    (-I, nix-path / NIX_PATH), as written and with symlinks resolved
+    (EvalState's constructor allows each resolved lookup path entry)."""
+    cached = ev.__dict__.get("_pynix_allowed_roots")
+    if cached is None:
+        cached = []
+        for _prefix, value in search_path(ev):
+            if _is_pseudo_url(value) or value.startswith("flake:"):
+                continue
+            p = canon_path(os.path.join(os.getcwd(), value))
+            cached += [p, resolve_symlinks(p)]
+        ev.__dict__["_pynix_allowed_roots"] = cached
+    return cached
+
+
+def check_access(ev, path: str) -> str:
+    """The allow-list of pure and restricted evaluation (Nix's
+    AllowListSourceAccessor, checkSourcePath in older Nix): a path outside
+    the search path entries is "access to absolute path '...' is
+    forbidden". Store objects and Nix's built-in files stay readable."""
+    o = ev.options
+    pure = getattr(o, "pure_eval", False)
+    if not (pure or getattr(o, "restrict_eval", False)):
+        return path
+    if path.startswith(COREPKGS_DIR + "/") or (path.startswith(STORE_PREFIX) and len(path) > len(STORE_PREFIX)):
+        return path
+    if not pure and _under(path, _allowed_roots(ev)):
+        return path
+    mode = "in pure evaluation mode (use '--impure' to override)" if pure else "in restricted mode"
+    raise E.RestrictedPathError(f"access to absolute path '{path}' is forbidden {mode}")
+
+
+def _is_allowed_uri(uri: str, prefixes) -> bool:
+    """isAllowedURI: the URI is a prefix, under a prefix (at a '/'), or of a
+    whole scheme given as `scheme:`."""
+    for prefix in prefixes:
+        if uri == prefix:
+            return True
+        if len(uri) > len(prefix) > 0 and uri.startswith(prefix) and (
+                prefix.endswith("/") or uri[len(prefix)] == "/"
+                or (prefix.endswith(":") and _is_scheme_name(prefix[:-1]))):
+            return True
+    return False
+
+
+def _is_scheme_name(s: str) -> bool:
+    return bool(s) and s[0].isascii() and s[0].isalpha() and all(
+        c.isascii() and (c.isalnum() or c in "+-.") for c in s)
+
+
+def check_uri(ev, uri: str) -> None:
+    """EvalState::checkURI: in restricted mode a fetcher may only use a URI
+    under `allowed-uris` (or a path / file:// URL restricted evaluation may read)."""
+    if not getattr(ev.options, "restrict_eval", False):
+        return
+    if _is_allowed_uri(uri, getattr(ev.options, "allowed_uris", ())):
+        return
+    if uri.startswith("/"):
+        check_access(ev, canon_path(uri))
+        return
+    if uri.startswith("file://"):
+        check_access(ev, canon_path(uri[7:]))
+        return
+    raise E.RestrictedPathError(f"access to URI '{uri}' is forbidden in restricted mode")
 
 
 def _file_type(mode: int) -> str:
@@ -302,7 +376,10 @@ def _path_exists(ev, path):
     folder): `builtins.pathExists ./default.nix`."""
     v = force(path)
     must_be_dir = type(v) in (str, CtxStr) and (v.endswith("/") or v.endswith("/."))
-    p = realise_path(ev, v, resolve="full" if must_be_dir else "ancestors")
+    try:
+        p = realise_path(ev, v, resolve="full" if must_be_dir else "ancestors")
+    except E.RestrictedPathError:
+        return False        # a path evaluation may not see does not exist for it
     if p in COREPKGS:
         return not must_be_dir
     try:
@@ -384,13 +461,17 @@ def search_path(ev) -> list[tuple[str, str]]:
     cached = ev.__dict__.get("_pynix_search_path")
     if cached is not None:
         return cached
-    elems = [_elem(e) for e in (ev.options.search_path or [])]
+    pure = getattr(ev.options, "pure", False)
+    # Nix's pure evaluation has no search path at all, -I included
+    elems = [] if getattr(ev.options, "pure_eval", False) else [_elem(e) for e in (ev.options.search_path or [])]
     nix_path = getattr(ev.options, "nix_path", None)
-    if nix_path is None:
-        if getattr(ev.options, "pure", False):
-            nix_path = []
-        elif "NIX_PATH" in os.environ:
+    if pure:
+        nix_path = []
+    elif nix_path is None:
+        if "NIX_PATH" in os.environ:
             nix_path = parse_nix_path(os.environ["NIX_PATH"])
+        elif getattr(ev.options, "restrict_eval", False):
+            nix_path = []       # restricted evaluation has no default entries
         else:
             nix_path = _default_nix_path(ev)
     elems += [_elem(e) for e in nix_path]

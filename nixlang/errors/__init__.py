@@ -233,9 +233,20 @@ def render_nix(err: NixError) -> str:
     if err.source is not None and err.span is not None:
         lines.append(f"       at {err.source.location(err.span.start)}:")
         lines.extend(render_code_lines(err.source, err.span.start))
+    lines.extend(_suggestion_lines(err))
     if getattr(err, "usage_hint", False):
         lines.append("Try 'nix-instantiate --help' for more information.")
     return filter_ansi_escapes("\n".join(lines)) + "\n"
+
+
+def _suggestion_lines(err: NixError) -> list[str]:
+    """The "Did you mean" line of an error with suggestions (Suggestions' printing)."""
+    suggestions = getattr(err, "suggestions", None)
+    if not suggestions:
+        return []
+    if len(suggestions) == 1:
+        return [f"       Did you mean {suggestions[0]}?"]
+    return [f"       Did you mean one of {', '.join(suggestions[:-1])} or {suggestions[-1]}?"]
 
 
 def render_warning_eval(err: NixError, show_trace: bool = True) -> str:
@@ -342,6 +353,10 @@ class CallError(EvalError):
     title = "bad function call"
 
 
+class RestrictedPathError(EvalError):
+    """Access to a path or URI that pure or restricted evaluation forbids."""
+
+
 class StackOverflow(EvalError):
     code = "E210"
     title = "stack overflow"
@@ -429,12 +444,7 @@ def render_nix_eval(err: NixError, show_trace: bool = True) -> str:
     if err.source is not None and err.span is not None:
         lines.append(f"       at {err.source.location(err.span.start)}:")
         lines.extend(render_code_lines(err.source, err.span.start))
-    suggestions = getattr(err, "suggestions", None)
-    if suggestions:
-        if len(suggestions) == 1:
-            lines.append(f"       Did you mean {suggestions[0]}?")
-        else:
-            lines.append(f"       Did you mean one of {', '.join(suggestions[:-1])} or {suggestions[-1]}?")
+    lines.extend(_suggestion_lines(err))
     if getattr(err, "usage_hint", False):
         lines.append("Try 'nix-instantiate --help' for more information.")
     return filter_ansi_escapes("\n".join(lines)) + "\n"

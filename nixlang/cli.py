@@ -46,11 +46,13 @@ def _common_arg(argv: list[str], i: int, config, common, auto_args: list, includ
     """A generic flag of Nix's commands, a setting's flag (see
     nixlang/settings.py) or an evaluation flag at argv[i]: the index after
     it, or None."""
-    from .settings import SettingError, parse_common_flag
+    from .settings import ConfigFileError, SettingError, parse_common_flag
     try:
         nxt = parse_common_flag(argv, i, config, common)
     except SettingError as e:
         raise UsageError(str(e)) from None
+    except ConfigFileError as e:
+        raise errors.InputError(str(e)) from None
     return nxt if nxt is not None else _eval_arg(argv, i, auto_args, include)
 
 

@@ -1,6 +1,7 @@
 """Shared test helpers: where the conformance suite lives, and small parse helpers."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -16,3 +17,11 @@ def suite_available() -> bool:
 
 needs_suite = pytest.mark.skipif(not SUITE.is_dir(),
                                  reason=f"conformance suite not found at {SUITE} (../shared is absent)")
+
+
+# Neither pynix nor the real Nix the tests compare with may read this
+# machine's nix.conf files: every test sees an empty configuration.
+_EMPTY_CONF = Path(__file__).resolve().parent / "data" / "empty-nix-conf"
+os.environ["NIX_CONF_DIR"] = str(_EMPTY_CONF)
+os.environ["NIX_USER_CONF_FILES"] = ""
+os.environ.pop("NIX_CONFIG", None)

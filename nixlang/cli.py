@@ -288,12 +288,11 @@ def _eval(sources, flags, attr_paths, auto_args, options, out, err, print_result
     ev = Evaluator(options)
     ev.stderr = err
     render = render or errors.render_nix_eval
-    from .builtins.derivations import eval_store
+    from .builtins.derivations import eval_store, local_store
     if not print_result or "--read-write-mode" in flags:
-        from .store import LocalStore
         # nix-instantiate writes derivations unless it only evaluates (--eval
         # is read-only, as in Nix, unless --read-write-mode)
-        eval_store(ev).writer = LocalStore(store_root)
+        eval_store(ev).writer = local_store(store_root)
     roots = 0
     warned_gc = False
     strict = "--strict" in flags
@@ -561,7 +560,8 @@ def derivation_cmd(argv: list[str], out, err) -> int:
         else:
             targets.append(a)
         i += 1
-    local = S.LocalStore(store_root)
+    from .builtins.derivations import local_store
+    local = local_store(store_root)
     shown: dict = {}
 
     def show_one(drv_path: str, drv) -> None:

@@ -318,3 +318,43 @@ def test_import_from_derivation_is_a_clear_error(expr):
     assert rc == 1
     assert "cannot build '/nix/store/safnr1ywsblyl5qfbca0178m104hzxaw-x.drv^out' during evaluation" in err
     assert "import from derivation" in err and "Traceback" not in err
+
+
+# With NIX_STORE_DIR set (and no --store), store paths are under that
+# directory and, as in Nix's local store, the objects are written right there,
+# so a printed path can be opened (lib/tests/sources.sh cds into one). The
+# hashes depend on the store dir; Nix 2.8 computes the same paths.
+STORE_DIR_CASES = [
+    ("--read-write-mode", '"${./src}"'),
+    ("--read-write-mode", '"${builtins.filterSource (p: t: baseNameOf p != "skip") ./src}"'),
+    ("--read-write-mode", 'builtins.toFile "t" "hi"'),
+    ("--read-write-mode", '(derivation { name = "d"; system = "x"; builder = "/bin/sh"; src = ./src; }).drvPath'),
+    (None, 'builtins.readFile "${builtins.filterSource (p: t: baseNameOf p != "skip") ./src}/f"'),
+]
+
+
+@pytest.mark.parametrize("mode,expr", STORE_DIR_CASES)
+def test_nix_store_dir_is_where_objects_go(tmp_path, mode, expr):
+    import sys
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "f").write_text("hello\n")
+    (src / "skip").write_text("")
+    store = tmp_path / "store"
+    env = dict(os.environ, NIX_STORE_DIR=str(store))
+    args = ["--eval", "--strict", *([mode] if mode else []), "-E", expr]
+    p = subprocess.run([sys.executable, "-m", "nixlang", "instantiate", *args], capture_output=True,
+                       text=True, cwd=tmp_path, env=env, timeout=60)
+    assert p.returncode == 0, p.stderr
+    value = p.stdout.strip().strip('"')
+    if mode is None:
+        assert value == "hello\\n" and not store.exists()
+        return
+    assert value.startswith(f"{store}/") and os.path.lexists(value)
+    if HAVE_NIX:
+        store2 = tmp_path / "store-nix"
+        env2 = dict(os.environ, NIX_STORE_DIR=str(store))
+        env2["NIX_STATE_DIR"] = str(tmp_path / "state")
+        n = subprocess.run(["nix-instantiate", "--eval", "--strict", "--store", str(store2), "-E", expr],
+                           capture_output=True, text=True, cwd=tmp_path, env=env2, timeout=60)
+        assert n.stdout == p.stdout, n.stderr

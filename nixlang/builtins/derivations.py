@@ -83,6 +83,15 @@ class EvalStore:
         return seen
 
 
+def local_store(root: str | None) -> S.LocalStore:
+    """The on-disk store objects are written to, for the store dir in use: under
+    ROOT with `--store ROOT`; otherwise in NIX_STORE_DIR itself when that is set
+    (as Nix's local store keeps them), else under the per-user root."""
+    if root is None and os.environ.get("NIX_STORE_DIR"):
+        root = "/"
+    return S.LocalStore(root, store_dir())
+
+
 def eval_store(ev) -> EvalStore:
     st = getattr(ev, "_eval_store", None)
     if st is None:
@@ -424,7 +433,7 @@ def _materialise(ev, st: EvalStore, base: str) -> str | None:
     if getattr(st, "scratch", None) is None:
         import atexit
         import tempfile
-        st.scratch = S.LocalStore(tempfile.mkdtemp(prefix="pynix-objects-"))
+        st.scratch = S.LocalStore(tempfile.mkdtemp(prefix="pynix-objects-"), st.store_dir)
         atexit.register(lambda root=st.scratch.root: __import__("shutil").rmtree(root, ignore_errors=True))
     if data is not None:
         return st.scratch.add_text(base, data)

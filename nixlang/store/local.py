@@ -37,7 +37,8 @@ class LocalStore:
     def __init__(self, root: str | None = None, store_dir: str = STORE_DIR):
         self.root = os.path.abspath(root if root is not None else default_root())
         self.store_dir = store_dir
-        self.real_dir = self.root + store_dir
+        # root "/" is a store kept at its own store dir, as Nix's plain local store
+        self.real_dir = self.root.rstrip("/") + store_dir
 
     def real_path(self, store_path: str) -> str:
         """Where the object `store_path` (a logical /nix/store/… path) lives on disk."""

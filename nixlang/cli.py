@@ -681,8 +681,8 @@ def lsp_cmd(argv: list[str], out, err) -> int:
         if any(a in ("-h", "--help") for a in argv):
             out.write(LSP_USAGE)
             return 0
-        err.write(f"error: the language server needs pygls and lsprotocol ({exc}); "
-                  "install them with: pip install 'pynix[lsp]'\n")
+        err.write(f"error: the language server needs pygls and lsprotocol ({exc}), which pynix "
+                  "depends on: reinstall pynix (pip install -e . in a clone)\n")
         return 1
     return server.main(argv, out, err)
 

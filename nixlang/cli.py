@@ -736,17 +736,27 @@ def run(argv: list[str], out=None, err=None) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `pynix` script: run in a big-stack thread."""
+    from . import interrupt
     argv = sys.argv[1:] if argv is None else argv
     result = [1]
 
     def target():
         try:
-            result[0] = run(argv)
+            if argv[:1] == ["repl"]:
+                result[0] = run(argv)      # each input is interruptible on its own (repl.py)
+                return
+            # Ctrl-C stops the command: Nix's one line, exit 130 (see interrupt.py)
+            stopped, result[0] = interrupt.run(run, argv)
+            if stopped:
+                sys.stdout.flush()
+                sys.stderr.write(interrupt.MESSAGE)
+                result[0] = interrupt.EXIT_STATUS
         except RecursionError:
             sys.stderr.write("error: expression nested too deeply (pynix E014)\n")
             result[0] = 1
         except KeyboardInterrupt:
-            result[0] = 130
+            sys.stderr.write(interrupt.MESSAGE)
+            result[0] = interrupt.EXIT_STATUS
         except BrokenPipeError:
             result[0] = 1
 
@@ -764,7 +774,7 @@ def main(argv: list[str] | None = None) -> int:
     tune_gc()
     t = threading.Thread(target=lambda: in_roomy_frame_stack(target), name="pynix-main")
     t.start()
-    t.join()
+    interrupt.wait_for(t)
     try:
         sys.stdout.flush()
     except BrokenPipeError:

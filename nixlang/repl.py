@@ -24,6 +24,11 @@ hot runtime code are untouched): it logs each thunk the expression's own
 code creates (let bindings, attributes, function arguments), each time one
 is forced, and its value, with the source span. Thunks made inside imported
 files or builtins are not traced.
+
+Ctrl-C during an evaluation stops it and prompts again, bindings kept,
+printing `error: interrupted by the user` as `nix repl` does (`handle` runs
+each input as one region of `interrupt.py`). `:te [bool]` shows or hides
+error traces (`--show-trace`), as in `nix repl`.
 """
 from __future__ import annotations
 
@@ -35,6 +40,7 @@ import subprocess
 import sys
 
 from . import errors as E
+from . import interrupt
 from .compile import Compiler, attr_where, call_function, node_pos
 from .evaluator import Evaluator
 from .parse import ParseOptions, parse_full, parse_recover
@@ -57,12 +63,13 @@ HELP = """The following commands are available:
   :q             Exit the REPL
   :r             Reload all files loaded with :l
   :t <expr>      Describe the type of the result of an expression
+  :te [bool]     Enable, disable or toggle showing traces for errors
   :trace <expr>  Show which thunks are created and forced while evaluating
   :?             Show this help
 """
 
 KEYWORDS = ["assert", "else", "if", "in", "inherit", "let", "or", "rec", "then", "with"]
-COMMANDS = [":?", ":a", ":doc", ":e", ":explain", ":l", ":p", ":q", ":r", ":t", ":trace"]
+COMMANDS = [":?", ":a", ":doc", ":e", ":explain", ":l", ":p", ":q", ":r", ":t", ":te", ":trace"]
 _BINDING = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_'-]*)\s*=(?!=)(.*)$", re.S)
 _IDENT = r"[A-Za-z_][A-Za-z0-9_'-]*"
 _COMPLETE_TAIL = re.compile(rf"(?:{_IDENT}\.)*(?:{_IDENT})?$")
@@ -228,6 +235,7 @@ class Repl:
         self.loaded: list[str] = []
         self.counter = 0
         self.origins: dict[str, Attrs] = {}     # name -> the set `:l` / `:a` took it from (for `:e NAME`)
+        self.show_trace = False                 # `:te` toggles it, as in `nix repl`
 
     # -- evaluation ---------------------------------------------------------------------------
     def _compile(self, text: str, compiler_cls=Compiler, **kw):
@@ -289,10 +297,15 @@ class Repl:
         return any("unexpected end of file" in d.message for d in result.diagnostics)
 
     def handle(self, line: str) -> str:
-        """Run one (possibly multi-line) input; return what to print."""
+        """Run one (possibly multi-line) input; return what to print. Ctrl-C
+        stops it with Nix's message; the bindings stay (interrupt.py)."""
         text = line.strip()
         if not text:
             return ""
+        stopped, shown = interrupt.run(self._handle, text, fresh=True)
+        return interrupt.MESSAGE if stopped else shown
+
+    def _handle(self, text: str) -> str:
         try:
             if text.startswith(":"):
                 return self._command(text)
@@ -307,14 +320,14 @@ class Repl:
             raise
         except E.NixError as err:
             from .errors.friendly import render_friendly
-            return render_friendly(err, names=self.names())
+            return render_friendly(err, show_trace=self.show_trace, names=self.names())
         except RecursionError:
             return "error: expression nested too deeply (pynix E014)\n"
         except Exception as exc:   # a pynix bug: say so, but keep the session alive
             return f"error: internal error in pynix: {type(exc).__name__}: {exc}\n"
 
     def _command(self, text: str) -> str:
-        m = re.match(r":(\w+|\?)\s*(.*)$", text, re.S)
+        m = re.match(r":([\w-]+|\?)\s*(.*)$", text, re.S)
         cmd, arg = (m.group(1), m.group(2).strip()) if m else (text[1:], "")
         if cmd in ("q", "quit"):
             raise Quit()
@@ -348,9 +361,21 @@ class Repl:
             return "".join(self._load(p) for p in self.loaded)
         if cmd == "trace":
             return self.trace(arg)
+        if cmd in ("te", "trace-enable"):
+            return self.trace_enable(arg, cmd)
         if cmd in ("e", "edit"):
             return self.edit(arg)
         return f"error: unknown command ':{cmd}' (type :? for help)\n"
+
+    def trace_enable(self, arg: str, cmd: str = "te") -> str:
+        """`:te [bool]`: show error traces or not (`--show-trace`); no argument toggles."""
+        if arg == "false" or (arg == "" and self.show_trace):
+            self.show_trace = False
+            return "not showing error traces\n"
+        if arg == "true" or (arg == "" and not self.show_trace):
+            self.show_trace = True
+            return "showing error traces\n"
+        return f"error: unexpected argument '{arg}' to :{cmd}\n"
 
     def _load(self, path: str) -> str:
         v = force(self.ev.eval_file(path))
@@ -735,7 +760,7 @@ def run_repl(input=None, output=None, history: str | None = None, repl: Repl | N
         except Quit:
             break
         except KeyboardInterrupt:
-            shown = "error: interrupted\n"
+            shown = interrupt.MESSAGE
         if shown:
             write(shown.replace("\r\n", "\n") + "\n")
         if output is not None:

@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # layer rank: a module may import only modules of its own or a lower rank
 RANK = {
-    "nixlang.source": 0, "nixlang.errors": 0, "nixlang.version": 0, "nixlang.store": 0,
+    "nixlang.source": 0, "nixlang.errors": 0, "nixlang.version": 0, "nixlang.store": 0, "nixlang.interrupt": 0,
     "nixlang.syntax": 1, "nixlang.resolve": 2, "nixlang.parse": 2, "nixlang.compile": 3, "nixlang.runtime": 3,
     "nixlang.builtins": 4, "nixlang.evaluator": 5, "nixlang.attrpath": 5, "nixlang.ide": 6,
     "nixlang.settings": 6,

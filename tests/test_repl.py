@@ -191,7 +191,7 @@ COMPLETE = [
     ("builtins.toJ", ["builtins.toJSON"]),
     ("ma", ["map"]),
     ("le", ["let"]),
-    (":t", [":t", ":trace"]),
+    (":t", [":t", ":te", ":trace"]),
     ("pkgs.nothere.x", []),
     ("myvar.x", []),
 ]
@@ -393,3 +393,51 @@ def test_prompt_toolkit_lexer_styles_each_line():
 def test_explain_lint_code_in_the_repl():
     out = Repl().handle(":explain w003")
     assert out.startswith("W003: unused with") and "Broken:" in out and "pynix lsp" in out
+
+
+# -- :te (show error traces), as in nix repl -----------------------------------------------
+
+# (inputs, what the last one prints, whether its error shows the call-site frames)
+TRACE_TOGGLE = [
+    ([":te"], "showing error traces\n", None),
+    ([":te", ":te"], "not showing error traces\n", None),
+    ([":te true", ":te true"], "showing error traces\n", None),
+    ([":te false"], "not showing error traces\n", None),
+    ([":trace-enable"], "showing error traces\n", None),
+    ([":te maybe"], "error: unexpected argument 'maybe' to :te\n", None),
+    (['f = a: "" + a', "f 2"], None, False),
+    (['f = a: "" + a', ":te", "f 2"], None, True),
+    (['f = a: "" + a', ":te", ":te", "f 2"], None, False),
+]
+
+
+@pytest.mark.parametrize("inputs,printed,frames", TRACE_TOGGLE)
+def test_te_toggles_error_traces(inputs, printed, frames):
+    _, outs = session(inputs)
+    if printed is not None:
+        assert outs[-1] == printed
+    if frames is not None:
+        assert "cannot coerce an integer to a string: 2" in outs[-1]
+        assert ("… from call site" in outs[-1]) is frames
+        assert ("… while calling anonymous lambda" in outs[-1]) is frames
+
+
+def test_help_lists_te():
+    _, (help_,) = session([":?"])
+    assert ":te [bool]     Enable, disable or toggle showing traces for errors" in help_
+
+
+def test_interrupted_input_keeps_the_bindings(monkeypatch):
+    """Ctrl-C in the middle of an input (here: a KeyboardInterrupt raised by the
+    evaluation itself) prints Nix's message; the session goes on."""
+    r = Repl()
+    r.handle("keep = 41")
+    calls = []
+
+    def stop(*args):
+        calls.append(args)
+        raise KeyboardInterrupt
+    monkeypatch.setattr(r, "show", stop)
+    assert r.handle("1 + 1") == "error: interrupted by the user\n" and calls
+    monkeypatch.undo()
+    assert r.handle("keep + 1") == "42\n"

@@ -39,8 +39,12 @@ class Terminal:
     def __init__(self, argv, cwd, env, rows=40, cols=160):
         master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+        # a session of its own with the pty as its controlling terminal, as in a
+        # real terminal: Ctrl-C typed while the terminal is not in raw mode
+        # sends SIGINT to the REPL
         self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, cwd=cwd, env=env,
-                                     close_fds=True, start_new_session=True)
+                                     close_fds=True, start_new_session=True,
+                                     preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0))
         os.close(slave)
         self.fd = master
         self.raw = ""          # everything read so far
@@ -78,6 +82,14 @@ class Terminal:
                     continue
                 raise AssertionError(f"timed out waiting for {pattern!r}; output so far:\n"
                                      f"{text[self.mark:][-3000:]}")
+
+    def wait_cooked(self, timeout: float = 15.0) -> None:
+        """Wait until the program has left raw mode (prompt_toolkit switches
+        ISIG off while it reads a line): from then on Ctrl-C is a signal."""
+        end = time.monotonic() + timeout
+        while not termios.tcgetattr(self.fd)[3] & termios.ISIG:
+            assert time.monotonic() < end, "the terminal stayed in raw mode"
+            self._read(0.05)
 
     def settle(self, quiet: float = 0.3, timeout: float = 5.0) -> None:
         """Read until nothing has arrived for `quiet` seconds."""
@@ -219,3 +231,44 @@ def test_edit_without_an_editor_says_so(repl):
     t.expect(r"no editor set: set \$EDITOR")
     t.send(":q\r")
     assert t.close() == 0
+
+
+LONG = [
+    # long but shallow: Nix function calls all the way
+    "let f = n: if n == 0 then 0 else f (n - 1) + f (n - 1); in f 60",
+    # inside a long builtin (genList builds its list in one Python loop)
+    "builtins.foldl' (a: b: a + b) 0 (builtins.genList (x: x) 100000000)",
+]
+
+
+def interrupt(t, line: str) -> str:
+    """Type `line`, let it run, press Ctrl-C; what was printed in between."""
+    start = t.mark
+    t.send(line + "\r")
+    t.expect(re.escape(line[-12:]) + r"\n")
+    t.wait_cooked()
+    t.settle(quiet=0.3, timeout=0.6)       # it is evaluating: nothing arrives
+    t.send("\x03")
+    t.expect(r"(\n|\^C)error: interrupted by the user\n", timeout=30)   # the terminal echoes ^C
+    t.expect(PROMPT)
+    return plain(t.raw)[start:t.mark]
+
+
+def test_ctrl_c_stops_an_evaluation_and_keeps_the_bindings(repl):
+    t = repl()
+    t.send("keep = 41\r")
+    t.expect(PROMPT)
+    for expr in LONG:
+        shown = interrupt(t, expr)
+        assert "Traceback" not in shown and "KeyboardInterrupt" not in shown, shown
+    # a binding whose evaluation was stopped is evaluated afresh next time
+    # (not "infinite recursion"): its thunk was put back, as Nix does
+    t.send("slow = " + LONG[0] + "\r")
+    t.expect(PROMPT)
+    for _ in range(2):
+        assert "infinite recursion" not in interrupt(t, "slow")
+    t.send("keep + 1\r")
+    t.expect(r"\n42\n")
+    t.send(":q\r")
+    assert t.close() == 0
+    assert "Traceback" not in plain(t.raw)

@@ -1,4 +1,11 @@
-"""Shared test helpers: where the conformance suite lives, and small parse helpers."""
+"""Shared test helpers: where the shared data (the conformance suite, nixpkgs'
+lib, flake examples) lives, and small parse helpers.
+
+The shared data is `../shared` beside the clone, or the folder named by the
+environment variable PYNIX_SHARED. Copies of it differ in one way that
+matters: some keep the suite's symlinks as links, others store each as a
+plain file holding the link's target; the tests pass with either.
+"""
 from __future__ import annotations
 
 import os
@@ -7,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+SHARED = Path(os.environ.get("PYNIX_SHARED") or ROOT.parent / "shared").absolute()
 SUITE = SHARED / "conformance" / "nix-lang"
 
 

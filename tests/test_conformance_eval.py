@@ -5,6 +5,9 @@ The shared scorer runs every eval-okay / eval-fail case against the real
 and writes one PASS/FAIL line per case. Each case is then a test here: a
 case listed in conformance_xfail.txt must fail (so the list shrinks as
 pynix improves, and a fixed case is noticed), every other case must pass.
+Cases that need the suite's symlinks are listed with the links they need:
+they must fail where a copy of ../shared stores those as plain files, and
+pass where it keeps them as links (PYNIX_SHARED points the tests at a copy).
 Regenerate the list with `python tests/conformance_xfail.py --update`.
 """
 from __future__ import annotations
@@ -16,10 +19,12 @@ import tempfile
 
 import pytest
 
+from conformance_xfail import Entry, expected_failures, read_list, regenerate
 from conftest import ROOT, SHARED, SUITE, needs_suite
 
-XFAIL = {l.split("#", 1)[0].strip() for l in (ROOT / "tests" / "conformance_xfail.txt").read_text().splitlines()
-         if l.split("#", 1)[0].strip()}
+# the expected failures with the suite as it is stored here (a case that needs
+# the suite's symlinks is expected to fail only where they are plain files)
+XFAIL = expected_failures()
 
 
 def _cases():
@@ -67,3 +72,47 @@ def test_eval_case(eval_results, name):
         assert not eval_results[name], f"{name} passes now: remove it from tests/conformance_xfail.txt"
     else:
         assert eval_results[name], f"{name} fails: run ../shared/tools/nix-lang-suite -v {name}"
+
+
+# -- the list itself -------------------------------------------------------------------------
+
+@needs_suite
+def test_listed_links_are_paths_of_the_suite():
+    for e in read_list().values():
+        for rel in e.needs_links:
+            assert (SUITE / rel).is_symlink() or (SUITE / rel).is_file(), f"{e.name}: no {rel} in the suite"
+
+
+def _suite(tmp_path, links: bool):
+    (tmp_path / "d").mkdir(parents=True)
+    (tmp_path / "d" / "target").write_text("")
+    if links:
+        (tmp_path / "d" / "l").symlink_to("target")
+    else:
+        (tmp_path / "d" / "l").write_text("target")
+    return tmp_path
+
+
+# (entry, expected to fail with plain files, with links)
+ENTRIES = [
+    (Entry("eval-okay-plain-failure"), True, True),
+    (Entry("eval-okay-needs-link", ("d/l",)), True, False),
+    (Entry("eval-okay-needs-two", ("d/l", "d/target")), True, True),   # d/target is never a link
+]
+
+
+@pytest.mark.parametrize("entry,on_plain,on_links", ENTRIES)
+def test_an_entry_is_expected_to_fail_by_the_data_s_form(tmp_path, entry, on_plain, on_links):
+    assert entry.expected_to_fail(_suite(tmp_path / "plain", False)) is on_plain
+    assert entry.expected_to_fail(_suite(tmp_path / "links", True)) is on_links
+
+
+def test_regenerating_keeps_conditions_that_explain_the_outcome(tmp_path):
+    old = {e.name: e for e in [Entry("a", ("d/l",), "needs a link"), Entry("b", ("d/l",)), Entry("c")]}
+    plain, links = _suite(tmp_path / "plain", False), _suite(tmp_path / "links", True)
+    # on plain files: a fails as expected (kept), b passes anyway (dropped), c fails (kept), d is new
+    got = regenerate({"a": False, "b": True, "c": False, "d": False}, old, plain)
+    assert [e.line() for e in got] == ["a  if-plain d/l  # needs a link", "c", "d"]
+    # with links: a passes (kept, for plain copies), b fails although its link is there (now unconditional)
+    got = regenerate({"a": True, "b": False, "c": True}, old, links)
+    assert [e.line() for e in got] == ["a  if-plain d/l  # needs a link", "b"]

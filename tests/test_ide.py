@@ -14,12 +14,14 @@ from pathlib import Path
 
 import pytest
 
+from conftest import SHARED
+
 from nixlang import ide
 from nixlang.ide import AnalysisCache, analyze
 from nixlang.ide.evaluation import EvalRunner
 
 ROOT = Path(__file__).resolve().parents[1]
-FLAKES = ROOT.parent / "shared" / "flake-examples"
+FLAKES = SHARED / "flake-examples"
 
 
 def marked(text: str):

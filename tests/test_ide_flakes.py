@@ -11,11 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from conftest import SHARED
+
 from nixlang import ide
 from nixlang.ide import analyze, flakes
 
 ROOT = Path(__file__).resolve().parents[1]
-FLAKES = ROOT.parent / "shared" / "flake-examples"
+FLAKES = SHARED / "flake-examples"
 needs_examples = pytest.mark.skipif(not FLAKES.is_dir(), reason=f"{FLAKES} (real flake examples) is missing")
 
 REV1 = "5ed481943351e9fd354aeb557679624224de38d5"

@@ -17,9 +17,10 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
+from conftest import SHARED
 from lsp_support import SERVER, init_params, open_uri, wait_diagnostics
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "shared" / "flake-examples"
+EXAMPLES = SHARED / "flake-examples"
 NIL = EXAMPLES / "nil-test-flake"
 REV = "5ed481943351e9fd354aeb557679624224de38d5"
 

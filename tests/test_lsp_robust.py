@@ -31,11 +31,12 @@ from pytest_lsp import LanguageClient
 
 from lsp.convert import LineIndex
 from nixlang import ide
+from conftest import SHARED
 from lsp_support import SERVER, assert_no_handler_failed, init_params, open_doc, wait_diagnostics
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = (sorted((ROOT / "tests" / "realworld").glob("*.nix")) + sorted((ROOT / "examples" / "lessons").glob("*.nix"))
-         + sorted((ROOT.parent / "shared" / "flake-examples").glob("*/flake.nix")))
+         + sorted((SHARED / "flake-examples").glob("*/flake.nix")))
 
 # what random edits insert: the tokens that open and close things, and some others
 TOKENS = ["{", "}", '"', "${", "''", ";", "=", "(", ")", "[", "]", ":", ".", "let ", " in ", "if ", "then ",

@@ -51,6 +51,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import SHARED
+
 from nixlang.store.derivation import (DEFERRED, CAFixed, CAFloating, Deferred, Derivation, Impure, InputAddressed,
                                       InputDrv, ModuloHasher, check_invariants, derivation_path, derivation_type,
                                       fill_in_output_paths, from_json, hash_derivation_modulo, instantiate,
@@ -60,7 +62,7 @@ from nixlang.store.errors import FormatError, InvalidDerivation, StoreError
 from nixlang.store.hashes import Hash, sha256
 from nixlang.store.paths import STORE_DIR, StorePath, make_output_path
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "conformance" / "derivations"
+DATA = SHARED / "conformance" / "derivations"
 needs_data = pytest.mark.skipif(not DATA.is_dir(), reason=f"Nix's derivation test data not found at {DATA}")
 ABSENT = [pytest.param("absent", marks=pytest.mark.skip(reason=f"Nix's derivation test data not found at {DATA}"))]
 

@@ -398,9 +398,10 @@ def test_eval_budget_overrun_is_dropped_and_the_worker_survives():
     t0 = time.monotonic()
     out = runner.evaluate("builtins.foldl' (a: b: a + b) 0 (builtins.genList (x: x) 100000000)", None, 0.5)
     assert out.status == "timeout" and out.diagnostics == []
-    assert time.monotonic() - t0 < 3
-    # the same worker goes on with the next job
-    assert runner.evaluate('{ a = throw "next"; }', None, 10).status == "error"
+    # it did not wait for the evaluation (minutes): a bound a loaded machine keeps
+    assert time.monotonic() - t0 < 30
+    # the same worker goes on with the next job (the stopped one has ended)
+    assert runner.evaluate('{ a = throw "next"; }', None, 60).status == "error"
 
 
 def test_eval_cancel_when_a_newer_edit_arrives():
@@ -410,8 +411,8 @@ def test_eval_cancel_when_a_newer_edit_arrives():
     t0 = time.monotonic()
     out = runner.evaluate("builtins.foldl' (a: b: a + b) 0 (builtins.genList (x: x) 100000000)", None, 30,
                           cancel)
-    assert out.status == "cancelled" and time.monotonic() - t0 < 5
-    assert runner.evaluate("1", None, 10).status == "ok"
+    assert out.status == "cancelled" and time.monotonic() - t0 < 30     # before its budget
+    assert runner.evaluate("1", None, 60).status == "ok"
 
 
 def test_eval_does_not_use_the_network():

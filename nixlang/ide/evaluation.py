@@ -128,11 +128,7 @@ class EvalRunner:
             if job.cancel.is_set() or time.monotonic() > deadline:
                 status = "cancelled" if job.cancel.is_set() else "timeout"
                 self._stop(job)
-                # an asynchronous exception can be swallowed (say, raised inside
-                # a gc callback): send it again until the job has stopped
-                give_up = time.monotonic() + 2.0
-                while not job.done.wait(0.1) and time.monotonic() < give_up:
-                    self._stop(job, again=True)
+                self._stop_until_done(job, wait=2.0)
                 return EvalOutcome(status, seconds=time.monotonic() - t0)
         out = job.outcome or EvalOutcome("internal")
         out.seconds = time.monotonic() - t0
@@ -173,8 +169,18 @@ class EvalRunner:
             return
         job.timed_out = timeout
         self._stop(job)
-        give_up = time.monotonic() + 2.0
-        while not job.done.wait(0.1) and time.monotonic() < give_up:
+        self._stop_until_done(job)
+
+    def _stop_until_done(self, job: _Job, wait: float | None = None) -> None:
+        """Send the stop again until the job has ended: an asynchronous exception
+        can be swallowed (raised inside a gc callback or a `__del__`). With
+        `wait`, the caller waits that long at most and a daemon thread goes on
+        sending it (the worker must not stay busy with a job nobody wants)."""
+        give_up = None if wait is None else time.monotonic() + wait
+        while not job.done.wait(0.1):
+            if give_up is not None and time.monotonic() > give_up:
+                threading.Thread(target=self._stop_until_done, args=(job,), daemon=True).start()
+                return
             self._stop(job, again=True)
 
     def _stop(self, job: _Job, again: bool = False) -> None:

@@ -80,7 +80,8 @@ test("LSP initialize handshake with the real server", { skip: found.why, timeout
 
     await conn.sendNotification("initialized", {});
     // The server pulls section `pynix` through workspace/configuration after `initialized`.
-    const items = await Promise.race([asked, new Promise((r) => setTimeout(() => r("timeout"), 10_000))]);
+    // (the timers are unref'd: a pending one must not keep node, and the test run, waiting)
+    const items = await Promise.race([asked, new Promise((r) => setTimeout(() => r("timeout"), 10_000).unref())]);
     console.log(`# workspace/configuration asked for: ${JSON.stringify(items)}`);
     assert.deepEqual(items, [{ section: "pynix" }]);
 
@@ -91,7 +92,10 @@ test("LSP initialize handshake with the real server", { skip: found.why, timeout
     await conn.sendNotification("textDocument/didOpen", {
       textDocument: { uri: "untitled:handshake.nix", languageId: "nix", version: 1, text: "let a = 1; in b" },
     });
-    const published = await Promise.race([diagnostics, new Promise<undefined>((r) => setTimeout(() => r(undefined), 15_000))]);
+    const published = await Promise.race([
+      diagnostics,
+      new Promise<undefined>((r) => setTimeout(() => r(undefined), 15_000).unref()),
+    ]);
     assert.ok(published, "publishDiagnostics arrived");
     console.log(`# diagnostics: ${JSON.stringify(published.diagnostics.map((d) => [d.code, d.message]))}`);
     assert.ok(published.diagnostics.length > 0, "an unbound variable is reported");

@@ -8,6 +8,7 @@ plain file holding the link's target; the tests pass with either.
 """
 from __future__ import annotations
 
+import compileall
 import os
 from pathlib import Path
 
@@ -32,3 +33,14 @@ _EMPTY_CONF = Path(__file__).resolve().parent / "data" / "empty-nix-conf"
 os.environ["NIX_CONF_DIR"] = str(_EMPTY_CONF)
 os.environ["NIX_USER_CONF_FILES"] = ""
 os.environ.pop("NIX_CONFIG", None)
+
+
+def pytest_sessionstart(session):
+    """Compile pynix's modules to bytecode once, up front. Many tests run
+    `python -m nixlang` as a new process (the conformance scorer alone runs
+    hundreds); where PYTHONDONTWRITEBYTECODE is set (it is on these machines) each
+    of them would otherwise compile every module from source again, which is
+    most of its start-up time. Bytecode is still read when that variable is
+    set; writing it here is what a first run without the variable does."""
+    for pkg in ("nixlang", "lsp"):
+        compileall.compile_dir(str(ROOT / pkg), quiet=1)

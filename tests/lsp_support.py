@@ -101,8 +101,9 @@ def pos(text: str, marker: str = "$0"):
     return text[:i] + text[i + len(marker):], types.Position(line=line, character=col)
 
 
-async def until(pred, timeout: float = 30.0, what: str = "condition"):
-    """Wait until `pred()` is truthy (polling every 20 ms); its value."""
+async def until(pred, timeout: float = 120.0, what: str = "condition"):
+    """Wait until `pred()` is truthy (polling every 20 ms); its value. The
+    default timeout only bounds a failing wait: a loaded machine may need it."""
     loop = asyncio.get_running_loop()
     end = loop.time() + timeout
     while loop.time() < end:

@@ -162,6 +162,7 @@ def big_file(n: int = BIG_LINES) -> str:
     return "\n".join(out) + "\n"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads VmHWM from /proc (Linux)")
 def test_large_file_memory_is_bounded():
     """Analysing (and diagnosing) the 40,000-line file, in a fresh process: the
@@ -269,6 +270,7 @@ async def test_server_reports_extreme_nesting(client: LanguageClient, tmp_path_f
     assert_no_handler_failed(client)
 
 
+@pytest.mark.slow
 @aio
 async def test_server_opens_a_40000_line_file(client: LanguageClient, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("big")

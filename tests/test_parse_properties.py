@@ -865,23 +865,22 @@ DEEP = {
     "attrs": "{a=" * N + "1" + ";}" * N,
     "lambdas": "x: " * N + "x",
     "interpolation": '"${' * N + '"x"' + "}\"" * N,
-    # 1,000,000 characters on one line: a select chain (each `.a` competes with
-    # path and URI rules in the lexer, which once made this quadratic)
-    "long_select_line": "builtins" + ".a" * 499_996,
 }
-# more 1,000,000-character lines, ~25 s each: run with PYNIX_SLOW_TESTS=1
+# 1,000,000-character lines, ~25 s each: the slow tier (`pytest -m slow`)
 SLOW = {
+    # a select chain (each `.a` competes with path and URI rules in the lexer,
+    # which once made this quadratic)
+    "long_select_line": "builtins" + ".a" * 499_996,
     "long_list_line": "[ " + "1 " * 499_998 + " ]",
     "long_plus_line": "1" + " + 1" * 249_999 + "   ",     # a left-nested tree 250,000 deep
     "long_string_line": '"' + "a" * 999_998 + '"',
 }
-_slow = pytest.mark.skipif(not os.environ.get("PYNIX_SLOW_TESTS"), reason="slow; set PYNIX_SLOW_TESTS=1")
-DEEP_CASES = sorted(DEEP) + [pytest.param(n, marks=_slow) for n in sorted(SLOW)]
+DEEP_CASES = sorted(DEEP) + [pytest.param(n, marks=pytest.mark.slow) for n in sorted(SLOW)]
 ALL_DEEP = {**DEEP, **SLOW}
 
 
 def test_deep_inputs_have_the_intended_size():
-    for name in ("long_select_line",) + tuple(SLOW):
+    for name in SLOW:
         assert len(ALL_DEEP[name]) == 1_000_000, name
         assert "\n" not in ALL_DEEP[name]
 

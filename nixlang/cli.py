@@ -286,6 +286,7 @@ def _eval(sources, flags, attr_paths, auto_args, options, out, err, print_result
     from .evaluator import Evaluator
     from .runtime.printer import print_value
     ev = Evaluator(options)
+    _keep(ev)
     ev.stderr = err
     render = render or errors.render_nix_eval
     from .builtins.derivations import eval_store, local_store
@@ -427,6 +428,14 @@ def eval_cmd(argv: list[str], out, err) -> int:
                else [(f, None) for f in files])
     return _eval(sources, flags, attr_paths, auto_args, eval_options(config, include), out, err,
                  show_trace=bool(config["show-trace"]), render=render_friendly, always_call=True)
+
+
+def _keep(ev) -> None:
+    """In a one-shot process the evaluator lives until the process exits
+    (runtime/memory.py: no teardown of the heap)."""
+    from .runtime import memory
+    if memory.ONE_SHOT:
+        memory.keep_alive(ev)
 
 
 def _add_root(link: str, target: str) -> None:
@@ -597,6 +606,7 @@ def derivation_cmd(argv: list[str], out, err) -> int:
         from .evaluator import Evaluator
         from .settings import eval_options
         ev = Evaluator(eval_options(_load_config()))
+        _keep(ev)
         ev.stderr = err
         sources = [Source(e, "«string»", os.getcwd()) for e in exprs] + [_read_input(f) for f in nix_files]
         try:
@@ -770,7 +780,8 @@ def main(argv: list[str] | None = None) -> int:
     threading.stack_size(512 * 1024 * 1024)
     # a roomy frame stack too: CPython 3.11 would otherwise mmap/munmap a frame
     # chunk whenever deep recursion crosses a chunk boundary (see runtime/stack.py)
-    from .runtime.stack import in_roomy_frame_stack, tune_gc
+    from .runtime.memory import tune_gc
+    from .runtime.stack import in_roomy_frame_stack
     tune_gc()
     t = threading.Thread(target=lambda: in_roomy_frame_stack(target), name="pynix-main")
     t.start()
@@ -782,5 +793,32 @@ def main(argv: list[str] | None = None) -> int:
     return result[0]
 
 
+# commands that evaluate once and exit: no cyclic collection until memory is
+# scarce, and no teardown of the heap at the end (runtime/memory.py)
+ONE_SHOT = {"instantiate", "eval", "derivation", "check", "explain"}
+
+
+def entry() -> None:
+    """The `pynix` console script (and `python -m nixlang`): `main`, with the
+    one-shot memory policy for the commands that evaluate once, then a
+    flush and an immediate exit instead of freeing the heap object by
+    object."""
+    argv = sys.argv[1:]
+    one_shot = bool(argv) and argv[0] in ONE_SHOT
+    if one_shot:
+        from .runtime import memory
+        memory.collect_only_under_pressure()
+        memory.ONE_SHOT = True
+    code = main(argv)
+    if not one_shot:
+        sys.exit(code)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (BrokenPipeError, ValueError, OSError):
+            code = code or 1
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

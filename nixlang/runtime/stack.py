@@ -21,7 +21,6 @@ that deep, exactly as with small chunks.
 """
 from __future__ import annotations
 
-import gc
 import types
 
 # value-stack slots (8 bytes each) the trampoline's frame declares: 16 MiB,
@@ -44,21 +43,3 @@ except (AttributeError, TypeError, ValueError):   # another Python: no such fram
 def in_roomy_frame_stack(fn):
     """Call `fn()` under a frame with room for deep recursion after it."""
     return _roomy(fn)
-
-
-
-_gc_tuned = False
-
-
-def tune_gc() -> None:
-    """Make the cyclic garbage collector cheaper for an evaluation: what exists
-    now (modules, parser tables, builtins) lives until the process ends, so it
-    is moved out of the collected generations (once per process), and the
-    youngest generation is collected every 50,000 allocations instead of 700:
-    evaluation allocates thunks, frames and closures by the million, and most
-    of them live until the end anyway. Cyclic garbage is still collected."""
-    global _gc_tuned
-    if not _gc_tuned:
-        _gc_tuned = True
-        gc.freeze()
-    gc.set_threshold(50000, 10, 10)

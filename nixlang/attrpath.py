@@ -9,7 +9,7 @@ autoCallFunction does.
 from __future__ import annotations
 
 from . import errors as E
-from .compile import best_matches
+from .runtime.errors import best_matches
 from .runtime.values import Attrs, Closure, force, show_type
 
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 from . import errors as E
 from .builtins import load_all
-from .compile import Compiler, call_function
+from .compile import Compiler
+from .runtime.calls import call_function
 from .parse import ParseOptions, parse_cached
 from .resolve.globals import GLOBAL_NAMES
 from .runtime.values import Attrs, Env, Path, Thunk, force
@@ -156,9 +157,9 @@ class Evaluator:
     def deep_force(self, v, seen=None):
         """Evaluate a value completely (deepSeq / --strict). An error inside an
         attribute gets Nix's "while evaluating the attribute 'x'" frame."""
-        from .compile import attr_position
+        from .runtime.positions import attr_position
         from .syntax.symbols import symbol_sorted
-        from .compile import value_position
+        from .runtime.calls import value_position
         seen = set() if seen is None else seen
 
         def go(x):

@@ -41,7 +41,9 @@ import sys
 
 from . import errors as E
 from . import interrupt
-from .compile import Compiler, attr_where, call_function, node_pos
+from .compile import Compiler, node_pos
+from .runtime.calls import call_function
+from .runtime.positions import attr_where
 from .evaluator import Evaluator
 from .parse import ParseOptions, parse_full, parse_recover
 from .resolve.globals import GLOBAL_NAMES

@@ -1,5 +1,5 @@
-"""Layers import downward only (DESIGN.md): syntax -> resolve -> compile/runtime
--> builtins; store imports nothing of the evaluator; lsp and cli sit on top.
+"""Layers import downward only (DESIGN.md): syntax -> resolve -> runtime ->
+compile -> builtins; store imports nothing of the evaluator; lsp and cli sit on top.
 This test reads every module's imports and checks the rule."""
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ ROOT = Path(__file__).resolve().parents[1]
 # layer rank: a module may import only modules of its own or a lower rank
 RANK = {
     "nixlang.source": 0, "nixlang.errors": 0, "nixlang.version": 0, "nixlang.store": 0, "nixlang.interrupt": 0,
-    "nixlang.syntax": 1, "nixlang.resolve": 2, "nixlang.parse": 2, "nixlang.compile": 3, "nixlang.runtime": 3,
-    "nixlang.builtins": 4, "nixlang.evaluator": 5, "nixlang.attrpath": 5, "nixlang.ide": 6,
-    "nixlang.settings": 6,
-    "nixlang.repl": 7, "nixlang.cli": 7, "nixlang.__main__": 8, "nixlang": 8, "lsp": 9,
+    "nixlang.syntax": 1, "nixlang.resolve": 2, "nixlang.parse": 2, "nixlang.runtime": 3, "nixlang.compile": 4,
+    "nixlang.builtins": 5, "nixlang.evaluator": 6, "nixlang.attrpath": 6, "nixlang.ide": 7,
+    "nixlang.settings": 7,
+    "nixlang.repl": 8, "nixlang.cli": 8, "nixlang.__main__": 9, "nixlang": 9, "lsp": 10,
 }
 
 

@@ -13,7 +13,8 @@ import math
 from contextlib import contextmanager
 
 from .. import errors as E
-from ..compile import _merge_pos, _Positions, attr_position, call_function
+from ..runtime.calls import call_function
+from ..runtime.positions import Positions, attr_position, merge_pos
 from ..runtime.errors import type_error
 from ..runtime.values import Attrs, Closure, CtxStr, PrimOp, PrimOpApp, Thunk, force
 from . import builtin
@@ -267,7 +268,7 @@ def _list_to_attrs(ev, lst):
             entry[1][key] = hit[1]
     pos = None
     for source, spans in by_source.values():
-        pos = _merge_pos(pos, _Positions(source, spans))
+        pos = merge_pos(pos, Positions(source, spans))
     return Attrs(d, pos)
 
 
@@ -339,7 +340,7 @@ def _function_args(ev, f):
     d = {name: default is not None for name, _slot, default in lam.formals}
     node_formals = getattr(lam.node, "formals", None) or []
     spans = {fm.name: fm.span for fm in node_formals if fm.span is not None}
-    return Attrs(d, _Positions(lam.source, spans) if spans else None)
+    return Attrs(d, Positions(lam.source, spans) if spans else None)
 
 
 # -- integers -------------------------------------------------------------------------------

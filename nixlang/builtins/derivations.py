@@ -101,7 +101,7 @@ def eval_store(ev) -> EvalStore:
 
 
 def _attr_where(attrs: Attrs, name: str):
-    from ..compile import attr_where
+    from ..runtime.positions import attr_where
     return attr_where(attrs, name)
 
 

@@ -122,7 +122,7 @@ def corepkgs_source(path: str):
 # -- paths -------------------------------------------------------------------------------------
 
 def _attr_pos(attrs: Attrs, name: str):
-    from ..compile import attr_where
+    from ..runtime.positions import attr_where
     return attr_where(attrs, name)
 
 
@@ -130,7 +130,7 @@ def coerce_to_path(ev, v, ctx: set, error_ctx: str) -> str:
     """Nix's coerceToPath: an absolute canonical path from a path value, a
     string, or an attrset with `__toString` / `outPath`. String context is
     added to `ctx`."""
-    from ..compile import call_function
+    from ..runtime.calls import call_function
     v = with_frame(error_ctx, force, v)
     t = type(v)
     if t is Path:

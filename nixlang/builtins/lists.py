@@ -10,7 +10,7 @@ Results stay lazy where Nix's are: `map` and `genList` build thunks.
 from __future__ import annotations
 
 from .. import errors as E
-from ..compile import call2, call_function, caller
+from ..runtime.calls import call2, call_function, caller
 from ..runtime import ops
 from ..runtime.errors import type_error
 from ..runtime.printer import print_value_short

@@ -19,7 +19,7 @@ INT_MIN, INT_MAX = -(1 << 63), (1 << 63) - 1
 
 
 def _attr_pos(a: Attrs, name: str):
-    from ..compile import attr_where
+    from ..runtime.positions import attr_where
     return attr_where(a, name)
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .. import errors as E
-from .values import show_type
+from .values import Attrs, show_type
 
 
 class InfiniteRecursion(E.InfiniteRecursionError):
@@ -16,3 +16,25 @@ def type_error(expected: str, v, source=None, span=None) -> E.TypeError_:
     from .printer import print_value_short
     return E.TypeError_(f"expected {expected} but found {show_type(v)}: {print_value_short(v)}",
                         source, span)
+
+
+def missing_attr(name, attrs: Attrs, source, span):
+    msg = f"attribute '{name}' missing"
+    err = E.MissingAttr(msg, source, span)
+    close = best_matches(name, attrs.d)
+    if close:
+        err.suggestions = close
+    return err
+
+
+def best_matches(query: str, candidates, limit: int = 5, max_distance: int = 2) -> list[str]:
+    """Suggestions::bestMatches(...).trim(): the candidates within Levenshtein
+    distance 2 of `query`, closest first (ties by name), at most 5."""
+    scored = []
+    for c in candidates:
+        d = E.edit_distance(query, c, max_distance)
+        if d <= max_distance:
+            scored.append((d, c))
+    scored.sort()
+    return [c for _, c in scored[:limit]]
+

@@ -233,7 +233,7 @@ def _with_ctx(err, error_ctx):
 
 
 def _attr_where(attrs, name):
-    from ..compile import attr_where   # compile imports this module: import late
+    from .positions import attr_where
     return attr_where(attrs, name)
 
 

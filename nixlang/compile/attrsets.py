@@ -1,0 +1,161 @@
+"""Compiling attrsets, `rec { }`, `let`, `with` and lists.
+
+A `rec { }` or `let` is a frame of its own: its slots are filled in order
+with lazy values that may refer to the frame itself. An attrset keeps the
+spans of its attributes (runtime.positions) for errors and
+`unsafeGetAttrPos`.
+"""
+from __future__ import annotations
+
+from .. import errors as E
+from ..syntax import ast as A
+from ..runtime.errors import type_error
+from ..runtime.positions import Positions
+from ..runtime.values import UNSET, Attrs, CtxStr, Thunk, force
+from .selection import _lazy_select
+
+
+class AttrsetRules:
+    """Compiler methods for `A.Attrs`, `A.Let`, `A.With` and `A.List`."""
+
+    # -- attrsets, let, with ---------------------------------------------------------------------
+    def _attr_builders(self, attrs: A.Attrs, inner_level_shift: bool):
+        """(name, make(env_values, env_outer, srcs) -> value or thunk) for each attribute."""
+        out = []
+        for name, d in attrs.attrs.items():
+            # ExprLambda::setName: a lambda bound to an attribute takes its
+            # name, and so do the lambdas of its curried body (`f = a: b: ...`)
+            lam = d.value
+            while type(lam) is A.Lambda:
+                self._lambda_names[id(lam)] = name
+                lam = lam.body
+            if d.kind == A.INHERITED_FROM:
+                idx = d.value.expr.index
+                out.append((name, d, ("from", idx, name)))
+            elif d.kind == A.INHERITED:
+                out.append((name, d, ("outer", self.lazy(d.value))))
+            elif attrs.rec and "__overrides" in attrs.attrs and type(d.value) is A.Var:
+                # `__overrides` replaces slots after the attributes are made, so
+                # an attribute that is just another one's name must look it up
+                # when forced instead of sharing that attribute's thunk now
+                code, span = self.compile(d.value), d.value.span
+                out.append((name, d, ("inner", lambda env, code=code, span=span: Thunk(code, env, span))))
+            else:
+                out.append((name, d, ("inner", self.lazy(d.value))))
+        return out
+
+    def c_Attrs(self, n: A.Attrs):
+        source = self.source
+        srcs = [self.lazy(s) for s in n.inherit_from]
+        items = self._attr_builders(n, n.rec)
+        dyn = [(self.compile(d.name), self.lazy(d.value), d.span) for d in n.dynamic]
+        name_value = self._name_value
+        rec = n.rec
+        slot_of = {name: i + 1 for i, name in enumerate(n.slots)} if rec else None
+        nslots = len(n.slots) if rec else 0
+        poses = {name: d.span for name, d in n.attrs.items()}
+        if not rec and not srcs and not dyn and all(how[0] in ("inner", "outer") for _, _, how in items):
+            # the common `{ a = ...; inherit b; }`: values made in the enclosing
+            # frame; positions are shared by every set this code builds
+            makers = [(name, how[1]) for name, _, how in items]
+            shared_pos = Positions(source, poses)
+
+            def build_plain(env):
+                return Attrs({name: mk(env) for name, mk in makers}, shared_pos)
+            return build_plain
+
+        def build(env):
+            if rec:
+                inner = vals = [UNSET] * (nslots + 1)
+                vals[0] = env
+            else:
+                inner = env
+            src_vals = [mk(inner) for mk in srcs]
+            d = {}
+            for name, adef, how in items:
+                kind = how[0]
+                if kind == "inner":
+                    v = how[1](inner)
+                elif kind == "outer":
+                    v = how[1](env)
+                else:
+                    v = _lazy_select(src_vals[how[1]], how[2], source, adef.span)
+                d[name] = v
+                if rec:
+                    vals[slot_of[name]] = v
+            if rec and "__overrides" in d:
+                over = force(d["__overrides"])
+                if type(over) is not Attrs:
+                    raise type_error("a set", over).add_frame("while evaluating the `__overrides` attribute")
+                for k, v in over.d.items():
+                    d[k] = v
+                    if k in slot_of:
+                        vals[slot_of[k]] = v
+            pos = dict(poses)
+            for name_code, value_code, span in dyn:
+                nv = force(name_code(inner))
+                if nv is None:
+                    continue
+                if type(nv) not in (str, CtxStr):
+                    raise type_error("a string", nv, source, span)
+                key = str(nv)
+                if key in d:
+                    raise E.EvalError(f"dynamic attribute '{key}' already defined at "
+                                      f"{source.location(pos[key].start)}", source, span)
+                d[key] = value_code(inner)
+                pos[key] = span
+            return Attrs(d, Positions(source, pos))
+        return build
+
+    def c_Let(self, n: A.Let):
+        attrs = n.attrs
+        srcs = [self.lazy(s) for s in attrs.inherit_from]
+        items = self._attr_builders(attrs, True)
+        slot_of = {name: i + 1 for i, name in enumerate(attrs.slots)}
+        nslots = len(attrs.slots)
+        body = self.compile(n.body)
+        source = self.source
+        plan = [(slot_of[name], adef, how) for name, adef, how in items]
+        if not srcs and all(how[0] == "inner" for _, _, how in plan):
+            # only `name = value;` bindings: fill the frame in order
+            simple = [(slot, how[1]) for slot, _, how in plan]
+
+            def let_simple(env):
+                inner = [UNSET] * (nslots + 1)
+                inner[0] = env
+                for slot, mk in simple:
+                    inner[slot] = mk(inner)
+                return body(inner)
+            return let_simple
+
+        def let(env):
+            inner = vals = [UNSET] * (nslots + 1)
+            vals[0] = env
+            src_vals = [mk(inner) for mk in srcs]
+            for slot, adef, how in plan:
+                kind = how[0]
+                if kind == "inner":
+                    vals[slot] = how[1](inner)
+                elif kind == "outer":
+                    vals[slot] = how[1](env)
+                else:
+                    vals[slot] = _lazy_select(src_vals[how[1]], how[2], source, adef.span)
+            return body(inner)
+        return let
+
+    def c_With(self, n: A.With):
+        attrs = self.lazy(n.env)
+        body = self.compile(n.body)
+        return lambda env: body([env, attrs(env)])
+
+    def c_List(self, n: A.List):
+        elems = [self.lazy(e) for e in n.elems]
+        if not elems:
+            return lambda env: []
+        if len(elems) == 1:
+            e0, = elems
+            return lambda env: [e0(env)]
+        if len(elems) == 2:
+            e0, e1 = elems
+            return lambda env: [e0(env), e1(env)]
+        return lambda env: [e(env) for e in elems]

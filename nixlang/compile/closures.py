@@ -1,0 +1,131 @@
+"""The closure compiler: each AST node becomes, once, a Python function
+`code(env) -> value` giving the node's value in weak head normal form.
+
+The node kinds are compiled by the rule classes of the sibling modules
+(variables, selection, attrsets, functions, operators), mixed into
+`Compiler` here; this module holds what they share: dispatch, laziness
+(`lazy`) and strictness (`strict`).
+"""
+from __future__ import annotations
+
+from .. import errors as E
+from ..source import Source
+from ..syntax import ast as A
+from ..runtime.calls import LambdaCode
+from ..runtime.values import UNSET, Attrs, Path, Thunk
+from .attrsets import AttrsetRules
+from .functions import FunctionRules
+from .operators import OperatorRules
+from .selection import SelectionRules
+from .variables import VariableRules
+
+
+class Compiler(VariableRules, SelectionRules, AttrsetRules, FunctionRules, OperatorRules):
+    def __init__(self, ev, source: Source):
+        self.ev = ev
+        self.source = source
+        self._lambda_names: dict[int, str] = {}   # Nix names a lambda after the attribute it defines
+        self._compiled: dict[int, object] = {}    # id(node) -> code: each node is compiled once
+        self._lambda_codes: dict[int, LambdaCode] = {}
+
+    # -- laziness ------------------------------------------------------------------
+    def lazy(self, n: A.Node):
+        t = type(n)
+        if t in (A.Int, A.Float, A.Str, A.Path):
+            v = self.constant(n)
+            return lambda env: v
+        if t is A.Var and not n.from_with:
+            # share the variable's own thunk; a slot of the frame being built
+            # (`let x = y; y = ...;`) is not filled yet: read it later
+            code = self.compile(n)
+            span = n.span
+            level, i = n.level, n.index + 1
+            if level == 0:
+                def var_lazy0(env):
+                    v = env[i]
+                    return v if v is not UNSET else Thunk(code, env, span)
+                return var_lazy0
+            if level == 1:
+                def var_lazy1(env):
+                    v = env[0][i]
+                    return v if v is not UNSET else Thunk(code, env, span)
+                return var_lazy1
+            raw = self.var_raw(n)
+
+            def var_lazy(env):
+                v = raw(env)
+                return v if v is not UNSET else Thunk(code, env, span)
+            return var_lazy
+        code = self.compile(n)
+        span = n.span
+        return lambda env: Thunk(code, env, span)
+
+    def strict(self, n: A.Node):
+        """Code giving `force(lazy(n)(env))`, the value of an operand needed at
+        once, without the thunk `lazy` would build when nothing else can see
+        that thunk. A variable is forced as `force` does it (its own thunk,
+        no position added to an infinite recursion, as through `lazy`)."""
+        if type(n) is not A.Var or n.from_with:
+            return self.compile(n)
+        code = self.compile(n)
+        level, i = n.level, n.index + 1
+        if level == 0:
+            def strict_var0(env):
+                v = env[i]
+                if type(v) is Thunk:
+                    return v.value if v.code is None else v.force()
+                return v if v is not UNSET else code(env)
+            return strict_var0
+        if level == 1:
+            def strict_var1(env):
+                v = env[0][i]
+                if type(v) is Thunk:
+                    return v.value if v.code is None else v.force()
+                return v if v is not UNSET else code(env)
+            return strict_var1
+        raw = self.var_raw(n)
+
+        def strict_var(env):
+            v = raw(env)
+            if type(v) is Thunk:
+                return v.value if v.code is None else v.force()
+            return v if v is not UNSET else code(env)
+        return strict_var
+
+    def constant(self, n):
+        t = type(n)
+        if t is A.Path:
+            return Path(n.value)
+        return n.value
+
+    # -- the compiler proper -----------------------------------------------------------
+    def compile(self, n: A.Node):
+        """The code of node `n`; compiled once, however many times it is asked
+        for (fast paths ask for an operand's code more than once)."""
+        code = self._compiled.get(id(n))
+        if code is None:
+            code = self._compiled[id(n)] = getattr(self, "c_" + type(n).__name__)(n)
+        return code
+
+    def c_Int(self, n):
+        v = n.value
+        return lambda env: v
+
+    c_Float = c_Str = c_Int
+
+    def c_Path(self, n):
+        v = Path(n.value)
+        return lambda env: v
+
+    def c_CurPos(self, n):
+        line, col = self.source.line_col(n.span.start)
+        origin = self.source.origin
+        def curpos(env):
+            return Attrs({"file": origin, "line": line, "column": col})
+        return curpos
+
+    def c_Missing(self, n):
+        source, span = self.source, n.span
+        def missing(env):
+            raise E.EvalError("syntax error: missing expression", source, span)
+        return missing

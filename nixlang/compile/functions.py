@@ -1,0 +1,291 @@
+"""Compiling lambdas and calls.
+
+A lambda compiles to a `LambdaCode` (runtime.calls) shared by every closure
+made from it. A call site inlines the most common case, a lambda `x: ...`
+called with one argument, and leaves the rest to `call_function`. Calls of
+the builtins `__sub`, `__mul`, `__div` and `__lessThan` (what `-`, `*`,
+`/` and `<` parse to) compute on two integers directly, and hand anything
+else to the builtin exactly as the generic call would.
+"""
+from __future__ import annotations
+
+from .. import errors as E
+from ..syntax import ast as A
+from ..runtime import ops
+from ..runtime.calls import LambdaCode, call2, call_function, call_primop, calling
+from ..runtime.values import Closure, PrimOp, Thunk, force
+from .frames import _NOTHING, _raising, node_pos
+
+_ARITH_PRIMOPS = {"__sub": "sub", "__mul": "mul", "__div": "div", "__lessThan": "lessThan"}
+INT_MIN, INT_MAX = ops.INT_MIN, ops.INT_MAX
+
+
+class FunctionRules:
+    """Compiler methods for `A.Lambda` and `A.Call`."""
+
+    # -- functions -------------------------------------------------------------------------
+    def c_Lambda(self, n: A.Lambda):
+        slot = 0
+        formals = None
+        if n.arg is not None:
+            slot = 1
+        if n.formals is not None:
+            formals = []
+            for f in n.formals:
+                formals.append([f.name, slot, None])
+                slot += 1
+        lam = LambdaCode(n, n.arg, formals, n.ellipsis, None, slot, self.source, self.ev)
+        self._lambda_codes[id(n)] = lam
+        lam.name = self._lambda_names.get(id(n))
+        if formals is not None:
+            for entry, f in zip(formals, n.formals):
+                if f.default is not None:
+                    # lazy, as Nix's maybeThunk: a default that is a variable
+                    # already bound shares that variable's thunk
+                    entry[2] = self.lazy(f.default)
+            lam.formals = [tuple(e) for e in formals]
+        lam.body = self.compile(n.body)
+        if type(n.body) is A.Lambda:
+            lam.inner = self._lambda_codes.get(id(n.body))
+        return lambda env: Closure(lam, env)
+
+    def c_Call(self, n: A.Call):
+        fn_node = n.fn
+        if (type(fn_node) is A.Var and not fn_node.from_with and len(n.args) == 2
+                and fn_node.name in _ARITH_PRIMOPS):
+            fast = self._arith_call(n)
+            if fast is not None:
+                return fast
+        return self._call(n)
+
+    def _call(self, n: A.Call):
+        fn = self.compile(n.fn)
+        args = [self.lazy(a) for a in n.args]
+        ev = self.ev
+        source, span = self.source, node_pos(n)
+        if len(args) == 1 and _makes_thunk(n.args[0]):
+            # `f (n - 1)`: the argument's thunk made here
+            acode, aspan = self.compile(n.args[0]), n.args[0].span
+
+            def call1_thunk(env):
+                f = fn(env)
+                arg = Thunk(acode, env, aspan)
+                if type(f) is Closure:
+                    lam = f.lam
+                    if lam.formals is None:
+                        ev.depth += 1
+                        try:
+                            if ev.depth > ev.max_call_depth:
+                                raise E.StackOverflow("stack overflow; max-call-depth exceeded", source, span)
+                            try:
+                                return lam.body([f.env, arg])
+                            except E.EvalError as e:
+                                e.add_frame(f"while calling {calling(lam)}", lam.source, lam.node.span)
+                                e.add_frame("from call site", source, span)
+                                raise
+                        finally:
+                            ev.depth -= 1
+                return force(call_function(ev, f, arg, source, span))
+            return call1_thunk
+        if len(args) == 1:
+            a0, = args
+
+            def call1(env):
+                # call_function, with its most common case (a lambda `x: ...`) inline
+                f = fn(env)
+                arg = a0(env)
+                if type(f) is Closure:
+                    lam = f.lam
+                    if lam.formals is None:
+                        ev.depth += 1
+                        try:
+                            if ev.depth > ev.max_call_depth:
+                                raise E.StackOverflow("stack overflow; max-call-depth exceeded", source, span)
+                            try:
+                                return lam.body([f.env, arg])
+                            except E.EvalError as e:
+                                e.add_frame(f"while calling {calling(lam)}", lam.source, lam.node.span)
+                                e.add_frame("from call site", source, span)
+                                raise
+                        finally:
+                            ev.depth -= 1
+                return force(call_function(ev, f, arg, source, span))
+            return call1
+        if len(args) == 2:
+            a0, a1 = args
+
+            def call2_(env):
+                return call2(ev, fn(env), a0(env), a1(env), source, span)
+            return call2_
+
+        def call(env):
+            f = fn(env)
+            for a in args:
+                f = force(call_function(ev, f, a(env), source, span))
+            return f
+        return call
+
+    def _arith_call(self, n: A.Call):
+        """`a - b`, `a * b`, `a / b`, `a < b` (calls of __sub, __mul, __div,
+        __lessThan): on two integers, computed here; anything else (another
+        type, an error, overflow, a `__sub` that is not the builtin) goes to
+        the builtin exactly as the generic call would."""
+        fn_node = n.fn
+        which = _ARITH_PRIMOPS[fn_node.name]
+        builtins = getattr(self.ev, "builtins", None)
+        prim = builtins.d.get(which) if builtins is not None else None
+        if type(prim) is not PrimOp or prim.arity != 2:
+            return None
+        raw = self.var_raw(fn_node)
+        memo = getattr(raw, "memo", None)   # the builtin, once found in the base environment
+        generic = self._call(n)
+        x_node, y_node = n.args
+        sx, sy = self.strict(x_node), self.strict(y_node)
+        ly = self.lazy(y_node)
+        ev = self.ev
+        source, span = self.source, node_pos(n)
+
+        def slow(x, y):
+            return force(call_primop(ev, prim, (x, y), source, span))
+
+        # Like call_primop, the operands are evaluated one call deeper (the
+        # builtin's call counts towards max-call-depth); when that call would
+        # be one too many, the generic path raises the error as Nix does.
+        if which == "lessThan" and type(y_node) is A.Int:
+            # `n < 2`
+            yv = y_node.value
+
+            def less_than_const(env):
+                if (memo[0] if memo else raw(env)) is not prim or ev.depth >= ev.max_call_depth:
+                    return generic(env)
+                err = None
+                ev.depth += 1
+                try:
+                    x = sx(env)
+                except Exception as e:
+                    err = e
+                finally:
+                    ev.depth -= 1
+                if err is not None:
+                    return slow(_raising(err), yv)
+                tx = type(x)
+                if tx is int or tx is float:
+                    return x < yv
+                return slow(x, yv)
+            return less_than_const
+        if which == "lessThan":
+            # lessThan forces both operands before it looks at their types
+            def less_than(env):
+                if (memo[0] if memo else raw(env)) is not prim or ev.depth >= ev.max_call_depth:
+                    return generic(env)
+                x = err = None
+                ev.depth += 1
+                try:
+                    x = _NOTHING
+                    x = sx(env)
+                    y = sy(env)
+                except Exception as e:
+                    err = e
+                finally:
+                    ev.depth -= 1
+                if err is not None:
+                    return slow(_raising(err), ly(env)) if x is _NOTHING else slow(x, _raising(err))
+                tx, ty = type(x), type(y)
+                if (tx is int or tx is float) and (ty is int or ty is float):
+                    return x < y
+                return slow(x, y)
+            return less_than
+
+        # sub, mul, div check the first operand before they force the second
+        def arith(env):
+            if (memo[0] if memo else raw(env)) is not prim or ev.depth >= ev.max_call_depth:
+                return generic(env)
+            x = y = err = None
+            ev.depth += 1
+            try:
+                x = _NOTHING
+                x = sx(env)
+                y = _NOTHING
+                if type(x) is int:
+                    y = sy(env)
+            except Exception as e:
+                err = e
+            finally:
+                ev.depth -= 1
+            if err is not None:
+                return slow(_raising(err), ly(env)) if x is _NOTHING else slow(x, _raising(err))
+            if y is _NOTHING:   # the first operand is not an integer
+                return slow(x, ly(env))
+            if type(y) is int:
+                if which == "sub":
+                    r = x - y
+                elif which == "mul":
+                    r = x * y
+                elif y == 0 or (y == -1 and x == INT_MIN):
+                    return slow(x, y)
+                else:
+                    q = abs(x) // abs(y)
+                    r = q if (x >= 0) == (y >= 0) else -q
+                if INT_MIN <= r <= INT_MAX:
+                    return r
+            return slow(x, y)
+
+        if which == "sub" and type(y_node) is A.Int:
+            # the most common one, `n - 1`
+            yv = y_node.value
+
+            def sub_const(env):
+                if (memo[0] if memo else raw(env)) is not prim or ev.depth >= ev.max_call_depth:
+                    return generic(env)
+                err = None
+                ev.depth += 1
+                try:
+                    x = sx(env)
+                except Exception as e:
+                    err = e
+                finally:
+                    ev.depth -= 1
+                if err is not None:
+                    return slow(_raising(err), yv)
+                if type(x) is int:
+                    r = x - yv
+                    if INT_MIN <= r <= INT_MAX:
+                        return r
+                return slow(x, yv)
+            return sub_const
+        if which == "sub":
+            # without the dispatch on `which`
+            def sub(env):
+                if (memo[0] if memo else raw(env)) is not prim or ev.depth >= ev.max_call_depth:
+                    return generic(env)
+                x = y = err = None
+                ev.depth += 1
+                try:
+                    x = _NOTHING
+                    x = sx(env)
+                    y = _NOTHING
+                    if type(x) is int:
+                        y = sy(env)
+                except Exception as e:
+                    err = e
+                finally:
+                    ev.depth -= 1
+                if err is not None:
+                    return slow(_raising(err), ly(env)) if x is _NOTHING else slow(x, _raising(err))
+                if y is _NOTHING:
+                    return slow(x, ly(env))
+                if type(y) is int:
+                    r = x - y
+                    if INT_MIN <= r <= INT_MAX:
+                        return r
+                return slow(x, y)
+            return sub
+        return arith
+
+
+def _makes_thunk(n: A.Node) -> bool:
+    """Whether `Compiler.lazy(n)` makes a new thunk (not a constant, a
+    lambda or a variable's own value)."""
+    t = type(n)
+    return t not in (A.Int, A.Float, A.Str, A.Path, A.Lambda) and not (t is A.Var and not n.from_with)
+

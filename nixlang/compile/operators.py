@@ -1,0 +1,224 @@
+"""Compiling operators and control: `if`, `assert`, `!`, `&&`, `||`, `->`,
+`==`, `!=`, `//`, `++`, and string concatenation and interpolation
+(`a + b` and `"${x}"` are both ConcatStrings).
+"""
+from __future__ import annotations
+
+from .. import errors as E
+from ..source import Span
+from ..syntax import ast as A
+from ..syntax.printer import show
+from ..runtime import ops
+from ..runtime.calls import call_function
+from ..runtime.errors import type_error
+from ..runtime.positions import attr_position_of, merge_pos
+from ..runtime.values import Attrs
+from .frames import _bool_framed, _frame_value_fn, _framed, _lazy_framed, _raising, node_pos
+
+INT_MIN, INT_MAX = ops.INT_MIN, ops.INT_MAX
+
+
+class OperatorRules:
+    """Compiler methods for control and operators."""
+
+    # -- control ----------------------------------------------------------------------------
+    def _bool(self, n: A.Node):
+        code = self.compile(n)
+        source, span = self.source, n.span
+
+        def b(env):
+            v = code(env)
+            if type(v) is not bool:
+                raise type_error("a Boolean", v, source, span)
+            return v
+        return b
+
+    def c_If(self, n: A.If):
+        cond, then, else_ = self.compile(n.cond), self.compile(n.then), self.compile(n.else_)
+        source, span = self.source, n.cond.span
+
+        def if_(env):
+            c = cond(env)
+            if c is True:
+                return then(env)
+            if c is False:
+                return else_(env)
+            raise type_error("a Boolean", c, source, span)
+        return if_
+
+    def c_Assert(self, n: A.Assert):
+        body = self.compile(n.body)
+        text = show(n.cond)
+        source, span = self.source, n.span
+        frame = f"while evaluating the condition of the assertion '{text}'"
+        if type(n.cond) is A.BinOp and n.cond.op == "==":
+            # Nix 2.36 explains a failed `assert a == b` (assertEqValues)
+            lhs, rhs = self.compile(n.cond.lhs), self.compile(n.cond.rhs)
+            op_span = n.cond.op_span
+
+            def assert_eq(env):
+                try:
+                    ops.assert_equal(lhs(env), rhs(env), source, op_span, attr_position_of)
+                except E.EvalError as e:
+                    raise e.add_frame(frame, source, span)
+                return body(env)
+            return assert_eq
+
+        cond = self._bool(n.cond)
+
+        def assert_(env):
+            try:
+                ok = cond(env)
+            except E.EvalError as e:
+                raise e.add_frame(frame, source, span)
+            if not ok:
+                raise E.AssertionFailed(f"assertion '{text}' failed", source, span)
+            return body(env)
+        return assert_
+
+    def c_Not(self, n: A.Not):
+        code = self.compile(n.expr)
+        source, span, pos = self.source, n.expr.span, node_pos(n.expr)
+
+        def not_(env):
+            try:
+                v = code(env)
+                if type(v) is not bool:
+                    raise type_error("a Boolean", v, source, span)
+            except E.EvalError as e:
+                raise e.add_frame("in the argument of '!'", source, pos)
+            return not v
+        return not_
+
+    def c_BinOp(self, n: A.BinOp):
+        op = n.op
+        source, span = self.source, n.op_span or n.span
+        src = self.source
+        if op in ("&&", "||", "->"):
+            a = _bool_framed(self.compile(n.lhs), f"in the left operand of '{op}'", src, n.lhs.span,
+                             node_pos(n.lhs))
+            b = _bool_framed(self.compile(n.rhs), f"in the right operand of '{op}'", src, n.rhs.span,
+                             node_pos(n.rhs))
+            if op == "&&":
+                return lambda env: a(env) and b(env)
+            if op == "||":
+                return lambda env: a(env) or b(env)
+            return lambda env: (not a(env)) or b(env)
+        if op in ("==", "!="):
+            ca, cb = self.compile(n.lhs), self.compile(n.rhs)
+            lmsg, rmsg = f"in the left operand of '{op}'", f"in the right operand of '{op}'"
+            lpos, rpos = node_pos(n.lhs), node_pos(n.rhs)
+            equal = ops.equal
+
+            def eq(env):
+                try:
+                    x = ca(env)
+                except E.EvalError as e:
+                    raise e.add_frame(lmsg, src, lpos)
+                try:
+                    y = cb(env)
+                except E.EvalError as e:
+                    raise e.add_frame(rmsg, src, rpos)
+                t = type(x)
+                if t is type(y) and (t is int or t is str):
+                    return x == y
+                return equal(x, y)
+            if op == "==":
+                return eq
+            return lambda env: not eq(env)
+        a = _framed(self.compile(n.lhs), f"in the left operand of '{op}'", src, node_pos(n.lhs))
+        b = _framed(self.compile(n.rhs), f"in the right operand of '{op}'", src, node_pos(n.rhs))
+        if op == "//":
+            def update(env):
+                x, y = a(env), b(env)
+                if type(x) is not Attrs:
+                    raise type_error("a set", x, source, span)
+                if type(y) is not Attrs:
+                    raise type_error("a set", y, source, span)
+                if not y.d:
+                    return x
+                if not x.d:
+                    return y
+                d = dict(x.d)
+                d.update(y.d)
+                return Attrs(d, merge_pos(x.pos, y.pos))
+            return update
+        if op == "++":
+            def concat(env):
+                x, y = a(env), b(env)
+                for v in (x, y):
+                    if type(v) is not list:
+                        raise type_error("a list", v).add_frame(
+                            "while evaluating one of the elements to concatenate", source, span)
+                return x + y if x and y else (y if not x else x)
+            return concat
+        raise AssertionError(op)
+
+    def c_ConcatStrings(self, n: A.ConcatStrings):
+        parts = [self.lazy(p) for p in n.parts]
+        if not n.force_string and n.op_span is not None:
+            # `a + b`: an error in an operand is "in an operand of '+'"
+            parts = [_lazy_framed(code, "in an operand of '+'", self.source, node_pos(p))
+                     for code, p in zip(parts, n.parts)]
+        force_string = n.force_string
+        ev = self.ev
+        source, span = self.source, n.op_span or n.span
+        positions = [Span(p, p) for p in (n.part_pos or [q.span.start for q in n.parts])]
+        concat_strings = ops.concat_strings
+
+        def call(f, a, s=None, sp=None):
+            return call_function(ev, f, a, s or source, sp or span)
+
+        def concat(env):
+            return concat_strings([p(env) for p in parts], force_string, ev.copy_path_to_store, call,
+                                  source, positions)
+
+        def finish(vals):
+            return concat_strings(vals, force_string, ev.copy_path_to_store, call, source, positions)
+
+        stricts = [self.strict(p) for p in n.parts]
+        if force_string:
+            # "...${x}...": plain strings are joined here; at the first other
+            # value (or error) the generic code takes over with what is known
+            pairs = list(enumerate(stricts))
+
+            def interpolate(env):
+                out = []
+                for k, sp in pairs:
+                    try:
+                        v = sp(env)
+                    except Exception as e:
+                        return finish(out + [_raising(e)] + [p(env) for p in parts[k + 1:]])
+                    if type(v) is str:
+                        out.append(v)
+                    else:
+                        return finish(out + [v] + [p(env) for p in parts[k + 1:]])
+                return "".join(out)
+            return interpolate
+        if n.op_span is None or len(parts) != 2:
+            return concat
+        # `a + b` on two integers or two plain strings
+        sx, sy = stricts
+        lx, ly = parts
+        framed_x = _frame_value_fn("in an operand of '+'", source, node_pos(n.parts[0]))
+        framed_y = _frame_value_fn("in an operand of '+'", source, node_pos(n.parts[1]))
+
+        def plus(env):
+            try:
+                x = sx(env)
+            except Exception as e:
+                return finish([framed_x(_raising(e)), ly(env)])
+            tx = type(x)
+            if tx is not int and tx is not str:
+                return finish([x, ly(env)])
+            try:
+                y = sy(env)
+            except Exception as e:
+                return finish([x, framed_y(_raising(e))])
+            ty = type(y)
+            if tx is ty:
+                r = x + y
+                if tx is str or INT_MIN <= r <= INT_MAX:
+                    return r
+            return finish([x, y])
+        return plus

@@ -1,0 +1,147 @@
+"""Compiling attribute access: `e.a.b`, `e.a or d`, `e ? a.b`.
+
+The trace frames follow ExprSelect::eval and ExprOpHasAttr::eval.
+"""
+from __future__ import annotations
+
+from .. import errors as E
+from ..syntax import ast as A
+from ..syntax.printer import show
+from ..runtime.errors import missing_attr, type_error
+from ..runtime.positions import attr_position
+from ..runtime.values import Attrs, CtxStr, Thunk, force
+from .frames import _framed, node_pos
+
+_DERIVATION_INTERNAL = "«nix-internal»/derivation-internal.nix"
+
+
+class SelectionRules:
+    """Compiler methods for `A.Select` and `A.HasAttr`."""
+
+    # -- attribute access ---------------------------------------------------------------------
+    def _names(self, path: list[A.AttrName]):
+        """Per attrpath element: a static name, or code computing a dynamic one
+        (with the position of its expression, for errors)."""
+        out = []
+        for an in path:
+            if an.name is not None:
+                out.append((an.name, None))
+            else:
+                code = self.compile(an.expr)
+                out.append((None, (code, node_pos(an.expr))))
+        return out
+
+    def _name_value(self, code, env, source, span) -> str:
+        v = code(env)
+        if type(v) not in (str, CtxStr):
+            raise type_error("a string", v, source, span).add_frame(
+                "while evaluating an attribute name", source, span)
+        if type(v) is CtxStr and v.context:
+            raise E.EvalError(f"the string '{v}' is not allowed to refer to a store path (such as "
+                              f"'{sorted(v.context)[0]}')", source, span)
+        return str(v)
+
+    def c_Select(self, n: A.Select):
+        if type(n.expr) is A.InheritFrom:
+            raise AssertionError("inherit-from selects are built with their attrset")
+        base = self.compile(n.expr)
+        names = self._names(n.path)
+        default = self.compile(n.default) if n.default is not None else None
+        source, span = self.source, n.span
+        name_value = self._name_value
+        path_text = _attr_path_text(n.path)
+
+        if default is not None:
+            def select_or(env):
+                try:
+                    v = base(env)
+                except E.EvalError as e:
+                    raise e.add_frame("while selecting an attribute", source, span)
+                for name, code in names:
+                    if code is not None:
+                        name = name_value(code[0], env, source, code[1])
+                    if type(v) is not Attrs:
+                        return default(env)
+                    w = v.d.get(name)
+                    if w is None and name not in v.d:
+                        return default(env)
+                    v = force(w)
+                return v
+            return select_or
+
+        def select(env):
+            # ExprSelect::eval: the base is evaluated "while selecting an
+            # attribute"; an error while walking the path or forcing the
+            # value found is "while evaluating the attribute 'a.b'" here,
+            # and "from the definition of 'a'" at the last attribute found.
+            try:
+                v = base(env)
+            except E.EvalError as e:
+                raise e.add_frame("while selecting an attribute", source, span)
+            found = None
+            try:
+                first = True
+                for name, code in names:
+                    if code is not None:
+                        name = name_value(code[0], env, source, code[1])
+                    if type(v) is not Attrs:
+                        err = type_error("a set", v, source, span)
+                        raise err if first else err.add_frame("while selecting an attribute", source, span)
+                    w = v.d.get(name)
+                    if w is None and name not in v.d:
+                        raise missing_attr(name, v, None, None)
+                    found = (v, name)
+                    first = False
+                    v = force(w)
+                return v
+            except E.EvalError as e:
+                if found is not None:
+                    where = attr_position(found[0].pos, found[1])
+                    if where is not None:
+                        if where[0].origin == _DERIVATION_INTERNAL:
+                            raise   # Nix keeps its own wrapper out of traces
+                        e.add_frame(f"from the definition of '{found[1]}'", *where)
+                raise e.add_frame(f"while evaluating the attribute '{path_text}'", source, span)
+        return select
+
+    def c_HasAttr(self, n: A.HasAttr):
+        base = _framed(self.compile(n.expr), "in the argument of '?'", self.source, node_pos(n.expr))
+        names = self._names(n.path)
+        source, span = self.source, n.span
+        name_value = self._name_value
+
+        def has(env):
+            v = base(env)
+            for i, (name, code) in enumerate(names):
+                if code is not None:
+                    name = name_value(code[0], env, source, code[1])
+                if type(v) is not Attrs or name not in v.d:
+                    return False
+                if i + 1 < len(names):
+                    v = force(v.d[name])
+            return True
+        return has
+
+
+def _attr_path_text(path) -> str:
+    """An attrpath as Nix shows it in traces (showAttrPath): names as they
+    are, dynamic ones as "${expr}"."""
+    parts = []
+    for an in path:
+        if an.name is not None:
+            parts.append(an.name)
+        else:
+            parts.append('"${' + show(an.expr) + '}"')
+    return ".".join(parts)
+
+
+def _lazy_select(src, name, source, span):
+    def sel(_env):
+        a = force(src)
+        if type(a) is not Attrs:
+            raise type_error("a set", a, source, span)
+        if name not in a.d:
+            raise missing_attr(name, a, source, span)
+        return force(a.d[name])
+    return Thunk(sel, None, span)
+

@@ -1,0 +1,105 @@
+"""Compiling variables: statically bound slots, and names from `with`.
+
+A variable the resolver bound statically is `level` frames up, at slot
+`index`: `env[0]` `level` times, then one list index. A slot of the base
+environment (the builtins) never changes, so once read it is remembered.
+A name only some enclosing `with` can provide is looked up by string in
+those `with` attrsets, innermost first, at run time.
+"""
+from __future__ import annotations
+
+from .. import errors as E
+from ..syntax import ast as A
+from ..runtime.errors import type_error
+from ..runtime.values import UNSET, Attrs, Thunk, force
+
+
+class VariableRules:
+    """Compiler methods for `A.Var`."""
+
+    def var_raw(self, n: A.Var):
+        """The stored value of a statically bound variable (maybe a thunk).
+        A slot of the base environment (builtins; `up` is None) never
+        changes, so once found it is remembered."""
+        level, i = n.level, n.index + 1
+        if level == 0:
+            return lambda env: env[i]
+        if level == 1:
+            return lambda env: env[0][i]
+        memo = []
+
+        def get(env):
+            if memo:
+                return memo[0]
+            for _ in range(level):
+                env = env[0]
+            v = env[i]
+            if env[0] is None and v is not UNSET:
+                memo.append(v)
+            return v
+        get.memo = memo
+        return get
+
+    def c_Var(self, n: A.Var):
+        if not n.from_with:
+            source, span = self.source, n.span
+            level, i = n.level, n.index + 1
+            if level == 0:
+                def var0(env):
+                    v = env[i]
+                    if type(v) is Thunk:
+                        if v.code is None:
+                            return v.value
+                        try:
+                            return v.force()
+                        except E.InfiniteRecursionError as e:
+                            e.at(source, span)
+                            raise
+                    return v
+                return var0
+            if level == 1:
+                def var1(env):
+                    v = env[0][i]
+                    if type(v) is Thunk:
+                        if v.code is None:
+                            return v.value
+                        try:
+                            return v.force()
+                        except E.InfiniteRecursionError as e:
+                            e.at(source, span)
+                            raise
+                    return v
+                return var1
+            raw = self.var_raw(n)
+            memo = raw.memo
+
+            def var(env):
+                v = memo[0] if memo else raw(env)
+                if type(v) is Thunk:
+                    if v.code is None:
+                        return v.value
+                    try:
+                        return v.force()
+                    except E.InfiniteRecursionError as e:
+                        e.at(source, span)
+                        raise
+                return v
+            return var
+        levels = n.with_levels
+        name = n.name
+        source, span = self.source, n.span
+
+        def with_var(env):
+            depth = 0
+            e = env
+            for lv in levels:
+                while depth < lv:
+                    e = e[0]
+                    depth += 1
+                attrs = force(e[1])
+                if type(attrs) is not Attrs:
+                    raise type_error("a set", attrs, source, span)
+                if name in attrs.d:
+                    return force(attrs.d[name])
+            raise E.UndefinedVariable(f"undefined variable '{name}'", source, span)
+        return with_var

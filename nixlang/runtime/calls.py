@@ -1,0 +1,235 @@
+"""Calling functions: lambdas, builtins (primops) and functors.
+
+`call_function` is Nix's EvalState::callFunction: bind the argument (a
+lambda's formals are checked against the attrset given), run the body, and
+add the trace frames Nix adds ("while calling 'f'", "from call site") to an
+error on the way out. Every call counts towards `max-call-depth`. `call2`
+and `caller` are the same work specialised for the shapes builtins use most
+(two arguments in turn, one function called many times); the compiler's
+call sites inline the most common case themselves.
+"""
+from __future__ import annotations
+
+from .. import errors as E
+from ..source import Source, Span
+from .errors import type_error
+from .printer import print_value_short
+from .values import UNSET, Attrs, Closure, PrimOp, PrimOpApp, Thunk, force, show_type
+
+
+class LambdaCode:
+    """A compiled lambda: what `Closure.lam` points to."""
+    __slots__ = ("node", "name", "arg", "formals", "ellipsis", "body", "nslots", "source", "ev", "inner")
+
+    def __init__(self, node, arg, formals, ellipsis, body, nslots, source, ev):
+        self.node = node
+        self.inner = None           # the LambdaCode of the body when it is a lambda itself (`a: b: ...`)
+        self.name = None
+        self.arg = arg              # slot 0 holds the whole argument when set
+        self.formals = formals      # list of (name, slot, lazy default code or None) or None
+        self.ellipsis = ellipsis
+        self.body = body
+        self.nslots = nslots
+        self.source = source
+        self.ev = ev
+
+
+def call_function(ev, f, arg, source: Source | None = None, span: Span | None = None):
+    """Apply the (forced) function value `f` to one argument (value or thunk)."""
+    t = type(f)
+    if t is Closure:
+        lam = f.lam
+        ev.depth += 1
+        try:
+            if ev.depth > ev.max_call_depth:
+                raise E.StackOverflow("stack overflow; max-call-depth exceeded", source, span)
+            if lam.formals is None:
+                env = [f.env, arg]
+            else:
+                try:
+                    env = bind_formals(lam, f.env, arg, source, span)
+                except E.EvalError as e:
+                    if span is not None:
+                        e.add_frame("from call site", source, span)
+                    raise
+            try:
+                return lam.body(env)
+            except E.EvalError as e:
+                e.add_frame(f"while calling {calling(lam)}", lam.source, lam.node.span)
+                if span is not None:
+                    e.add_frame("from call site", source, span)
+                raise
+        finally:
+            ev.depth -= 1
+    if t is PrimOp:
+        if f.arity == 1:
+            return call_primop(ev, f, (arg,), source, span)
+        return PrimOpApp(f, (arg,))
+    if t is PrimOpApp:
+        args = f.args + (arg,)
+        if len(args) == f.primop.arity:
+            return call_primop(ev, f.primop, args, source, span)
+        return PrimOpApp(f.primop, args)
+    if t is Attrs and "__functor" in f.d:
+        functor = force(f.d["__functor"])
+        return call_function(ev, force(call_function(ev, functor, f, source, span)), arg, source, span)
+    raise E.TypeError_(f"attempt to call something which is not a function but {show_type(f)}: "
+                       f"{print_value_short(f)}", source, span)
+
+
+def call2(ev, f, a, b, source: Source | None = None, span: Span | None = None):
+    """`f a b`: apply the (forced) function `f` to two arguments in turn, as
+    `force(call_function(ev, force(call_function(ev, f, a, ...)), b, ...))`
+    does, with lambdas `x: ...` inline. For `a: b: body` the closure of the
+    inner lambda is not even built: the outer call only builds it (it cannot
+    fail, and both calls check the same call depth). Gives a forced value."""
+    if type(f) is Closure:
+        lam = f.lam
+        inner = lam.inner
+        if inner is not None and lam.formals is None and inner.formals is None:
+            ev.depth += 1
+            try:
+                if ev.depth > ev.max_call_depth:
+                    raise E.StackOverflow("stack overflow; max-call-depth exceeded", source, span)
+                try:
+                    return inner.body([[f.env, a], b])
+                except E.EvalError as e:
+                    e.add_frame(f"while calling {calling(inner)}", inner.source, inner.node.span)
+                    if span is not None:
+                        e.add_frame("from call site", source, span)
+                    raise
+            finally:
+                ev.depth -= 1
+        if lam.formals is None:
+            ev.depth += 1
+            try:
+                if ev.depth > ev.max_call_depth:
+                    raise E.StackOverflow("stack overflow; max-call-depth exceeded", source, span)
+                try:
+                    g = lam.body([f.env, a])
+                except E.EvalError as e:
+                    e.add_frame(f"while calling {calling(lam)}", lam.source, lam.node.span)
+                    if span is not None:
+                        e.add_frame("from call site", source, span)
+                    raise
+            finally:
+                ev.depth -= 1
+        else:
+            g = force(call_function(ev, f, a, source, span))
+    else:
+        g = force(call_function(ev, f, a, source, span))
+    if type(g) is Closure and g.lam.formals is None:
+        lam = g.lam
+        ev.depth += 1
+        try:
+            if ev.depth > ev.max_call_depth:
+                raise E.StackOverflow("stack overflow; max-call-depth exceeded", source, span)
+            try:
+                return lam.body([g.env, b])
+            except E.EvalError as e:
+                e.add_frame(f"while calling {calling(lam)}", lam.source, lam.node.span)
+                if span is not None:
+                    e.add_frame("from call site", source, span)
+                raise
+        finally:
+            ev.depth -= 1
+    return force(call_function(ev, g, b, source, span))
+
+
+def caller(ev, f, source: Source | None = None, span: Span | None = None):
+    """`x -> force(call_function(ev, f, x, source, span))` for one function
+    value `f` called many times (genList, map): for a lambda `x: ...`,
+    call_function's work inline."""
+    if type(f) is not Closure or f.lam.formals is not None:
+        return lambda x: force(call_function(ev, f, x, source, span))
+    lam, up = f.lam, f.env
+
+    def call_lambda(x):
+        ev.depth += 1
+        try:
+            if ev.depth > ev.max_call_depth:
+                raise E.StackOverflow("stack overflow; max-call-depth exceeded", source, span)
+            try:
+                return lam.body([up, x])
+            except E.EvalError as e:
+                e.add_frame(f"while calling {calling(lam)}", lam.source, lam.node.span)
+                if span is not None:
+                    e.add_frame("from call site", source, span)
+                raise
+        finally:
+            ev.depth -= 1
+    return call_lambda
+
+
+def call_primop(ev, p, args, source, span):
+    # a builtin call counts towards max-call-depth like any call (callFunction)
+    ev.depth += 1
+    try:
+        if ev.depth > ev.max_call_depth:
+            raise E.StackOverflow("stack overflow; max-call-depth exceeded", source, span)
+        return p.fn(ev, *args)
+    except E.EvalError as e:
+        if getattr(p.fn, "add_trace", True):
+            e.add_frame(f"while calling the '{p.name}' builtin", source, span)
+        raise
+    except RecursionError:
+        raise E.StackOverflow("stack overflow; max-call-depth exceeded", source, span) from None
+    finally:
+        ev.depth -= 1
+
+
+def calling(lam) -> str:
+    return f"'{lam.name}'" if lam.name else "anonymous lambda"
+
+
+def fname(lam) -> str:
+    return f"function '{lam.name or 'anonymous lambda'}'"
+
+
+def _suggest(name: str, candidates: list[str]) -> list[str]:
+    """Nix's Suggestions: names within a small edit distance, closest first."""
+    limit = max(1, len(name) // 2) if len(name) > 2 else 2
+    scored = sorted((E.edit_distance(name, c, limit), c) for c in candidates)
+    return [c for d, c in scored if d <= limit]
+
+
+def bind_formals(lam: LambdaCode, up, arg, source, span):
+    a = force(arg)
+    if type(a) is not Attrs:
+        raise type_error("a set", a, lam.source, lam.node.span)
+    env = [UNSET] * (lam.nslots + 1)
+    env[0] = up
+    if lam.arg is not None:
+        env[1] = arg
+    d = a.d
+    used = 0
+    for name, slot, default in lam.formals:
+        v = d.get(name)
+        if v is None and name not in d:
+            if default is None:
+                raise E.CallError(f"{fname(lam)} called without required argument '{name}'",
+                                  lam.source, lam.node.span)
+            env[slot + 1] = default(env)
+        else:
+            env[slot + 1] = v
+            used += 1
+    if not lam.ellipsis and used != len(d):
+        names = {n for n, _, _ in lam.formals}
+        for k in sorted(d):
+            if k not in names:
+                err = E.CallError(f"{fname(lam)} called with unexpected argument '{k}'",
+                                  lam.source, lam.node.span)
+                err.suggestions = _suggest(k, sorted(names))
+                raise err
+    return env
+
+
+def value_position(v):
+    """(source, span) Nix gives a value in errors about it (Value::determinePos):
+    for a pending function application, the function's; else unknown."""
+    if type(v) is Thunk and v.code is not None:
+        pos = getattr(v.code, "pos", None)
+        if pos is not None:
+            return pos
+    return None, None
+

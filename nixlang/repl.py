@@ -167,7 +167,8 @@ class TracingCompiler(Compiler):
                 self.labels[id(d.value)] = name
         return super()._attr_builders(attrs, inner_level_shift)
 
-    def lazy(self, n):
+    def lazy(self, n, defer=False):
+        # every thunk is traced, so nothing is deferred
         t = type(n)
         tracer = self.tracer
         label = self.labels.get(id(n))

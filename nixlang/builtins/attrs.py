@@ -121,9 +121,15 @@ class _Fn:
         return force(call_function(ev, r, arg, source, span))
 
 
-def _lazy_call(ev, fn: _Fn, name, arg):
-    """A thunk for `f name arg`, evaluated only when forced."""
-    return Thunk(lambda _env: fn.call(ev, name, arg), None)
+def _lazy_calls(ev, fn: _Fn):
+    """The code of the thunks `f name arg` for one function, evaluated only
+    when forced: `Thunk(code, (name, arg))`, one small tuple per attribute
+    rather than a Python closure each."""
+    call = fn.call
+
+    def code(pair):
+        return call(ev, pair[0], pair[1])
+    return code
 
 
 # -- reading attrsets ---------------------------------------------------------------------
@@ -277,8 +283,8 @@ def _map_attrs(ev, f, s):
     """Apply a function to every attribute's name and value, lazily.
     `builtins.mapAttrs (name: value: value * 10) { x = 1; }` is `{ x = 10; }`."""
     a = _arg_attrs(s, "second", "mapAttrs")
-    fn = _Fn(f, False)
-    return Attrs({k: _lazy_call(ev, fn, k, v) for k, v in a.d.items()})
+    code = _lazy_calls(ev, _Fn(f, False))
+    return Attrs({k: Thunk(code, (k, v)) for k, v in a.d.items()})
 
 
 @builtin("intersectAttrs", 2)
@@ -320,8 +326,8 @@ def _zip_attrs_with(ev, f, lst):
         err.add_frame("while evaluating a value of the list passed as second argument to "
                       "builtins.zipAttrsWith")
         raise
-    fn = _Fn(f, True)
-    return Attrs({k: _lazy_call(ev, fn, k, vs) for k, vs in groups.items()})
+    code = _lazy_calls(ev, _Fn(f, True))
+    return Attrs({k: Thunk(code, (k, vs)) for k, vs in groups.items()})
 
 
 @builtin("functionArgs", 1)

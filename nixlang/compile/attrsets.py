@@ -14,6 +14,9 @@ from ..runtime.positions import Positions
 from ..runtime.values import UNSET, Attrs, CtxStr, Thunk, force
 from .selection import _lazy_select
 
+# attrsets with more attributes than this compile each value when it is first used
+DEFER_ABOVE = 8
+
 
 class AttrsetRules:
     """Compiler methods for `A.Attrs`, `A.Let`, `A.With` and `A.List`."""
@@ -22,6 +25,7 @@ class AttrsetRules:
     def _attr_builders(self, attrs: A.Attrs, inner_level_shift: bool):
         """(name, make(env_values, env_outer, srcs) -> value or thunk) for each attribute."""
         out = []
+        defer = len(attrs.attrs) > DEFER_ABOVE
         for name, d in attrs.attrs.items():
             # ExprLambda::setName: a lambda bound to an attribute takes its
             # name, and so do the lambdas of its curried body (`f = a: b: ...`)
@@ -41,7 +45,7 @@ class AttrsetRules:
                 code, span = self.compile(d.value), d.value.span
                 out.append((name, d, ("inner", lambda env, code=code, span=span: Thunk(code, env, span))))
             else:
-                out.append((name, d, ("inner", self.lazy(d.value))))
+                out.append((name, d, ("inner", self.lazy(d.value, defer))))
         return out
 
     def c_Attrs(self, n: A.Attrs):

@@ -29,7 +29,10 @@ class Compiler(VariableRules, SelectionRules, AttrsetRules, FunctionRules, Opera
         self._lambda_codes: dict[int, LambdaCode] = {}
 
     # -- laziness ------------------------------------------------------------------
-    def lazy(self, n: A.Node):
+    def lazy(self, n: A.Node, defer: bool = False):
+        """Code giving what to store for `n` without evaluating it: a constant,
+        a variable's own value or thunk, or a new thunk. With `defer`, `n`
+        itself is compiled only when such a thunk is first forced."""
         t = type(n)
         if t in (A.Int, A.Float, A.Str, A.Path):
             v = self.constant(n)
@@ -56,8 +59,18 @@ class Compiler(VariableRules, SelectionRules, AttrsetRules, FunctionRules, Opera
                 v = raw(env)
                 return v if v is not UNSET else Thunk(code, env, span)
             return var_lazy
-        code = self.compile(n)
         span = n.span
+        if defer and id(n) not in self._compiled:
+            # compiled when a thunk of it is first forced: most attributes of
+            # a large attrset (a package set, a module's options) never are
+            compiler, code_of = self, [None]
+
+            def compile_then_run(env):
+                code = code_of[0] = compiler.compile(n)
+                return code(env)
+            code_of[0] = compile_then_run
+            return lambda env: Thunk(code_of[0], env, span)
+        code = self.compile(n)
         return lambda env: Thunk(code, env, span)
 
     def strict(self, n: A.Node):

@@ -44,9 +44,20 @@ class FunctionRules:
                     # already bound shares that variable's thunk
                     entry[2] = self.lazy(f.default)
             lam.formals = [tuple(e) for e in formals]
-        lam.body = self.compile(n.body)
-        if type(n.body) is A.Lambda:
-            lam.inner = self._lambda_codes.get(id(n.body))
+        body = n.body
+        if type(body) is A.Lambda:
+            # `a: b: ...`: the inner lambda's code now (its own body waits)
+            lam.body = self.compile(body)
+            lam.inner = self._lambda_codes.get(id(body))
+        else:
+            # the body is compiled at the first call: most functions of a
+            # large file are never called
+            compiler = self
+
+            def compile_body(env):
+                code = lam.body = compiler.compile(body)
+                return code(env)
+            lam.body = compile_body
         return lambda env: Closure(lam, env)
 
     def c_Call(self, n: A.Call):

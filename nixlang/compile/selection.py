@@ -135,13 +135,19 @@ def _attr_path_text(path) -> str:
     return ".".join(parts)
 
 
+def _select_inherited(args):
+    """The code of an `inherit (src) name;` thunk; its environment is the
+    tuple (src, name, source, span): one small tuple per inherited name
+    rather than a Python closure."""
+    src, name, source, span = args
+    a = force(src)
+    if type(a) is not Attrs:
+        raise type_error("a set", a, source, span)
+    if name not in a.d:
+        raise missing_attr(name, a, source, span)
+    return force(a.d[name])
+
+
 def _lazy_select(src, name, source, span):
-    def sel(_env):
-        a = force(src)
-        if type(a) is not Attrs:
-            raise type_error("a set", a, source, span)
-        if name not in a.d:
-            raise missing_attr(name, a, source, span)
-        return force(a.d[name])
-    return Thunk(sel, None, span)
+    return Thunk(_select_inherited, (src, name, source, span), span)
 

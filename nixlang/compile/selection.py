@@ -62,10 +62,13 @@ class SelectionRules:
                         name = name_value(code[0], env, source, code[1])
                     if type(v) is not Attrs:
                         return default(env)
-                    w = v.d.get(name)
-                    if w is None and name not in v.d:
+                    d = v.d
+                    w = d.get(name)
+                    if w is None and name not in d:
                         return default(env)
-                    v = force(w)
+                    if type(w) is Thunk:
+                        w = d[name] = w.value if w.code is None else w.force()
+                    v = w
                 return v
             return select_or
 
@@ -87,12 +90,17 @@ class SelectionRules:
                     if type(v) is not Attrs:
                         err = type_error("a set", v, source, span)
                         raise err if first else err.add_frame("while selecting an attribute", source, span)
-                    w = v.d.get(name)
-                    if w is None and name not in v.d:
+                    d = v.d
+                    w = d.get(name)
+                    if w is None and name not in d:
                         raise missing_attr(name, v, None, None)
                     found = (v, name)
                     first = False
-                    v = force(w)
+                    if type(w) is Thunk:
+                        # the value replaces its forced thunk (as Nix overwrites
+                        # the Value in place): later selects find it directly
+                        w = d[name] = w.value if w.code is None else w.force()
+                    v = w
                 return v
             except E.EvalError as e:
                 if found is not None:

@@ -48,10 +48,13 @@ class VariableRules:
                 def var0(env):
                     v = env[i]
                     if type(v) is Thunk:
+                        # the value replaces its forced thunk in the frame
                         if v.code is None:
-                            return v.value
+                            v = env[i] = v.value
+                            return v
                         try:
-                            return v.force()
+                            v = env[i] = v.force()
+                            return v
                         except E.InfiniteRecursionError as e:
                             e.at(source, span)
                             raise
@@ -59,12 +62,15 @@ class VariableRules:
                 return var0
             if level == 1:
                 def var1(env):
-                    v = env[0][i]
+                    up = env[0]
+                    v = up[i]
                     if type(v) is Thunk:
                         if v.code is None:
-                            return v.value
+                            v = up[i] = v.value
+                            return v
                         try:
-                            return v.force()
+                            v = up[i] = v.force()
+                            return v
                         except E.InfiniteRecursionError as e:
                             e.at(source, span)
                             raise

@@ -68,6 +68,8 @@ class AttrsetRules:
                 return Attrs({name: mk(env) for name, mk in makers}, shared_pos)
             return build_plain
 
+        shared_pos = Positions(source, poses)
+
         def build(env):
             if rec:
                 inner = vals = [UNSET] * (nslots + 1)
@@ -95,6 +97,8 @@ class AttrsetRules:
                     d[k] = v
                     if k in slot_of:
                         vals[slot_of[k]] = v
+            if not dyn:
+                return Attrs(d, shared_pos)
             pos = dict(poses)
             for name_code, value_code, span in dyn:
                 nv = force(name_code(inner))

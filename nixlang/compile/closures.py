@@ -27,6 +27,7 @@ class Compiler(VariableRules, SelectionRules, AttrsetRules, FunctionRules, Opera
         self._lambda_names: dict[int, str] = {}   # Nix names a lambda after the attribute it defines
         self._compiled: dict[int, object] = {}    # id(node) -> code: each node is compiled once
         self._lambda_codes: dict[int, LambdaCode] = {}
+        self._sites: dict[int, object] = {}        # id(node) -> what its slow paths share (both tiers)
 
     # -- laziness ------------------------------------------------------------------
     def lazy(self, n: A.Node, defer: bool = False):

@@ -136,28 +136,42 @@ class FunctionRules:
             return f
         return call
 
-    def _arith_call(self, n: A.Call):
-        """`a - b`, `a * b`, `a / b`, `a < b` (calls of __sub, __mul, __div,
-        __lessThan): on two integers, computed here; anything else (another
-        type, an error, overflow, a `__sub` that is not the builtin) goes to
-        the builtin exactly as the generic call would."""
+    def arith_site(self, n: A.Call):
+        """What both tiers share for `a - b`, `a * b`, `a / b`, `a < b`: the
+        builtin, how to read the name it is called by, the generic call and
+        the builtin called on two values (`slow`); None when the builtin is
+        not a two-argument primop here."""
+        if id(n) in self._sites:
+            return self._sites[id(n)]
         fn_node = n.fn
         which = _ARITH_PRIMOPS[fn_node.name]
         builtins = getattr(self.ev, "builtins", None)
         prim = builtins.d.get(which) if builtins is not None else None
         if type(prim) is not PrimOp or prim.arity != 2:
+            self._sites[id(n)] = None
             return None
         raw = self.var_raw(fn_node)
-        memo = getattr(raw, "memo", None)   # the builtin, once found in the base environment
-        generic = self._call(n)
-        x_node, y_node = n.args
-        sx, sy = self.strict(x_node), self.strict(y_node)
-        ly = self.lazy(y_node)
-        ev = self.ev
-        source, span = self.source, node_pos(n)
+        ev, source, span = self.ev, self.source, node_pos(n)
 
         def slow(x, y):
             return force(call_primop(ev, prim, (x, y), source, span))
+        site = self._sites[id(n)] = ArithSite(
+            which, prim, raw, getattr(raw, "memo", None), self._call(n), slow, self.lazy(n.args[1]))
+        return site
+
+    def _arith_call(self, n: A.Call):
+        """`a - b`, `a * b`, `a / b`, `a < b` (calls of __sub, __mul, __div,
+        __lessThan): on two integers, computed here; anything else (another
+        type, an error, overflow, a `__sub` that is not the builtin) goes to
+        the builtin exactly as the generic call would."""
+        site = self.arith_site(n)
+        if site is None:
+            return None
+        which, prim, raw, memo, generic, slow, ly = (site.which, site.prim, site.raw, site.memo, site.generic,
+                                                     site.slow, site.ly)
+        x_node, y_node = n.args
+        sx, sy = self.strict(x_node), self.strict(y_node)
+        ev = self.ev
 
         # Like call_primop, the operands are evaluated one call deeper (the
         # builtin's call counts towards max-call-depth); when that call would
@@ -300,3 +314,14 @@ def _makes_thunk(n: A.Node) -> bool:
     t = type(n)
     return t not in (A.Int, A.Float, A.Str, A.Path, A.Lambda) and not (t is A.Var and not n.from_with)
 
+
+class ArithSite:
+    """One `a - b` (`*`, `/`, `<`) call site: the builtin `prim` named
+    `which`, `raw(env)` reading the name it is called by (`memo` holds the
+    builtin once found in the base environment), the `generic` call, `slow`
+    (the builtin on two values) and `ly`, the lazy second operand."""
+    __slots__ = ("which", "prim", "raw", "memo", "generic", "slow", "ly")
+
+    def __init__(self, which, prim, raw, memo, generic, slow, ly):
+        self.which, self.prim, self.raw, self.memo = which, prim, raw, memo
+        self.generic, self.slow, self.ly = generic, slow, ly

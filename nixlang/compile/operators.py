@@ -154,7 +154,12 @@ class OperatorRules:
             return concat
         raise AssertionError(op)
 
-    def c_ConcatStrings(self, n: A.ConcatStrings):
+    def concat_site(self, n: A.ConcatStrings) -> "ConcatSite":
+        """The slow paths of one string concatenation, shared by its closure
+        and its generated code (compile.codegen); made once per node."""
+        site = self._sites.get(id(n))
+        if site is not None:
+            return site
         parts = [self.lazy(p) for p in n.parts]
         if not n.force_string and n.op_span is not None:
             # `a + b`: an error in an operand is "in an operand of '+'"
@@ -169,18 +174,28 @@ class OperatorRules:
         def call(f, a, s=None, sp=None):
             return call_function(ev, f, a, s or source, sp or span)
 
-        def concat(env):
-            return concat_strings([p(env) for p in parts], force_string, ev.copy_path_to_store, call,
-                                  source, positions)
-
         def finish(vals):
             return concat_strings(vals, force_string, ev.copy_path_to_store, call, source, positions)
 
+        site = self._sites[id(n)] = ConcatSite(parts, finish)
+        if len(n.parts) == 2:
+            site.framed_x = _frame_value_fn("in an operand of '+'", source, node_pos(n.parts[0]))
+            site.framed_y = _frame_value_fn("in an operand of '+'", source, node_pos(n.parts[1]))
+        return site
+
+    def c_ConcatStrings(self, n: A.ConcatStrings):
+        site = self.concat_site(n)
+        parts, finish = site.parts, site.finish
+
+        def concat(env):
+            return finish([p(env) for p in parts])
+
         stricts = [self.strict(p) for p in n.parts]
-        if force_string:
+        if n.force_string:
             # "...${x}...": plain strings are joined here; at the first other
             # value (or error) the generic code takes over with what is known
             pairs = list(enumerate(stricts))
+            resume = site.resume
 
             def interpolate(env):
                 out = []
@@ -188,33 +203,31 @@ class OperatorRules:
                     try:
                         v = sp(env)
                     except Exception as e:
-                        return finish(out + [_raising(e)] + [p(env) for p in parts[k + 1:]])
+                        return resume(env, out, k, _raising(e))
                     if type(v) is str:
                         out.append(v)
                     else:
-                        return finish(out + [v] + [p(env) for p in parts[k + 1:]])
+                        return resume(env, out, k, v)
                 return "".join(out)
             return interpolate
         if n.op_span is None or len(parts) != 2:
             return concat
         # `a + b` on two integers or two plain strings
         sx, sy = stricts
-        lx, ly = parts
-        framed_x = _frame_value_fn("in an operand of '+'", source, node_pos(n.parts[0]))
-        framed_y = _frame_value_fn("in an operand of '+'", source, node_pos(n.parts[1]))
+        x_failed, x_other, y_failed = site.x_failed, site.x_other, site.y_failed
 
         def plus(env):
             try:
                 x = sx(env)
             except Exception as e:
-                return finish([framed_x(_raising(e)), ly(env)])
+                return x_failed(env, e)
             tx = type(x)
             if tx is not int and tx is not str:
-                return finish([x, ly(env)])
+                return x_other(env, x)
             try:
                 y = sy(env)
             except Exception as e:
-                return finish([x, framed_y(_raising(e))])
+                return y_failed(x, e)
             ty = type(y)
             if tx is ty:
                 r = x + y
@@ -222,3 +235,33 @@ class OperatorRules:
                     return r
             return finish([x, y])
         return plus
+
+
+class ConcatSite:
+    """The slow paths of a string concatenation: `finish(values)` is Nix's
+    concatStrings over the parts' values; the others resume it from a fast
+    path that met something other than plain strings or integers, or an
+    error, handing over what it has in the generic order."""
+    __slots__ = ("parts", "finish", "framed_x", "framed_y")
+
+    def __init__(self, parts, finish):
+        self.parts = parts          # the lazy code of each part
+        self.finish = finish
+        self.framed_x = self.framed_y = None
+
+    def resume(self, env, out, k, v):
+        """Interpolation: parts before `k` gave the plain strings `out`, part
+        `k` gave `v` (a value, or `_raising(error)`)."""
+        return self.finish(out + [v] + [p(env) for p in self.parts[k + 1:]])
+
+    def x_failed(self, env, e):
+        """`a + b`: evaluating `a` raised `e`."""
+        return self.finish([self.framed_x(_raising(e)), self.parts[1](env)])
+
+    def x_other(self, env, x):
+        """`a + b`: `a` is neither an integer nor a plain string."""
+        return self.finish([x, self.parts[1](env)])
+
+    def y_failed(self, x, e):
+        """`a + b`: evaluating `b` raised `e`."""
+        return self.finish([x, self.framed_y(_raising(e))])

@@ -156,6 +156,7 @@ class TracingCompiler(Compiler):
 
     def __init__(self, ev, source, tracer: Tracer, scope_names=()):
         super().__init__(ev, source)
+        self.jit_threshold = None      # every thunk is traced: no generated code
         self.tracer = tracer
         self.labels: dict[int, str] = {}
         self.arg_nodes: set[int] = set()

@@ -8,6 +8,8 @@ The node kinds are compiled by the rule classes of the sibling modules
 """
 from __future__ import annotations
 
+import os
+
 from .. import errors as E
 from ..source import Source
 from ..syntax import ast as A
@@ -20,6 +22,25 @@ from .selection import SelectionRules
 from .variables import VariableRules
 
 
+def jit_threshold_from(setting: str | None) -> int | None:
+    """PYNIX_JIT: "off" (closures only), "always" (generate every body at its
+    first call), or the number of calls after which a body is generated."""
+    if setting is None or setting == "":
+        return JIT_THRESHOLD
+    if setting == "off":
+        return None
+    if setting == "always":
+        return 1
+    try:
+        return max(1, int(setting))
+    except ValueError:
+        return JIT_THRESHOLD
+
+
+# calls of a function after which its body is generated Python (tier 2)
+JIT_THRESHOLD = 40
+
+
 class Compiler(VariableRules, SelectionRules, AttrsetRules, FunctionRules, OperatorRules):
     def __init__(self, ev, source: Source):
         self.ev = ev
@@ -28,6 +49,7 @@ class Compiler(VariableRules, SelectionRules, AttrsetRules, FunctionRules, Opera
         self._compiled: dict[int, object] = {}    # id(node) -> code: each node is compiled once
         self._lambda_codes: dict[int, LambdaCode] = {}
         self._sites: dict[int, object] = {}        # id(node) -> what its slow paths share (both tiers)
+        self.jit_threshold = jit_threshold_from(os.environ.get("PYNIX_JIT"))
 
     # -- laziness ------------------------------------------------------------------
     def lazy(self, n: A.Node, defer: bool = False):
@@ -143,3 +165,10 @@ class Compiler(VariableRules, SelectionRules, AttrsetRules, FunctionRules, Opera
         def missing(env):
             raise E.EvalError("syntax error: missing expression", source, span)
         return missing
+
+    def promote(self, lam_node: A.Lambda, code):
+        """Tier 2 for a hot lambda: its generated body, or `code` (its
+        closure) when the body cannot be generated."""
+        from .codegen import generate_body
+        generated = generate_body(self, lam_node)
+        return generated if generated is not None else code

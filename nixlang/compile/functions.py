@@ -56,6 +56,12 @@ class FunctionRules:
 
             def compile_body(env):
                 code = lam.body = compiler.compile(body)
+                threshold = compiler.jit_threshold
+                if threshold is not None:
+                    if threshold <= 1:
+                        code = lam.body = compiler.promote(n, code)
+                    else:
+                        lam.body = _counting(compiler, lam, n, code, threshold)
                 return code(env)
             lam.body = compile_body
         return lambda env: Closure(lam, env)
@@ -313,6 +319,19 @@ def _makes_thunk(n: A.Node) -> bool:
     lambda or a variable's own value)."""
     t = type(n)
     return t not in (A.Int, A.Float, A.Str, A.Path, A.Lambda) and not (t is A.Var and not n.from_with)
+
+
+def _counting(compiler, lam, node, code, threshold):
+    """`code`, counting its calls: at the `threshold`th the lambda's body
+    becomes generated code (compile.codegen), when it can."""
+    calls = [1]
+
+    def counting(env):
+        calls[0] += 1
+        if calls[0] >= threshold:
+            lam.body = compiler.promote(node, code)
+        return code(env)
+    return counting
 
 
 class ArithSite:

@@ -103,13 +103,7 @@ class SelectionRules:
                     v = w
                 return v
             except E.EvalError as e:
-                if found is not None:
-                    where = attr_position(found[0].pos, found[1])
-                    if where is not None:
-                        if where[0].origin == _DERIVATION_INTERNAL:
-                            raise   # Nix keeps its own wrapper out of traces
-                        e.add_frame(f"from the definition of '{found[1]}'", *where)
-                raise e.add_frame(f"while evaluating the attribute '{path_text}'", source, span)
+                raise select_failed(e, found, path_text, source, span)
         return select
 
     def c_HasAttr(self, n: A.HasAttr):
@@ -141,6 +135,20 @@ def _attr_path_text(path) -> str:
         else:
             parts.append('"${' + show(an.expr) + '}"')
     return ".".join(parts)
+
+
+def select_failed(e, found, path_text, source, span):
+    """The frames ExprSelect::eval adds to an error met while walking the
+    path or forcing the value found: "from the definition of 'a'" at the
+    last attribute found (`found` is (attrset, name) or None), then "while
+    evaluating the attribute 'a.b'". Returns the error to raise."""
+    if found is not None:
+        where = attr_position(found[0].pos, found[1])
+        if where is not None:
+            if where[0].origin == _DERIVATION_INTERNAL:
+                return e     # Nix keeps its own wrapper out of traces
+            e.add_frame(f"from the definition of '{found[1]}'", *where)
+    return e.add_frame(f"while evaluating the attribute '{path_text}'", source, span)
 
 
 def _select_inherited(args):

@@ -91,21 +91,27 @@ class VariableRules:
                         raise
                 return v
             return var
-        levels = n.with_levels
-        name = n.name
+        levels, name = n.with_levels, n.name
         source, span = self.source, n.span
 
         def with_var(env):
-            depth = 0
-            e = env
-            for lv in levels:
-                while depth < lv:
-                    e = e[0]
-                    depth += 1
-                attrs = force(e[1])
-                if type(attrs) is not Attrs:
-                    raise type_error("a set", attrs, source, span)
-                if name in attrs.d:
-                    return force(attrs.d[name])
-            raise E.UndefinedVariable(f"undefined variable '{name}'", source, span)
+            return with_lookup(env, levels, name, source, span)
         return with_var
+
+
+def with_lookup(env, levels, name, source, span):
+    """The value of `name` from the `with` scopes `levels` frames up from
+    `env` (innermost first): each `with`'s attrset is forced in turn until
+    one has the name."""
+    depth = 0
+    e = env
+    for lv in levels:
+        while depth < lv:
+            e = e[0]
+            depth += 1
+        attrs = force(e[1])
+        if type(attrs) is not Attrs:
+            raise type_error("a set", attrs, source, span)
+        if name in attrs.d:
+            return force(attrs.d[name])
+    raise E.UndefinedVariable(f"undefined variable '{name}'", source, span)

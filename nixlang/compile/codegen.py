@@ -1,0 +1,906 @@
+"""Tier 2: Python source generated for the body of a hot function.
+
+The closure compiler (tier 1) turns every AST node into a Python function,
+so evaluating `if n < 2 then n else fib (n - 1) + fib (n - 2)` is a dozen
+Python calls, each reading its operands through `env` lists. For a
+function body that runs often, this module writes one Python function
+instead, in which the node kinds below are inline statements: a variable
+is an index into the frame (forced once, then kept in a local), `n - 1` on
+integers is a subtraction, `a.b.c` walks dicts in place, a call of a lambda
+`x: ...` binds its frame and enters the body directly. `compile()` turns
+the text into code once per function, so only hot bodies are worth it
+(compile.functions counts the calls; see `JIT_THRESHOLD`).
+
+What makes this safe is that the generated code is a transcription of the
+closures, not a second semantics:
+- Environments are the same lists (`[up, slot1, ...]`), made at the same
+  moments, so frames built by either tier are read by the other, and
+  thunks and closures made here are ordinary ones.
+- Every error path is the closure compiler's: the same trace frames from
+  the same `except` clauses, and each fast path hands over to the same
+  slow path (ConcatSite, ArithSite, `call_function`, `select_failed`,
+  `with_lookup`) with the values in the same order.
+- A node kind, or a shape, written here is rare in hot code (`assert` with
+  `==`, dynamic attribute names, `rec` sets with `__overrides`, ...) is not
+  transcribed: the generated code calls the node's tier-1 closure.
+- The test suite runs the language suite and the differential tests with
+  every function generated at its first call (`PYNIX_JIT=always`).
+
+Laziness: a subexpression that must stay unevaluated becomes a thunk whose
+code is another generated function of the same module (so it is compiled
+with the body), given the current frame as its environment. A constant, a
+variable (its own thunk or value) and a lambda (a closure) need no thunk.
+"""
+from __future__ import annotations
+
+import os
+
+from .. import errors as E
+from ..syntax import ast as A
+from ..syntax.printer import show
+from ..runtime import ops
+from ..runtime.calls import call2, call_function, calling
+from ..runtime.errors import missing_attr, type_error
+from ..runtime.positions import Positions, attr_position_of, merge_pos
+from ..runtime.values import UNSET, Attrs, Closure, Path, Thunk, force
+from .frames import _NOTHING, _raising, node_pos
+from .selection import _attr_path_text, _lazy_select, select_failed
+from .variables import with_lookup
+
+# functions whose body has more nodes than this stay closures (generating
+# and compiling a huge body costs more than it can save)
+MAX_NODES = 4000
+# attrsets and lists with more members than this are built by their closure
+MAX_MEMBERS = 64
+
+_RUNTIME = {
+    "E": E, "Thunk": Thunk, "Closure": Closure, "Attrs": Attrs, "Path": Path, "UNSET": UNSET,
+    "force": force, "call_function": call_function, "call2": call2, "calling": calling,
+    "type_error": type_error, "missing_attr": missing_attr, "select_failed": select_failed,
+    "with_lookup": with_lookup, "merge_pos": merge_pos, "equal": ops.equal,
+    "assert_equal": ops.assert_equal, "attr_position_of": attr_position_of,
+    "_raising": _raising, "_lazy_select": _lazy_select, "NOTHING": _NOTHING,
+    "INT_MIN": ops.INT_MIN, "INT_MAX": ops.INT_MAX,
+    "EvalError": E.EvalError, "InfiniteRecursionError": E.InfiniteRecursionError,
+    "StackOverflow": E.StackOverflow,
+}
+
+
+class Unsupported(Exception):
+    """The body cannot be generated; it stays a closure."""
+
+
+class _Writer:
+    """One generated Python function: its lines, temporaries, the Python
+    locals holding the frames in scope (`frames[0]` is the parameter `env`)
+    and the variables already forced into locals."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.lines = [f"def {name}(env):"]
+        self.depth = 1
+        self.ntmp = 0
+        self.frames = ["env"]
+        self.forced: dict = {}
+
+    def emit(self, line: str) -> None:
+        self.lines.append("    " * self.depth + line)
+
+    def tmp(self, prefix: str = "t") -> str:
+        self.ntmp += 1
+        return f"{prefix}{self.ntmp}"
+
+    def indent(self):
+        return _Indent(self)
+
+    def source(self) -> str:
+        return "\n".join(self.lines) + "\n"
+
+
+class _Indent:
+    def __init__(self, w: _Writer):
+        self.w = w
+
+    def __enter__(self):
+        self.w.depth += 1
+
+    def __exit__(self, *exc):
+        self.w.depth -= 1
+
+
+def _count_nodes(n, limit: int) -> int:
+    count = 0
+    stack = [n]
+    while stack:
+        x = stack.pop()
+        count += 1
+        if count > limit:
+            break
+        stack.extend(A.children(x))
+        if type(x) is A.Attrs:
+            stack.extend(d.value for d in x.attrs.values() if d.kind == A.INHERITED_FROM)
+        elif type(x) is A.Let:
+            stack.append(x.attrs)
+    return count
+
+
+class CodeGen:
+    """Writes, compiles and returns the generated body of one lambda."""
+
+    def __init__(self, compiler, lam_node: A.Lambda):
+        self.c = compiler
+        self.ev = compiler.ev
+        self.source = compiler.source
+        self.lam_node = lam_node
+        self.g = dict(_RUNTIME)
+        self.g["ev"] = compiler.ev
+        self.g["SRC"] = compiler.source
+        self.functions: list[_Writer] = []
+        self.nconst = 0
+        self._const_ids: dict = {}
+
+    # -- constants ---------------------------------------------------------------------------
+    def const(self, value, prefix: str = "K") -> str:
+        key = id(value)
+        name = self._const_ids.get(key)
+        if name is not None and self.g[name] is value:
+            return name
+        self.nconst += 1
+        name = f"{prefix}{self.nconst}"
+        self.g[name] = value
+        self._const_ids[key] = name
+        return name
+
+    def fallback(self, n, w: _Writer, target: str) -> None:
+        """The node's tier-1 closure, called on the current frame."""
+        code = self.const(self.c.compile(n), "C")
+        w.emit(f"{target} = {code}({w.frames[-1]})")
+
+    # -- entry point -------------------------------------------------------------------------
+    def generate(self):
+        body = self.lam_node.body
+        if _count_nodes(body, MAX_NODES) > MAX_NODES:
+            raise Unsupported("body too large")
+        w = _Writer("body")
+        self.functions.append(w)
+        r = self.value(body, w)
+        w.emit(f"return {r}")
+        text = "\n".join(f.source() for f in self.functions)
+        origin = self.source.origin
+        code = compile(text, f"<pynix tier 2: {origin}:{self._line(self.lam_node)}>", "exec")
+        exec(code, self.g)
+        dump = os.environ.get("PYNIX_JIT_DUMP")
+        if dump:
+            with open(dump, "a", encoding="utf-8") as f:
+                f.write(f"# {origin}:{self._line(self.lam_node)}\n{text}\n")
+        return self.g["body"]
+
+    def _line(self, n) -> int:
+        return self.source.line_col(n.span.start)[0]
+
+    # -- frames and variables ----------------------------------------------------------------
+    def frame_expr(self, w: _Writer, level: int) -> str:
+        """The Python expression of the frame `level` scopes up."""
+        k = len(w.frames) - 1
+        if level <= k:
+            return w.frames[k - level]
+        return w.frames[0] + "[0]" * (level - k)
+
+    def is_global(self, n: A.Var, w: _Writer) -> bool:
+        """A name of the base environment (a builtin, or a REPL binding) far
+        enough up that tier 1 memoizes it."""
+        return n.binding is None and n.level >= 2 and n.level > len(w.frames) - 1
+
+    def global_reader(self, n: A.Var):
+        raw = self.c.var_raw(n)
+        return self.const(raw, "R"), self.const(raw.memo, "M")
+
+    def push_frame(self, w: _Writer, name: str) -> None:
+        w.frames.append(name)
+
+    def pop_frame(self, w: _Writer) -> None:
+        """Leave the innermost frame: what was forced in it is forgotten (a
+        later frame at the same depth is another one)."""
+        w.frames.pop()
+        depth = len(w.frames) - 1
+        w.forced = {k: v for k, v in w.forced.items() if k[0] <= depth}
+
+    def var_key(self, w: _Writer, n: A.Var):
+        return (len(w.frames) - 1 - n.level, n.index)
+
+    def var_value(self, n: A.Var, w: _Writer, plain: bool = False) -> str:
+        """A statically bound variable, forced. `plain`: as `force` would
+        (tier 1's `strict`: no position added to an infinite recursion)."""
+        key = self.var_key(w, n)
+        known = w.forced.get(key)
+        if known is not None:
+            return known
+        i = n.index + 1
+        t = w.tmp("v")
+        if self.is_global(n, w):
+            # a global (builtin): read once, through tier 1's memo
+            raw, memo = self.global_reader(n)
+            w.emit(f"{t} = {memo}[0] if {memo} else {raw}({w.frames[-1]})")
+            slot = None
+        else:
+            fr = self.frame_expr(w, n.level)
+            if "[" in fr:
+                f = w.tmp("f")
+                w.emit(f"{f} = {fr}")
+                fr = f
+            slot = f"{fr}[{i}]"
+            w.emit(f"{t} = {slot}")
+        w.emit(f"if type({t}) is Thunk:")
+        with w.indent():
+            w.emit(f"if {t}.code is None:")
+            with w.indent():
+                w.emit(f"{t} = {t}.value")
+            w.emit("else:")
+            with w.indent():
+                if plain:
+                    w.emit(f"{t} = {t}.force()")
+                else:
+                    span = self.const(n.span, "S")
+                    w.emit("try:")
+                    with w.indent():
+                        w.emit(f"{t} = {t}.force()")
+                    w.emit("except InfiniteRecursionError as e:")
+                    with w.indent():
+                        w.emit(f"e.at(SRC, {span})")
+                        w.emit("raise")
+            if slot is not None:
+                # the value replaces its forced thunk in the frame
+                w.emit(f"{slot} = {t}")
+        if plain and slot is not None:
+            # tier 1's strict read of a slot not filled yet
+            w.emit(f"elif {t} is UNSET:")
+            with w.indent():
+                code = self.const(self.c.compile(n), "C")
+                w.emit(f"{t} = {code}({w.frames[-1]})")
+        w.forced[key] = t
+        return t
+
+    def var_lazy(self, n: A.Var, w: _Writer) -> str:
+        """A statically bound variable, unforced: its own thunk or value (a
+        slot not filled yet gets a thunk reading it later)."""
+        known = w.forced.get(self.var_key(w, n))
+        if known is not None:
+            return known
+        t = w.tmp("l")
+        if self.is_global(n, w):
+            raw, memo = self.global_reader(n)
+            w.emit(f"{t} = {memo}[0] if {memo} else {raw}({w.frames[-1]})")
+        else:
+            fr = self.frame_expr(w, n.level)
+            w.emit(f"{t} = {fr}[{n.index + 1}]")
+        code = self.const(self.c.compile(n), "C")
+        span = self.const(n.span, "S")
+        w.emit(f"if {t} is UNSET:")
+        with w.indent():
+            w.emit(f"{t} = Thunk({code}, {w.frames[-1]}, {span})")
+        return t
+
+    # -- values and laziness ---------------------------------------------------------------
+    def value(self, n, w: _Writer, target: str | None = None, plain: bool = False) -> str:
+        """Emit statements computing `n` in weak head normal form; return the
+        Python expression holding it (`target` when given)."""
+        t = type(n)
+        if t is A.Int:
+            r = repr(n.value)
+        elif t in (A.Float, A.Str):
+            r = self.const(n.value)
+        elif t is A.Path:
+            r = self.const(self.c.constant(n))
+        elif t is A.Var and not n.from_with:
+            r = self.var_value(n, w, plain)
+        else:
+            method = getattr(self, "g_" + t.__name__, None)
+            tgt = target or w.tmp()
+            if method is None:
+                self.fallback(n, w, tgt)
+            else:
+                method(n, w, tgt)
+            return tgt
+        if target is not None and target != r:
+            w.emit(f"{target} = {r}")
+            return target
+        return r
+
+    def lazy(self, n, w: _Writer) -> str:
+        """Emit what is needed and return an expression for `n` unevaluated:
+        a constant, a variable's value or thunk, or a new thunk."""
+        t = type(n)
+        if t in (A.Int, A.Float, A.Str, A.Path):
+            return self.value(n, w)
+        if t is A.Var and not n.from_with:
+            return self.var_lazy(n, w)
+        span = self.const(n.span, "S")
+        if t is A.Lambda:
+            # as tier 1: a thunk whose code makes the closure
+            code = self.const(self.c.compile(n), "C")
+            return f"Thunk({code}, {w.frames[-1]}, {span})"
+        name = self.thunk_function(n)
+        return f"Thunk({name}, {w.frames[-1]}, {span})"
+
+    def thunk_function(self, n) -> str:
+        """A generated function computing `n`, taking the frame of `n` as
+        its environment: the code of `n`'s thunks."""
+        sub = _Writer(f"th{len(self.functions)}")
+        self.functions.append(sub)
+        r = self.value(n, sub)
+        sub.emit(f"return {r}")
+        return sub.name
+
+    # -- branches ---------------------------------------------------------------------------
+    def branch(self, w: _Writer, n, target: str, plain: bool = False) -> None:
+        """`n` into `target` in a branch: what it forces is known only inside."""
+        saved = dict(w.forced)
+        with w.indent():
+            self.value(n, w, target, plain)
+        w.forced = saved
+
+    # -- node kinds -------------------------------------------------------------------------
+    def g_If(self, n: A.If, w: _Writer, target: str) -> None:
+        c = self.value(n.cond, w)
+        if not c.isidentifier():
+            # a literal condition: `is` wants a name
+            t = w.tmp()
+            w.emit(f"{t} = {c}")
+            c = t
+        span = self.const(n.cond.span, "S")
+        w.emit(f"if {c} is True:")
+        self.branch(w, n.then, target)
+        w.emit(f"elif {c} is False:")
+        self.branch(w, n.else_, target)
+        w.emit("else:")
+        with w.indent():
+            w.emit(f"raise type_error('a Boolean', {c}, SRC, {span})")
+
+    def framed(self, n, w: _Writer, message: str, pos, target: str | None = None) -> str:
+        """`n`'s value, with `message` added as a trace frame to its errors."""
+        r = target or w.tmp()
+        msg, sp = self.const(message, "T"), self.const(pos, "S")
+        saved = dict(w.forced)
+        w.emit("try:")
+        with w.indent():
+            self.value(n, w, r)
+        w.emit("except EvalError as e:")
+        with w.indent():
+            w.emit(f"raise e.add_frame({msg}, SRC, {sp})")
+        # what the try forced is forced after it too (an error leaves)
+        del saved
+        return r
+
+    def g_Not(self, n: A.Not, w: _Writer, target: str) -> None:
+        span, pos = self.const(n.expr.span, "S"), self.const(node_pos(n.expr), "S")
+        v = w.tmp()
+        w.emit("try:")
+        with w.indent():
+            self.value(n.expr, w, v)
+            w.emit(f"if type({v}) is not bool:")
+            with w.indent():
+                w.emit(f"raise type_error('a Boolean', {v}, SRC, {span})")
+        w.emit("except EvalError as e:")
+        with w.indent():
+            w.emit(f"raise e.add_frame(\"in the argument of '!'\", SRC, {pos})")
+        w.emit(f"{target} = not {v}")
+
+    def bool_operand(self, n, w: _Writer, message: str, target: str) -> None:
+        span, pos = self.const(n.span, "S"), self.const(node_pos(n), "S")
+        msg = self.const(message, "T")
+        w.emit("try:")
+        with w.indent():
+            self.value(n, w, target)
+            w.emit(f"if type({target}) is not bool:")
+            with w.indent():
+                w.emit(f"raise type_error('a Boolean', {target}, SRC, {span})")
+        w.emit("except EvalError as e:")
+        with w.indent():
+            w.emit(f"raise e.add_frame({msg}, SRC, {pos})")
+
+    def g_BinOp(self, n: A.BinOp, w: _Writer, target: str) -> None:
+        op = n.op
+        if op in ("&&", "||", "->"):
+            self.bool_operand(n.lhs, w, f"in the left operand of '{op}'", target)
+            cond = {"&&": target, "||": f"not {target}", "->": target}[op]
+            w.emit(f"if {cond}:")
+            saved = dict(w.forced)
+            with w.indent():
+                self.bool_operand(n.rhs, w, f"in the right operand of '{op}'", target)
+            w.forced = saved
+            if op == "->":
+                w.emit("else:")
+                with w.indent():
+                    w.emit(f"{target} = True")
+            return
+        if op in ("==", "!="):
+            x = self.framed(n.lhs, w, f"in the left operand of '{op}'", node_pos(n.lhs))
+            y = self.framed(n.rhs, w, f"in the right operand of '{op}'", node_pos(n.rhs))
+            ty = w.tmp()
+            w.emit(f"{ty} = type({x})")
+            w.emit(f"if {ty} is type({y}) and ({ty} is int or {ty} is str):")
+            with w.indent():
+                w.emit(f"{target} = {x} == {y}")
+            w.emit("else:")
+            with w.indent():
+                w.emit(f"{target} = equal({x}, {y})")
+            if op == "!=":
+                w.emit(f"{target} = not {target}")
+            return
+        span = self.const(n.op_span or n.span, "S")
+        x = self.framed(n.lhs, w, f"in the left operand of '{op}'", node_pos(n.lhs))
+        y = self.framed(n.rhs, w, f"in the right operand of '{op}'", node_pos(n.rhs))
+        if op == "//":
+            w.emit(f"if type({x}) is not Attrs:")
+            with w.indent():
+                w.emit(f"raise type_error('a set', {x}, SRC, {span})")
+            w.emit(f"if type({y}) is not Attrs:")
+            with w.indent():
+                w.emit(f"raise type_error('a set', {y}, SRC, {span})")
+            w.emit(f"if not {y}.d:")
+            with w.indent():
+                w.emit(f"{target} = {x}")
+            w.emit(f"elif not {x}.d:")
+            with w.indent():
+                w.emit(f"{target} = {y}")
+            w.emit("else:")
+            with w.indent():
+                d = w.tmp("d")
+                w.emit(f"{d} = dict({x}.d)")
+                w.emit(f"{d}.update({y}.d)")
+                w.emit(f"{target} = Attrs({d}, merge_pos({x}.pos, {y}.pos))")
+            return
+        if op == "++":
+            for v in (x, y):
+                w.emit(f"if type({v}) is not list:")
+                with w.indent():
+                    w.emit(f"raise type_error('a list', {v}).add_frame("
+                           f"'while evaluating one of the elements to concatenate', SRC, {span})")
+            w.emit(f"{target} = {x} + {y} if {x} and {y} else ({y} if not {x} else {x})")
+            return
+        raise Unsupported(op)
+
+    def g_Assert(self, n: A.Assert, w: _Writer, target: str) -> None:
+        if type(n.cond) is A.BinOp and n.cond.op == "==":
+            self.fallback(n, w, target)
+            return
+        text = self.const(f"while evaluating the condition of the assertion '{show(n.cond)}'", "T")
+        failed = self.const(f"assertion '{show(n.cond)}' failed", "T")
+        span, cspan = self.const(n.span, "S"), self.const(n.cond.span, "S")
+        ok = w.tmp()
+        w.emit("try:")
+        with w.indent():
+            self.value(n.cond, w, ok)
+            w.emit(f"if type({ok}) is not bool:")
+            with w.indent():
+                w.emit(f"raise type_error('a Boolean', {ok}, SRC, {cspan})")
+        w.emit("except EvalError as e:")
+        with w.indent():
+            w.emit(f"raise e.add_frame({text}, SRC, {span})")
+        w.emit(f"if not {ok}:")
+        with w.indent():
+            w.emit(f"raise E.AssertionFailed({failed}, SRC, {span})")
+        self.value(n.body, w, target)
+
+    # -- attribute access ---------------------------------------------------------------------
+    def g_Select(self, n: A.Select, w: _Writer, target: str) -> None:
+        if type(n.expr) is A.InheritFrom or any(a.name is None for a in n.path):
+            self.fallback(n, w, target)
+            return
+        span = self.const(n.span, "S")
+        names = [self.const(a.name, "N") for a in n.path]
+        v = w.tmp()
+        w.emit("try:")
+        with w.indent():
+            self.value(n.expr, w, v)
+        w.emit("except EvalError as e:")
+        with w.indent():
+            w.emit(f"raise e.add_frame('while selecting an attribute', SRC, {span})")
+        d, x = w.tmp("d"), w.tmp("x")
+        if n.default is not None:
+            # `a.b or d`: any missing step gives the default
+            w.emit(f"{target} = NOTHING")
+            for k, name in enumerate(names):
+                w.emit(f"if type({v}) is Attrs:")
+                w.depth += 1
+                w.emit(f"{d} = {v}.d")
+                w.emit(f"{x} = {d}.get({name}, NOTHING)")
+                w.emit(f"if {x} is not NOTHING:")
+                w.depth += 1
+                w.emit(f"if type({x}) is Thunk:")
+                with w.indent():
+                    w.emit(f"{x} = {d}[{name}] = {x}.value if {x}.code is None else {x}.force()")
+                w.emit(f"{v} = {x}")
+            w.emit(f"{target} = {v}")
+            w.depth -= 2 * len(names)
+            w.emit(f"if {target} is NOTHING:")
+            self.branch(w, n.default, target)
+            return
+        found = w.tmp("found")
+        path_text = self.const(_attr_path_text(n.path), "T")
+        w.emit(f"{found} = None")
+        w.emit("try:")
+        with w.indent():
+            for k, name in enumerate(names):
+                w.emit(f"if type({v}) is not Attrs:")
+                with w.indent():
+                    if k == 0:
+                        w.emit(f"raise type_error('a set', {v}, SRC, {span})")
+                    else:
+                        w.emit(f"raise type_error('a set', {v}, SRC, {span}).add_frame("
+                               f"'while selecting an attribute', SRC, {span})")
+                w.emit(f"{d} = {v}.d")
+                w.emit(f"{x} = {d}.get({name}, NOTHING)")
+                w.emit(f"if {x} is NOTHING:")
+                with w.indent():
+                    w.emit(f"raise missing_attr({name}, {v}, None, None)")
+                w.emit(f"{found} = ({v}, {name})")
+                w.emit(f"if type({x}) is Thunk:")
+                with w.indent():
+                    w.emit(f"{x} = {d}[{name}] = {x}.value if {x}.code is None else {x}.force()")
+                w.emit(f"{v} = {x}")
+        w.emit("except EvalError as e:")
+        with w.indent():
+            w.emit(f"raise select_failed(e, {found}, {path_text}, SRC, {span})")
+        w.emit(f"{target} = {v}")
+
+    def g_HasAttr(self, n: A.HasAttr, w: _Writer, target: str) -> None:
+        if any(a.name is None for a in n.path):
+            self.fallback(n, w, target)
+            return
+        v = self.framed(n.expr, w, "in the argument of '?'", node_pos(n.expr))
+        names = [self.const(a.name, "N") for a in n.path]
+        w.emit(f"{target} = False")
+        cur = w.tmp()
+        w.emit(f"{cur} = {v}")
+        for k, name in enumerate(names):
+            w.emit(f"if type({cur}) is Attrs and {name} in {cur}.d:")
+            w.depth += 1
+            if k + 1 < len(names):
+                w.emit(f"{cur} = force({cur}.d[{name}])")
+            else:
+                w.emit(f"{target} = True")
+        w.depth -= len(names)
+
+    def g_Var(self, n: A.Var, w: _Writer, target: str) -> None:
+        # a name some `with` provides
+        levels = self.const(n.with_levels, "L")
+        name = self.const(n.name, "N")
+        span = self.const(n.span, "S")
+        w.emit(f"{target} = with_lookup({w.frames[-1]}, {levels}, {name}, SRC, {span})")
+
+    # -- attrsets, let, with, lists ------------------------------------------------------------
+    def name_lambdas(self, attrs: A.Attrs) -> None:
+        """ExprLambda::setName, as tier 1's `_attr_builders` does it."""
+        for name, d in attrs.attrs.items():
+            lam = d.value
+            while type(lam) is A.Lambda:
+                self.c._lambda_names[id(lam)] = name
+                lam = lam.body
+
+    def fill_frame(self, attrs: A.Attrs, w: _Writer, outer: str, inner: str) -> dict:
+        """The values of a `let` or `rec { }` in order, each stored in its slot
+        of the frame `inner` as it is made; returns name -> expression."""
+        slot_of = {name: i + 1 for i, name in enumerate(attrs.slots)}
+        srcs = []
+        if attrs.inherit_from:
+            self.push_frame(w, inner)
+            for s in attrs.inherit_from:
+                t = w.tmp("src")
+                w.emit(f"{t} = {self.lazy(s, w)}")
+                srcs.append(t)
+            self.pop_frame(w)
+        out = {}
+        for name, d in attrs.attrs.items():
+            t = w.tmp("a")
+            if d.kind == A.INHERITED_FROM:
+                span = self.const(d.span, "S")
+                w.emit(f"{t} = _lazy_select({srcs[d.value.expr.index]}, {self.const(name, 'N')}, SRC, {span})")
+            elif d.kind == A.INHERITED:
+                w.emit(f"{t} = {self.lazy(d.value, w)}")
+            else:
+                self.push_frame(w, inner)
+                w.emit(f"{t} = {self.lazy(d.value, w)}")
+                self.pop_frame(w)
+            w.emit(f"{inner}[{slot_of[name]}] = {t}")
+            out[name] = t
+        return out
+
+    def g_Attrs(self, n: A.Attrs, w: _Writer, target: str) -> None:
+        if n.dynamic or len(n.attrs) > MAX_MEMBERS or (n.rec and "__overrides" in n.attrs):
+            self.fallback(n, w, target)
+            return
+        self.name_lambdas(n)
+        pos = self.const(Positions(self.source, {name: d.span for name, d in n.attrs.items()}), "P")
+        if n.rec:
+            inner = w.tmp("fr")
+            w.emit(f"{inner} = [UNSET] * {len(n.slots) + 1}")
+            w.emit(f"{inner}[0] = {w.frames[-1]}")
+            vals = self.fill_frame(n, w, w.frames[-1], inner)
+        else:
+            srcs = []
+            for s in n.inherit_from:
+                t = w.tmp("src")
+                w.emit(f"{t} = {self.lazy(s, w)}")
+                srcs.append(t)
+            vals = {}
+            for name, d in n.attrs.items():
+                t = w.tmp("a")
+                if d.kind == A.INHERITED_FROM:
+                    span = self.const(d.span, "S")
+                    w.emit(f"{t} = _lazy_select({srcs[d.value.expr.index]}, {self.const(name, 'N')}, SRC, "
+                           f"{span})")
+                else:
+                    w.emit(f"{t} = {self.lazy(d.value, w)}")
+                vals[name] = t
+        items = ", ".join(f"{self.const(name, 'N')}: {t}" for name, t in vals.items())
+        w.emit(f"{target} = Attrs({{{items}}}, {pos})")
+
+    def g_Let(self, n: A.Let, w: _Writer, target: str) -> None:
+        attrs = n.attrs
+        if len(attrs.attrs) > MAX_MEMBERS:
+            self.fallback(n, w, target)
+            return
+        self.name_lambdas(attrs)
+        inner = w.tmp("fr")
+        w.emit(f"{inner} = [UNSET] * {len(attrs.slots) + 1}")
+        w.emit(f"{inner}[0] = {w.frames[-1]}")
+        self.fill_frame(attrs, w, w.frames[-1], inner)
+        self.push_frame(w, inner)
+        self.value(n.body, w, target)
+        self.pop_frame(w)
+
+    def g_With(self, n: A.With, w: _Writer, target: str) -> None:
+        inner = w.tmp("fr")
+        w.emit(f"{inner} = [{w.frames[-1]}, {self.lazy(n.env, w)}]")
+        self.push_frame(w, inner)
+        self.value(n.body, w, target)
+        self.pop_frame(w)
+
+    def g_List(self, n: A.List, w: _Writer, target: str) -> None:
+        if len(n.elems) > MAX_MEMBERS:
+            self.fallback(n, w, target)
+            return
+        elems = [self.lazy(e, w) for e in n.elems]
+        w.emit(f"{target} = [{', '.join(elems)}]")
+
+    def g_Lambda(self, n: A.Lambda, w: _Writer, target: str) -> None:
+        self.c.compile(n)           # makes (or finds) its LambdaCode
+        lam = self.const(self.c._lambda_codes[id(n)], "LAM")
+        w.emit(f"{target} = Closure({lam}, {w.frames[-1]})")
+
+    # -- strings ---------------------------------------------------------------------------
+    def g_ConcatStrings(self, n: A.ConcatStrings, w: _Writer, target: str) -> None:
+        site = self.const(self.c.concat_site(n), "CS")
+        fr = w.frames[-1]
+        if n.force_string:
+            # "...${x}...": plain strings joined here, the rest by the site
+            vals = []
+            w.emit(f"{target} = NOTHING")
+            w.emit("while True:")
+            with w.indent():
+                for k, p in enumerate(n.parts):
+                    if type(p) is A.Str:
+                        vals.append(self.const(p.value))
+                        continue
+                    v = w.tmp()
+                    saved = dict(w.forced)
+                    w.emit("try:")
+                    with w.indent():
+                        self.value(p, w, v, plain=True)
+                    w.emit("except Exception as e:")
+                    with w.indent():
+                        w.emit(f"{target} = {site}.resume({fr}, [{', '.join(vals)}], {k}, _raising(e))")
+                        w.emit("break")
+                    w.emit(f"if type({v}) is not str:")
+                    with w.indent():
+                        w.emit(f"{target} = {site}.resume({fr}, [{', '.join(vals)}], {k}, {v})")
+                        w.emit("break")
+                    del saved
+                    vals.append(v)
+                w.emit(f"{target} = ''.join(({', '.join(vals)},))")
+                w.emit("break")
+            # the parts forced inside the loop may not all have been
+            w.forced = {}
+            return
+        if n.op_span is None or len(n.parts) != 2:
+            self.fallback(n, w, target)
+            return
+        # `a + b`
+        x, y = w.tmp(), w.tmp()
+        saved = dict(w.forced)
+        w.emit(f"{target} = NOTHING")
+        w.emit("try:")
+        with w.indent():
+            self.value(n.parts[0], w, x, plain=True)
+        w.emit("except Exception as e:")
+        with w.indent():
+            w.emit(f"{target} = {site}.x_failed({fr}, e)")
+        w.emit("else:")
+        with w.indent():
+            w.emit(f"if type({x}) is not int and type({x}) is not str:")
+            with w.indent():
+                w.emit(f"{target} = {site}.x_other({fr}, {x})")
+            w.emit("else:")
+            with w.indent():
+                w.emit("try:")
+                with w.indent():
+                    self.value(n.parts[1], w, y, plain=True)
+                w.emit("except Exception as e:")
+                with w.indent():
+                    w.emit(f"{target} = {site}.y_failed({x}, e)")
+                w.emit("else:")
+                with w.indent():
+                    w.emit(f"if type({x}) is type({y}):")
+                    with w.indent():
+                        w.emit(f"{target} = {x} + {y}")
+                        w.emit(f"if type({x}) is int and not (INT_MIN <= {target} <= INT_MAX):")
+                        with w.indent():
+                            w.emit(f"{target} = {site}.finish([{x}, {y}])")
+                    w.emit("else:")
+                    with w.indent():
+                        w.emit(f"{target} = {site}.finish([{x}, {y}])")
+        w.forced = saved
+
+    # -- calls -----------------------------------------------------------------------------
+    def g_Call(self, n: A.Call, w: _Writer, target: str) -> None:
+        fn = n.fn
+        if (type(fn) is A.Var and not fn.from_with and len(n.args) == 2
+                and fn.name in ("__sub", "__mul", "__div", "__lessThan")):
+            site = self.c.arith_site(n)
+            if site is not None:
+                self.arith(n, site, w, target)
+                return
+        call_span = self.const(node_pos(n), "S")
+        f = w.tmp("fn")
+        self.value(fn, w, f)
+        if len(n.args) == 1:
+            a = w.tmp("arg")
+            w.emit(f"{a} = {self.lazy(n.args[0], w)}")
+            self.call_one(w, f, a, call_span, target)
+            return
+        if len(n.args) == 2:
+            a0 = self.lazy(n.args[0], w)
+            t0 = w.tmp("arg")
+            w.emit(f"{t0} = {a0}")
+            a1 = self.lazy(n.args[1], w)
+            w.emit(f"{target} = call2(ev, {f}, {t0}, {a1}, SRC, {call_span})")
+            return
+        for a in n.args:
+            w.emit(f"{f} = force(call_function(ev, {f}, {self.lazy(a, w)}, SRC, {call_span}))")
+        w.emit(f"{target} = {f}")
+
+    def call_one(self, w: _Writer, f: str, a: str, call_span: str, target: str) -> None:
+        """`f a`: a lambda `x: ...` entered here, anything else through
+        call_function (as tier 1's call1)."""
+        lam = w.tmp("lam")
+        w.emit(f"if type({f}) is Closure and {f}.lam.formals is None:")
+        with w.indent():
+            w.emit(f"{lam} = {f}.lam")
+            w.emit("ev.depth += 1")
+            w.emit("try:")
+            with w.indent():
+                w.emit("if ev.depth > ev.max_call_depth:")
+                with w.indent():
+                    w.emit(f"raise StackOverflow('stack overflow; max-call-depth exceeded', SRC, {call_span})")
+                w.emit("try:")
+                with w.indent():
+                    w.emit(f"{target} = {lam}.body([{f}.env, {a}])")
+                w.emit("except EvalError as e:")
+                with w.indent():
+                    w.emit(f"e.add_frame(f'while calling {{calling({lam})}}', {lam}.source, {lam}.node.span)")
+                    w.emit(f"e.add_frame('from call site', SRC, {call_span})")
+                    w.emit("raise")
+            w.emit("finally:")
+            with w.indent():
+                w.emit("ev.depth -= 1")
+        w.emit("else:")
+        with w.indent():
+            w.emit(f"{target} = force(call_function(ev, {f}, {a}, SRC, {call_span}))")
+
+    def arith(self, n: A.Call, site, w: _Writer, target: str) -> None:
+        """`a - b`, `a * b`, `a / b`, `a < b`, as tier 1's _arith_call."""
+        s = self.const(site, "AS")
+        x_node, y_node = n.args
+        which = site.which
+        fr = w.frames[-1]
+        prim, raw = self.const(site.prim, "PRIM"), self.const(site.raw, "R")
+        if site.memo is not None:
+            memo = self.const(site.memo, "M")
+            read = f"({memo}[0] if {memo} else {raw}({fr}))"
+        else:
+            read = f"{raw}({fr})"
+        w.emit(f"if {read} is not {prim} or ev.depth >= ev.max_call_depth:")
+        with w.indent():
+            w.emit(f"{target} = {s}.generic({fr})")
+        w.emit("else:")
+        saved = dict(w.forced)
+        with w.indent():
+            x, y = w.tmp(), w.tmp()
+            const_y = type(y_node) is A.Int and which in ("sub", "lessThan")
+            w.emit("ev.depth += 1")
+            w.emit("try:")
+            with w.indent():
+                w.emit(f"{x} = NOTHING")
+                self.value(x_node, w, x, plain=True)
+                if not const_y:
+                    w.emit(f"{y} = NOTHING")
+                    if which == "lessThan":
+                        self.value(y_node, w, y, plain=True)
+                    else:
+                        w.emit(f"if type({x}) is int:")
+                        with w.indent():
+                            self.value(y_node, w, y, plain=True)
+            w.emit("except Exception as e:")
+            with w.indent():
+                w.emit("ev.depth -= 1")
+                if const_y:
+                    w.emit(f"{target} = {s}.slow(_raising(e), {y_node.value!r})")
+                else:
+                    w.emit(f"{target} = {s}.slow(_raising(e), {s}.ly({fr})) if {x} is NOTHING "
+                           f"else {s}.slow({x}, _raising(e))")
+            w.emit("else:")
+            with w.indent():
+                w.emit("ev.depth -= 1")
+                if const_y:
+                    yv = repr(y_node.value)
+                    if which == "lessThan":
+                        w.emit(f"if type({x}) is int or type({x}) is float:")
+                        with w.indent():
+                            w.emit(f"{target} = {x} < {yv}")
+                        w.emit("else:")
+                        with w.indent():
+                            w.emit(f"{target} = {s}.slow({x}, {yv})")
+                    else:
+                        w.emit(f"{target} = {x} - {yv} if type({x}) is int else NOTHING")
+                        w.emit(f"if {target} is NOTHING or not (INT_MIN <= {target} <= INT_MAX):")
+                        with w.indent():
+                            w.emit(f"{target} = {s}.slow({x}, {yv})")
+                elif which == "lessThan":
+                    w.emit(f"if (type({x}) is int or type({x}) is float) and (type({y}) is int or type({y}) is float):")
+                    with w.indent():
+                        w.emit(f"{target} = {x} < {y}")
+                    w.emit("else:")
+                    with w.indent():
+                        w.emit(f"{target} = {s}.slow({x}, {y})")
+                else:
+                    w.emit(f"if {y} is NOTHING:")
+                    with w.indent():
+                        w.emit(f"{target} = {s}.slow({x}, {s}.ly({fr}))")
+                    w.emit(f"elif type({y}) is int:")
+                    with w.indent():
+                        if which == "sub":
+                            w.emit(f"{target} = {x} - {y}")
+                        elif which == "mul":
+                            w.emit(f"{target} = {x} * {y}")
+                        else:
+                            w.emit(f"if {y} == 0 or ({y} == -1 and {x} == INT_MIN):")
+                            with w.indent():
+                                w.emit(f"{target} = NOTHING")
+                            w.emit("else:")
+                            with w.indent():
+                                q = w.tmp()
+                                w.emit(f"{q} = abs({x}) // abs({y})")
+                                w.emit(f"{target} = {q} if ({x} >= 0) == ({y} >= 0) else -{q}")
+                        w.emit(f"if {target} is NOTHING or not (INT_MIN <= {target} <= INT_MAX):")
+                        with w.indent():
+                            w.emit(f"{target} = {s}.slow({x}, {y})")
+                    w.emit("else:")
+                    with w.indent():
+                        w.emit(f"{target} = {s}.slow({x}, {y})")
+        w.forced = saved
+
+
+def generate_body(compiler, lam_node: A.Lambda):
+    """The generated body function of `lam_node` (a Python function of the
+    lambda's frame), or None when it stays a closure."""
+    try:
+        return CodeGen(compiler, lam_node).generate()
+    except Unsupported:
+        return None
+    except Exception:
+        # a shape the generator gets wrong must not break evaluation: the
+        # closure stays; the tests run with PYNIX_JIT_STRICT to see it
+        if os.environ.get("PYNIX_JIT_STRICT"):
+            raise
+        return None

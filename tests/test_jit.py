@@ -1,0 +1,198 @@
+"""Tier 2 (generated Python for hot function bodies, compile/codegen.py) must
+give exactly what tier 1 (the closures) gives: the same values, the same
+errors, the same traces. Each check evaluates in both modes and compares
+the whole output: PYNIX_JIT=off (closures only) and PYNIX_JIT=always (every
+body generated at its first call, with PYNIX_JIT_STRICT so that a body the
+generator fails on is an error rather than a silent fallback).
+
+The language suite runs in the `always` mode too (the scorer, as in
+test_conformance_eval.py)."""
+from __future__ import annotations
+
+import contextlib
+import os
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from conftest import SUITE, needs_suite
+from test_catalogue import pynix
+from test_conformance_eval import XFAIL, _cases, run_scorer
+from test_differential import nix_expr
+
+
+@contextlib.contextmanager
+def jit_mode(mode: str):
+    saved = {k: os.environ.get(k) for k in ("PYNIX_JIT", "PYNIX_JIT_STRICT")}
+    os.environ.update(PYNIX_JIT=mode, PYNIX_JIT_STRICT="1")
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def run_in(mode: str, *argv):
+    with jit_mode(mode):
+        return pynix(*argv)
+
+
+def both(expr: str, *flags):
+    argv = ["instantiate", "--eval", "--strict", *flags, "-E", expr]
+    return run_in("off", *argv), run_in("always", *argv)
+
+
+# Each expression puts the construct in a function body (so that `always`
+# generates it), and most of them make it fail, to compare the error paths.
+CASES = [
+    # variables, laziness, frames
+    "let f = x: x + 1; in f 41",
+    "let f = x: y: x * y; in f 6 7",
+    "let f = { a, b ? a + 1, ... }@args: [ a b args.c ]; in f { a = 1; c = 3; }",
+    "let f = { a }: a; in f { a = 1; b = 2; }",
+    "let f = { a }: a; in f { }",
+    "let f = x: let y = x; z = y + 1; in [ y z ]; in f 1",
+    "let f = x: let a = b; b = x; in a; in f 5",
+    "let f = x: let a = a; in a; in f 1",
+    "let f = x: rec { a = x; b = a + 1; c = { inherit a b; }; }; in f 1",
+    "let f = s: { inherit (s) a b; c = s.a; }; in f { a = 1; b = 2; }",
+    "let f = s: let inherit (s) a missing; in missing; in f { a = 1; }",
+    "let f = s: with s; a + b; in f { a = 1; b = 2; }",
+    "let f = s: with s; nope; in f { a = 1; }",
+    "let f = s: with s; a; in f 1",
+    "let f = x: (let a = 1; in a) + (let b = 2; in b) + x; in f 3",
+    # selection
+    "let f = s: s.a.b; in f { a = { b = 1; }; }",
+    "let f = s: s.a.c; in f { a = { b = 1; }; }",
+    "let f = s: s.a.b; in f { a = 1; }",
+    "let f = s: s.a; in f 1",
+    "let f = s: s.a.b or 7; in [ (f { }) (f { a = 1; }) (f { a.b = 2; }) ]",
+    "let f = s: s.a or (throw \"no a\"); in f { }",
+    "let f = s: [ (s ? a) (s ? a.b) (s ? c) (1 ? a) ]; in f { a.b = 1; }",
+    "let f = s: s.${\"a\"}; in f { a = 3; }",
+    "let f = s: s.a; in f { a = throw \"boom\"; }",
+    "let f = s: s.x.y; in f (derivation { name = \"d\"; system = \"x\"; builder = \"/b\"; x = 1; })",
+    # control
+    "let f = x: if x then 1 else 2; in [ (f true) (f false) ]",
+    "let f = x: if x then 1 else 2; in f 3",
+    "let f = x: assert x > 1; x; in f 0",
+    "let f = x: assert x; x; in f 1",
+    "let f = x: assert x == 2; x; in f 1",
+    "let f = x: !x; in [ (f true) (f 1) ]",
+    "let f = x: [ (x && true) (x || false) (x -> false) ]; in f true",
+    "let f = x: x && true; in f 1",
+    "let f = x: false || x; in f \"s\"",
+    "let f = x: x -> true; in f null",
+    # operators
+    "let f = x: [ (x == 1) (x != 1) (x == \"1\") ([ x ] == [ 1 ]) ]; in f 1",
+    "let f = x: (throw \"l\") == x; in f 1",
+    "let f = x: x == (throw \"r\"); in f 1",
+    "let f = x: x // { b = 2; }; in f { a = 1; }",
+    "let f = x: x // { }; in f 1",
+    "let f = x: { } // x; in f [ ]",
+    "let f = x: x ++ [ 2 ]; in f [ 1 ]",
+    "let f = x: x ++ [ 2 ]; in f 1",
+    "let f = x: [ 1 ] ++ x; in f { }",
+    # arithmetic (the fast paths and their hand-over)
+    "let f = x: [ (x - 1) (x * 2) (x / 2) (x < 2) (x - x) (x * x) ]; in f 7",
+    "let f = x: x - 1; in f 1.5",
+    "let f = x: x - 1; in f \"a\"",
+    "let f = x: x - y; in let y = throw \"y\"; in f 1",
+    "let f = x: x / 0; in f 1",
+    "let f = x: x / y; y = 0; in f 1",
+    "let f = x: -9223372036854775807 - x; in f 2",
+    "let f = x: x * 9223372036854775807; in f 2",
+    "let f = x: x < \"a\"; in f 1",
+    "let f = x: x < 2; in f \"a\"",
+    "let f = x: x < y; y = 1.5; in [ (f 1) (f 2) ]",
+    "let f = x: (throw \"first\") - x; in f 1",
+    "let __sub = a: b: 42; f = x: x - 1; in f 5",
+    # strings
+    "let f = x: \"a${x}b\"; in f \"-\"",
+    "let f = x: \"a${x}b\"; in f 1",
+    "let f = x: \"a${toString x}b${x}\"; in f ./.",
+    "let f = x: \"a${throw \"in\"}b\"; in f 1",
+    "let f = x: x + \"b\"; in [ (f \"a\") ]",
+    "let f = x: x + 1; in f 9223372036854775807",
+    "let f = x: x + 1; in f \"a\"",
+    "let f = x: x + \"/b\"; in f ./.",
+    "let f = x: (throw \"l\") + x; in f 1",
+    "let f = x: x + (throw \"r\"); in f 1",
+    # calls
+    "let f = g: g 1; in f (x: x + 1)",
+    "let f = g: g 1; in f 2",
+    "let f = g: g 1 2 3; in f (a: b: c: a + b + c)",
+    "let f = g: g 1 2; in f builtins.add",
+    "let f = g: g { a = 1; }; in f ({ a }: a)",
+    "let f = g: g 1; in f { __functor = self: x: x + 10; }",
+    "let f = n: if n == 0 then 0 else f (n - 1); in f 100",
+    "let f = n: f (n + 1); in f 0",
+    "let f = x: builtins.map (y: y * x) [ 1 2 3 ]; in f 2",
+    "let f = x: builtins.foldl' (a: b: a + b) x [ 1 2 3 ]; in f 0",
+    "let fix = f: let x = f x; in x; in (fix (self: { a = 1; b = self.a + 1; })).b",
+    "let f = x: builtins.genList (i: i * x) 3; in f 3",
+    # positions and lambda names in traces
+    "let f = x: { g = y: y.z; }.g x; in f { }",
+    "let f = x: let h = y: y.z; in h x; in f { }",
+    "let f = x: __curPos; in f 1",
+    "let f = x: builtins.unsafeGetAttrPos \"a\" { a = x; }; in f 1",
+]
+
+
+def _id(i):
+    return f"case{i:02d}"
+
+
+@pytest.mark.parametrize("expr", CASES, ids=[_id(i) for i in range(len(CASES))])
+def test_tiers_agree(expr):
+    off, always = both(expr, "--show-trace")
+    assert always == off
+
+
+@pytest.mark.parametrize("expr", CASES[:20], ids=[_id(i) for i in range(20)])
+def test_tiers_agree_without_trace(expr):
+    off, always = both(expr)
+    assert always == off
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(nix_expr())
+def test_tiers_agree_on_generated_expressions(expr):
+    # put the generated expression in a function body, called twice
+    wrapped = f"let f = _u: ({expr}); in [ (f null) (f 1) ]"
+    off, always = both(wrapped, "--show-trace")
+    assert always == off
+
+
+def test_a_generated_body_is_really_used():
+    """The `always` mode generates code: a value computed by a generated
+    body has no closure of tier 1 on its path (checked by counting the
+    bodies the generator wrote)."""
+    from nixlang.compile import codegen
+    made = []
+    real = codegen.CodeGen.generate
+
+    def counting(self):
+        made.append(self.lam_node)
+        return real(self)
+    codegen.CodeGen.generate = counting
+    try:
+        rc, out, _ = run_in("always", "instantiate", "--eval", "-E", "let f = x: x * 2; in f 21")
+    finally:
+        codegen.CodeGen.generate = real
+    assert (rc, out) == (0, "42\n")
+    assert len(made) == 1
+
+
+@needs_suite
+def test_language_suite_with_every_body_generated():
+    with jit_mode("always"):
+        results = run_scorer()
+    wrong = [name for name in _cases()
+             if name in results and results[name] == (name in XFAIL)]
+    missing = [name for name in _cases() if name not in results]
+    assert not wrong and not missing, (wrong, missing)
+    assert SUITE.is_dir()

@@ -13,6 +13,7 @@ from .runtime.calls import call_function
 from .parse import ParseOptions, parse_cached
 from .resolve.globals import GLOBAL_NAMES
 from .runtime.values import Attrs, Env, Path, Thunk, force
+from .syntax.printer import identifier
 from .source import Source, decode
 
 
@@ -183,7 +184,7 @@ class Evaluator:
                         level(x.d[k])
                     except E.EvalError as e:
                         where = attr_position(x.pos, k)
-                        raise e.add_frame(f"while evaluating the attribute '{k}'", *(where or (None, None)))
+                        raise e.add_frame(f"while evaluating the attribute '{identifier(k)}'", *(where or (None, None)))
 
         def level(x):
             # forceValueDeep counts each level as a call (addCallDepth at the

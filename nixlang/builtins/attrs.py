@@ -17,6 +17,7 @@ from ..runtime.calls import call_function
 from ..runtime.positions import Positions, attr_position, merge_pos
 from ..runtime.errors import type_error
 from ..runtime.values import Attrs, Closure, CtxStr, PrimOp, PrimOpApp, Thunk, force
+from ..syntax.printer import identifier
 from . import builtin
 from .core import want_int
 
@@ -87,7 +88,7 @@ def _arg_int(v, nth: str, name: str) -> int:
 
 
 def _missing(name: str, context: str):
-    err = E.MissingAttr(f"attribute '{name}' missing")
+    err = E.MissingAttr(f"attribute '{identifier(name)}' missing")
     err.add_frame(context)
     return err
 

@@ -34,6 +34,7 @@ from . import lazy_module
 from ..runtime import ops
 from ..runtime.errors import type_error
 from ..runtime.values import Attrs, CtxStr, Path, force, make_string
+from ..syntax.printer import identifier
 from . import builtin
 
 S = lazy_module("nixlang.store")
@@ -326,7 +327,7 @@ def _derivation_strict_internal(ev, drv_name: str, a: Attrs):
                 elif key == "outputs":
                     set_outputs(s.split())
         except E.EvalError as e:
-            raise e.add_frame(f"while evaluating attribute '{key}' of derivation '{drv_name}'",
+            raise e.add_frame(f"while evaluating attribute '{identifier(key)}' of derivation '{drv_name}'",
                               *_attr_where(a, key))
 
     if structured is not None:

@@ -15,6 +15,7 @@ from ..runtime import ops
 from ..runtime.errors import type_error
 from ..runtime.printer import print_value_short
 from ..runtime.values import Attrs, Closure, CtxStr, Path, PrimOp, PrimOpApp, Thunk, force
+from ..syntax.printer import identifier
 from . import builtin
 
 
@@ -91,7 +92,7 @@ def _string_no_ctx(v, ctx: str) -> str:
 def _get_attr(a: Attrs, name: str, ctx: str):
     v = a.d.get(name)
     if v is None and name not in a.d:
-        err = E.MissingAttr(f"attribute '{name}' missing")
+        err = E.MissingAttr(f"attribute '{identifier(name)}' missing")
         if ctx:
             err.add_frame(ctx)
         raise err

@@ -13,6 +13,7 @@ import re
 from .. import errors as E
 from ..runtime.printer import format_float, print_value_short
 from ..runtime.values import Attrs, Closure, CtxStr, Path, Thunk, force, make_string, show_type
+from ..syntax.printer import identifier
 from . import builtin
 
 INT_MIN, INT_MAX = -(1 << 63), (1 << 63) - 1
@@ -147,7 +148,7 @@ def to_json_value(ev, v, ctx: set, copy_to_store: bool = True, strict: bool = Tr
                         try:
                             out[k] = conv(peeled.d[k], a_source, a_span, copy)
                         except E.EvalError as e:
-                            e.add_frame(f"while evaluating attribute '{k}'", a_source, a_span)
+                            e.add_frame(f"while evaluating attribute '{identifier(k)}'", a_source, a_span)
                             raise
                     return out
                 return peel_to_string_out_path(ev, v, source, span, True, done)

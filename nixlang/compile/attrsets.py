@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .. import errors as E
 from ..syntax import ast as A
+from ..syntax.printer import identifier
 from ..runtime.errors import type_error
 from ..runtime.positions import Positions
 from ..runtime.values import UNSET, Attrs, CtxStr, Thunk, force
@@ -108,7 +109,7 @@ class AttrsetRules:
                     raise type_error("a string", nv, source, span)
                 key = str(nv)
                 if key in d:
-                    raise E.EvalError(f"dynamic attribute '{key}' already defined at "
+                    raise E.EvalError(f"dynamic attribute '{identifier(key)}' already defined at "
                                       f"{source.location(pos[key].start)}", source, span)
                 d[key] = value_code(inner)
                 pos[key] = span

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from .. import errors as E
 from ..syntax import ast as A
-from ..syntax.printer import show
+from ..syntax.printer import identifier, show
 from ..runtime.errors import missing_attr, type_error
 from ..runtime.positions import attr_position
 from ..runtime.values import Attrs, CtxStr, Thunk, force
@@ -49,7 +49,9 @@ class SelectionRules:
         default = self.compile(n.default) if n.default is not None else None
         source, span = self.source, n.span
         name_value = self._name_value
-        path_text = _attr_path_text(n.path)
+        path = n.path
+        path_text = _attr_path_text(path)
+        dynamic = any(an.name is None for an in path)
 
         if default is not None:
             def select_or(env):
@@ -103,7 +105,8 @@ class SelectionRules:
                     v = w
                 return v
             except E.EvalError as e:
-                raise select_failed(e, found, path_text, source, span)
+                shown = _attr_path_shown(path, names, env, name_value, source) if dynamic else path_text
+                raise select_failed(e, found, shown, source, span)
         return select
 
     def c_HasAttr(self, n: A.HasAttr):
@@ -126,14 +129,30 @@ class SelectionRules:
 
 
 def _attr_path_text(path) -> str:
-    """An attrpath as Nix shows it in traces (showAttrPath): names as they
-    are, dynamic ones as "${expr}"."""
+    """An attrpath as Nix shows it in traces (showAttrPath in eval.cc): each
+    name as a symbol prints (printIdentifier, so `a."b c"`), a dynamic one
+    as "${expr}" (what Nix shows when it cannot evaluate the name again)."""
     parts = []
     for an in path:
         if an.name is not None:
-            parts.append(an.name)
+            parts.append(identifier(an.name))
         else:
             parts.append('"${' + show(an.expr) + '}"')
+    return ".".join(parts)
+
+
+def _attr_path_shown(path, names, env, name_value, source) -> str:
+    """`_attr_path_text` at the time of the error: Nix evaluates each dynamic
+    name again and shows the name it gives, or "${expr}" when that fails."""
+    parts = []
+    for an, (name, code) in zip(path, names):
+        if code is not None:
+            try:
+                name = name_value(code[0], env, source, code[1])
+            except E.EvalError:
+                parts.append('"${' + show(an.expr) + '}"')
+                continue
+        parts.append(identifier(name))
     return ".".join(parts)
 
 
@@ -147,7 +166,7 @@ def select_failed(e, found, path_text, source, span):
         if where is not None:
             if where[0].origin == _DERIVATION_INTERNAL:
                 return e     # Nix keeps its own wrapper out of traces
-            e.add_frame(f"from the definition of '{found[1]}'", *where)
+            e.add_frame(f"from the definition of '{identifier(found[1])}'", *where)
     return e.add_frame(f"while evaluating the attribute '{path_text}'", source, span)
 
 

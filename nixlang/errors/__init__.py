@@ -240,7 +240,9 @@ def render_nix(err: NixError) -> str:
 
 
 def _suggestion_lines(err: NixError) -> list[str]:
-    """The "Did you mean" line of an error with suggestions (Suggestions' printing)."""
+    """The "Did you mean" line showErrorInfo prints after the error's excerpt,
+    whether or not the error has trace frames (Suggestions::trim, then
+    `x`, `one of x or y`, `one of x, y or z`)."""
     suggestions = getattr(err, "suggestions", None)
     if not suggestions:
         return []

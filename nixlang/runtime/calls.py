@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from .. import errors as E
 from ..source import Source, Span
-from .errors import type_error
+from ..syntax.printer import identifier
+from .errors import best_matches, type_error
 from .printer import print_value_short
 from .values import UNSET, Attrs, Closure, PrimOp, PrimOpApp, Thunk, force, show_type
 
@@ -186,13 +187,6 @@ def fname(lam) -> str:
     return f"function '{lam.name or 'anonymous lambda'}'"
 
 
-def _suggest(name: str, candidates: list[str]) -> list[str]:
-    """Nix's Suggestions: names within a small edit distance, closest first."""
-    limit = max(1, len(name) // 2) if len(name) > 2 else 2
-    scored = sorted((E.edit_distance(name, c, limit), c) for c in candidates)
-    return [c for d, c in scored if d <= limit]
-
-
 def bind_formals(lam: LambdaCode, up, arg, source, span):
     a = force(arg)
     if type(a) is not Attrs:
@@ -207,7 +201,7 @@ def bind_formals(lam: LambdaCode, up, arg, source, span):
         v = d.get(name)
         if v is None and name not in d:
             if default is None:
-                raise E.CallError(f"{fname(lam)} called without required argument '{name}'",
+                raise E.CallError(f"{fname(lam)} called without required argument '{identifier(name)}'",
                                   lam.source, lam.node.span)
             env[slot + 1] = default(env)
         else:
@@ -217,9 +211,10 @@ def bind_formals(lam: LambdaCode, up, arg, source, span):
         names = {n for n, _, _ in lam.formals}
         for k in sorted(d):
             if k not in names:
-                err = E.CallError(f"{fname(lam)} called with unexpected argument '{k}'",
+                # the name prints as a symbol does (printIdentifier): `"b c"` quoted
+                err = E.CallError(f"{fname(lam)} called with unexpected argument '{identifier(k)}'",
                                   lam.source, lam.node.span)
-                err.suggestions = _suggest(k, sorted(names))
+                err.suggestions = best_matches(k, names)
                 raise err
     return env
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .. import errors as E
+from ..syntax.printer import identifier
 from .values import Attrs, show_type
 
 
@@ -19,7 +20,7 @@ def type_error(expected: str, v, source=None, span=None) -> E.TypeError_:
 
 
 def missing_attr(name, attrs: Attrs, source, span):
-    msg = f"attribute '{name}' missing"
+    msg = f"attribute '{identifier(name)}' missing"
     err = E.MissingAttr(msg, source, span)
     close = best_matches(name, attrs.d)
     if close:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from .. import errors as E
 from .errors import type_error
+from ..syntax.printer import identifier
 from .printer import print_value_short
 from .values import Attrs, Closure, CtxStr, Path, PrimOp, PrimOpApp, context_of, force, make_string, show_type  # noqa: F401
 
@@ -333,7 +334,7 @@ def assert_equal(a, b, pos_source=None, pos_span=None, attr_pos=None):
                 rp = attr_pos(b, k) if attr_pos else None
                 e.add_frame("where right hand side is", *(rp or (None, None)))
                 e.add_frame("where left hand side is", *(lp or (None, None)))
-                raise e.add_frame(f"while comparing attribute '{k}'", pos_source, pos_span)
+                raise e.add_frame(f"while comparing attribute '{identifier(k)}'", pos_source, pos_span)
         return
     if ta in (Closure, PrimOp, PrimOpApp):
         raise E.AssertionFailed("distinct functions and immediate comparisons of identical functions compare as unequal")

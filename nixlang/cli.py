@@ -23,6 +23,7 @@ import threading
 
 from . import errors
 from .source import Source, decode
+from .runtime.memory_guard import budget_from_env, install_guard, read_all
 from .parse import ParseOptions, parse_full, parse_recover
 from .syntax.printer import show
 
@@ -118,7 +119,7 @@ def _input_path(path: str) -> str:
 
 def _read_input(path: str) -> Source:
     if path == "-":
-        return Source(decode(sys.stdin.buffer.read()), "«stdin»", os.getcwd())
+        return Source(decode(read_all(sys.stdin.buffer)), "«stdin»", os.getcwd())
     full = os.path.abspath(path)
     if not os.path.lexists(full):
         raise errors.InputError(f"getting status of '{full}': No such file or directory")
@@ -126,7 +127,7 @@ def _read_input(path: str) -> Source:
         full = os.path.join(full, "default.nix")
     try:
         with open(full, "rb") as f:
-            data = f.read()
+            data = read_all(f)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise errors.InputError(f"opening file '{full}': {reason}") from None
@@ -358,6 +359,10 @@ def _eval(sources, flags, attr_paths, auto_args, options, out, err, print_result
         except RecursionError:
             out.flush()
             err.write(render(errors.StackOverflow("stack overflow; max-call-depth exceeded"), show_trace))
+            return 1
+        except MemoryError:
+            out.flush()
+            err.write(render(errors.OutOfMemory("out of memory"), show_trace))
             return 1
         except Exception as e:  # a pynix bug must still be a clean error, never a traceback
             out.flush()
@@ -751,6 +756,14 @@ def main(argv: list[str] | None = None) -> int:
     result = [1]
 
     def target():
+        if argv[:1] != ["lsp"]:
+            # the language server starts threads with big stacks as it goes and
+            # stops its evaluations by time; everything else gets a memory cap
+            try:
+                install_guard(budget_from_env())
+            except ValueError as e:       # a PYNIX_MAX_MEMORY that is not a size
+                sys.stderr.write(f"error: {e}\n")
+                return
         try:
             if argv[:1] == ["repl"]:
                 result[0] = run(argv)      # each input is interruptible on its own (repl.py)
@@ -763,6 +776,9 @@ def main(argv: list[str] | None = None) -> int:
                 result[0] = interrupt.EXIT_STATUS
         except RecursionError:
             sys.stderr.write("error: expression nested too deeply (pynix E014)\n")
+            result[0] = 1
+        except MemoryError:
+            sys.stderr.write("error: out of memory\n")
             result[0] = 1
         except KeyboardInterrupt:
             sys.stderr.write(interrupt.MESSAGE)

@@ -12,6 +12,7 @@ from .compile import Compiler
 from .runtime.calls import call_function
 from .parse import ParseOptions, parse_cached
 from .resolve.globals import GLOBAL_NAMES
+from .runtime.memory_guard import read_all
 from .runtime.values import Attrs, Env, Path, Thunk, force
 from .syntax.printer import identifier
 from .source import Source, decode
@@ -118,7 +119,7 @@ class Evaluator:
             self.check_access(full)
         try:
             with open(full, "rb") as f:
-                data = f.read()
+                data = read_all(f)
         except FileNotFoundError:
             raise E.EvalError(f"path '{full}' does not exist") from None
         except OSError as exc:

@@ -327,6 +327,9 @@ class Repl:
             return render_friendly(err, show_trace=self.show_trace, names=self.names())
         except RecursionError:
             return "error: expression nested too deeply (pynix E014)\n"
+        except MemoryError:        # the memory guard tripped; what was built is freed
+            from .errors.friendly import render_friendly
+            return render_friendly(E.OutOfMemory("out of memory"))
         except Exception as exc:   # a pynix bug: say so, but keep the session alive
             return f"error: internal error in pynix: {type(exc).__name__}: {exc}\n"
 

@@ -22,6 +22,7 @@ import sys
 from .. import errors as E
 from ..runtime import ops
 from ..runtime.errors import type_error
+from ..runtime.memory_guard import read_all
 from ..runtime.paths import canon_path
 from ..runtime.values import Attrs, CtxStr, Env, Path, Thunk, force, make_string
 from . import builtin, constant
@@ -312,12 +313,12 @@ def _read_file(ev, path):
         return src.text
     try:
         with open(p, "rb") as f:
-            data = f.read()
+            data = read_all(f, stop_at=b"\0")
     except IsADirectoryError:
         raise E.EvalError(f"reading from file '{p}': Is a directory") from None
     except OSError as exc:
         raise E.EvalError(f"opening file '{p}': {exc.strerror}") from None
-    if b"\0" in data:
+    if data is None:
         raise E.EvalError(f"the contents of the file '{p}' cannot be represented as a Nix string")
     return data.decode("utf-8", "surrogateescape")
 
@@ -593,7 +594,7 @@ def _read_source(path: str):
         return src
     try:
         with open(path, "rb") as f:
-            data = f.read()
+            data = read_all(f)
     except FileNotFoundError:
         raise E.EvalError(f"path '{path}' does not exist") from None
     except OSError as exc:

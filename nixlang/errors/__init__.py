@@ -364,6 +364,13 @@ class StackOverflow(EvalError):
     title = "stack overflow"
 
 
+class OutOfMemory(EvalError):
+    """The evaluation needed more memory than the guard allows (Nix: a
+    `std::bad_alloc`, printed as `error: out of memory`)."""
+    code = "E214"
+    title = "out of memory"
+
+
 class NotImplementedYet(EvalError):
     code = "E299"
     title = "not implemented in pynix yet"
@@ -371,7 +378,8 @@ class NotImplementedYet(EvalError):
 
 ALL_CODES.update({cls.code: cls for cls in (
     EvalError, TypeError_, MissingAttr, InfiniteRecursionError, ThrownError, AbortError,
-    AssertionFailed, DivisionByZero, IntegerOverflow, CallError, StackOverflow, NotImplementedYet)})
+    AssertionFailed, DivisionByZero, IntegerOverflow, CallError, StackOverflow, OutOfMemory,
+    NotImplementedYet)})
 
 
 _SHOW_TRACE_ONLY = ("from call site", "while calling '", "while calling anonymous lambda")

@@ -872,6 +872,34 @@ _add("E213", "bad URL", """
     builtins.parseFlakeRef "github:NixOS/nixpkgs"
     """)
 
+_add("E214", "out of memory", """
+    What happened: the evaluation needed more memory than pynix allows
+    itself, and stopped with Nix's "out of memory" instead of making the
+    whole machine slow. Reading a file that never ends (`/dev/zero`, a
+    device or a pipe) or a file larger than the memory left is refused the
+    same way.
+
+    Why: Nix values live in memory until the evaluation ends, and nothing
+    limits how large a string or a list may grow: a recursion that doubles
+    a string forty times asks for a terabyte. Real Nix grows until the
+    system refuses. pynix caps itself at three quarters of the physical
+    memory (the `PYNIX_MAX_MEMORY` environment variable sets another cap,
+    such as `8G`, or `off`), so it fails before the machine starts to swap.
+
+    How to fix: look for a value that grows without end: a recursion whose
+    base case is never reached while it builds a string or list, a
+    `builtins.readFile` of something that is not an ordinary file. When the
+    evaluation is right and only big, raise the cap with
+    `PYNIX_MAX_MEMORY`.
+    """,
+    """
+    builtins.stringLength (builtins.readFile "/dev/zero")
+    """,
+    """
+    builtins.stringLength (builtins.readFile ./greeting.txt)
+    """,
+    files=(("greeting.txt", "Hello from a local file!\n"),))
+
 _add("E220", "fetch failed", """
     What happened: a fetcher (`fetchurl`, `fetchTarball`, `fetchGit`,
     `fetchTree`) could not get what it was asked for: the download failed,

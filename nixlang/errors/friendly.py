@@ -57,6 +57,10 @@ HINTS: dict[str, str] = {
     "E212": "the hash is cut short, misspelt or of the wrong length; copy the whole hash again",
     "E213": "the URL or flake reference is not in a form Nix accepts; compare it with `github:OWNER/REPO`, "
             "`path:./dir` or `git+https://...`",
+    "E214": "the evaluation needed more memory than pynix allows itself (three quarters of this machine's "
+            "memory, or PYNIX_MAX_MEMORY): look for a value that grows without end, such as a string or "
+            "list doubled in a recursion, or a file that never ends like /dev/zero; if the evaluation "
+            "really needs more, set PYNIX_MAX_MEMORY=8G (say)",
     "E220": "the fetcher could not get the source, or got content with another hash; for a new source, "
             "use the hash after `got:`",
     "E299": "this part of Nix is not implemented in pynix yet",

@@ -222,6 +222,8 @@ class EvalRunner:
                     job.outcome = EvalOutcome("skipped")
                 except RecursionError:
                     job.outcome = EvalOutcome("skipped", detail="recursion too deep")
+                except MemoryError:        # a file that never ends, a string that keeps doubling
+                    job.outcome = EvalOutcome("skipped", detail="out of memory")
                 except Exception as exc:   # a pynix bug: tell the caller, never crash
                     job.outcome = EvalOutcome("internal", detail=repr(exc))
                 job.done.set()

@@ -116,6 +116,14 @@ def collect_only_under_pressure(threshold: int | None = None, interval: float = 
     threading.Thread(target=_watchdog.run, name="pynix-gc-watchdog", daemon=True).start()
 
 
+def collect_before(resident: int) -> None:
+    """Collect no later than at `resident` bytes: the memory guard
+    (runtime/memory_guard.py) allows less than the threshold, and garbage
+    cycles must be freed before it trips."""
+    if _watchdog is not None and resident < _watchdog.threshold:
+        _watchdog.threshold = _watchdog.floor = resident
+
+
 def keep_alive(obj) -> None:
     """Keep `obj` (an evaluator and everything it reaches) until the process
     ends, so that it is not freed object by object just before exit."""

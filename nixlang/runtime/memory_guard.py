@@ -1,0 +1,159 @@
+"""The memory guard: an evaluation that needs more memory than the machine
+has fails with Nix's "out of memory" instead of making the machine swap.
+(How garbage is collected is runtime/memory.py's business.)
+
+Nix gets this from Boehm GC: when the collector's heap cannot grow, its
+out-of-memory handler throws `std::bad_alloc`, and the `handleExceptions`
+of every Nix command prints `error: out of memory` and exits 1. pynix gets
+the same from the kernel: `install_guard` caps the process's data segment
+(`RLIMIT_DATA`: the heap and private writable mappings, where Python's
+objects live), so an allocation past the cap raises `MemoryError`, which
+the commands print as Nix does.
+
+The cap is what the process uses when the guard is installed (the big
+stacks of the evaluation thread are already reserved then, and count) plus
+a budget: `PYNIX_MAX_MEMORY` (bytes, or with a K/M/G/T suffix; `0`, `off` or
+`unlimited` for no guard), by default three quarters of the physical
+memory. A soft limit set lower before (`ulimit -d`) stays.
+
+Reading files goes through `read_all`: a file that cannot fit in what is
+left is refused before it is read (Nix would try, and run out), and a file
+of unknown size (a device, a pipe, `/proc`) is read in chunks up to what is
+left, so `builtins.readFile "/dev/zero"` fails fast and clean.
+"""
+from __future__ import annotations
+
+import os
+import re
+import stat
+
+ENV_VAR = "PYNIX_MAX_MEMORY"
+_CHUNK = 1 << 24
+_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+_limit: int | None = None          # the cap install_guard set, in bytes of VmData
+
+
+def parse_size(text: str) -> int | None:
+    """`4G`, `512m`, `1000000` -> bytes; `0`, `off`, `none`, `unlimited` -> None
+    (no guard). Raises ValueError for anything else."""
+    t = text.strip().lower()
+    if t in ("0", "off", "none", "unlimited", "no"):
+        return None
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?", t)
+    if m is None:
+        raise ValueError(f"not a memory size: '{text}' (write it like 4G or 512M, or off)")
+    return int(float(m.group(1)) * _UNITS[m.group(2)])
+
+
+def physical_memory() -> int | None:
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def default_budget() -> int | None:
+    """Three quarters of the physical memory: the rest is for the system and
+    the other programs, so the guard trips before the machine swaps."""
+    phys = physical_memory()
+    return None if phys is None else phys * 3 // 4
+
+
+def budget_from_env(environ=None) -> int | None:
+    """The budget `PYNIX_MAX_MEMORY` asks for (None: no guard), or the default."""
+    environ = os.environ if environ is None else environ
+    text = environ.get(ENV_VAR)
+    if text is None or not text.strip():
+        return default_budget()
+    return parse_size(text)
+
+
+def data_in_use() -> int:
+    """The process's data segment now (VmData), in bytes; 0 where unknown."""
+    try:
+        with open("/proc/self/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"VmData:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def install_guard(budget: int | None) -> int | None:
+    """Cap the data segment at what is in use now plus `budget` (no cap when
+    `budget` is None). Returns the cap set, or None."""
+    global _limit
+    if budget is None:
+        return None
+    try:
+        import resource
+        soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        limit = data_in_use() + budget
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        if soft != resource.RLIM_INFINITY and soft <= limit:
+            _limit = soft
+            return soft
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+    except (ImportError, OSError, ValueError):
+        return None
+    _limit = limit
+    # a one-shot command collects garbage cycles only under pressure: make
+    # that pressure come before the cap
+    from .memory import collect_before
+    collect_before(budget // 2)
+    return limit
+
+
+def headroom() -> int | None:
+    """Bytes the process may still allocate: under the guard, what is left of
+    its cap; without one (a library user, the language server), the budget
+    itself; None when unlimited."""
+    if _limit is not None:
+        return max(0, _limit - data_in_use())
+    try:
+        return budget_from_env()
+    except ValueError:
+        return default_budget()
+
+
+def read_all(f, stop_at: bytes | None = None) -> bytes | None:
+    """All of the binary file object `f`, or MemoryError when it cannot fit:
+    its contents and the string made of them need twice its size. Once
+    `stop_at` is seen the rest is read only to find the end, and None is
+    returned (for readFile, which refuses a NUL byte anyway: /dev/zero then
+    costs no memory to run out on)."""
+    room = headroom()
+    cap = None if room is None else room // 2
+    try:
+        st = os.fstat(f.fileno())
+        regular = stat.S_ISREG(st.st_mode)
+    except (OSError, AttributeError, ValueError):
+        regular, st = False, None
+    if regular:
+        if cap is not None and st.st_size > cap:
+            raise MemoryError(f"file of {st.st_size} bytes")
+        data = f.read()
+        return None if stop_at is not None and stop_at in data else data
+    chunks: list[bytes] = []
+    total = 0
+    seen = False
+    buf = bytearray(_CHUNK)
+    view = memoryview(buf)
+    while True:
+        n = f.readinto(view)
+        if not n:
+            break
+        total += n
+        if cap is not None and total > cap:
+            raise MemoryError(f"more than {cap} bytes")
+        if seen:
+            continue
+        piece = bytes(view[:n])
+        if stop_at is not None and stop_at in piece:
+            seen = True
+            chunks.clear()
+            continue
+        chunks.append(piece)
+    return None if seen else b"".join(chunks)

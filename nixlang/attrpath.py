@@ -54,7 +54,12 @@ def auto_call(ev, v, args: dict):
     if type(v) is Closure and v.lam.formals is not None:
         names = {n for n, _, _ in v.lam.formals}
         chosen = {k: a for k, a in args.items() if v.lam.ellipsis or k in names}
-        return ev.call(v, Attrs(chosen))
+        try:
+            return ev.call(v, Attrs(chosen))
+        except E.CallError as e:
+            if e.data.get("function") is v.lam.node:
+                e.data["auto_call"] = True     # its arguments come from --arg / --argstr
+            raise
     if type(v) is Attrs and "__functor" in v.d:
         return ev.call(v, Attrs(dict(args)))
     return v

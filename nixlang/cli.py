@@ -385,7 +385,7 @@ Settings are taken as `pynix instantiate` takes them: --option NAME VALUE,
 
 def eval_cmd(argv: list[str], out, err) -> int:
     """`pynix eval`: the friendly front; same values as `pynix instantiate --eval --strict`."""
-    from .errors.friendly import render_friendly as _render
+    from .ide.hints import render as _render
     from .resolve.globals import GLOBAL_NAMES
     from .settings import CommonFlags, eval_options, expand_short_flags
 

@@ -121,7 +121,7 @@ class Evaluator:
             with open(full, "rb") as f:
                 data = read_all(f)
         except FileNotFoundError:
-            raise E.EvalError(f"path '{full}' does not exist") from None
+            raise E.EvalError(f"path '{full}' does not exist").tagged("no-such-path", path=full) from None
         except OSError as exc:
             raise E.EvalError(f"opening file '{full}': {exc.strerror}") from None
         return self.eval_source(Source(decode(data), full, os.path.dirname(full)))
@@ -133,7 +133,8 @@ class Evaluator:
         elif isinstance(p, str):
             target = str(p)
             if not target.startswith("/"):
-                raise E.EvalError(f"string '{target}' doesn't represent an absolute path")
+                raise E.EvalError(f"string '{target}' doesn't represent an absolute path").tagged(
+                    "not-absolute", string=target)
             ctx = getattr(p, "context", None)
             if ctx or target.startswith(self.store_prefix):
                 from .builtins.derivations import realise

@@ -323,13 +323,13 @@ class Repl:
         except Quit:
             raise
         except E.NixError as err:
-            from .errors.friendly import render_friendly
-            return render_friendly(err, show_trace=self.show_trace, names=self.names())
+            from .ide.hints import render
+            return render(err, show_trace=self.show_trace, names=self.names())
         except RecursionError:
             return "error: expression nested too deeply (pynix E014)\n"
         except MemoryError:        # the memory guard tripped; what was built is freed
-            from .errors.friendly import render_friendly
-            return render_friendly(E.OutOfMemory("out of memory"))
+            from .ide.hints import render
+            return render(E.OutOfMemory("out of memory"))
         except Exception as exc:   # a pynix bug: say so, but keep the session alive
             return f"error: internal error in pynix: {type(exc).__name__}: {exc}\n"
 
@@ -438,8 +438,8 @@ class Repl:
             if len(tracer.lines) > n or shallow != result[len("result: "):]:
                 whnf = (shallow, n)
         except E.NixError as err:
-            from .errors.friendly import render_friendly
-            result = "result: error\n" + render_friendly(err).rstrip("\n")
+            from .ide.hints import render
+            result = "result: error\n" + render(err).rstrip("\n")
             if "shallow" in locals() and whnf is None:
                 whnf = (shallow, n)
         steps = tracer.lines or ["(no thunks: everything was a value already)"]

@@ -92,77 +92,7 @@ def test_every_code_has_a_hint_and_explains():
     assert rc == 1 and "unknown error code" in err
 
 
-# -- beginner traps: a specific hint instead of the code's general one ---------------------------
-
-TRAPS = [
-    # (name, expression, code, phrase of the hint)
-    ("set given to a plain argument", "let f = x: x + 1; in f { x = 1; }", "E201",
-     "`x` looks like a plain argument (`x: ...`) that was given an attribute set"),
-    ("number given to named arguments", "let f = { a, b }: a + b; in f 1", "E201",
-     "this function takes named arguments (`{ ... }: ...`), so it must be called with an attribute set"),
-    ("let wins over with", 'let pkgs = { hello = "hello-2.12"; }; hello = 1; in with pkgs; "using " + hello',
-     "E201", "`with` never shadows let bindings or function arguments, so `hello` here is the let/argument one; "
-             "write `pkgs.hello`"),
-    ("name missing from with", "let pkgs = { hello = 1; }; in with pkgs; helo", "E013",
-     "`pkgs` does not have it either: check the spelling and that the set has it (`pkgs ? helo`)"),
-    ("missing ; between bindings", "{\n  a = 1\n  b = 2;\n}", "E001",
-     "the `;` is probably missing at line 2, column 8, after `a = 1`"),
-    ("missing ; before }", "{ a = 1; b = 2 }", "E001", "the `;` is probably missing at line 1, column 15"),
-    ("missing ; before in", "let a = 1\nin a", "E001", "the `;` is probably missing at line 1, column 10"),
-    ("comma in a set", "{ a = 1, b = 2; }", "E001", "end with `;`, not `,`"),
-    ("comma in a list", "[ 1, 2 ]", "E001", "separated by spaces, not commas"),
-    ("JSON colon", '{ "a": 1 }', "E001", "not `name: value,` as in JSON"),
-    ("string plus path", '"./foo" + /no-such-file-here', "E200",
-     "it is copied to the store first, so it must exist"),
-    ("path to a missing file in a string", '"${./no-such-file-here}"', "E200", "`./foo + \"bar\"` is `./foobar`"),
-    ("import of a string", 'import "foo.nix"', "E200", "write a path literal such as `./foo.nix`"),
-    ("readFile of a relative string", 'builtins.readFile "./x"', "E200", "not the string"),
-    ("x = x + 1", "let x = x + 1; in x", "E203", "`x = x + 1` refers to itself: Nix has no assignment"),
-    ("rec attribute named like an outer variable", 'let name = "x"; in rec { name = name; }.name', "E203",
-     "`name = name` refers to itself"),
-    ("rec loop", "rec { a = b; b = a; }.a", "E203", "refer to each other in a circle"),
-    ("int in a string", '"${1}"', "E201", "use `toString x`"),
-    ("number plus string", '1 + "a"', "E200", "never a number and a string: convert with `toString n`"),
-    ("list in a string", '"${[ 1 ]}"', "E201", "builtins.concatStringsSep"),
-    ("head of an empty list", "builtins.head [ ]", "E200", "the list is empty; test it first"),
-    ("index past the end", "builtins.elemAt [ 1 ] 1", "E200", "lists count from 0"),
-    ("comparing functions", "(x: x) < (x: x)", "E200", "functions cannot be ordered or compared"),
-    ("truthy values", "if 1 then 2 else 3", "E201", "Nix has no truthy values"),
-    ("two values side by side", '"a" "b"', "E201", "two values side by side are a function call"),
-]
-
-
-@pytest.mark.parametrize("name,expr,code,phrase", TRAPS, ids=[t[0] for t in TRAPS])
-def test_trap_hints(name, expr, code, phrase, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    rc, out, err = pynix("eval", "-E", expr)
-    assert rc == 1 and out == ""
-    coded = [line for line in err.splitlines() if line.startswith(f"  [{code}] ")]
-    assert len(coded) == 1, err
-    assert phrase in coded[0], err
-    # the specific hint replaces the general one of the code
-    assert HINTS[code] not in err
-    assert err.rstrip().endswith(f"more: pynix explain {code}")
-
-
-def test_trap_hint_for_import_of_a_relative_string_in_a_file(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "lib.nix").write_text("{ answer = 42; }\n")
-    (tmp_path / "main.nix").write_text('let lib = import "lib.nix"; in lib.answer\n')
-    rc, _, err = pynix("eval", "main.nix")
-    assert rc == 1 and "string 'lib.nix' doesn't represent an absolute path" in err
-    assert "write a path literal such as `./foo.nix`" in err
-    (tmp_path / "main.nix").write_text("let lib = import ./lib.nix; in lib.answer\n")
-    assert pynix("eval", "main.nix") == (0, "42\n", "")
-
-
-def test_no_trap_hint_where_none_applies():
-    # a let-bound name used under a `with` that does not define it: no shadowing claim
-    rc, _, err = pynix("eval", "-E", 'let n = 1; in with { m = 2; }; "a" + n')
-    assert rc == 1 and "never shadows" not in err
-    # a type error on a name that is not a plain argument
-    rc, _, err = pynix("eval", "-E", 'let s = { a = 1; }; in "a" + s')
-    assert rc == 1 and "plain argument" not in err and "outPath" in err
+# the hints of specific beginner traps: tests/test_hints.py
 
 
 def test_did_you_mean_for_an_undefined_name():
@@ -187,7 +117,8 @@ def test_the_span_is_underlined():
 # -- the friendly renderer as a unit -----------------------------------------------------------
 
 from nixlang import errors as E  # noqa: E402
-from nixlang.errors.friendly import bound_names, hint_for, render_friendly, similar, trap_for  # noqa: E402
+from nixlang.errors.friendly import render_friendly, similar  # noqa: E402
+from nixlang.ide.hints import did_you_mean, hint_for, render, trap_for  # noqa: E402
 from nixlang.source import Source, Span  # noqa: E402
 
 
@@ -195,17 +126,22 @@ def test_render_without_a_place():
     err = E.ThrownError("no")
     out = render_friendly(err)
     assert out == "error: no\n\n  [E204] thrown error: " + HINTS["E204"] + "\n  more: pynix explain E204\n"
+    assert render(err) == out
 
 
 def test_traps_never_fail_on_odd_errors():
     src = Source("x", "«string»")
-    odd = [E.TypeError_("cannot coerce a set to a string", src, Span(5, 9)),         # span past the end
-           E.SyntaxError_("syntax error, unexpected '=', expecting ';'", src, Span(0, 0)),
+    odd = [E.TypeError_("cannot coerce a set to a string", src, Span(5, 9)).tagged("coerce", found="a set"),
+           E.SyntaxError_("syntax error, unexpected '=', expecting ';'", src, Span(0, 0)).tagged(
+               "syntax", unexpected="ASSIGN", expected=["SEMI"]),
            E.InfiniteRecursionError("infinite recursion encountered", None, None),
-           E.UndefinedVariable("undefined variable", src, Span(0, 1)),            # no quoted name
-           E.TypeError_("expected a set but found an integer: 1", Source("", "«string»"), Span(0, 0))]
+           E.UndefinedVariable("undefined variable", src, Span(0, 1)),            # no name
+           E.UndefinedVariable("undefined variable 'q'", src, Span(7, 9)).tagged("undefined-variable", name="q"),
+           E.TypeError_("expected a set but found an integer: 1", Source("", "«string»"), Span(0, 0)).tagged(
+               "type", expected="a set", found="an integer"),
+           E.CallError("called without", None, None).tagged("missing-argument")]
     for err in odd:
-        out = render_friendly(err, names=["x", "y"])
+        out = render(err, names=["x", "y"])
         assert out.rstrip().endswith(f"more: pynix explain {err.code}")
         assert hint_for(err)
 
@@ -213,16 +149,28 @@ def test_traps_never_fail_on_odd_errors():
 def test_a_multi_line_span_is_underlined_to_the_end_of_its_first_line():
     src = Source("let\n  f = { a }: a;\nin f 1 ", "«string»")
     start = src.text.index("{ a }")
-    err = E.TypeError_("expected a set but found an integer: 1", src, Span(start, len(src.text)))
-    lines = render_friendly(err).splitlines()
+    err = E.TypeError_("expected a set but found an integer: 1", src, Span(start, len(src.text))).tagged(
+        "type", expected="a set", found="an integer")
+    lines = render(err).splitlines()
     assert "             |       ^~~~~~~~~" in lines       # `{ a }: a;`, 9 characters
     assert "named arguments" in trap_for(err)
 
 
-def test_bound_names_and_similar():
-    text = "let greeting = 1; f = { name, size ? 2 }: x: name; inherit (lib) mkIf; in with pkgs; f"
-    assert {"greeting", "f", "name", "size", "x", "mkIf"} <= bound_names(text)
-    assert "pkgs" not in bound_names(text) and "let" not in bound_names(text)
-    assert similar("greting", bound_names(text)) == ["greeting"]
+def test_did_you_mean_looks_at_the_scope_not_the_text():
+    text = "let greeting = 1; f = { name, size ? 2 }: x: nme; in f # nmae: a comment, gretings = text"
+    src = Source(text, "«string»")
+    at = text.index("nme;")
+    err = E.UndefinedVariable("undefined variable 'nme'", src, Span(at, at + 3)).tagged(
+        "undefined-variable", name="nme")
+    assert did_you_mean(err) == ["name"]        # not `nmae`, a word of the comment
+    at = text.index("f #")
+    err = E.UndefinedVariable("undefined variable 'gretting'", src, Span(at, at + 1)).tagged(
+        "undefined-variable", name="gretting")
+    assert did_you_mean(err) == ["greeting"]    # `name` and `size` are not in scope there
+    assert did_you_mean(err, names=["grettings"]) == ["greeting", "grettings"]
+
+
+def test_similar():
+    assert similar("greting", ["greeting", "name"]) == ["greeting"]
     assert similar("lett", ["let", "letter"]) == []     # keywords are never suggested
     assert similar("abc", ["abc"]) == []

@@ -135,7 +135,7 @@ def copy_path_to_store(ev, path: Path | str, name: str | None = None, path_filte
     from .filesystem import check_access
     check_access(ev, p)
     if not os.path.lexists(p):
-        raise E.EvalError(f"path '{p}' does not exist")
+        raise E.EvalError(f"path '{p}' does not exist").tagged("no-such-path", path=p)
     base = name if name is not None else os.path.basename(p.rstrip("/")) or p
     try:
         S.check_name(base)

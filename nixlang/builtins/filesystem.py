@@ -162,7 +162,8 @@ def coerce_to_path(ev, v, ctx: set, error_ctx: str) -> str:
     s = with_frame(error_ctx, lambda: ops.coerce_to_string(v, ctx, interp=True,
                                                            call=ev.call))
     if not s.startswith("/"):
-        raise E.EvalError(f"string '{s}' doesn't represent an absolute path").add_frame(error_ctx)
+        raise E.EvalError(f"string '{s}' doesn't represent an absolute path").tagged(
+            "not-absolute", string=s).add_frame(error_ctx)
     return canon_path(s)
 
 
@@ -332,7 +333,7 @@ def _read_dir(ev, path):
     try:
         st = os.lstat(p)
     except OSError:
-        raise E.EvalError(f"path '{p}' does not exist") from None
+        raise E.EvalError(f"path '{p}' does not exist").tagged("no-such-path", path=p) from None
     if not st_mod.S_ISDIR(st.st_mode):
         raise E.EvalError(f"'{p}' is not a directory")
     out = {}
@@ -367,7 +368,7 @@ def _read_file_type(ev, path):
     try:
         st = os.lstat(p)
     except OSError:
-        raise E.EvalError(f"path '{p}' does not exist") from None
+        raise E.EvalError(f"path '{p}' does not exist").tagged("no-such-path", path=p) from None
     return _file_type(st.st_mode)
 
 
@@ -537,7 +538,8 @@ def find_file(ev, entries: list[tuple[str, str]], name: str) -> str:
     if getattr(ev.options, "pure", False):
         raise E.ThrownError(f"cannot look up '<{name}>' in pure evaluation mode (use '--impure' to override)")
     raise E.ThrownError(f"file '{name}' was not found in the Nix search path "
-                        "(add it using $NIX_PATH or -I)")
+                        "(add it using $NIX_PATH or -I)").tagged(
+        "not-in-search-path", name=name, entries=[(prefix, value) for prefix, value in entries])
 
 
 @builtin("findFile", 2)
@@ -596,7 +598,7 @@ def _read_source(path: str):
         with open(path, "rb") as f:
             data = read_all(f)
     except FileNotFoundError:
-        raise E.EvalError(f"path '{path}' does not exist") from None
+        raise E.EvalError(f"path '{path}' does not exist").tagged("no-such-path", path=path) from None
     except OSError as exc:
         raise E.EvalError(f"opening file '{path}': {exc.strerror}") from None
     return Source(decode(data), path, os.path.dirname(path))

@@ -162,7 +162,7 @@ def _realise_path(ev, v) -> str:
         e.add_frame("while realising the context of a path")
         raise
     if not s.startswith("/"):
-        raise E.EvalError(f"string '{s}' doesn't represent an absolute path")
+        raise E.EvalError(f"string '{s}' doesn't represent an absolute path").tagged("not-absolute", string=s)
     return s
 
 
@@ -171,7 +171,7 @@ def read_file_bytes(path: str) -> bytes:
         with open(path, "rb") as f:
             return f.read()
     except FileNotFoundError:
-        raise E.EvalError(f"path '{path}' does not exist") from None
+        raise E.EvalError(f"path '{path}' does not exist").tagged("no-such-path", path=path) from None
     except IsADirectoryError:
         raise E.EvalError(f"file '{path}' is not a regular file") from None
     except OSError as exc:

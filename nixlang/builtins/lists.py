@@ -137,7 +137,7 @@ def _head(ev, xs):
     `builtins.head [ 1 2 3 ]` is `1`."""
     xs = _list(xs, "while evaluating the first argument passed to 'builtins.head'")
     if not xs:
-        raise E.EvalError("'builtins.head' called on an empty list")
+        raise E.EvalError("'builtins.head' called on an empty list").tagged("empty-list", builtin="head")
     return force(xs[0])
 
 
@@ -148,7 +148,7 @@ def _tail(ev, xs):
     `builtins.tail [ 1 2 3 ]` is `[ 2 3 ]`."""
     xs = _list(xs, "while evaluating the first argument passed to 'builtins.tail'")
     if not xs:
-        raise E.EvalError("'builtins.tail' called on an empty list")
+        raise E.EvalError("'builtins.tail' called on an empty list").tagged("empty-list", builtin="tail")
     return xs[1:]
 
 
@@ -159,7 +159,8 @@ def _elem_at(ev, xs, n):
     i = _int(n, "while evaluating the second argument passed to 'builtins.elemAt'")
     xs = _list(xs, "while evaluating the first argument passed to 'builtins.elemAt'")
     if i < 0 or i >= len(xs):
-        raise E.EvalError(f"'builtins.elemAt' called with index {i} on a list of size {len(xs)}")
+        raise E.EvalError(f"'builtins.elemAt' called with index {i} on a list of size {len(xs)}").tagged(
+            "index", index=i, size=len(xs))
     return force(xs[i])
 
 

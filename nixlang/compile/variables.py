@@ -105,6 +105,7 @@ def with_lookup(env, levels, name, source, span):
     one has the name."""
     depth = 0
     e = env
+    seen = []
     for lv in levels:
         while depth < lv:
             e = e[0]
@@ -114,4 +115,7 @@ def with_lookup(env, levels, name, source, span):
             raise type_error("a set", attrs, source, span)
         if name in attrs.d:
             return force(attrs.d[name])
-    raise E.UndefinedVariable(f"undefined variable '{name}'", source, span)
+        seen.append(attrs)
+    # the names the `with`s did have, for "did you mean"
+    raise E.UndefinedVariable(f"undefined variable '{name}'", source, span).tagged(
+        "undefined-variable", name=name, with_names=sorted({k for a in seen for k in a.d}))

@@ -32,6 +32,19 @@ class NixError(Exception):
         self.source = source
         self.span = span
         self.labels = labels or []
+        self.kind = ""
+        self.data: dict = {}
+
+    def tagged(self, kind: str, **data) -> "NixError":
+        """Say what kind of mistake this is, with its facts (types, names,
+        the function called): `pynix eval`'s hints read these, never the
+        message text. Kinds in use: "type", "not-a-function", "coerce",
+        "add", "compare", "not-absolute", "no-such-path", "not-in-search-path",
+        "empty-list", "index", "missing-argument", "unexpected-argument",
+        "missing-attr", "undefined-variable" and, for syntax errors, "syntax"."""
+        self.kind = kind
+        self.data = data
+        return self
 
     def __str__(self) -> str:
         if self.source is not None and self.span is not None:

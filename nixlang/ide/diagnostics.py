@@ -22,10 +22,10 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import edit_distance
-from ..errors.friendly import hint_for
 from ..resolve.globals import GLOBAL_NAMES
 from ..syntax import ast as A
 from .analysis import Analysis
+from .hints import hint_for
 from .static import scopes_at
 
 ERROR, WARNING, INFO, HINT = "error", "warning", "information", "hint"
@@ -101,9 +101,6 @@ def _from_flake(d) -> Diagnostic:
 
 # -- parse and scope errors ------------------------------------------------------------------
 
-_DEFINED_AT = re.compile(r"already defined at (.+):(\d+):(\d+)$")
-
-
 ENRICHED_ERRORS = 200      # errors that get a hint and suggestions (see `diagnostics`)
 
 
@@ -117,29 +114,25 @@ def _from_error(an: Analysis, err, enrich: bool = True) -> Diagnostic:
     kind = "syntax" if err.code < "E010" or err.code == "E014" else "scope"
     related = []
     data = None
-    hint = hint_for(err) if enrich else ""
+    hint = hint_for(err, an) if enrich else ""
     if err.code == "E013" and enrich:
-        name = message.split("'")[1] if "'" in message else ""
+        name = err.data.get("name", "")
         sugg = suggestions(an, name, start)
         if sugg:
             message += ". Did you mean " + (f"'{sugg[0]}'" if len(sugg) == 1 else
                                             "one of " + ", ".join(f"'{s}'" for s in sugg[:-1]) +
                                             f" or '{sugg[-1]}'") + "?"
             data = {"suggestions": sugg}
-    if err.code in ("E010", "E011"):
-        m = _DEFINED_AT.search(message)
-        if m:
-            off = offset_of(an, int(m.group(2)), int(m.group(3)))
-            if off is not None:
-                first_how = _inherit_at(an, off) if err.code == "E010" else ""
-                related.append(Related("first defined here" + (" (by `inherit`)" if first_how else ""),
-                                       off, _word_end(an.text, off)))
-                how = _inherit_at(an, start) if err.code == "E010" else ""
-                if how or first_how:
-                    hint = _inherit_hint(an, message.split("'")[1] if "'" in message else "", start,
-                                         how or first_how)
-    if err.code == "E011" and "'" in message:
-        first = _first_formal(an, message.split("'")[1], start)
+    off = err.data.get("first") if err.code == "E010" else None
+    if off is not None and 0 <= off <= len(an.text):
+        first_how = _inherit_at(an, off)
+        related.append(Related("first defined here" + (" (by `inherit`)" if first_how else ""),
+                               off, _word_end(an.text, off)))
+        how = _inherit_at(an, start)
+        if how or first_how:
+            hint = _inherit_hint(an, err.data.get("path", ""), start, how or first_how)
+    if err.code == "E011" and err.data.get("name"):
+        first = _first_formal(an, err.data["name"], start)
         if first is not None:
             related.append(Related("first written here", first.start, first.end))
     repair = getattr(err, "repair", "")
@@ -189,20 +182,6 @@ def _first_formal(an: Analysis, name: str, offset: int):
         if lam.arg == name and fs and lam.arg_span is not None and fs[0].span.start <= offset:
             return lam.arg_span
     return None
-
-
-def offset_of(an: Analysis, line: int, byte_col: int) -> int | None:
-    """Offset of a 1-based line and 1-based *byte* column (as Nix prints them)."""
-    starts = an.source.line_starts
-    if not 1 <= line <= len(starts):
-        return None
-    i = starts[line - 1]
-    n = 1
-    text = an.text
-    while n < byte_col and i < len(text) and text[i] not in "\r\n":
-        n += len(text[i].encode("utf-8", "surrogateescape")) if not "\ud800" <= text[i] <= "\udfff" else 1
-        i += 1
-    return i
 
 
 def _word_end(text: str, off: int) -> int:

@@ -277,7 +277,7 @@ def _no_network(ev, PrimOp) -> None:
 
 
 def _diagnostic(err, src, text: str) -> Diagnostic:
-    from ..errors.friendly import hint_for
+    from .hints import hint_for
     frames = [(err.source, err.span, err.message)] + [(f.source, f.span, f.message)
                                                       for f in getattr(err, "frames", None) or ()]
     here = next(((s, sp, m) for s, sp, m in frames

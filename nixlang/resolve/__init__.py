@@ -82,7 +82,8 @@ class Resolver:
             s = s.parent
             level += 1
         if with_level == -1:
-            err = errors.UndefinedVariable(f"undefined variable '{var.name}'", self.source, var.span)
+            err = errors.UndefinedVariable(f"undefined variable '{var.name}'", self.source, var.span).tagged(
+                "undefined-variable", name=var.name)
             if not self.recover:
                 raise err
             self.diagnostics.append(err)

@@ -75,7 +75,7 @@ def call_function(ev, f, arg, source: Source | None = None, span: Span | None = 
         functor = force(f.d["__functor"])
         return call_function(ev, force(call_function(ev, functor, f, source, span)), arg, source, span)
     raise E.TypeError_(f"attempt to call something which is not a function but {show_type(f)}: "
-                       f"{print_value_short(f)}", source, span)
+                       f"{print_value_short(f)}", source, span).tagged("not-a-function", found=show_type(f))
 
 
 def call2(ev, f, a, b, source: Source | None = None, span: Span | None = None):
@@ -202,7 +202,8 @@ def bind_formals(lam: LambdaCode, up, arg, source, span):
         if v is None and name not in d:
             if default is None:
                 raise E.CallError(f"{fname(lam)} called without required argument '{identifier(name)}'",
-                                  lam.source, lam.node.span)
+                                  lam.source, lam.node.span).tagged(
+                    "missing-argument", name=name, function=lam.node, formals=[n for n, _, _ in lam.formals])
             env[slot + 1] = default(env)
         else:
             env[slot + 1] = v
@@ -213,7 +214,8 @@ def bind_formals(lam: LambdaCode, up, arg, source, span):
             if k not in names:
                 # the name prints as a symbol does (printIdentifier): `"b c"` quoted
                 err = E.CallError(f"{fname(lam)} called with unexpected argument '{identifier(k)}'",
-                                  lam.source, lam.node.span)
+                                  lam.source, lam.node.span).tagged(
+                    "unexpected-argument", name=k, function=lam.node, formals=sorted(names))
                 err.suggestions = best_matches(k, names)
                 raise err
     return env

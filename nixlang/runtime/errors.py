@@ -16,12 +16,12 @@ def type_error(expected: str, v, source=None, span=None) -> E.TypeError_:
     """"expected a set but found an integer: 1" style, as Nix 2.36 words it."""
     from .printer import print_value_short
     return E.TypeError_(f"expected {expected} but found {show_type(v)}: {print_value_short(v)}",
-                        source, span)
+                        source, span).tagged("type", expected=expected, found=show_type(v))
 
 
 def missing_attr(name, attrs: Attrs, source, span):
     msg = f"attribute '{identifier(name)}' missing"
-    err = E.MissingAttr(msg, source, span)
+    err = E.MissingAttr(msg, source, span).tagged("missing-attr", name=name)
     close = best_matches(name, attrs.d)
     if close:
         err.suggestions = close

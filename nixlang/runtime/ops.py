@@ -142,6 +142,7 @@ def less_than(a, b, error_ctx: str | None = None) -> bool:
     else:
         err = E.EvalError(f"cannot compare {show_type(a)} with {show_type(b)}; values are "
                           f"{print_value_short(a)} and {print_value_short(b)}")
+    err.tagged("compare", left=show_type(a), right=show_type(b))
     if error_ctx:
         err.add_frame(error_ctx)
     raise err
@@ -194,7 +195,8 @@ def coerce_to_string(v, ctx: set, *, interp: bool, copy_to_store=None, call=None
                                         error_ctx=error_ctx)
             except E.EvalError as e:
                 raise e.add_frame("while using the `outPath` attribute", *where)
-        raise _with_ctx(E.TypeError_(f"cannot coerce a set to a string: {print_value_short(v)}"), error_ctx)
+        raise _with_ctx(E.TypeError_(f"cannot coerce a set to a string: {print_value_short(v)}").tagged(
+            "coerce", found="a set"), error_ctx)
     if not interp:
         if t is bool:
             return "1" if v else ""
@@ -223,8 +225,8 @@ def coerce_to_string(v, ctx: set, *, interp: bool, copy_to_store=None, call=None
                     if not (type(nxt) is list and not nxt):
                         out.append(" ")
             return "".join(out)
-    raise _with_ctx(E.TypeError_(f"cannot coerce {show_type(v)} to a string: {print_value_short(v)}"),
-                    error_ctx)
+    raise _with_ctx(E.TypeError_(f"cannot coerce {show_type(v)} to a string: {print_value_short(v)}").tagged(
+        "coerce", found=show_type(v)), error_ctx)
 
 
 def _with_ctx(err, error_ctx):
@@ -258,7 +260,8 @@ def concat_strings(parts, force_string: bool, copy_to_store, call, source=None, 
         for i, p in enumerate(parts[1:], 1):
             v = force(p)
             if type(v) not in (int, float) or type(v) is bool:
-                raise E.EvalError(f"cannot add {show_type(v)} to {show_type(acc)}", source, where(i))
+                raise E.EvalError(f"cannot add {show_type(v)} to {show_type(acc)}", source, where(i)).tagged(
+                    "add", adding=show_type(v), to=show_type(acc))
             try:
                 acc = add(acc, v)
             except E.IntegerOverflow as e:

@@ -116,8 +116,10 @@ class Builder:
             self.symbols[name] = len(self.symbols)
         return name
 
-    def fail(self, cls, message: str, span: Span):
+    def fail(self, cls, message: str, span: Span, kind: str = "", **data):
         err = cls(message, self.source, span)
+        if kind:
+            err.tagged(kind, **data)
         if not self.recover:
             raise err
         self.diagnostics.append(err)
@@ -200,9 +202,11 @@ class Builder:
                     dup = cand
         if dup is not None:
             f = dup[2]
-            self.fail(errors.DuplicateFormal, f"duplicate formal function argument '{f.name}'", f.span)
+            self.fail(errors.DuplicateFormal, f"duplicate formal function argument '{f.name}'", f.span,
+                      "duplicate-formal", name=f.name)
         if arg is not None and any(f.name == arg for f in fs.formals):
-            self.fail(errors.DuplicateFormal, f"duplicate formal function argument '{arg}'", pos)
+            self.fail(errors.DuplicateFormal, f"duplicate formal function argument '{arg}'", pos,
+                      "duplicate-formal", name=arg)
 
     def assert_(self, c):
         kw, cond, _, body = c
@@ -557,9 +561,10 @@ class Builder:
             old = attrs.attrs.get(name)
             if old is not None:
                 attrs.merged = True
-                self.fail(errors.DuplicateAttr,
-                          f"attribute '{show_attr_path([A.AttrName(span, name)])}' already defined at "
-                          f"{self.source.location(old.span.start)}", span)
+                shown = show_attr_path([A.AttrName(span, name)])
+                self.fail(errors.DuplicateAttr, f"attribute '{shown}' already defined at "
+                          f"{self.source.location(old.span.start)}", span,
+                          "duplicate", path=shown, first=old.span.start)
                 continue
             attrs.attrs[name] = A.AttrDef(A.Var(span, name), span, A.INHERITED, span)
         return attrs
@@ -572,18 +577,19 @@ class Builder:
             old = attrs.attrs.get(name)
             if old is not None:
                 attrs.merged = True
-                self.fail(errors.DuplicateAttr,
-                          f"attribute '{show_attr_path([A.AttrName(span, name)])}' already defined at "
-                          f"{self.source.location(old.span.start)}", span)
+                shown = show_attr_path([A.AttrName(span, name)])
+                self.fail(errors.DuplicateAttr, f"attribute '{shown}' already defined at "
+                          f"{self.source.location(old.span.start)}", span,
+                          "duplicate", path=shown, first=old.span.start)
                 continue
             sel = A.Select(span, src, [A.AttrName(span, name)])
             attrs.attrs[name] = A.AttrDef(sel, span, A.INHERITED_FROM, span)
         return attrs
 
     def dup_attr(self, path, span: Span, prev: Span):
-        self.fail(errors.DuplicateAttr,
-                  f"attribute '{show_attr_path(path)}' already defined at "
-                  f"{self.source.location(prev.start)}", span)
+        shown = show_attr_path(path)
+        self.fail(errors.DuplicateAttr, f"attribute '{shown}' already defined at "
+                  f"{self.source.location(prev.start)}", span, "duplicate", path=shown, first=prev.start)
 
     def add_attr(self, attrs: A.Attrs, path: list[A.AttrName], e: A.Node):
         """ParserState::addAttr: insert `path = e`, creating or entering nested

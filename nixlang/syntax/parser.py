@@ -233,6 +233,11 @@ class Frontend:
         """Replay Bison's default reductions from `state_stack` for a token it
         cannot shift; return its message. With `values`, the
         semantic actions run too (and may raise their own errors first)."""
+        return self.bison_error(state_stack, tok_type, values)[0]
+
+    def bison_error(self, state_stack: list, tok_type: str, values: list | None = None):
+        """`bison_message`, and the token types the parser expected there
+        (those the message names; none when it names none)."""
         states = self.states
         stack = state_stack if values is not None else list(state_stack)
         while True:
@@ -251,14 +256,15 @@ class Frontend:
             if tok_type not in ("$END",) and rule.alias == "binop" and len(rule.expansion) == 3:
                 op = rule.expansion[1].name
                 if any(op in cls and tok_type in cls for cls in NONASSOC):
-                    return f"syntax error, unexpected {TOKEN_NAME.get(tok_type, tok_type)}"
+                    return f"syntax error, unexpected {TOKEN_NAME.get(tok_type, tok_type)}", []
             self._reduce(stack, values, rule)
         expected = sorted((t for t in self._terminal_actions(stack[-1])),
                           key=lambda t: TOKEN_ORDER.get(t, 999))
         msg = f"syntax error, unexpected {TOKEN_NAME.get(tok_type, tok_type)}"
         if 0 < len(expected) <= 4:
             msg += ", expecting " + " or ".join(TOKEN_NAME.get(t, t) for t in expected)
-        return msg
+            return msg, expected
+        return msg, []
 
     def _reduce(self, stack: list, values: list | None, rule) -> None:
         """Apply one reduction to the stacks (with its semantic action when
@@ -387,8 +393,9 @@ def parse_syntax(source: Source, options: ParseOptions | None = None) -> ParseRe
             if tok.type == "ERROR":
                 fe.consistent_reductions(pstate)
                 raise tok.error from None
-            msg = fe.bison_message(pstate.state_stack, tok.type, pstate.value_stack)
-            raise errors.SyntaxError_(msg, source, _error_position(lexer, tok)) from None
+            msg, expected = fe.bison_error(pstate.state_stack, tok.type, pstate.value_stack)
+            raise errors.SyntaxError_(msg, source, _error_position(lexer, tok)).tagged(
+                "syntax", unexpected=tok.type, expected=expected) from None
     except RecursionError:
         raise errors.TooDeep(MAX_DEPTH_MESSAGE, source, Span(0, n)) from None
     return ParseResult(tree, source, [], dict(builder.symbols), lexer.comments or [],
@@ -640,9 +647,10 @@ def _plan_repairs(fe: Frontend, source: Source, lexer: Lexed, tokens: list, eof)
                 prev_base = base if base is not None else before
                 i += 1
                 continue
-        msg = fe.bison_message(stack, tt)
+        msg, expected = fe.bison_error(stack, tt)
         if i not in syntax and i > quiet_until:
-            syntax[i] = SyntaxDiagnostic(errors.SyntaxError_(msg, source, _error_position(lexer, tok)))
+            syntax[i] = SyntaxDiagnostic(errors.SyntaxError_(msg, source, _error_position(lexer, tok)).tagged(
+                "syntax", unexpected=tt, expected=expected))
         diag = syntax.get(i)
         stack = before       # repairs start from the stack the token met
         if tt == "$END":
@@ -653,7 +661,8 @@ def _plan_repairs(fe: Frontend, source: Source, lexer: Lexed, tokens: list, eof)
                 if seq is not None:
                     deletes.add(n - 1)
             if diag and seq:
-                _note(diag, "inserted " + " ".join(_VIRTUAL_TEXT[c] or TOKEN_NAME[c] for c in seq))
+                _note(diag, "inserted " + " ".join(_VIRTUAL_TEXT[c] or TOKEN_NAME[c] for c in seq),
+                      inserted=seq, at=eof.start_pos)
             return inserts, deletes, syntax, seq
         cand = next((c for c in INSERTABLE if fe.simulate(stack, [c, tt])), None)
         if cand is not None:
@@ -661,7 +670,8 @@ def _plan_repairs(fe: Frontend, source: Source, lexer: Lexed, tokens: list, eof)
             advance(tables, stack, cand)
             advance(tables, stack, tt)
             if diag:
-                _note(diag, f"inserted {TOKEN_NAME[cand]}")
+                _note(diag, f"inserted {TOKEN_NAME[cand]}", inserted=[cand],
+                      at=tokens[i - 1].end_pos if i > 0 else 0)
             prev_stack = None
             i += 1
             continue
@@ -679,7 +689,7 @@ def _plan_repairs(fe: Frontend, source: Source, lexer: Lexed, tokens: list, eof)
                 and fe.simulate(prev_stack, ["SEMI", tokens[i - 1].type, tt])):
             inserts.setdefault(i - 1, []).append("SEMI")
             if diag:
-                _note(diag, "inserted ';'")
+                _note(diag, "inserted ';'", inserted=["SEMI"], at=tokens[i - 2].end_pos)
             # back up: token i-1 again, now after the `;`
             stack = prev_base[:]
             prev_stack = None
@@ -695,9 +705,12 @@ def _plan_repairs(fe: Frontend, source: Source, lexer: Lexed, tokens: list, eof)
     return inserts, deletes, syntax, []
 
 
-def _note(diag: SyntaxDiagnostic, repair: str) -> None:
-    """Record a repair (after the one already made for the same token, if any)."""
+def _note(diag: SyntaxDiagnostic, repair: str, inserted=None, at: int | None = None) -> None:
+    """Record a repair (after the one already made for the same token, if any);
+    for an insertion, the error's data says which tokens went in where."""
     diag.repair = f"{diag.repair} and {repair}" if diag.repair else repair
+    if inserted:
+        diag.error.data.setdefault("inserted", []).append((list(inserted), at))
 
 
 def _line_col(source: Source, offset: int) -> tuple[int, int]:

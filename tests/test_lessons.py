@@ -8,6 +8,7 @@ compares. When Nix is installed, it checks the same statement against
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -79,3 +80,78 @@ def test_lesson_evaluates_to_the_stated_value(lesson, tmp_path):
 def test_nix_agrees_with_the_lesson(lesson, tmp_path):
     proc = run([NIX, "--eval", "--strict", str(lesson)], tmp_path)
     assert (proc.returncode, proc.stdout) == (0, stated_value(lesson) + "\n"), proc.stderr
+
+
+# -- the "Try:" lines -------------------------------------------------------------------------------
+#
+# Several lessons end with "Try: <break something on purpose>". Each such
+# instruction is carried out here exactly as written (the edit below is the
+# one the sentence describes, and every snippet it names is quoted from the
+# sentence), then the edited lesson is evaluated with `pynix eval`, as the
+# learner would: it must fail with the code the lesson points to, and a hint
+# that speaks of what was changed.
+
+TRIES = {
+    # lesson: (text to replace, its replacement, snippets the Try sentence names, code, phrase of the hint)
+    "01-values": ("(7 / 2)               #", "(7 / 0)               #", ["(7 / 2)", "(7 / 0)"], "E207",
+                  "integer division by zero"),
+    "03-let-with-rec": ("package = rec {", "package = {", ["`rec`", "`package`"], "E013",
+                        "`pname` is an attribute of the set around it (line 15, column 13), but the "
+                        "attributes of a plain `{ ... }` cannot see each other: make it `rec { ... }`"),
+    "05-laziness": ("  shortCircuit = false && boom;\n", "  shortCircuit = false && boom;\n  port = config.port;\n",
+                    ["`port = config.port;`", "the result"], "E204",
+                    "the code called `throw` on purpose; its message says why"),
+    "09-overlays-and-fixed-points": ('message = prev.message + "!!"', 'message = final.message + "!!"',
+                                     ["`excited`", "final.message", "prev.message"], "E203",
+                                     "`message` is defined from `final.message`, the same attribute of the "
+                                     "finished set `final`, so it needs its own value; to build on the value "
+                                     "before this change, use `prev.message`"),
+    "11-errors-on-purpose": ('notANumber = try (half "ten");', 'notANumber = half "ten";',
+                             ['`try (half "ten")`', '`half "ten"`', "the result", "`pynix eval`"], "E206",
+                             "an `assert` condition was false"),
+}
+
+
+def try_sentence(path: Path) -> str | None:
+    """The lesson's "Try:" paragraph, joined into one line, or None."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("# Try:"):
+            out = [line[2:]]
+            for more in lines[i + 1:]:
+                if not more.startswith("# ") or more.startswith("# =>"):
+                    break
+                out.append(more[2:])
+            return " ".join(out)
+    return None
+
+
+def test_every_try_is_carried_out():
+    with_try = {p.stem for p in LESSONS if try_sentence(p) is not None}
+    assert with_try == set(TRIES)
+
+
+@pytest.mark.parametrize("stem", sorted(TRIES))
+def test_try_gives_the_error_it_announces(stem, tmp_path, monkeypatch):
+    import io
+    from nixlang.cli import run as pynix_run
+    old, new, named, code, phrase = TRIES[stem]
+    sentence = try_sentence(LESSONS_DIR / f"{stem}.nix")
+    for snippet in named:
+        assert snippet in sentence, (snippet, sentence)
+    # the code the sentence sends the learner to explain, if it names one
+    assert re.findall(r"\bE\d{3}\b", sentence) in ([], [code]), sentence
+    # the lesson folder, copied, with the one change the sentence asks for
+    folder = tmp_path / "lessons"
+    shutil.copytree(LESSONS_DIR, folder)
+    lesson = folder / f"{stem}.nix"
+    text = lesson.read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    lesson.write_text(text.replace(old, new), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NIX_PATH", raising=False)
+    out, err = io.StringIO(), io.StringIO()
+    assert pynix_run(["eval", str(lesson)], out, err) == 1
+    coded = [line for line in err.getvalue().splitlines() if line.startswith(f"  [{code}] ")]
+    assert len(coded) == 1, err.getvalue()
+    assert phrase in coded[0], err.getvalue()

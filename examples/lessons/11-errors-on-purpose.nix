@@ -30,7 +30,8 @@ in
   # program that were written to fail on purpose can be caught.
   halfOfTen = (try (half 10)).value;
 }
-# Try: evaluate `half "ten"` without tryEval, with `pynix eval -E`, and
-# read what `pynix explain E206` says about it.
+# Try: in the result, replace `try (half "ten")` by `half "ten"` (no
+# tryEval), evaluate this file with `pynix eval`, and read what
+# `pynix explain E206` says about it.
 #
 # => { halfOfTen = 5; notANumber = { success = false; value = false; }; ok = { success = true; value = 8080; }; tooBig = { success = false; value = false; }; }

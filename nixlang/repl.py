@@ -298,7 +298,7 @@ class Repl:
                 if not body.strip():
                     return True
         result = parse_recover(Source(body, "«string»", self.cwd), ParseOptions(check_scopes=False))
-        return any("unexpected end of file" in d.message for d in result.diagnostics)
+        return any(d.kind == "syntax" and d.data.get("unexpected") == "$END" for d in result.diagnostics)
 
     def handle(self, line: str) -> str:
         """Run one (possibly multi-line) input; return what to print. Ctrl-C

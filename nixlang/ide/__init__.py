@@ -23,6 +23,7 @@ about LSP.
     selection_ranges(an, offsets)            # [[(start, end), ...]] innermost first
     semantic_tokens(an, start, end)          # [(start, end, type, modifiers)]
     inlay_hints(an, start, end)              # [InlayHint] parameter names, folded constants
+    hints.hint_for(err, an)                  # the hint of an error (also `pynix eval`'s, via hints.render)
 
 flake.nix / flake.lock documents get flake input features (see `flakes`).
 

@@ -191,7 +191,8 @@ def _syntax(p: Place) -> str | None:
                 "arguments of a function pattern `{ a, b }:`)")
     if unexpected == "COMMA" and any(type(n) is A.List for n in p.path()):
         return "list elements are separated by spaces, not commas: write `[ 1 2 3 ]`"
-    if unexpected == "COLON" and "ASSIGN" in expected:
+    holders = [n for n in p.path() if type(n) in (A.Attrs, A.Let)]
+    if unexpected == "COLON" and "ASSIGN" in expected and holders and type(holders[-1]) is A.Attrs:
         return "attributes are written `name = value;`, not `name: value,` as in JSON"
     hint = _missing_in(p, expected, inserted)
     if hint:
@@ -535,10 +536,31 @@ def _type(p: Place) -> str | None:
     return None
 
 
+_PLUS_SET = "`+` does not combine sets: `a // b` is the set `a` with the attributes of `b` added or replaced"
+_PLUS_LIST = "`+` does not join lists: `a ++ b` does"
+
+
 def _add(p: Place) -> str | None:
     kinds = {p.data.get("adding"), p.data.get("to")}
     if kinds & {"a string", "a path"} and kinds & {"an integer", "a float"}:
         return "`+` adds two numbers or joins two strings, never a number and a string: convert with `toString n`"
+    if "a set" in kinds:
+        return _PLUS_SET
+    if "a list" in kinds:
+        return _PLUS_LIST
+    return None
+
+
+def _plus_of_collections(p: Place) -> str | None:
+    """`{ a = 1; } + x`: `+` turned the set into a string (an operand of `+`
+    that is not a number is a string or path)."""
+    found = p.data.get("found")
+    if found not in ("a set", "a list"):
+        return None
+    path = p.path()
+    if any(type(n) is A.ConcatStrings and not n.force_string and n.op_span is not None
+           and any(part.span.start == p.span.start for part in n.parts) for n in path):
+        return _PLUS_SET if found == "a set" else _PLUS_LIST
     return None
 
 
@@ -609,7 +631,7 @@ _TRAPS = {
     "syntax": [_syntax],
     "undefined-variable": [_undefined],
     "type": [_set_to_plain_argument, _plain_value_to_named_arguments, _shadowed_by_with, _type],
-    "coerce": [_set_to_plain_argument, _shadowed_by_with, _coerce],
+    "coerce": [_set_to_plain_argument, _shadowed_by_with, _plus_of_collections, _coerce],
     "add": [_shadowed_by_with, _add],
     "not-a-function": [_not_a_function],
     "missing-argument": [_missing_argument],

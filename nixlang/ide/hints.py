@@ -414,7 +414,9 @@ def _unexpected_argument(p: Place) -> str | None:
 # -- infinite recursion ---------------------------------------------------------------------------
 
 def _recursion(p: Place) -> str | None:
-    for source, span in p.positions:
+    # the frames of the circle are the innermost ones; the outer ones may be
+    # in many files, each of which would have to be parsed again
+    for source, span in p.positions[:12]:
         an = p.analysis(source)
         if an is None or an.ast is None:
             continue
@@ -573,7 +575,7 @@ def _not_absolute(p: Place) -> str | None:
 
 def _no_such_path(p: Place) -> str | None:
     missing = p.data.get("path", "")
-    for source, span in p.positions:
+    for source, span in p.positions[:4]:
         call = p.at(A.Call, source, span.start)
         if call is None or not call.args or type(call.args[0]) is not A.Path:
             continue

@@ -32,6 +32,7 @@ def pynix_process(*args, budget="512M"):
     (["instantiate", "--eval", "-E", 'builtins.readFile "/dev/zero"'], "512M"),
     (["instantiate", "--eval", "--strict", "-E", "builtins.genList (i: i) 4000000"], "128M"),
     (["instantiate", "--eval", "-"], "512M"),       # stdin is /dev/zero
+    (["instantiate", "--eval", "-E", 'builtins.hashFile "sha256" "/dev/zero"'], "512M"),
 ])
 def test_out_of_memory_is_nix_text(args, budget):
     env = dict(os.environ, PYNIX_MAX_MEMORY=budget)

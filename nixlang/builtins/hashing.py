@@ -10,6 +10,7 @@ import sys
 
 from .. import errors as E
 from ..runtime.errors import type_error
+from ..runtime.memory_guard import read_all
 from ..runtime.values import Attrs, CtxStr, Path, force
 from . import builtin
 
@@ -169,7 +170,7 @@ def _realise_path(ev, v) -> str:
 def read_file_bytes(path: str) -> bytes:
     try:
         with open(path, "rb") as f:
-            return f.read()
+            return read_all(f)
     except FileNotFoundError:
         raise E.EvalError(f"path '{path}' does not exist").tagged("no-such-path", path=path) from None
     except IsADirectoryError:

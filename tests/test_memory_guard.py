@@ -138,9 +138,15 @@ def test_read_file_in_process(tmp_path, monkeypatch):
 def test_the_language_server_gets_no_cap(capsys):
     # it starts threads with big stacks as it goes (they count against the cap)
     import resource
+    import threading
     from nixlang.cli import main
     before = resource.getrlimit(resource.RLIMIT_DATA)
-    assert main(["lsp", "--help"]) == 0
+    stack, depth = threading.stack_size(), sys.getrecursionlimit()
+    try:
+        assert main(["lsp", "--help"]) == 0
+    finally:                         # main sets both for the process; give this one its own back
+        threading.stack_size(stack)
+        sys.setrecursionlimit(depth)
     assert resource.getrlimit(resource.RLIMIT_DATA) == before and memory._limit is None
 
 

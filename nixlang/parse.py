@@ -17,7 +17,7 @@ import hashlib
 import os
 import threading
 
-from . import errors
+from . import errors, gcpause
 from .resolve import Resolver
 from .source import Source, Span
 from .syntax import ast as A
@@ -36,12 +36,13 @@ def parse_full(source: Source | str, options: ParseOptions | None = None) -> Par
     """Parse and statically check one expression; raise the first error as Nix would."""
     source = _source(source)
     options = options or ParseOptions()
-    result = parse_syntax(source, options)
-    if options.check_scopes:
-        try:
-            Resolver(source, result.symbols, extra_globals=options.extra_globals).resolve(result.ast)
-        except RecursionError:
-            raise errors.TooDeep(MAX_DEPTH_MESSAGE, source, Span(0, len(source.text))) from None
+    with gcpause.paused():
+        result = parse_syntax(source, options)
+        if options.check_scopes:
+            try:
+                Resolver(source, result.symbols, extra_globals=options.extra_globals).resolve(result.ast)
+            except RecursionError:
+                raise errors.TooDeep(MAX_DEPTH_MESSAGE, source, Span(0, len(source.text))) from None
     return result
 
 
@@ -58,6 +59,11 @@ def parse_recover(source: Source | str, options: ParseOptions | None = None,
     text) spares most of the lexing otherwise (see `recover_syntax`)."""
     source = _source(source)
     options = options or ParseOptions()
+    with gcpause.paused():
+        return _parse_recover(source, options, base, lexed)
+
+
+def _parse_recover(source: Source, options: ParseOptions, base, lexed) -> ParseResult:
     result = recover_syntax(source, options, base, lexed)
     if result.ast is not None and options.check_scopes:
         try:

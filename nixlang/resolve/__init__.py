@@ -139,7 +139,7 @@ class Resolver:
                 names.setdefault(f.name, (len(names), f))
             inner = Scope(names, scope, node=n)
             if n.formals:
-                for f in sorted(n.formals, key=lambda f: (self.order.get(f.name, -1), f.span.start)):
+                for f in sorted(n.formals, key=lambda f: (self.order.get(f.name, -1), f.start)):
                     if f.default is not None:
                         self._walk(f.default, inner)
             self._walk(n.body, inner)

@@ -13,6 +13,7 @@ In recovery mode (`Builder(recover=True)`) those checks append to
 from __future__ import annotations
 
 import os
+import re
 
 from .. import errors
 from ..source import Source, Span
@@ -37,46 +38,21 @@ def canon_path(path: str) -> str:
     return "/" + "/".join(parts)
 
 
-_new_object = object.__new__
-_set_start = Span.__dict__["start"].__set__
-_set_end = Span.__dict__["end"].__set__
-
-
-def _sp(start: int, end: int) -> Span:
-    """`Span(start, end)` at half the cost: the builder makes one or two spans
-    for every node, and a frozen dataclass's `__init__` goes through
-    `object.__setattr__` for each field. (Setting the slots directly is what
-    that `__init__` does, minus the detour; the result is an ordinary Span.)"""
-    s = _new_object(Span)
-    _set_start(s, start)
-    _set_end(s, end)
-    return s
-
-
-def _start(x) -> int:
-    return x.start_pos if isinstance(x, NixToken) else x.span.start
-
-
-def _end(x) -> int:
-    return x.end_pos if isinstance(x, NixToken) else x.span.end
-
-
-def _span(a, b) -> Span:
-    return _sp(_start(a), _end(b))
-
-
 def _tspan(tok) -> Span:
-    return _sp(tok.start_pos, tok.end_pos)
+    return Span(tok.start_pos, tok.end_pos)
 
 
 class FormalSet:
-    __slots__ = ("formals", "ellipsis", "span")
+    __slots__ = ("formals", "ellipsis", "start", "end")
 
-    def __init__(self, formals, ellipsis, span):
+    def __init__(self, formals, ellipsis, start, end):
         self.formals = formals
         self.ellipsis = ellipsis
-        self.span = span
+        self.start = start
+        self.end = end
 
+
+_SPACES = re.compile(" *").match
 
 _OP_CALLS = {"MINUS": "__sub", "STAR": "__mul", "SLASH": "__div"}
 _BINOP_TEXT = {"EQ": "==", "NEQ": "!=", "AND": "&&", "OR": "||", "IMPL": "->", "UPDATE": "//",
@@ -132,7 +108,7 @@ class Builder:
             return
         message = f"{message} (lint-{lint})"
         if level == "fatal":
-            self.fail(errors.LintError, message, _sp(offset, offset))
+            self.fail(errors.LintError, message, Span(offset, offset))
         else:
             self.warnings.append((message, offset))
 
@@ -151,18 +127,21 @@ class Builder:
             f"to preserve its current meaning:\n    ({text})\n"
             "Give feedback at https://github.com/NixOS/nix/pull/11121", None))
 
-    def _var(self, name: str, span: Span, synthetic=True) -> A.Var:
-        return A.Var(span, self.sym(name), synthetic)
+    def _var(self, name: str, tok) -> A.Var:
+        """A variable the desugaring makes (`__sub`, `__findFile`...) at a token."""
+        return A.Var(tok.start_pos, tok.end_pos, self.sym(name), True)
 
-    def make_call(self, span: Span, fn: A.Node, arg: A.Node, op_span=None) -> A.Node:
+    def make_call(self, start: int, end: int, fn: A.Node, arg: A.Node, op_span=None) -> A.Node:
         """Nix's makeCall: applying a call adds an argument to it (even to
         `(f a) b`, which then no longer ends at that `)`)."""
         if type(fn) is A.Call:
             fn.args.append(arg)
-            fn.span = _sp(fn.span.start, max(fn.span.end, span.end))
-            self.outer_end.pop(fn, None)
+            if end > fn.end:
+                fn.end = end
+            if self.outer_end:
+                self.outer_end.pop(fn, None)
             return fn
-        return A.Call(span, fn, [arg], op_span)
+        return A.Call(start, end, fn, [arg], op_span)
 
     # -- start, functions --------------------------------------------------------
     def start(self, c):
@@ -170,34 +149,36 @@ class Builder:
 
     def lambda_simple(self, c):
         ident, _, body = c
-        return A.Lambda(self._reach(ident, body), self.sym(str(ident)), None, False, body, _tspan(ident))
+        return A.Lambda(ident.start_pos, self._reach(body), self.sym(ident.value), None, False, body,
+                        _tspan(ident))
 
     def lambda_formals(self, c):
         fs, _, body = c
         self.validate_formals(fs)
-        return A.Lambda(self._reach(fs, body), None, fs.formals, fs.ellipsis, body)
+        return A.Lambda(fs.start, self._reach(body), None, fs.formals, fs.ellipsis, body)
 
     def lambda_formals_at(self, c):
         fs, _, ident, _, body = c
-        span = self._reach(fs, body)
-        self.validate_formals(fs, _sp(span.start, span.start), str(ident))
-        return A.Lambda(span, self.sym(str(ident)), fs.formals, fs.ellipsis, body, _tspan(ident))
+        self.validate_formals(fs, Span(fs.start, fs.start), ident.value)
+        return A.Lambda(fs.start, self._reach(body), self.sym(ident.value), fs.formals, fs.ellipsis, body,
+                        _tspan(ident))
 
     def lambda_at_formals(self, c):
         ident, _, fs, _, body = c
-        span = self._reach(ident, body)
-        self.validate_formals(fs, _sp(span.start, span.start), str(ident))
-        return A.Lambda(span, self.sym(str(ident)), fs.formals, fs.ellipsis, body, _tspan(ident))
+        start = ident.start_pos
+        self.validate_formals(fs, Span(start, start), ident.value)
+        return A.Lambda(start, self._reach(body), self.sym(ident.value), fs.formals, fs.ellipsis, body,
+                        _tspan(ident))
 
     def validate_formals(self, fs: FormalSet, pos: Span | None = None, arg: str | None = None):
         """ParserState::validateFormals: the reported duplicate is the one with
         the smallest (symbol, position) pair; then the `@` name may not be a formal."""
         order = self.symbols
-        formals = sorted(fs.formals, key=lambda f: (order.get(f.name, -1), f.span.start))
+        formals = sorted(fs.formals, key=lambda f: (order.get(f.name, -1), f.start))
         dup = None
         for a, b in zip(formals, formals[1:]):
             if a.name == b.name:
-                cand = (order.get(a.name, -1), b.span.start, b)
+                cand = (order.get(a.name, -1), b.start, b)
                 if dup is None or cand[:2] < dup[:2]:
                     dup = cand
         if dup is not None:
@@ -210,122 +191,128 @@ class Builder:
 
     def assert_(self, c):
         kw, cond, _, body = c
-        return A.Assert(self._reach(kw, body), cond, body)
+        return A.Assert(kw.start_pos, self._reach(body), cond, body)
 
     def with_(self, c):
         kw, env, _, body = c
-        return A.With(self._reach(kw, body), env, body)
+        return A.With(kw.start_pos, self._reach(body), env, body)
 
     def let_(self, c):
-        kw, attrs, _, body = c
-        span = self._reach(kw, body)
+        kw, attrs, in_, body = c
+        start = kw.start_pos
         if attrs.dynamic:
             self.fail(errors.DynamicAttrNotAllowed, "dynamic attributes not allowed in let",
-                      _sp(span.start, span.start))
-        attrs.span = _sp(kw.end_pos, _start(c[2]))
-        return A.Let(span, attrs, body)
+                      Span(start, start))
+        attrs.start = kw.end_pos
+        attrs.end = in_.start_pos
+        return A.Let(start, self._reach(body), attrs, body)
 
     def if_(self, c):
         kw, cond, _, then, _, else_ = c
-        return A.If(self._reach(kw, else_), cond, then, else_)
+        return A.If(kw.start_pos, self._reach(else_), cond, then, else_)
 
     def pipe_from(self, c):
         f, op, x = c
-        return self.make_call(self._reach(f, x), f, x, _tspan(op))
+        return self.make_call(f.start, self._reach(x), f, x, _tspan(op))
 
     def pipe_into(self, c):
         x, op, f = c
-        return self.make_call(self._reach(x, f), f, x, _tspan(op))
+        return self.make_call(x.start, self._reach(f), f, x, _tspan(op))
 
     # -- operators ---------------------------------------------------------------
     def binop(self, c):
         lhs, op, rhs = c
         t = op.type
-        span = self._reach(lhs, rhs)
+        start, end = lhs.start, self._reach(rhs)
         ospan = _tspan(op)
         if t in _BINOP_TEXT:
-            return A.BinOp(span, _BINOP_TEXT[t], lhs, rhs, ospan)
+            return A.BinOp(start, end, _BINOP_TEXT[t], lhs, rhs, ospan)
         if t == "PLUS":
-            return A.ConcatStrings(span, False, [lhs, rhs], ospan, [self._outer(lhs), self._outer(rhs)])
+            return A.ConcatStrings(start, end, False, [lhs, rhs], ospan, [self._outer(lhs), self._outer(rhs)])
         if t in _OP_CALLS:
-            return A.Call(span, self._var(_OP_CALLS[t], ospan), [lhs, rhs], ospan)
-        lt = self._var("__lessThan", ospan)
+            return A.Call(start, end, self._var(_OP_CALLS[t], op), [lhs, rhs], ospan)
+        lt = self._var("__lessThan", op)
         if t == "LT":
-            return A.Call(span, lt, [lhs, rhs], ospan)
+            return A.Call(start, end, lt, [lhs, rhs], ospan)
         if t == "GT":
-            return A.Call(span, lt, [rhs, lhs], ospan)
+            return A.Call(start, end, lt, [rhs, lhs], ospan)
         if t == "LEQ":
-            return A.Not(span, A.Call(span, lt, [rhs, lhs], ospan))
+            return A.Not(start, end, A.Call(start, end, lt, [rhs, lhs], ospan))
         if t == "GEQ":
-            return A.Not(span, A.Call(span, lt, [lhs, rhs], ospan))
+            return A.Not(start, end, A.Call(start, end, lt, [lhs, rhs], ospan))
         raise AssertionError(t)
 
     def not_(self, c):
         bang, e = c
-        return A.Not(self._reach(bang, e), e)
+        return A.Not(bang.start_pos, self._reach(e), e)
 
     def negate(self, c):
         minus, e = c
-        ospan = _tspan(minus)
-        return A.Call(self._reach(minus, e), self._var("__sub", ospan), [A.Int(ospan, 0), e], ospan)
+        s, t = minus.start_pos, minus.end_pos
+        return A.Call(s, self._reach(e), self._var("__sub", minus), [A.Int(s, t, 0), e], Span(s, t))
 
     def has_attr(self, c):
         e, _, path = c
-        return A.HasAttr(_span(e, path[-1]), e, path)
+        return A.HasAttr(e.start, path[-1].end, e, path)
 
     # -- application and selection --------------------------------------------------
     def call(self, c):
         f, a = c
         if self.cursed:
             self.warn_if_cursed_or(a)
-        return self.make_call(_sp(self._outer(f), self._reach(f, a).end), f, a)
+        return self.make_call(self._outer(f), self._reach(a), f, a)
 
     def select(self, c):
         e, _, path = c
-        return A.Select(_sp(self._outer(e), _end(path[-1])), e, path)
+        return A.Select(self._outer(e), path[-1].end, e, path)
 
     def select_or(self, c):
         e, _, path, _, default = c
         if self.cursed:
             self.warn_if_cursed_or(default)
-        return A.Select(_sp(self._outer(e), self._reach(e, default).end), e, path, default)
+        return A.Select(self._outer(e), self._reach(default), e, path, default)
 
     def cursed_or(self, c):
         e, kw = c
         # Nix positions the `or` variable at the start of the whole rule
-        call = A.Call(_span(e, kw), e, [A.Var(_sp(_start(e), kw.end_pos), self.sym("or"))])
-        self.cursed[call] = kw.end_pos
+        start, end = e.start, kw.end_pos
+        call = A.Call(start, end, e, [A.Var(start, end, self.sym("or"))])
+        self.cursed[call] = end
         return call
 
     # -- atoms ---------------------------------------------------------------------
     def var(self, c):
         tok = c[0]
-        span = _tspan(tok)
         if tok.flag:
-            return A.Missing(span)
+            return A.Missing(tok.start_pos, tok.end_pos)
         name = tok.value          # the plain `str` of the identifier (no copy, no NixToken.__eq__)
         if name == "__curPos":
-            return A.CurPos(span)
-        return A.Var(span, self.sym(name))
+            return A.CurPos(tok.start_pos, tok.end_pos)
+        symbols = self.symbols
+        if name not in symbols:
+            symbols[name] = len(symbols)
+        return A.Var(tok.start_pos, tok.end_pos, name)
 
     def int_(self, c):
-        return A.Int(_tspan(c[0]), c[0].value)
+        tok = c[0]
+        return A.Int(tok.start_pos, tok.end_pos, tok.value)
 
     def float_(self, c):
-        return A.Float(_tspan(c[0]), c[0].value)
+        tok = c[0]
+        return A.Float(tok.start_pos, tok.end_pos, tok.value)
 
     def string(self, c):
         open_, parts, close = c
-        span = _span(open_, close)
         if parts is None:
-            return A.Str(span, "")
+            return A.Str(open_.start_pos, close.end_pos, "")
         if type(parts) is A.Str:
-            parts.span = span
+            parts.start = open_.start_pos
+            parts.end = close.end_pos
         return parts
 
     def ind_string(self, c):
         open_, parts, close = c
-        return self.strip_indentation(_span(open_, close), parts)
+        return self.strip_indentation(open_.start_pos, close.end_pos, parts)
 
     def path(self, c):
         p, end = c
@@ -333,14 +320,14 @@ class Builder:
 
     def path_interpolated(self, c):
         p, parts, end = c
-        return A.ConcatStrings(_sp(p.span.start, parts[-1].span.end), False, [p] + parts, None,
-                               self._part_positions([p] + parts))
+        parts = [p] + parts
+        return A.ConcatStrings(p.start, parts[-1].end, False, parts, None, self._part_positions(parts))
 
     def spath(self, c):
         tok = c[0]
-        span = _tspan(tok)
-        return A.Call(span, self._var("__findFile", span),
-                      [self._var("__nixPath", span), A.Str(span, str(tok)[1:-1])])
+        s, e = tok.start_pos, tok.end_pos
+        return A.Call(s, e, self._var("__findFile", tok),
+                      [self._var("__nixPath", tok), A.Str(s, e, tok.value[1:-1])])
 
     def uri(self, c):
         tok = c[0]
@@ -348,7 +335,7 @@ class Builder:
             level = self.lints.get("url-literals", "ignore")
             self.diagnose("url-literals", f"URL literals are {'disallowed' if level == 'fatal' else 'discouraged'}"
                           f". Consider using a string literal \"{tok}\" instead", tok.start_pos)
-        return A.Str(_tspan(c[0]), str(c[0]), uri=True)
+        return A.Str(tok.start_pos, tok.end_pos, tok.value, uri=True)
 
     def parens(self, c):
         # Nix's positions of a call or select start at the opening parenthesis
@@ -359,56 +346,57 @@ class Builder:
         return c[1]
 
     def _outer(self, x) -> int:
-        return self.outer_start.get(x, _start(x))
+        """Where node `x` starts, with the `(` before it."""
+        return self.outer_start.get(x, x.start)
 
-    def _reach(self, a, b) -> Span:
-        """From the start of `a` to the end of `b`, with the `)` after `b`."""
-        end = self.outer_end.get(b) if type(b) is not NixToken else None
-        return _sp(_start(a), _end(b) if end is None else end)
+    def _reach(self, b) -> int:
+        """Where node `b` ends, with the `)` after it."""
+        return self.outer_end.get(b, b.end)
 
     def legacy_let(self, c):
         kw, _, attrs, close = c
         attrs.rec = True
-        attrs.span = _span(kw, close)
-        body = A.AttrName(attrs.span, self.sym("body"))
-        return A.Select(attrs.span, attrs, [body])
+        start, end = kw.start_pos, close.end_pos
+        attrs.start, attrs.end = start, end
+        return A.Select(start, end, attrs, [A.AttrName(start, end, self.sym("body"))])
 
     def rec_attrs(self, c):
         kw, _, attrs, close = c
         attrs.rec = True
-        attrs.span = _span(kw, close)
+        attrs.start, attrs.end = kw.start_pos, close.end_pos
         return attrs
 
     def attrs(self, c):
         open_, attrs, close = c
-        attrs.span = _span(open_, close)
+        attrs.start, attrs.end = open_.start_pos, close.end_pos
         return attrs
 
     def empty_attrs(self, c):
-        return A.Attrs(_span(c[0], c[1]))
+        return A.Attrs(c[0].start_pos, c[1].end_pos)
 
     def list_(self, c):
         open_, elems, close = c
-        return A.List(_span(open_, close), elems)
+        return A.List(open_.start_pos, close.end_pos, elems)
 
     # -- strings ---------------------------------------------------------------------
     def string_parts_str(self, c):
-        return A.Str(_tspan(c[0]), c[0].value)
+        tok = c[0]
+        return A.Str(tok.start_pos, tok.end_pos, tok.value)
 
     def string_parts_interp(self, c):
         parts = c[0]
-        return A.ConcatStrings(_sp(parts[0].span.start, parts[-1].span.end), True, parts, None,
-                               self._part_positions(parts))
+        return A.ConcatStrings(parts[0].start, parts[-1].end, True, parts, None, self._part_positions(parts))
 
     def _part_positions(self, parts) -> list[int]:
-        return [self.interp_start.get(p, p.span.start) for p in parts]
+        get = self.interp_start.get
+        return [get(p, p.start) for p in parts]
 
     def string_parts_empty(self, c):
         return None
 
     def interp_more_str(self, c):
         lst, tok = c
-        lst.append(A.Str(_tspan(tok), tok.value))
+        lst.append(A.Str(tok.start_pos, tok.end_pos, tok.value))
         return lst
 
     def interp_more_expr(self, c):
@@ -424,11 +412,11 @@ class Builder:
     def interp_first_str_expr(self, c):
         tok, dc, e, _ = c
         self.interp_start[e] = dc.start_pos
-        return [A.Str(_tspan(tok), tok.value), e]
+        return [A.Str(tok.start_pos, tok.end_pos, tok.value), e]
 
     def path_start(self, c):
         tok = c[0]
-        lit = str(tok)
+        lit = tok.value
         if lit.startswith("/"):
             if self.lints:
                 self.diagnose("absolute-path-literals", "absolute path literals are not portable. Consider "
@@ -442,7 +430,7 @@ class Builder:
             path = canon_path(self.source.base_dir + "/" + lit)
         if len(lit) > 1 and lit.endswith("/"):
             path += "/"
-        return A.Path(_tspan(tok), path)
+        return A.Path(tok.start_pos, tok.end_pos, path)
 
     def hpath_start(self, c):
         tok = c[0]
@@ -451,7 +439,7 @@ class Builder:
                           f"replacing path literal '{tok}' by a string, relative path, or parameter",
                           tok.start_pos)
         home = self.home if self.home is not None else os.environ.get("HOME", "")
-        return A.Path(_tspan(tok), home + str(tok)[1:])
+        return A.Path(tok.start_pos, tok.end_pos, home + tok.value[1:])
 
     def ind_more_str(self, c):
         lst, tok = c
@@ -467,86 +455,110 @@ class Builder:
     def ind_empty(self, c):
         return []
 
-    def strip_indentation(self, span: Span, es: list) -> A.Node:
+    def strip_indentation(self, start: int, end: int, es: list) -> A.Node:
         """ParserState::stripIndentation: remove the common leading spaces of
-        an indented string; interpolations and escapes end a line's indent."""
+        an indented string; interpolations and escapes end a line's indent.
+        (Nix walks the text a character at a time; this walks it a line at a
+        time, with the same counts.)"""
         if not es:
-            return A.Str(span, "")
+            return A.Str(start, end, "")
         at_start = True
         min_indent = 1000000
         cur = 0
+        spaces = _SPACES
         for item in es:
-            if isinstance(item, A.Node) or not item.flag:
+            if type(item) is not NixToken or not item.flag:
                 if at_start:
                     at_start = False
                     min_indent = min(min_indent, cur)
                 continue
-            for ch in item.value:
+            v = item.value
+            i, n = 0, len(v)
+            while i < n:
                 if at_start:
-                    if ch == " ":
-                        cur += 1
-                    elif ch == "\n":
+                    j = spaces(v, i).end()
+                    cur += j - i
+                    if j == n:
+                        break
+                    if v[j] == "\n":        # an empty line does not count
                         cur = 0
-                    else:
-                        at_start = False
-                        min_indent = min(min_indent, cur)
-                elif ch == "\n":
-                    at_start = True
-                    cur = 0
+                        i = j + 1
+                        continue
+                    at_start = False
+                    min_indent = min(min_indent, cur)
+                    i = j
+                j = v.find("\n", i)
+                if j < 0:
+                    break
+                at_start = True
+                cur = 0
+                i = j + 1
         out: list[A.Node] = []
         at_start = True
         dropped = 0
-        n = len(es)
+        n_left = len(es)
         for item in es:
-            if isinstance(item, A.Node):
+            if type(item) is not NixToken:
                 at_start = False
                 dropped = 0
                 out.append(item)
-                n -= 1
+                n_left -= 1
                 continue
-            s2 = []
-            for ch in item.value:
+            v = item.value
+            kept = []
+            i, n = 0, len(v)
+            while i < n:
                 if at_start:
-                    if ch == " ":
-                        if dropped >= min_indent:
-                            s2.append(ch)
-                        dropped += 1
-                    elif ch == "\n":
+                    j = spaces(v, i).end()
+                    k = j - i
+                    if k:
+                        keep = dropped + k - max(dropped, min_indent)
+                        if keep > 0:
+                            kept.append(" " * keep)
+                        dropped += k
+                    if j == n:
+                        break
+                    if v[j] == "\n":
                         dropped = 0
-                        s2.append(ch)
-                    else:
-                        at_start = False
-                        dropped = 0
-                        s2.append(ch)
-                else:
-                    s2.append(ch)
-                    if ch == "\n":
-                        at_start = True
-            s = "".join(s2)
-            if n == 1:
+                        kept.append("\n")
+                        i = j + 1
+                        continue
+                    at_start = False
+                    dropped = 0
+                    i = j
+                j = v.find("\n", i)
+                if j < 0:
+                    kept.append(v[i:] if i else v)
+                    break
+                kept.append(v[i:j + 1])
+                at_start = True
+                i = j + 1
+            s = "".join(kept)
+            if n_left == 1:
+                # the last line goes if it is only spaces
                 p = s.rfind("\n")
                 if p != -1 and s[p + 1:].strip(" ") == "":
                     s = s[:p + 1]
             if s:
-                out.append(A.Str(_tspan(item), s))
-            n -= 1
+                out.append(A.Str(item.start_pos, item.end_pos, s))
+            n_left -= 1
         if not out:
-            return A.Str(span, "")
+            return A.Str(start, end, "")
         if len(out) == 1 and type(out[0]) is A.Str:
-            out[0].span = span
+            out[0].start, out[0].end = start, end
             return out[0]
-        return A.ConcatStrings(span, True, out, None, self._part_positions(out))
+        return A.ConcatStrings(start, end, True, out, None, self._part_positions(out))
 
     # -- bindings ------------------------------------------------------------------------
     def binds(self, c):
         return c[0]
 
     def binds_empty(self, c):
-        return A.Attrs(_sp(0, 0))
+        return A.Attrs(0, 0)
 
     def bind_first(self, c):
         path, _, e, semi = c
-        attrs = A.Attrs(_sp(0, 0))
+        attrs = A.Attrs(0, 0)
         self.add_attr(attrs, path, e)
         return attrs
 
@@ -557,65 +569,70 @@ class Builder:
 
     def bind_inherit(self, c):
         attrs, _, names, _ = c
-        for name, span in names:
-            old = attrs.attrs.get(name)
-            if old is not None:
-                attrs.merged = True
-                shown = show_attr_path([A.AttrName(span, name)])
-                self.fail(errors.DuplicateAttr, f"attribute '{shown}' already defined at "
-                          f"{self.source.location(old.span.start)}", span,
-                          "duplicate", path=shown, first=old.span.start)
+        for an in names:
+            name, start, end = an.name, an.start, an.end
+            if self._inherit_dup(attrs, an):
                 continue
-            attrs.attrs[name] = A.AttrDef(A.Var(span, name), span, A.INHERITED, span)
+            attrs.attrs[name] = A.AttrDef(A.Var(start, end, name), start, end, A.INHERITED, start, end)
         return attrs
 
     def bind_inherit_from(self, c):
         attrs, _, _, e, _, names, _ = c
         attrs.inherit_from.append(e)
-        src = A.InheritFrom(e.span, len(attrs.inherit_from) - 1)
-        for name, span in names:
-            old = attrs.attrs.get(name)
-            if old is not None:
-                attrs.merged = True
-                shown = show_attr_path([A.AttrName(span, name)])
-                self.fail(errors.DuplicateAttr, f"attribute '{shown}' already defined at "
-                          f"{self.source.location(old.span.start)}", span,
-                          "duplicate", path=shown, first=old.span.start)
+        src = A.InheritFrom(e.start, e.end, len(attrs.inherit_from) - 1)
+        for an in names:
+            name, start, end = an.name, an.start, an.end
+            if self._inherit_dup(attrs, an):
                 continue
-            sel = A.Select(span, src, [A.AttrName(span, name)])
-            attrs.attrs[name] = A.AttrDef(sel, span, A.INHERITED_FROM, span)
+            sel = A.Select(start, end, src, [A.AttrName(start, end, name)])
+            attrs.attrs[name] = A.AttrDef(sel, start, end, A.INHERITED_FROM, start, end)
         return attrs
 
-    def dup_attr(self, path, span: Span, prev: Span):
+    def _inherit_dup(self, attrs: A.Attrs, an: A.AttrName) -> bool:
+        """Is the inherited name `an` defined already? (then reported)"""
+        old = attrs.attrs.get(an.name)
+        if old is None:
+            return False
+        attrs.merged = True
+        shown = show_attr_path([an])
+        self.fail(errors.DuplicateAttr, f"attribute '{shown}' already defined at "
+                  f"{self.source.location(old.start)}", an.span, "duplicate", path=shown, first=old.start)
+        return True
+
+    def dup_attr(self, path, start: int, end: int, prev: int):
         shown = show_attr_path(path)
         self.fail(errors.DuplicateAttr, f"attribute '{shown}' already defined at "
-                  f"{self.source.location(prev.start)}", span, "duplicate", path=shown, first=prev.start)
+                  f"{self.source.location(prev)}", Span(start, end), "duplicate", path=shown, first=prev)
 
     def add_attr(self, attrs: A.Attrs, path: list[A.AttrName], e: A.Node):
         """ParserState::addAttr: insert `path = e`, creating or entering nested
         attrsets for the leading names and merging two attrset literals."""
-        pos = _sp(path[0].span.start, path[-1].span.end)
-        for i, an in enumerate(path[:-1]):
-            if an.name is not None:
-                j = attrs.attrs.get(an.name)
-                if j is not None:
-                    attrs.merged = True
-                    nested = j.value if type(j.value) is A.Attrs else None
-                    if nested is None:
-                        self.dup_attr(path[:i + 1], pos, j.span)
-                        return
-                else:
-                    nested = A.Attrs(an.span)
-                    attrs.attrs[an.name] = A.AttrDef(nested, pos, A.PLAIN, an.span)
-            else:
-                nested = A.Attrs(an.span)
-                attrs.dynamic.append(A.DynamicAttr(an.expr, nested, pos))
-            attrs = nested
         last = path[-1]
-        if last.name is not None:
-            self.add_attr_def(attrs, list(path), last.name, A.AttrDef(e, pos, A.PLAIN, last.span))
+        start, end = path[0].start, last.end
+        if len(path) > 1:
+            for i, an in enumerate(path[:-1]):
+                if an.name is not None:
+                    j = attrs.attrs.get(an.name)
+                    if j is not None:
+                        attrs.merged = True
+                        nested = j.value if type(j.value) is A.Attrs else None
+                        if nested is None:
+                            self.dup_attr(path[:i + 1], start, end, j.start)
+                            return
+                    else:
+                        nested = A.Attrs(an.start, an.end)
+                        attrs.attrs[an.name] = A.AttrDef(nested, start, end, A.PLAIN, an.start, an.end)
+                else:
+                    nested = A.Attrs(an.start, an.end)
+                    attrs.dynamic.append(A.DynamicAttr(an.expr, nested, start, end))
+                attrs = nested
+        name = last.name
+        if name is None:
+            attrs.dynamic.append(A.DynamicAttr(last.expr, e, start, end))
+        elif name not in attrs.attrs:      # the common case of add_attr_def
+            attrs.attrs[name] = A.AttrDef(e, start, end, A.PLAIN, last.start, last.end)
         else:
-            attrs.dynamic.append(A.DynamicAttr(last.expr, e, pos))
+            self.add_attr_def(attrs, list(path), name, A.AttrDef(e, start, end, A.PLAIN, last.start, last.end))
 
     def add_attr_def(self, attrs: A.Attrs, path: list, name: str, d: A.AttrDef):
         j = attrs.attrs.get(name)
@@ -626,14 +643,14 @@ class Builder:
         ae = d.value if type(d.value) is A.Attrs else None
         jattrs = j.value if type(j.value) is A.Attrs else None
         if ae is None or jattrs is None:
-            self.dup_attr(path, d.span, j.span)
+            self.dup_attr(path, d.start, d.end, j.start)
             return
         offset = len(jattrs.inherit_from)
         order = self.symbols
         for k, ad in sorted(ae.attrs.items(), key=lambda kv: order.get(kv[0], -1)):
             if ad.kind == A.INHERITED_FROM:
                 ad.value.expr.index += offset
-            self.add_attr_def(jattrs, path + [A.AttrName(ad.span, k)], k, ad)
+            self.add_attr_def(jattrs, path + [A.AttrName(ad.start, ad.end, k)], k, ad)
         ae.attrs = {}
         jattrs.dynamic.extend(ae.dynamic)
         ae.dynamic = []
@@ -642,7 +659,7 @@ class Builder:
 
     def attrs_more(self, c):
         lst, an = c
-        lst.append((an.name, an.span))
+        lst.append(an)
         return lst
 
     def attrs_more_string(self, c):
@@ -650,7 +667,7 @@ class Builder:
         if an.name is None:
             self.fail(errors.DynamicAttrNotAllowed, "dynamic attributes not allowed in inherit", an.span)
             return lst
-        lst.append((an.name, an.span))
+        lst.append(an)
         return lst
 
     def attrs_empty(self, c):
@@ -667,24 +684,29 @@ class Builder:
     def attr_id(self, c):
         tok = c[0]
         if tok.flag:
-            return A.AttrName(_tspan(tok), "")
-        return A.AttrName(_tspan(tok), self.sym(tok.value))
+            return A.AttrName(tok.start_pos, tok.end_pos, "")
+        name = tok.value
+        symbols = self.symbols
+        if name not in symbols:
+            symbols[name] = len(symbols)
+        return A.AttrName(tok.start_pos, tok.end_pos, name)
 
     def string_attr_str(self, c):
         open_, parts, close = c
-        span = _span(open_, close)
+        start, end = open_.start_pos, close.end_pos
         if parts is None:
-            return A.AttrName(span, self.sym(""))
+            return A.AttrName(start, end, self.sym(""))
         if type(parts) is A.Str:
-            return A.AttrName(span, self.sym(parts.value))
-        return A.AttrName(span, None, parts)
+            return A.AttrName(start, end, self.sym(parts.value))
+        return A.AttrName(start, end, None, parts)
 
     def string_attr_dyn(self, c):
         open_, e, close = c
+        start, end = open_.start_pos, close.end_pos
         # ToBeStringyExpr::visit: `${"a"}` (a plain string expression) is a static name
         if type(e) is A.Str:
-            return A.AttrName(_span(open_, close), self.sym(e.value))
-        return A.AttrName(_span(open_, close), None, e)
+            return A.AttrName(start, end, self.sym(e.value))
+        return A.AttrName(start, end, None, e)
 
     def list_more(self, c):
         lst, e = c
@@ -698,16 +720,16 @@ class Builder:
 
     # -- formals -----------------------------------------------------------------------
     def formal_set_ellipsis(self, c):
-        return FormalSet(c[1], True, _span(c[0], c[-1]))
+        return FormalSet(c[1], True, c[0].start_pos, c[-1].end_pos)
 
     def formal_set_only_ellipsis(self, c):
-        return FormalSet([], True, _span(c[0], c[-1]))
+        return FormalSet([], True, c[0].start_pos, c[-1].end_pos)
 
     def formal_set_plain(self, c):
-        return FormalSet(c[1], False, _span(c[0], c[-1]))
+        return FormalSet(c[1], False, c[0].start_pos, c[-1].end_pos)
 
     def formal_set_empty(self, c):
-        return FormalSet([], False, _span(c[0], c[-1]))
+        return FormalSet([], False, c[0].start_pos, c[-1].end_pos)
 
     def formals_more(self, c):
         lst, _, f = c
@@ -719,8 +741,8 @@ class Builder:
 
     def formal(self, c):
         tok = c[0]
-        return A.Formal(self.sym(str(tok)), None, _tspan(tok))
+        return A.Formal(self.sym(tok.value), None, tok.start_pos, tok.end_pos)
 
     def formal_default(self, c):
         tok, _, e = c
-        return A.Formal(self.sym(str(tok)), e, _tspan(tok))
+        return A.Formal(self.sym(tok.value), e, tok.start_pos, tok.end_pos)

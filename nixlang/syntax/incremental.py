@@ -381,6 +381,16 @@ class _Copier:
             return Span(s.start + self.delta, s.end + self.delta)
         return Span(s.start, self.new_end if s.end == cut else s.end + self.delta)
 
+    def range(self, x) -> tuple[int, int]:
+        """`x.start, x.end` (of a node, AttrDef, Formal...), shifted as `span` shifts a Span."""
+        start, end = x.start, x.end
+        cut = self.cut
+        if end < cut:
+            return start, end
+        if start >= cut:
+            return start + self.delta, end + self.delta
+        return start, self.new_end if end == cut else end + self.delta
+
     def node(self, n):
         if n is self.old:
             return self.new
@@ -391,11 +401,12 @@ class _Copier:
         return [node(x) for x in ns]
 
     def names(self, path):
-        sp, node = self.span, self.node
-        return [A.AttrName(sp(a.span), a.name, None if a.expr is None else node(a.expr)) for a in path]
+        rng, node = self.range, self.node
+        return [A.AttrName(*rng(a), a.name, None if a.expr is None else node(a.expr)) for a in path]
 
     def attrdef(self, d: A.AttrDef) -> A.AttrDef:
-        return A.AttrDef(self.node(d.value), self.span(d.span), d.kind, self.span(d.name_span))
+        name = self.span(d.name_span)
+        return A.AttrDef(self.node(d.value), *self.range(d), d.kind, name.start, name.end)
 
 
 def _leaf_fields(cls):
@@ -406,12 +417,12 @@ def _leaf_fields(cls):
 
 
 def _copy_leaf(c: _Copier, n):
-    if n.span.end < c.cut:
+    if n.end < c.cut:
         return n
     n2 = object.__new__(type(n))
     for f in _LEAF_FIELDS[type(n)]:
         setattr(n2, f, getattr(n, f))
-    n2.span = c.span(n.span)
+    n2.start, n2.end = c.range(n)
     return n2
 
 
@@ -422,9 +433,9 @@ _LEAF_FIELDS = {cls: _leaf_fields(cls) for cls in _LEAVES}
 def _attrs(c: _Copier, n: A.Attrs) -> A.Attrs:
     ad = c.attrdef
     node = c.node
-    sp = c.span
-    out = A.Attrs(sp(n.span), n.rec, {k: ad(d) for k, d in n.attrs.items()},
-                  [A.DynamicAttr(node(d.name), node(d.value), sp(d.span)) for d in n.dynamic],
+    rng = c.range
+    out = A.Attrs(*rng(n), n.rec, {k: ad(d) for k, d in n.attrs.items()},
+                  [A.DynamicAttr(node(d.name), node(d.value), *rng(d)) for d in n.dynamic],
                   c.nodes(n.inherit_from))
     out.merged = n.merged
     return out
@@ -433,10 +444,10 @@ def _attrs(c: _Copier, n: A.Attrs) -> A.Attrs:
 def _lambda(c: _Copier, n: A.Lambda) -> A.Lambda:
     formals = None
     if n.formals is not None:
-        sp, node = c.span, c.node
-        formals = [A.Formal(f.name, None if f.default is None else node(f.default), sp(f.span))
+        rng, node = c.range, c.node
+        formals = [A.Formal(f.name, None if f.default is None else node(f.default), *rng(f))
                    for f in n.formals]
-    return A.Lambda(c.span(n.span), n.arg, formals, n.ellipsis, c.node(n.body), c.span(n.arg_span))
+    return A.Lambda(*c.range(n), n.arg, formals, n.ellipsis, c.node(n.body), c.span(n.arg_span))
 
 
 def _concat(c: _Copier, n: A.ConcatStrings) -> A.ConcatStrings:
@@ -444,26 +455,26 @@ def _concat(c: _Copier, n: A.ConcatStrings) -> A.ConcatStrings:
     if pos is not None:
         cut, delta = c.cut, c.delta
         pos = [p + delta if p >= cut else p for p in pos]
-    return A.ConcatStrings(c.span(n.span), n.force_string, c.nodes(n.parts), c.span(n.op_span), pos)
+    return A.ConcatStrings(*c.range(n), n.force_string, c.nodes(n.parts), c.span(n.op_span), pos)
 
 
 _COPY = {cls: _copy_leaf for cls in _LEAVES}
 _COPY.update({
-    A.Var: lambda c, n: A.Var(c.span(n.span), n.name, n.synthetic),
+    A.Var: lambda c, n: A.Var(*c.range(n), n.name, n.synthetic),
     A.AttrName: lambda c, n: c.names([n])[0],
-    A.Select: lambda c, n: A.Select(c.span(n.span), c.node(n.expr), c.names(n.path),
+    A.Select: lambda c, n: A.Select(*c.range(n), c.node(n.expr), c.names(n.path),
                                     None if n.default is None else c.node(n.default)),
-    A.HasAttr: lambda c, n: A.HasAttr(c.span(n.span), c.node(n.expr), c.names(n.path)),
+    A.HasAttr: lambda c, n: A.HasAttr(*c.range(n), c.node(n.expr), c.names(n.path)),
     A.Attrs: _attrs,
-    A.List: lambda c, n: A.List(c.span(n.span), c.nodes(n.elems)),
+    A.List: lambda c, n: A.List(*c.range(n), c.nodes(n.elems)),
     A.Lambda: _lambda,
-    A.Call: lambda c, n: A.Call(c.span(n.span), c.node(n.fn), c.nodes(n.args), c.span(n.op_span)),
-    A.Let: lambda c, n: A.Let(c.span(n.span), c.node(n.attrs), c.node(n.body)),
-    A.With: lambda c, n: A.With(c.span(n.span), c.node(n.env), c.node(n.body)),
-    A.If: lambda c, n: A.If(c.span(n.span), c.node(n.cond), c.node(n.then), c.node(n.else_)),
-    A.Assert: lambda c, n: A.Assert(c.span(n.span), c.node(n.cond), c.node(n.body)),
-    A.Not: lambda c, n: A.Not(c.span(n.span), c.node(n.expr)),
-    A.BinOp: lambda c, n: A.BinOp(c.span(n.span), n.op, c.node(n.lhs), c.node(n.rhs), c.span(n.op_span)),
+    A.Call: lambda c, n: A.Call(*c.range(n), c.node(n.fn), c.nodes(n.args), c.span(n.op_span)),
+    A.Let: lambda c, n: A.Let(*c.range(n), c.node(n.attrs), c.node(n.body)),
+    A.With: lambda c, n: A.With(*c.range(n), c.node(n.env), c.node(n.body)),
+    A.If: lambda c, n: A.If(*c.range(n), c.node(n.cond), c.node(n.then), c.node(n.else_)),
+    A.Assert: lambda c, n: A.Assert(*c.range(n), c.node(n.cond), c.node(n.body)),
+    A.Not: lambda c, n: A.Not(*c.range(n), c.node(n.expr)),
+    A.BinOp: lambda c, n: A.BinOp(*c.range(n), n.op, c.node(n.lhs), c.node(n.rhs), c.span(n.op_span)),
     A.ConcatStrings: _concat,
 })
 

@@ -538,7 +538,7 @@ def _parse_recover(source: Source, options: ParseOptions, lexer, likely_broken: 
                 return None
             if builder.warnings or tree is None:
                 return None
-            return tree, builder.symbols, builder.diagnostics, builder.outer_end.get(tree, tree.span.end)
+            return tree, builder.symbols, builder.diagnostics, builder.outer_end.get(tree, tree.end)
         try:
             got = reparse_repaired(base, source, tokens, inserts, deletes, parse_range)
         except Exception:          # never worse than a whole parse

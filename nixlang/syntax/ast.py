@@ -159,7 +159,82 @@ class InheritFrom(Node):
 
 @dataclass(eq=False, slots=True)
 class List(Node):
-    elems: list[Node]
+    elems: list[Node]           # or ListElems, for a list with a long run of integers
+
+
+class IntRun:
+    """Integer literals one after the other in a list, packed: their values
+    and ranges in three arrays (16 bytes an element instead of an `Int` node
+    and two offsets, about 130). The lexer finds such runs in big data
+    lists (see `Lexer.int_runs`)."""
+    __slots__ = ("values", "starts", "ends")
+
+    def __init__(self, values, starts, ends):
+        self.values = values
+        self.starts = starts
+        self.ends = ends
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __iter__(self):
+        for v, s, e in zip(self.values, self.starts, self.ends):
+            yield Int(s, e, v)
+
+
+class ListElems:
+    """The elements of a `List` that holds `IntRun`s: a read-only sequence of
+    nodes (the `Int` nodes of a run are made afresh on each read, so two
+    reads give equal but distinct nodes), plus `append` for the builder.
+    `exprs()` are the elements that are not packed literals: what a walk
+    for names needs to visit."""
+    __slots__ = ("parts", "_len")
+
+    def __init__(self, parts: list):
+        self.parts = parts
+        self._len = sum(len(p) if type(p) is IntRun else 1 for p in parts)
+
+    def append(self, node: Node) -> None:
+        self.parts.append(node)
+        self._len += 1
+
+    def extend_run(self, run: IntRun) -> None:
+        self.parts.append(run)
+        self._len += len(run)
+
+    def exprs(self) -> list[Node]:
+        return [p for p in self.parts if type(p) is not IntRun]
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __bool__(self) -> bool:
+        return self._len > 0
+
+    def __iter__(self):
+        for p in self.parts:
+            if type(p) is IntRun:
+                yield from p
+            else:
+                yield p
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return list(self)[k]
+        if k < 0:
+            k += self._len
+        if not 0 <= k < self._len:
+            raise IndexError(k)
+        for p in self.parts:
+            if type(p) is IntRun:
+                if k < len(p):
+                    return Int(p.starts[k], p.ends[k], p.values[k])
+                k -= len(p)
+            elif k == 0:
+                return p
+            else:
+                k -= 1
+        raise IndexError(k)
 
 
 @dataclass(eq=False, slots=True)
@@ -253,7 +328,8 @@ def children(node: Node) -> list[Node]:
             out += [d.name, d.value]
         return out
     if t is List:
-        return list(node.elems)
+        elems = node.elems
+        return elems.exprs() if type(elems) is ListElems else list(elems)
     if t is Lambda:
         out = [f.default for f in node.formals or () if f.default is not None]
         return out + [node.body]

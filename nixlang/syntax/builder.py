@@ -718,6 +718,13 @@ class Builder:
     def list_empty(self, c):
         return []
 
+    def append_run(self, elems, run: A.IntRun):
+        """A run of integers added to a list's elements at once (lr.LRParser.feed_int_run)."""
+        if type(elems) is not A.ListElems:
+            elems = A.ListElems(elems)
+        elems.extend_run(run)
+        return elems
+
     # -- formals -----------------------------------------------------------------------
     def formal_set_ellipsis(self, c):
         return FormalSet(c[1], True, c[0].start_pos, c[-1].end_pos)

@@ -48,11 +48,14 @@ the same as Nix's.
 from __future__ import annotations
 
 import re
+import sys
+from array import array
 from typing import Iterator
 
 from ..errors import (ExperimentalFeatureDisabled, InvalidNumber, NixError, NullByteInString,
                       PathTrailingSlash, UrlLiteral)
 from ..source import Source, Span
+from .ast import IntRun
 
 INITIAL, DEFAULT, STRING, IND_STRING, INPATH, INPATH_SLASH = range(6)
 
@@ -101,6 +104,14 @@ R_STR = re.compile(r'(?:[^$"\\]++|\$[^{"\\]|\\[\s\S]|\$\\[\s\S])++')
 R_IND_STR = re.compile(r"(?:[^$']++|\$[^{']|'[^'$])++")
 
 INT_MAX = (1 << 63) - 1
+
+# Runs of integers (see `Lexer.int_runs`): an integer of at most 18 digits
+# (so within 64 bits) that no path or float goes on from, after whitespace...
+_INT_ITEM = r"[ \t\r\n]*+([0-9]{1,18}+)(?![a-zA-Z0-9._\-+/])"
+R_INT_ITEM = re.compile(_INT_ITEM)
+INT_RUN_MIN = 64
+# ... and enough of them in a row to be worth packing
+R_INT_RUN_START = re.compile("(?:" + _INT_ITEM + "){%d}" % (INT_RUN_MIN + 1))
 # characters that are a token of their own in DEFAULT mode (no longer token,
 # path or URI starts with them)...
 _SINGLE = {c: CHAR_TOKENS[c] for c in ";()[],@?*:{}\"=."}
@@ -202,8 +213,18 @@ class Lexer:
     (start, end) spans of all comments for editors (doc comments included)."""
 
     def __init__(self, source: Source, pipe_operators: bool = False, collect_comments: bool = False,
-                 url_literals: bool = True):
+                 url_literals: bool = True, int_runs: bool = False):
         self.source = source
+        # With `int_runs`, integers separated by nothing but whitespace, at
+        # least INT_RUN_MIN of them, come as one INT_RUN token (its value an
+        # `ast.IntRun`) followed by the last one as an INT_LIT: the parser
+        # appends a run to the list it is in at once, or else takes it apart
+        # into its INT_LITs (see `lr.LRParser.feed_tokens`). A 5-million
+        # element list of numbers (a data file) then costs no token, node or
+        # parser step per element. The last integer stays a token of its own
+        # because what follows it may make it more than a list element
+        # (`3 .x`, `3 or`).
+        self.int_runs = int_runs
         self.text = source.text
         self.pipe_operators = pipe_operators
         self.url_literals = url_literals
@@ -269,6 +290,7 @@ class Lexer:
         modes = self.modes
         skip = R_SKIP.match
         match_id = R_ID.match
+        intern = sys.intern
         comments = self.comments
         single = _SINGLE
         keywords = KEYWORDS
@@ -326,7 +348,7 @@ class Lexer:
                 elif c in _LETTERS and (m := match_id(text, i)) and text[m.end():m.end() + 1] not in _ID_MORE:
                     # an identifier or keyword that no path or URI can extend
                     # (the common case of `_longest_default`)
-                    v = m.group()
+                    v = intern(m.group())
                     tok = new(NixToken, v)
                     tok.type = keywords.get(v, "ID")
                     tok.value = v
@@ -429,7 +451,7 @@ class Lexer:
                     self._scheme_end, self._scheme_colon = r, text.startswith(":", r)
             if not nxt or nxt not in ":/.+" or not (self._run_slash or self._scheme_colon):
                 # fast path: nothing longer can start here
-                s = m.group()
+                s = sys.intern(m.group())
                 return self._tok(KEYWORDS.get(s, "ID"), s, i, e), e
             cands.append((e - i, 4, "ID"))
             self._add_paths(text, i, cands)
@@ -442,6 +464,8 @@ class Lexer:
                 e = m.end()
                 nxt = text[e:e + 1]
                 if not nxt or (nxt not in _PATH_CHARS and nxt != "/"):
+                    if self.int_runs and R_INT_RUN_START.match(text, i):
+                        return self._int_run(text, i)
                     s = m.group()
                     v = int(s)
                     if v > INT_MAX:
@@ -480,6 +504,7 @@ class Lexer:
         end = i + length
         s = text[i:end]
         if kind == "ID":
+            s = sys.intern(s)
             return self._tok(KEYWORDS.get(s, "ID"), s, i, end), end
         if kind == "INT":
             v = int(s)
@@ -507,6 +532,24 @@ class Lexer:
                 return self._error(UrlLiteral, "URL literals are disabled", i, end, "URI"), end
             return self._tok("URI", s, i, end), end
         raise AssertionError(kind)
+
+    def _int_run(self, text: str, i: int):
+        """(INT_RUN token, end) for the integers from `i` on, all but the last."""
+        offset = "I" if len(text) < 1 << 32 and array("I").itemsize == 4 else "q"
+        values, starts, ends = array("q"), array(offset), array(offset)
+        more = R_INT_ITEM.scanner(text, i).match
+        m = more()
+        while m is not None:
+            s, e = m.span(1)
+            values.append(int(m.group(1)))
+            starts.append(s)
+            ends.append(e)
+            m = more()
+        for a in (values, starts, ends):
+            a.pop()
+        tok = self._tok("INT_RUN", "", i, ends[-1])
+        tok.value = IntRun(values, starts, ends)
+        return tok, ends[-1]
 
     def _add_paths(self, text: str, i: int, cands: list) -> None:
         # A path needs a `/` after a run of path characters. Remember where the

@@ -122,8 +122,12 @@ class Tables:
     (below, top, token type) -> (final top state, the action there), so the
     driver makes the whole run in one dictionary lookup."""
 
-    def __init__(self, parse_table, callbacks: dict, unit_callback, start: str = "start"):
+    def __init__(self, parse_table, callbacks: dict, unit_callback, start: str = "start",
+                 append_run=None):
         self.states = parse_table.states
+        # `append_run(elements, run)`: adds a lexer's INT_RUN to the elements of
+        # the list being parsed (see `LRParser.feed_int_run`)
+        self.append_run = append_run
         self.start_state = parse_table.start_states[start]
         self.end_state = parse_table.end_states[start]
         actions: dict = {}
@@ -153,6 +157,9 @@ class Tables:
         else:
             self.actions, self.gotos = actions, gotos
         self.units: dict = {}
+        # the states inside `[ ... ]` where the next element may come: those
+        # reached by the goto on the nonterminal `list`
+        self.list_states = frozenset(g["list"] for g in gotos.values() if "list" in g)
 
     def unit_chain(self, below: int, top: int, tt: str) -> tuple:
         """Run the UNIT reductions on lookahead `tt` from `top` (over `below`);
@@ -171,6 +178,7 @@ class Tables:
 
 
 SHIFT, UNIT, REDUCE = 0, 1, 2
+_NO_ARGS = ()      # the children of an empty rule (its action reads none)
 
 
 class LRParser:
@@ -183,23 +191,33 @@ class LRParser:
 
     def feed_token(self, tok, is_end: bool = False):
         """Feed one token; with `is_end` (the `$END` token) return the result."""
+        a = self.reduce_before(tok, is_end)
+        if a is None:
+            return self.value_stack[-1]
+        self.state_stack.append(a[1])
+        self.value_stack.append(tok)
+        return None
+
+    def reduce_before(self, tok, is_end: bool = False, tt: str | None = None):
+        """Make the reductions token `tok` (read as type `tt`, by default its
+        own) calls for; return the SHIFT action that then takes it, or None when
+        `is_end` and the input is accepted. Raises Stuck if it has no action."""
         tables = self.tables
         actions = tables.actions
         gotos = tables.gotos
         sstack, vstack = self.state_stack, self.value_stack
-        tt = tok.type
+        if tt is None:
+            tt = tok.type
         end_state = tables.end_state
         while True:
             if is_end and sstack[-1] == end_state:
-                return vstack[-1]
+                return None
             a = actions[sstack[-1]].get(tt)
             if a is None:
                 raise Stuck(tok)
             kind = a[0]
             if kind == SHIFT:
-                sstack.append(a[1])
-                vstack.append(tok)
-                return None
+                return a
             if kind == UNIT:
                 sstack[-1] = gotos[sstack[-2]][a[1]]
                 continue
@@ -231,6 +249,9 @@ class LRParser:
             a = actions[sstack[-1]].get(tt)
             while True:
                 if a is None:
+                    if tt == "INT_RUN":
+                        self.feed_int_run(tok)
+                        break
                     raise Stuck(tok)
                 kind = a[0]
                 if kind == SHIFT:
@@ -244,22 +265,55 @@ class LRParser:
                     sstack[-1], a = hit
                     continue
                 size = a[1]
-                if size:
-                    args = vstack[-size:]
-                    del vstack[-size:]
-                    del sstack[-size:]
+                if size == 1:       # the commonest: replace the top in place
+                    vstack[-1] = a[3](vstack[-1:])
+                    top = sstack[-1] = gotos[sstack[-2]][a[2]]
                 else:
-                    args = []
-                vpush(a[3](args))
-                top = gotos[sstack[-1]][a[2]]
-                spush(top)
+                    if size:
+                        args = vstack[-size:]
+                        del vstack[-size:]
+                        del sstack[-size:]
+                    else:
+                        args = _NO_ARGS
+                    vpush(a[3](args))
+                    top = gotos[sstack[-1]][a[2]]
+                    spush(top)
                 a = actions[top].get(tt)
+
+    def feed_int_run(self, tok) -> None:
+        """Feed an INT_RUN token (integers in a row, all but the last of them:
+        see `lexer.Lexer.int_runs`). Inside a list, each of them would be
+        shifted, made an `Int` and appended, coming back to the same state
+        (the next token is an integer again, so none of them can be more than
+        an element): the run is appended to the elements at once. Anywhere
+        else (`f 1 2 ...`) its integers are fed one by one."""
+        try:
+            self.reduce_before(tok, tt="INT_LIT")
+        except Stuck:
+            pass          # the first integer gets stuck again below, and is reported
+        else:
+            if self.state_stack[-1] in self.tables.list_states:
+                vstack = self.value_stack
+                vstack[-1] = self.tables.append_run(vstack[-1], tok.value)
+                return
+        self.feed_tokens(int_tokens(tok))
 
     def parse(self, tokens, eof_factory):
         """Run over an iterator of tokens, then end of input; return the value
         of the start symbol. Raises `Stuck` at the first token with no action."""
         self.feed_tokens(tokens)
         return self.feed_token(eof_factory(), True)
+
+
+def int_tokens(run_tok):
+    """The INT_LIT tokens of an INT_RUN token."""
+    from .lexer import make_token
+    text = run_tok._text
+    run = run_tok.value
+    for v, s, e in zip(run.values, run.starts, run.ends):
+        t = make_token("INT_LIT", v, s, e, 0, 0)
+        t._text, t._lc = text, None
+        yield t
 
 
 def advance_states(tables: Tables, stack: list, tt: str) -> bool:

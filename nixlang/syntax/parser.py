@@ -159,7 +159,7 @@ class Frontend:
         self.table, self._lark = _load_table(self.builder)
         self._lark_callbacks = None   # the Lark parser whose loop has our callbacks
         self.callbacks = self._callbacks(self.table.states)
-        self.tables = Tables(self.table, self.callbacks, _first)
+        self.tables = Tables(self.table, self.callbacks, _first, append_run=self.builder.append_run)
         self.states = self.table.states
         self.rule_index = {rule: rule.order for rule in self.callbacks}
         self.end_states = set(self.table.end_states.values())
@@ -381,7 +381,7 @@ def parse_syntax(source: Source, options: ParseOptions | None = None) -> ParseRe
     builder = fe.builder
     builder.__init__(source, recover=False, home=options.home, lints=dict(options.lints))
     lexer = Lexer(source, pipe_operators=options.pipe_operators, url_literals=options.url_literals,
-                  collect_comments=True)
+                  collect_comments=True, int_runs=True)
     n = len(source.text)
     eof = lambda: make_token("$END", "", lexer.eof_offset, lexer.eof_offset, 0, 0)  # noqa: E731
     pstate = LRParser(fe.tables)

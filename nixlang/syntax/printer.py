@@ -146,8 +146,13 @@ def _pieces(n) -> list:
         return [("rec { " if n.rec else "{ ")] + _bindings(n) + ["}"]
     if t is A.List:
         res = ["[ "]
-        for e in n.elems:
-            res += ["(", e, ") "]
+        elems = n.elems
+        for e in (elems.parts if type(elems) is A.ListElems else elems):
+            if type(e) is A.IntRun:      # packed integers: a piece per 4096 of them
+                vs = e.values
+                res += ["".join(["(%d) " % v for v in vs[k:k + 4096]]) for k in range(0, len(vs), 4096)]
+            else:
+                res += ["(", e, ") "]
         res.append("]")
         return res
     if t is A.Lambda:

@@ -9,7 +9,8 @@ puts the two layers together:
 - `parse_recover`: for editors; never raises; partial AST and every
   diagnostic (syntax, duplicates, undefined names) in source order;
 - `parse_cached`: `parse`, memoised by content hash, so importing the same
-  file twice (or a big tree of files) pays for parsing once.
+  file twice (or a big tree of files) pays for parsing once, and kept on
+  disk (`nixlang.parse_cache`), so the next process loads the tree instead.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import hashlib
 import os
 import threading
 
-from . import errors, gcpause
+from . import errors, gcpause, parse_cache
 from .resolve import Resolver
 from .source import Source, Span
 from .syntax import ast as A
@@ -38,11 +39,33 @@ def parse_full(source: Source | str, options: ParseOptions | None = None) -> Par
     options = options or ParseOptions()
     with gcpause.paused():
         result = parse_syntax(source, options)
-        if options.check_scopes:
-            try:
-                Resolver(source, result.symbols, extra_globals=options.extra_globals).resolve(result.ast)
-            except RecursionError:
-                raise errors.TooDeep(MAX_DEPTH_MESSAGE, source, Span(0, len(source.text))) from None
+        _check_scopes(source, options, result)
+    return result
+
+
+def _check_scopes(source: Source, options: ParseOptions, result: ParseResult) -> None:
+    if options.check_scopes:
+        try:
+            Resolver(source, result.symbols, extra_globals=options.extra_globals).resolve(result.ast)
+        except RecursionError:
+            raise errors.TooDeep(MAX_DEPTH_MESSAGE, source, Span(0, len(source.text))) from None
+
+
+def _parse_stored(source: Source, options: ParseOptions) -> ParseResult:
+    """`parse_full`, through the on-disk cache (`parse_cache`) for files big
+    enough to gain from it: the syntax layer's result is loaded or stored
+    there, and scopes are resolved after either."""
+    if not parse_cache.wanted(source):
+        return parse_full(source, options)
+    name = parse_cache.key(source, options)
+    with gcpause.paused():
+        got = parse_cache.load(name)
+        if got is not None:
+            result = ParseResult(got[0], source, [], got[1], [], got[2])
+        else:
+            result = parse_syntax(source, options)
+            parse_cache.store(name, result.ast, result.symbols, result.warnings)
+        _check_scopes(source, options, result)
     return result
 
 
@@ -84,7 +107,8 @@ _cache_lock = threading.Lock()
 
 
 def parse_cached(source: Source, options: ParseOptions | None = None, warn=None) -> A.Node:
-    """`parse`, memoised by (origin, base dir, content hash, options). The AST
+    """`parse`, memoised by (origin, base dir, content hash, options), in this
+    process and on disk (`parse_cache`). The AST
     is shared between callers, who must not mutate it. Parse-time warnings
     (lints, the cursed `or`) go to `warn(message, source, offset)` on every
     call, cached or not, so each evaluator sees them."""
@@ -94,7 +118,7 @@ def parse_cached(source: Source, options: ParseOptions | None = None, warn=None)
            options.home, options.check_scopes, options.extra_globals, options.lints)
     hit = _cache.get(key)
     if hit is None:
-        result = parse_full(source, options)
+        result = _parse_stored(source, options)
         intern(result.symbols)
         hit = (result.ast, result.warnings)
         with _cache_lock:

@@ -8,8 +8,11 @@ plain file holding the link's target; the tests pass with either.
 """
 from __future__ import annotations
 
+import atexit
 import compileall
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -33,6 +36,11 @@ _EMPTY_CONF = Path(__file__).resolve().parent / "data" / "empty-nix-conf"
 os.environ["NIX_CONF_DIR"] = str(_EMPTY_CONF)
 os.environ["NIX_USER_CONF_FILES"] = ""
 os.environ.pop("NIX_CONFIG", None)
+
+# The on-disk parse cache (nixlang/parse_cache.py) of the tests' processes
+# lives in a temporary directory of its own, never in the user's ~/.cache.
+os.environ["PYNIX_PARSE_CACHE_DIR"] = tempfile.mkdtemp(prefix="pynix-test-parse-cache-")
+atexit.register(shutil.rmtree, os.environ["PYNIX_PARSE_CACHE_DIR"], True)
 
 
 def pytest_sessionstart(session):

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RANK = {
     "nixlang.source": 0, "nixlang.errors": 0, "nixlang.version": 0, "nixlang.store": 0, "nixlang.interrupt": 0,
     "nixlang.gcpause": 0,
-    "nixlang.syntax": 1, "nixlang.resolve": 2, "nixlang.parse": 2, "nixlang.runtime": 3, "nixlang.compile": 4,
+    "nixlang.syntax": 1, "nixlang.resolve": 2, "nixlang.parse": 2, "nixlang.parse_cache": 2, "nixlang.runtime": 3, "nixlang.compile": 4,
     "nixlang.builtins": 5, "nixlang.evaluator": 6, "nixlang.attrpath": 6, "nixlang.ide": 7,
     "nixlang.settings": 7,
     "nixlang.repl": 8, "nixlang.cli": 8, "nixlang.__main__": 9, "nixlang": 9, "lsp": 10,

@@ -20,24 +20,15 @@ _ID_REST = _ID_FIRST | frozenset("0123456789'-")
 
 
 def literal_string(s: str) -> str:
-    """printLiteralString."""
-    out = ['"']
-    n = len(s)
-    for i, c in enumerate(s):
-        if c == '"' or c == "\\":
-            out.append("\\" + c)
-        elif c == "\n":
-            out.append("\\n")
-        elif c == "\r":
-            out.append("\\r")
-        elif c == "\t":
-            out.append("\\t")
-        elif c == "$" and i + 1 < n and s[i + 1] == "{":
-            out.append("\\$")
-        else:
-            out.append(c)
-    out.append('"')
-    return "".join(out)
+    """printLiteralString: `"` and `\\` escaped, `\\n` `\\r` `\\t` written as
+    escapes, and a `$` before `{` escaped (so `${` cannot start an interpolation)."""
+    if '"' in s or "\\" in s:
+        s = s.replace("\\", "\\\\").replace('"', '\\"')
+    if "\n" in s or "\r" in s or "\t" in s:
+        s = s.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    if "${" in s:
+        s = s.replace("${", "\\${")
+    return '"' + s + '"'
 
 
 def identifier(s: str) -> str:

@@ -95,12 +95,12 @@ def load(name: str):
     """(ast, symbols, warnings) of entry `name`, or None."""
     path = directory() / name[:2] / name
     try:
-        with open(path, "rb") as f:
-            data = f.read()
+        f = open(path, "rb")
     except OSError:
         return None
     try:
-        fmt, stored_name, ast, symbols, warnings = pickle.loads(data)
+        with f:     # read as it is unpickled: a big entry is never in memory twice
+            fmt, stored_name, ast, symbols, warnings = pickle.load(f)
         if fmt != FORMAT or stored_name != name or not isinstance(ast, A.Node):
             raise ValueError("not an entry of this cache")
     except Exception:      # truncated, corrupt or foreign: forget it
@@ -118,20 +118,16 @@ def store(name: str, ast, symbols: dict, warnings: list) -> None:
     global _writes
     if _depth_over(ast, MAX_DEPTH):
         return
-    try:
-        data = pickle.dumps((FORMAT, name, ast, symbols, warnings), protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception:       # RecursionError or an unpicklable value: not cached
-        return
     top = directory()
     d = top / name[:2]
     tmp = d / f".{name}.{os.getpid()}.{threading.get_ident()}.tmp"
     try:
         top.mkdir(mode=0o700, parents=True, exist_ok=True)
         d.mkdir(mode=0o700, exist_ok=True)
-        with open(tmp, "wb") as f:
-            f.write(data)
+        with open(tmp, "wb") as f:      # pickled straight to the file, a frame at a time
+            pickle.dump((FORMAT, name, ast, symbols, warnings), f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, d / name)
-    except OSError:
+    except Exception:       # no room, RecursionError, an unpicklable value: not cached
         _remove(tmp)
         return
     with _lock:

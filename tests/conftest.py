@@ -36,6 +36,10 @@ _EMPTY_CONF = Path(__file__).resolve().parent / "data" / "empty-nix-conf"
 os.environ["NIX_CONF_DIR"] = str(_EMPTY_CONF)
 os.environ["NIX_USER_CONF_FILES"] = ""
 os.environ.pop("NIX_CONFIG", None)
+# pynix's cache of compiled tier-2 code, likewise
+if "PYNIX_CACHE_DIR" not in os.environ:
+    os.environ["PYNIX_CACHE_DIR"] = tempfile.mkdtemp(prefix="pynix-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["PYNIX_CACHE_DIR"], True)
 
 # The on-disk parse cache (nixlang/parse_cache.py) of the tests' processes
 # lives in a temporary directory of its own, never in the user's ~/.cache.

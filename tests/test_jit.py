@@ -196,3 +196,22 @@ def test_language_suite_with_every_body_generated():
     missing = [name for name in _cases() if name not in results]
     assert not wrong and not missing, (wrong, missing)
     assert SUITE.is_dir()
+
+
+def test_compiled_code_is_cached_on_disk(tmp_path, monkeypatch):
+    from nixlang.compile import codecache
+    monkeypatch.setenv("PYNIX_CACHE_DIR", str(tmp_path))
+    text = "def body(env):\n    return env + 1\n"
+    first = codecache.compile_cached(text, "<t>")
+    entries = list((tmp_path / "tier2").rglob("*"))
+    files = [p for p in entries if p.is_file()]
+    assert len(files) == 1
+    second = codecache.compile_cached(text, "<t>")
+    assert second == first and second is not first      # read back, equal code
+    files[0].write_bytes(b"not marshal data")           # a corrupt entry is compiled again
+    g: dict = {}
+    exec(codecache.compile_cached(text, "<t>"), g)
+    assert g["body"](1) == 2
+    monkeypatch.setenv("PYNIX_CACHE", "off")
+    codecache.compile_cached("x = 1\n", "<t>")
+    assert len([p for p in (tmp_path / "tier2").rglob("*") if p.is_file()]) == 1

@@ -43,6 +43,7 @@ from ..runtime.calls import call2, call_function, calling
 from ..runtime.errors import missing_attr, type_error
 from ..runtime.positions import Positions, attr_position_of, merge_pos
 from ..runtime.values import UNSET, Attrs, Closure, Path, Thunk, force
+from .codecache import compile_cached
 from .frames import _NOTHING, _raising, node_pos
 from .selection import _attr_path_text, _lazy_select, select_failed
 from .variables import with_lookup
@@ -167,7 +168,7 @@ class CodeGen:
         w.emit(f"return {r}")
         text = "\n".join(f.source() for f in self.functions)
         origin = self.source.origin
-        code = compile(text, f"<pynix tier 2: {origin}:{self._line(self.lam_node)}>", "exec")
+        code = compile_cached(text, f"<pynix tier 2: {origin}:{self._line(self.lam_node)}>")
         exec(code, self.g)
         dump = os.environ.get("PYNIX_JIT_DUMP")
         if dump:

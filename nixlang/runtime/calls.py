@@ -83,8 +83,13 @@ def call2(ev, f, a, b, source: Source | None = None, span: Span | None = None):
     `force(call_function(ev, force(call_function(ev, f, a, ...)), b, ...))`
     does, with lambdas `x: ...` inline. For `a: b: body` the closure of the
     inner lambda is not even built: the outer call only builds it (it cannot
-    fail, and both calls check the same call depth). Gives a forced value."""
-    if type(f) is Closure:
+    fail, and both calls check the same call depth). A builtin of two
+    arguments is called at once (no partial application in between). Gives
+    a forced value."""
+    t = type(f)
+    if t is PrimOp and f.arity == 2:
+        return force(call_primop(ev, f, (a, b), source, span))
+    if t is Closure:
         lam = f.lam
         inner = lam.inner
         if inner is not None and lam.formals is None and inner.formals is None:

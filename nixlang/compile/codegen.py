@@ -39,10 +39,10 @@ from .. import errors as E
 from ..syntax import ast as A
 from ..syntax.printer import show
 from ..runtime import ops
-from ..runtime.calls import call2, call_function, calling
+from ..runtime.calls import bind_formals, call2, call_function, call_primop, calling
 from ..runtime.errors import missing_attr, type_error
 from ..runtime.positions import Positions, attr_position_of, merge_pos
-from ..runtime.values import UNSET, Attrs, Closure, Path, Thunk, force
+from ..runtime.values import UNSET, Attrs, Closure, Path, PrimOp, Thunk, force
 from .codecache import compile_cached
 from .frames import _NOTHING, _raising, node_pos
 from .selection import _attr_path_text, _lazy_select, select_failed
@@ -57,6 +57,7 @@ MAX_MEMBERS = 64
 _RUNTIME = {
     "E": E, "Thunk": Thunk, "Closure": Closure, "Attrs": Attrs, "Path": Path, "UNSET": UNSET,
     "force": force, "call_function": call_function, "call2": call2, "calling": calling,
+    "bind_formals": bind_formals, "call_primop": call_primop, "PrimOp": PrimOp,
     "type_error": type_error, "missing_attr": missing_attr, "select_failed": select_failed,
     "with_lookup": with_lookup, "merge_pos": merge_pos, "equal": ops.equal,
     "assert_equal": ops.assert_equal, "attr_position_of": attr_position_of,
@@ -772,10 +773,11 @@ class CodeGen:
         w.emit(f"{target} = {f}")
 
     def call_one(self, w: _Writer, f: str, a: str, call_span: str, target: str) -> None:
-        """`f a`: a lambda `x: ...` entered here, anything else through
-        call_function (as tier 1's call1)."""
-        lam = w.tmp("lam")
-        w.emit(f"if type({f}) is Closure and {f}.lam.formals is None:")
+        """`f a`: a lambda entered here (its frame made or its formals bound
+        as call_function does), a one-argument builtin called at once,
+        anything else through call_function."""
+        lam, fr = w.tmp("lam"), w.tmp("cf")
+        w.emit(f"if type({f}) is Closure:")
         with w.indent():
             w.emit(f"{lam} = {f}.lam")
             w.emit("ev.depth += 1")
@@ -784,9 +786,21 @@ class CodeGen:
                 w.emit("if ev.depth > ev.max_call_depth:")
                 with w.indent():
                     w.emit(f"raise StackOverflow('stack overflow; max-call-depth exceeded', SRC, {call_span})")
+                w.emit(f"if {lam}.formals is None:")
+                with w.indent():
+                    w.emit(f"{fr} = [{f}.env, {a}]")
+                w.emit("else:")
+                with w.indent():
+                    w.emit("try:")
+                    with w.indent():
+                        w.emit(f"{fr} = bind_formals({lam}, {f}.env, {a}, SRC, {call_span})")
+                    w.emit("except EvalError as e:")
+                    with w.indent():
+                        w.emit(f"e.add_frame('from call site', SRC, {call_span})")
+                        w.emit("raise")
                 w.emit("try:")
                 with w.indent():
-                    w.emit(f"{target} = {lam}.body([{f}.env, {a}])")
+                    w.emit(f"{target} = {lam}.body({fr})")
                 w.emit("except EvalError as e:")
                 with w.indent():
                     w.emit(f"e.add_frame(f'while calling {{calling({lam})}}', {lam}.source, {lam}.node.span)")
@@ -795,6 +809,9 @@ class CodeGen:
             w.emit("finally:")
             with w.indent():
                 w.emit("ev.depth -= 1")
+        w.emit(f"elif type({f}) is PrimOp and {f}.arity == 1:")
+        with w.indent():
+            w.emit(f"{target} = force(call_primop(ev, {f}, ({a},), SRC, {call_span}))")
         w.emit("else:")
         with w.indent():
             w.emit(f"{target} = force(call_function(ev, {f}, {a}, SRC, {call_span}))")

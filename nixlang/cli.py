@@ -792,7 +792,7 @@ def main(argv: list[str] | None = None) -> int:
             stream.reconfigure(errors="surrogateescape")
         except (AttributeError, ValueError):
             pass
-    sys.setrecursionlimit(200000)
+    sys.setrecursionlimit(1_000_000)
     threading.stack_size(512 * 1024 * 1024)
     # a roomy frame stack too: CPython 3.11 would otherwise mmap/munmap a frame
     # chunk whenever deep recursion crosses a chunk boundary (see runtime/stack.py)

@@ -215,3 +215,22 @@ def test_compiled_code_is_cached_on_disk(tmp_path, monkeypatch):
     monkeypatch.setenv("PYNIX_CACHE", "off")
     codecache.compile_cached("x = 1\n", "<t>")
     assert len([p for p in (tmp_path / "tier2").rglob("*") if p.is_file()]) == 1
+
+
+@pytest.mark.parametrize("mode", ["off", "always"])
+def test_max_call_depth_of_a_hundred_thousand(mode):
+    """`--max-call-depth 100000` lets 100,000 nested calls evaluate, in
+    either tier (a tier-1 call is several Python frames: the CLI's
+    recursion limit leaves room for them), and one more is Nix's error."""
+    import subprocess
+    import sys
+    expr = "let f = n: if n == 0 then 0 else 1 + f (n - 1); in f {}"
+    env = dict(os.environ, PYNIX_JIT=mode)
+    ok = subprocess.run([sys.executable, "-m", "nixlang", "instantiate", "--eval", "--max-call-depth", "100000",
+                         "-E", expr.format(99999)], capture_output=True, text=True, env=env, timeout=600)
+    assert (ok.returncode, ok.stdout) == (0, "99999\n"), ok.stderr[-2000:]
+    over = subprocess.run([sys.executable, "-m", "nixlang", "instantiate", "--eval", "--max-call-depth", "100000",
+                           "-E", expr.format(100000)], capture_output=True, text=True, env=env, timeout=600)
+    assert over.returncode == 1
+    assert "error: stack overflow; max-call-depth exceeded" in over.stderr
+    assert "Traceback" not in over.stderr

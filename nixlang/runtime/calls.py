@@ -88,7 +88,8 @@ def call2(ev, f, a, b, source: Source | None = None, span: Span | None = None):
     a forced value."""
     t = type(f)
     if t is PrimOp and f.arity == 2:
-        return force(call_primop(ev, f, (a, b), source, span))
+        r = call_primop(ev, f, (a, b), source, span)
+        return r.force() if type(r) is Thunk else r
     if t is Closure:
         lam = f.lam
         inner = lam.inner
@@ -121,9 +122,13 @@ def call2(ev, f, a, b, source: Source | None = None, span: Span | None = None):
             finally:
                 ev.depth -= 1
         else:
-            g = force(call_function(ev, f, a, source, span))
+            g = call_function(ev, f, a, source, span)
+            if type(g) is Thunk:
+                g = g.force()
     else:
-        g = force(call_function(ev, f, a, source, span))
+        g = call_function(ev, f, a, source, span)
+        if type(g) is Thunk:
+            g = g.force()
     if type(g) is Closure and g.lam.formals is None:
         lam = g.lam
         ev.depth += 1
@@ -139,7 +144,8 @@ def call2(ev, f, a, b, source: Source | None = None, span: Span | None = None):
                 raise
         finally:
             ev.depth -= 1
-    return force(call_function(ev, g, b, source, span))
+    r = call_function(ev, g, b, source, span)
+    return r.force() if type(r) is Thunk else r
 
 
 def caller(ev, f, source: Source | None = None, span: Span | None = None):
@@ -193,7 +199,7 @@ def fname(lam) -> str:
 
 
 def bind_formals(lam: LambdaCode, up, arg, source, span):
-    a = force(arg)
+    a = arg.force() if type(arg) is Thunk else arg
     if type(a) is not Attrs:
         raise type_error("a set", a, lam.source, lam.node.span)
     env = [UNSET] * (lam.nslots + 1)

@@ -99,6 +99,11 @@ def run_process(argv: list[str], env: dict, cwd: Path, timeout: float, workdir: 
         timer.start()
         try:
             _, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:   # Ctrl-C: the child is in its own session and did not get it
+            kill()
+            os.wait4(proc.pid, 0)
+            proc.returncode = -signal.SIGKILL
+            raise
         finally:
             timer.cancel()
         wall = time.perf_counter() - start

@@ -213,6 +213,9 @@ def run(args, ap, prefix: str) -> int:
         print(f"{t['series']}: CPU ratio by N: "
               + ", ".join(f"N={p['size']} {harness.fmt_x(p['cpu_ratio'])}" for p in t["ratios"])
               + f": {t['verdict']}")
+        if t["marginal"]:
+            print(f"{t['series']}: marginal CPU ratio (the added work alone): "
+                  + ", ".join(f"N={m['from']}->{m['to']} {harness.fmt_x(m['cpu_ratio'])}" for m in t["marginal"]))
     missed = [(r.workload.name, t) for r in results if r.status == "ok" for t in r.targets if t["met"] is False]
     if missed:
         print("targets not met: " + "; ".join(f"{name} ({t['target']})" for name, t in missed))

@@ -482,15 +482,19 @@ def _fmt_metric(v) -> str:
 
 def series_trend(results: list[Result]) -> list[dict]:
     """For each scaling series (workloads sharing `series`), the CPU ratio per
-    size and whether it stays flat (every step within 15%) or falls as N grows."""
+    size and whether it stays flat (every step within 15%) or falls as N grows.
+    Also the marginal ratio of each step, (pynix CPU at N2 - at N1) / (nix CPU
+    at N2 - at N1): the cost of the added work alone, without the fixed costs
+    (start-up, imports) that weigh most at small N."""
     out = []
     names = []
     for r in results:
         if r.workload.series and r.workload.series not in names:
             names.append(r.workload.series)
     for name in names:
-        points = sorted((r.workload.size, r.ratio("cpu")) for r in results
-                        if r.workload.series == name and r.status == "ok" and r.ratio("cpu"))
+        done = sorted((r for r in results if r.workload.series == name and r.status == "ok" and r.ratio("cpu")),
+                      key=lambda r: r.workload.size)
+        points = [(r.workload.size, r.ratio("cpu")) for r in done]
         if len(points) < 2:
             verdict = "not enough sizes with both pynix and nix to judge"
         else:
@@ -500,8 +504,14 @@ def series_trend(results: list[Result]) -> list[dict]:
                 verdict += " (ok: the ratio must stay flat or fall as N grows)"
             else:
                 verdict = "RISING (the ratio must stay flat or fall as N grows)"
+        marginal = []
+        for a, b in zip(done, done[1:]):
+            dn = b.median("nix", "cpu") - a.median("nix", "cpu")
+            dp = b.median("pynix", "cpu") - a.median("pynix", "cpu")
+            marginal.append({"from": a.workload.size, "to": b.workload.size,
+                             "cpu_ratio": dp / dn if dn > 0 else None})
         out.append({"series": name, "ratios": [{"size": s, "cpu_ratio": x} for s, x in points],
-                    "verdict": verdict})
+                    "marginal": marginal, "verdict": verdict})
     return out
 
 

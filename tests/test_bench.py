@@ -175,6 +175,14 @@ def test_check_outputs(workload, outputs, recorded, problem):
     assert (got == "") if not problem else (problem in got), got
 
 
+def test_marginal_ratio_leaves_out_the_fixed_costs():
+    # pynix: 1 s fixed + 0.04 s a service; nix: 0.02 s fixed + 0.001 s a service
+    results = [_result(n, 1 + 0.04 * n, 0.02 + 0.001 * n) for n in (50, 200, 1000)]
+    [trend] = harness.series_trend(results)
+    assert [round(m["cpu_ratio"], 6) for m in trend["marginal"]] == [40.0, 40.0]
+    assert [(m["from"], m["to"]) for m in trend["marginal"]] == [(50, 200), (200, 1000)]
+
+
 def _result(size: int, pynix_cpu: float, nix_cpu: float) -> harness.Result:
     def run(cpu: float) -> harness.Run:
         return harness.Run(status=0, user=cpu, sys=0.0, wall=cpu, rss=1, out="", err="")
@@ -191,4 +199,5 @@ def _result(size: int, pynix_cpu: float, nix_cpu: float) -> harness.Result:
 def test_series_verdict(ratios, verdict):
     [trend] = harness.series_trend([_result(n, x, 1.0) for n, x in ratios])
     assert trend["verdict"].startswith(verdict)
+    assert len(trend["marginal"]) == len(ratios) - 1
     assert [p["size"] for p in trend["ratios"]] == ([n for n, _ in ratios] if len(ratios) > 1 else [50])

@@ -18,6 +18,7 @@ reason, when that data is absent.
 from __future__ import annotations
 
 import json
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -272,18 +273,26 @@ INPROCESS_PARSE = """\
 import json, os, statistics, sys, time
 from nixlang.source import Source
 from nixlang.parse import ParseOptions, parse_full
+from nixlang.runtime.stack import tune_gc
 path, k = sys.argv[1], int(sys.argv[2])
 text = open(path, encoding="utf-8").read()
 opts = ParseOptions()
 parse_full(Source("1", "<string>", "/"), opts)   # the LALR tables load here, not in the timed parses
-times = []
-for _ in range(k):
-    tree = None
-    t = time.process_time()
-    tree = parse_full(Source(text, path, os.path.dirname(path)), opts)
-    times.append(time.process_time() - t)
+
+def median_parse():
+    times = []
+    for _ in range(k):
+        tree = None
+        t = time.process_time()
+        tree = parse_full(Source(text, path, os.path.dirname(path)), opts)
+        times.append(time.process_time() - t)
+    return statistics.median(times)
+
+plain = median_parse()      # Python's default garbage-collector settings, as a library user has them
+tune_gc()                   # what `pynix instantiate` sets before it parses
+tuned = median_parse()
 print(text.count(chr(10)), "lines parsed")
-print(json.dumps({"parse_cpu": statistics.median(times)}), file=sys.stderr)
+print(json.dumps({"parse_cpu": plain, "parse_cpu_tuned_gc": tuned}), file=sys.stderr)
 """
 
 
@@ -347,13 +356,16 @@ def parse_group(quick: bool, workdir: Path) -> list[Workload]:
                        expected_source="pynix's output recorded with --record (Nix 2.36's form)"))
 
     def inprocess_rate(r: Result) -> dict:
-        cpus = sorted(json.loads(run.err.strip().splitlines()[-1])["parse_cpu"] for run in r.pynix)
-        cpu = cpus[len(cpus) // 2]
-        return {"parse_full CPU s": cpu, "lines/s": gen.lines / cpu}
+        figures = [json.loads(run.err.strip().splitlines()[-1]) for run in r.pynix]
+        plain = statistics.median(f["parse_cpu"] for f in figures)
+        tuned = statistics.median(f["parse_cpu_tuned_gc"] for f in figures)
+        return {"parse_full CPU s": plain, "lines/s": gen.lines / plain,
+                "with the CLI's gc tuning: CPU s": tuned, "lines/s (tuned gc)": gen.lines / tuned}
 
     ws.append(Workload(f"parse {size_name(lines_wanted)} in process", "parse",
                        "parse_full (parse and scope check) of the same file inside one Python process, "
-                       "CPU time of the parse alone (median of 3 parses)",
+                       "CPU time of the parse alone (median of 3 parses), with Python's default garbage "
+                       "collector settings (the target's figure) and then with the CLI's (tune_gc)",
                        pynix_argv=[sys.executable, "-c", INPROCESS_PARSE, str(gen.path), "3"],
                        prepare=gen.write,
                        nix_skip="an in-process figure of pynix's parser (no Nix counterpart)",

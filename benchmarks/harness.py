@@ -436,9 +436,10 @@ def fmt_value(v: float | None, unit: str) -> str:
     return f"{v:,.0f}{unit}"
 
 
-HEADER = (f"{'workload':<30} {'pynix':>8} {'nix':>7} {'CPU':>7}  {'pynix':>6} {'nix':>6} {'mem':>7}"
+NAME_WIDTH = 32
+HEADER = (f"{'workload':<{NAME_WIDTH}} {'pynix':>8} {'nix':>7} {'CPU':>7}  {'pynix':>6} {'nix':>6} {'mem':>7}"
           f"  {'pynix':>7} {'nix':>7}  target")
-HEADER2 = (f"{'':<30} {'CPU s':>8} {'CPU s':>7} {'ratio':>7}  {'MiB':>6} {'MiB':>6} {'ratio':>7}"
+HEADER2 = (f"{'':<{NAME_WIDTH}} {'CPU s':>8} {'CPU s':>7} {'ratio':>7}  {'MiB':>6} {'MiB':>6} {'ratio':>7}"
            f"  {'wall s':>7} {'wall s':>7}")
 
 
@@ -446,14 +447,14 @@ def table_row(r: Result) -> list[str]:
     """The table line(s) of one result: the figures, then notes indented below."""
     w = r.workload
     if r.status == "skipped":
-        return [f"{w.name:<30} skipped: {r.reason}"]
+        return [f"{w.name:<{NAME_WIDTH}} skipped: {r.reason}"]
     if r.status == "FAILED" and not r.pynix:
-        lines = [f"{w.name:<30} FAILED"]
+        lines = [f"{w.name:<{NAME_WIDTH}} FAILED"]
     else:
         target_text = "; ".join(
             f"{t['target']}: {fmt_value(t['value'], _unit(w, t['target']))} "
             f"{'met' if t['met'] else 'NOT met' if t['met'] is False else '?'}" for t in r.targets)
-        lines = [f"{w.name:<30} {fmt_s(r.median('pynix', 'cpu')):>8} {fmt_s(r.median('nix', 'cpu')):>7} "
+        lines = [f"{w.name:<{NAME_WIDTH}} {fmt_s(r.median('pynix', 'cpu')):>8} {fmt_s(r.median('nix', 'cpu')):>7} "
                  f"{fmt_x(r.ratio('cpu')):>7}  {fmt_mb(r.median('pynix', 'rss')):>6} "
                  f"{fmt_mb(r.median('nix', 'rss')):>6} {fmt_x(r.ratio('rss')):>7}  "
                  f"{fmt_s(r.median('pynix', 'wall')):>7} {fmt_s(r.median('nix', 'wall')):>7}  {target_text}"]

@@ -210,6 +210,8 @@ def run(args, ap, prefix: str) -> int:
         note = f"  (target {t['target']}: {'met' if t['met'] else 'NOT met'})" if t else ""
         print(f"geomean CPU ratio, {g}: {harness.fmt_x(x)}{note}")
     for t in summary["series"]:
+        if not t["ratios"]:
+            continue
         print(f"{t['series']}: CPU ratio by N: "
               + ", ".join(f"N={p['size']} {harness.fmt_x(p['cpu_ratio'])}" for p in t["ratios"])
               + f": {t['verdict']}")

@@ -559,6 +559,8 @@ def summary_line(prefix: str, s: dict) -> str:
     if s["targets_total"]:
         parts.append(f"targets met {s['targets_met']}/{s['targets_total']}")
     for t in s["series"]:
+        if not t["ratios"]:
+            continue
         parts.append(f"{t['series']} ratio by N " + " ".join(f"{p['size']}:{fmt_x(p['cpu_ratio'])}"
                                                             for p in t["ratios"])
                      + f" {t['verdict'].split(' ')[0]}")

@@ -83,6 +83,20 @@ def test_an_error_is_failed():
     assert "pynix failed (exit 3)" in p.stdout
 
 
+def test_without_the_shared_data_its_workloads_are_skipped_with_the_reason(tmp_path):
+    out = tmp_path / "table.json"
+    env = dict(os.environ, PYNIX_SHARED=str(tmp_path / "absent"))
+    p = subprocess.run([sys.executable, str(BENCH / "bench.py"), "--only", "modules,lib misc,hello,nixos",
+                        "--json", str(out)], capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+    assert p.returncode == 0, p.stdout + p.stderr
+    doc = json.loads(out.read_text())
+    assert doc["workloads"] and all(w["status"] == "skipped" for w in doc["workloads"])
+    reasons = {w["name"]: w["reason"] for w in doc["workloads"]}
+    assert "nixpkgs' lib not found" in reasons["modules N=50"]
+    assert "nixpkgs tarball is not in" in reasons["nixos small"]
+    assert doc["summary"]["skipped"] == list(reasons)
+
+
 def test_quick_leaves_out_the_heavy_workloads_unless_asked():
     p = bench("--quick", "--list")
     assert p.returncode == 0

@@ -1,20 +1,24 @@
 """Serialisation builtins: `toJSON`, `fromJSON`, `toXML`, `fromTOML`.
 
-`to_json_value` / `dump_json` reproduce Nix's printValueAsJSON and the
-nlohmann::json dump it ends in (shortest round-trip floats with `.0` or
-`e+NN`, `\\u00XX` for control characters, UTF-8 checked byte by byte);
+`to_json` is Nix's printValueAsJSON and the nlohmann::json dump it ends in
+(shortest round-trip floats with `.0` or `e+NN`, `\\u00XX` for control
+characters, UTF-8 checked byte by byte), writing the text while it walks the
+value; `to_json_value` / `dump_json` do the same in two steps (Python data,
+then text) for the rarer values and for structured attrs;
 `to_xml` is the printer behind `builtins.toXML` and `nix-instantiate --xml`.
 """
 from __future__ import annotations
 
 import math
 import re
+from json.encoder import encode_basestring as _encode_json_string
 
 from .. import errors as E
 from ..runtime.printer import format_float, print_value_short
 from ..runtime.values import Attrs, Closure, CtxStr, Path, Thunk, force, make_string, show_type
 from ..syntax.printer import identifier
 from . import builtin
+from .strings import to_bytes
 
 INT_MIN, INT_MAX = -(1 << 63), (1 << 63) - 1
 
@@ -295,14 +299,180 @@ def dump_json(x) -> str:
     return "".join(out)
 
 
-def to_json(ev, v, ctx: set | None = None, copy_to_store: bool = True, strict: bool = True) -> str:
-    """Nix's printValueAsJSON to text (what builtins.toJSON gives, and --json)."""
+def to_json(ev, v, ctx: set | None = None, copy_to_store: bool = True, strict: bool = True,
+            source=None, span=None) -> str:
+    """Nix's printValueAsJSON to text (what builtins.toJSON gives, and --json),
+    written while the value is walked. Plain values, lists and attrsets are
+    handled here with no work per value beyond Nix's (the call-depth count):
+    where an attrset's attribute was defined is looked up only when an error
+    inside it needs the trace frame. Paths and attrsets that stand for a
+    string (`__toString`, `outPath`) go through `to_json_value`, which has
+    the rest of Nix's rules. A string that is not valid UTF-8 is nlohmann's
+    error, which Nix meets when it dumps the finished tree: it is raised
+    after the walk, so an evaluation error anywhere wins over it."""
     ctx = set() if ctx is None else ctx
-    data = to_json_value(ev, v, ctx, copy_to_store, strict)
-    try:
-        return dump_json(data)
-    except _JsonTypeError as e:
-        raise E.EvalError(f"JSON serialization error: {e}") from None
+    out: list[str] = []   # the pieces written since the last flush into `done`
+    done: list[str] = []
+    append = out.append
+    bad: list[str] = []   # the first UTF-8 error in dump order
+    encode = _encode_json_string
+
+    def string(s: str) -> None:
+        if s.isascii():
+            append(encode(s))
+            return
+        try:
+            s.encode("utf-8")
+        except UnicodeEncodeError:
+            try:
+                _check_utf8(to_bytes(s))
+            except _JsonTypeError as e:
+                if not bad:
+                    bad.append(str(e))
+                append('""')
+                return
+        append(encode(s))
+
+    def where(pa, pk):
+        if pa is None:
+            return source, span
+        return _attr_pos(pa, pk)
+
+    def slow(v, pa, pk, copy) -> None:
+        # the generic code, from the forced value (it counts the depth again)
+        data = to_json_value(ev, v, ctx, copy, strict, *where(pa, pk))
+        try:
+            append(dump_json(data))
+        except _JsonTypeError as e:
+            if not bad:
+                bad.append(str(e))
+
+    keys_json: dict[str, str] = {}   # name -> its JSON and the colon
+
+    def flush() -> None:
+        # many small pieces cost more memory than the text they make
+        done.append("".join(out))
+        out.clear()
+
+    def key(k: str) -> str:
+        string(k)   # appends exactly one piece
+        kj = keys_json[k] = out.pop() + ":"
+        return kj
+
+    def items(v, keys, pa, pk, copy) -> None:
+        # the elements of a list (`keys` None) or the attributes `keys` of an
+        # attrset, each one call deeper (Nix's addCallDepth): plain strings,
+        # integers, Booleans and nulls are written here, which is the same as
+        # long as that depth is allowed (`leaf_ok`)
+        leaf_ok = ev.depth < ev.max_call_depth
+        if keys is None:
+            append("[")
+            seq = v
+        else:
+            append("{")
+            seq = keys
+            d = v.d
+        for i, x in enumerate(seq):
+            if i:
+                append(",")
+            if keys is not None:
+                k = x
+                kj = keys_json.get(k)
+                append(kj if kj is not None else key(k))
+                x = d[k]
+            if type(x) is Thunk and x.code is None:
+                x = x.value
+            tx = type(x)
+            if leaf_ok and (tx is str and x.isascii() or tx is int or tx is bool or x is None):
+                append(encode(x) if tx is str else str(x) if tx is int else
+                       "null" if x is None else "true" if x else "false")
+                continue
+            if keys is None:
+                try:
+                    walk(x, pa, pk, copy)
+                except E.EvalError as err:
+                    err.add_frame(f"while evaluating list element at index {i}", *where(pa, pk))
+                    raise
+            else:
+                try:
+                    walk(x, v, k, copy)
+                except E.EvalError as e:
+                    e.add_frame(f"while evaluating attribute '{k}'", *_attr_pos(v, k))
+                    raise
+            if len(out) > 4096:
+                flush()
+
+    def walk(v, pa, pk, copy) -> None:
+        # `pa`/`pk`: the attrset and name holding `v` (its position, for errors)
+        if ev.depth >= ev.max_call_depth:
+            raise E.StackOverflow("stack overflow; max-call-depth exceeded", *where(pa, pk))
+        ev.depth += 1
+        try:
+            if type(v) is Thunk:
+                if v.code is None:
+                    v = v.value
+                elif strict:
+                    try:
+                        v = v.force()
+                    except E.StackOverflow as e:
+                        # Nix forces a pending call at the position of the value
+                        # being serialised, so that is where the overflow shows.
+                        vs, vsp = where(pa, pk)
+                        if not e.frames and vs is not None:
+                            e.source, e.span = vs, vsp
+                        raise
+            t = type(v)
+            if t is str:
+                string(v)
+            elif t is int:
+                append(str(v))
+            elif t is bool:
+                append("true" if v else "false")
+            elif v is None:
+                append("null")
+            elif t is Attrs:
+                d = v.d
+                if "__toString" in d or "outPath" in d:
+                    ev.depth -= 1
+                    try:
+                        slow(v, pa, pk, copy)
+                    finally:
+                        ev.depth += 1
+                elif not d:
+                    append("{}")
+                else:
+                    keys = sorted(d)
+                    if not "".join(keys).isascii():
+                        keys.sort(key=_sort_key)
+                    items(v, keys, pa, pk, copy)
+                    append("}")
+            elif t is list:
+                if not v:
+                    append("[]")
+                else:
+                    items(v, None, pa, pk, copy)
+                    append("]")
+            elif t is CtxStr:
+                ctx.update(v.context)
+                string(v)
+            elif t is float:
+                append(json_float(v))
+            else:
+                ev.depth -= 1
+                try:
+                    slow(v, pa, pk, copy)
+                finally:
+                    ev.depth += 1
+        finally:
+            ev.depth -= 1
+
+    walk(v, None, None, copy_to_store)
+    if bad:
+        raise E.EvalError(f"JSON serialization error: {bad[0]}")
+    if done:
+        flush()
+        return "".join(done)
+    return "".join(out)
 
 
 @builtin("toJSON", 1)

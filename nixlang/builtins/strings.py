@@ -13,6 +13,7 @@ to Python `re` on bytes; see `_EreTranslator`.
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import re
 
@@ -20,7 +21,7 @@ from .. import errors as E
 from ..runtime import ops
 from ..runtime.errors import type_error
 from ..runtime.paths import canon_path
-from ..runtime.values import CtxStr, Path, context_of, force, make_string
+from ..runtime.values import CtxStr, Path, Thunk, context_of, force, make_string
 from . import builtin
 
 
@@ -39,7 +40,8 @@ def from_bytes(b: bytes) -> str:
 
 @contextlib.contextmanager
 def while_(message: str):
-    """Add Nix's `… while evaluating ...` trace line to errors raised inside."""
+    """Add Nix's `… while evaluating ...` trace line to errors raised inside
+    (for code off the hot paths; the helpers below inline it)."""
     try:
         yield
     except E.EvalError as exc:
@@ -47,52 +49,71 @@ def while_(message: str):
         raise
 
 
+def forced(v: Thunk, message: str):
+    """Force a thunk; an error raised meanwhile gets the trace line `message`
+    (the helpers test for a thunk first, so a value costs no call)."""
+    try:
+        return v.force()
+    except E.EvalError as exc:
+        raise exc.add_frame(message)
+
+
 def force_string(v, ctx: set | None, message: str) -> str:
-    """Nix's forceString: a string (no coercion); its context goes to `ctx`."""
-    with while_(message):
-        v = force(v)
-        if type(v) is str:
-            return v
-        if type(v) is CtxStr:
-            if ctx is not None:
-                ctx |= v.context
-            return v
-        raise type_error("a string", v)
+    """Nix's forceString: a string (no coercion); its context goes to `ctx`.
+    Any error raised while forcing gets the trace line `message`."""
+    if type(v) is Thunk:
+        v = forced(v, message)
+    t = type(v)
+    if t is str:
+        return v
+    if t is CtxStr:
+        if ctx is not None:
+            ctx |= v.context
+        return v
+    raise type_error("a string", v).add_frame(message)
 
 
 def force_string_no_ctx(v, message: str) -> str:
     """Nix's forceStringNoCtx: a string that must not refer to store paths."""
     s = force_string(v, None, message)
-    c = context_of(s)
+    if type(s) is str:
+        return s
+    c = s.context
     if c:
-        with while_(message):
-            some = sorted(str(x) for x in c)[0]
-            raise E.EvalError(f"the string '{s}' is not allowed to refer to a store path (such as '{some}')")
+        some = sorted(str(x) for x in c)[0]
+        raise E.EvalError(f"the string '{s}' is not allowed to refer to a store path (such as '{some}')"
+                          ).add_frame(message)
     return str(s)
 
 
 def force_int(v, message: str) -> int:
-    with while_(message):
-        v = force(v)
-        if type(v) is not int:
-            raise type_error("an integer", v)
-        return v
+    if type(v) is Thunk:
+        v = forced(v, message)
+    if type(v) is not int:
+        raise type_error("an integer", v).add_frame(message)
+    return v
 
 
 def force_list(v, message: str) -> list:
-    with while_(message):
-        v = force(v)
-        if type(v) is not list:
-            raise type_error("a list", v)
-        return v
+    if type(v) is Thunk:
+        v = forced(v, message)
+    if type(v) is not list:
+        raise type_error("a list", v).add_frame(message)
+    return v
 
 
 def coerce(ev, v, ctx: set, message: str, copy_to_store: bool = True) -> str:
     """Nix's coerceToString in its strict mode (no numbers, no lists)."""
-    with while_(message):
+    if type(v) is Thunk:
+        v = forced(v, message)
+    if type(v) is str:
+        return v
+    try:
         return ops.coerce_to_string(v, ctx, interp=True,
                                     copy_to_store=ev.copy_path_to_store if copy_to_store else None,
                                     call=ev.call)
+    except E.EvalError as exc:
+        raise exc.add_frame(message)
 
 
 # -- basic string builtins --------------------------------------------------------------
@@ -102,7 +123,8 @@ def _string_length(ev, s):
     """The length of a string in bytes (UTF-8), not in characters:
     `builtins.stringLength "héllo"` is `6`."""
     ctx: set = set()
-    return len(to_bytes(coerce(ev, s, ctx, "while evaluating the argument passed to builtins.stringLength")))
+    v = coerce(ev, s, ctx, "while evaluating the argument passed to builtins.stringLength")
+    return len(v) if v.isascii() else len(to_bytes(v))
 
 
 @builtin("substring", 3)
@@ -120,7 +142,12 @@ def _substring(ev, start, length, s):
         if type(v) in (str, CtxStr):
             return make_string("", context_of(v))
     ctx: set = set()
-    b = to_bytes(coerce(ev, s, ctx, "while evaluating the third argument (the string) passed to builtins.substring"))
+    v = coerce(ev, s, ctx, "while evaluating the third argument (the string) passed to builtins.substring")
+    if v.isascii():
+        # bytes are characters: slice the text itself
+        r = v[start:] if length < 0 else v[start:start + length]
+        return CtxStr(r, frozenset(ctx)) if ctx else r
+    b = to_bytes(v)
     if start >= len(b):
         return make_string("", ctx)
     end = len(b) if length < 0 else start + length
@@ -134,9 +161,168 @@ def _concat_strings_sep(ev, sep, strings):
     ctx: set = set()
     sep = str(force_string(sep, ctx, "while evaluating the first argument (the separator string) passed to builtins.concatStringsSep"))
     items = force_list(strings, "while evaluating the second argument (the list of strings to concat) passed to builtins.concatStringsSep")
-    parts = [coerce(ev, e, ctx, "while evaluating one element of the list of strings to concat passed to builtins.concatStringsSep")
-             for e in items]
+    message = "while evaluating one element of the list of strings to concat passed to builtins.concatStringsSep"
+    parts = []
+    for e in items:
+        if type(e) is Thunk and e.code is None:
+            e = e.value
+        if type(e) is str:
+            parts.append(e)
+        else:
+            parts.append(coerce(ev, e, ctx, message))
     return make_string(sep.join(parts), ctx)
+
+
+# -- replaceStrings ------------------------------------------------------------------------
+# prim_replaceStrings scans the string byte by byte and, at each position,
+# takes the first pattern in list order that starts there (an empty pattern
+# always does: its replacement goes in before the byte, which is kept, and
+# once more at the end). The same answer comes from Python's `re` with the
+# escaped patterns as one alternation in list order, whose alternatives are
+# tried left to right at each position, split on it: the matched text names
+# the pattern (the first one with that text). Patterns after the first empty
+# one can never win, and are dropped, so that an empty match is never
+# followed by a non-empty one at the same place (which `re` would allow).
+#
+# Text or bytes: Nix compares bytes. On Python text the answer is the same
+# when the string is ASCII (bytes are characters), or when no pattern is
+# empty and every pattern is valid UTF-8: UTF-8 synchronises, so a valid
+# pattern matches the bytes of the string only at character boundaries, on
+# the characters it encodes. Otherwise (an empty pattern inserting between
+# the bytes of a character, a pattern holding a lone byte) the work is done
+# on bytes.
+
+class _Patterns:
+    """One `from` list of replaceStrings, prepared once (see `_patterns`)."""
+    __slots__ = ("pats", "first", "on_text", "single", "text_rx", "bytes_rx", "bytes_first")
+
+    def __init__(self, pats: tuple):
+        if "" in pats:
+            pats = pats[:pats.index("") + 1]
+        self.pats = pats
+        first: dict[str, int] = {}
+        for j, p in enumerate(pats):
+            first.setdefault(p, j)
+        self.first = first
+        self.on_text = "" not in first and all(_valid_utf8(p) for p in pats)
+        # all patterns one character long: str.translate does the whole scan
+        self.single = self.on_text and all(len(p) == 1 for p in pats)
+        self.text_rx = self.bytes_rx = self.bytes_first = None
+
+    def text_regex(self):
+        if self.text_rx is None:
+            self.text_rx = re.compile("(" + "|".join(map(re.escape, self.pats)) + ")", re.DOTALL)
+        return self.text_rx
+
+    def bytes_regex(self):
+        if self.bytes_rx is None:
+            bpats = [to_bytes(p) for p in self.pats]
+            self.bytes_first = {}
+            for j, p in enumerate(bpats):
+                self.bytes_first.setdefault(p, j)
+            self.bytes_rx = re.compile(b"(" + b"|".join(map(re.escape, bpats)) + b")", re.DOTALL)
+        return self.bytes_rx
+
+
+def _valid_utf8(p: str) -> bool:
+    try:
+        p.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+@functools.lru_cache(maxsize=256)
+def _patterns(pats: tuple) -> _Patterns:
+    return _Patterns(pats)
+
+
+class _Site:
+    """What replaceStrings keeps about one `from` list value (see
+    `_REPLACERS`): its patterns, and the `to` list last used with it with
+    the strings of that list found forced and without context. Forcing such
+    a string again would do nothing, so `lib.toUpper` (the same two lists on
+    every call) forces nothing twice; a string with context is looked at
+    again on every call, to add its context."""
+    __slots__ = ("froms", "pp", "tos", "done", "trans", "chars")
+
+    def __init__(self, froms, pp: _Patterns):
+        self.froms = froms
+        self.pp = pp
+        self.tos = None
+        self.done: dict[int, str] = {}    # index -> a plain string of `tos`
+        self.trans: dict[int, str] = {}   # the single-character patterns of `done`, for str.translate
+        self.chars: set[str] = set()
+
+    def use(self, tos) -> None:
+        if tos is not self.tos:
+            self.tos = tos
+            self.done = {}
+            self.trans = {}
+            self.chars = set()
+
+
+class _Replacements:
+    """The `to` strings of one replaceStrings call, each forced when first
+    used (Nix 2.36; 2.8 forced them all), its context added then."""
+    __slots__ = ("site", "tos", "ctx", "local")
+
+    def __init__(self, site: _Site, tos, ctx: set):
+        self.site = site
+        self.tos = tos
+        self.ctx = ctx
+        self.local: dict[int, str] = {}
+
+    def get(self, j: int) -> str:
+        site = self.site
+        # a nested call with the same `from` list and another `to` list may have
+        # taken the site over: then this call remembers for itself
+        done = site.done if site.tos is self.tos else self.local
+        r = done.get(j)
+        if r is not None:
+            return r
+        v = self.tos[j]
+        if type(v) is Thunk and v.code is None:
+            v = v.value
+        if type(v) is not str:
+            v = force_string(v, self.ctx, "while evaluating one of the replacement strings "
+                                          "passed to builtins.replaceStrings")
+        if type(v) is str:
+            if site.tos is self.tos:
+                done = site.done
+                pp = site.pp
+                if pp.single:
+                    c = pp.pats[j]
+                    if pp.first[c] == j:
+                        site.trans[ord(c)] = v
+                        site.chars.add(c)
+            done[j] = v
+        else:
+            self.local[j] = v
+        return v
+
+
+# id(from list) -> its _Site; the site holds the list, so the id is not reused
+_REPLACERS: dict[int, _Site] = {}
+_FROM_MESSAGE = "while evaluating one of the strings to replace passed to builtins.replaceStrings"
+
+
+def _site(froms: list) -> _Site:
+    site = _REPLACERS.get(id(froms))
+    if site is not None and site.froms is froms:
+        # the same list value: its elements were all forced to strings
+        return site
+    pats = []
+    for f in froms:
+        if type(f) is Thunk:
+            f = f.value if f.code is None else force_string(f, None, _FROM_MESSAGE)
+        if type(f) is not str:
+            f = str(force_string(f, None, _FROM_MESSAGE))
+        pats.append(f)
+    if len(_REPLACERS) >= 256:
+        _REPLACERS.clear()
+    site = _REPLACERS[id(froms)] = _Site(froms, _patterns(tuple(pats)))
+    return site
 
 
 @builtin("replaceStrings", 3)
@@ -149,34 +335,56 @@ def _replace_strings(ev, from_, to, s):
     tos = force_list(to, "while evaluating the second argument passed to builtins.replaceStrings")
     if len(froms) != len(tos):
         raise E.EvalError("'from' and 'to' arguments passed to builtins.replaceStrings have different lengths")
-    pats = [to_bytes(force_string(f, None, "while evaluating one of the strings to replace passed to builtins.replaceStrings"))
-            for f in froms]
+    site = _site(froms)
     ctx: set = set()
-    b = to_bytes(force_string(s, ctx, "while evaluating the third argument passed to builtins.replaceStrings"))
-    cache: dict[int, bytes] = {}
-    out = bytearray()
-    n = len(b)
-    p = 0
-    while p <= n:
-        for j, pat in enumerate(pats):
-            if b.startswith(pat, p):
-                rep = cache.get(j)
-                if rep is None:
-                    rep = to_bytes(force_string(tos[j], ctx, "while evaluating one of the replacement strings passed to builtins.replaceStrings"))
-                    cache[j] = rep
-                out += rep
-                if pat:
-                    p += len(pat)
-                else:
-                    if p < n:
-                        out.append(b[p])
-                    p += 1
-                break
-        else:
-            if p < n:
-                out.append(b[p])
-            p += 1
-    return make_string(from_bytes(bytes(out)), ctx)
+    subject = force_string(s, ctx, "while evaluating the third argument passed to builtins.replaceStrings")
+    site.use(tos)
+    reps = _Replacements(site, tos, ctx)
+    pp = site.pp
+    if not pp.pats:
+        out = subject
+    elif pp.on_text or subject.isascii():
+        out = _replace_text(pp, str(subject), reps)
+    else:
+        out = _replace_bytes(pp, to_bytes(subject), reps)
+    if ctx:
+        return CtxStr(out, frozenset(ctx))
+    return str(out)
+
+
+def _replace_text(pp: _Patterns, s: str, reps: _Replacements) -> str:
+    pats = pp.pats
+    if len(pats) == 1 and pats[0]:
+        p = pats[0]
+        return s.replace(p, reps.get(0)) if p in s else s
+    first = pp.first
+    if pp.single:
+        present = first.keys() & set(s)
+        site = reps.site
+        if present <= site.chars:
+            return s.translate(site.trans) if present else s
+        if len(present) > 1:
+            # forced in the order Nix meets them (which error wins)
+            present = sorted(present, key=s.index)
+        return s.translate({ord(c): reps.get(first[c]) for c in present})
+    parts = pp.text_regex().split(s)
+    if len(parts) == 1:
+        return s
+    matched = parts[1::2]
+    table = {p: reps.get(first[p]) for p in dict.fromkeys(matched)}
+    parts[1::2] = map(table.__getitem__, matched)
+    return "".join(parts)
+
+
+def _replace_bytes(pp: _Patterns, b: bytes, reps: _Replacements) -> str:
+    parts = pp.bytes_regex().split(b)
+    if len(parts) == 1:
+        return from_bytes(b)
+    first = pp.bytes_first
+    matched = parts[1::2]
+    table = {p: to_bytes(reps.get(first[p])) for p in dict.fromkeys(matched)}
+    parts[1::2] = map(table.__getitem__, matched)
+    return from_bytes(b"".join(parts))
 
 
 # -- paths as strings ---------------------------------------------------------------------

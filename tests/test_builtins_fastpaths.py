@@ -1,0 +1,380 @@
+"""The fast paths of the builtins that real workloads lean on, against real Nix.
+
+replaceStrings runs as one regular expression of its patterns (or
+str.replace / str.translate), stringLength and substring on the text itself
+when it is ASCII, toJSON writes its text while it walks the value: each of
+those leans on facts about Nix's semantics, checked here.
+
+- NIX_28: expressions and what `nix-instantiate --eval --strict` (Nix 2.8)
+  prints for them, byte for byte. The test compares pynix with the recorded
+  bytes, so it runs without Nix; `test_recorded_outputs_are_nix_28s` checks
+  the record against Nix itself when nix-instantiate is installed.
+- NIX_236: where Nix 2.36 (which pynix follows) answers differently from
+  2.8, each with the reason.
+- Property tests compare replaceStrings and the JSON string escaping with
+  models written the way Nix does the work (prim_replaceStrings' byte loop,
+  nlohmann's dump_escaped) on generated strings, invalid UTF-8 included.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nixlang.builtins import REGISTRY
+from nixlang.builtins.serialize import json_string
+from nixlang.builtins.strings import from_bytes, to_bytes
+from nixlang.errors import NixError
+from nixlang.evaluator import Evaluator
+from nixlang.runtime.printer import print_value
+from nixlang.runtime.values import CtxStr, Thunk, context_of, make_string
+
+NIX = shutil.which("nix-instantiate")
+
+
+def output(expr: str) -> bytes:
+    """What `pynix instantiate --eval --strict -E expr` prints, as bytes."""
+    ev = Evaluator()
+    v = ev.eval_string(expr)
+    ev.deep_force(v)
+    return (print_value(v) + "\n").encode("utf-8", "surrogateescape")
+
+
+NIX_28 = [
+    ('builtins.replaceStrings [ "" ] [ "-" ] "abc"',
+     b'"-a-b-c-"\n'),
+    ('builtins.replaceStrings [ "" ] [ "-" ] ""',
+     b'"-"\n'),
+    ('builtins.replaceStrings [ "" ] [ "-" ] "é"',
+     b'"-\xc3-\xa9-"\n'),
+    ('builtins.replaceStrings [ "a" "" ] [ "X" "-" ] "bab"',
+     b'"-bX-b-"\n'),
+    ('builtins.replaceStrings [ "x" "" ] [ "X" "-" ] "abxd"',
+     b'"-a-bX-d-"\n'),
+    ('builtins.replaceStrings [ "" "a" ] [ "-" "X" ] "a"',
+     b'"-a-"\n'),
+    ('builtins.replaceStrings [ "" "" ] [ "1" "2" ] "ab"',
+     b'"1a1b1"\n'),
+    ('builtins.replaceStrings [ "x" "" "y" ] [ "X" "-" "Y" ] "xyz"',
+     b'"X-y-z-"\n'),
+    ('builtins.replaceStrings [ "b" "" ] [ "X" "-" ] "aéb"',
+     b'"-a-\xc3-\xa9X-"\n'),
+    ('builtins.replaceStrings [ "é" "" ] [ "E" "-" ] "aéb"',
+     b'"-aE-b-"\n'),
+    ('builtins.replaceStrings [ "ab" "a" ] [ "X" "Y" ] "aab"',
+     b'"YX"\n'),
+    ('builtins.replaceStrings [ "a" "ab" ] [ "X" "Y" ] "ab"',
+     b'"Xb"\n'),
+    ('builtins.replaceStrings [ "aa" ] [ "b" ] "aaa"',
+     b'"ba"\n'),
+    ('builtins.replaceStrings [ "aa" "a" ] [ "2" "1" ] "aaaaa"',
+     b'"221"\n'),
+    ('builtins.replaceStrings [ "a" "a" ] [ "1" "2" ] "a"',
+     b'"1"\n'),
+    ('builtins.replaceStrings [ ] [ ] "abc"',
+     b'"abc"\n'),
+    ('builtins.replaceStrings [ "abcd" ] [ "x" ] "abc"',
+     b'"abc"\n'),
+    ('builtins.replaceStrings [ ".*" "\\\\" "(" "$" "[" "|" "?" "^" ] [ "1" "2" "3" "4" "5" "6" "7" "8" ] "a.*b\\\\c(d$e[f.g|h?i^"',
+     b'"a1b2c3d4e5f.g6h7i8"\n'),
+    ('builtins.replaceStrings [ "\\n" "é" ] [ "N" "E" ] "x\\néé"',
+     b'"xNEE"\n'),
+    ('builtins.replaceStrings [ (builtins.substring 0 1 "é") ] [ "X" ] "aéb"',
+     b'"aX\xa9b"\n'),
+    ('builtins.replaceStrings [ (builtins.substring 0 1 "é") "b" ] [ "X" "B" ] "aébé"',
+     b'"aX\xa9BX\xa9"\n'),
+    ('builtins.replaceStrings [ "é" ] [ "X" ] "aéb${builtins.substring 0 1 "é"}c"',
+     b'"aXb\xc3c"\n'),
+    ('builtins.replaceStrings [ "é" "b" ] [ "X" "Y" ] "aéb${builtins.substring 1 1 "é"}cé"',
+     b'"aXY\xa9cX"\n'),
+    ('builtins.replaceStrings [ "a" "b" "c" ] [ "b" "c" "a" ] "abcabc"',
+     b'"bcabca"\n'),
+    ('builtins.replaceStrings [ "a" ] [ "aa" ] "aaa"',
+     b'"aaaaaa"\n'),
+    ('builtins.replaceStrings [ "ab" "b" ] [ "1" "2" ] "abbab"',
+     b'"121"\n'),
+    ('builtins.replaceStrings [ "ß" "s" ] [ "SS" "S" ] "straße"',
+     b'"StraSSe"\n'),
+    ('builtins.replaceStrings [ "o" ] [ "0" ] "foo"',
+     b'"f00"\n'),
+    ('builtins.replaceStrings [ "o" ] [ "" ] "foo"',
+     b'"f"\n'),
+    ('builtins.replaceStrings [ "foo" ] [ "bar" ] "foo"',
+     b'"bar"\n'),
+    ('builtins.replaceStrings [ "\\\\" "\\"" "$" ] [ "\\\\\\\\" "\\\\\\"" "\\\\$" ] "a\\\\b\\"c$d"',
+     b'"a\\\\\\\\b\\\\\\"c\\\\$d"\n'),
+    ('builtins.replaceStrings [ "a" "b" "c" "d" ] [ "A" "B" "C" "D" ] "abcdxyzdcba"',
+     b'"ABCDxyzDCBA"\n'),
+    ('builtins.replaceStrings [ "é" "ü" "a" ] [ "e" "u" "A" ] "ééüaü"',
+     b'"eeuAu"\n'),
+    ('builtins.replaceStrings [ "a" "é" ] [ "é" "a" ] "aéaé"',
+     b'"\xc3\xa9a\xc3\xa9a"\n'),
+    ('builtins.replaceStrings [ "😀" "x" ] [ ":)" "y" ] "x😀x"',
+     b'"y:)y"\n'),
+    ('let lib = { toUpper = builtins.replaceStrings (builtins.genList (i: builtins.substring i 1 "abcdefghijklmnopqrstuvwxyz") 26) (builtins.genList (i: builtins.substring i 1 "ABCDEFGHIJKLMNOPQRSTUVWXYZ") 26); }; in map lib.toUpper [ "hello" "wörld" "" "abc-xyz" "hello" ]',
+     b'[ "HELLO" "W\xc3\xb6RLD" "" "ABC-XYZ" "HELLO" ]\n'),
+    ('let up = builtins.replaceStrings [ "a" "b" ] [ "A" "B" ]; in [ (up "ab") (up "ba") (up "c") ]',
+     b'[ "AB" "BA" "c" ]\n'),
+    ('let froms = [ "a" "b" ]; r1 = builtins.replaceStrings froms [ "1" "2" ]; r2 = builtins.replaceStrings froms [ "x" "y" ]; in [ (r1 "ab") (r2 "ab") (r1 "ba") (r2 "ba") ]',
+     b'[ "12" "xy" "21" "yx" ]\n'),
+    ('let froms = [ "a" "b" ]; r2 = builtins.replaceStrings froms [ "x" "y" ]; in builtins.replaceStrings froms [ (r2 "bab") "2" ] "abba"',
+     b'"yxy22yxy"\n'),
+    ('let froms = [ "a" "b" ]; in builtins.replaceStrings froms [ (builtins.replaceStrings froms [ "x" "y" ] "bab") (builtins.replaceStrings froms [ "P" "Q" ] "ab") ] "abba"',
+     b'"yxyPQPQyxy"\n'),
+    ('builtins.stringLength "héllo"',
+     b'6\n'),
+    ('builtins.stringLength "hello"',
+     b'5\n'),
+    ('builtins.stringLength ""',
+     b'0\n'),
+    ('builtins.stringLength (builtins.substring 0 1 "é")',
+     b'1\n'),
+    ('builtins.substring 1 3 "hello"',
+     b'"ell"\n'),
+    ('builtins.substring 1 3 "héllo"',
+     b'"\xc3\xa9l"\n'),
+    ('builtins.substring 2 100 "héllo"',
+     b'"\xa9llo"\n'),
+    ('builtins.substring 1 (-1) "héllo"',
+     b'"\xc3\xa9llo"\n'),
+    ('builtins.substring 10 1 "hello"',
+     b'""\n'),
+    ('builtins.substring 3 (-5) "hello"',
+     b'"lo"\n'),
+    ('builtins.substring 5 1 "hello"',
+     b'""\n'),
+    ('builtins.substring 0 2 "日本"',
+     b'"\xe6\x97"\n'),
+    ('builtins.concatStringsSep "," [ "a" "b" ]',
+     b'"a,b"\n'),
+    ('builtins.concatStringsSep "" [ ]',
+     b'""\n'),
+    ('builtins.concatStringsSep "é" [ "a" (builtins.toString 1) "c" ]',
+     b'"a\xc3\xa91\xc3\xa9c"\n'),
+    ('builtins.concatStringsSep "/" [ "a" { outPath = "b"; } { __toString = s: "c"; } ]',
+     b'"a/b/c"\n'),
+    ('builtins.toJSON "a\\"b\\\\c/d\\n\\r\\t"',
+     b'"\\"a\\\\\\"b\\\\\\\\c/d\\\\n\\\\r\\\\t\\""\n'),
+    ('builtins.toJSON (builtins.fromJSON "\\"\\\\u0001\\\\u000b\\\\u001f\\\\u007f\\\\u0080\\\\u00e9\\\\u2028\\\\u2029\\\\ud83d\\\\ude00\\"")',
+     b'"\\"\\\\u0001\\\\u000b\\\\u001f\x7f\xc2\x80\xc3\xa9\xe2\x80\xa8\xe2\x80\xa9\xf0\x9f\x98\x80\\""\n'),
+    ('builtins.toJSON [ "é" "日本" "😀" "" ]',
+     b'"[\\"\xc3\xa9\\",\\"\xe6\x97\xa5\xe6\x9c\xac\\",\\"\xf0\x9f\x98\x80\\",\\"\\"]"\n'),
+    ('builtins.toJSON { "b" = 1; "a" = 2; "é" = 3; "Z" = 4; "" = 5; "a b" = 6; "\\n" = 7; "ü" = 8; "e" = 9; }',
+     b'"{\\"\\":5,\\"\\\\n\\":7,\\"Z\\":4,\\"a\\":2,\\"a b\\":6,\\"b\\":1,\\"e\\":9,\\"\xc3\xa9\\":3,\\"\xc3\xbc\\":8}"\n'),
+    ('builtins.toJSON [ true false null 0 (-5) 9223372036854775807 ]',
+     b'"[true,false,null,0,-5,9223372036854775807]"\n'),
+    ('builtins.toJSON { a = { outPath = "x"; }; b = { __toString = s: "y"; }; c = [ ]; d = { }; e = [ [ ] { } ]; }',
+     b'"{\\"a\\":\\"x\\",\\"b\\":\\"y\\",\\"c\\":[],\\"d\\":{},\\"e\\":[[],{}]}"\n'),
+    ('builtins.toJSON { a = { outPath = { outPath = "z"; }; }; }',
+     b'"{\\"a\\":\\"z\\"}"\n'),
+    ('builtins.toJSON (builtins.genList (i: { id = i; name = "n${toString i}"; ok = i / 2 * 2 == i; tags = [ "a" null ]; }) 3)',
+     b'"[{\\"id\\":0,\\"name\\":\\"n0\\",\\"ok\\":true,\\"tags\\":[\\"a\\",null]},{\\"id\\":1,\\"name\\":\\"n1\\",\\"ok\\":false,\\"tags\\":[\\"a\\",null]},{\\"id\\":2,\\"name\\":\\"n2\\",\\"ok\\":true,\\"tags\\":[\\"a\\",null]}]"\n'),
+    ('builtins.toJSON { a.b.c = [ 1 "x" { } ]; }',
+     b'"{\\"a\\":{\\"b\\":{\\"c\\":[1,\\"x\\",{}]}}}"\n'),
+    ('builtins.getContext (builtins.toJSON { d = derivation { name = "x"; system = "x86_64-linux"; builder = "/bin/sh"; }; s = "plain"; })',
+     b'{ "/nix/store/97qlv6h78lxlm9zc8849ahsbcklhsi2y-x.drv" = { outputs = [ "out" ]; }; }\n'),
+    ('builtins.toJSON (derivation { name = "x"; system = "x86_64-linux"; builder = "/bin/sh"; })',
+     b'"\\"/nix/store/s668cfx1vrqfjryf96jj8wfhg7f67dhj-x\\""\n'),
+    ('builtins.getContext (builtins.replaceStrings [ "a" "b" ] [ "${derivation { name = "x"; system = "x86_64-linux"; builder = "/bin/sh"; }}" "B" ] "bb")',
+     b'{ }\n'),
+    ('builtins.getContext (builtins.replaceStrings [ "a" "b" ] [ "${derivation { name = "x"; system = "x86_64-linux"; builder = "/bin/sh"; }}" "B" ] "ab")',
+     b'{ "/nix/store/97qlv6h78lxlm9zc8849ahsbcklhsi2y-x.drv" = { outputs = [ "out" ]; }; }\n'),
+    ('builtins.getContext (builtins.replaceStrings [ "a" ] [ "A" ] "${derivation { name = "y"; system = "x86_64-linux"; builder = "/bin/sh"; }}")',
+     b'{ "/nix/store/5fkpdhqawm2srn069alwry647dhx2vc2-y.drv" = { outputs = [ "out" ]; }; }\n'),
+    ('builtins.getContext (builtins.replaceStrings [ "a" "b" ] [ "A" "${derivation { name = "y"; system = "x86_64-linux"; builder = "/bin/sh"; }}" ] "a")',
+     b'{ }\n'),
+
+]
+
+
+@pytest.mark.parametrize("expr,expected", NIX_28)
+def test_same_output_as_nix(expr, expected):
+    assert output(expr) == expected
+
+
+@pytest.mark.skipif(NIX is None, reason="nix-instantiate (real Nix) is not installed")
+def test_recorded_outputs_are_nix_28s():
+    wrong = []
+    for expr, expected in NIX_28:
+        p = subprocess.run([NIX, "--eval", "--strict", "-E", expr], capture_output=True, timeout=60)
+        if p.stdout != expected:
+            wrong.append((expr, p.stdout, p.stderr[-300:]))
+    assert wrong == []
+
+
+# Nix 2.36 where it differs from 2.8 (pynix follows 2.36).
+NIX_236 = [
+    # nlohmann::json (Nix >= 2.13) escapes \b and \f by name; 2.8's own writer as \u0008, \u000c
+    ('builtins.toJSON (builtins.fromJSON "\\"\\\\u0008\\\\u000c\\"")', b'"\\"\\\\b\\\\f\\""\n'),
+    # nlohmann writes a float with an integral value with ".0"; 2.8 wrote "100"
+    ('builtins.toJSON [ 1.5 0.1 (-2.25) 100.0 ]', b'"[1.5,0.1,-2.25,100.0]"\n'),
+    # 2.36 forces a replacement only when it is used (2.8: all of them), also
+    # when the same `from` list was used before with other `to` lists
+    ('let f = [ "a" "b" ]; in [ (builtins.replaceStrings f [ "1" (throw "no") ] "a")'
+     ' (builtins.replaceStrings f [ "x" "y" ] "ab") (builtins.replaceStrings f [ "1" (throw "no") ] "aa") ]',
+     b'[ "1" "xy" "11" ]\n'),
+    ('builtins.replaceStrings [ "ab" "c" ] [ (throw "no") "C" ] "cc"', b'"CC"\n'),
+    ('builtins.replaceStrings [ "" "c" ] [ "-" (throw "no") ] "cé"', b'"-c-\xc3-\xa9-"\n'),
+]
+
+ERRORS_236 = [
+    # nlohmann checks UTF-8 when it dumps the finished JSON (2.8 wrote the bytes as they were)
+    ('builtins.toJSON (builtins.substring 0 1 "é")',
+     "JSON serialization error: [json.exception.type_error.316] incomplete UTF-8 string; last byte: 0xC3"),
+    ('builtins.toJSON [ "ok" "a${builtins.substring 1 1 "é"}b" ]',
+     "JSON serialization error: [json.exception.type_error.316] invalid UTF-8 byte at index 1: 0xA9"),
+    # the first bad string in dump order (sorted names, the name before its value)
+    ('builtins.toJSON { b = builtins.substring 0 1 "é"; a = "x${builtins.substring 1 1 "é"}"; }',
+     "JSON serialization error: [json.exception.type_error.316] invalid UTF-8 byte at index 1: 0xA9"),
+    ('builtins.toJSON { "${builtins.substring 1 1 "é"}" = builtins.substring 0 1 "é"; }',
+     "JSON serialization error: [json.exception.type_error.316] invalid UTF-8 byte at index 0: 0xA9"),
+    # evaluation comes first: an error anywhere wins over a bad string met before it
+    ('builtins.toJSON [ (builtins.substring 0 1 "é") (throw "evaluated first") ]', "evaluated first"),
+    # replacements are forced in the order the scan meets them
+    ('builtins.replaceStrings [ "a" "b" ] [ (throw "A") (throw "B") ] "ba"', "B"),
+    ('builtins.replaceStrings [ "aa" "bb" ] [ (throw "A") (throw "B") ] "bbaa"', "B"),
+    ('builtins.replaceStrings [ "aa" "bb" "" ] [ (throw "A") (throw "B") "" ] "ébbaa"', "B"),
+    ('builtins.replaceStrings [ "a" "é" ] [ (throw "A") (throw "E") ] "xéa"', "E"),
+]
+
+
+@pytest.mark.parametrize("expr,expected", NIX_236)
+def test_nix_236_output(expr, expected):
+    assert output(expr) == expected
+
+
+@pytest.mark.parametrize("expr,message", ERRORS_236)
+def test_nix_236_errors(expr, message):
+    with pytest.raises(NixError) as info:
+        output(expr)
+    assert info.value.message == message
+
+
+# -- replaceStrings against a model of prim_replaceStrings --------------------------------
+
+def nix_replace_strings(froms: list[bytes], tos: list[bytes], s: bytes) -> bytes:
+    """prim_replaceStrings' loop: at each byte position (and once past the
+    end) the first pattern in list order that starts there wins."""
+    out = bytearray()
+    p = 0
+    while p <= len(s):
+        for f, t in zip(froms, tos):
+            if s.startswith(f, p):
+                out += t
+                if f:
+                    p += len(f)
+                else:
+                    out += s[p:p + 1]
+                    p += 1
+                break
+        else:
+            out += s[p:p + 1]
+            p += 1
+    return bytes(out)
+
+
+# pieces of patterns and strings: ASCII, the two bytes of "é" alone and together, "日"
+PIECES = [b"a", b"b", b"ab", b"\xc3", b"\xa9", "é".encode(), "日".encode(), b"\n", b".", b"("]
+pattern = st.lists(st.sampled_from(PIECES), max_size=3).map(b"".join)
+subject = st.lists(st.sampled_from(PIECES), max_size=10).map(b"".join)
+
+
+def replace(froms, tos, s):
+    ev = Evaluator()
+    r = REGISTRY["replaceStrings"].fn(ev, froms, tos, s)
+    return r
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(pattern, pattern), max_size=5), st.lists(subject, min_size=1, max_size=3))
+def test_replace_strings_is_nix_loop(pairs, subjects):
+    froms = [from_bytes(f) for f, _ in pairs]
+    tos = [from_bytes(t) for _, t in pairs]
+    for s in subjects:
+        # the same list values again and again, as `lib.toUpper` does
+        got = to_bytes(replace(froms, tos, from_bytes(s)))
+        assert got == nix_replace_strings([f for f, _ in pairs], [t for _, t in pairs], s)
+
+
+def test_replace_strings_nested_call_with_same_from_list():
+    """A replacement forced during the scan may run replaceStrings on the same
+    `from` list with another `to` list: each call keeps its own strings."""
+    froms = ["a", "b"]
+    ev = Evaluator()
+    inner = Thunk(lambda _env: REGISTRY["replaceStrings"].fn(ev, froms, ["x", "y"], "ab"), None)
+    r = REGISTRY["replaceStrings"].fn(ev, froms, ["1", inner], "ababa")
+    assert r == "1xy1xy1"
+    assert REGISTRY["replaceStrings"].fn(ev, froms, ["1", inner], "ba") == "xy1"
+
+
+def test_replace_strings_context_of_used_replacements_only():
+    a, b = make_string("A", {"ctxA"}), make_string("B", {"ctxB"})
+    froms = ["a", "b"]
+    assert context_of(replace(froms, [a, b], "xa")) == {"ctxA"}
+    assert context_of(replace(froms, [a, b], "xb")) == {"ctxB"}   # the same lists again
+    assert context_of(replace(froms, [a, b], "x")) == frozenset()
+    assert context_of(replace(["aa", "b"], [a, b], "aab")) == {"ctxA", "ctxB"}
+    assert context_of(replace([""], [a], "é")) == {"ctxA"}
+    r = replace(froms, ["1", "2"], make_string("ab", {"ctxS"}))
+    assert r == "12" and context_of(r) == {"ctxS"}
+
+
+# -- JSON strings against a model of nlohmann's dump_escaped ------------------------------
+
+_NAMED = {0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0C: "\\f", 0x0D: "\\r", 0x22: '\\"', 0x5C: "\\\\"}
+
+
+def nlohmann_string(b: bytes) -> str | None:
+    """dump_escaped with error_handler strict: None when `b` is not UTF-8."""
+    try:
+        text = b.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    out = []
+    for ch in text:
+        c = ord(ch)
+        out.append(_NAMED.get(c) or ("\\u%04x" % c if c < 0x20 else ch))
+    return '"' + "".join(out) + '"'
+
+
+JSON_PIECES = [bytes([c]) for c in range(0, 0x80, 3)] + [b'"', b"\\", b"/", b"\x7f", b"\x08", b"\x0c",
+                                                       "é".encode(), "\u2028".encode(), "😀".encode(),
+                                                       b"\xc3", b"\xa9", b"\xed\xa0\x80", b"\xf4\x90\x80\x80"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(JSON_PIECES), max_size=8).map(b"".join), min_size=1, max_size=4))
+def test_to_json_strings_are_nlohmanns(strings):
+    ev = Evaluator()
+    values = [from_bytes(b) for b in strings]
+    expected = [nlohmann_string(b) for b in strings]
+    if None in expected:
+        with pytest.raises(NixError) as info:
+            REGISTRY["toJSON"].fn(ev, values)
+        first_bad = values[expected.index(None)]
+        with pytest.raises(Exception) as model:
+            json_string(first_bad)          # the message of the first bad string
+        assert info.value.message == f"JSON serialization error: {model.value}"
+    else:
+        assert REGISTRY["toJSON"].fn(ev, values) == "[" + ",".join(expected) + "]"
+        # as an attribute name too
+        names = {v: i for i, v in enumerate(values)}
+        got = REGISTRY["toJSON"].fn(ev, _attrs(names))
+        order = sorted(names, key=to_bytes)
+        assert got == "{" + ",".join(f"{nlohmann_string(to_bytes(k))}:{names[k]}" for k in order) + "}"
+
+
+def _attrs(d):
+    from nixlang.runtime.values import Attrs
+    return Attrs(dict(d))
+
+
+def test_to_json_keeps_string_context():
+    ev = Evaluator()
+    r = REGISTRY["toJSON"].fn(ev, {"unused": 1} and [make_string("a", {"ctxA"}), "b",
+                                                     _attrs({"k": make_string("c", {"ctxC"})})])
+    assert r == '["a","b",{"k":"c"}]' and context_of(r) == {"ctxA", "ctxC"}
+    assert type(REGISTRY["toJSON"].fn(ev, ["plain"])) is str

@@ -378,3 +378,18 @@ def test_to_json_keeps_string_context():
                                                      _attrs({"k": make_string("c", {"ctxC"})})])
     assert r == '["a","b",{"k":"c"}]' and context_of(r) == {"ctxA", "ctxC"}
     assert type(REGISTRY["toJSON"].fn(ev, ["plain"])) is str
+
+
+def test_replace_strings_nested_call_taking_the_site_over_while_forcing():
+    """The nested call happens while a replacement of the outer call is being
+    forced: what it forces must not land among the outer call's strings."""
+    froms = ["a", "b"]
+    ev = Evaluator()
+    rs = REGISTRY["replaceStrings"].fn
+    outer_tos = []
+    # `b`'s replacement runs replaceStrings on the same `from` list with other strings
+    inner = Thunk(lambda _env: rs(ev, froms, ["P", "Q"], "ba"), None)
+    outer_tos += ["1", inner]
+    assert rs(ev, froms, outer_tos, "ab") == "1QP"
+    assert rs(ev, froms, ["P", "Q"], "ab") == "PQ"
+    assert rs(ev, froms, outer_tos, "bab") == "QP1QP"

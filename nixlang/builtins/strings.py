@@ -205,8 +205,8 @@ class _Patterns:
             first.setdefault(p, j)
         self.first = first
         self.on_text = "" not in first and all(_valid_utf8(p) for p in pats)
-        # all patterns one character long: str.translate does the whole scan
-        self.single = self.on_text and all(len(p) == 1 for p in pats)
+        # all patterns one ASCII character (lib.toUpper): bytes.translate may do
+        self.single = all(len(p) == 1 and p.isascii() for p in pats)
         self.text_rx = self.bytes_rx = self.bytes_first = None
 
     def text_regex(self):
@@ -243,23 +243,55 @@ class _Site:
     the strings of that list found forced and without context. Forcing such
     a string again would do nothing, so `lib.toUpper` (the same two lists on
     every call) forces nothing twice; a string with context is looked at
-    again on every call, to add its context."""
-    __slots__ = ("froms", "pp", "tos", "done", "trans", "chars")
+    again on every call, to add its context.
+
+    For patterns of one ASCII character each replaced by one (`toUpper`),
+    `table` is a bytes.translate table of the forced ones, usable on an
+    ASCII string in which `missing` finds none of the others."""
+    __slots__ = ("froms", "pp", "tos", "done", "table", "missing")
 
     def __init__(self, froms, pp: _Patterns):
         self.froms = froms
         self.pp = pp
         self.tos = None
         self.done: dict[int, str] = {}    # index -> a plain string of `tos`
-        self.trans: dict[int, str] = {}   # the single-character patterns of `done`, for str.translate
-        self.chars: set[str] = set()
+        self.table = self.missing = _STALE
 
-    def use(self, tos) -> None:
-        if tos is not self.tos:
-            self.tos = tos
-            self.done = {}
-            self.trans = {}
-            self.chars = set()
+    def use(self, tos) -> bool:
+        """Take `tos` as the `to` list; whether it was the last one already."""
+        if tos is self.tos:
+            return True
+        self.tos = tos
+        self.done = {}
+        self.table = self.missing = _STALE
+        return False
+
+    def resolved(self, j: int, r: str) -> None:
+        self.done[j] = r
+        self.table = self.missing = _STALE
+
+    def translation(self):
+        """(table, missing) as described above; table None when some forced
+        replacement is not one ASCII character."""
+        if self.table is _STALE:
+            pp, done = self.pp, self.done
+            src, dst, left = [], [], []
+            for c, j in pp.first.items():
+                r = done.get(j)
+                if r is None:
+                    left.append(c)
+                elif len(r) == 1 and r.isascii():
+                    src.append(c)
+                    dst.append(r)
+                else:
+                    self.table = self.missing = None
+                    return None, None
+            self.table = bytes.maketrans("".join(src).encode(), "".join(dst).encode())
+            self.missing = re.compile("[" + "".join(map(re.escape, left)) + "]") if left else None
+        return self.table, self.missing
+
+
+_STALE = object()
 
 
 class _Replacements:
@@ -277,8 +309,8 @@ class _Replacements:
         site = self.site
         # a nested call with the same `from` list and another `to` list may have
         # taken the site over: then this call remembers for itself
-        done = site.done if site.tos is self.tos else self.local
-        r = done.get(j)
+        mine = site.tos is self.tos
+        r = (site.done if mine else self.local).get(j)
         if r is not None:
             return r
         v = self.tos[j]
@@ -287,16 +319,8 @@ class _Replacements:
         if type(v) is not str:
             v = force_string(v, self.ctx, "while evaluating one of the replacement strings "
                                           "passed to builtins.replaceStrings")
-        if type(v) is str:
-            if site.tos is self.tos:
-                done = site.done
-                pp = site.pp
-                if pp.single:
-                    c = pp.pats[j]
-                    if pp.first[c] == j:
-                        site.trans[ord(c)] = v
-                        site.chars.add(c)
-            done[j] = v
+        if type(v) is str and site.tos is self.tos:   # (forcing may have run a nested call)
+            site.resolved(j, v)
         else:
             self.local[j] = v
         return v
@@ -308,10 +332,6 @@ _FROM_MESSAGE = "while evaluating one of the strings to replace passed to builti
 
 
 def _site(froms: list) -> _Site:
-    site = _REPLACERS.get(id(froms))
-    if site is not None and site.froms is froms:
-        # the same list value: its elements were all forced to strings
-        return site
     pats = []
     for f in froms:
         if type(f) is Thunk:
@@ -335,42 +355,45 @@ def _replace_strings(ev, from_, to, s):
     tos = force_list(to, "while evaluating the second argument passed to builtins.replaceStrings")
     if len(froms) != len(tos):
         raise E.EvalError("'from' and 'to' arguments passed to builtins.replaceStrings have different lengths")
-    site = _site(froms)
+    site = _REPLACERS.get(id(froms))
+    if site is None or site.froms is not froms:
+        site = _site(froms)
+    # else: the same list value, whose elements were all forced to strings
     ctx: set = set()
     subject = force_string(s, ctx, "while evaluating the third argument passed to builtins.replaceStrings")
-    site.use(tos)
-    reps = _Replacements(site, tos, ctx)
+    again = site.use(tos)
     pp = site.pp
     if not pp.pats:
         out = subject
     elif pp.on_text or subject.isascii():
-        out = _replace_text(pp, str(subject), reps)
+        out = _replace_text(site, str(subject), tos, ctx, again)
     else:
-        out = _replace_bytes(pp, to_bytes(subject), reps)
+        out = _replace_bytes(pp, to_bytes(subject), _Replacements(site, tos, ctx))
     if ctx:
         return CtxStr(out, frozenset(ctx))
     return str(out)
 
 
-def _replace_text(pp: _Patterns, s: str, reps: _Replacements) -> str:
+def _replace_text(site: _Site, s: str, tos, ctx: set, again: bool) -> str:
+    pp = site.pp
     pats = pp.pats
     if len(pats) == 1 and pats[0]:
         p = pats[0]
-        return s.replace(p, reps.get(0)) if p in s else s
+        if p not in s:
+            return s
+        r = site.done.get(0)
+        return s.replace(p, r if r is not None else _Replacements(site, tos, ctx).get(0))
+    if again and pp.single and s.isascii():
+        # the lists of the last call, all the replacements needed forced
+        table, missing = site.translation()
+        if table is not None and (missing is None or missing.search(s) is None):
+            return s.encode("ascii").translate(table).decode("ascii")
     first = pp.first
-    if pp.single:
-        present = first.keys() & set(s)
-        site = reps.site
-        if present <= site.chars:
-            return s.translate(site.trans) if present else s
-        if len(present) > 1:
-            # forced in the order Nix meets them (which error wins)
-            present = sorted(present, key=s.index)
-        return s.translate({ord(c): reps.get(first[c]) for c in present})
     parts = pp.text_regex().split(s)
     if len(parts) == 1:
         return s
     matched = parts[1::2]
+    reps = _Replacements(site, tos, ctx)
     table = {p: reps.get(first[p]) for p in dict.fromkeys(matched)}
     parts[1::2] = map(table.__getitem__, matched)
     return "".join(parts)

@@ -393,3 +393,192 @@ def test_replace_strings_nested_call_taking_the_site_over_while_forcing():
     assert rs(ev, froms, outer_tos, "ab") == "1QP"
     assert rs(ev, froms, ["P", "Q"], "ab") == "PQ"
     assert rs(ev, froms, outer_tos, "bab") == "QP1QP"
+
+
+# -- match / split on ASCII text against the same regex on bytes --------------------------
+
+REGEXES = ["a|ab", "(a|ab)(c|bcd)(d*)", "(a|ab)*", "[[:alpha:]]+", "x*", "(,)", "^a", "b$", "a{1,2}", ".",
+           "[^a]", "(a)|b", "([ab]($||bc+b*)){1,2}|(c?.{2}){1,2}", "\\.", "[[:space:]]+", "()", "(|a)",
+           "a**", "(.*)\\.(a|b)", "[]a]+", "[a-c]*,?", "((a)|(b))+", "$", "^"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(REGEXES), st.text(alphabet="abc ,.x\n", max_size=12))
+def test_regex_on_ascii_text_is_the_regex_on_bytes(regex, s):
+    from nixlang.builtins.strings import _groups, get_regex, split_with
+    rx = get_regex(regex)
+    on_text = split_with(rx.text(), s, str, lambda m: list(m.groups()))
+    on_bytes = split_with(rx.on_bytes, s.encode(), from_bytes, _groups)
+    assert on_text == on_bytes
+    m_text, m_bytes = rx.text().fullmatch(s), rx.on_bytes.fullmatch(s.encode())
+    assert (m_text is None) == (m_bytes is None)
+    if m_text is not None:
+        assert list(m_text.groups()) == _groups(m_bytes)
+    ev = Evaluator()
+    assert REGISTRY["split"].fn(ev, regex, s) == (on_bytes or [s])
+
+
+# -- what the fast paths must keep: trace frames, call depth, positions --------------------
+# Recorded from pynix before the fast paths (Nix 2.36's frames; Nix 2.8 words
+# them differently and has no max-call-depth setting).
+
+TRACES = [
+    ('builtins.listToAttrs [ { name = "a"; } ]',
+     "attribute 'value' missing",
+     ['in a {name=...; value=...;} pair', "while calling the 'listToAttrs' builtin"]),
+    ('builtins.listToAttrs [ { value = 1; } ]',
+     "attribute 'name' missing",
+     ['in a {name=...; value=...;} pair', "while calling the 'listToAttrs' builtin"]),
+    ('builtins.listToAttrs [ { name = 1; value = 1; } ]',
+     'expected a string but found an integer: 1',
+     ['while evaluating the `name` attribute of an element of the list passed to builtins.listToAttrs', "while calling the 'listToAttrs' builtin"]),
+    ('builtins.listToAttrs [ 1 ]',
+     'expected a set but found an integer: 1',
+     ['while evaluating an element of the list passed to builtins.listToAttrs', "while calling the 'listToAttrs' builtin"]),
+    ('(builtins.listToAttrs [ { name = "a"; value = throw "v"; } ]).a',
+     'v',
+     ["while calling the 'throw' builtin", "from the definition of 'a'", "while evaluating the attribute 'a'"]),
+    ('builtins.elem (throw "x") [ 1 ]',
+     'x',
+     ["while calling the 'throw' builtin", "while calling the 'elem' builtin"]),
+    ('builtins.elem 1 [ 2 (throw "e") ]',
+     'e',
+     ["while calling the 'throw' builtin", "while calling the 'elem' builtin"]),
+    ('builtins.sort (a: b: throw "cmp") [ 3 1 ]',
+     'cmp',
+     ["while calling the 'throw' builtin", 'while calling anonymous lambda', "while calling the 'sort' builtin"]),
+    ('builtins.foldl\' (a: b: a + b) 0 [ 1 (throw "elem") ]',
+     'elem',
+     ["while calling the 'throw' builtin", "in an operand of '+'", 'while calling anonymous lambda', "while calling the 'foldl'' builtin"]),
+    ("builtins.foldl' (builtins.throw) 0 [ 1 ]",
+     'expected a string but found an integer: 0',
+     ["while calling the 'throw' builtin", "while calling the 'foldl'' builtin"]),
+    ('builtins.toJSON { a = let x = x; in x; }',
+     'infinite recursion encountered',
+     ['entering the infinite recursion', "while evaluating attribute 'a'", "while calling the 'toJSON' builtin"]),
+    ('builtins.foldl\' (a: b: a + b) 0 [ 1 2 "x" ]',
+     'cannot add a string to an integer',
+     ['while calling anonymous lambda', "while calling the 'foldl'' builtin"]),
+    ('builtins.foldl\' (a: b: throw "in fold") 0 [ 1 ]',
+     'in fold',
+     ["while calling the 'throw' builtin", 'while calling anonymous lambda', "while calling the 'foldl'' builtin"]),
+    ('builtins.sort (a: b: a < b) [ 3 "x" 2 ]',
+     'cannot compare a string with an integer; values are "x" and 3',
+     ["while calling the 'lessThan' builtin", 'while calling anonymous lambda', "while calling the 'sort' builtin"]),
+    ('builtins.sort (a: b: 1) [ 3 1 2 ]',
+     'expected a Boolean but found an integer: 1',
+     ['while evaluating the return value of the sorting function passed to builtins.sort', "while calling the 'sort' builtin"]),
+    ('builtins.sort builtins.lessThan [ 3 "x" 2 ]',
+     'cannot compare a string with an integer; values are "x" and 3',
+     ['while evaluating the ordering function passed to builtins.sort', "while calling the 'sort' builtin"]),
+    ('builtins.filter (x: 1) [ 1 ]',
+     'expected a Boolean but found an integer: 1',
+     ['while evaluating the return value of the filtering function passed to builtins.filter', "while calling the 'filter' builtin"]),
+    ('builtins.filter builtins.head [ [ ] ]',
+     "'builtins.head' called on an empty list",
+     ["while calling the 'head' builtin", "while calling the 'filter' builtin"]),
+    ('builtins.all (x: x) [ true 1 ]',
+     'expected a Boolean but found an integer: 1',
+     ['while evaluating the return value of the function passed to builtins.all', "while calling the 'all' builtin"]),
+    ('builtins.concatMap builtins.attrNames [ { a = 1; } 3 ]',
+     'expected a set but found an integer: 3',
+     ['while evaluating the argument passed to builtins.attrNames', "while calling the 'attrNames' builtin", "while calling the 'concatMap' builtin"]),
+    ('builtins.map builtins.head [ [ 1 ] [ ] ]',
+     "'builtins.head' called on an empty list",
+     ["while calling the 'head' builtin", 'while evaluating list element at index 1']),
+    ('builtins.toJSON { a = { b = [ 1 (throw "deep") ]; }; }',
+     'deep',
+     ["while calling the 'throw' builtin", 'while evaluating list element at index 1', "while evaluating attribute 'b'", "while evaluating attribute 'a'", "while calling the 'toJSON' builtin"]),
+    ('builtins.toJSON { a.b = [ 1 (x: x) ]; }',
+     'cannot convert a function to JSON',
+     ['while evaluating list element at index 1', "while evaluating attribute 'b'", "while evaluating attribute 'a'", "while calling the 'toJSON' builtin"]),
+    ('builtins.toJSON { a = { outPath = throw "out"; }; }',
+     'out',
+     ["while calling the 'throw' builtin", 'while evaluating the `outPath` attribute', "while evaluating attribute 'a'", "while calling the 'toJSON' builtin"]),
+    ('builtins.toJSON [ { __toString = s: 1; } ]',
+     '`__toString` should return a string, but got an integer: 1',
+     ['while using the result of the `__toString` attribute', 'while evaluating list element at index 0', "while calling the 'toJSON' builtin"]),
+    ('builtins.replaceStrings [ "a" ] [ (throw "rep") ] "xa"',
+     'rep',
+     ["while calling the 'throw' builtin", 'while evaluating one of the replacement strings passed to builtins.replaceStrings', "while calling the 'replaceStrings' builtin"]),
+    ('builtins.toString { }',
+     'cannot coerce a set to a string: { }',
+     ['while evaluating the first argument passed to builtins.toString', "while calling the 'toString' builtin"]),
+    ('builtins.elemAt [ 1 ] 3',
+     "'builtins.elemAt' called with index 3 on a list of size 1",
+     ["while calling the 'elemAt' builtin"]),
+    ('builtins.concatStringsSep "," [ "a" (throw "elem") ]',
+     'elem',
+     ["while calling the 'throw' builtin", 'while evaluating one element of the list of strings to concat passed to builtins.concatStringsSep', "while calling the 'concatStringsSep' builtin"]),
+]
+
+
+@pytest.mark.parametrize("expr,message,frames", TRACES)
+def test_trace_frames(expr, message, frames):
+    with pytest.raises(NixError) as info:
+        output(expr)
+    assert info.value.message == message
+    assert [f.message for f in info.value.frames] == frames
+
+
+# the smallest max-call-depth at which each evaluates: a builtin calling a
+# function, or toJSON walking a value, counts each level as Nix's addCallDepth
+CALL_DEPTHS = [
+    ("builtins.foldl' (a: b: a + b) 0 [ 1 2 3 ]", 1),
+    ("builtins.foldl' (a: b: builtins.head [ (a + b) ]) 0 [ 1 2 3 ]", 2),
+    ("builtins.foldl' builtins.add 0 [ 1 2 ]", 1),
+    ('builtins.sort (a: b: a < b) [ 3 1 2 ]', 2),
+    ('builtins.sort (a: b: builtins.lessThan a b) [ 3 1 2 ]', 2),
+    ('builtins.sort builtins.lessThan [ 3 1 2 ]', 1),
+    ('builtins.filter (x: x > 1) [ 1 2 3 ]', 2),
+    ('builtins.filter builtins.isInt [ 1 2 3 ]', 1),
+    ('builtins.map (x: x + 1) [ 1 2 3 ]', 2),
+    ('builtins.genList (x: x + 1) 3', 2),
+    ('builtins.any builtins.isString [ 1 ]', 1),
+    ('builtins.concatMap (x: [ x ]) [ 1 ]', 1),
+    ('builtins.toJSON [ { a = [ 1 { b = 2; } ]; } ]', 5),
+    ('builtins.toJSON { a.b.c.d = (x: x) 1; }', 6),
+    ('builtins.toJSON (builtins.genList (i: { x = i; }) 2)', 3),
+    ('builtins.replaceStrings [ "a" ] [ ((x: x) "b") ] "a"', 1),
+    ('builtins.mapAttrs (n: v: v + 1) { a = 1; }', 2),
+    ('builtins.listToAttrs [ { name = "a"; value = (x: x) 1; } ]', 2),
+]
+
+
+@pytest.mark.parametrize("expr,depth", CALL_DEPTHS)
+def test_call_depth(expr, depth):
+    from nixlang.evaluator import EvalOptions
+
+    def evaluates(d):
+        ev = Evaluator(EvalOptions(max_call_depth=d))
+        try:
+            ev.deep_force(ev.eval_string(expr))
+            return True
+        except NixError as e:
+            assert e.message == "stack overflow; max-call-depth exceeded"
+            return False
+    assert evaluates(depth) and not evaluates(depth - 1)
+
+
+LIST_TO_ATTRS_POSITIONS = """\
+let
+  pairs = map (n: { name = n; value = n; }) [ "a" "b" ];
+  more = [ { value = 1; name = "c"; } ];
+  s = builtins.listToAttrs (pairs ++ more);
+in [ (builtins.unsafeGetAttrPos "a" s) (builtins.unsafeGetAttrPos "c" s) (builtins.unsafeGetAttrPos "b" (s // { x = 1; })) ]
+"""
+
+
+def test_list_to_attrs_value_positions(tmp_path):
+    """Each value is where its pair's `value` is (one span for all the pairs
+    of one expression, and the others' own); checked with Nix 2.8 too."""
+    f = tmp_path / "t.nix"
+    f.write_text(LIST_TO_ATTRS_POSITIONS)
+    ev = Evaluator()
+    got = print_value(ev.deep_force(ev.eval_file(str(f))))
+    where = f'file = "{f}";'
+    assert got == (f"[ {{ column = 31; {where} line = 2; }} {{ column = 14; {where} line = 3; }} "
+                   f"{{ column = 31; {where} line = 2; }} ]")
+    if NIX is not None:
+        p = subprocess.run([NIX, "--eval", "--strict", str(f)], capture_output=True, text=True, timeout=60)
+        assert p.stdout.strip() == got

@@ -697,7 +697,13 @@ class Regex:
     matching, for ends before the end of the string). An alternation under a
     quantifier (`(a|ab)*`) can choose differently in each round; there, and
     past `MAX_VARIANTS` combinations, ends up to `SCAN_WINDOW` bytes past
-    Python's first match are tried instead, longest first."""
+    Python's first match are tried instead, longest first.
+
+    The translation is a pattern on bytes (Nix's regexes see bytes); its text
+    uses only ASCII and `\\xNN` escapes, so the same text compiled as a `str`
+    pattern (`text`) matches an ASCII string exactly as the bytes pattern
+    matches its bytes: there the string is matched as it is, without
+    encoding it and decoding what the groups captured."""
 
     MAX_VARIANTS = 64
     SCAN_WINDOW = 256
@@ -706,9 +712,9 @@ class Regex:
         try:
             pat = to_bytes(source)
             tr = _EreTranslator(pat)
-            self.whole = re.compile("|".join(tr.translate()).encode("ascii"), re.DOTALL)
-            self.variants = []
-            self.inner = None
+            self.whole_src = "|".join(tr.translate())
+            self.variant_srcs = []
+            self.inner_src = None
             points = [i for i, n in enumerate(tr.counts) if n > 1]
             total = 1
             for i in points:
@@ -716,17 +722,35 @@ class Regex:
             if points and not (tr.repeated & set(points)) and total <= self.MAX_VARIANTS:
                 for combo in itertools.product(*(range(tr.counts[i]) for i in points)):
                     t = _EreTranslator(pat, dict(zip(points, combo)))
-                    self.variants.append(re.compile("|".join(t.translate()).encode("ascii"), re.DOTALL))
+                    self.variant_srcs.append("|".join(t.translate()))
             if points:
                 t = _EreTranslator(pat, end_anchor="(?!)")
-                self.inner = re.compile("|".join(t.translate()).encode("ascii"), re.DOTALL)
+                self.inner_src = "|".join(t.translate())
+            self.on_bytes = _Compiled(self, lambda src: src.encode("ascii"))
         except (InvalidRegex, re.error, RecursionError, OverflowError):
             raise E.EvalError(f"invalid regular expression '{source}'") from None
+        self._text = None
 
-    def fullmatch(self, b: bytes):
+    def text(self) -> "_Compiled":
+        """The same regex on `str` (for ASCII strings only)."""
+        if self._text is None:
+            self._text = _Compiled(self, str)
+        return self._text
+
+
+class _Compiled:
+    """One Regex compiled for bytes or for text: the matching algorithms."""
+    __slots__ = ("whole", "variants", "inner")
+
+    def __init__(self, rx: Regex, kind):
+        self.whole = re.compile(kind(rx.whole_src), re.DOTALL)
+        self.variants = [re.compile(kind(v), re.DOTALL) for v in rx.variant_srcs]
+        self.inner = None if rx.inner_src is None else re.compile(kind(rx.inner_src), re.DOTALL)
+
+    def fullmatch(self, b):
         return self.whole.fullmatch(b)
 
-    def longest_at(self, b: bytes, pos: int):
+    def longest_at(self, b, pos: int):
         """The POSIX match starting at `pos`: the longest, and of those the
         first in priority order (the way libstdc++ explores)."""
         m = self.whole.match(b, pos)
@@ -738,26 +762,26 @@ class Regex:
             if end == m.end():
                 return m
             return self._match_to(b, pos, end) or m
-        top = m.end() + self.SCAN_WINDOW
+        top = m.end() + Regex.SCAN_WINDOW
         for e in range(min(top, n), m.end(), -1):
             longer = self._match_to(b, pos, e)
             if longer is not None:
                 return longer
         return m
 
-    def _match_to(self, b: bytes, pos: int, end: int):
+    def _match_to(self, b, pos: int, end: int):
         """The first match (in priority order) from `pos` that ends at `end`."""
         if end == len(b):
             return self.whole.fullmatch(b, pos)
         return self.inner.fullmatch(b, pos, end)
 
-    def search(self, b: bytes, pos: int):
+    def search(self, b, pos: int):
         m = self.whole.search(b, pos)
         if m is None or self.inner is None:
             return m
         return self.longest_at(b, m.start())
 
-    def iterate(self, b: bytes):
+    def iterate(self, b):
         """Matches as std::regex_iterator finds them: after an empty match, a
         non-empty match at the same place, else search on one byte further."""
         m = self.search(b, 0)
@@ -781,6 +805,8 @@ _REGEX_CACHE: dict[str, Regex] = {}
 def get_regex(source: str) -> Regex:
     r = _REGEX_CACHE.get(source)
     if r is None:
+        if len(_REGEX_CACHE) >= 1024:
+            _REGEX_CACHE.clear()
         r = _REGEX_CACHE[source] = Regex(source)
     return r
 
@@ -796,9 +822,12 @@ def _match(ev, regex, s):
     (`null` for a group that took no part):
     `builtins.match "(.*)\\\\.nix" "default.nix"` is `[ "default" ]`."""
     src = force_string_no_ctx(regex, "while evaluating the first argument passed to builtins.match")
-    rx = get_regex(src)
-    b = to_bytes(force_string(s, set(), "while evaluating the second argument passed to builtins.match"))
-    m = rx.fullmatch(b)
+    rx = _REGEX_CACHE.get(src) or get_regex(src)
+    v = force_string(s, None, "while evaluating the second argument passed to builtins.match")
+    if v.isascii():
+        m = rx.text().whole.fullmatch(v)
+        return None if m is None else list(m.groups())
+    m = rx.on_bytes.fullmatch(to_bytes(v))
     return None if m is None else _groups(m)
 
 
@@ -808,18 +837,30 @@ def _split(ev, regex, s):
     the pieces between matches alternate with lists of what each match's
     groups captured: `builtins.split "(,)" "a,b"` is `[ "a" [ "," ] "b" ]`."""
     src = force_string_no_ctx(regex, "while evaluating the first argument passed to builtins.split")
-    rx = get_regex(src)
-    v = force_string(s, set(), "while evaluating the second argument passed to builtins.split")
-    b = to_bytes(v)
+    rx = _REGEX_CACHE.get(src) or get_regex(src)
+    v = force_string(s, None, "while evaluating the second argument passed to builtins.split")
+    if v.isascii():
+        out = split_with(rx.text(), str(v), str, _text_groups)
+    else:
+        out = split_with(rx.on_bytes, to_bytes(v), from_bytes, _groups)
+    return [v] if out is None else out
+
+
+def _text_groups(m) -> list:
+    return list(m.groups())
+
+
+def split_with(c: _Compiled, subject, piece, groups) -> list | None:
+    """`split` of `subject` (text or bytes) on the compiled regex `c`: the
+    pieces (`piece` makes each a Nix string) between the matches' `groups`;
+    None when nothing matches."""
     out: list = []
     prev = 0
-    last = None
-    for m in rx.iterate(b):
-        out.append(from_bytes(b[prev:m.start()]))
-        out.append(_groups(m))
+    for m in c.iterate(subject):
+        out.append(piece(subject[prev:m.start()]))
+        out.append(groups(m))
         prev = m.end()
-        last = m
-    if last is None:
-        return [v]
-    out.append(from_bytes(b[prev:]))
+    if not out:
+        return None
+    out.append(piece(subject[prev:]))
     return out

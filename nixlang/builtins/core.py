@@ -140,16 +140,14 @@ def _to_string(ev, v):
     `toString true` is `"1"`, `toString null` is `""`."""
     if type(v) is Thunk:
         v = v.force()
-    t = type(v)
-    if t is str:
-        return v
-    if t is int:
+    if type(v) is int:    # `toString i`, the common case
         return str(v)
     ctx: set = set()
-    s = ops.coerce_to_string(v, ctx, interp=False, call=ev.call,
-                             error_ctx=("while evaluating the first argument passed to builtins.toString",
-                                        None, None))
+    s = ops.coerce_to_string(v, ctx, interp=False, call=ev.call, error_ctx=_TO_STRING_FRAME)
     return make_string(s, ctx)
+
+
+_TO_STRING_FRAME = ("while evaluating the first argument passed to builtins.toString", None, None)
 
 
 @builtin("typeOf", 1)

@@ -13,7 +13,7 @@ import math
 from contextlib import contextmanager
 
 from .. import errors as E
-from ..runtime.calls import call_function
+from ..runtime.calls import call2
 from ..runtime.positions import OneSpan, Positions, attr_position, merge_pos
 from ..runtime.errors import type_error
 from ..runtime.values import Attrs, Closure, CtxStr, PrimOp, PrimOpApp, Thunk, force
@@ -118,8 +118,7 @@ class _Fn:
         source = span = None
         if type(site) is Closure:
             source, span = site.lam.source, site.lam.node.span
-        r = force(call_function(ev, force(raw), name, source, span))
-        return force(call_function(ev, r, arg, source, span))
+        return call2(ev, force(raw), name, arg, source, span)
 
 
 def _lazy_calls(ev, fn: _Fn):

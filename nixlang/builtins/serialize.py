@@ -9,6 +9,7 @@ then text) for the rarer values and for structured attrs;
 """
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from json.encoder import encode_basestring as _encode_json_string
@@ -21,6 +22,7 @@ from . import builtin
 from .strings import to_bytes
 
 INT_MIN, INT_MAX = -(1 << 63), (1 << 63) - 1
+_ABSENT = object()
 
 
 def _attr_pos(a: Attrs, name: str):
@@ -170,6 +172,14 @@ def to_json_value(ev, v, ctx: set, copy_to_store: bool = True, strict: bool = Tr
                                fs or source, fsp if fs is not None else span)
 
     return conv(v, source, span, copy_to_store)
+
+
+def _valid_utf8(s: str) -> bool:
+    try:
+        s.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 def _sort_key(name: str):
@@ -347,60 +357,82 @@ def to_json(ev, v, ctx: set | None = None, copy_to_store: bool = True, strict: b
             if not bad:
                 bad.append(str(e))
 
-    keys_json: dict[str, str] = {}   # name -> its JSON and the colon
+    shapes: dict[tuple, list | None] = {}
 
     def flush() -> None:
         # many small pieces cost more memory than the text they make
         done.append("".join(out))
         out.clear()
 
-    def key(k: str) -> str:
-        string(k)   # appends exactly one piece
-        kj = keys_json[k] = out.pop() + ":"
-        return kj
+    def shape(d: dict):
+        """The names of an attrset in Nix's order (bytewise), each with what
+        goes before its value (`{"name":` or `,"name":`); kept per tuple of
+        names, as the sets one expression builds share them. None when a
+        name is not UTF-8 (its error must come in dump order)."""
+        names = tuple(d)
+        sh = shapes.get(names, _ABSENT)
+        if sh is _ABSENT:
+            keys = sorted(names)
+            if not "".join(keys).isascii():
+                if not all(_valid_utf8(k) for k in keys):
+                    return None
+                keys.sort(key=_sort_key)
+            sh = [(k, "," + encode(k) + ":") for k in keys]
+            sh[0] = (keys[0], "{" + sh[0][1][1:])
+            if len(names) <= 64:
+                shapes[names] = sh
+        return sh
 
-    def items(v, keys, pa, pk, copy) -> None:
-        # the elements of a list (`keys` None) or the attributes `keys` of an
-        # attrset, each one call deeper (Nix's addCallDepth): plain strings,
-        # integers, Booleans and nulls are written here, which is the same as
-        # long as that depth is allowed (`leaf_ok`)
+    def overflow_here(e, pa, pk) -> None:
+        # Nix forces a pending call at the position of the value being
+        # serialised, so that is where a stack overflow shows
+        if isinstance(e, E.StackOverflow) and not e.frames:
+            vs, vsp = where(pa, pk)
+            if vs is not None:
+                e.source, e.span = vs, vsp
+
+    def items(v, seq, pa, pk, copy) -> None:
+        # the elements of a list (`seq` None) or the attributes of an attrset
+        # (`seq` its shape), each one call deeper (Nix's addCallDepth): here
+        # a thunk is forced and a plain string, integer, Boolean or null
+        # written, which is the same as long as that depth is allowed (`leaf_ok`)
         leaf_ok = ev.depth < ev.max_call_depth
-        if keys is None:
-            append("[")
-            seq = v
+        if seq is None:
+            is_list, c = True, v
+            seq = zip(range(len(v)), itertools.chain(("[",), itertools.repeat(",")))
         else:
-            append("{")
-            seq = keys
-            d = v.d
-        for i, x in enumerate(seq):
-            if i:
-                append(",")
-            if keys is not None:
-                k = x
-                kj = keys_json.get(k)
-                append(kj if kj is not None else key(k))
-                x = d[k]
-            if type(x) is Thunk and x.code is None:
-                x = x.value
+            is_list, c = False, v.d
+        for k, pre in seq:
+            append(pre)
+            x = c[k]
+            if type(x) is Thunk:
+                if x.code is None:
+                    x = x.value
+                elif leaf_ok and strict:
+                    ev.depth += 1
+                    try:
+                        x = x.force()
+                    except E.EvalError as e:
+                        overflow_here(e, pa, pk) if is_list else overflow_here(e, v, k)
+                        raise child_frame(e, v, k, pa, pk, is_list)
+                    finally:
+                        ev.depth -= 1
             tx = type(x)
             if leaf_ok and (tx is str and x.isascii() or tx is int or tx is bool or x is None):
                 append(encode(x) if tx is str else str(x) if tx is int else
                        "null" if x is None else "true" if x else "false")
                 continue
-            if keys is None:
-                try:
-                    walk(x, pa, pk, copy)
-                except E.EvalError as err:
-                    err.add_frame(f"while evaluating list element at index {i}", *where(pa, pk))
-                    raise
-            else:
-                try:
-                    walk(x, v, k, copy)
-                except E.EvalError as e:
-                    e.add_frame(f"while evaluating attribute '{k}'", *_attr_pos(v, k))
-                    raise
+            try:
+                walk(x, pa, pk, copy) if is_list else walk(x, v, k, copy)
+            except E.EvalError as e:
+                raise child_frame(e, v, k, pa, pk, is_list)
             if len(out) > 4096:
                 flush()
+
+    def child_frame(e, v, k, pa, pk, is_list):
+        if is_list:
+            return e.add_frame(f"while evaluating list element at index {k}", *where(pa, pk))
+        return e.add_frame(f"while evaluating attribute '{k}'", *_attr_pos(v, k))
 
     def walk(v, pa, pk, copy) -> None:
         # `pa`/`pk`: the attrset and name holding `v` (its position, for errors)
@@ -415,22 +447,10 @@ def to_json(ev, v, ctx: set | None = None, copy_to_store: bool = True, strict: b
                     try:
                         v = v.force()
                     except E.StackOverflow as e:
-                        # Nix forces a pending call at the position of the value
-                        # being serialised, so that is where the overflow shows.
-                        vs, vsp = where(pa, pk)
-                        if not e.frames and vs is not None:
-                            e.source, e.span = vs, vsp
+                        overflow_here(e, pa, pk)
                         raise
             t = type(v)
-            if t is str:
-                string(v)
-            elif t is int:
-                append(str(v))
-            elif t is bool:
-                append("true" if v else "false")
-            elif v is None:
-                append("null")
-            elif t is Attrs:
+            if t is Attrs:
                 d = v.d
                 if "__toString" in d or "outPath" in d:
                     ev.depth -= 1
@@ -441,17 +461,30 @@ def to_json(ev, v, ctx: set | None = None, copy_to_store: bool = True, strict: b
                 elif not d:
                     append("{}")
                 else:
-                    keys = sorted(d)
-                    if not "".join(keys).isascii():
-                        keys.sort(key=_sort_key)
-                    items(v, keys, pa, pk, copy)
-                    append("}")
+                    sh = shape(d)
+                    if sh is None:
+                        ev.depth -= 1
+                        try:
+                            slow(v, pa, pk, copy)
+                        finally:
+                            ev.depth += 1
+                    else:
+                        items(v, sh, pa, pk, copy)
+                        append("}")
             elif t is list:
                 if not v:
                     append("[]")
                 else:
                     items(v, None, pa, pk, copy)
                     append("]")
+            elif t is str:
+                string(v)
+            elif t is int:
+                append(str(v))
+            elif t is bool:
+                append("true" if v else "false")
+            elif v is None:
+                append("null")
             elif t is CtxStr:
                 ctx.update(v.context)
                 string(v)
@@ -480,6 +513,10 @@ def _to_json(ev, v):
     """The JSON text of a value; attribute sets are objects with sorted keys,
     paths are copied to the store, `__toString`/`outPath` sets become what they
     stand for: `builtins.toJSON { a = [ 1 2.5 ]; }` is `"{\\"a\\":[1,2.5]}"`."""
+    if type(v) is Thunk and v.code is None:
+        v = v.value
+    if type(v) is str and v.isascii() and ev.depth < ev.max_call_depth:
+        return _encode_json_string(v)    # (lib.escapeNixString: a string each time)
     ctx: set = set()
     s = to_json(ev, v, ctx)
     return make_string(s, ctx)

@@ -349,8 +349,13 @@ def to_json(ev, v, ctx: set | None = None, copy_to_store: bool = True, strict: b
         return _attr_pos(pa, pk)
 
     def slow(v, pa, pk, copy) -> None:
-        # the generic code, from the forced value (it counts the depth again)
-        data = to_json_value(ev, v, ctx, copy, strict, *where(pa, pk))
+        # the generic code, from the forced value, called from inside `walk`:
+        # it counts this value's call depth itself
+        ev.depth -= 1
+        try:
+            data = to_json_value(ev, v, ctx, copy, strict, *where(pa, pk))
+        finally:
+            ev.depth += 1
         try:
             append(dump_json(data))
         except _JsonTypeError as e:
@@ -453,21 +458,13 @@ def to_json(ev, v, ctx: set | None = None, copy_to_store: bool = True, strict: b
             if t is Attrs:
                 d = v.d
                 if "__toString" in d or "outPath" in d:
-                    ev.depth -= 1
-                    try:
-                        slow(v, pa, pk, copy)
-                    finally:
-                        ev.depth += 1
+                    slow(v, pa, pk, copy)
                 elif not d:
                     append("{}")
                 else:
                     sh = shape(d)
                     if sh is None:
-                        ev.depth -= 1
-                        try:
-                            slow(v, pa, pk, copy)
-                        finally:
-                            ev.depth += 1
+                        slow(v, pa, pk, copy)
                     else:
                         items(v, sh, pa, pk, copy)
                         append("}")
@@ -491,11 +488,7 @@ def to_json(ev, v, ctx: set | None = None, copy_to_store: bool = True, strict: b
             elif t is float:
                 append(json_float(v))
             else:
-                ev.depth -= 1
-                try:
-                    slow(v, pa, pk, copy)
-                finally:
-                    ev.depth += 1
+                slow(v, pa, pk, copy)
         finally:
             ev.depth -= 1
 

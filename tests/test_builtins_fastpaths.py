@@ -582,3 +582,36 @@ def test_list_to_attrs_value_positions(tmp_path):
     if NIX is not None:
         p = subprocess.run([NIX, "--eval", "--strict", str(f)], capture_output=True, text=True, timeout=60)
         assert p.stdout.strip() == got
+
+
+# -- peeksort: the same comparisons in the same order -------------------------------------
+# (seed, n, comparator, the permutation, the number of comparator calls, the first
+# five calls) recorded from the implementation before the merge was rewritten;
+# with comparators that are not strict weak orders only the order of the
+# comparisons decides the result.
+PEEKSORT = [
+    (1, 40, 'random', [35, 30, 20, 38, 2, 25, 10, 5, 39, 37, 14, 32, 21, 19, 6, 13, 24, 0, 3, 27, 29, 7, 22, 28, 23, 1, 11, 31, 34, 9, 4, 16, 8, 36, 17, 26, 18, 33, 12, 15], 160, [(39, 35), (35, 18), (39, 35), (14, 39), (26, 14)]),
+    (2, 60, 'le', [56, 42, 28, 14, 7, 21, 0, 35, 49, 1, 50, 22, 8, 29, 43, 36, 57, 15, 23, 16, 37, 2, 51, 58, 44, 30, 9, 3, 10, 38, 52, 45, 17, 59, 24, 31, 53, 25, 32, 11, 46, 18, 4, 39, 54, 5, 47, 19, 40, 12, 33, 26, 55, 13, 27, 34, 48, 20, 6, 41], 386, [(11, 14), (14, 50), (11, 14), (1, 11), (4, 8)]),
+    (3, 33, 'mod', [30, 25, 5, 10, 0, 20, 15, 1, 26, 16, 21, 6, 31, 11, 22, 12, 7, 17, 27, 2, 32, 13, 3, 23, 28, 18, 8, 4, 9, 14, 24, 19, 29], 145, [(21, 16), (16, 23), (21, 16), (6, 21), (7, 6)]),
+]
+
+
+@pytest.mark.parametrize("seed,n,kind,expected,ncalls,first_calls", PEEKSORT)
+def test_peeksort_makes_the_same_comparisons(seed, n, kind, expected, ncalls, first_calls):
+    import random
+
+    from nixlang.builtins.lists import peeksort
+    a = list(range(n))
+    random.Random(seed).shuffle(a)
+    r = random.Random(seed + 100)
+    calls = []
+
+    def comp(x, y):
+        calls.append((x, y))
+        if kind == "random":
+            return r.random() < 0.5
+        if kind == "le":
+            return x % 7 <= y % 7
+        return x % 5 < y % 5
+    peeksort(a, comp)
+    assert (a, len(calls), calls[:5]) == (expected, ncalls, first_calls)

@@ -490,20 +490,31 @@ def peeksort(a: list, comp) -> None:
                 i -= 1
 
     def merge(begin, middle, end):
+        # the left run's element goes first unless the right one is less
+        if begin == middle or middle == end:
+            return
         left, right = a[begin:middle], a[middle:end]
         nl, nr = len(left), len(right)
+        out: list = []
+        take = out.append
         i = j = 0
-        out = begin
-        while i < nl and j < nr:
-            if not comp(right[j], left[i]):
-                a[out] = left[i]
-                i += 1
-            else:
-                a[out] = right[j]
+        x, y = left[0], right[0]
+        while True:
+            if comp(y, x):
+                take(y)
                 j += 1
-            out += 1
-        rest = left[i:] + right[j:]
-        a[out:out + len(rest)] = rest
+                if j == nr:
+                    break
+                y = right[j]
+            else:
+                take(x)
+                i += 1
+                if i == nl:
+                    break
+                x = left[i]
+        out += left[i:]
+        out += right[j:]
+        a[begin:end] = out
 
     def impl(begin, end, left_run_end, right_run_begin):
         if left_run_end == end or right_run_begin == begin:

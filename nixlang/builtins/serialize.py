@@ -437,7 +437,7 @@ def to_json(ev, v, ctx: set | None = None, copy_to_store: bool = True, strict: b
     def child_frame(e, v, k, pa, pk, is_list):
         if is_list:
             return e.add_frame(f"while evaluating list element at index {k}", *where(pa, pk))
-        return e.add_frame(f"while evaluating attribute '{k}'", *_attr_pos(v, k))
+        return e.add_frame(f"while evaluating attribute '{identifier(k)}'", *_attr_pos(v, k))
 
     def walk(v, pa, pk, copy) -> None:
         # `pa`/`pk`: the attrset and name holding `v` (its position, for errors)

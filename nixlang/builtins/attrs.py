@@ -13,8 +13,8 @@ import math
 from contextlib import contextmanager
 
 from .. import errors as E
-from ..runtime.calls import call_function
-from ..runtime.positions import Positions, attr_position, merge_pos
+from ..runtime.calls import call2
+from ..runtime.positions import OneSpan, Positions, attr_position, merge_pos
 from ..runtime.errors import type_error
 from ..runtime.values import Attrs, Closure, CtxStr, PrimOp, PrimOpApp, Thunk, force
 from ..syntax.printer import identifier
@@ -118,8 +118,7 @@ class _Fn:
         source = span = None
         if type(site) is Closure:
             source, span = site.lam.source, site.lam.node.span
-        r = force(call_function(ev, force(raw), name, source, span))
-        return force(call_function(ev, r, arg, source, span))
+        return call2(ev, force(raw), name, arg, source, span)
 
 
 def _lazy_calls(ev, fn: _Fn):
@@ -243,31 +242,51 @@ def _list_to_attrs(ev, lst):
     # of each name's first occurrence, so a missing `name` is reported before a missing `value`
     first: dict[str, Attrs] = {}
     for e in items:
-        a = force(e)
+        a = e.value if type(e) is Thunk and e.code is None else force(e)
         if type(a) is not Attrs:
             raise type_error("a set", a).add_frame(
                 "while evaluating an element of the list passed to builtins.listToAttrs")
         name = a.d.get("name", _ABSENT)
-        if name is _ABSENT:
+        if type(name) is Thunk and name.code is None:
+            name = name.value
+        if type(name) is str:
+            key = name
+        elif name is _ABSENT:
             raise _missing("name", "in a {name=...; value=...;} pair")
-        try:
-            key = _string_no_ctx(name)
-        except E.EvalError as err:
-            source, span = attr_position(a.pos, "name") or (None, None)
-            err.at(source, span).add_frame("while evaluating the `name` attribute of an element of "
-                                           "the list passed to builtins.listToAttrs", source, span)
-            raise
+        else:
+            try:
+                key = _string_no_ctx(name)
+            except E.EvalError as err:
+                source, span = attr_position(a.pos, "name") or (None, None)
+                err.at(source, span).add_frame("while evaluating the `name` attribute of an element of "
+                                               "the list passed to builtins.listToAttrs", source, span)
+                raise
         if key not in first:
             first[key] = a
     d = {}
-    by_source: dict[int, tuple] = {}    # id(source) -> (source, {name: span})
     for key in sorted(first):
-        a = first[key]
-        value = a.d.get("value", _ABSENT)
+        value = first[key].d.get("value", _ABSENT)
         if value is _ABSENT:
             raise _missing("value", "in a {name=...; value=...;} pair")
         d[key] = value
-        hit = attr_position(a.pos, "value")
+    return Attrs(d, _value_positions(first, d))
+
+
+def _value_positions(first: dict, d: dict):
+    """The positions of listToAttrs' result: each value is where its pair's
+    `value` was defined. Pairs are mostly built by one attrset expression:
+    then that is one span for all (looked up once per positions object)."""
+    hits: dict[int, tuple | None] = {}
+    for a in first.values():
+        if id(a.pos) not in hits:
+            hits[id(a.pos)] = attr_position(a.pos, "value")
+    distinct = set(hits.values())
+    if len(distinct) == 1:
+        hit = distinct.pop()
+        return None if hit is None else Positions(hit[0], OneSpan(hit[1], d))
+    by_source: dict[int, tuple] = {}    # id(source) -> (source, {name: span})
+    for key in d:
+        hit = hits[id(first[key].pos)]
         if hit is not None:
             entry = by_source.get(id(hit[0]))
             if entry is None:
@@ -276,7 +295,9 @@ def _list_to_attrs(ev, lst):
     pos = None
     for source, spans in by_source.values():
         pos = merge_pos(pos, Positions(source, spans))
-    return Attrs(d, pos)
+    return pos
+
+
 
 
 @builtin("mapAttrs", 2)

@@ -7,7 +7,7 @@ from .. import errors as E
 from ..runtime import ops
 from ..runtime.errors import type_error
 from ..runtime.printer import print_value_short
-from ..runtime.values import Attrs, Closure, CtxStr, Path, PrimOp, PrimOpApp, force, make_string, type_name
+from ..runtime.values import Attrs, Closure, CtxStr, Path, PrimOp, PrimOpApp, Thunk, force, make_string, type_name
 from . import builtin, constant
 
 
@@ -138,11 +138,16 @@ def _abort(ev, msg):
 def _to_string(ev, v):
     """Turn a value into a string (the lenient rules): `toString 42` is `"42"`,
     `toString true` is `"1"`, `toString null` is `""`."""
+    if type(v) is Thunk:
+        v = v.force()
+    if type(v) is int:    # `toString i`, the common case
+        return str(v)
     ctx: set = set()
-    s = ops.coerce_to_string(force(v), ctx, interp=False, call=ev.call,
-                             error_ctx=("while evaluating the first argument passed to builtins.toString",
-                                        None, None))
+    s = ops.coerce_to_string(v, ctx, interp=False, call=ev.call, error_ctx=_TO_STRING_FRAME)
     return make_string(s, ctx)
+
+
+_TO_STRING_FRAME = ("while evaluating the first argument passed to builtins.toString", None, None)
 
 
 @builtin("typeOf", 1)

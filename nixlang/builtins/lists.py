@@ -10,7 +10,7 @@ Results stay lazy where Nix's are: `map` and `genList` build thunks.
 from __future__ import annotations
 
 from .. import errors as E
-from ..runtime.calls import call2, call_function, caller
+from ..runtime.calls import call_function, caller, caller2, curried_lambda, lambda_frames
 from ..runtime import ops
 from ..runtime.errors import type_error
 from ..runtime.printer import print_value_short
@@ -30,7 +30,8 @@ def _is_function(v) -> bool:
 
 
 def _list(v, ctx: str, source=None, span=None) -> list:
-    v = force(v)
+    if type(v) is Thunk:
+        v = v.force()
     if type(v) is not list:
         raise type_error("a list", v).add_frame(ctx, source, span)
     return v
@@ -57,6 +58,8 @@ def _attrs(v, ctx: str) -> Attrs:
 
 
 def _int(v, ctx: str) -> int:
+    if type(v) is int:
+        return v
     try:
         v = force(v)
         if type(v) is not int:
@@ -169,6 +172,24 @@ def _elem(ev, x, xs):
     """Whether some element of the list equals the value (with `==`).
     `builtins.elem 2 [ 1 2 3 ]` is `true`."""
     xs = _list(xs, "while evaluating the second argument passed to builtins.elem")
+    if not xs:
+        return False
+    x = force(x)
+    if type(x) is int or type(x) is str:
+        # eqValues of an integer or a plain string: forced elements of the
+        # same type compare here (a string with context is equal by its text
+        # too), the rest as ops.equal says
+        t = type(x)
+        for e in xs:
+            if type(e) is Thunk:
+                e = e.force()
+            te = type(e)
+            if te is t or (te is CtxStr and t is str):
+                if e == x:
+                    return True
+            elif ops.equal(x, e):
+                return True
+        return False
     for e in xs:
         if ops.equal(x, e):
             return True
@@ -210,9 +231,13 @@ def _filter(ev, f, xs):
     if not xs:
         return xs
     f = _function(f, "while evaluating the first argument passed to builtins.filter")
-    out = [x for x in xs
-           if _bool(ev.call(f, x),
-                    "while evaluating the return value of the filtering function passed to builtins.filter")]
+    call = caller(ev, f)
+    ctx = "while evaluating the return value of the filtering function passed to builtins.filter"
+    out = []
+    for x in xs:
+        r = call(x)
+        if r is True or (r is not False and _bool(r, ctx)):
+            out.append(x)
     return xs if len(out) == len(xs) else out
 
 
@@ -244,9 +269,10 @@ def _concat_map(ev, f, xs):
     xs = _list(xs, "while evaluating the second argument passed to builtins.concatMap")
     source, span = _fn_position(f)
     ctx = "while evaluating the return value of the function passed to builtins.concatMap"
+    call = caller(ev, f)
     results = []
     for x in xs:
-        results.append(_list(ev.call(f, x), ctx, source, span))
+        results.append(_list(call(x), ctx, source, span))
     return _concat(results, ctx)
 
 
@@ -263,9 +289,42 @@ def _foldl_strict(ev, op, nul, xs):
     if not xs:
         return force(nul)
     acc = nul
-    for x in xs:
-        acc = call2(ev, op, acc, x)
+    parts = curried_lambda(op)
+    if parts is None:
+        call = caller2(ev, op)
+        for x in xs:
+            acc = call(acc, x)
+        return acc
+    # `acc: x: ...`: its body entered directly, each call one deeper than
+    # foldl' (call2), which is counted once for all
+    inner, up = parts
+    with _one_call_deeper(ev):
+        try:
+            for x in xs:
+                acc = inner.body([[up, acc], x])
+        except E.EvalError as e:
+            raise lambda_frames(e, inner, None, None)
     return acc
+
+
+class _one_call_deeper:
+    """The call depth of a builtin's calls of a function, counted once around
+    all of them: each call is one deeper and none deeper still, so one check
+    that this depth is allowed stands for the check of each call."""
+    __slots__ = ("ev",)
+
+    def __init__(self, ev):
+        self.ev = ev
+
+    def __enter__(self):
+        ev = self.ev
+        if ev.depth >= ev.max_call_depth:
+            raise E.StackOverflow("stack overflow; max-call-depth exceeded")
+        ev.depth += 1
+
+    def __exit__(self, *exc):
+        self.ev.depth -= 1
+        return False
 
 
 def _any_all(ev, any_: bool, f, xs):
@@ -273,8 +332,9 @@ def _any_all(ev, any_: bool, f, xs):
     f = _function(f, f"while evaluating the first argument passed to builtins.{name}")
     xs = _list(xs, f"while evaluating the second argument passed to builtins.{name}")
     ctx = f"while evaluating the return value of the function passed to builtins.{name}"
+    call = caller(ev, f)
     for x in xs:
-        if _bool(ev.call(f, x), ctx) == any_:
+        if _bool(call(x), ctx) == any_:
             return any_
     return not any_
 
@@ -303,9 +363,10 @@ def _partition(ev, f, xs):
     xs = _list(xs, "while evaluating the second argument passed to builtins.partition")
     right, wrong = [], []
     ctx = "while evaluating the return value of the partition function passed to builtins.partition"
+    call = caller(ev, f)
     for x in xs:
         force(x)
-        (right if _bool(ev.call(f, x), ctx) else wrong).append(x)
+        (right if _bool(call(x), ctx) else wrong).append(x)
     return Attrs({"right": right, "wrong": wrong})
 
 
@@ -319,8 +380,9 @@ def _group_by(ev, f, xs):
     xs = _list(xs, "while evaluating the second argument passed to builtins.groupBy")
     groups: dict[str, list] = {}
     ctx = "while evaluating the return value of the grouping function passed to builtins.groupBy"
+    call = caller(ev, f)
     for x in xs:
-        name = _string_no_ctx(ev.call(f, x), ctx)
+        name = _string_no_ctx(call(x), ctx)
         groups.setdefault(name, []).append(x)
     return Attrs({k: groups[k] for k in sorted(groups, key=_symbol_order)})
 
@@ -349,14 +411,44 @@ def _sort(ev, cmp, xs):
                 return ops.less_than(a, b)
             except E.EvalError as err:
                 raise err.add_frame("while evaluating the ordering function passed to builtins.sort")
+        if _totally_ordered(out):
+            # `<` on integers or on ASCII strings: a strict total order, and
+            # pure, so any stable sort gives peeksort's permutation
+            out.sort(key=force)
+            return out
     else:
         ctx = "while evaluating the return value of the sorting function passed to builtins.sort"
+        parts = curried_lambda(cmp)
+        if parts is not None and len(out) > 1:
+            # `a: b: ...`: its body entered directly, at one depth for all calls
+            inner, up = parts
+
+            def less(a, b):
+                try:
+                    r = inner.body([[up, a], b])
+                except E.EvalError as e:
+                    raise lambda_frames(e, inner, None, None)
+                return r if r is True or r is False else _bool(r, ctx)
+            with _one_call_deeper(ev):
+                peeksort(out, less)
+            return out
+        call = caller2(ev, cmp)
 
         def less(a, b):
-            r = call2(ev, cmp, a, b)
+            r = call(a, b)
             return r if r is True or r is False else _bool(r, ctx)
     peeksort(out, less)
     return out
+
+
+def _totally_ordered(xs: list) -> bool:
+    """Whether the (forced) elements are all integers, or all ASCII strings."""
+    t0 = type(force(xs[0]))
+    if t0 is int:
+        return all(type(force(x)) is int for x in xs)
+    if t0 is str or t0 is CtxStr:
+        return all(type(v) in (str, CtxStr) and v.isascii() for v in map(force, xs))
+    return False
 
 
 def peeksort(a: list, comp) -> None:
@@ -398,20 +490,31 @@ def peeksort(a: list, comp) -> None:
                 i -= 1
 
     def merge(begin, middle, end):
+        # the left run's element goes first unless the right one is less
+        if begin == middle or middle == end:
+            return
         left, right = a[begin:middle], a[middle:end]
         nl, nr = len(left), len(right)
+        out: list = []
+        take = out.append
         i = j = 0
-        out = begin
-        while i < nl and j < nr:
-            if not comp(right[j], left[i]):
-                a[out] = left[i]
-                i += 1
-            else:
-                a[out] = right[j]
+        x, y = left[0], right[0]
+        while True:
+            if comp(y, x):
+                take(y)
                 j += 1
-            out += 1
-        rest = left[i:] + right[j:]
-        a[out:out + len(rest)] = rest
+                if j == nr:
+                    break
+                y = right[j]
+            else:
+                take(x)
+                i += 1
+                if i == nl:
+                    break
+                x = left[i]
+        out += left[i:]
+        out += right[j:]
+        a[begin:end] = out
 
     def impl(begin, end, left_run_end, right_run_begin):
         if left_run_end == end or right_run_begin == begin:

@@ -1,22 +1,28 @@
 """Serialisation builtins: `toJSON`, `fromJSON`, `toXML`, `fromTOML`.
 
-`to_json_value` / `dump_json` reproduce Nix's printValueAsJSON and the
-nlohmann::json dump it ends in (shortest round-trip floats with `.0` or
-`e+NN`, `\\u00XX` for control characters, UTF-8 checked byte by byte);
+`to_json` is Nix's printValueAsJSON and the nlohmann::json dump it ends in
+(shortest round-trip floats with `.0` or `e+NN`, `\\u00XX` for control
+characters, UTF-8 checked byte by byte), writing the text while it walks the
+value; `to_json_value` / `dump_json` do the same in two steps (Python data,
+then text) for the rarer values and for structured attrs;
 `to_xml` is the printer behind `builtins.toXML` and `nix-instantiate --xml`.
 """
 from __future__ import annotations
 
+import itertools
 import math
 import re
+from json.encoder import encode_basestring as _encode_json_string
 
 from .. import errors as E
 from ..runtime.printer import format_float, print_value_short
 from ..runtime.values import Attrs, Closure, CtxStr, Path, Thunk, force, make_string, show_type
 from ..syntax.printer import identifier
 from . import builtin
+from .strings import to_bytes
 
 INT_MIN, INT_MAX = -(1 << 63), (1 << 63) - 1
+_ABSENT = object()
 
 
 def _attr_pos(a: Attrs, name: str):
@@ -168,6 +174,14 @@ def to_json_value(ev, v, ctx: set, copy_to_store: bool = True, strict: bool = Tr
     return conv(v, source, span, copy_to_store)
 
 
+def _valid_utf8(s: str) -> bool:
+    try:
+        s.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
 def _sort_key(name: str):
     return name.encode("utf-8", "surrogateescape")
 
@@ -295,14 +309,196 @@ def dump_json(x) -> str:
     return "".join(out)
 
 
-def to_json(ev, v, ctx: set | None = None, copy_to_store: bool = True, strict: bool = True) -> str:
-    """Nix's printValueAsJSON to text (what builtins.toJSON gives, and --json)."""
+def to_json(ev, v, ctx: set | None = None, copy_to_store: bool = True, strict: bool = True,
+            source=None, span=None) -> str:
+    """Nix's printValueAsJSON to text (what builtins.toJSON gives, and --json),
+    written while the value is walked. Plain values, lists and attrsets are
+    handled here with no work per value beyond Nix's (the call-depth count):
+    where an attrset's attribute was defined is looked up only when an error
+    inside it needs the trace frame. Paths and attrsets that stand for a
+    string (`__toString`, `outPath`) go through `to_json_value`, which has
+    the rest of Nix's rules. A string that is not valid UTF-8 is nlohmann's
+    error, which Nix meets when it dumps the finished tree: it is raised
+    after the walk, so an evaluation error anywhere wins over it."""
     ctx = set() if ctx is None else ctx
-    data = to_json_value(ev, v, ctx, copy_to_store, strict)
-    try:
-        return dump_json(data)
-    except _JsonTypeError as e:
-        raise E.EvalError(f"JSON serialization error: {e}") from None
+    out: list[str] = []   # the pieces written since the last flush into `done`
+    done: list[str] = []
+    append = out.append
+    bad: list[str] = []   # the first UTF-8 error in dump order
+    encode = _encode_json_string
+
+    def string(s: str) -> None:
+        if s.isascii():
+            append(encode(s))
+            return
+        try:
+            s.encode("utf-8")
+        except UnicodeEncodeError:
+            try:
+                _check_utf8(to_bytes(s))
+            except _JsonTypeError as e:
+                if not bad:
+                    bad.append(str(e))
+                append('""')
+                return
+        append(encode(s))
+
+    def where(pa, pk):
+        if pa is None:
+            return source, span
+        return _attr_pos(pa, pk)
+
+    def slow(v, pa, pk, copy) -> None:
+        # the generic code, from the forced value, called from inside `walk`:
+        # it counts this value's call depth itself
+        ev.depth -= 1
+        try:
+            data = to_json_value(ev, v, ctx, copy, strict, *where(pa, pk))
+        finally:
+            ev.depth += 1
+        try:
+            append(dump_json(data))
+        except _JsonTypeError as e:
+            if not bad:
+                bad.append(str(e))
+
+    shapes: dict[tuple, list | None] = {}
+
+    def flush() -> None:
+        # many small pieces cost more memory than the text they make
+        done.append("".join(out))
+        out.clear()
+
+    def shape(d: dict):
+        """The names of an attrset in Nix's order (bytewise), each with what
+        goes before its value (`{"name":` or `,"name":`); kept per tuple of
+        names, as the sets one expression builds share them. None when a
+        name is not UTF-8 (its error must come in dump order)."""
+        names = tuple(d)
+        sh = shapes.get(names, _ABSENT)
+        if sh is _ABSENT:
+            keys = sorted(names)
+            if not "".join(keys).isascii():
+                if not all(_valid_utf8(k) for k in keys):
+                    return None
+                keys.sort(key=_sort_key)
+            sh = [(k, "," + encode(k) + ":") for k in keys]
+            sh[0] = (keys[0], "{" + sh[0][1][1:])
+            if len(names) <= 64:
+                shapes[names] = sh
+        return sh
+
+    def overflow_here(e, pa, pk) -> None:
+        # Nix forces a pending call at the position of the value being
+        # serialised, so that is where a stack overflow shows
+        if isinstance(e, E.StackOverflow) and not e.frames:
+            vs, vsp = where(pa, pk)
+            if vs is not None:
+                e.source, e.span = vs, vsp
+
+    def items(v, seq, pa, pk, copy) -> None:
+        # the elements of a list (`seq` None) or the attributes of an attrset
+        # (`seq` its shape), each one call deeper (Nix's addCallDepth): here
+        # a thunk is forced and a plain string, integer, Boolean or null
+        # written, which is the same as long as that depth is allowed (`leaf_ok`)
+        leaf_ok = ev.depth < ev.max_call_depth
+        if seq is None:
+            is_list, c = True, v
+            seq = zip(range(len(v)), itertools.chain(("[",), itertools.repeat(",")))
+        else:
+            is_list, c = False, v.d
+        for k, pre in seq:
+            append(pre)
+            x = c[k]
+            if type(x) is Thunk:
+                if x.code is None:
+                    x = x.value
+                elif leaf_ok and strict:
+                    ev.depth += 1
+                    try:
+                        x = x.force()
+                    except E.EvalError as e:
+                        overflow_here(e, pa, pk) if is_list else overflow_here(e, v, k)
+                        raise child_frame(e, v, k, pa, pk, is_list)
+                    finally:
+                        ev.depth -= 1
+            tx = type(x)
+            if leaf_ok and (tx is str and x.isascii() or tx is int or tx is bool or x is None):
+                append(encode(x) if tx is str else str(x) if tx is int else
+                       "null" if x is None else "true" if x else "false")
+                continue
+            try:
+                walk(x, pa, pk, copy) if is_list else walk(x, v, k, copy)
+            except E.EvalError as e:
+                raise child_frame(e, v, k, pa, pk, is_list)
+            if len(out) > 4096:
+                flush()
+
+    def child_frame(e, v, k, pa, pk, is_list):
+        if is_list:
+            return e.add_frame(f"while evaluating list element at index {k}", *where(pa, pk))
+        return e.add_frame(f"while evaluating attribute '{identifier(k)}'", *_attr_pos(v, k))
+
+    def walk(v, pa, pk, copy) -> None:
+        # `pa`/`pk`: the attrset and name holding `v` (its position, for errors)
+        if ev.depth >= ev.max_call_depth:
+            raise E.StackOverflow("stack overflow; max-call-depth exceeded", *where(pa, pk))
+        ev.depth += 1
+        try:
+            if type(v) is Thunk:
+                if v.code is None:
+                    v = v.value
+                elif strict:
+                    try:
+                        v = v.force()
+                    except E.StackOverflow as e:
+                        overflow_here(e, pa, pk)
+                        raise
+            t = type(v)
+            if t is Attrs:
+                d = v.d
+                if "__toString" in d or "outPath" in d:
+                    slow(v, pa, pk, copy)
+                elif not d:
+                    append("{}")
+                else:
+                    sh = shape(d)
+                    if sh is None:
+                        slow(v, pa, pk, copy)
+                    else:
+                        items(v, sh, pa, pk, copy)
+                        append("}")
+            elif t is list:
+                if not v:
+                    append("[]")
+                else:
+                    items(v, None, pa, pk, copy)
+                    append("]")
+            elif t is str:
+                string(v)
+            elif t is int:
+                append(str(v))
+            elif t is bool:
+                append("true" if v else "false")
+            elif v is None:
+                append("null")
+            elif t is CtxStr:
+                ctx.update(v.context)
+                string(v)
+            elif t is float:
+                append(json_float(v))
+            else:
+                slow(v, pa, pk, copy)
+        finally:
+            ev.depth -= 1
+
+    walk(v, None, None, copy_to_store)
+    if bad:
+        raise E.EvalError(f"JSON serialization error: {bad[0]}")
+    if done:
+        flush()
+        return "".join(done)
+    return "".join(out)
 
 
 @builtin("toJSON", 1)
@@ -310,6 +506,10 @@ def _to_json(ev, v):
     """The JSON text of a value; attribute sets are objects with sorted keys,
     paths are copied to the store, `__toString`/`outPath` sets become what they
     stand for: `builtins.toJSON { a = [ 1 2.5 ]; }` is `"{\\"a\\":[1,2.5]}"`."""
+    if type(v) is Thunk and v.code is None:
+        v = v.value
+    if type(v) is str and v.isascii() and ev.depth < ev.max_call_depth:
+        return _encode_json_string(v)    # (lib.escapeNixString: a string each time)
     ctx: set = set()
     s = to_json(ev, v, ctx)
     return make_string(s, ctx)

@@ -13,6 +13,7 @@ to Python `re` on bytes; see `_EreTranslator`.
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import re
 
@@ -20,7 +21,7 @@ from .. import errors as E
 from ..runtime import ops
 from ..runtime.errors import type_error
 from ..runtime.paths import canon_path
-from ..runtime.values import CtxStr, Path, context_of, force, make_string
+from ..runtime.values import CtxStr, Path, Thunk, context_of, force, make_string
 from . import builtin
 
 
@@ -39,7 +40,8 @@ def from_bytes(b: bytes) -> str:
 
 @contextlib.contextmanager
 def while_(message: str):
-    """Add Nix's `… while evaluating ...` trace line to errors raised inside."""
+    """Add Nix's `… while evaluating ...` trace line to errors raised inside
+    (for code off the hot paths; the helpers below inline it)."""
     try:
         yield
     except E.EvalError as exc:
@@ -47,52 +49,71 @@ def while_(message: str):
         raise
 
 
+def forced(v: Thunk, message: str):
+    """Force a thunk; an error raised meanwhile gets the trace line `message`
+    (the helpers test for a thunk first, so a value costs no call)."""
+    try:
+        return v.force()
+    except E.EvalError as exc:
+        raise exc.add_frame(message)
+
+
 def force_string(v, ctx: set | None, message: str) -> str:
-    """Nix's forceString: a string (no coercion); its context goes to `ctx`."""
-    with while_(message):
-        v = force(v)
-        if type(v) is str:
-            return v
-        if type(v) is CtxStr:
-            if ctx is not None:
-                ctx |= v.context
-            return v
-        raise type_error("a string", v)
+    """Nix's forceString: a string (no coercion); its context goes to `ctx`.
+    Any error raised while forcing gets the trace line `message`."""
+    if type(v) is Thunk:
+        v = forced(v, message)
+    t = type(v)
+    if t is str:
+        return v
+    if t is CtxStr:
+        if ctx is not None:
+            ctx |= v.context
+        return v
+    raise type_error("a string", v).add_frame(message)
 
 
 def force_string_no_ctx(v, message: str) -> str:
     """Nix's forceStringNoCtx: a string that must not refer to store paths."""
     s = force_string(v, None, message)
-    c = context_of(s)
+    if type(s) is str:
+        return s
+    c = s.context
     if c:
-        with while_(message):
-            some = sorted(str(x) for x in c)[0]
-            raise E.EvalError(f"the string '{s}' is not allowed to refer to a store path (such as '{some}')")
+        some = sorted(str(x) for x in c)[0]
+        raise E.EvalError(f"the string '{s}' is not allowed to refer to a store path (such as '{some}')"
+                          ).add_frame(message)
     return str(s)
 
 
 def force_int(v, message: str) -> int:
-    with while_(message):
-        v = force(v)
-        if type(v) is not int:
-            raise type_error("an integer", v)
-        return v
+    if type(v) is Thunk:
+        v = forced(v, message)
+    if type(v) is not int:
+        raise type_error("an integer", v).add_frame(message)
+    return v
 
 
 def force_list(v, message: str) -> list:
-    with while_(message):
-        v = force(v)
-        if type(v) is not list:
-            raise type_error("a list", v)
-        return v
+    if type(v) is Thunk:
+        v = forced(v, message)
+    if type(v) is not list:
+        raise type_error("a list", v).add_frame(message)
+    return v
 
 
 def coerce(ev, v, ctx: set, message: str, copy_to_store: bool = True) -> str:
     """Nix's coerceToString in its strict mode (no numbers, no lists)."""
-    with while_(message):
+    if type(v) is Thunk:
+        v = forced(v, message)
+    if type(v) is str:
+        return v
+    try:
         return ops.coerce_to_string(v, ctx, interp=True,
                                     copy_to_store=ev.copy_path_to_store if copy_to_store else None,
                                     call=ev.call)
+    except E.EvalError as exc:
+        raise exc.add_frame(message)
 
 
 # -- basic string builtins --------------------------------------------------------------
@@ -102,7 +123,8 @@ def _string_length(ev, s):
     """The length of a string in bytes (UTF-8), not in characters:
     `builtins.stringLength "héllo"` is `6`."""
     ctx: set = set()
-    return len(to_bytes(coerce(ev, s, ctx, "while evaluating the argument passed to builtins.stringLength")))
+    v = coerce(ev, s, ctx, "while evaluating the argument passed to builtins.stringLength")
+    return len(v) if v.isascii() else len(to_bytes(v))
 
 
 @builtin("substring", 3)
@@ -120,7 +142,12 @@ def _substring(ev, start, length, s):
         if type(v) in (str, CtxStr):
             return make_string("", context_of(v))
     ctx: set = set()
-    b = to_bytes(coerce(ev, s, ctx, "while evaluating the third argument (the string) passed to builtins.substring"))
+    v = coerce(ev, s, ctx, "while evaluating the third argument (the string) passed to builtins.substring")
+    if v.isascii():
+        # bytes are characters: slice the text itself
+        r = v[start:] if length < 0 else v[start:start + length]
+        return CtxStr(r, frozenset(ctx)) if ctx else r
+    b = to_bytes(v)
     if start >= len(b):
         return make_string("", ctx)
     end = len(b) if length < 0 else start + length
@@ -134,9 +161,188 @@ def _concat_strings_sep(ev, sep, strings):
     ctx: set = set()
     sep = str(force_string(sep, ctx, "while evaluating the first argument (the separator string) passed to builtins.concatStringsSep"))
     items = force_list(strings, "while evaluating the second argument (the list of strings to concat) passed to builtins.concatStringsSep")
-    parts = [coerce(ev, e, ctx, "while evaluating one element of the list of strings to concat passed to builtins.concatStringsSep")
-             for e in items]
+    message = "while evaluating one element of the list of strings to concat passed to builtins.concatStringsSep"
+    parts = []
+    for e in items:
+        if type(e) is Thunk and e.code is None:
+            e = e.value
+        if type(e) is str:
+            parts.append(e)
+        else:
+            parts.append(coerce(ev, e, ctx, message))
     return make_string(sep.join(parts), ctx)
+
+
+# -- replaceStrings ------------------------------------------------------------------------
+# prim_replaceStrings scans the string byte by byte and, at each position,
+# takes the first pattern in list order that starts there (an empty pattern
+# always does: its replacement goes in before the byte, which is kept, and
+# once more at the end). The same answer comes from Python's `re` with the
+# escaped patterns as one alternation in list order, whose alternatives are
+# tried left to right at each position, split on it: the matched text names
+# the pattern (the first one with that text). Patterns after the first empty
+# one can never win, and are dropped, so that an empty match is never
+# followed by a non-empty one at the same place (which `re` would allow).
+#
+# Text or bytes: Nix compares bytes. On Python text the answer is the same
+# when the string is ASCII (bytes are characters), or when no pattern is
+# empty and every pattern is valid UTF-8: UTF-8 synchronises, so a valid
+# pattern matches the bytes of the string only at character boundaries, on
+# the characters it encodes. Otherwise (an empty pattern inserting between
+# the bytes of a character, a pattern holding a lone byte) the work is done
+# on bytes.
+
+class _Patterns:
+    """One `from` list of replaceStrings, prepared once (see `_patterns`)."""
+    __slots__ = ("pats", "first", "on_text", "single", "text_rx", "bytes_rx", "bytes_first")
+
+    def __init__(self, pats: tuple):
+        if "" in pats:
+            pats = pats[:pats.index("") + 1]
+        self.pats = pats
+        first: dict[str, int] = {}
+        for j, p in enumerate(pats):
+            first.setdefault(p, j)
+        self.first = first
+        self.on_text = "" not in first and all(_valid_utf8(p) for p in pats)
+        # all patterns one ASCII character (lib.toUpper): bytes.translate may do
+        self.single = all(len(p) == 1 and p.isascii() for p in pats)
+        self.text_rx = self.bytes_rx = self.bytes_first = None
+
+    def text_regex(self):
+        if self.text_rx is None:
+            self.text_rx = re.compile("(" + "|".join(map(re.escape, self.pats)) + ")", re.DOTALL)
+        return self.text_rx
+
+    def bytes_regex(self):
+        if self.bytes_rx is None:
+            bpats = [to_bytes(p) for p in self.pats]
+            self.bytes_first = {}
+            for j, p in enumerate(bpats):
+                self.bytes_first.setdefault(p, j)
+            self.bytes_rx = re.compile(b"(" + b"|".join(map(re.escape, bpats)) + b")", re.DOTALL)
+        return self.bytes_rx
+
+
+def _valid_utf8(p: str) -> bool:
+    try:
+        p.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+@functools.lru_cache(maxsize=256)
+def _patterns(pats: tuple) -> _Patterns:
+    return _Patterns(pats)
+
+
+class _Site:
+    """What replaceStrings keeps about one `from` list value (see
+    `_REPLACERS`): its patterns, and the `to` list last used with it with
+    the strings of that list found forced and without context. Forcing such
+    a string again would do nothing, so `lib.toUpper` (the same two lists on
+    every call) forces nothing twice; a string with context is looked at
+    again on every call, to add its context.
+
+    For patterns of one ASCII character each replaced by one (`toUpper`),
+    `table` is a bytes.translate table of the forced ones, usable on an
+    ASCII string in which `missing` finds none of the others."""
+    __slots__ = ("froms", "pp", "tos", "done", "table", "missing")
+
+    def __init__(self, froms, pp: _Patterns):
+        self.froms = froms
+        self.pp = pp
+        self.tos = None
+        self.done: dict[int, str] = {}    # index -> a plain string of `tos`
+        self.table = self.missing = _STALE
+
+    def use(self, tos) -> bool:
+        """Take `tos` as the `to` list; whether it was the last one already."""
+        if tos is self.tos:
+            return True
+        self.tos = tos
+        self.done = {}
+        self.table = self.missing = _STALE
+        return False
+
+    def resolved(self, j: int, r: str) -> None:
+        self.done[j] = r
+        self.table = self.missing = _STALE
+
+    def translation(self):
+        """(table, missing) as described above; table None when some forced
+        replacement is not one ASCII character."""
+        if self.table is _STALE:
+            pp, done = self.pp, self.done
+            src, dst, left = [], [], []
+            for c, j in pp.first.items():
+                r = done.get(j)
+                if r is None:
+                    left.append(c)
+                elif len(r) == 1 and r.isascii():
+                    src.append(c)
+                    dst.append(r)
+                else:
+                    self.table = self.missing = None
+                    return None, None
+            self.table = bytes.maketrans("".join(src).encode(), "".join(dst).encode())
+            self.missing = re.compile("[" + "".join(map(re.escape, left)) + "]") if left else None
+        return self.table, self.missing
+
+
+_STALE = object()
+
+
+class _Replacements:
+    """The `to` strings of one replaceStrings call, each forced when first
+    used (Nix 2.36; 2.8 forced them all), its context added then."""
+    __slots__ = ("site", "tos", "ctx", "local")
+
+    def __init__(self, site: _Site, tos, ctx: set):
+        self.site = site
+        self.tos = tos
+        self.ctx = ctx
+        self.local: dict[int, str] = {}
+
+    def get(self, j: int) -> str:
+        site = self.site
+        # a nested call with the same `from` list and another `to` list may have
+        # taken the site over: then this call remembers for itself
+        mine = site.tos is self.tos
+        r = (site.done if mine else self.local).get(j)
+        if r is not None:
+            return r
+        v = self.tos[j]
+        if type(v) is Thunk and v.code is None:
+            v = v.value
+        if type(v) is not str:
+            v = force_string(v, self.ctx, "while evaluating one of the replacement strings "
+                                          "passed to builtins.replaceStrings")
+        if type(v) is str and site.tos is self.tos:   # (forcing may have run a nested call)
+            site.resolved(j, v)
+        else:
+            self.local[j] = v
+        return v
+
+
+# id(from list) -> its _Site; the site holds the list, so the id is not reused
+_REPLACERS: dict[int, _Site] = {}
+_FROM_MESSAGE = "while evaluating one of the strings to replace passed to builtins.replaceStrings"
+
+
+def _site(froms: list) -> _Site:
+    pats = []
+    for f in froms:
+        if type(f) is Thunk:
+            f = f.value if f.code is None else force_string(f, None, _FROM_MESSAGE)
+        if type(f) is not str:
+            f = str(force_string(f, None, _FROM_MESSAGE))
+        pats.append(f)
+    if len(_REPLACERS) >= 256:
+        _REPLACERS.clear()
+    site = _REPLACERS[id(froms)] = _Site(froms, _patterns(tuple(pats)))
+    return site
 
 
 @builtin("replaceStrings", 3)
@@ -149,34 +355,59 @@ def _replace_strings(ev, from_, to, s):
     tos = force_list(to, "while evaluating the second argument passed to builtins.replaceStrings")
     if len(froms) != len(tos):
         raise E.EvalError("'from' and 'to' arguments passed to builtins.replaceStrings have different lengths")
-    pats = [to_bytes(force_string(f, None, "while evaluating one of the strings to replace passed to builtins.replaceStrings"))
-            for f in froms]
+    site = _REPLACERS.get(id(froms))
+    if site is None or site.froms is not froms:
+        site = _site(froms)
+    # else: the same list value, whose elements were all forced to strings
     ctx: set = set()
-    b = to_bytes(force_string(s, ctx, "while evaluating the third argument passed to builtins.replaceStrings"))
-    cache: dict[int, bytes] = {}
-    out = bytearray()
-    n = len(b)
-    p = 0
-    while p <= n:
-        for j, pat in enumerate(pats):
-            if b.startswith(pat, p):
-                rep = cache.get(j)
-                if rep is None:
-                    rep = to_bytes(force_string(tos[j], ctx, "while evaluating one of the replacement strings passed to builtins.replaceStrings"))
-                    cache[j] = rep
-                out += rep
-                if pat:
-                    p += len(pat)
-                else:
-                    if p < n:
-                        out.append(b[p])
-                    p += 1
-                break
-        else:
-            if p < n:
-                out.append(b[p])
-            p += 1
-    return make_string(from_bytes(bytes(out)), ctx)
+    subject = force_string(s, ctx, "while evaluating the third argument passed to builtins.replaceStrings")
+    again = site.use(tos)
+    pp = site.pp
+    if not pp.pats:
+        out = subject
+    elif pp.on_text or subject.isascii():
+        out = _replace_text(site, str(subject), tos, ctx, again)
+    else:
+        out = _replace_bytes(pp, to_bytes(subject), _Replacements(site, tos, ctx))
+    if ctx:
+        return CtxStr(out, frozenset(ctx))
+    return str(out)
+
+
+def _replace_text(site: _Site, s: str, tos, ctx: set, again: bool) -> str:
+    pp = site.pp
+    pats = pp.pats
+    if len(pats) == 1 and pats[0]:
+        p = pats[0]
+        if p not in s:
+            return s
+        r = site.done.get(0)
+        return s.replace(p, r if r is not None else _Replacements(site, tos, ctx).get(0))
+    if again and pp.single and s.isascii():
+        # the lists of the last call, all the replacements needed forced
+        table, missing = site.translation()
+        if table is not None and (missing is None or missing.search(s) is None):
+            return s.encode("ascii").translate(table).decode("ascii")
+    first = pp.first
+    parts = pp.text_regex().split(s)
+    if len(parts) == 1:
+        return s
+    matched = parts[1::2]
+    reps = _Replacements(site, tos, ctx)
+    table = {p: reps.get(first[p]) for p in dict.fromkeys(matched)}
+    parts[1::2] = map(table.__getitem__, matched)
+    return "".join(parts)
+
+
+def _replace_bytes(pp: _Patterns, b: bytes, reps: _Replacements) -> str:
+    parts = pp.bytes_regex().split(b)
+    if len(parts) == 1:
+        return from_bytes(b)
+    first = pp.bytes_first
+    matched = parts[1::2]
+    table = {p: to_bytes(reps.get(first[p])) for p in dict.fromkeys(matched)}
+    parts[1::2] = map(table.__getitem__, matched)
+    return from_bytes(b"".join(parts))
 
 
 # -- paths as strings ---------------------------------------------------------------------
@@ -466,7 +697,13 @@ class Regex:
     matching, for ends before the end of the string). An alternation under a
     quantifier (`(a|ab)*`) can choose differently in each round; there, and
     past `MAX_VARIANTS` combinations, ends up to `SCAN_WINDOW` bytes past
-    Python's first match are tried instead, longest first."""
+    Python's first match are tried instead, longest first.
+
+    The translation is a pattern on bytes (Nix's regexes see bytes); its text
+    uses only ASCII and `\\xNN` escapes, so the same text compiled as a `str`
+    pattern (`text`) matches an ASCII string exactly as the bytes pattern
+    matches its bytes: there the string is matched as it is, without
+    encoding it and decoding what the groups captured."""
 
     MAX_VARIANTS = 64
     SCAN_WINDOW = 256
@@ -475,9 +712,9 @@ class Regex:
         try:
             pat = to_bytes(source)
             tr = _EreTranslator(pat)
-            self.whole = re.compile("|".join(tr.translate()).encode("ascii"), re.DOTALL)
-            self.variants = []
-            self.inner = None
+            self.whole_src = "|".join(tr.translate())
+            self.variant_srcs = []
+            self.inner_src = None
             points = [i for i, n in enumerate(tr.counts) if n > 1]
             total = 1
             for i in points:
@@ -485,17 +722,35 @@ class Regex:
             if points and not (tr.repeated & set(points)) and total <= self.MAX_VARIANTS:
                 for combo in itertools.product(*(range(tr.counts[i]) for i in points)):
                     t = _EreTranslator(pat, dict(zip(points, combo)))
-                    self.variants.append(re.compile("|".join(t.translate()).encode("ascii"), re.DOTALL))
+                    self.variant_srcs.append("|".join(t.translate()))
             if points:
                 t = _EreTranslator(pat, end_anchor="(?!)")
-                self.inner = re.compile("|".join(t.translate()).encode("ascii"), re.DOTALL)
+                self.inner_src = "|".join(t.translate())
+            self.on_bytes = _Compiled(self, lambda src: src.encode("ascii"))
         except (InvalidRegex, re.error, RecursionError, OverflowError):
             raise E.EvalError(f"invalid regular expression '{source}'") from None
+        self._text = None
 
-    def fullmatch(self, b: bytes):
+    def text(self) -> "_Compiled":
+        """The same regex on `str` (for ASCII strings only)."""
+        if self._text is None:
+            self._text = _Compiled(self, str)
+        return self._text
+
+
+class _Compiled:
+    """One Regex compiled for bytes or for text: the matching algorithms."""
+    __slots__ = ("whole", "variants", "inner")
+
+    def __init__(self, rx: Regex, kind):
+        self.whole = re.compile(kind(rx.whole_src), re.DOTALL)
+        self.variants = [re.compile(kind(v), re.DOTALL) for v in rx.variant_srcs]
+        self.inner = None if rx.inner_src is None else re.compile(kind(rx.inner_src), re.DOTALL)
+
+    def fullmatch(self, b):
         return self.whole.fullmatch(b)
 
-    def longest_at(self, b: bytes, pos: int):
+    def longest_at(self, b, pos: int):
         """The POSIX match starting at `pos`: the longest, and of those the
         first in priority order (the way libstdc++ explores)."""
         m = self.whole.match(b, pos)
@@ -507,26 +762,26 @@ class Regex:
             if end == m.end():
                 return m
             return self._match_to(b, pos, end) or m
-        top = m.end() + self.SCAN_WINDOW
+        top = m.end() + Regex.SCAN_WINDOW
         for e in range(min(top, n), m.end(), -1):
             longer = self._match_to(b, pos, e)
             if longer is not None:
                 return longer
         return m
 
-    def _match_to(self, b: bytes, pos: int, end: int):
+    def _match_to(self, b, pos: int, end: int):
         """The first match (in priority order) from `pos` that ends at `end`."""
         if end == len(b):
             return self.whole.fullmatch(b, pos)
         return self.inner.fullmatch(b, pos, end)
 
-    def search(self, b: bytes, pos: int):
+    def search(self, b, pos: int):
         m = self.whole.search(b, pos)
         if m is None or self.inner is None:
             return m
         return self.longest_at(b, m.start())
 
-    def iterate(self, b: bytes):
+    def iterate(self, b):
         """Matches as std::regex_iterator finds them: after an empty match, a
         non-empty match at the same place, else search on one byte further."""
         m = self.search(b, 0)
@@ -550,6 +805,8 @@ _REGEX_CACHE: dict[str, Regex] = {}
 def get_regex(source: str) -> Regex:
     r = _REGEX_CACHE.get(source)
     if r is None:
+        if len(_REGEX_CACHE) >= 1024:
+            _REGEX_CACHE.clear()
         r = _REGEX_CACHE[source] = Regex(source)
     return r
 
@@ -565,9 +822,12 @@ def _match(ev, regex, s):
     (`null` for a group that took no part):
     `builtins.match "(.*)\\\\.nix" "default.nix"` is `[ "default" ]`."""
     src = force_string_no_ctx(regex, "while evaluating the first argument passed to builtins.match")
-    rx = get_regex(src)
-    b = to_bytes(force_string(s, set(), "while evaluating the second argument passed to builtins.match"))
-    m = rx.fullmatch(b)
+    rx = _REGEX_CACHE.get(src) or get_regex(src)
+    v = force_string(s, None, "while evaluating the second argument passed to builtins.match")
+    if v.isascii():
+        m = rx.text().whole.fullmatch(v)
+        return None if m is None else list(m.groups())
+    m = rx.on_bytes.fullmatch(to_bytes(v))
     return None if m is None else _groups(m)
 
 
@@ -577,18 +837,30 @@ def _split(ev, regex, s):
     the pieces between matches alternate with lists of what each match's
     groups captured: `builtins.split "(,)" "a,b"` is `[ "a" [ "," ] "b" ]`."""
     src = force_string_no_ctx(regex, "while evaluating the first argument passed to builtins.split")
-    rx = get_regex(src)
-    v = force_string(s, set(), "while evaluating the second argument passed to builtins.split")
-    b = to_bytes(v)
+    rx = _REGEX_CACHE.get(src) or get_regex(src)
+    v = force_string(s, None, "while evaluating the second argument passed to builtins.split")
+    if v.isascii():
+        out = split_with(rx.text(), str(v), str, _text_groups)
+    else:
+        out = split_with(rx.on_bytes, to_bytes(v), from_bytes, _groups)
+    return [v] if out is None else out
+
+
+def _text_groups(m) -> list:
+    return list(m.groups())
+
+
+def split_with(c: _Compiled, subject, piece, groups) -> list | None:
+    """`split` of `subject` (text or bytes) on the compiled regex `c`: the
+    pieces (`piece` makes each a Nix string) between the matches' `groups`;
+    None when nothing matches."""
     out: list = []
     prev = 0
-    last = None
-    for m in rx.iterate(b):
-        out.append(from_bytes(b[prev:m.start()]))
-        out.append(_groups(m))
+    for m in c.iterate(subject):
+        out.append(piece(subject[prev:m.start()]))
+        out.append(groups(m))
         prev = m.end()
-        last = m
-    if last is None:
-        return [v]
-    out.append(from_bytes(b[prev:]))
+    if not out:
+        return None
+    out.append(piece(subject[prev:]))
     return out

@@ -153,6 +153,9 @@ def caller(ev, f, source: Source | None = None, span: Span | None = None):
     value `f` called many times (genList, map): for a lambda `x: ...`,
     call_function's work inline."""
     if type(f) is not Closure or f.lam.formals is not None:
+        if type(f) is PrimOp and f.arity == 1:
+            # a builtin of one argument (`filter isString`): called at once
+            return lambda x: force(call_primop(ev, f, (x,), source, span))
         return lambda x: force(call_function(ev, f, x, source, span))
     lam, up = f.lam, f.env
 
@@ -171,6 +174,49 @@ def caller(ev, f, source: Source | None = None, span: Span | None = None):
         finally:
             ev.depth -= 1
     return call_lambda
+
+
+def curried_lambda(f):
+    """(the inner lambda, the outer lambda's environment) when `f` is a
+    lambda `a: b: body` without formals, whose body can be entered with the
+    frames `[[env, a], b]` (see call2); else None."""
+    if type(f) is Closure:
+        lam = f.lam
+        inner = lam.inner
+        if inner is not None and lam.formals is None and inner.formals is None:
+            return inner, f.env
+    return None
+
+
+def lambda_frames(e, lam, source, span):
+    """The frames call_function adds to an error leaving the body of `lam`."""
+    e.add_frame(f"while calling {calling(lam)}", lam.source, lam.node.span)
+    if span is not None:
+        e.add_frame("from call site", source, span)
+    return e
+
+
+def caller2(ev, f, source: Source | None = None, span: Span | None = None):
+    """`(a, b) -> call2(ev, f, a, b, source, span)` for one function value
+    `f` called many times: for a lambda `a: b: ...`, call2's work inline,
+    without even the closure of the inner lambda."""
+    parts = curried_lambda(f)
+    if parts is None:
+        return lambda a, b: call2(ev, f, a, b, source, span)
+    inner, up = parts
+
+    def call_lambda2(a, b):
+        ev.depth += 1
+        try:
+            if ev.depth > ev.max_call_depth:
+                raise E.StackOverflow("stack overflow; max-call-depth exceeded", source, span)
+            try:
+                return inner.body([[up, a], b])
+            except E.EvalError as e:
+                raise lambda_frames(e, inner, source, span)
+        finally:
+            ev.depth -= 1
+    return call_lambda2
 
 
 def call_primop(ev, p, args, source, span):

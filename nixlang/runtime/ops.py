@@ -14,7 +14,7 @@ from .. import errors as E
 from .errors import type_error
 from ..syntax.printer import identifier
 from .printer import print_value_short
-from .values import Attrs, Closure, CtxStr, Path, PrimOp, PrimOpApp, context_of, force, make_string, show_type  # noqa: F401
+from .values import Attrs, Closure, CtxStr, Path, PrimOp, PrimOpApp, Thunk, context_of, force, make_string, show_type  # noqa: F401
 
 INT_MIN, INT_MAX = -(1 << 63), (1 << 63) - 1
 
@@ -76,8 +76,13 @@ def num(v):
 
 
 def equal(a, b) -> bool:
-    a, b = force(a), force(b)
+    if type(a) is Thunk:
+        a = a.force()
+    if type(b) is Thunk:
+        b = b.force()
     ta, tb = type(a), type(b)
+    if ta is tb and (ta is str or ta is int or ta is bool):
+        return a == b
     if ta is int and tb is float or ta is float and tb is int:
         return a == b
     if ta is CtxStr:
@@ -157,7 +162,8 @@ def coerce_to_string(v, ctx: set, *, interp: bool, copy_to_store=None, call=None
     taken, and the result coerced by the same rules. `error_ctx` (message,
     source, span) is the frame Nix adds to this function's own type errors,
     e.g. "while evaluating a path segment"."""
-    v = force(v)
+    if type(v) is Thunk:
+        v = v.force()
     t = type(v)
     if t is str:
         return v

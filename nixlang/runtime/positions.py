@@ -19,6 +19,21 @@ class Positions:
         self.spans = spans
 
 
+class OneSpan:
+    """The `spans` of a Positions whose attributes were all defined at one
+    place (listToAttrs of pairs built by one attrset expression: each value
+    is where that expression's `value` is): one span for every name of
+    `names` (the attrset's own dict), without a dict of its own."""
+    __slots__ = ("span", "names")
+
+    def __init__(self, span, names):
+        self.span = span
+        self.names = names
+
+    def get(self, name):
+        return self.span if name in self.names else None
+
+
 def merge_pos(a, b):
     if a is None:
         return b

@@ -76,8 +76,8 @@ CASES = [
     ("attribute named by a number", "let s = { a = 1; }; in s.1", "E201",
      "an attribute named 1 is written `s.\"1\"`"),
     ("import <nixpkgs> without a search path", "import <nixpkgs> { }", "E204",
-     "`<nixpkgs>` is looked up in the search path, and the search path is empty: point `nixpkgs` at a copy "
-     "of nixpkgs with `-I nixpkgs=/path/to/nixpkgs`"),
+     "`<nixpkgs>` is looked up in the search path, and the search path is empty: point `nixpkgs` at a "
+     "nixpkgs folder with `-I nixpkgs=/path/to/nixpkgs` or `export NIX_PATH=nixpkgs=/path/to/nixpkgs`"),
     ("a missing file imported", {"main.nix": "import ./missing.nix\n"}, "E200",
      "/missing.nix does not exist: `./missing.nix` is relative to the directory of the file it is written "
      "in"),
@@ -193,3 +193,42 @@ def test_the_search_path_hint_lists_what_there_is(tmp_path, monkeypatch):
     assert rc == 1 and f"the search path has other={tmp_path}/other" in err
     rc, _, err = pynix("eval", "-E", "<foo/bar.nix>")
     assert "add `-I foo=/some/path` or `NIX_PATH=foo=/some/path`" in err
+
+
+# (flags, expression, code, phrases of the hint); {tmp} is the test's folder, which has lib/ only
+NIXPKGS_MISSING = [
+    # no search path at all: every way to get nixpkgs, each exactly as it is typed
+    ([], "import <nixpkgs> { }", "E204", [
+        "the search path is empty", "`-I nixpkgs=/path/to/nixpkgs`", "`export NIX_PATH=nixpkgs=/path/to/nixpkgs`",
+        "`git clone --depth 1 -b nixos-24.11 https://github.com/NixOS/nixpkgs`",
+        "`curl -LO https://github.com/NixOS/nixpkgs/archive/nixos-24.11.tar.gz && tar xf nixos-24.11.tar.gz`, "
+        "which makes nixpkgs-nixos-24.11/",
+        "`-I nixpkgs=https://github.com/NixOS/nixpkgs/archive/nixos-24.11.tar.gz`; pynix does not download",
+        "`nix-channel --add https://nixos.org/channels/nixos-24.11 nixpkgs && nix-channel --update`, found "
+        "through ~/.nix-defexpr/channels when NIX_PATH is not set"]),
+    # an entry for nixpkgs that names nothing
+    (["-I", "nixpkgs={tmp}/nowhere"], "import <nixpkgs> { }", "E204", [
+        "the search path has nixpkgs={tmp}/nowhere, but {tmp}/nowhere does not exist"]),
+    # a tree without nixos/ (nixpkgs' lib alone)
+    (["-I", "nixpkgs={tmp}"], "import <nixpkgs/nixos> { }", "E204", [
+        "the search path has nixpkgs={tmp}, but there is no nixos in it"]),
+    # the tarball URL Nix takes, which pynix does not download
+    (["-I", "nixpkgs=https://github.com/NixOS/nixpkgs/archive/nixos-24.11.tar.gz"], "import <nixpkgs> { }",
+     "E299", ["`curl -LO https://github.com/NixOS/nixpkgs/archive/nixos-24.11.tar.gz && tar xf "
+              "nixos-24.11.tar.gz`, which makes nixpkgs-nixos-24.11/",
+              "`-I nixpkgs=$PWD/nixpkgs-nixos-24.11`"]),
+    (["-I", "https://example.org/exprs.tar.xz"], "<nixpkgs>", "E299",
+     ["`curl -LO https://example.org/exprs.tar.xz && tar xf exprs.tar.xz`", "`-I $PWD/FOLDER`"]),
+]
+
+
+@pytest.mark.parametrize("flags,expr,code,phrases", NIXPKGS_MISSING, ids=range(len(NIXPKGS_MISSING)))
+def test_the_nixpkgs_hint_says_how_to_get_one(flags, expr, code, phrases, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NIX_PATH", "")
+    (tmp_path / "lib").mkdir()
+    rc, out, err = pynix("eval", *[f.replace("{tmp}", str(tmp_path)) for f in flags], "-E", expr)
+    coded = [line for line in err.splitlines() if line.startswith(f"  [{code}] ")]
+    assert rc == 1 and out == "" and len(coded) == 1, err
+    for phrase in phrases:
+        assert phrase.replace("{tmp}", str(tmp_path)) in coded[0], err

@@ -501,13 +501,14 @@ def _suffix_if_match(prefix: str, path: str):
     return path[n + 1:] if need_sep else path[n:]
 
 
-def _resolve_lookup_entry(ev, value: str):
+def _resolve_lookup_entry(ev, value: str, prefix: str = ""):
     cache = ev.__dict__.setdefault("_pynix_lookup_resolved", {})
     if value in cache:
         return cache[value]
     if _is_pseudo_url(value) or value.startswith("flake:"):
         raise E.NotImplementedYet(f"Nix search path entry '{value}' is a URL; downloading it needs the "
-                                  "fetchers, which pynix does not have yet")
+                                  "fetchers, which pynix does not have yet").tagged("search-path-url", url=value,
+                                                                                prefix=prefix)
     path = canon_path(os.path.join(os.getcwd(), value))
     if os.path.exists(path):
         res = path
@@ -524,7 +525,7 @@ def find_file(ev, entries: list[tuple[str, str]], name: str) -> str:
         suffix = _suffix_if_match(prefix, name)
         if suffix is None:
             continue
-        root = _resolve_lookup_entry(ev, value)
+        root = _resolve_lookup_entry(ev, value, prefix)
         if root is None:
             continue
         res = canon_path(root + "/" + suffix)

@@ -39,7 +39,7 @@ class NixError(Exception):
         """Say what kind of mistake this is, with its facts (types, names,
         the function called): `pynix eval`'s hints read these, never the
         message text. Kinds in use: "type", "not-a-function", "coerce",
-        "add", "compare", "not-absolute", "no-such-path", "not-in-search-path",
+        "add", "compare", "not-absolute", "no-such-path", "not-in-search-path", "search-path-url",
         "empty-list", "index", "missing-argument", "unexpected-argument",
         "missing-attr", "undefined-variable" and, for syntax errors, "syntax"."""
         self.kind = kind

@@ -21,6 +21,7 @@ as the builtins and the REPL's bindings).
 from __future__ import annotations
 
 import os
+import re
 
 from .. import errors as E
 from ..errors.friendly import HINTS, render_friendly, similar
@@ -597,19 +598,56 @@ def _no_such_path(p: Place) -> str | None:
             "(write `./foo + \"/bar\"`); if you only need text, use a string")
 
 
+# where to get nixpkgs from; a release branch, so that what the learner gets stays put
+NIXPKGS_BRANCH = "nixos-24.11"
+NIXPKGS_TARBALL = f"https://github.com/NixOS/nixpkgs/archive/{NIXPKGS_BRANCH}.tar.gz"
+
+
 def _not_in_search_path(p: Place) -> str | None:
     name = p.data.get("name", "")
     entries = p.data.get("entries") or []
     have = ("the search path is empty" if not entries else
             "the search path has " + ", ".join(f"{pre}={val}" if pre else val for pre, val in entries[:4]))
     if name == "nixpkgs" or name.startswith("nixpkgs/"):
-        return (f"`<{name}>` is looked up in the search path, and {have}: point `nixpkgs` at a copy of "
-                f"nixpkgs with `-I nixpkgs=/path/to/nixpkgs` or `NIX_PATH=nixpkgs=/path/to/nixpkgs`; to "
-                f"get one, `git clone https://github.com/NixOS/nixpkgs` or unpack "
-                f"https://github.com/NixOS/nixpkgs/archive/nixos-unstable.tar.gz")
+        return _no_nixpkgs(name, entries, have)
     first = name.split("/")[0]
     return (f"`<{name}>` is looked up in the search path, and {have}: add `-I {first}=/some/path` or "
             f"`NIX_PATH={first}=/some/path`, or use a path relative to the file (`./...`)")
+
+
+def _no_nixpkgs(name: str, entries, have: str) -> str:
+    """`<nixpkgs>` (or `<nixpkgs/...>`) is not found: what the search path
+    lacks, and how to get a nixpkgs (a folder: pynix does not download the
+    tarball URLs Nix accepts in the search path)."""
+    rest = name[len("nixpkgs/"):] if "/" in name else ""
+    for prefix, value in entries:
+        if prefix != "nixpkgs" or "://" in value:
+            continue
+        if not os.path.isdir(value):
+            return (f"the search path has nixpkgs={value}, but {value} does not exist: point it at the folder "
+                    f"of a nixpkgs checkout (the one with default.nix, lib/ and pkgs/)")
+        if rest:
+            return (f"the search path has nixpkgs={value}, but there is no {rest} in it: is {value} a whole "
+                    f"nixpkgs (default.nix, lib/, pkgs/, nixos/)?")
+    return (f"`<{name}>` is looked up in the search path, and {have}: point `nixpkgs` at a nixpkgs folder with "
+            f"`-I nixpkgs=/path/to/nixpkgs` or `export NIX_PATH=nixpkgs=/path/to/nixpkgs`. To get one: "
+            f"`git clone --depth 1 -b {NIXPKGS_BRANCH} https://github.com/NixOS/nixpkgs`; or `curl -LO "
+            f"{NIXPKGS_TARBALL} && tar xf {NIXPKGS_BRANCH}.tar.gz`, which makes nixpkgs-{NIXPKGS_BRANCH}/ (Nix "
+            f"also takes the URL itself, `-I nixpkgs={NIXPKGS_TARBALL}`; pynix does not download); or, with "
+            f"Nix installed, a channel: `nix-channel --add https://nixos.org/channels/{NIXPKGS_BRANCH} nixpkgs "
+            f"&& nix-channel --update`, found through ~/.nix-defexpr/channels when NIX_PATH is not set")
+
+
+def _search_path_url(p: Place) -> str | None:
+    url, prefix = p.data.get("url", ""), p.data.get("prefix")
+    m = re.fullmatch(r"https://github\.com/[^/]+/([^/]+)/archive/(.+)\.tar\.gz", url)
+    # GitHub's archive of REF unpacks to REPO-REF/
+    folder = f"{m.group(1)}-{m.group(2).replace('/', '-')}" if m else None
+    made = f", which makes {folder}/" if folder else ""
+    entry = f"{prefix}=$PWD/{folder or 'FOLDER'}" if prefix else f"$PWD/{folder or 'FOLDER'}"
+    return (f"Nix downloads a search path entry given as a URL, pynix does not: download and unpack it once "
+            f"(`curl -LO {url} && tar xf {url.rstrip('/').rsplit('/', 1)[-1]}`{made}), then give the folder "
+            f"instead of the URL: `-I {entry}`")
 
 
 def _compare(p: Place) -> str | None:
@@ -641,6 +679,7 @@ _TRAPS = {
     "not-absolute": [_not_absolute],
     "no-such-path": [_no_such_path],
     "not-in-search-path": [_not_in_search_path],
+    "search-path-url": [_search_path_url],
     "compare": [_compare],
     "empty-list": [_empty_list],
     "index": [_index],

@@ -702,23 +702,46 @@ def lsp_cmd(argv: list[str], out, err) -> int:
     return server.main(argv, out, err)
 
 
-REPL_USAGE = """usage: pynix repl
+REPL_USAGE = """usage: pynix repl [-I PATH]... [FILE | <NAME>]...
 
 An interactive Nix prompt for learners, like `nix repl`: type expressions or
 bindings (`x = 1`); `:?` lists the commands (`:p`, `:t`, `:doc`, `:l`,
-`:explain CODE`, `:trace EXPR`, `:q`, ...).
+`:explain CODE`, `:trace EXPR`, `:q`, ...). Each FILE (or `<NAME>` from the
+search path: `pynix repl '<nixpkgs>'`) is loaded first, as `:l` does; -I adds
+to the search path before NIX_PATH.
 """
 
 
 def repl_cmd(argv: list[str], out, err) -> int:
     """`pynix repl`: the interactive prompt (nixlang/repl.py)."""
-    if argv and argv[0] in ("-h", "--help"):
-        out.write(REPL_USAGE)
-        return 0
-    if argv:
-        raise UsageError(f"unexpected argument '{argv[0]}' (see 'pynix repl --help')")
-    from .repl import run_repl
-    return run_repl()
+    from .settings import CommonFlags, eval_options, expand_short_flags
+    config = _load_config()
+    common = CommonFlags()
+    argv = expand_short_flags(argv)
+    include: list[str] = []
+    auto_args: list = []
+    files: list[str] = []
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a in ("-h", "--help"):
+            out.write(REPL_USAGE)
+            return 0
+        nxt = _common_arg(argv, i, config, common, auto_args, include)
+        if nxt is not None:
+            i = nxt
+            continue
+        if a.startswith("-"):
+            raise UsageError(f"unrecognised flag '{a}' (see 'pynix repl --help')")
+        files.append(a)
+        i += 1
+    config.flush_warnings(err)
+    if auto_args:
+        raise UsageError("--arg and --argstr are not supported by pynix repl")
+    from .evaluator import Evaluator
+    from .repl import Repl, run_repl
+    repl = Repl(Evaluator(eval_options(config, include)))
+    return run_repl(repl=repl, load=files)
 
 
 COMMANDS = {"instantiate": instantiate, "eval": eval_cmd, "check": check, "explain": explain,
@@ -809,9 +832,10 @@ def main(argv: list[str] | None = None) -> int:
     return result[0]
 
 
-# commands that evaluate once and exit: no cyclic collection until memory is
+# commands whose heap lives until they exit (those that evaluate once, and the
+# REPL, whose scope keeps what it loads): no cyclic collection until memory is
 # scarce, and no teardown of the heap at the end (runtime/memory.py)
-ONE_SHOT = {"instantiate", "eval", "derivation", "check", "explain"}
+ONE_SHOT = {"instantiate", "eval", "derivation", "check", "explain", "repl"}
 
 
 def entry() -> None:

@@ -279,7 +279,7 @@ class Repl:
                 force(c)
             except E.EvalError:
                 pass
-        return print_value(v, strict=False)
+        return print_value(v, strict=False, derivations=True)
 
     # -- input --------------------------------------------------------------------------------
     def needs_more(self, text: str) -> bool:
@@ -357,9 +357,10 @@ class Repl:
             return (f"{e.code}: {e.title}\n\n{e.text}\n\nBroken:\n{e.broken}\nFixed:\n{e.fixed}\n"
                     f"Try it: {e.command()}\n")
         if cmd in ("l", "load"):
-            path = os.path.join(self.cwd, os.path.expanduser(arg))
-            out = self._load(path)
-            self.loaded.append(path)
+            if not arg:
+                return "usage: :l FILE | <NAME>   (a file, or a name looked up in the search path)\n"
+            out = self._load(arg)
+            self.loaded.append(arg)
             return out
         if cmd in ("a", "add"):
             return self._add(self.eval(arg))
@@ -384,11 +385,20 @@ class Repl:
             return "showing error traces\n"
         return f"error: unexpected argument '{arg}' to :{cmd}\n"
 
-    def _load(self, path: str) -> str:
-        v = force(self.ev.eval_file(path))
+    def _load(self, arg: str) -> str:
+        v = force(self.ev.eval_file(self._file_arg(arg)))
         if type(v) in (Closure, PrimOp, PrimOpApp):
             v = self.ev.call(v, Attrs({}))   # like nix repl: auto-call with no arguments
         return self._add(v)
+
+    def _file_arg(self, arg: str) -> str:
+        """The file `:l ARG` loads (Nix's lookupFileArg): `<name>` is looked
+        up in the search path (-I, NIX_PATH), anything else is a path
+        relative to the current directory."""
+        if len(arg) > 2 and arg[0] == "<" and arg[-1] == ">":
+            from .builtins.filesystem import find_file, search_path
+            return find_file(self.ev, search_path(self.ev), arg[1:-1])
+        return os.path.join(self.cwd, os.path.expanduser(arg))
 
     def _add(self, v) -> str:
         v = force(v)
@@ -399,6 +409,10 @@ class Repl:
         return f"Added {len(v.d)} variables.\n"
 
     def doc(self, name: str) -> str:
+        """`:doc EXPR`: a builtin's documentation, or the doc comment found
+        where the value is defined (ide/docs.py): before a function, or
+        before the definition of the attribute EXPR selects, following
+        `inherit (E) name;` (`:doc lib.mapAttrs` after `:l <nixpkgs>`)."""
         if not name:
             return "usage: :doc NAME\n"
         key = name[len("builtins."):] if name.startswith("builtins.") else name
@@ -408,15 +422,29 @@ class Repl:
         if type(v) is PrimOp:
             args = f" ({v.arity} argument{'s' if v.arity != 1 else ''})"
             return f"builtins.{v.name}{args}\n\n{inspect.cleandoc(v.doc) or '(no documentation)'}\n"
+        from .ide import docs
         v = force(self.eval(name))
-        if type(v) is PrimOpApp:
-            v = v.primop
-        if type(v) is PrimOp:
-            return f"builtins.{v.name}\n\n{inspect.cleandoc(v.doc) or '(no documentation)'}\n"
+        found = docs.lambda_doc(v) if type(v) is Closure else None
+        m = re.fullmatch(rf"({_IDENT}(?:\.{_IDENT})*)\.({_IDENT})", name)
+        if found is None and m:
+            try:
+                owner = force(self.eval(m.group(1)))
+            except E.NixError:
+                owner = None
+            if type(owner) is Attrs and m.group(2) in owner.d:
+                found = docs.attribute_doc(owner, m.group(2), self._lookup_path)
+        primop = docs.primop_of(v)
+        if found is not None:
+            head = [name]
+            if os.path.isfile(found.file):
+                head.append(f"  … defined at {found.file}:{found.line}:{found.column}")
+            if primop is not None:
+                head.append(f"  (it is builtins.{primop.name}: `:doc builtins.{primop.name}` shows Nix's own "
+                            f"documentation)")
+            return "\n".join(head) + f"\n\n{found.text}\n"
+        if primop is not None:
+            return f"builtins.{primop.name}\n\n{inspect.cleandoc(primop.doc) or '(no documentation)'}\n"
         if type(v) is Closure:
-            doc = _doc_comment(v.lam.source.text, v.lam.node.span.start)
-            if doc:
-                return f"{name}\n\n{doc}\n"
             return f"error: value does not have documentation (no /** doc comment */ before `{name}`)\n"
         return f"error: value does not have documentation: it is {show_type(v)}\n"
 
@@ -553,20 +581,6 @@ class Repl:
                 raise KeyError(p)
             v = v.d[p]
         return v
-
-
-def _doc_comment(text: str, start: int) -> str | None:
-    """The RFC 145 `/** ... */` comment right before offset `start` (or
-    before `name =` there)."""
-    before = text[:start].rstrip()
-    before = re.sub(rf"{_IDENT}\s*=\s*$", "", before).rstrip()
-    if not before.endswith("*/"):
-        return None
-    i = before.rfind("/**")
-    if i < 0:
-        return None
-    import textwrap
-    return textwrap.dedent(before[i + 3:-2]).strip("\n").strip() or None
 
 
 # editors known to take `+LINE` before the file (Nix's editorFor knows emacs, nano, vim and kak)
@@ -735,11 +749,16 @@ def _key_bindings(repl: Repl):
     return kb
 
 
-def run_repl(input=None, output=None, history: str | None = None, repl: Repl | None = None) -> int:
+def run_repl(input=None, output=None, history: str | None = None, repl: Repl | None = None,
+             load=()) -> int:
     """The interactive loop; `input`/`output` are prompt_toolkit Input/Output
-    (for tests), the terminal by default."""
+    (for tests), the terminal by default. `load`: files (or `<name>`s) to
+    `:l` first, as `nix repl FILE` does."""
     repl = repl or Repl()
+    loaded = "".join(repl.handle(f":l {f}") for f in load)
     if input is None and not sys.stdin.isatty():
+        if loaded:
+            sys.stdout.write(loaded + "\n")
         return _run_piped(repl)
     from prompt_toolkit import PromptSession
     from prompt_toolkit.history import FileHistory, InMemoryHistory
@@ -754,7 +773,7 @@ def run_repl(input=None, output=None, history: str | None = None, repl: Repl | N
                             complete_while_typing=False, multiline=True, key_bindings=_key_bindings(repl),
                             prompt_continuation=lambda width, line_number, is_soft_wrap: " " * (width - 2) + "> ")
     write = session.output.write_raw if output is not None else (lambda s: print(s, end="", flush=True))
-    write("Welcome to pynix repl. Type :? for help.\n\n")
+    write("Welcome to pynix repl. Type :? for help.\n\n" + (loaded + "\n" if loaded else ""))
     while True:
         try:
             text = session.prompt("nix-repl> ")

@@ -56,3 +56,43 @@ def pytest_sessionstart(session):
     set; writing it here is what a first run without the variable does."""
     for pkg in ("nixlang", "lsp"):
         compileall.compile_dir(str(ROOT / pkg), quiet=1)
+
+
+# -- the whole nixpkgs tree (../shared/nixpkgs, unpacked once by its tool) ---------------------
+
+NIXPKGS_TARBALLS = SHARED / "nixpkgs"
+_nixpkgs: list = []
+
+
+def shared_nixpkgs() -> Path:
+    """The unpacked shared nixpkgs tree (`../shared/tools/nixpkgs-unpack`
+    prints its cached path); skips the test, with the reason, when there is none."""
+    if not _nixpkgs:
+        import subprocess
+        tree, reason = None, ""
+        if not list(NIXPKGS_TARBALLS.glob("nixpkgs-*.tar.xz")):
+            reason = f"the nixpkgs tarball is not in {NIXPKGS_TARBALLS} (../shared is absent)"
+        else:
+            try:
+                out = subprocess.run([str(SHARED / "tools" / "nixpkgs-unpack")], capture_output=True,
+                                     text=True, check=True, timeout=1800)
+                tree = Path(out.stdout.strip())
+                if not (tree / "default.nix").is_file():
+                    tree, reason = None, f"nixpkgs-unpack printed {tree}, which holds no nixpkgs"
+            except (OSError, subprocess.SubprocessError) as e:
+                reason = f"nixpkgs-unpack failed: {e}"
+        _nixpkgs.append((tree, reason))
+    tree, reason = _nixpkgs[0]
+    if tree is None:
+        pytest.skip(reason)
+    return tree
+
+
+def nixpkgs_env(tree: Path, home: Path) -> dict:
+    """An environment in which `<nixpkgs>` is `tree` and nothing of this
+    machine's user changes what nixpkgs evaluates to (no config, overlays)."""
+    env = dict(os.environ, NIX_PATH=f"nixpkgs={tree}", HOME=str(home))
+    for var in ("NIXPKGS_CONFIG", "NIXPKGS_ALLOW_UNFREE", "NIXPKGS_ALLOW_BROKEN", "NIXPKGS_ALLOW_INSECURE",
+                "NIXPKGS_ALLOW_UNSUPPORTED_SYSTEM", "NIX_CONFIG", "NIX_STORE_DIR"):
+        env.pop(var, None)
+    return env

@@ -2,8 +2,14 @@
 and one end-to-end session through prompt_toolkit's pipe input."""
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
+import sys
+
 import pytest
 
+from conftest import nixpkgs_env, shared_nixpkgs
 from nixlang.repl import Quit, Repl, run_repl
 
 
@@ -83,6 +89,121 @@ def test_doc_comment_of_a_function():
     r = Repl()
     r.handle("f = /** Doubles its argument. */ x: x * 2")
     assert r.handle(":doc f") == "f\n\nDoubles its argument.\n"
+
+
+# -- :l <NAME>, derivations, :doc found where a value is defined ------------------------------
+
+def test_load_looks_a_name_up_in_the_search_path(tmp_path):
+    from nixlang.evaluator import EvalOptions, Evaluator
+    (tmp_path / "things").mkdir()
+    (tmp_path / "things" / "default.nix").write_text("{ a = 1; b = 2; }\n")
+    r = Repl(Evaluator(EvalOptions(search_path=[f"things={tmp_path}/things"], nix_path=[])), cwd=str(tmp_path))
+    assert r.handle(":l <things>") == "Added 2 variables.\n"
+    assert r.handle("a + b") == "3\n"
+    # :r looks the name up again and reads the file again
+    (tmp_path / "things" / "default.nix").write_text("{ a = 10; }\n")
+    assert r.handle(":r") == "Added 1 variables.\n"
+    assert r.handle("a") == "10\n"
+    out = r.handle(":l <nothing>")
+    assert out.startswith("error: file 'nothing' was not found in the Nix search path (add it using "
+                          "$NIX_PATH or -I)\n"), out
+    assert "[E204]" in out and f"the search path has things={tmp_path}/things" in out
+    assert r.handle(":l").startswith("usage: :l FILE | <NAME>")
+
+
+DRV = 'derivation { name = "x"; system = "x86_64-linux"; builder = "/bin/sh"; }'
+DRV_SHOWN = "«derivation /nix/store/97qlv6h78lxlm9zc8849ahsbcklhsi2y-x.drv»"
+
+# what `nix repl` (2.8) prints for a derivation: its .drv path, wherever it is
+# (pynix shows direct attributes and elements, where Nix 2.8 shows `{ ... }`)
+DERIVATIONS = [
+    ("d", DRV_SHOWN),
+    ("{ inherit d; n = 1; }", f"{{ d = {DRV_SHOWN}; n = 1; }}"),
+    ("[ d d ]", f"[ {DRV_SHOWN} {DRV_SHOWN} ]"),
+    ("{ inherit d; s = { inherit d; }; }", f"{{ d = {DRV_SHOWN}; s = {{ d = {DRV_SHOWN}; }}; }}"),
+    # :p prints as nix repl's :p does (the second time, «repeated»)
+    (":p { inherit d; l = [ d ]; }", f"{{ d = {DRV_SHOWN}; l = [ «repeated» ]; }}"),
+    # a set whose `type` is not "derivation" is a set
+    ('{ type = "other"; drvPath = 1; }', '{ drvPath = 1; type = "other"; }'),
+]
+
+
+@pytest.mark.parametrize("line,shown", DERIVATIONS)
+def test_a_derivation_is_shown_by_its_drv_path(line, shown):
+    _, outs = session([f"d = {DRV}", line])
+    assert outs[-1] == shown + "\n"
+
+
+# a small library built as nixpkgs' lib is: a fixed point `self` whose
+# attributes are inherited from its parts, documented in those parts
+DOC_LIB = {
+    "default.nix": """let
+  self = {
+    attrsets = import ./attrsets.nix { lib = self; };
+    inherit (self.attrsets) mapAttrs twice plain undocumented afterSection;
+    inherit (builtins) isPath;
+  };
+in self
+""",
+    "attrsets.nix": """{ lib }:
+{
+  /**
+    Apply a function to each attribute.
+
+    # Example
+        mapAttrs (n: v: v) { }
+  */
+  mapAttrs = builtins.mapAttrs;
+
+  /* Doubles a number.
+   * An older comment, with stars.
+   */
+  twice = x: x * 2;
+
+  /* Section: values. */
+
+  afterSection = 1;
+
+  undocumented = 1;
+
+  /** The answer. */
+  plain = 42;
+}
+""",
+}
+
+# (input, expected output); {lib} is the folder of DOC_LIB
+DOC_BY_POSITION = [
+    # a primop's attribute, documented where nixpkgs-style code defines it, through `inherit (self.attrsets)`
+    (":doc lib.mapAttrs",
+     "lib.mapAttrs\n  … defined at {lib}/attrsets.nix:9:3\n"
+     "  (it is builtins.mapAttrs: `:doc builtins.mapAttrs` shows Nix's own documentation)\n\n"
+     "Apply a function to each attribute.\n\n# Example\n    mapAttrs (n: v: v) { }\n"),
+    (":doc lib.attrsets.mapAttrs",
+     "lib.attrsets.mapAttrs\n  … defined at {lib}/attrsets.nix:9:3\n"
+     "  (it is builtins.mapAttrs: `:doc builtins.mapAttrs` shows Nix's own documentation)\n\n"
+     "Apply a function to each attribute.\n\n# Example\n    mapAttrs (n: v: v) { }\n"),
+    # a function: its own doc comment, an older `/* */` one with its column of stars removed
+    (":doc lib.twice", "lib.twice\n  … defined at {lib}/attrsets.nix:14:11\n\n"
+                       "Doubles a number.\nAn older comment, with stars.\n"),
+    # a value that is not a function, documented where it is defined
+    (":doc lib.plain", "lib.plain\n  … defined at {lib}/attrsets.nix:23:3\n\nThe answer.\n"),
+    # a `/* */` comment followed by a blank line heads a section: it documents nothing
+    (":doc lib.afterSection", "error: value does not have documentation: it is an integer\n"),
+    (":doc lib.undocumented", "error: value does not have documentation: it is an integer\n"),
+    # inherited from builtins: the builtin's own text
+    (":doc lib.isPath", "builtins.isPath\n\nWhether the value is of that type: `builtins.isPath x`.\n"),
+]
+
+
+@pytest.mark.parametrize("line,expected", DOC_BY_POSITION, ids=[c[0] for c in DOC_BY_POSITION])
+def test_doc_finds_the_comment_where_the_value_is_defined(line, expected, tmp_path):
+    for name, text in DOC_LIB.items():
+        (tmp_path / name).write_text(text)
+    r = Repl(cwd=str(tmp_path))
+    r.handle("lib = import ./default.nix")
+    out = r.handle(line)
+    assert out == expected.replace("{lib}", str(tmp_path))
 
 
 def test_explain_and_help():
@@ -441,3 +562,64 @@ def test_interrupted_input_keeps_the_bindings(monkeypatch):
     assert r.handle("1 + 1") == "error: interrupted by the user\n" and calls
     monkeypatch.undo()
     assert r.handle("keep + 1") == "42\n"
+
+
+# -- with the real nixpkgs (slow tier: loading it costs seconds) ------------------------------------
+
+# (input, what `nix repl` 2.8 printed for it on the shared tree, recorded so that
+# the test runs without Nix; when Nix is installed it is asked again)
+NIXPKGS_SESSION = [
+    (":l <nixpkgs>", "Added 22841 variables.\n"),
+    ("pkgs.hello", "«derivation /nix/store/0ia8zz7yjzv9qqzh1pwn64rwlqdhywcp-hello-2.12.1.drv»\n"),
+    ("hello.name", '"hello-2.12.1"\n'),
+]
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def pynix_repl(inputs, env, cwd) -> list[str]:
+    """What `pynix repl` prints for each input, given them on a pipe (as
+    `printf ... | pynix repl`: each output, then an empty line); a string
+    printed after each input tells where its output ends."""
+    mark = '"-- end of output --"'
+    proc = subprocess.run([sys.executable, "-m", "nixlang", "repl"], input="".join(f"{i}\n{mark}\n" for i in inputs),
+                          env=env, cwd=cwd, capture_output=True, text=True, timeout=300)
+    assert proc.stderr == "" and proc.returncode == 0, proc.stderr
+    outs = proc.stdout.split(f"{mark}\n\n")
+    assert outs[-1] == "" and len(outs) == len(inputs) + 1, proc.stdout
+    return [out[:-1] for out in outs[:-1]]
+
+
+def nix_repl(inputs, env) -> list[str]:
+    """What `nix repl` prints for each input, given them on a pipe (it echoes
+    each input after its prompt; "Added N variables." goes to stderr)."""
+    proc = subprocess.run(["nix", "--extra-experimental-features", "nix-command", "repl"],
+                          input="\n".join(inputs) + "\n", env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, timeout=300)
+    parts = _ANSI.sub("", proc.stdout).split("nix-repl> ")[1:len(inputs) + 1]
+    return [part.partition("\n")[2].rstrip("\n") + "\n" for part in parts]
+
+
+@pytest.mark.slow
+def test_nixpkgs_in_the_repl(tmp_path):
+    tree = shared_nixpkgs()
+    inputs = [i for i, _ in NIXPKGS_SESSION] + [":doc lib.mapAttrs", "lib2 = (import <nixpkgs> { }).lib",
+                                                ":doc lib2.mapAttrs"]
+    outs = pynix_repl(inputs, nixpkgs_env(tree, tmp_path), tmp_path)
+    assert outs[:3] == [o for _, o in NIXPKGS_SESSION]
+    # :doc shows nixpkgs' own doc comment of lib.mapAttrs (an RFC 145 comment over
+    # `mapAttrs = builtins.mapAttrs;`, reached through `inherit (self.attrsets)`)
+    doc = outs[3]
+    assert doc.startswith(f"lib.mapAttrs\n  … defined at {tree}/lib/attrsets.nix:1017:3\n"
+                          "  (it is builtins.mapAttrs: `:doc builtins.mapAttrs` shows Nix's own documentation)\n\n"
+                          "Apply a function to each element in an attribute set, creating a new attribute set.\n"), doc
+    assert "mapAttrs :: (String -> Any -> Any) -> AttrSet -> AttrSet" in doc
+    # the same through a `lib` of one's own
+    assert outs[4:] == ["", doc.replace("lib.mapAttrs", "lib2.mapAttrs", 1)]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("nix") is None, reason="nix (2.8) is not installed")
+def test_nix_repl_prints_the_same(tmp_path):
+    env = nixpkgs_env(shared_nixpkgs(), tmp_path)
+    got = nix_repl([i for i, _ in NIXPKGS_SESSION], env)
+    assert got == [o for _, o in NIXPKGS_SESSION]

@@ -272,3 +272,25 @@ def test_ctrl_c_stops_an_evaluation_and_keeps_the_bindings(repl):
     t.send(":q\r")
     assert t.close() == 0
     assert "Traceback" not in plain(t.raw)
+
+
+@pytest.mark.slow
+def test_nixpkgs_in_a_terminal(repl):
+    """A workshop's first steps: load nixpkgs, look at a package, read a
+    function's documentation (the shared nixpkgs tree stands for the learner's)."""
+    from conftest import shared_nixpkgs
+    tree = shared_nixpkgs()
+    t = repl(NIX_PATH=f"nixpkgs={tree}")
+    t.send(":l <nixpkgs>\r")
+    t.expect(r"\nAdded 22841 variables\.\n", timeout=120)
+    t.expect(PROMPT)
+    t.send("pkgs.hello\r")
+    t.expect(r"\n«derivation /nix/store/0ia8zz7yjzv9qqzh1pwn64rwlqdhywcp-hello-2\.12\.1\.drv»\n", timeout=60)
+    t.expect(PROMPT)
+    t.send(":doc lib.mapAttrs\r")
+    t.expect(r"defined at " + re.escape(f"{tree}/lib/attrsets.nix:1017:3"))
+    t.expect(r"Apply a function to each element in an attribute set")
+    t.expect(PROMPT)
+    t.send(":q\r")
+    assert t.close() == 0
+    assert "Traceback" not in plain(t.raw)

@@ -33,6 +33,7 @@ from .. import gcpause
 from ..parse import ParseOptions, parse_recover
 from ..source import Source, Span
 from ..syntax import ast as A
+from .docs import comment_text as doc_comment_text
 
 # occurrence kinds
 VAR, DEF, INHERIT, INHERIT_FROM, FORMAL, ARG, SELECT, PATH = (
@@ -135,22 +136,6 @@ class Analysis:
 
     def references_to(self, binding) -> list:
         return self.refs.get(id(binding), [])
-
-
-def doc_comment_text(raw: str) -> str:
-    """The text of a `/** ... */` comment: delimiters removed, common indentation
-    of the lines after the first removed, blank edges dropped (RFC 145)."""
-    body = raw[3:-2] if raw.endswith("*/") else raw[3:]
-    lines = body.split("\n")
-    first, rest = lines[0].strip(), lines[1:]
-    indents = [len(l) - len(l.lstrip()) for l in rest if l.strip()]
-    cut = min(indents) if indents else 0
-    out = ([first] if first else []) + [l[cut:].rstrip() for l in rest]
-    while out and not out[0].strip():
-        out.pop(0)
-    while out and not out[-1].strip():
-        out.pop()
-    return "\n".join(out)
 
 
 _WS = re.compile(r"[ \t\r\n]*")

@@ -17,13 +17,15 @@ that was 61 s of a 76 s run, to free about a tenth of the memory.
 
 So a one-shot evaluation (`pynix instantiate`, `pynix eval`) does what a
 generous Boehm heap does: it does not collect while memory is plentiful.
+The REPL does the same: its scope keeps what it loads (`:l <nixpkgs>` is
+the whole package set), and collections while it loads halved its speed.
 The collector is disabled, and a watchdog thread looks at the resident
 size a few times a second; when it passes a threshold (a quarter of the
 machine's memory, at least 2 GiB) it runs one full collection, and sets the
 next threshold to 1.5 times what is left, so collections stay rare even on
-a heap that really is that large. Long-running processes (the REPL, the
-language server) keep the collector, tuned by `tune_gc` for a mostly-live
-heap.
+a heap that really is that large. The language server, which makes
+garbage with every edit, keeps the collector, tuned by `tune_gc` for a
+mostly-live heap.
 
 A one-shot command also ends without tearing its heap down: freeing tens
 of millions of objects one by one took longer than some evaluations. The

@@ -41,7 +41,13 @@ def scalar_text(v) -> str | None:
     return None
 
 
-def print_value(v, strict: bool = True, force_fn=force) -> str:
+def print_value(v, strict: bool = True, force_fn=force, derivations: bool | None = None) -> str:
+    """`derivations`: print a derivation as `«derivation DRVPATH»` (forcing
+    its `type` and `drvPath`); by default only when `strict`, as
+    nix-instantiate does; the REPL asks for it always, as `nix repl` does,
+    and then a derivation seen before is named again, not `«repeated»`."""
+    if derivations is None:
+        derivations = strict
     out: list[str] = []
     # printAmbiguous marks what it has printed and prints a second visit as
     # «repeated»: a non-empty list by its *value slot* (a thunk here, or the
@@ -73,12 +79,15 @@ def print_value(v, strict: bool = True, force_fn=force) -> str:
                 out.append(" ")
             out.append("]")
         elif t is Attrs:
-            if v.d:
+            # the REPL names a derivation wherever it is, a second time too
+            drv = _derivation_path(v, force_fn) if derivations and not strict else None
+            if drv is None and v.d:
                 if id(v.d) in seen:
                     out.append("«repeated»")
                     return
                 seen.add(id(v.d))
-            drv = _derivation_path(v, force_fn) if strict else None
+            if drv is None and strict and derivations:
+                drv = _derivation_path(v, force_fn)
             if drv is not None:
                 out.append(f"«derivation {drv}»")
                 return

@@ -174,3 +174,30 @@ def test_similar():
     assert similar("greting", ["greeting", "name"]) == ["greeting"]
     assert similar("lett", ["let", "letter"]) == []     # keywords are never suggested
     assert similar("abc", ["abc"]) == []
+
+
+# -- with the real nixpkgs (slow tier) ----------------------------------------------------------
+
+# (arguments, what `nix eval --impure --expr` (2.8) printed on the shared tree)
+NIXPKGS_VALUES = [
+    (["-E", "with import <nixpkgs> {}; hello.name"], '"hello-2.12.1"\n'),
+    (["--raw", "-E", "(import <nixpkgs> {}).hello.name"], "hello-2.12.1"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("args,stdout", NIXPKGS_VALUES)
+def test_nixpkgs_values(args, stdout, tmp_path):
+    import subprocess
+    import sys
+    from conftest import nixpkgs_env, shared_nixpkgs
+    env = nixpkgs_env(shared_nixpkgs(), tmp_path)
+    proc = subprocess.run([sys.executable, "-m", "nixlang", "eval", *args], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, stdout, "")
+    import shutil
+    if shutil.which("nix"):     # the recorded value is still Nix's
+        nix_args = ["--expr" if a == "-E" else a for a in args]
+        proc = subprocess.run(["nix", "--extra-experimental-features", "nix-command", "eval", "--impure", *nix_args],
+                              env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        assert (proc.returncode, proc.stdout) == (0, stdout), proc.stderr

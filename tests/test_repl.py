@@ -2,6 +2,7 @@
 and one end-to-end session through prompt_toolkit's pipe input."""
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -109,6 +110,20 @@ def test_load_looks_a_name_up_in_the_search_path(tmp_path):
                           "$NIX_PATH or -I)\n"), out
     assert "[E204]" in out and f"the search path has things={tmp_path}/things" in out
     assert r.handle(":l").startswith("usage: :l FILE | <NAME>")
+
+
+def test_the_command_line_loads_files_and_takes_search_path_entries(tmp_path):
+    (tmp_path / "things").mkdir()
+    (tmp_path / "things" / "default.nix").write_text("{ a = 1; b = 2; }\n")
+    (tmp_path / "more.nix").write_text("{ c = 3; }\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("NIX_PATH", "NIX_CONFIG")}
+    proc = subprocess.run([sys.executable, "-m", "nixlang", "repl", "-I", f"things={tmp_path}/things", "<things>",
+                           "more.nix"], input="a + b + c\n", cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "Added 2 variables.\nAdded 1 variables.\n\n6\n\n", "")
+    proc = subprocess.run([sys.executable, "-m", "nixlang", "repl", "--no-such-flag"], input="", cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and "unrecognised flag '--no-such-flag'" in proc.stderr
 
 
 DRV = 'derivation { name = "x"; system = "x86_64-linux"; builder = "/bin/sh"; }'

@@ -30,11 +30,13 @@ TYPES = {".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "applicat
 class Handler(http.server.SimpleHTTPRequestHandler):
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **TYPES}
     quiet = False
+    isolated = True
 
     def end_headers(self):
-        self.send_header("Cross-Origin-Opener-Policy", "same-origin")
-        self.send_header("Cross-Origin-Embedder-Policy", "require-corp")
-        self.send_header("Cross-Origin-Resource-Policy", "same-origin")
+        if self.isolated:
+            self.send_header("Cross-Origin-Opener-Policy", "same-origin")
+            self.send_header("Cross-Origin-Embedder-Policy", "require-corp")
+            self.send_header("Cross-Origin-Resource-Policy", "same-origin")
         self.send_header("Cache-Control", "no-cache")
         super().end_headers()
 
@@ -57,10 +59,13 @@ def check_site(directory: str | os.PathLike) -> Path:
 
 
 def make_server(directory: str | os.PathLike, port: int = 8000, host: str = "127.0.0.1",
-                quiet: bool = False) -> Server:
-    """A server for the site in `directory` (not started); port 0 picks a free one."""
+                quiet: bool = False, isolated: bool = True) -> Server:
+    """A server for the site in `directory` (not started); port 0 picks a free
+    one. `isolated=False` leaves the isolation headers out, as a plain static
+    host would (the tests use it for the Stop button's other way)."""
     site = check_site(directory)
-    handler = functools.partial(type("SiteHandler", (Handler,), {"quiet": quiet}), directory=str(site))
+    handler = functools.partial(type("SiteHandler", (Handler,), {"quiet": quiet, "isolated": isolated}),
+                                directory=str(site))
     return Server((host, port), handler)
 
 

@@ -10,6 +10,7 @@ build's pieces: wheels, lessons, the static server, the command line.
 """
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import os
@@ -355,10 +356,18 @@ def test_the_server_sends_isolation_headers_and_types(tmp_path):
         url = server.url_of(srv)
         assert url.startswith("http://localhost:")
         for name, ctype in [("", "text/html"), ("a.mjs", "text/javascript"), ("b.wasm", "application/wasm")]:
-            with urllib.request.urlopen(url.replace("localhost", "127.0.0.1") + name, timeout=30) as r:
-                assert r.headers["Content-Type"].startswith(ctype)
-                assert r.headers["Cross-Origin-Opener-Policy"] == "same-origin"
-                assert r.headers["Cross-Origin-Embedder-Policy"] == "require-corp"
+            for accept in ("identity", "gzip, deflate"):
+                req = urllib.request.Request(url.replace("localhost", "127.0.0.1") + name,
+                                             headers={"Accept-Encoding": accept})
+                with urllib.request.urlopen(req, timeout=30) as r:
+                    body = r.read()
+                    assert r.headers["Content-Type"].startswith(ctype)
+                    assert r.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+                    assert r.headers["Cross-Origin-Embedder-Policy"] == "require-corp"
+                    if accept == "gzip, deflate" and name:
+                        assert r.headers["Content-Encoding"] == "gzip"
+                        body = gzip.decompress(body)
+                assert body == (tmp_path / (name or "index.html")).read_bytes()
     finally:
         srv.shutdown()
         srv.server_close()

@@ -5,8 +5,9 @@ Everything the page loads comes from DIR, never from a CDN:
     index.html style.css     the page (web/)
     app.js                   its script with CodeMirror 6, bundled by esbuild
     worker.js                the Web Worker that runs pynix (web/src/worker.js)
-    pyodide/                 the Pyodide runtime, from its npm package
-    wheels/                  pynix (this source tree) and lark (as installed), see wheels.py
+    pyodide/                 the Pyodide runtime, from its npm package (its standard library
+                             compiled to bytecode, see bytecode.py)
+    wheels/                  pynix (this source tree, with bytecode) and lark (as installed), see wheels.py
     data/lessons.json        examples/lessons: each lesson's text, exercise and value, and their files
     data/lr-tables.pickle    the parser's tables, so that the browser never computes them
     manifest.json            versions, the files above and their sizes (the page weight)

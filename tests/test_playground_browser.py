@@ -194,6 +194,9 @@ def test_a_lesson_runs_from_the_sidebar(page, lesson):
     page.wait_for_function("document.querySelector('#output').dataset.state !== ''", timeout=LOAD_MS)
     assert page.inner_text("#output pre.value") == stated
     assert page.inner_text("#exercise .expected") == stated
+    # title, exercise (when the lesson has one), value: elements only, no stray "null" text
+    assert page.evaluate("[...document.querySelector('#exercise').childNodes].every(n => n.nodeType === 1)")
+    assert (page.locator("#exercise .try").count() == 1) == ("# Try:" in lesson.read_text())
     assert page.evaluate("window.pynix.getCode()") == lesson.read_text()
 
 

@@ -227,9 +227,10 @@ function openLesson(lesson, { runIt = true } = {}) {
   setCode(lesson.text, `/lessons/${lesson.file}`);
   for (const li of document.querySelectorAll("#lesson-list li")) li.classList.toggle("current", li.dataset.id === lesson.id);
   const box = $("#exercise");
-  box.replaceChildren(el("h3", {}, lesson.title),
+  box.replaceChildren(...[el("h3", {}, lesson.title),
     lesson.exercise ? el("p", { class: "try" }, el("strong", {}, "Try: "), lesson.exercise) : null,
-    lesson.expected ? el("p", {}, "It evaluates to: ", el("code", { class: "expected" }, lesson.expected)) : null);
+    lesson.expected ? el("p", {}, "It evaluates to: ", el("code", { class: "expected" }, lesson.expected)) : null,
+  ].filter(Boolean));
   history.replaceState(null, "", `#lesson=${encodeURIComponent(lesson.id)}`);
   if (runIt) return run();
 }

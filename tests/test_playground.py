@@ -91,6 +91,21 @@ def test_an_error_has_its_code_hint_and_explanation(text, code):
     assert r["explanation"]["broken"] == e.broken and r["explanation"]["fixed"] == e.fixed
 
 
+@pytest.mark.parametrize("text", ['builtins.fetchurl "https://example.com/a.txt"', 'fetchTarball "https://x.org/y.tgz"',
+                                  'import (builtins.fetchGit { url = "https://github.com/NixOS/nix"; })'])
+def test_network_builtins_say_the_playground_is_offline(text, monkeypatch):
+    import socket
+
+    def no_socket(*a, **k):
+        raise AssertionError("the playground must never open a socket")
+    monkeypatch.setattr(socket, "socket", no_socket)
+    monkeypatch.setattr(socket, "getaddrinfo", no_socket)
+    r = session.evaluate(text)
+    assert not r["ok"] and r["code"] == "E220"
+    assert "needs the network, which the playground does not use" in r["error"]
+    assert r["hint"].startswith("this needs the network")
+
+
 def test_trace_output_is_what_the_warning_log_gets():
     r = session.evaluate('builtins.trace "hello" 1')
     assert r["ok"] and r["value"] == "1" and r["log"] == "trace: hello\n"

@@ -113,10 +113,25 @@ def diagnostics(text: str, origin: str | None = None) -> list[dict]:
 
 # -- evaluation ---------------------------------------------------------------------------------
 
+def _offline(name: str):
+    """What a network builtin does in the browser: a fetch error saying why
+    (a browser page has no sockets; Pyodide would emulate them with
+    WebSockets to made-up addresses, which must never be tried)."""
+    from ..builtins.fetchers import FetchError
+
+    def refuse(ev, *args):
+        raise FetchError(f"'builtins.{name}' needs the network, which the playground does not use: it runs pynix "
+                         "in your browser, offline (in a terminal, `pynix eval` fetches)").tagged("offline", builtin=name)
+    return refuse
+
+
 def _evaluator(log: io.StringIO):
     from ..evaluator import EvalOptions, Evaluator
+    from ..ide.evaluation import no_network
+    from ..runtime.values import PrimOp
     ev = Evaluator(EvalOptions(current_system=SYSTEM))
     ev.stderr = log           # builtins.trace, warnings
+    no_network(ev, PrimOp, _offline)
     return ev
 
 

@@ -28,6 +28,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
@@ -111,8 +112,9 @@ def node_modules(log=print) -> Path:
     (work / "node_modules" / ".pynix-complete").write_text(key)
     if root is None:
         return work
-    for old in root.iterdir():          # the packages of other lockfiles
-        if old.name != key and not old.name.startswith("."):
+    for old in root.iterdir():          # the packages of other lockfiles, and what stopped builds left
+        stale = old.name.startswith(".tmp-") and old != work and time.time() - old.stat().st_mtime > 3600
+        if stale or (old.name != key and not old.name.startswith(".")):
             shutil.rmtree(old, ignore_errors=True)
     try:
         os.rename(work, root / key)

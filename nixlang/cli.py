@@ -37,6 +37,7 @@ commands:
   check         report every syntax, scope, lint and flake diagnostic of files (for editors and CI)
   lsp           run the language server (stdio; --tcp HOST:PORT for debugging)
   repl          interactive prompt for learners (:? for help, :trace EXPR shows laziness)
+  playground    build or serve the browser playground (pynix on Pyodide, for workshops)
 """
 
 class UsageError(Exception):
@@ -744,8 +745,75 @@ def repl_cmd(argv: list[str], out, err) -> int:
     return run_repl(repl=repl, load=files)
 
 
+PLAYGROUND_USAGE = """usage: pynix playground build DIR [--lessons FOLDER]
+       pynix playground serve [--port N] [--host HOST] [DIR]
+
+build: write the browser playground into DIR, a static site that needs
+nothing from the network once built: the Pyodide runtime and the editor come
+from npm (the build runs npm, which must be installed), pynix and lark are
+packed as wheels from this installation, the lessons from examples/lessons.
+serve: serve DIR (default: the current folder) on localhost, port 8000 by
+default; --host 0.0.0.0 lets other machines in (a workshop's attendees).
+"""
+
+
+def playground_cmd(argv: list[str], out, err) -> int:
+    """`pynix playground build|serve` (nixlang/playground)."""
+    if not argv or argv[0] in ("-h", "--help"):
+        out.write(PLAYGROUND_USAGE)
+        return 0 if argv else 1
+    sub, rest = argv[0], argv[1:]
+    if sub not in ("build", "serve"):
+        raise UsageError(f"'{sub}' is not a subcommand of 'pynix playground' (build or serve)")
+    if any(a in ("-h", "--help") for a in rest):
+        out.write(PLAYGROUND_USAGE)
+        return 0
+    opts = {"--port": "8000", "--host": "127.0.0.1", "--lessons": None}
+    allowed = ("--lessons",) if sub == "build" else ("--port", "--host")
+    positional: list[str] = []
+    i = 0
+    while i < len(rest):
+        a = rest[i]
+        if a in allowed:
+            (opts[a],) = _arg(rest, i, 1)
+            i += 2
+            continue
+        if a.startswith("-"):
+            raise UsageError(f"unrecognised flag '{a}' (see 'pynix playground --help')")
+        positional.append(a)
+        i += 1
+    if len(positional) > 1:
+        raise UsageError("give one folder")
+    if sub == "build":
+        if not positional:
+            raise UsageError("pynix playground build: give the folder to write the site into")
+        from .playground.site import BuildError, build
+        try:
+            build(positional[0], opts["--lessons"], log=lambda line: (out.write(line + "\n"), out.flush()))
+        except BuildError as e:
+            err.write(f"error: {e}\n")
+            return 1
+        return 0
+    try:
+        port = int(opts["--port"])
+        if not 0 <= port < 65536:
+            raise ValueError
+    except ValueError:
+        raise UsageError(f"--port wants a port number, not '{opts['--port']}'") from None
+    from .playground.server import serve
+    try:
+        return serve(positional[0] if positional else ".", port, opts["--host"], out=out)
+    except FileNotFoundError as e:
+        err.write(f"error: {e}\n")
+        return 1
+    except OSError as e:
+        err.write(f"error: cannot serve on {opts['--host']}:{port}: {e.strerror or e}\n")
+        return 1
+
+
 COMMANDS = {"instantiate": instantiate, "eval": eval_cmd, "check": check, "explain": explain,
-            "derivation": derivation_cmd, "lsp": lsp_cmd, "repl": repl_cmd}
+            "derivation": derivation_cmd, "lsp": lsp_cmd, "repl": repl_cmd,
+            "playground": playground_cmd}
 
 
 def run(argv: list[str], out=None, err=None) -> int:

@@ -41,7 +41,10 @@ Two ways to get the interruption into the worker were weighed:
 
 `Interrupted` is a `KeyboardInterrupt`, so code run without `cli.main`
 (tests, a library user in the main thread) sees the same exception from
-Python's own Ctrl-C handling.
+Python's own Ctrl-C handling. So does the browser playground: on Pyodide
+there is one thread and no signal, and Pyodide itself raises
+KeyboardInterrupt when the page writes to its interrupt buffer; nothing here
+runs there (importing this module starts nothing: no thread, no handler).
 """
 from __future__ import annotations
 

@@ -41,7 +41,8 @@ class NixError(Exception):
         message text. Kinds in use: "type", "not-a-function", "coerce",
         "add", "compare", "not-absolute", "no-such-path", "not-in-search-path", "search-path-url",
         "empty-list", "index", "missing-argument", "unexpected-argument",
-        "missing-attr", "undefined-variable" and, for syntax errors, "syntax"."""
+        "missing-attr", "undefined-variable", "offline" (a network builtin in the
+        browser playground) and, for syntax errors, "syntax"."""
         self.kind = kind
         self.data = data
         return self

@@ -247,7 +247,7 @@ def _evaluate(text: str, path: str | None, max_call_depth: int) -> EvalOutcome:
         src = Source(text, "«editor»", os.getcwd())
     ev = Evaluator(EvalOptions(pure=True, max_call_depth=max_call_depth))
     ev.stderr = _Null()
-    _no_network(ev, PrimOp)
+    no_network(ev, PrimOp)
     try:
         v = force(ev.eval_source(src))
         if type(v) not in (Closure, PrimOp, PrimOpApp):
@@ -261,14 +261,20 @@ def _evaluate(text: str, path: str | None, max_call_depth: int) -> EvalOutcome:
     return EvalOutcome("ok")
 
 
-def _no_network(ev, PrimOp) -> None:
-    from ..resolve.globals import GLOBAL_NAMES
-
+def _skip(_name: str):
     def refuse(ev_, *args):
         raise _Skip()
+    return refuse
+
+
+def no_network(ev, PrimOp, refuse=_skip) -> None:
+    """Replace the builtins that use the network (NETWORK_BUILTINS) in `ev`
+    by `refuse(name)`, a primop function: the editor stops the evaluation
+    quietly, the browser playground says why."""
+    from ..resolve.globals import GLOBAL_NAMES
     names = sorted(GLOBAL_NAMES)
     for n in NETWORK_BUILTINS:
-        op = PrimOp(n, 1, refuse, "")
+        op = PrimOp(n, 1, refuse(n), "")
         ev.builtins.d[n] = op
         for g in (n, "__" + n):
             if g in names:

@@ -667,7 +667,14 @@ def _index(p: Place) -> str | None:
 
 
 # kind -> traps, tried in order; the with-shadowing trap applies to any wrong value
+def _offline(p: Place) -> str:
+    # a network builtin where there is no network (the browser playground)
+    return ("this needs the network, which is not used here: write the fetched content into the code "
+            "(a string, a set), or run it with `pynix eval` in a terminal")
+
+
 _TRAPS = {
+    "offline": [_offline],
     "syntax": [_syntax],
     "undefined-variable": [_undefined],
     "type": [_set_to_plain_argument, _plain_value_to_named_arguments, _shadowed_by_with, _type],

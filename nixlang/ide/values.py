@@ -316,12 +316,12 @@ def _evaluate(probe: Probe, mode: str, max_call_depth: int, deadline: float) -> 
     from ..evaluator import EvalOptions, Evaluator
     from ..runtime.values import Attrs, PrimOp, Thunk, force
     from ..source import Source
-    from .evaluation import _no_network, _Null
+    from .evaluation import _Null, no_network
 
     t0 = time.monotonic()
     ev = Evaluator(EvalOptions(pure=True, max_call_depth=max_call_depth))
     ev.stderr = _Null()
-    _no_network(ev, PrimOp)
+    no_network(ev, PrimOp)
     try:
         f = force(ev.eval_source(Source(probe.program, probe.origin, probe.base_dir)))
         v = ev.call(f, Thunk(_raise_no_value, None))

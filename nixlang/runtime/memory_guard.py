@@ -20,6 +20,11 @@ Reading files goes through `read_all`: a file that cannot fit in what is
 left is refused before it is read (Nix would try, and run out), and a file
 of unknown size (a device, a pipe, `/proc`) is read in chunks up to what is
 left, so `builtins.readFile "/dev/zero"` fails fast and clean.
+
+Where there is neither /proc nor `resource` (Pyodide, in the browser
+playground), `data_in_use` is 0 and `install_guard` caps nothing; the
+playground never installs it: the browser bounds a page's memory itself,
+and a MemoryError there is Nix's "out of memory" as anywhere.
 """
 from __future__ import annotations
 

@@ -114,13 +114,20 @@ def _make_lark(builder):
         return Lark(text, parser="lalr", lexer=lexer, transformer=builder, maybe_placeholders=False)
 
 
+def tables_cache_file() -> str:
+    """The file that keeps the parse tables between processes (the
+    playground's build ships a copy of it to the browser, which then never
+    computes them)."""
+    return _cache_file(f"lr-tables-{_TABLES_FORMAT}.pickle")
+
+
 def _load_table(builder):
     """(ParseTable, Lark parser or None): the tables from pynix's cache when
     it holds them for this very grammar (no Lark needed), else from Lark
     (and then cached for the next process)."""
     import pickle
     text = grammar_text()
-    path = _cache_file(f"lr-tables-{_TABLES_FORMAT}.pickle")
+    path = tables_cache_file()
     try:
         with open(path, "rb") as f:
             fmt, cached_text, table = pickle.load(f)

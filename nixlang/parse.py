@@ -54,18 +54,19 @@ def _check_scopes(source: Source, options: ParseOptions, result: ParseResult) ->
 def _parse_stored(source: Source, options: ParseOptions) -> ParseResult:
     """`parse_full`, through the on-disk cache (`parse_cache`) for files big
     enough to gain from it: the syntax layer's result is loaded or stored
-    there, and scopes are resolved after either."""
+    there, with its scopes resolved (a file whose scopes do not resolve
+    raises before it is stored)."""
     if not parse_cache.wanted(source):
         return parse_full(source, options)
     name = parse_cache.key(source, options)
     with gcpause.paused():
         got = parse_cache.load(name)
         if got is not None:
-            result = ParseResult(got[0], source, [], got[1], [], got[2])
-        else:
-            result = parse_syntax(source, options)
-            parse_cache.store(name, result.ast, result.symbols, result.warnings)
+            # stored with its scopes resolved (when the options ask for it)
+            return ParseResult(got[0], source, [], got[1], [], got[2])
+        result = parse_syntax(source, options)
         _check_scopes(source, options, result)
+        parse_cache.store(name, result.ast, result.symbols, result.warnings)
     return result
 
 

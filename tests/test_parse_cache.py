@@ -88,6 +88,9 @@ def test_a_loaded_tree_is_the_parsed_tree(cache_dir):
     dict(options=ParseOptions(pipe_operators=True)),
     dict(options=ParseOptions(home="/home/x")),
     dict(options=ParseOptions(lints=(("short-path-literals", "warn"),))),
+    # entries hold resolved scopes: what resolution sees is part of the key
+    dict(options=ParseOptions(extra_globals=("extra",))),
+    dict(options=ParseOptions(check_scopes=False)),
 ])
 def test_what_changes_the_tree_changes_the_entry(cache_dir, change):
     _fresh()
@@ -95,10 +98,25 @@ def test_what_changes_the_tree_changes_the_entry(cache_dir, change):
     assert len(_entries(cache_dir)) == 2
 
 
-def test_scope_options_share_the_entry(cache_dir):
-    _fresh()
-    _fresh(options=ParseOptions(extra_globals=("extra",)))
-    assert len(_entries(cache_dir)) == 1
+def test_entries_hold_resolved_scopes(cache_dir):
+    """A loaded tree is resolved as a parsed one is (levels, slots, links to
+    definitions), without the resolver running again."""
+    first = _fresh()
+    calls = []
+    real = P.Resolver
+
+    class Counting(real):
+        def resolve(self, node):
+            calls.append(node)
+            return super().resolve(node)
+    P.Resolver = Counting
+    try:
+        again = _fresh()
+    finally:
+        P.Resolver = real
+    assert calls == []
+    assert _dump(again) == _dump(first)
+    assert any(row[0] == "Var" and dict(row[1:]).get("binding") is not None for row in _dump(again))
 
 
 def test_warnings_come_from_the_cache_too(cache_dir):

@@ -30,7 +30,9 @@ from nixlang.errors.catalogue import explanation
 from nixlang.playground import server, session, site, wheels
 from nixlang.repl import Repl
 
-LESSONS = sorted((ROOT / "examples" / "lessons").glob("[0-9][0-9]-*.nix"))
+# the lessons the playground offers: those that need no nixpkgs
+LESSONS = [p for p in sorted((ROOT / "examples" / "lessons").glob("[0-9][0-9]-*.nix"))
+           if "<nixpkgs" not in p.read_text(encoding="utf-8")]
 
 
 def pynix_eval(text: str) -> tuple[int, str, str]:
@@ -232,6 +234,14 @@ def test_the_lessons_data_holds_the_files_lessons_import():
     assert "lib/greet.nix" in data["files"] and "06-imports.nix" in data["files"]
 
 
+def test_lessons_that_need_nixpkgs_are_left_out():
+    every = sorted((ROOT / "examples" / "lessons").glob("[0-9][0-9]-*.nix"))
+    left_out = [p.name for p in every if p not in LESSONS]
+    assert left_out and all(site.needs_nixpkgs(p.read_text()) for p in every if p.name in left_out)
+    data = site.lessons_data(ROOT / "examples" / "lessons")
+    assert not set(left_out) & {l["file"] for l in data["lessons"]}
+
+
 def test_prepare_writes_the_tables_and_lesson_files(tmp_path, monkeypatch):
     monkeypatch.setattr(session, "LESSONS_DIR", str(tmp_path / "lessons"))
     monkeypatch.setattr(session, "PLAYGROUND_DIR", str(tmp_path / "playground"))
@@ -267,6 +277,8 @@ import json, pathlib
 root = pathlib.Path(sys.argv[1])
 for lesson in sorted(root.glob("[0-9][0-9]-*.nix")):
     text = lesson.read_text()
+    if "<nixpkgs" in text:
+        continue            # not offered in the playground (no nixpkgs there)
     assert session.evaluate(text, str(lesson))["ok"], lesson
     session.diagnostics(text, str(lesson))
     session.trace(text, str(root))

@@ -199,8 +199,15 @@ def lesson_info(name: str, text: str) -> dict:
             "exercise": exercise, "expected": expected.group(1).strip() if expected else ""}
 
 
+def needs_nixpkgs(text: str) -> bool:
+    """Does a lesson look up nixpkgs in the search path?"""
+    return "<nixpkgs" in text
+
+
 def lessons_data(folder: Path | None) -> dict:
-    """{lessons: [...], files: {relative path: text}}: every lesson, and every
+    """{lessons: [...], files: {relative path: text}}: every lesson that runs
+    without nixpkgs (the browser has no nixpkgs tree: the lessons on
+    mkDerivation, callPackage and modules look up `<nixpkgs>`), and every
     file of the folder (the lessons import some) for the browser's file system."""
     if folder is None:
         return {"lessons": [], "files": {}}
@@ -211,7 +218,8 @@ def lessons_data(folder: Path | None) -> dict:
                 files[p.relative_to(folder).as_posix()] = p.read_text("utf-8")
             except UnicodeDecodeError:
                 continue
-    lessons = [lesson_info(name, text) for name, text in files.items() if "/" not in name and name.endswith(".nix")]
+    lessons = [lesson_info(name, text) for name, text in files.items()
+               if "/" not in name and name.endswith(".nix") and not needs_nixpkgs(text)]
     return {"lessons": lessons, "files": files}
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import subprocess
 import sys
 
@@ -96,3 +97,32 @@ def test_check_reports_lints_as_warnings(tmp_path, argv, expect_rc, expect_codes
     assert (rc, codes, err) == (expect_rc, [c for c, _ in expect_codes], "")
     rc, out, _ = cli("check", "--json", *argv, str(f))
     assert [(d["code"], d["severity"]) for d in json.loads(out)] == expect_codes
+
+
+# Which of two errors `--eval --strict` shows: --json and --xml force each
+# value as they print it, names sorted (printValueAsJSON / printValueAsXML);
+# the plain printer forces the whole value first, in the attrsets' own order
+# (forceValueDeep: by symbol, so in a new process, as Nix). Found on nixpkgs: an attrset of drvPaths printed with
+# --json failed on another attribute than Nix's.
+FORCING_ORDER = [
+    (["--json"], '{ zed = abort "zed"; a = abort "a"; }', "a"),
+    (["--xml"], '{ zed = abort "zed"; a = abort "a"; }', "a"),
+    ([], '{ zed = abort "zed"; a = abort "a"; }', "zed"),
+    (["--json"], '{ b = [ (abort "b0") ]; a = { y = abort "ay"; x = { }; }; }', "ay"),
+    (["--xml"], '{ b = [ (abort "b0") ]; a = { y = abort "ay"; x = { }; }; }', "ay"),
+    ([], '{ b = [ (abort "b0") ]; a = { y = abort "ay"; x = { }; }; }', "b0"),
+    (["--json"], '[ { b = abort "b"; } (abort "second") ]', "b"),
+]
+
+
+@pytest.mark.parametrize("flags,expr,which", FORCING_ORDER)
+def test_strict_output_forces_in_nix_order(flags, expr, which):
+    rc, _, err = cli("instantiate", "--eval", "--strict", *flags, "-E", expr)
+    assert rc == 1 and f"error: evaluation aborted with the following error message: '{which}'" in err
+
+
+@pytest.mark.skipif(shutil.which("nix-instantiate") is None, reason="nix-instantiate is not installed")
+@pytest.mark.parametrize("flags,expr,which", FORCING_ORDER)
+def test_nix_forces_in_the_same_order(flags, expr, which):
+    p = subprocess.run(["nix-instantiate", "--eval", "--strict", *flags, "-E", expr], capture_output=True, text=True)
+    assert f"error: evaluation aborted with the following error message: '{which}'" in p.stderr

@@ -349,7 +349,7 @@ def _eval(sources, flags, attr_paths, auto_args, options, out, err, print_result
                     out.write(to_xml(ev, v, location="--no-location" not in flags, strict=strict))
                 elif "--json" in flags:
                     from .builtins.serialize import to_json as builtin_to_json
-                    out.write(builtin_to_json(ev, v) + "\n")
+                    out.write(builtin_to_json(ev, v, strict=strict) + "\n")
                 elif "--raw" in flags:
                     from .runtime import ops
                     out.write(ops.coerce_to_string(v, set(), interp=True, call=ev.call))

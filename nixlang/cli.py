@@ -337,11 +337,12 @@ def _eval(sources, flags, attr_paths, auto_args, options, out, err, print_result
                             _add_root(shown, eval_store(ev).writer.real_path(drv_path))
                         out.write(shown + ("" if output == "out" else "!" + output) + "\n")
                     continue
-                # --xml and --json force each value as they print it, in
-                # their order (names sorted), as nix-instantiate's
-                # printValueAsXML / printValueAsJSON do; the plain printer
-                # gets the value forced first (forceValueDeep, the attrsets'
-                # own order), which decides which of two errors shows
+                # with --strict, --xml and --json force each value as they
+                # print it, in their order (names sorted), as nix-instantiate's
+                # printValueAsXML / printValueAsJSON do (without it they force
+                # nothing); the plain printer gets the value forced first
+                # (forceValueDeep, the attrsets' own order): the order decides
+                # which of two errors shows
                 if strict and "--xml" not in flags and "--json" not in flags:
                     ev.deep_force(v)
                 if "--xml" in flags:

@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -49,13 +48,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, error_message
+from conftest import ROOT, error_message, nixpkgs_env, shared_nixpkgs
 from nixlang.store.nar import nar_hash
 
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from workloads import NIXOS_DIR, nixpkgs_tree  # noqa: E402  (the benchmark's unpacking, shared)
-
 HERE = Path(__file__).resolve().parent / "nixpkgs"
+NIXOS_DIR = ROOT / "benchmarks" / "nixos"
 EXPECTED = HERE / "expected.json"
 NIX = shutil.which("nix-instantiate")
 
@@ -81,12 +78,6 @@ JOBS = ["attrs", "closure", "nixos small", "nixos desktop"] + [f"broken {case}" 
 
 
 # -- what a run gives --------------------------------------------------------------------------
-
-def run_env(tree: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in ("NIX_PATH", "NIX_CONFIG")}
-    env["NIX_PATH"] = f"nixpkgs={tree}"
-    return env
-
 
 def anonymous(text: str, tree: Path) -> str:
     """`text` with the paths of this machine written <nixpkgs> and <repo>."""
@@ -120,9 +111,10 @@ def answer(name: str, proc: subprocess.CompletedProcess, tree: Path, store: Path
 
 def run(command: list[str], name: str, tree: Path, scratch: Path) -> tuple[subprocess.CompletedProcess, Path]:
     store = scratch / name.replace(" ", "-") / "root"
-    store.parent.mkdir(parents=True, exist_ok=True)
+    home = store.parent / "home"
+    home.mkdir(parents=True, exist_ok=True)
     proc = subprocess.run(command + job_argv(name, tree, store), capture_output=True, text=True,
-                          env=run_env(tree), cwd=ROOT, timeout=1800)
+                          env=nixpkgs_env(tree, home), cwd=ROOT, timeout=1800)
     return proc, store
 
 
@@ -133,10 +125,7 @@ PYNIX = [sys.executable, "-m", "nixlang", "instantiate"]
 
 @pytest.fixture(scope="module")
 def tree() -> Path:
-    found, reason = nixpkgs_tree()
-    if found is None:
-        pytest.skip(reason)
-    return found
+    return shared_nixpkgs()
 
 
 @pytest.fixture(scope="module")
@@ -244,9 +233,10 @@ def record() -> int:
     if NIX is None:
         print("nix-instantiate is not installed", file=sys.stderr)
         return 1
-    found, reason = nixpkgs_tree()
-    if found is None:
-        print(reason, file=sys.stderr)
+    try:
+        found = shared_nixpkgs()
+    except pytest.skip.Exception as e:
+        print(e.msg, file=sys.stderr)
         return 1
     version = subprocess.run([NIX, "--version"], capture_output=True, text=True).stdout.strip()
     data: dict = {"_recorded with": version}

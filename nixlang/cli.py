@@ -337,14 +337,20 @@ def _eval(sources, flags, attr_paths, auto_args, options, out, err, print_result
                             _add_root(shown, eval_store(ev).writer.real_path(drv_path))
                         out.write(shown + ("" if output == "out" else "!" + output) + "\n")
                     continue
-                if strict or "--json" in flags:
+                # with --strict, --xml and --json force each value as they
+                # print it, in their order (names sorted), as nix-instantiate's
+                # printValueAsXML / printValueAsJSON do (without it they force
+                # nothing); the plain printer gets the value forced first
+                # (forceValueDeep, the attrsets' own order): the order decides
+                # which of two errors shows
+                if strict and "--xml" not in flags and "--json" not in flags:
                     ev.deep_force(v)
                 if "--xml" in flags:
                     from .builtins.serialize import to_xml
                     out.write(to_xml(ev, v, location="--no-location" not in flags, strict=strict))
                 elif "--json" in flags:
                     from .builtins.serialize import to_json as builtin_to_json
-                    out.write(builtin_to_json(ev, v) + "\n")
+                    out.write(builtin_to_json(ev, v, strict=strict) + "\n")
                 elif "--raw" in flags:
                     from .runtime import ops
                     out.write(ops.coerce_to_string(v, set(), interp=True, call=ev.call))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import compileall
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -96,3 +97,24 @@ def nixpkgs_env(tree: Path, home: Path) -> dict:
                 "NIXPKGS_ALLOW_UNSUPPORTED_SYSTEM", "NIX_CONFIG", "NIX_STORE_DIR"):
         env.pop(var, None)
     return env
+
+
+_ERROR_LINE = re.compile(r"^(?: {7})?error:(?: |$)")
+_SHOW_TRACE_NOTE = "(use '--show-trace' to show detailed location information)"
+
+
+def error_message(stderr: str) -> str:
+    """The message of the error nix-instantiate printed, without its layout:
+    the text after the last `error:` prefix, its further lines unindented.
+    It reads both Nix 2.8's layout (`error: MESSAGE`, no frames, then a note
+    on --show-trace) and Nix 2.36's, which pynix prints (frames, then the
+    message as `       error: MESSAGE`), so the two can be compared where
+    only the frames differ."""
+    lines = stderr.rstrip("\n").split("\n")
+    starts = [i for i, line in enumerate(lines) if _ERROR_LINE.match(line)]
+    if not starts:
+        return ""
+    first, *rest = lines[starts[-1]:]
+    rest = [line for line in rest if line != _SHOW_TRACE_NOTE]
+    head = first.lstrip(" ")[len("error:"):].removeprefix(" ")
+    return "\n".join([head] + [line.removeprefix("       ") for line in rest])

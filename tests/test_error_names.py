@@ -6,7 +6,9 @@ that is not a plain identifier is printed as Nix code, `"b c"`, `""`,
 attribute, unexpected or missing argument, "already defined", the trace
 frames that name an attribute). And the "Did you mean" line follows the
 error whether or not the error has trace frames, in `pynix instantiate` and
-in `pynix eval`."""
+in `pynix eval`. Every line of the text is right-trimmed (the `chomp` of
+Nix's `indent`), so a message that starts with a newline, as NixOS's
+"Failed assertions" does, leaves `error:` alone on its line."""
 from __future__ import annotations
 
 import io
@@ -15,6 +17,7 @@ import subprocess
 
 import pytest
 
+from conftest import error_message
 from nixlang.cli import run
 
 NIX = shutil.which("nix-instantiate")
@@ -78,6 +81,47 @@ def test_nix_quotes_the_same_names(expr, token):
     nix = subprocess.run([NIX, "--eval", "-E", expr], capture_output=True, text=True)
     assert token in nix.stderr
     assert token in pynix("instantiate", "--eval", "-E", expr)[2]
+
+
+# (expression, how `pynix instantiate --eval` ends its error text): Nix 2.8 and
+# 2.36 both right-trim each line of it (showErrorInfo's indent); the trailing
+# whitespace of a message line goes, an empty line stays empty
+TRIMMED = [
+    ('throw "\\nFailed assertions:\\n- no root file system."',
+     "       error:\n       Failed assertions:\n       - no root file system.\n"),
+    ('throw "a  "', "       error: a\n"),
+    ('throw "a \\t\\n\\nb\\n"', "       error: a\n\n       b\n"),
+    ('let x = throw "\\nfoo \\nbar"; in x + 1', "       error:\n       foo\n       bar\n"),
+    ('builtins.addErrorContext "ctx " (throw "x")', "       … ctx\n\n"),
+]
+
+
+@pytest.mark.parametrize("expr,tail", TRIMMED)
+@pytest.mark.parametrize("command", [["instantiate", "--eval"], ["instantiate", "--eval", "--show-trace"]])
+def test_lines_of_the_error_text_are_right_trimmed(expr, tail, command):
+    rc, _, err = pynix(*command, "-E", expr)
+    assert rc == 1
+    assert tail in err, err
+    assert all(line == line.rstrip() for line in err.split("\n")), err
+
+
+def test_a_message_ending_in_an_argument_keeps_its_last_line():
+    # Nix colours the arguments of its format: the colour code that closes
+    # fromTOML's text stops the trim, so its final newline shows as 7 spaces
+    rc, _, err = pynix("instantiate", "--eval", "-E", "builtins.fromTOML ''attr = 9223372036854775808''")
+    assert rc == 1 and err.endswith("^-- must be < 2^63\n       \n"), err
+
+
+def test_friendly_text_is_right_trimmed_too():
+    rc, _, err = pynix("eval", "-E", 'throw "\\nFailed assertions:\\n- x "')
+    assert rc == 1 and "error:\n       Failed assertions:\n       - x\n" in err, err
+
+
+@pytest.mark.skipif(NIX is None, reason="nix-instantiate is not installed")
+@pytest.mark.parametrize("expr", [expr for expr, _ in TRIMMED])
+def test_nix_trims_the_message_the_same_way(expr):
+    nix = subprocess.run([NIX, "--eval", "-E", expr], capture_output=True, text=True)
+    assert error_message(pynix("instantiate", "--eval", "-E", expr)[2]) == error_message(nix.stderr)
 
 
 # (expression, the "Did you mean" line); none of these errors has a frame without --show-trace

@@ -1140,6 +1140,15 @@ def _toml_range_message(err: _TomlIntRange) -> str:
             f"{pad}| {' ' * col}^-- must be < 2^63\n")
 
 
+def _toml_error(detail: str) -> E.EvalError:
+    """Nix's `while parsing TOML: %s`: the parser's text is an argument of
+    the format, so the trim of the printed lines stops at its colour code
+    and a final newline of it still shows as an indented empty line."""
+    err = E.EvalError(f"while parsing TOML: {detail}")
+    err.ends_in_argument = True
+    return err
+
+
 def parse_toml(ev, text: str):
     global _toml_parser
     if _toml_parser is None:
@@ -1148,9 +1157,9 @@ def parse_toml(ev, text: str):
     try:
         data = _toml_parser.loads(text)
     except _TomlIntRange as e:
-        raise E.EvalError("while parsing TOML: " + _toml_range_message(e)) from None
+        raise _toml_error(_toml_range_message(e)) from None
     except _toml_parser.TOMLDecodeError as e:
-        raise E.EvalError(f"while parsing TOML: {e}") from None
+        raise _toml_error(str(e)) from None
 
     def conv(x):
         t = type(x)

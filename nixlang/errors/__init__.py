@@ -24,6 +24,9 @@ class NixError(Exception):
 
     code = "E000"
     title = "error"
+    # the message ends in an argument of Nix's format (HintFmt colours each):
+    # the closing colour code keeps its last line from being right-trimmed
+    ends_in_argument = False
 
     def __init__(self, message: str, source: Source | None = None, span: Span | None = None,
                  labels: list[Label] | None = None):
@@ -167,6 +170,21 @@ def _chomp(s: str) -> str:
     return s.rstrip(" \n\r\t")
 
 
+def _finish(lines: list[str], keep: int | None = None) -> str:
+    """The lines of an error text joined as Nix's showErrorInfo ends it: its
+    `indent` right-trims every line (a message that starts with a newline
+    leaves `error:` alone, an empty message line stays empty), then the
+    logger's filterANSIEscapes; a final newline. Line `keep` is left as it
+    is: the last line of a message that ends in an argument of Nix's
+    format, whose closing colour code hides its trailing spaces from the trim."""
+    out = []
+    for i, line in enumerate(lines):
+        if i != keep and (line.endswith((" ", "\t", "\r")) or " \n" in line or "\t\n" in line or "\r\n" in line):
+            line = "\n".join(_chomp(part) for part in line.split("\n"))
+        out.append(line)
+    return filter_ansi_escapes("\n".join(out)) + "\n"
+
+
 def render_code_lines(source: Source, offset: int, prefix: str = "       ") -> list[str]:
     """The excerpt Nix prints under `at FILE:L:C:` (printCodeLines in C++ Nix):
     the line before, the line itself, a caret line, and the line after, each
@@ -243,14 +261,23 @@ def filter_ansi_escapes(s: str) -> str:
 
 def render_nix(err: NixError) -> str:
     """`err` exactly as nix-instantiate prints it (ending in a newline)."""
-    lines = ["error: " + err.message.replace("\n", "\n       ")]
+    return _message_and_after(err, [], "error: ")
+
+
+def _message_and_after(err: NixError, lines: list[str], head: str) -> str:
+    """The end of an error text, after its frames: the message (`head`, then
+    its further lines indented), the place and excerpt, "Did you mean"."""
+    first, *rest = err.message.split("\n")
+    lines.append(head + first)
+    lines.extend("       " + r for r in rest)
+    keep = len(lines) - 1 if err.ends_in_argument else None
     if err.source is not None and err.span is not None:
         lines.append(f"       at {err.source.location(err.span.start)}:")
         lines.extend(render_code_lines(err.source, err.span.start))
     lines.extend(_suggestion_lines(err))
     if getattr(err, "usage_hint", False):
         lines.append("Try 'nix-instantiate --help' for more information.")
-    return filter_ansi_escapes("\n".join(lines)) + "\n"
+    return _finish(lines, keep)
 
 
 def _suggestion_lines(err: NixError) -> list[str]:
@@ -462,13 +489,4 @@ def render_nix_eval(err: NixError, show_trace: bool = True) -> str:
     if truncate:
         lines.append("       (stack trace truncated; use '--show-trace' to show the full, detailed trace)")
         lines.append("")
-    first, *rest = err.message.split("\n")
-    lines.append(f"       error: {first}")
-    lines.extend("       " + r for r in rest)
-    if err.source is not None and err.span is not None:
-        lines.append(f"       at {err.source.location(err.span.start)}:")
-        lines.extend(render_code_lines(err.source, err.span.start))
-    lines.extend(_suggestion_lines(err))
-    if getattr(err, "usage_hint", False):
-        lines.append("Try 'nix-instantiate --help' for more information.")
-    return filter_ansi_escapes("\n".join(lines)) + "\n"
+    return _message_and_after(err, lines, "       error: ")

@@ -380,6 +380,25 @@ def test_to_json_keeps_string_context():
     assert type(REGISTRY["toJSON"].fn(ev, ["plain"])) is str
 
 
+def test_to_json_leaves_no_cyclic_garbage():
+    """A one-shot evaluation runs without the cyclic collector
+    (runtime/memory.py): a call of toJSON must leave nothing that only the
+    collector could free (lib.escapeNixString calls it once per string)."""
+    import gc
+    ev = Evaluator()
+    values = [Thunk(lambda _env: "plain", None), Thunk(lambda _env: ["a", 1], None), "é", {"k": 1} and [None]]
+    gc.collect()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for v in values:
+            REGISTRY["toJSON"].fn(ev, v)
+        assert gc.collect() == 0
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def test_replace_strings_nested_call_taking_the_site_over_while_forcing():
     """The nested call happens while a replacement of the outer call is being
     forced: what it forces must not land among the outer call's strings."""
@@ -507,6 +526,9 @@ TRACES = [
     ('builtins.elemAt [ 1 ] 3',
      "'builtins.elemAt' called with index 3 on a list of size 1",
      ["while calling the 'elemAt' builtin"]),
+    ('builtins.toJSON ((x: throw "arg") 1)',
+     'arg',
+     ["while calling the 'throw' builtin", 'while calling anonymous lambda', 'from call site', "while calling the 'toJSON' builtin"]),
     ('builtins.concatStringsSep "," [ "a" (throw "elem") ]',
      'elem',
      ["while calling the 'throw' builtin", 'while evaluating one element of the list of strings to concat passed to builtins.concatStringsSep', "while calling the 'concatStringsSep' builtin"]),
@@ -539,6 +561,8 @@ CALL_DEPTHS = [
     ('builtins.toJSON [ { a = [ 1 { b = 2; } ]; } ]', 5),
     ('builtins.toJSON { a.b.c.d = (x: x) 1; }', 6),
     ('builtins.toJSON (builtins.genList (i: { x = i; }) 2)', 3),
+    ('builtins.toJSON ((x: x) "a")', 2),
+    ('builtins.toJSON ((x: x) [ { a = (y: y) 1; } ])', 4),
     ('builtins.replaceStrings [ "a" ] [ ((x: x) "b") ] "a"', 1),
     ('builtins.mapAttrs (n: v: v + 1) { a = 1; }', 2),
     ('builtins.listToAttrs [ { name = "a"; value = (x: x) 1; } ]', 2),

@@ -148,6 +148,27 @@ def call2(ev, f, a, b, source: Source | None = None, span: Span | None = None):
     return r.force() if type(r) is Thunk else r
 
 
+def calln(ev, f, args: tuple, source: Source | None = None, span: Span | None = None):
+    """`f a0 a1 a2 ...` (three or more arguments): applying them in turn, as
+    `force(call_function(ev, f, a, ...))` for each does, but a builtin
+    given (at least) all its arguments is called at once, without the
+    partial applications in between (`substring 0 0 s`), and the first two
+    arguments of anything else go through call2. Gives a forced value."""
+    if type(f) is PrimOp and f.arity <= len(args):
+        k = f.arity
+        f = call_primop(ev, f, args[:k], source, span)
+        if type(f) is Thunk:
+            f = f.force()
+    else:
+        k = 2
+        f = call2(ev, f, args[0], args[1], source, span)
+    for a in args[k:]:
+        f = call_function(ev, f, a, source, span)
+        if type(f) is Thunk:
+            f = f.force()
+    return f
+
+
 def caller(ev, f, source: Source | None = None, span: Span | None = None):
     """`x -> force(call_function(ev, f, x, source, span))` for one function
     value `f` called many times (genList, map): for a lambda `x: ...`,

@@ -124,6 +124,16 @@ NIX_28 = [
      b'"yxy22yxy"\n'),
     ('let froms = [ "a" "b" ]; in builtins.replaceStrings froms [ (builtins.replaceStrings froms [ "x" "y" ] "bab") (builtins.replaceStrings froms [ "P" "Q" ] "ab") ] "abba"',
      b'"yxyPQPQyxy"\n'),
+    # list literals of constants are one list per literal (compile.attrsets.is_constant_list)
+    ('map (s: builtins.replaceStrings [ "a" "b" ] [ "1" "2" ] s) [ "ab" "ba" "c" ]',
+     b'[ "12" "21" "c" ]\n'),
+    ('map (t: builtins.replaceStrings [ "a" ] [ t ] "aa") [ "x" "y" "x" ]',
+     b'[ "xx" "yy" "xx" ]\n'),
+    # a builtin called with all its arguments at once (runtime.calls.calln)
+    ('let f = x: builtins.substring 0 0 x + "b"; in map f [ "a" "c" ]',
+     b'[ "b" "b" ]\n'),
+    ('let f = g: g 0 1 "ab"; in [ (f builtins.substring) (f (a: b: c: "${c}${toString (a + b)}")) ]',
+     b'[ "a" "ab1" ]\n'),
     ('builtins.stringLength "héllo"',
      b'6\n'),
     ('builtins.stringLength "hello"',
@@ -378,6 +388,17 @@ def test_to_json_keeps_string_context():
                                                      _attrs({"k": make_string("c", {"ctxC"})})])
     assert r == '["a","b",{"k":"c"}]' and context_of(r) == {"ctxA", "ctxC"}
     assert type(REGISTRY["toJSON"].fn(ev, ["plain"])) is str
+
+
+def test_a_list_literal_of_constants_is_one_list():
+    """Each evaluation of `[ "$" ]` gives the same list (Nix lists are never
+    changed in place), so replaceStrings finds its `from` list prepared."""
+    from nixlang.runtime.values import force
+    ev = Evaluator()
+    v = ev.eval_string('let f = x: [ "$" 1 ]; g = x: [ x ]; in [ (f 1) (f 2) (g 1) (g 1) ]')
+    a, b, c, d = (force(x) for x in v)
+    assert a is b and a == ["$", 1]
+    assert c is not d
 
 
 def test_to_json_leaves_no_cyclic_garbage():

@@ -134,6 +134,13 @@ CASES = [
     "let f = x: builtins.foldl' (a: b: a + b) x [ 1 2 3 ]; in f 0",
     "let fix = f: let x = f x; in x; in (fix (self: { a = 1; b = self.a + 1; })).b",
     "let f = x: builtins.genList (i: i * x) 3; in f 3",
+    "let f = s: builtins.substring 1 2 s; in [ (f \"abcd\") (f 3) ]",
+    "let f = g: g 1 2 3 4; in f builtins.substring",
+    "let f = g: g 0 1 \"ab\" 2; in f builtins.substring",
+    "let f = g: g (throw \"a\") 1 2; in f builtins.substring",
+    "let f = x: builtins.replaceStrings [ \"a\" \"b\" ] [ x \"B\" ] \"abc\"; in [ (f \"1\") (f \"2\") (f 3) ]",
+    "let f = x: [ [ ] [ 1 \"a\" ./. 2.5 ] x ]; in [ (f 1) (f 2 == f 3) ]",
+    "let f = x: builtins.elemAt [ \"a\" \"b\" ] x; in [ (f 1) (f 2) ]",
     # positions and lambda names in traces
     "let f = x: { g = y: y.z; }.g x; in f { }",
     "let f = x: let h = y: y.z; in h x; in f { }",

@@ -161,7 +161,7 @@ for _name, _t in (("isInt", (int,)), ("isFloat", (float,)), ("isBool", (bool,)),
                   ("isPath", (Path,))):
     def _make(types, name):
         def pred(ev, v):
-            return type(force(v)) in types
+            return type(v.force() if type(v) is Thunk else v) in types
         pred.__doc__ = f"Whether the value is of that type: `builtins.{name} x`."
         return pred
     builtin(_name, 1)(_make(_t, _name))

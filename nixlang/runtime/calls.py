@@ -175,8 +175,24 @@ def caller(ev, f, source: Source | None = None, span: Span | None = None):
     call_function's work inline."""
     if type(f) is not Closure or f.lam.formals is not None:
         if type(f) is PrimOp and f.arity == 1:
-            # a builtin of one argument (`filter isString`): called at once
-            return lambda x: force(call_primop(ev, f, (x,), source, span))
+            # a builtin of one argument (`filter isString`): call_primop's
+            # work inline, as it is most of the work of each call
+            fn = f.fn
+
+            def call_builtin(x):
+                ev.depth += 1
+                try:
+                    if ev.depth > ev.max_call_depth:
+                        raise E.StackOverflow("stack overflow; max-call-depth exceeded", source, span)
+                    r = fn(ev, x)
+                except E.EvalError as e:
+                    raise primop_failed(e, f, source, span)
+                except RecursionError as e:
+                    raise primop_failed(e, f, source, span) from None
+                finally:
+                    ev.depth -= 1
+                return r.force() if type(r) is Thunk else r
+            return call_builtin
         return lambda x: force(call_function(ev, f, x, source, span))
     lam, up = f.lam, f.env
 
@@ -248,13 +264,21 @@ def call_primop(ev, p, args, source, span):
             raise E.StackOverflow("stack overflow; max-call-depth exceeded", source, span)
         return p.fn(ev, *args)
     except E.EvalError as e:
-        if getattr(p.fn, "add_trace", True):
-            e.add_frame(f"while calling the '{p.name}' builtin", source, span)
-        raise
-    except RecursionError:
-        raise E.StackOverflow("stack overflow; max-call-depth exceeded", source, span) from None
+        raise primop_failed(e, p, source, span)
+    except RecursionError as e:
+        raise primop_failed(e, p, source, span) from None
     finally:
         ev.depth -= 1
+
+
+def primop_failed(e, p, source, span):
+    """What call_primop raises when the builtin `p` raised `e` (an EvalError
+    or a RecursionError)."""
+    if isinstance(e, RecursionError):
+        return E.StackOverflow("stack overflow; max-call-depth exceeded", source, span)
+    if getattr(p.fn, "add_trace", True):
+        e.add_frame(f"while calling the '{p.name}' builtin", source, span)
+    return e
 
 
 def calling(lam) -> str:

@@ -142,6 +142,8 @@ def _to_string(ev, v):
         v = v.force()
     if type(v) is int:    # `toString i`, the common case
         return str(v)
+    if type(v) is str:    # (lib's functions call toString on their string arguments)
+        return v
     ctx: set = set()
     s = ops.coerce_to_string(v, ctx, interp=False, call=ev.call, error_ctx=_TO_STRING_FRAME)
     return make_string(s, ctx)

@@ -105,8 +105,7 @@ def _get_attr(a: Attrs, name: str, ctx: str):
 def _fn_position(f):
     """Where a function value was defined (Value::determinePos), if known."""
     if type(f) is Closure:
-        lam = f.lam
-        return getattr(lam, "source", None), getattr(getattr(lam, "node", None), "span", None)
+        return f.lam.position()
     return None, None
 
 

@@ -20,7 +20,7 @@ from .values import UNSET, Attrs, Closure, PrimOp, PrimOpApp, Thunk, force, show
 
 class LambdaCode:
     """A compiled lambda: what `Closure.lam` points to."""
-    __slots__ = ("node", "name", "arg", "formals", "ellipsis", "body", "nslots", "source", "ev", "inner")
+    __slots__ = ("node", "name", "arg", "formals", "ellipsis", "body", "nslots", "source", "ev", "inner", "_pos")
 
     def __init__(self, node, arg, formals, ellipsis, body, nslots, source, ev):
         self.node = node
@@ -33,6 +33,15 @@ class LambdaCode:
         self.nslots = nslots
         self.source = source
         self.ev = ev
+        self._pos = None
+
+    def position(self):
+        """(source, span) of the lambda, made once (a node's span is a new
+        object on each read): where builtins that call it report it."""
+        pos = self._pos
+        if pos is None:
+            pos = self._pos = (self.source, self.node.span)
+        return pos
 
 
 def call_function(ev, f, arg, source: Source | None = None, span: Span | None = None):

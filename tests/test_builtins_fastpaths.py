@@ -134,6 +134,14 @@ NIX_28 = [
      b'[ "b" "b" ]\n'),
     ('let f = g: g 0 1 "ab"; in [ (f builtins.substring) (f (a: b: c: "${c}${toString (a + b)}")) ]',
      b'[ "a" "ab1" ]\n'),
+    # one pattern: str.replace, the pattern forced before the subject
+    ('let d = derivation { name = "x"; system = "x86_64-linux"; builder = "/bin/sh"; }; in [ (builtins.getContext (builtins.replaceStrings [ "a" ] [ "${d}" ] "xa")) (builtins.getContext (builtins.replaceStrings [ "q" ] [ "${d}" ] "xa")) (builtins.replaceStrings [ "é" ] [ "e" ] "éte") (builtins.getContext (builtins.substring 0 0 "${d}")) (builtins.substring 1 3 (toString 12345)) (builtins.stringLength (toString 123)) (builtins.getContext (builtins.replaceStrings [ "/" ] [ "-" ] "${d}")) ]',
+     b'[ { "/nix/store/97qlv6h78lxlm9zc8849ahsbcklhsi2y-x.drv" = { outputs = [ "out" ]; }; } { } "ete" { "/nix/store/97qlv6h78lxlm9zc8849ahsbcklhsi2y-x.drv" = { outputs = [ "out" ]; }; } "234" 3 { "/nix/store/97qlv6h78lxlm9zc8849ahsbcklhsi2y-x.drv" = { outputs = [ "out" ]; }; } ]\n'),
+    ('builtins.replaceStrings [ "ab" ] [ "X" ] "aabab${builtins.substring 0 1 "é"}ab"',
+     b'"aXX\xc3X"\n'),
+    # `x == null` (both tiers: only null is null)
+    ('let f = x: [ (x == null) (null == x) (x != null) ]; in [ (f null) (f "") (f { }) (f [ ]) (f false) (f 0) ]',
+     b'[ [ true true false ] [ false false true ] [ false false true ] [ false false true ] [ false false true ] [ false false true ] ]\n'),
     ('builtins.stringLength "héllo"',
      b'6\n'),
     ('builtins.stringLength "hello"',
@@ -248,6 +256,10 @@ ERRORS_236 = [
     ('builtins.replaceStrings [ "aa" "bb" ] [ (throw "A") (throw "B") ] "bbaa"', "B"),
     ('builtins.replaceStrings [ "aa" "bb" "" ] [ (throw "A") (throw "B") "" ] "ébbaa"', "B"),
     ('builtins.replaceStrings [ "a" "é" ] [ (throw "A") (throw "E") ] "xéa"', "E"),
+    # the patterns, then the subject, then the replacements used (2.8: all replacements first)
+    ('builtins.replaceStrings [ (throw "F") ] [ "x" ] (throw "S")', "F"),
+    ('builtins.replaceStrings [ "a" ] [ (throw "T") ] (throw "S")', "S"),
+    ('builtins.replaceStrings [ "a" ] [ (throw "T") ] "a"', "T"),
 ]
 
 

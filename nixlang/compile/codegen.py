@@ -424,6 +424,9 @@ class CodeGen:
             w.emit(f"if {ty} is type({y}) and ({ty} is int or {ty} is str):")
             with w.indent():
                 w.emit(f"{target} = {x} == {y}")
+            w.emit(f"elif {x} is None or {y} is None:")
+            with w.indent():
+                w.emit(f"{target} = {x} is {y}")
             w.emit("else:")
             with w.indent():
                 w.emit(f"{target} = equal({x}, {y})")

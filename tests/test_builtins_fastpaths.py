@@ -134,6 +134,11 @@ NIX_28 = [
      b'[ "b" "b" ]\n'),
     ('let f = g: g 0 1 "ab"; in [ (f builtins.substring) (f (a: b: c: "${c}${toString (a + b)}")) ]',
      b'[ "a" "ab1" ]\n'),
+    # two arguments to a builtin of three, and to one given an argument already (runtime.calls.call2)
+    ('let f = g: g [ "b" ] [ "B" ]; in (f builtins.replaceStrings) "abc"',
+     b'"aBc"\n'),
+    ('let f = g: g 2 "abcd"; in f (builtins.substring 1)',
+     b'"bc"\n'),
     # one pattern: str.replace, the pattern forced before the subject
     ('let d = derivation { name = "x"; system = "x86_64-linux"; builder = "/bin/sh"; }; in [ (builtins.getContext (builtins.replaceStrings [ "a" ] [ "${d}" ] "xa")) (builtins.getContext (builtins.replaceStrings [ "q" ] [ "${d}" ] "xa")) (builtins.replaceStrings [ "é" ] [ "e" ] "éte") (builtins.getContext (builtins.substring 0 0 "${d}")) (builtins.substring 1 3 (toString 12345)) (builtins.stringLength (toString 123)) (builtins.getContext (builtins.replaceStrings [ "/" ] [ "-" ] "${d}")) ]',
      b'[ { "/nix/store/97qlv6h78lxlm9zc8849ahsbcklhsi2y-x.drv" = { outputs = [ "out" ]; }; } { } "ete" { "/nix/store/97qlv6h78lxlm9zc8849ahsbcklhsi2y-x.drv" = { outputs = [ "out" ]; }; } "234" 3 { "/nix/store/97qlv6h78lxlm9zc8849ahsbcklhsi2y-x.drv" = { outputs = [ "out" ]; }; } ]\n'),

@@ -141,6 +141,8 @@ CASES = [
     "let f = x: builtins.replaceStrings [ \"a\" \"b\" ] [ x \"B\" ] \"abc\"; in [ (f \"1\") (f \"2\") (f 3) ]",
     "let f = x: [ [ ] [ 1 \"a\" ./. 2.5 ] x ]; in [ (f 1) (f 2 == f 3) ]",
     "let f = x: builtins.elemAt [ \"a\" \"b\" ] x; in [ (f 1) (f 2) ]",
+    "let f = g: g [ \"b\" ] [ \"B\" ]; in [ ((f builtins.replaceStrings) \"abc\") ((f builtins.substring) \"x\") ]",
+    "let f = g: g 1 \"abc\"; in [ (f (builtins.substring 0)) (f (builtins.replaceStrings [ \"a\" ])) ]",
     # positions and lambda names in traces
     "let f = x: { g = y: y.z; }.g x; in f { }",
     "let f = x: let h = y: y.z; in h x; in f { }",

@@ -92,13 +92,26 @@ def call2(ev, f, a, b, source: Source | None = None, span: Span | None = None):
     `force(call_function(ev, force(call_function(ev, f, a, ...)), b, ...))`
     does, with lambdas `x: ...` inline. For `a: b: body` the closure of the
     inner lambda is not even built: the outer call only builds it (it cannot
-    fail, and both calls check the same call depth). A builtin of two
-    arguments is called at once (no partial application in between). Gives
-    a forced value."""
+    fail, and both calls check the same call depth). A builtin given its
+    last two arguments is called at once, and one given two of more just
+    collects them (no partial application in between). Gives a forced
+    value."""
     t = type(f)
-    if t is PrimOp and f.arity == 2:
-        r = call_primop(ev, f, (a, b), source, span)
-        return r.force() if type(r) is Thunk else r
+    if t is PrimOp:
+        if f.arity == 2:
+            r = call_primop(ev, f, (a, b), source, span)
+            return r.force() if type(r) is Thunk else r
+        if f.arity > 2:
+            return PrimOpApp(f, (a, b))
+    elif t is PrimOpApp:
+        # a builtin given some arguments already (`replaceStrings list` ...)
+        args = f.args + (a, b)
+        p = f.primop
+        if len(args) == p.arity:
+            r = call_primop(ev, p, args, source, span)
+            return r.force() if type(r) is Thunk else r
+        if len(args) < p.arity:
+            return PrimOpApp(p, args)
     if t is Closure:
         lam = f.lam
         inner = lam.inner

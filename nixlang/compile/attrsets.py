@@ -181,7 +181,9 @@ def is_constant_list(n) -> bool:
     """Whether `n` is a list literal of constants only (`[ ]`, `[ "$" ]`,
     `[ "item" "\\"" ]`). Nix lists are never changed in place (every
     builtin makes a new list or returns one it was given), so each
-    evaluation of such a literal may give the very same list: no list and
-    no thunk made per evaluation, and builtins that remember a list by
-    identity (replaceStrings' `from` list) recognise it."""
+    evaluation of such a literal may give the very same list: no list made
+    per evaluation, and builtins that remember a list by identity
+    (replaceStrings' `from` list) recognise it. Where it is stored unforced
+    it is still a thunk, as in Nix (`{ l = [ 1 ]; }` prints `l = <CODE>`
+    without --strict)."""
     return type(n) is A.List and len(n.elems) <= 64 and all(type(e) in _CONSTANTS for e in n.elems)

@@ -15,7 +15,7 @@ from ..source import Source
 from ..syntax import ast as A
 from ..runtime.calls import LambdaCode
 from ..runtime.values import UNSET, Attrs, Path, Thunk
-from .attrsets import AttrsetRules, is_constant_list
+from .attrsets import AttrsetRules
 from .functions import FunctionRules
 from .operators import OperatorRules
 from .selection import SelectionRules
@@ -59,9 +59,6 @@ class Compiler(VariableRules, SelectionRules, AttrsetRules, FunctionRules, Opera
         t = type(n)
         if t in (A.Int, A.Float, A.Str, A.Path):
             v = self.constant(n)
-            return lambda env: v
-        if t is A.List and is_constant_list(n):
-            v = self.compile(n)(None)
             return lambda env: v
         if t is A.Var and not n.from_with:
             # share the variable's own thunk; a slot of the frame being built

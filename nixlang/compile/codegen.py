@@ -313,7 +313,7 @@ class CodeGen:
         """Emit what is needed and return an expression for `n` unevaluated:
         a constant, a variable's value or thunk, or a new thunk."""
         t = type(n)
-        if t in (A.Int, A.Float, A.Str, A.Path) or (t is A.List and is_constant_list(n)):
+        if t in (A.Int, A.Float, A.Str, A.Path):
             return self.value(n, w)
         if t is A.Var and not n.from_with:
             return self.var_lazy(n, w)

@@ -14,7 +14,6 @@ from ..syntax import ast as A
 from ..runtime import ops
 from ..runtime.calls import LambdaCode, call2, call_function, call_primop, calling, calln
 from ..runtime.values import Closure, PrimOp, Thunk, force
-from .attrsets import is_constant_list
 from .frames import _NOTHING, _raising, node_pos
 
 _ARITH_PRIMOPS = {"__sub": "sub", "__mul": "mul", "__div": "div", "__lessThan": "lessThan"}
@@ -316,8 +315,7 @@ def _makes_thunk(n: A.Node) -> bool:
     """Whether `Compiler.lazy(n)` makes a new thunk (not a constant, a
     lambda or a variable's own value)."""
     t = type(n)
-    return (t not in (A.Int, A.Float, A.Str, A.Path, A.Lambda) and not (t is A.Var and not n.from_with)
-            and not is_constant_list(n))
+    return t not in (A.Int, A.Float, A.Str, A.Path, A.Lambda) and not (t is A.Var and not n.from_with)
 
 
 def _counting(compiler, lam, node, code, threshold):

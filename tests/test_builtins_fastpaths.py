@@ -124,6 +124,29 @@ NIX_28 = [
      b'"yxy22yxy"\n'),
     ('let froms = [ "a" "b" ]; in builtins.replaceStrings froms [ (builtins.replaceStrings froms [ "x" "y" ] "bab") (builtins.replaceStrings froms [ "P" "Q" ] "ab") ] "abba"',
      b'"yxyPQPQyxy"\n'),
+    # list literals of constants are one list per literal (compile.attrsets.is_constant_list)
+    ('map (s: builtins.replaceStrings [ "a" "b" ] [ "1" "2" ] s) [ "ab" "ba" "c" ]',
+     b'[ "12" "21" "c" ]\n'),
+    ('map (t: builtins.replaceStrings [ "a" ] [ t ] "aa") [ "x" "y" "x" ]',
+     b'[ "xx" "yy" "xx" ]\n'),
+    # a builtin called with all its arguments at once (runtime.calls.calln)
+    ('let f = x: builtins.substring 0 0 x + "b"; in map f [ "a" "c" ]',
+     b'[ "b" "b" ]\n'),
+    ('let f = g: g 0 1 "ab"; in [ (f builtins.substring) (f (a: b: c: "${c}${toString (a + b)}")) ]',
+     b'[ "a" "ab1" ]\n'),
+    # two arguments to a builtin of three, and to one given an argument already (runtime.calls.call2)
+    ('let f = g: g [ "b" ] [ "B" ]; in (f builtins.replaceStrings) "abc"',
+     b'"aBc"\n'),
+    ('let f = g: g 2 "abcd"; in f (builtins.substring 1)',
+     b'"bc"\n'),
+    # one pattern: str.replace, the pattern forced before the subject
+    ('let d = derivation { name = "x"; system = "x86_64-linux"; builder = "/bin/sh"; }; in [ (builtins.getContext (builtins.replaceStrings [ "a" ] [ "${d}" ] "xa")) (builtins.getContext (builtins.replaceStrings [ "q" ] [ "${d}" ] "xa")) (builtins.replaceStrings [ "é" ] [ "e" ] "éte") (builtins.getContext (builtins.substring 0 0 "${d}")) (builtins.substring 1 3 (toString 12345)) (builtins.stringLength (toString 123)) (builtins.getContext (builtins.replaceStrings [ "/" ] [ "-" ] "${d}")) ]',
+     b'[ { "/nix/store/97qlv6h78lxlm9zc8849ahsbcklhsi2y-x.drv" = { outputs = [ "out" ]; }; } { } "ete" { "/nix/store/97qlv6h78lxlm9zc8849ahsbcklhsi2y-x.drv" = { outputs = [ "out" ]; }; } "234" 3 { "/nix/store/97qlv6h78lxlm9zc8849ahsbcklhsi2y-x.drv" = { outputs = [ "out" ]; }; } ]\n'),
+    ('builtins.replaceStrings [ "ab" ] [ "X" ] "aabab${builtins.substring 0 1 "é"}ab"',
+     b'"aXX\xc3X"\n'),
+    # `x == null` (both tiers: only null is null)
+    ('let f = x: [ (x == null) (null == x) (x != null) ]; in [ (f null) (f "") (f { }) (f [ ]) (f false) (f 0) ]',
+     b'[ [ true true false ] [ false false true ] [ false false true ] [ false false true ] [ false false true ] [ false false true ] ]\n'),
     ('builtins.stringLength "héllo"',
      b'6\n'),
     ('builtins.stringLength "hello"',
@@ -238,6 +261,10 @@ ERRORS_236 = [
     ('builtins.replaceStrings [ "aa" "bb" ] [ (throw "A") (throw "B") ] "bbaa"', "B"),
     ('builtins.replaceStrings [ "aa" "bb" "" ] [ (throw "A") (throw "B") "" ] "ébbaa"', "B"),
     ('builtins.replaceStrings [ "a" "é" ] [ (throw "A") (throw "E") ] "xéa"', "E"),
+    # the patterns, then the subject, then the replacements used (2.8: all replacements first)
+    ('builtins.replaceStrings [ (throw "F") ] [ "x" ] (throw "S")', "F"),
+    ('builtins.replaceStrings [ "a" ] [ (throw "T") ] (throw "S")', "S"),
+    ('builtins.replaceStrings [ "a" ] [ (throw "T") ] "a"', "T"),
 ]
 
 
@@ -380,6 +407,36 @@ def test_to_json_keeps_string_context():
     assert type(REGISTRY["toJSON"].fn(ev, ["plain"])) is str
 
 
+def test_a_list_literal_of_constants_is_one_list():
+    """Each evaluation of `[ "$" ]` gives the same list (Nix lists are never
+    changed in place), so replaceStrings finds its `from` list prepared."""
+    from nixlang.runtime.values import force
+    ev = Evaluator()
+    v = ev.eval_string('let f = x: [ "$" 1 ]; g = x: [ x ]; in [ (f 1) (f 2) (g 1) (g 1) ]')
+    a, b, c, d = (force(x) for x in v)
+    assert a is b and a == ["$", 1]
+    assert c is not d
+
+
+def test_to_json_leaves_no_cyclic_garbage():
+    """A one-shot evaluation runs without the cyclic collector
+    (runtime/memory.py): a call of toJSON must leave nothing that only the
+    collector could free (lib.escapeNixString calls it once per string)."""
+    import gc
+    ev = Evaluator()
+    values = [Thunk(lambda _env: "plain", None), Thunk(lambda _env: ["a", 1], None), "é", {"k": 1} and [None]]
+    gc.collect()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for v in values:
+            REGISTRY["toJSON"].fn(ev, v)
+        assert gc.collect() == 0
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def test_replace_strings_nested_call_taking_the_site_over_while_forcing():
     """The nested call happens while a replacement of the outer call is being
     forced: what it forces must not land among the outer call's strings."""
@@ -477,6 +534,9 @@ TRACES = [
     ('builtins.filter builtins.head [ [ ] ]',
      "'builtins.head' called on an empty list",
      ["while calling the 'head' builtin", "while calling the 'filter' builtin"]),
+    ('builtins.filter builtins.isInt [ 1 (throw "t") ]',
+     't',
+     ["while calling the 'throw' builtin", "while calling the 'isInt' builtin", "while calling the 'filter' builtin"]),
     ('builtins.all (x: x) [ true 1 ]',
      'expected a Boolean but found an integer: 1',
      ['while evaluating the return value of the function passed to builtins.all', "while calling the 'all' builtin"]),
@@ -507,6 +567,9 @@ TRACES = [
     ('builtins.elemAt [ 1 ] 3',
      "'builtins.elemAt' called with index 3 on a list of size 1",
      ["while calling the 'elemAt' builtin"]),
+    ('builtins.toJSON ((x: throw "arg") 1)',
+     'arg',
+     ["while calling the 'throw' builtin", 'while calling anonymous lambda', 'from call site', "while calling the 'toJSON' builtin"]),
     ('builtins.concatStringsSep "," [ "a" (throw "elem") ]',
      'elem',
      ["while calling the 'throw' builtin", 'while evaluating one element of the list of strings to concat passed to builtins.concatStringsSep', "while calling the 'concatStringsSep' builtin"]),
@@ -535,10 +598,14 @@ CALL_DEPTHS = [
     ('builtins.map (x: x + 1) [ 1 2 3 ]', 2),
     ('builtins.genList (x: x + 1) 3', 2),
     ('builtins.any builtins.isString [ 1 ]', 1),
+    ('builtins.filter builtins.isInt [ 1 ((x: x) 2) ]', 2),
+    ('builtins.map builtins.isInt [ 1 ((x: x) 2) ]', 3),
     ('builtins.concatMap (x: [ x ]) [ 1 ]', 1),
     ('builtins.toJSON [ { a = [ 1 { b = 2; } ]; } ]', 5),
     ('builtins.toJSON { a.b.c.d = (x: x) 1; }', 6),
     ('builtins.toJSON (builtins.genList (i: { x = i; }) 2)', 3),
+    ('builtins.toJSON ((x: x) "a")', 2),
+    ('builtins.toJSON ((x: x) [ { a = (y: y) 1; } ])', 4),
     ('builtins.replaceStrings [ "a" ] [ ((x: x) "b") ] "a"', 1),
     ('builtins.mapAttrs (n: v: v + 1) { a = 1; }', 2),
     ('builtins.listToAttrs [ { name = "a"; value = (x: x) 1; } ]', 2),

@@ -142,6 +142,8 @@ def _to_string(ev, v):
         v = v.force()
     if type(v) is int:    # `toString i`, the common case
         return str(v)
+    if type(v) is str:    # (lib's functions call toString on their string arguments)
+        return v
     ctx: set = set()
     s = ops.coerce_to_string(v, ctx, interp=False, call=ev.call, error_ctx=_TO_STRING_FRAME)
     return make_string(s, ctx)
@@ -161,7 +163,7 @@ for _name, _t in (("isInt", (int,)), ("isFloat", (float,)), ("isBool", (bool,)),
                   ("isPath", (Path,))):
     def _make(types, name):
         def pred(ev, v):
-            return type(force(v)) in types
+            return type(v.force() if type(v) is Thunk else v) in types
         pred.__doc__ = f"Whether the value is of that type: `builtins.{name} x`."
         return pred
     builtin(_name, 1)(_make(_t, _name))

@@ -105,8 +105,7 @@ def _get_attr(a: Attrs, name: str, ctx: str):
 def _fn_position(f):
     """Where a function value was defined (Value::determinePos), if known."""
     if type(f) is Closure:
-        lam = f.lam
-        return getattr(lam, "source", None), getattr(getattr(lam, "node", None), "span", None)
+        return f.lam.position()
     return None, None
 
 
@@ -215,11 +214,15 @@ def _map(ev, f, xs):
     """Apply a function to every element of a list. Lazy: the function is called
     on an element only when that element is used.
     `map (x: x * 2) [ 1 2 3 ]` is `[ 2 4 6 ]`."""
-    xs = _list(xs, "while evaluating the second argument passed to builtins.map")
+    if type(xs) is not list:
+        xs = _list(xs, "while evaluating the second argument passed to builtins.map")
     if not xs:
         return xs
-    f = _function(f, "while evaluating the first argument passed to builtins.map")
+    if type(f) is not Closure:
+        f = _function(f, "while evaluating the first argument passed to builtins.map")
     code = _apply_code(ev, f, *_fn_position(f))
+    if len(xs) == 1:
+        return [Thunk(code, xs[0])]      # (lib.escape [ "$" ]: one each call)
     return [Thunk(code, x) for x in xs]
 
 

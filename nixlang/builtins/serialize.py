@@ -492,7 +492,13 @@ def to_json(ev, v, ctx: set | None = None, copy_to_store: bool = True, strict: b
         finally:
             ev.depth -= 1
 
-    walk(v, None, None, copy_to_store)
+    try:
+        walk(v, None, None, copy_to_store)
+    finally:
+        # `walk` and `items` refer to each other: a reference cycle, which a
+        # one-shot evaluation (no cyclic collector, runtime/memory.py) would
+        # keep, with everything the call made, for every call
+        del walk
     if bad:
         raise E.EvalError(f"JSON serialization error: {bad[0]}")
     if done:
@@ -506,8 +512,18 @@ def _to_json(ev, v):
     """The JSON text of a value; attribute sets are objects with sorted keys,
     paths are copied to the store, `__toString`/`outPath` sets become what they
     stand for: `builtins.toJSON { a = [ 1 2.5 ]; }` is `"{\\"a\\":[1,2.5]}"`."""
-    if type(v) is Thunk and v.code is None:
-        v = v.value
+    if type(v) is Thunk:
+        if v.code is None:
+            v = v.value
+        elif ev.depth < ev.max_call_depth:
+            # forced as `walk` forces the top value (one call deeper; an error
+            # passes through with no frame of toJSON's own), so that a string
+            # argument (lib.escapeNixString's) is answered below
+            ev.depth += 1
+            try:
+                v = v.force()
+            finally:
+                ev.depth -= 1
     if type(v) is str and v.isascii() and ev.depth < ev.max_call_depth:
         return _encode_json_string(v)    # (lib.escapeNixString: a string each time)
     ctx: set = set()

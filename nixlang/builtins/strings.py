@@ -122,8 +122,9 @@ def coerce(ev, v, ctx: set, message: str, copy_to_store: bool = True) -> str:
 def _string_length(ev, s):
     """The length of a string in bytes (UTF-8), not in characters:
     `builtins.stringLength "héllo"` is `6`."""
-    ctx: set = set()
-    v = coerce(ev, s, ctx, "while evaluating the argument passed to builtins.stringLength")
+    if type(s) is Thunk and s.code is None:
+        s = s.value
+    v = s if type(s) is str else coerce(ev, s, set(), "while evaluating the argument passed to builtins.stringLength")
     return len(v) if v.isascii() else len(to_bytes(v))
 
 
@@ -132,17 +133,30 @@ def _substring(ev, start, length, s):
     """The part of a string that starts at byte offset `start` and is at most
     `len` bytes long (a negative `len` means up to the end):
     `builtins.substring 1 3 "nixpkgs"` is `"ixp"`."""
-    start = force_int(start, "while evaluating the first argument (the start offset) passed to builtins.substring")
+    if type(start) is not int:      # (constants, most often: no call)
+        start = force_int(start, "while evaluating the first argument (the start offset) passed to builtins.substring")
     if start < 0:
         raise E.EvalError("negative start position in 'substring'")
-    length = force_int(length, "while evaluating the second argument (the substring length) passed to builtins.substring")
+    if type(length) is not int:
+        length = force_int(length, "while evaluating the second argument (the substring length) passed to builtins.substring")
     if length == 0:
         # an empty substring keeps the string's context (and does not coerce)
         v = force(s)
-        if type(v) in (str, CtxStr):
+        if type(v) is str:
+            return ""
+        if type(v) is CtxStr:
             return make_string("", context_of(v))
-    ctx: set = set()
-    v = coerce(ev, s, ctx, "while evaluating the third argument (the string) passed to builtins.substring")
+    if type(s) is Thunk and s.code is None:
+        s = s.value
+    if type(s) is str:
+        # a plain string: no context to collect
+        if s.isascii():
+            return s[start:] if length < 0 else s[start:start + length]
+        ctx = None
+        v = s
+    else:
+        ctx = set()
+        v = coerce(ev, s, ctx, "while evaluating the third argument (the string) passed to builtins.substring")
     if v.isascii():
         # bytes are characters: slice the text itself
         r = v[start:] if length < 0 else v[start:start + length]
@@ -355,6 +369,12 @@ def _replace_strings(ev, from_, to, s):
     tos = force_list(to, "while evaluating the second argument passed to builtins.replaceStrings")
     if len(froms) != len(tos):
         raise E.EvalError("'from' and 'to' arguments passed to builtins.replaceStrings have different lengths")
+    if len(froms) == 1:
+        # one pattern (lib.replaceString, lib.escape [ "$" ]): str.replace,
+        # with no site to set up for a list made anew on each call
+        out = _replace_one(froms[0], tos[0], s)
+        if out is not None:
+            return out
     site = _REPLACERS.get(id(froms))
     if site is None or site.froms is not froms:
         site = _site(froms)
@@ -372,6 +392,29 @@ def _replace_strings(ev, from_, to, s):
     if ctx:
         return CtxStr(out, frozenset(ctx))
     return str(out)
+
+
+def _replace_one(f, t, s):
+    """replaceStrings [ f ] [ t ] s, forcing what it forces in the same
+    order; None (having forced only `f`) when the pattern is empty or not
+    valid UTF-8 (see above: the general code does that on bytes)."""
+    if type(f) is Thunk:
+        f = f.value if f.code is None else force_string(f, None, _FROM_MESSAGE)
+    if type(f) is not str:
+        f = str(force_string(f, None, _FROM_MESSAGE))
+    if not f or not (f.isascii() or _valid_utf8(f)):
+        return None
+    ctx: set = set()
+    subject = force_string(s, ctx, "while evaluating the third argument passed to builtins.replaceStrings")
+    if f in subject:
+        if type(t) is Thunk and t.code is None:
+            t = t.value
+        if type(t) is not str:
+            t = force_string(t, ctx, "while evaluating one of the replacement strings passed to builtins.replaceStrings")
+        subject = subject.replace(f, t)
+    if ctx:
+        return CtxStr(subject, frozenset(ctx))
+    return str(subject)
 
 
 def _replace_text(site: _Site, s: str, tos, ctx: set, again: bool) -> str:

@@ -158,6 +158,10 @@ class AttrsetRules:
         return lambda env: body([env, attrs(env)])
 
     def c_List(self, n: A.List):
+        if is_constant_list(n):
+            # every evaluation gives the same list (see is_constant_list)
+            v = [self.compile(e)(None) for e in n.elems]
+            return lambda env: v
         elems = [self.lazy(e) for e in n.elems]
         if not elems:
             return lambda env: []
@@ -168,3 +172,18 @@ class AttrsetRules:
             e0, e1 = elems
             return lambda env: [e0(env), e1(env)]
         return lambda env: [e(env) for e in elems]
+
+
+_CONSTANTS = (A.Int, A.Float, A.Str, A.Path)
+
+
+def is_constant_list(n) -> bool:
+    """Whether `n` is a list literal of constants only (`[ ]`, `[ "$" ]`,
+    `[ "item" "\\"" ]`). Nix lists are never changed in place (every
+    builtin makes a new list or returns one it was given), so each
+    evaluation of such a literal may give the very same list: no list made
+    per evaluation, and builtins that remember a list by identity
+    (replaceStrings' `from` list) recognise it. Where it is stored unforced
+    it is still a thunk, as in Nix (`{ l = [ 1 ]; }` prints `l = <CODE>`
+    without --strict)."""
+    return type(n) is A.List and len(n.elems) <= 64 and all(type(e) in _CONSTANTS for e in n.elems)

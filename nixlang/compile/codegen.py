@@ -39,10 +39,11 @@ from .. import errors as E
 from ..syntax import ast as A
 from ..syntax.printer import show
 from ..runtime import ops
-from ..runtime.calls import bind_formals, call2, call_function, call_primop, calling
+from ..runtime.calls import bind_formals, call2, call_function, call_primop, calling, calln
 from ..runtime.errors import missing_attr, type_error
 from ..runtime.positions import Positions, attr_position_of, merge_pos
 from ..runtime.values import UNSET, Attrs, Closure, Path, PrimOp, Thunk, force
+from .attrsets import is_constant_list
 from .codecache import compile_cached
 from .frames import _NOTHING, _raising, node_pos
 from .selection import _attr_path_text, _lazy_select, select_failed
@@ -56,7 +57,7 @@ MAX_MEMBERS = 64
 
 _RUNTIME = {
     "E": E, "Thunk": Thunk, "Closure": Closure, "Attrs": Attrs, "Path": Path, "UNSET": UNSET,
-    "force": force, "call_function": call_function, "call2": call2, "calling": calling,
+    "force": force, "call_function": call_function, "call2": call2, "calln": calln, "calling": calling,
     "bind_formals": bind_formals, "call_primop": call_primop, "PrimOp": PrimOp,
     "type_error": type_error, "missing_attr": missing_attr, "select_failed": select_failed,
     "with_lookup": with_lookup, "merge_pos": merge_pos, "equal": ops.equal,
@@ -423,6 +424,9 @@ class CodeGen:
             w.emit(f"if {ty} is type({y}) and ({ty} is int or {ty} is str):")
             with w.indent():
                 w.emit(f"{target} = {x} == {y}")
+            w.emit(f"elif {x} is None or {y} is None:")
+            with w.indent():
+                w.emit(f"{target} = {x} is {y}")
             w.emit("else:")
             with w.indent():
                 w.emit(f"{target} = equal({x}, {y})")
@@ -660,6 +664,10 @@ class CodeGen:
         self.pop_frame(w)
 
     def g_List(self, n: A.List, w: _Writer, target: str) -> None:
+        if is_constant_list(n):
+            # tier 1's one list (compile.attrsets.is_constant_list)
+            w.emit(f"{target} = {self.const(self.c.compile(n)(None))}")
+            return
         if len(n.elems) > MAX_MEMBERS:
             self.fallback(n, w, target)
             return
@@ -768,9 +776,12 @@ class CodeGen:
             a1 = self.lazy(n.args[1], w)
             w.emit(f"{target} = call2(ev, {f}, {t0}, {a1}, SRC, {call_span})")
             return
+        args = []
         for a in n.args:
-            w.emit(f"{f} = force(call_function(ev, {f}, {self.lazy(a, w)}, SRC, {call_span}))")
-        w.emit(f"{target} = {f}")
+            t = w.tmp("arg")
+            w.emit(f"{t} = {self.lazy(a, w)}")
+            args.append(t)
+        w.emit(f"{target} = calln(ev, {f}, ({', '.join(args)},), SRC, {call_span})")
 
     def call_one(self, w: _Writer, f: str, a: str, call_span: str, target: str) -> None:
         """`f a`: a lambda entered here (its frame made or its formals bound

@@ -12,7 +12,7 @@ from __future__ import annotations
 from .. import errors as E
 from ..syntax import ast as A
 from ..runtime import ops
-from ..runtime.calls import LambdaCode, call2, call_function, call_primop, calling
+from ..runtime.calls import LambdaCode, call2, call_function, call_primop, calling, calln
 from ..runtime.values import Closure, PrimOp, Thunk, force
 from .frames import _NOTHING, _raising, node_pos
 
@@ -136,10 +136,7 @@ class FunctionRules:
             return call2_
 
         def call(env):
-            f = fn(env)
-            for a in args:
-                f = force(call_function(ev, f, a(env), source, span))
-            return f
+            return calln(ev, fn(env), tuple([a(env) for a in args]), source, span)
         return call
 
     def arith_site(self, n: A.Call):

@@ -122,6 +122,8 @@ class OperatorRules:
                 t = type(x)
                 if t is type(y) and (t is int or t is str):
                     return x == y
+                if x is None or y is None:     # `x == null`: only null is null
+                    return x is y
                 return equal(x, y)
             if op == "==":
                 return eq

@@ -20,7 +20,7 @@ from .values import UNSET, Attrs, Closure, PrimOp, PrimOpApp, Thunk, force, show
 
 class LambdaCode:
     """A compiled lambda: what `Closure.lam` points to."""
-    __slots__ = ("node", "name", "arg", "formals", "ellipsis", "body", "nslots", "source", "ev", "inner")
+    __slots__ = ("node", "name", "arg", "formals", "ellipsis", "body", "nslots", "source", "ev", "inner", "_pos")
 
     def __init__(self, node, arg, formals, ellipsis, body, nslots, source, ev):
         self.node = node
@@ -33,6 +33,15 @@ class LambdaCode:
         self.nslots = nslots
         self.source = source
         self.ev = ev
+        self._pos = None
+
+    def position(self):
+        """(source, span) of the lambda, made once (a node's span is a new
+        object on each read): where builtins that call it report it."""
+        pos = self._pos
+        if pos is None:
+            pos = self._pos = (self.source, self.node.span)
+        return pos
 
 
 def call_function(ev, f, arg, source: Source | None = None, span: Span | None = None):
@@ -83,13 +92,26 @@ def call2(ev, f, a, b, source: Source | None = None, span: Span | None = None):
     `force(call_function(ev, force(call_function(ev, f, a, ...)), b, ...))`
     does, with lambdas `x: ...` inline. For `a: b: body` the closure of the
     inner lambda is not even built: the outer call only builds it (it cannot
-    fail, and both calls check the same call depth). A builtin of two
-    arguments is called at once (no partial application in between). Gives
-    a forced value."""
+    fail, and both calls check the same call depth). A builtin given its
+    last two arguments is called at once, and one given two of more just
+    collects them (no partial application in between). Gives a forced
+    value."""
     t = type(f)
-    if t is PrimOp and f.arity == 2:
-        r = call_primop(ev, f, (a, b), source, span)
-        return r.force() if type(r) is Thunk else r
+    if t is PrimOp:
+        if f.arity == 2:
+            r = call_primop(ev, f, (a, b), source, span)
+            return r.force() if type(r) is Thunk else r
+        if f.arity > 2:
+            return PrimOpApp(f, (a, b))
+    elif t is PrimOpApp:
+        # a builtin given some arguments already (`replaceStrings list` ...)
+        args = f.args + (a, b)
+        p = f.primop
+        if len(args) == p.arity:
+            r = call_primop(ev, p, args, source, span)
+            return r.force() if type(r) is Thunk else r
+        if len(args) < p.arity:
+            return PrimOpApp(p, args)
     if t is Closure:
         lam = f.lam
         inner = lam.inner
@@ -148,14 +170,51 @@ def call2(ev, f, a, b, source: Source | None = None, span: Span | None = None):
     return r.force() if type(r) is Thunk else r
 
 
+def calln(ev, f, args: tuple, source: Source | None = None, span: Span | None = None):
+    """`f a0 a1 a2 ...` (three or more arguments): applying them in turn, as
+    `force(call_function(ev, f, a, ...))` for each does, but a builtin
+    given (at least) all its arguments is called at once, without the
+    partial applications in between (`substring 0 0 s`), and the first two
+    arguments of anything else go through call2. Gives a forced value."""
+    if type(f) is PrimOp and f.arity <= len(args):
+        k = f.arity
+        f = call_primop(ev, f, args[:k], source, span)
+        if type(f) is Thunk:
+            f = f.force()
+    else:
+        k = 2
+        f = call2(ev, f, args[0], args[1], source, span)
+    for a in args[k:]:
+        f = call_function(ev, f, a, source, span)
+        if type(f) is Thunk:
+            f = f.force()
+    return f
+
+
 def caller(ev, f, source: Source | None = None, span: Span | None = None):
     """`x -> force(call_function(ev, f, x, source, span))` for one function
     value `f` called many times (genList, map): for a lambda `x: ...`,
     call_function's work inline."""
     if type(f) is not Closure or f.lam.formals is not None:
         if type(f) is PrimOp and f.arity == 1:
-            # a builtin of one argument (`filter isString`): called at once
-            return lambda x: force(call_primop(ev, f, (x,), source, span))
+            # a builtin of one argument (`filter isString`): call_primop's
+            # work inline, as it is most of the work of each call
+            fn = f.fn
+
+            def call_builtin(x):
+                ev.depth += 1
+                try:
+                    if ev.depth > ev.max_call_depth:
+                        raise E.StackOverflow("stack overflow; max-call-depth exceeded", source, span)
+                    r = fn(ev, x)
+                except E.EvalError as e:
+                    raise primop_failed(e, f, source, span)
+                except RecursionError as e:
+                    raise primop_failed(e, f, source, span) from None
+                finally:
+                    ev.depth -= 1
+                return r.force() if type(r) is Thunk else r
+            return call_builtin
         return lambda x: force(call_function(ev, f, x, source, span))
     lam, up = f.lam, f.env
 
@@ -227,13 +286,21 @@ def call_primop(ev, p, args, source, span):
             raise E.StackOverflow("stack overflow; max-call-depth exceeded", source, span)
         return p.fn(ev, *args)
     except E.EvalError as e:
-        if getattr(p.fn, "add_trace", True):
-            e.add_frame(f"while calling the '{p.name}' builtin", source, span)
-        raise
-    except RecursionError:
-        raise E.StackOverflow("stack overflow; max-call-depth exceeded", source, span) from None
+        raise primop_failed(e, p, source, span)
+    except RecursionError as e:
+        raise primop_failed(e, p, source, span) from None
     finally:
         ev.depth -= 1
+
+
+def primop_failed(e, p, source, span):
+    """What call_primop raises when the builtin `p` raised `e` (an EvalError
+    or a RecursionError)."""
+    if isinstance(e, RecursionError):
+        return E.StackOverflow("stack overflow; max-call-depth exceeded", source, span)
+    if getattr(p.fn, "add_trace", True):
+        e.add_frame(f"while calling the '{p.name}' builtin", source, span)
+    return e
 
 
 def calling(lam) -> str:

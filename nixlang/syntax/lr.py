@@ -110,9 +110,18 @@ class Stuck(Exception):
 
 class Tables:
     """The parse table (a `ParseTable`), compiled for `LRParser`: per state, token type ->
-    (SHIFT, target) | (UNIT, nonterminal) | (REDUCE, size, nonterminal, callback),
+    (SHIFT, target) | (UNIT, nonterminal) | (kind, size, nonterminal, callback),
     and per state, nonterminal -> goto state. A UNIT reduction (`a: b`, whose
     value is its only child's) touches no value at all.
+
+    Reductions: the callback gets the rule's children as positional
+    arguments; REDUCE1 is a rule of one symbol (its value replaced in
+    place), REDUCE any other. The commonest rules that only make or extend
+    a list (`attrpath: attr`, `attrpath: attrpath . attr`, `list: `, ...)
+    are made by the driver itself, without calling anything: `inline` maps
+    such rules to LIST1 ([x]), EMPTY ([]), APPEND (`lst x`: lst + [x]) or
+    APPEND3 (`lst sep x`), and their callbacks (which do the same) are only
+    called elsewhere (Lark's loop, Bison's error replay).
 
     Unit chains: Nix's grammar has one level per operator precedence, so a
     token usually triggers a run of UNIT reductions (`expr_select` ->
@@ -123,7 +132,7 @@ class Tables:
     driver makes the whole run in one dictionary lookup."""
 
     def __init__(self, parse_table, callbacks: dict, unit_callback, start: str = "start",
-                 append_run=None):
+                 append_run=None, inline: dict | None = None):
         self.states = parse_table.states
         # `append_run(elements, run)`: adds a lexer's INT_RUN to the elements of
         # the list being parsed (see `LRParser.feed_int_run`)
@@ -144,10 +153,14 @@ class Tables:
                 else:
                     cb = callbacks[arg]
                     name = arg.origin.name
-                    if cb is unit_callback and len(arg.expansion) == 1:
+                    size = len(arg.expansion)
+                    kind = inline.get(arg) if inline else None
+                    if cb is unit_callback and size == 1:
                         compiled[t] = (UNIT, name)
+                    elif kind is not None:
+                        compiled[t] = (kind, size, name, cb)
                     else:
-                        compiled[t] = (REDUCE, len(arg.expansion), name, cb)
+                        compiled[t] = (REDUCE1 if size == 1 else REDUCE, size, name, cb)
             actions[st] = compiled
             gotos[st] = goto
         # states are numbered 0..n-1: index lists, not dictionaries (a little faster)
@@ -177,8 +190,22 @@ class Tables:
         return hit
 
 
-SHIFT, UNIT, REDUCE = 0, 1, 2
-_NO_ARGS = ()      # the children of an empty rule (its action reads none)
+SHIFT, UNIT, REDUCE1, REDUCE, LIST1, EMPTY, APPEND, APPEND3 = range(8)
+
+
+def reduction_value(a: tuple, args: list):
+    """The value of reduction action `a` over its children `args` (the
+    driver's inline kinds made the same way its loop makes them)."""
+    kind = a[0]
+    if kind == REDUCE1 or kind == REDUCE:
+        return a[3](*args)
+    if kind == LIST1:
+        return [args[0]]
+    if kind == EMPTY:
+        return []
+    lst = args[0]       # APPEND, APPEND3
+    lst.append(args[-1])
+    return lst
 
 
 class LRParser:
@@ -228,7 +255,7 @@ class LRParser:
                 del sstack[-size:]
             else:
                 args = []
-            value = a[3](args)
+            value = reduction_value(a, args)
             sstack.append(gotos[sstack[-1]][a[2]])
             vstack.append(value)
 
@@ -243,7 +270,7 @@ class LRParser:
         units = tables.units
         chain = tables.unit_chain
         sstack, vstack = self.state_stack, self.value_stack
-        spush, vpush = sstack.append, vstack.append
+        spush, vpush, vpop = sstack.append, vstack.append, vstack.pop
         for tok in tokens:
             tt = tok.type
             a = actions[sstack[-1]].get(tt)
@@ -264,20 +291,41 @@ class LRParser:
                         hit = chain(sstack[-2], sstack[-1], tt)
                     sstack[-1], a = hit
                     continue
-                size = a[1]
-                if size == 1:       # the commonest: replace the top in place
-                    vstack[-1] = a[3](vstack[-1:])
+                if kind == REDUCE1:       # the commonest: replace the top in place
+                    vstack[-1] = a[3](vstack[-1])
                     top = sstack[-1] = gotos[sstack[-2]][a[2]]
-                else:
+                elif kind == REDUCE:
+                    size = a[1]
+                    if size == 2:
+                        value = vpop()
+                        vstack[-1] = a[3](vstack[-1], value)
+                        del sstack[-1]
+                        top = sstack[-1] = gotos[sstack[-2]][a[2]]
+                        a = actions[top].get(tt)
+                        continue
                     if size:
                         args = vstack[-size:]
                         del vstack[-size:]
                         del sstack[-size:]
+                        vpush(a[3](*args))
                     else:
-                        args = _NO_ARGS
-                    vpush(a[3](args))
+                        vpush(a[3]())
                     top = gotos[sstack[-1]][a[2]]
                     spush(top)
+                elif kind == LIST1:
+                    vstack[-1] = [vstack[-1]]
+                    top = sstack[-1] = gotos[sstack[-2]][a[2]]
+                elif kind == EMPTY:
+                    vpush([])
+                    top = gotos[sstack[-1]][a[2]]
+                    spush(top)
+                else:                     # APPEND, APPEND3: the list below takes the top
+                    size = a[1]
+                    value = vstack[-1]
+                    del vstack[1 - size:]
+                    vstack[-1].append(value)
+                    del sstack[1 - size:]
+                    top = sstack[-1] = gotos[sstack[-2]][a[2]]
                 a = actions[top].get(tt)
 
     def feed_int_run(self, tok) -> None:

@@ -120,7 +120,7 @@ R_DEFAULT = re.compile(r"""[ \t\r\n]*+(?:
     (?P<id>[a-zA-Z_][a-zA-Z0-9_'\-]*+)(?![:/.+])
   | (?P<single>[;()\[\],@?*:])
   | (?P<assign>=)(?!=)
-  | (?P<str>")(?:[^$"\\]++|\$[^{"\\]|\\[\s\S]|\$\\[\s\S])*+\$?"
+  | (?P<str>"(?:[^$"\\]++|\$[^{"\\]|\\[\s\S]|\$\\[\s\S])*+\$?")
   | (?P<lbrace>\{)
   | (?P<rbrace>\})
   | (?P<id_dot>[a-zA-Z_][a-zA-Z0-9_'\-]*+)(?=\.)
@@ -330,9 +330,8 @@ class Lexer:
             if mode <= DEFAULT:
                 m = scan(text, i)
                 k = m.lastindex
-                s = m.start(k)
+                s, i = m.span(k)
                 if k == _G_COMMENT:
-                    i = m.end()
                     if comments is not None:
                         comments.append(Span(s, i))
                     continue
@@ -340,14 +339,13 @@ class Lexer:
                     prev, cur = cur, ("s", run, s)
                 if s >= n:
                     break
-                i = m.end()
                 if k == _G_ID:
                     # an identifier or keyword that no path or URI can extend
-                    v = intern(m.group(k))
+                    v = intern(text[s:i])
                     t = keywords.get(v, "ID")
                 elif k == _G_SINGLE:
                     # a character that is a whole token whatever follows
-                    v = m.group(k)
+                    v = text[s]
                     t = chars[v]
                 elif k == _G_STR and "\0" not in (v := text[s + 1:i - 1]):
                     # a whole string without interpolation: `"`, STR, `"`
@@ -366,7 +364,7 @@ class Lexer:
                     t, v = "DQUOTE", '"'
                 elif k == _G_ID_DOT and not self._path_or_uri(text, s):
                     # `a.b`: an identifier before a dot that starts no path
-                    v = intern(m.group(k))
+                    v = intern(text[s:i])
                     t = keywords.get(v, "ID")
                 elif k == _G_LBRACE:
                     modes.append(DEFAULT)

@@ -157,18 +157,32 @@ class Tables:
                     kind = inline.get(arg) if inline else None
                     if cb is unit_callback and size == 1:
                         compiled[t] = (UNIT, name)
-                    elif kind is not None:
-                        compiled[t] = (kind, size, name, cb)
                     else:
-                        compiled[t] = (REDUCE1 if size == 1 else REDUCE, size, name, cb)
+                        compiled[t] = (kind if kind is not None else REDUCE1 if size == 1 else REDUCE,
+                                       size, name, cb)
             actions[st] = compiled
             gotos[st] = goto
-        # states are numbered 0..n-1: index lists, not dictionaries (a little faster)
-        if sorted(actions) == list(range(len(actions))):
-            self.actions = [actions[i] for i in range(len(actions))]
-            self.gotos = [gotos[i] for i in range(len(gotos))]
-        else:
-            self.actions, self.gotos = actions, gotos
+        # states are numbered 0..n-1: index lists, not dictionaries
+        count = len(actions)
+        assert sorted(actions) == list(range(count)), "LR states are not numbered 0..n-1"
+        self.actions = [actions[k] for k in range(count)]
+        self.gotos = [gotos[k] for k in range(count)]
+        # The driver's own layout: per token type, its action in each state (a
+        # list indexed by state, `rows[type][state]`), and each reduction with,
+        # as a[4], the goto on its nonterminal from each state (a[4][state]):
+        # list indexing only, no hashing, in the inner loop.
+        goto_rows: dict = {}
+        for g in self.gotos:
+            for nt in g:
+                if nt not in goto_rows:
+                    goto_rows[nt] = [self.gotos[k].get(nt) for k in range(count)]
+        rows: dict = {}
+        for k, row in enumerate(self.actions):
+            for t, a in row.items():
+                if a[0] > UNIT:
+                    a = row[t] = a + (goto_rows[a[2]],)
+                rows.setdefault(t, [None] * count)[k] = a
+        self.rows = rows
         self.units: dict = {}
         # the states inside `[ ... ]` where the next element may come: those
         # reached by the goto on the nonterminal `list`
@@ -191,6 +205,16 @@ class Tables:
 
 
 SHIFT, UNIT, REDUCE1, REDUCE, LIST1, EMPTY, APPEND, APPEND3 = range(8)
+
+
+class _NoRow:
+    """The row of a token type no state has an action for: None everywhere."""
+
+    def __getitem__(self, state):
+        return None
+
+
+_NO_ROW = _NoRow()
 
 
 def reduction_value(a: tuple, args: list):
@@ -263,70 +287,82 @@ class LRParser:
         """Feed every token of an iterable (not the end of input): the inner
         loop of every parse, so `feed_token` inlined, with unit chains
         memoised (see `Tables`). Raises `Stuck` at the first token with no
-        action, the stacks left as `feed_token` would leave them."""
+        action, the stacks left as `feed_token` would leave them.
+
+        The current state lives in a local while the loop runs (`state`, off
+        the stack; put back at the end, however the loop ends): indexing a
+        list from its end (`stack[-1]`) is CPython's slow path."""
         tables = self.tables
-        actions = tables.actions
-        gotos = tables.gotos
         units = tables.units
         chain = tables.unit_chain
         sstack, vstack = self.state_stack, self.value_stack
-        spush, vpush, vpop = sstack.append, vstack.append, vstack.pop
-        for tok in tokens:
-            tt = tok.type
-            a = actions[sstack[-1]].get(tt)
-            while True:
-                if a is None:
-                    if tt == "INT_RUN":
-                        self.feed_int_run(tok)
+        spush, vpush, vpop, spop = sstack.append, vstack.append, vstack.pop, sstack.pop
+        rows = tables.rows
+        no_row = _NO_ROW
+        state = spop()
+        try:
+            for tok in tokens:
+                tt = tok.type
+                row = rows.get(tt, no_row)
+                a = row[state]
+                while True:
+                    if a is None:
+                        spush(state)
+                        try:
+                            if tt != "INT_RUN":
+                                raise Stuck(tok)
+                            self.feed_int_run(tok)
+                        finally:
+                            state = spop()
                         break
-                    raise Stuck(tok)
-                kind = a[0]
-                if kind == SHIFT:
-                    spush(a[1])
-                    vpush(tok)
-                    break
-                if kind == UNIT:
-                    hit = units.get((sstack[-2], sstack[-1], tt))
-                    if hit is None:
-                        hit = chain(sstack[-2], sstack[-1], tt)
-                    sstack[-1], a = hit
-                    continue
-                if kind == REDUCE1:       # the commonest: replace the top in place
-                    vstack[-1] = a[3](vstack[-1])
-                    top = sstack[-1] = gotos[sstack[-2]][a[2]]
-                elif kind == REDUCE:
-                    size = a[1]
-                    if size == 2:
-                        value = vpop()
-                        vstack[-1] = a[3](vstack[-1], value)
-                        del sstack[-1]
-                        top = sstack[-1] = gotos[sstack[-2]][a[2]]
-                        a = actions[top].get(tt)
+                    kind = a[0]
+                    if kind == SHIFT:
+                        spush(state)
+                        vpush(tok)
+                        state = a[1]
+                        break
+                    if kind == UNIT:
+                        below = sstack[-1]
+                        hit = units.get((below, state, tt))
+                        if hit is None:
+                            hit = chain(below, state, tt)
+                        state, a = hit
                         continue
-                    if size:
-                        args = vstack[-size:]
-                        del vstack[-size:]
-                        del sstack[-size:]
-                        vpush(a[3](*args))
-                    else:
-                        vpush(a[3]())
-                    top = gotos[sstack[-1]][a[2]]
-                    spush(top)
-                elif kind == LIST1:
-                    vstack[-1] = [vstack[-1]]
-                    top = sstack[-1] = gotos[sstack[-2]][a[2]]
-                elif kind == EMPTY:
-                    vpush([])
-                    top = gotos[sstack[-1]][a[2]]
-                    spush(top)
-                else:                     # APPEND, APPEND3: the list below takes the top
-                    size = a[1]
-                    value = vstack[-1]
-                    del vstack[1 - size:]
-                    vstack[-1].append(value)
-                    del sstack[1 - size:]
-                    top = sstack[-1] = gotos[sstack[-2]][a[2]]
-                a = actions[top].get(tt)
+                    if kind == REDUCE1:       # the commonest: replace the top in place
+                        vstack[-1] = a[3](vstack[-1])
+                        state = a[4][sstack[-1]]
+                    elif kind == REDUCE:
+                        size = a[1]
+                        if size == 2:
+                            value = vpop()
+                            vstack[-1] = a[3](vstack[-1], value)
+                            del sstack[-1]
+                        elif size:
+                            args = vstack[-size:]
+                            del vstack[-size:]
+                            vpush(a[3](*args))
+                            del sstack[1 - size:]
+                        else:
+                            vpush(a[3]())
+                            spush(state)
+                        state = a[4][sstack[-1]]
+                    elif kind == LIST1:
+                        vstack[-1] = [vstack[-1]]
+                        state = a[4][sstack[-1]]
+                    elif kind == EMPTY:
+                        vpush([])
+                        spush(state)
+                        state = a[4][state]
+                    else:                     # APPEND, APPEND3: the list below takes the top
+                        size = a[1]
+                        value = vstack[-1]
+                        del vstack[1 - size:]
+                        vstack[-1].append(value)
+                        del sstack[1 - size:]
+                        state = a[4][sstack[-1]]
+                    a = row[state]
+        finally:
+            spush(state)
 
     def feed_int_run(self, tok) -> None:
         """Feed an INT_RUN token (integers in a row, all but the last of them:

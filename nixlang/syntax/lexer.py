@@ -325,8 +325,10 @@ class Lexer:
         # skipped before a token is [run, start of the token), one match for
         # flex's history (`run` is where the last token ended)
         run = i
+        # the mode on top of the stack, kept in a local (read again after each
+        # change: indexing a list from its end is CPython's slow path)
+        mode = modes[-1]
         while True:
-            mode = modes[-1]
             if mode <= DEFAULT:
                 m = scan(text, i)
                 k = m.lastindex
@@ -368,10 +370,12 @@ class Lexer:
                     t = keywords.get(v, "ID")
                 elif k == _G_LBRACE:
                     modes.append(DEFAULT)
+                    mode = DEFAULT
                     t, v = "LBRACE", "{"
                 elif k == _G_RBRACE:
-                    if modes[-1] != INITIAL:
+                    if mode != INITIAL:
                         modes.pop()
+                        mode = modes[-1]
                     t, v = "RBRACE", "}"
                 elif k == _G_DOT and not ((c2 := text[i:i + 1]) and c2 in _PATH_CHARS
                                           and not (s < self._run_end and not self._run_slash)):
@@ -382,6 +386,7 @@ class Lexer:
                     t, v = "ASSIGN", "="
                 elif k == _G_DQUOTE:
                     modes.append(STRING)
+                    mode = STRING
                     t, v = "DQUOTE", '"'
                 else:
                     if k == _G_OP:
@@ -390,6 +395,7 @@ class Lexer:
                         # the other rules compete for longer matches (_longest_default)
                         self._hist_prev, self._hist_cur = prev, cur
                         tok, i = self._scan_default(text, s)
+                        mode = modes[-1]
                     run = i
                     prev, cur = cur, tok
                     yield tok
@@ -413,15 +419,18 @@ class Lexer:
                     prev, cur = self._hist_prev, self._hist_cur
                     break
                 run = i
+                mode = modes[-1]
             elif mode == IND_STRING:
                 if i >= n:
                     break
                 tok, i = self._scan_ind_string(text, i)
                 run = i
+                mode = modes[-1]
             else:
                 self._hist_prev, self._hist_cur = prev, cur
                 tok, i = self._scan_path(text, i, mode)
                 run = i
+                mode = modes[-1]
             prev, cur = cur, tok
             yield tok
         self._hist_prev, self._hist_cur = prev, cur

@@ -38,6 +38,14 @@ def canon_path(path: str) -> str:
     return "/" + "/".join(parts)
 
 
+def _appended(seq, item) -> list:
+    """`seq` (a list, or the shared empty tuple of a new `Attrs`) with `item` added."""
+    if type(seq) is list:
+        seq.append(item)
+        return seq
+    return [*seq, item]
+
+
 def _tspan(tok) -> Span:
     return Span(tok.start_pos, tok.end_pos)
 
@@ -530,6 +538,14 @@ class Builder:
         return attrs
 
     def bind_more(self, attrs, path, _1, e, semi):
+        if len(path) == 1:
+            # the commonest binding, `name = e;` with a new name (add_attr's last case)
+            an = path[0]
+            name = an.name
+            if name is not None and name not in attrs.attrs:
+                start, end = an.start, an.end
+                attrs.attrs[name] = A.AttrDef(e, start, end, A.PLAIN, start, end)
+                return attrs
         self.add_attr(attrs, path, e)
         return attrs
 
@@ -542,7 +558,7 @@ class Builder:
         return attrs
 
     def bind_inherit_from(self, attrs, _1, _2, e, _3, names, _4):
-        attrs.inherit_from.append(e)
+        attrs.inherit_from = _appended(attrs.inherit_from, e)
         src = A.InheritFrom(e.start, e.end, len(attrs.inherit_from) - 1)
         for an in names:
             name, start, end = an.name, an.start, an.end
@@ -588,11 +604,11 @@ class Builder:
                         attrs.attrs[an.name] = A.AttrDef(nested, start, end, A.PLAIN, an.start, an.end)
                 else:
                     nested = A.Attrs(an.start, an.end)
-                    attrs.dynamic.append(A.DynamicAttr(an.expr, nested, start, end))
+                    attrs.dynamic = _appended(attrs.dynamic, A.DynamicAttr(an.expr, nested, start, end))
                 attrs = nested
         name = last.name
         if name is None:
-            attrs.dynamic.append(A.DynamicAttr(last.expr, e, start, end))
+            attrs.dynamic = _appended(attrs.dynamic, A.DynamicAttr(last.expr, e, start, end))
         elif name not in attrs.attrs:      # the common case of add_attr_def
             attrs.attrs[name] = A.AttrDef(e, start, end, A.PLAIN, last.start, last.end)
         else:
@@ -616,10 +632,12 @@ class Builder:
                 ad.value.expr.index += offset
             self.add_attr_def(jattrs, path + [A.AttrName(ad.start, ad.end, k)], k, ad)
         ae.attrs = {}
-        jattrs.dynamic.extend(ae.dynamic)
-        ae.dynamic = []
-        jattrs.inherit_from.extend(ae.inherit_from)
-        ae.inherit_from = []
+        if ae.dynamic:
+            jattrs.dynamic = [*jattrs.dynamic, *ae.dynamic]
+            ae.dynamic = ()
+        if ae.inherit_from:
+            jattrs.inherit_from = [*jattrs.inherit_from, *ae.inherit_from]
+            ae.inherit_from = ()
 
     def attrs_more(self, lst, an):
         lst.append(an)

@@ -128,12 +128,17 @@ R_DEFAULT = re.compile(r"""[ \t\r\n]*+(?:
   | (?P<dquote>")
   | (?P<comment>\#[^\r\n]*+|/\*(?:[^*]++|\*++[^*/])*+\*++/)
   | (?P<op>==|!=|&&|\|\||->|//|<=|>=|<\||\|>)
+  | (?P<int>[0-9]++)(?![a-zA-Z0-9._\-+/])
+  | (?P<sign>\+\+?(?![a-zA-Z0-9._\-+/])|-(?![a-zA-Z0-9._\-+/>])|/(?![a-zA-Z0-9._\-+/*]|\$\{)
+             |!|>|<(?![a-zA-Z0-9._\-+=|]))
+  | (?P<dollar>\$\{)
   | (?P<slow>)
 )""", re.X)
 _G = R_DEFAULT.groupindex
 _G_ID, _G_SINGLE, _G_ASSIGN, _G_STR, _G_LBRACE, _G_RBRACE, _G_ID_DOT, _G_DOT, _G_DQUOTE, _G_COMMENT, \
-    _G_OP, _G_SLOW = (_G[g] for g in ("id", "single", "assign", "str", "lbrace", "rbrace", "id_dot", "dot",
-                                      "dquote", "comment", "op", "slow"))
+    _G_OP, _G_INT, _G_SIGN, _G_DOLLAR = (
+        _G[g] for g in ("id", "single", "assign", "str", "lbrace", "rbrace", "id_dot", "dot", "dquote",
+                        "comment", "op", "int", "sign", "dollar"))
 
 
 # Runs of integers (see `Lexer.int_runs`): an integer of at most 18 digits
@@ -313,6 +318,7 @@ class Lexer:
         i = self.start
         modes = self.modes
         scan = R_DEFAULT.match
+        int_runs = self.int_runs
         intern = sys.intern
         comments = self.comments
         keywords = KEYWORDS
@@ -388,6 +394,18 @@ class Lexer:
                     modes.append(STRING)
                     mode = STRING
                     t, v = "DQUOTE", '"'
+                elif k == _G_SIGN:
+                    # `+`, `++`, `-`, `/`, `!`, `>`, `<` that start no path, operator or `<...>`
+                    v = text[s:i]
+                    t = OPERATORS.get(v) or chars[v]
+                elif k == _G_INT and not (int_runs and R_INT_RUN_START.match(text, s)) \
+                        and (v := int(text[s:i])) <= INT_MAX:
+                    # an integer no path or float goes on from (in 64 bits, not a run to pack)
+                    t = "INT_LIT"
+                elif k == _G_DOLLAR:
+                    modes.append(DEFAULT)
+                    mode = DEFAULT
+                    t, v = "DOLLAR_CURLY", "${"
                 else:
                     if k == _G_OP:
                         tok, i = self._operator(m.group(k), s)

@@ -337,6 +337,11 @@ class LRParser:
                             value = vpop()
                             vstack[-1] = a[3](vstack[-1], value)
                             del sstack[-1]
+                        elif size == 3:
+                            value = vpop()
+                            middle = vpop()
+                            vstack[-1] = a[3](vstack[-1], middle, value)
+                            del sstack[-2:]
                         elif size:
                             args = vstack[-size:]
                             del vstack[-size:]

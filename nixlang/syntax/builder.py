@@ -1,7 +1,9 @@
 """Building the AST while Lark parses: the semantic actions of parser.y.
 
-Lark calls one method per grammar rule (named by the rule's `-> alias`) at
-the moment it reduces that rule, exactly when Bison would run the action.
+The LR driver (lr.py) calls one method per grammar rule (named by the
+rule's `-> alias`), with the rule's children as arguments, at the moment it
+reduces that rule, exactly when Bison would run the action (Lark's own loop,
+used by the tests, calls the same methods).
 So the checks Nix makes inside its actions (duplicate attributes through
 nested paths and merges, duplicate formals, dynamic attributes in `let` and
 `inherit`) fire at the same point in the parse as in Nix, and the first
@@ -69,8 +71,8 @@ _BINOP_TEXT = {"EQ": "==", "NEQ": "!=", "AND": "&&", "OR": "||", "IMPL": "->", "
 
 class Builder:
     """The semantic actions: one method per grammar rule (alias), called with
-    the rule's children, returning the AST node. Lark calls them too when it
-    runs the parse (they are what its `transformer` option looks up)."""
+    the rule's children as arguments, returning the AST node. Lark calls them
+    too when it runs the parse (through `Frontend.lark`)."""
     __visit_tokens__ = False
     # rules whose action the LR driver makes itself (see lr.Tables), by what it
     # does: [x], [], `lst x` -> lst + [x], `lst sep x` -> lst + [x]; the methods

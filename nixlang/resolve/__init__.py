@@ -63,7 +63,7 @@ class Resolver:
             self.root.names.setdefault(n, (len(self.root.names), None))
         visit = {A.Select: self._select, A.HasAttr: self._has_attr, A.Attrs: self._attrs, A.Let: self._let,
                  A.Lambda: self._lambda, A.With: self._with, A.Call: self._call, A.List: self._list,
-                 A.ConcatStrings: self._concat}
+                 A.ConcatStrings: self._concat, A.BinOp: self._binop}
         for t in _LEAVES:
             visit[t] = _leaf
         self._visit = visit
@@ -131,20 +131,25 @@ class Resolver:
         var.from_with = True
         var.with_levels = tuple(with_levels)
 
-    def _path(self, path, scope: Scope) -> None:
-        for an in path:
-            if an.expr is not None:
-                self._walk(an.expr, scope)
-
     def _select(self, n: A.Select, scope: Scope) -> None:
-        self._walk(n.expr, scope)
+        walk = self._walk
+        walk(n.expr, scope)
         if n.default is not None:
-            self._walk(n.default, scope)
-        self._path(n.path, scope)
+            walk(n.default, scope)
+        for an in n.path:
+            if an.expr is not None:
+                walk(an.expr, scope)
 
     def _has_attr(self, n: A.HasAttr, scope: Scope) -> None:
-        self._walk(n.expr, scope)
-        self._path(n.path, scope)
+        walk = self._walk
+        walk(n.expr, scope)
+        for an in n.path:
+            if an.expr is not None:
+                walk(an.expr, scope)
+
+    def _binop(self, n: A.BinOp, scope: Scope) -> None:
+        self._walk(n.lhs, scope)
+        self._walk(n.rhs, scope)
 
     def _call(self, n: A.Call, scope: Scope) -> None:
         walk = self._walk

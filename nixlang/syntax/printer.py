@@ -136,6 +136,20 @@ def _bindings(attrs: A.Attrs) -> list:
 
 def _pieces(n) -> list:
     t = type(n)
+    # (the commonest forms first; `_emit` shows Var and Str itself)
+    if t is A.Select:
+        res: list = ["(", n.expr, ")."] + _path_pieces(n.path)
+        if n.default is not None:
+            res += [" or (", n.default, ")"]
+        return res
+    if t is A.Call:
+        res = ["(", n.fn]
+        for a in n.args:
+            res += [" ", a]
+        res.append(")")
+        return res
+    if t is A.Attrs:
+        return [("rec { " if n.rec else "{ ")] + _bindings(n) + ["}"]
     if t is A.Var:
         return [identifier(n.name)]
     if t is A.Int:
@@ -146,21 +160,8 @@ def _pieces(n) -> list:
         return [n.value]
     if t is A.Float:
         return [format_float(n.value)]
-    if t is A.Call:
-        res: list = ["(", n.fn]
-        for a in n.args:
-            res += [" ", a]
-        res.append(")")
-        return res
-    if t is A.Select:
-        res = ["(", n.expr, ")."] + _path_pieces(n.path)
-        if n.default is not None:
-            res += [" or (", n.default, ")"]
-        return res
     if t is A.HasAttr:
         return ["((", n.expr, ") ? "] + _path_pieces(n.path) + [")"]
-    if t is A.Attrs:
-        return [("rec { " if n.rec else "{ ")] + _bindings(n) + ["}"]
     if t is A.List:
         res = ["[ "]
         elems = n.elems

@@ -38,7 +38,8 @@ from nixlang.errors import ALL_CODES, NixError, render_nix
 from nixlang.source import Source
 from nixlang.syntax import ast as A
 from nixlang.parse import ParseOptions, parse_full, parse_recover
-from nixlang.syntax.printer import show
+from nixlang.syntax.parser import parse_syntax
+from nixlang.syntax.printer import _show_deep, show
 
 OPTS = ParseOptions(home="/home/test")
 PIPE_OPTS = ParseOptions(home="/home/test", pipe_operators=True)
@@ -883,6 +884,18 @@ def test_deep_inputs_have_the_intended_size():
     for name in SLOW:
         assert len(ALL_DEEP[name]) == 1_000_000, name
         assert "\n" not in ALL_DEEP[name]
+
+
+@pytest.mark.parametrize("name", ["lists", "lambdas", "attrs", "interpolation"])
+def test_trees_deeper_than_the_recursion_limit_print_as_shallow_ones(name):
+    """`show` recurses and, past Python's recursion limit, prints over a work
+    stack instead: the same text either way (the syntax layer alone builds
+    such trees; scope checking a 10,000-deep tree is a TooDeep error)."""
+    tree = parse_syntax(src(DEEP[name]), OPTS).ast
+    assert sys.getrecursionlimit() < N
+    printed = show(tree)
+    assert printed == _show_deep(tree)
+    assert len(printed) > N
 
 
 @pytest.mark.parametrize("name", DEEP_CASES)

@@ -30,21 +30,28 @@ from .globals import GLOBAL_NAMES
 
 
 class Scope:
-    __slots__ = ("names", "parent", "is_with", "node", "used")
+    __slots__ = ("names", "parent", "is_with", "node")
 
     def __init__(self, names: dict, parent: "Scope | None", is_with: bool = False, node=None):
         self.names = names          # name -> (index, binding)
         self.parent = parent
         self.is_with = is_with
         self.node = node
-        self.used: set[str] = set()
 
 
 def global_scope() -> Scope:
     return Scope({n: (i, None) for i, n in enumerate(sorted(GLOBAL_NAMES))}, None)
 
 
+# nodes with no subexpression and no name to look up
+_LEAVES = (A.Int, A.Float, A.Str, A.Path, A.CurPos, A.Missing, A.InheritFrom)
+
+
 class Resolver:
+    """One walk over a tree. `_walk` dispatches on the node's type through
+    `_visit` (type -> method, made per resolver); a `Var` is looked up in
+    place, the commonest case."""
+
     def __init__(self, source: Source, symbol_order: dict[str, int] | None = None,
                  recover: bool = False, extra_globals=()):
         self.source = source
@@ -54,112 +61,167 @@ class Resolver:
         self.root = global_scope()
         for n in extra_globals:
             self.root.names.setdefault(n, (len(self.root.names), None))
+        visit = {A.Select: self._select, A.HasAttr: self._has_attr, A.Attrs: self._attrs, A.Let: self._let,
+                 A.Lambda: self._lambda, A.With: self._with, A.Call: self._call, A.List: self._list,
+                 A.ConcatStrings: self._concat, A.BinOp: self._binop}
+        for t in _LEAVES:
+            visit[t] = _leaf
+        self._visit = visit
 
-    def _sorted(self, attrs: A.Attrs):
+    def _sorted(self, attrs: A.Attrs) -> list:
+        """The definitions of `attrs` in Nix's order (symbol order)."""
+        items = attrs.attrs.items()
+        if len(items) < 2:
+            return list(items)
         order = self.order
-        return sorted(attrs.attrs.items(), key=lambda kv: order.get(kv[0], -1))
+        d = attrs.attrs
+        try:
+            return [(k, d[k]) for k in sorted(d, key=order.__getitem__)]
+        except KeyError:       # a name the builder did not intern: first
+            return sorted(items, key=lambda kv: order.get(kv[0], -1))
 
     def resolve(self, node: A.Node) -> None:
         self._walk(node, self.root)
 
-    def _lookup(self, var: A.Var, scope: Scope) -> None:
-        level = 0
-        with_level = -1
-        with_levels = []
-        s = scope
-        while s is not None:
-            if s.is_with:
-                with_levels.append(level)
-                if with_level == -1:
-                    with_level = level
-            else:
-                hit = s.names.get(var.name)
-                if hit is not None:
-                    var.level, var.index, var.binding = level, hit[0], hit[1]
-                    var.from_with = False
-                    s.used.add(var.name)
-                    return
-            s = s.parent
-            level += 1
-        if with_level == -1:
-            err = errors.UndefinedVariable(f"undefined variable '{var.name}'", self.source, var.span).tagged(
-                "undefined-variable", name=var.name)
-            if not self.recover:
-                raise err
-            self.diagnostics.append(err)
-            return
-        var.level = with_level
-        var.from_with = True
-        var.with_levels = tuple(with_levels)
-
     def _walk(self, n: A.Node, scope: Scope) -> None:
         t = type(n)
         if t is A.Var:
-            self._lookup(n, scope)
-        elif t in (A.Int, A.Float, A.Str, A.Path, A.CurPos, A.Missing, A.InheritFrom):
-            pass
-        elif t is A.Select:
-            self._walk(n.expr, scope)
-            if n.default is not None:
-                self._walk(n.default, scope)
-            for an in n.path:
-                if an.expr is not None:
-                    self._walk(an.expr, scope)
-        elif t is A.HasAttr:
-            self._walk(n.expr, scope)
-            for an in n.path:
-                if an.expr is not None:
-                    self._walk(an.expr, scope)
-        elif t is A.Attrs:
-            if n.rec:
-                order = self._sorted(n)
-                n.slots = [k for k, _ in order]
-                inner = Scope({k: (i, d) for i, (k, d) in enumerate(order)}, scope, node=n)
-                self._bind_attrs(n, inner, scope)
-                for d in n.dynamic:
-                    self._walk(d.name, inner)
-                    self._walk(d.value, inner)
-            else:
-                self._bind_attrs(n, scope, scope)
-                for d in n.dynamic:
-                    self._walk(d.name, scope)
-                    self._walk(d.value, scope)
-        elif t is A.Let:
-            attrs = n.attrs
-            order = self._sorted(attrs)
-            attrs.slots = [k for k, _ in order]
-            inner = Scope({k: (i, d) for i, (k, d) in enumerate(order)}, scope, node=n)
-            self._bind_attrs(attrs, inner, scope)
-            self._walk(n.body, inner)
-        elif t is A.Lambda:
-            names: dict = {}
-            if n.arg is not None:
-                names[n.arg] = (0, n)
-            for f in n.formals or ():
-                names.setdefault(f.name, (len(names), f))
-            inner = Scope(names, scope, node=n)
-            if n.formals:
-                for f in sorted(n.formals, key=lambda f: (self.order.get(f.name, -1), f.start)):
-                    if f.default is not None:
-                        self._walk(f.default, inner)
-            self._walk(n.body, inner)
-        elif t is A.With:
-            self._walk(n.env, scope)
-            self._walk(n.body, Scope({}, scope, is_with=True, node=n))
+            # the innermost static scope that has the name (`with` scopes skipped)
+            name = n.name
+            level = 0
+            s = scope
+            while s is not None:
+                if not s.is_with:
+                    hit = s.names.get(name)
+                    if hit is not None:
+                        n.level, n.index, n.binding = level, hit[0], hit[1]
+                        n.from_with = False
+                        return
+                s = s.parent
+                level += 1
+            self._dynamic(n, scope)
+            return
+        visit = self._visit.get(t)
+        if visit is not None:
+            visit(n, scope)
         else:
             for c in A.children(n):
                 self._walk(c, scope)
 
-    def _bind_attrs(self, attrs: A.Attrs, inner: Scope, outer: Scope) -> None:
+    def _dynamic(self, var: A.Var, scope: Scope) -> None:
+        """A name no static scope has: looked up at run time in the `with`
+        scopes around it, innermost first, or else undefined now."""
+        with_levels = []
+        level = 0
+        s = scope
+        while s is not None:
+            if s.is_with:
+                with_levels.append(level)
+            s = s.parent
+            level += 1
+        if not with_levels:
+            name = var.name
+            err = errors.UndefinedVariable(f"undefined variable '{name}'", self.source, var.span).tagged(
+                "undefined-variable", name=name)
+            if not self.recover:
+                raise err
+            self.diagnostics.append(err)
+            return
+        var.level = with_levels[0]
+        var.from_with = True
+        var.with_levels = tuple(with_levels)
+
+    def _select(self, n: A.Select, scope: Scope) -> None:
+        walk = self._walk
+        walk(n.expr, scope)
+        if n.default is not None:
+            walk(n.default, scope)
+        for an in n.path:
+            if an.expr is not None:
+                walk(an.expr, scope)
+
+    def _has_attr(self, n: A.HasAttr, scope: Scope) -> None:
+        walk = self._walk
+        walk(n.expr, scope)
+        for an in n.path:
+            if an.expr is not None:
+                walk(an.expr, scope)
+
+    def _binop(self, n: A.BinOp, scope: Scope) -> None:
+        self._walk(n.lhs, scope)
+        self._walk(n.rhs, scope)
+
+    def _call(self, n: A.Call, scope: Scope) -> None:
+        walk = self._walk
+        walk(n.fn, scope)
+        for a in n.args:
+            walk(a, scope)
+
+    def _list(self, n: A.List, scope: Scope) -> None:
+        elems = n.elems
+        walk = self._walk
+        for e in (elems.exprs() if type(elems) is A.ListElems else elems):
+            walk(e, scope)
+
+    def _concat(self, n: A.ConcatStrings, scope: Scope) -> None:
+        walk = self._walk
+        for p in n.parts:
+            walk(p, scope)
+
+    def _attrs(self, n: A.Attrs, scope: Scope) -> None:
+        if n.rec:
+            order = self._sorted(n)
+            n.slots = [k for k, _ in order]
+            inner = Scope({k: (i, d) for i, (k, d) in enumerate(order)}, scope, node=n)
+            self._bind_attrs(n, inner, scope, order)
+        else:
+            inner = scope
+            self._bind_attrs(n, scope, scope, self._sorted(n))
+        for d in n.dynamic:
+            self._walk(d.name, inner)
+            self._walk(d.value, inner)
+
+    def _let(self, n: A.Let, scope: Scope) -> None:
+        attrs = n.attrs
+        order = self._sorted(attrs)
+        attrs.slots = [k for k, _ in order]
+        inner = Scope({k: (i, d) for i, (k, d) in enumerate(order)}, scope, node=n)
+        self._bind_attrs(attrs, inner, scope, order)
+        self._walk(n.body, inner)
+
+    def _lambda(self, n: A.Lambda, scope: Scope) -> None:
+        names: dict = {}
+        if n.arg is not None:
+            names[n.arg] = (0, n)
+        for f in n.formals or ():
+            names.setdefault(f.name, (len(names), f))
+        inner = Scope(names, scope, node=n)
+        if n.formals:
+            for f in sorted(n.formals, key=lambda f: (self.order.get(f.name, -1), f.start)):
+                if f.default is not None:
+                    self._walk(f.default, inner)
+        self._walk(n.body, inner)
+
+    def _with(self, n: A.With, scope: Scope) -> None:
+        self._walk(n.env, scope)
+        self._walk(n.body, Scope({}, scope, is_with=True, node=n))
+
+    def _bind_attrs(self, attrs: A.Attrs, inner: Scope, outer: Scope, order: list | None = None) -> None:
         """ExprAttrs::bindVars / ExprLet::bindVars: inherit-from sources first,
         then each value in its scope (inherited names look outside)."""
+        walk = self._walk
         for src in attrs.inherit_from:
-            self._walk(src, inner)
-        for _, d in self._sorted(attrs):
-            if d.kind == A.PLAIN:
-                self._walk(d.value, inner)
-            elif d.kind == A.INHERITED:
-                self._walk(d.value, outer)
+            walk(src, inner)
+        for _, d in (order if order is not None else self._sorted(attrs)):
+            kind = d.kind
+            if kind == A.PLAIN:
+                walk(d.value, inner)
+            elif kind == A.INHERITED:
+                walk(d.value, outer)
+
+
+def _leaf(n, scope) -> None:
+    pass
 
 
 def resolve(node: A.Node, source: Source, symbol_order=None, recover: bool = False):

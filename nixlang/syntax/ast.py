@@ -144,9 +144,11 @@ class DynamicAttr:
 class Attrs(Node):
     rec: bool = False
     attrs: dict[str, AttrDef] = field(default_factory=dict)
-    dynamic: list[DynamicAttr] = field(default_factory=list)
-    inherit_from: list[Node] = field(default_factory=list)
-    slots: list[str] = field(default_factory=list)   # rec / let: names in environment-slot order (resolver)
+    # the next three are a shared empty tuple until they have an element
+    # (most attrsets have none: three lists fewer to make and to collect)
+    dynamic: list[DynamicAttr] | tuple = ()
+    inherit_from: list[Node] | tuple = ()
+    slots: list[str] | tuple = ()        # rec / let: names in environment-slot order (resolver)
     # a name was written twice in this set (merged, or reported as a duplicate),
     # so one definition's value may hold attributes written elsewhere
     merged: bool = False

@@ -1,7 +1,9 @@
 """Building the AST while Lark parses: the semantic actions of parser.y.
 
-Lark calls one method per grammar rule (named by the rule's `-> alias`) at
-the moment it reduces that rule, exactly when Bison would run the action.
+The LR driver (lr.py) calls one method per grammar rule (named by the
+rule's `-> alias`), with the rule's children as arguments, at the moment it
+reduces that rule, exactly when Bison would run the action (Lark's own loop,
+used by the tests, calls the same methods).
 So the checks Nix makes inside its actions (duplicate attributes through
 nested paths and merges, duplicate formals, dynamic attributes in `let` and
 `inherit`) fire at the same point in the parse as in Nix, and the first
@@ -38,6 +40,14 @@ def canon_path(path: str) -> str:
     return "/" + "/".join(parts)
 
 
+def _appended(seq, item) -> list:
+    """`seq` (a list, or the shared empty tuple of a new `Attrs`) with `item` added."""
+    if type(seq) is list:
+        seq.append(item)
+        return seq
+    return [*seq, item]
+
+
 def _tspan(tok) -> Span:
     return Span(tok.start_pos, tok.end_pos)
 
@@ -61,9 +71,17 @@ _BINOP_TEXT = {"EQ": "==", "NEQ": "!=", "AND": "&&", "OR": "||", "IMPL": "->", "
 
 class Builder:
     """The semantic actions: one method per grammar rule (alias), called with
-    the rule's children, returning the AST node. Lark calls them too when it
-    runs the parse (they are what its `transformer` option looks up)."""
+    the rule's children as arguments, returning the AST node. Lark calls them
+    too when it runs the parse (through `Frontend.lark`)."""
     __visit_tokens__ = False
+    # rules whose action the LR driver makes itself (see lr.Tables), by what it
+    # does: [x], [], `lst x` -> lst + [x], `lst sep x` -> lst + [x]; the methods
+    # below do the same for the other parser loops
+    INLINE = {"attrpath_first": "list1", "formals_first": "list1", "list_empty": "empty",
+              "attrs_empty": "empty", "ind_empty": "empty", "ind_more_str": "append", "attrs_more": "append",
+              "attrpath_more": "append3", "formals_more": "append3"}
+    # rules of one symbol whose value is that symbol's: a unit reduction for the driver
+    PASS = frozenset(("start", "binds"))
 
     def __init__(self, source: Source, recover: bool = False, home: str | None = None,
                  lints: dict | None = None):
@@ -144,27 +162,23 @@ class Builder:
         return A.Call(start, end, fn, [arg], op_span)
 
     # -- start, functions --------------------------------------------------------
-    def start(self, c):
-        return c[0]
+    def start(self, e):
+        return e
 
-    def lambda_simple(self, c):
-        ident, _, body = c
+    def lambda_simple(self, ident, _1, body):
         return A.Lambda(ident.start_pos, self._reach(body), self.sym(ident.value), None, False, body,
                         _tspan(ident))
 
-    def lambda_formals(self, c):
-        fs, _, body = c
+    def lambda_formals(self, fs, _1, body):
         self.validate_formals(fs)
         return A.Lambda(fs.start, self._reach(body), None, fs.formals, fs.ellipsis, body)
 
-    def lambda_formals_at(self, c):
-        fs, _, ident, _, body = c
+    def lambda_formals_at(self, fs, _1, ident, _2, body):
         self.validate_formals(fs, Span(fs.start, fs.start), ident.value)
         return A.Lambda(fs.start, self._reach(body), self.sym(ident.value), fs.formals, fs.ellipsis, body,
                         _tspan(ident))
 
-    def lambda_at_formals(self, c):
-        ident, _, fs, _, body = c
+    def lambda_at_formals(self, ident, _1, fs, _2, body):
         start = ident.start_pos
         self.validate_formals(fs, Span(start, start), ident.value)
         return A.Lambda(start, self._reach(body), self.sym(ident.value), fs.formals, fs.ellipsis, body,
@@ -189,16 +203,13 @@ class Builder:
             self.fail(errors.DuplicateFormal, f"duplicate formal function argument '{arg}'", pos,
                       "duplicate-formal", name=arg)
 
-    def assert_(self, c):
-        kw, cond, _, body = c
+    def assert_(self, kw, cond, _1, body):
         return A.Assert(kw.start_pos, self._reach(body), cond, body)
 
-    def with_(self, c):
-        kw, env, _, body = c
+    def with_(self, kw, env, _1, body):
         return A.With(kw.start_pos, self._reach(body), env, body)
 
-    def let_(self, c):
-        kw, attrs, in_, body = c
+    def let_(self, kw, attrs, in_, body):
         start = kw.start_pos
         if attrs.dynamic:
             self.fail(errors.DynamicAttrNotAllowed, "dynamic attributes not allowed in let",
@@ -207,21 +218,17 @@ class Builder:
         attrs.end = in_.start_pos
         return A.Let(start, self._reach(body), attrs, body)
 
-    def if_(self, c):
-        kw, cond, _, then, _, else_ = c
+    def if_(self, kw, cond, _1, then, _2, else_):
         return A.If(kw.start_pos, self._reach(else_), cond, then, else_)
 
-    def pipe_from(self, c):
-        f, op, x = c
+    def pipe_from(self, f, op, x):
         return self.make_call(f.start, self._reach(x), f, x, _tspan(op))
 
-    def pipe_into(self, c):
-        x, op, f = c
+    def pipe_into(self, x, op, f):
         return self.make_call(x.start, self._reach(f), f, x, _tspan(op))
 
     # -- operators ---------------------------------------------------------------
-    def binop(self, c):
-        lhs, op, rhs = c
+    def binop(self, lhs, op, rhs):
         t = op.type
         start, end = lhs.start, self._reach(rhs)
         ospan = _tspan(op)
@@ -242,38 +249,31 @@ class Builder:
             return A.Not(start, end, A.Call(start, end, lt, [lhs, rhs], ospan))
         raise AssertionError(t)
 
-    def not_(self, c):
-        bang, e = c
+    def not_(self, bang, e):
         return A.Not(bang.start_pos, self._reach(e), e)
 
-    def negate(self, c):
-        minus, e = c
+    def negate(self, minus, e):
         s, t = minus.start_pos, minus.end_pos
         return A.Call(s, self._reach(e), self._var("__sub", minus), [A.Int(s, t, 0), e], Span(s, t))
 
-    def has_attr(self, c):
-        e, _, path = c
+    def has_attr(self, e, _1, path):
         return A.HasAttr(e.start, path[-1].end, e, path)
 
     # -- application and selection --------------------------------------------------
-    def call(self, c):
-        f, a = c
+    def call(self, f, a):
         if self.cursed:
             self.warn_if_cursed_or(a)
         return self.make_call(self._outer(f), self._reach(a), f, a)
 
-    def select(self, c):
-        e, _, path = c
+    def select(self, e, _1, path):
         return A.Select(self._outer(e), path[-1].end, e, path)
 
-    def select_or(self, c):
-        e, _, path, _, default = c
+    def select_or(self, e, _1, path, _2, default):
         if self.cursed:
             self.warn_if_cursed_or(default)
         return A.Select(self._outer(e), self._reach(default), e, path, default)
 
-    def cursed_or(self, c):
-        e, kw = c
+    def cursed_or(self, e, kw):
         # Nix positions the `or` variable at the start of the whole rule
         start, end = e.start, kw.end_pos
         call = A.Call(start, end, e, [A.Var(start, end, self.sym("or"))])
@@ -281,8 +281,7 @@ class Builder:
         return call
 
     # -- atoms ---------------------------------------------------------------------
-    def var(self, c):
-        tok = c[0]
+    def var(self, tok):
         if tok.flag:
             return A.Missing(tok.start_pos, tok.end_pos)
         name = tok.value          # the plain `str` of the identifier (no copy, no NixToken.__eq__)
@@ -293,16 +292,13 @@ class Builder:
             symbols[name] = len(symbols)
         return A.Var(tok.start_pos, tok.end_pos, name)
 
-    def int_(self, c):
-        tok = c[0]
+    def int_(self, tok):
         return A.Int(tok.start_pos, tok.end_pos, tok.value)
 
-    def float_(self, c):
-        tok = c[0]
+    def float_(self, tok):
         return A.Float(tok.start_pos, tok.end_pos, tok.value)
 
-    def string(self, c):
-        open_, parts, close = c
+    def string(self, open_, parts, close):
         if parts is None:
             return A.Str(open_.start_pos, close.end_pos, "")
         if type(parts) is A.Str:
@@ -310,40 +306,35 @@ class Builder:
             parts.end = close.end_pos
         return parts
 
-    def ind_string(self, c):
-        open_, parts, close = c
+    def ind_string(self, open_, parts, close):
         return self.strip_indentation(open_.start_pos, close.end_pos, parts)
 
-    def path(self, c):
-        p, end = c
+    def path(self, p, end):
         return p
 
-    def path_interpolated(self, c):
-        p, parts, end = c
+    def path_interpolated(self, p, parts, end):
         parts = [p] + parts
         return A.ConcatStrings(p.start, parts[-1].end, False, parts, None, self._part_positions(parts))
 
-    def spath(self, c):
-        tok = c[0]
+    def spath(self, tok):
         s, e = tok.start_pos, tok.end_pos
         return A.Call(s, e, self._var("__findFile", tok),
                       [self._var("__nixPath", tok), A.Str(s, e, tok.value[1:-1])])
 
-    def uri(self, c):
-        tok = c[0]
+    def uri(self, tok):
         if self.lints:
             level = self.lints.get("url-literals", "ignore")
             self.diagnose("url-literals", f"URL literals are {'disallowed' if level == 'fatal' else 'discouraged'}"
                           f". Consider using a string literal \"{tok}\" instead", tok.start_pos)
         return A.Str(tok.start_pos, tok.end_pos, tok.value, uri=True)
 
-    def parens(self, c):
+    def parens(self, open_, e, close):
         # Nix's positions of a call or select start at the opening parenthesis
-        self.outer_start[c[1]] = c[0].start_pos
+        self.outer_start[e] = open_.start_pos
         # a node ending in a parenthesized one ends at its `)` (positions
         # are starts, so Nix's messages do not change; editors see whole ranges)
-        self.outer_end[c[1]] = c[2].end_pos
-        return c[1]
+        self.outer_end[e] = close.end_pos
+        return e
 
     def _outer(self, x) -> int:
         """Where node `x` starts, with the `(` before it."""
@@ -353,69 +344,59 @@ class Builder:
         """Where node `b` ends, with the `)` after it."""
         return self.outer_end.get(b, b.end)
 
-    def legacy_let(self, c):
-        kw, _, attrs, close = c
+    def legacy_let(self, kw, _1, attrs, close):
         attrs.rec = True
         start, end = kw.start_pos, close.end_pos
         attrs.start, attrs.end = start, end
         return A.Select(start, end, attrs, [A.AttrName(start, end, self.sym("body"))])
 
-    def rec_attrs(self, c):
-        kw, _, attrs, close = c
+    def rec_attrs(self, kw, _1, attrs, close):
         attrs.rec = True
         attrs.start, attrs.end = kw.start_pos, close.end_pos
         return attrs
 
-    def attrs(self, c):
-        open_, attrs, close = c
+    def attrs(self, open_, attrs, close):
         attrs.start, attrs.end = open_.start_pos, close.end_pos
         return attrs
 
-    def empty_attrs(self, c):
-        return A.Attrs(c[0].start_pos, c[1].end_pos)
+    def empty_attrs(self, open_, close):
+        return A.Attrs(open_.start_pos, close.end_pos)
 
-    def list_(self, c):
-        open_, elems, close = c
+    def list_(self, open_, elems, close):
         return A.List(open_.start_pos, close.end_pos, elems)
 
     # -- strings ---------------------------------------------------------------------
-    def string_parts_str(self, c):
-        tok = c[0]
+    def string_parts_str(self, tok):
         return A.Str(tok.start_pos, tok.end_pos, tok.value)
 
-    def string_parts_interp(self, c):
-        parts = c[0]
+    def string_parts_interp(self, parts):
         return A.ConcatStrings(parts[0].start, parts[-1].end, True, parts, None, self._part_positions(parts))
 
     def _part_positions(self, parts) -> list[int]:
         get = self.interp_start.get
         return [get(p, p.start) for p in parts]
 
-    def string_parts_empty(self, c):
+    def string_parts_empty(self):
         return None
 
-    def interp_more_str(self, c):
-        lst, tok = c
+    def interp_more_str(self, lst, tok):
         lst.append(A.Str(tok.start_pos, tok.end_pos, tok.value))
         return lst
 
-    def interp_more_expr(self, c):
-        lst, dc, e, _ = c
+    def interp_more_expr(self, lst, dc, e, _1):
         self.interp_start[e] = dc.start_pos
         lst.append(e)
         return lst
 
-    def interp_first_expr(self, c):
-        self.interp_start[c[1]] = c[0].start_pos
-        return [c[1]]
+    def interp_first_expr(self, dc, e, _):
+        self.interp_start[e] = dc.start_pos
+        return [e]
 
-    def interp_first_str_expr(self, c):
-        tok, dc, e, _ = c
+    def interp_first_str_expr(self, tok, dc, e, _1):
         self.interp_start[e] = dc.start_pos
         return [A.Str(tok.start_pos, tok.end_pos, tok.value), e]
 
-    def path_start(self, c):
-        tok = c[0]
+    def path_start(self, tok):
         lit = tok.value
         if lit.startswith("/"):
             if self.lints:
@@ -432,8 +413,7 @@ class Builder:
             path += "/"
         return A.Path(tok.start_pos, tok.end_pos, path)
 
-    def hpath_start(self, c):
-        tok = c[0]
+    def hpath_start(self, tok):
         if self.lints:
             self.diagnose("absolute-path-literals", "home path literals are not portable. Consider "
                           f"replacing path literal '{tok}' by a string, relative path, or parameter",
@@ -441,18 +421,16 @@ class Builder:
         home = self.home if self.home is not None else os.environ.get("HOME", "")
         return A.Path(tok.start_pos, tok.end_pos, home + tok.value[1:])
 
-    def ind_more_str(self, c):
-        lst, tok = c
+    def ind_more_str(self, lst, tok):
         lst.append(tok)
         return lst
 
-    def ind_more_expr(self, c):
-        lst, dc, e, _ = c
+    def ind_more_expr(self, lst, dc, e, _1):
         self.interp_start[e] = dc.start_pos
         lst.append(e)
         return lst
 
-    def ind_empty(self, c):
+    def ind_empty(self):
         return []
 
     def strip_indentation(self, start: int, end: int, es: list) -> A.Node:
@@ -550,25 +528,30 @@ class Builder:
         return A.ConcatStrings(start, end, True, out, None, self._part_positions(out))
 
     # -- bindings ------------------------------------------------------------------------
-    def binds(self, c):
-        return c[0]
+    def binds(self, attrs):
+        return attrs
 
-    def binds_empty(self, c):
+    def binds_empty(self):
         return A.Attrs(0, 0)
 
-    def bind_first(self, c):
-        path, _, e, semi = c
+    def bind_first(self, path, _1, e, semi):
         attrs = A.Attrs(0, 0)
         self.add_attr(attrs, path, e)
         return attrs
 
-    def bind_more(self, c):
-        attrs, path, _, e, semi = c
+    def bind_more(self, attrs, path, _1, e, semi):
+        if len(path) == 1:
+            # the commonest binding, `name = e;` with a new name (add_attr's last case)
+            an = path[0]
+            name = an.name
+            if name is not None and name not in attrs.attrs:
+                start, end = an.start, an.end
+                attrs.attrs[name] = A.AttrDef(e, start, end, A.PLAIN, start, end)
+                return attrs
         self.add_attr(attrs, path, e)
         return attrs
 
-    def bind_inherit(self, c):
-        attrs, _, names, _ = c
+    def bind_inherit(self, attrs, _1, names, _2):
         for an in names:
             name, start, end = an.name, an.start, an.end
             if self._inherit_dup(attrs, an):
@@ -576,9 +559,8 @@ class Builder:
             attrs.attrs[name] = A.AttrDef(A.Var(start, end, name), start, end, A.INHERITED, start, end)
         return attrs
 
-    def bind_inherit_from(self, c):
-        attrs, _, _, e, _, names, _ = c
-        attrs.inherit_from.append(e)
+    def bind_inherit_from(self, attrs, _1, _2, e, _3, names, _4):
+        attrs.inherit_from = _appended(attrs.inherit_from, e)
         src = A.InheritFrom(e.start, e.end, len(attrs.inherit_from) - 1)
         for an in names:
             name, start, end = an.name, an.start, an.end
@@ -624,11 +606,11 @@ class Builder:
                         attrs.attrs[an.name] = A.AttrDef(nested, start, end, A.PLAIN, an.start, an.end)
                 else:
                     nested = A.Attrs(an.start, an.end)
-                    attrs.dynamic.append(A.DynamicAttr(an.expr, nested, start, end))
+                    attrs.dynamic = _appended(attrs.dynamic, A.DynamicAttr(an.expr, nested, start, end))
                 attrs = nested
         name = last.name
         if name is None:
-            attrs.dynamic.append(A.DynamicAttr(last.expr, e, start, end))
+            attrs.dynamic = _appended(attrs.dynamic, A.DynamicAttr(last.expr, e, start, end))
         elif name not in attrs.attrs:      # the common case of add_attr_def
             attrs.attrs[name] = A.AttrDef(e, start, end, A.PLAIN, last.start, last.end)
         else:
@@ -652,37 +634,35 @@ class Builder:
                 ad.value.expr.index += offset
             self.add_attr_def(jattrs, path + [A.AttrName(ad.start, ad.end, k)], k, ad)
         ae.attrs = {}
-        jattrs.dynamic.extend(ae.dynamic)
-        ae.dynamic = []
-        jattrs.inherit_from.extend(ae.inherit_from)
-        ae.inherit_from = []
+        if ae.dynamic:
+            jattrs.dynamic = [*jattrs.dynamic, *ae.dynamic]
+            ae.dynamic = ()
+        if ae.inherit_from:
+            jattrs.inherit_from = [*jattrs.inherit_from, *ae.inherit_from]
+            ae.inherit_from = ()
 
-    def attrs_more(self, c):
-        lst, an = c
+    def attrs_more(self, lst, an):
         lst.append(an)
         return lst
 
-    def attrs_more_string(self, c):
-        lst, an = c
+    def attrs_more_string(self, lst, an):
         if an.name is None:
             self.fail(errors.DynamicAttrNotAllowed, "dynamic attributes not allowed in inherit", an.span)
             return lst
         lst.append(an)
         return lst
 
-    def attrs_empty(self, c):
+    def attrs_empty(self):
         return []
 
-    def attrpath_more(self, c):
-        lst, _, an = c
+    def attrpath_more(self, lst, _1, an):
         lst.append(an)
         return lst
 
-    def attrpath_first(self, c):
-        return [c[0]]
+    def attrpath_first(self, an):
+        return [an]
 
-    def attr_id(self, c):
-        tok = c[0]
+    def attr_id(self, tok):
         if tok.flag:
             return A.AttrName(tok.start_pos, tok.end_pos, "")
         name = tok.value
@@ -691,8 +671,7 @@ class Builder:
             symbols[name] = len(symbols)
         return A.AttrName(tok.start_pos, tok.end_pos, name)
 
-    def string_attr_str(self, c):
-        open_, parts, close = c
+    def string_attr_str(self, open_, parts, close):
         start, end = open_.start_pos, close.end_pos
         if parts is None:
             return A.AttrName(start, end, self.sym(""))
@@ -700,22 +679,20 @@ class Builder:
             return A.AttrName(start, end, self.sym(parts.value))
         return A.AttrName(start, end, None, parts)
 
-    def string_attr_dyn(self, c):
-        open_, e, close = c
+    def string_attr_dyn(self, open_, e, close):
         start, end = open_.start_pos, close.end_pos
         # ToBeStringyExpr::visit: `${"a"}` (a plain string expression) is a static name
         if type(e) is A.Str:
             return A.AttrName(start, end, self.sym(e.value))
         return A.AttrName(start, end, None, e)
 
-    def list_more(self, c):
-        lst, e = c
+    def list_more(self, lst, e):
         if self.cursed:
             self.warn_if_cursed_or(e)
         lst.append(e)
         return lst
 
-    def list_empty(self, c):
+    def list_empty(self):
         return []
 
     def append_run(self, elems, run: A.IntRun):
@@ -726,30 +703,27 @@ class Builder:
         return elems
 
     # -- formals -----------------------------------------------------------------------
-    def formal_set_ellipsis(self, c):
-        return FormalSet(c[1], True, c[0].start_pos, c[-1].end_pos)
+    def formal_set_ellipsis(self, open_, formals, _1, _2, close):
+        return FormalSet(formals, True, open_.start_pos, close.end_pos)
 
-    def formal_set_only_ellipsis(self, c):
-        return FormalSet([], True, c[0].start_pos, c[-1].end_pos)
+    def formal_set_only_ellipsis(self, open_, _, close):
+        return FormalSet([], True, open_.start_pos, close.end_pos)
 
-    def formal_set_plain(self, c):
-        return FormalSet(c[1], False, c[0].start_pos, c[-1].end_pos)
+    def formal_set_plain(self, open_, formals, *rest):     # `{ a, b }` and `{ a, b, }`
+        return FormalSet(formals, False, open_.start_pos, rest[-1].end_pos)
 
-    def formal_set_empty(self, c):
-        return FormalSet([], False, c[0].start_pos, c[-1].end_pos)
+    def formal_set_empty(self, open_, close):
+        return FormalSet([], False, open_.start_pos, close.end_pos)
 
-    def formals_more(self, c):
-        lst, _, f = c
+    def formals_more(self, lst, _1, f):
         lst.append(f)
         return lst
 
-    def formals_first(self, c):
-        return [c[0]]
+    def formals_first(self, f):
+        return [f]
 
-    def formal(self, c):
-        tok = c[0]
+    def formal(self, tok):
         return A.Formal(self.sym(tok.value), None, tok.start_pos, tok.end_pos)
 
-    def formal_default(self, c):
-        tok, _, e = c
+    def formal_default(self, tok, _1, e):
         return A.Formal(self.sym(tok.value), e, tok.start_pos, tok.end_pos)

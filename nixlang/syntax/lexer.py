@@ -29,8 +29,12 @@ Matching follows flex exactly: at each position every rule of the mode is
 tried, the longest match wins, and among equally long matches the rule that
 comes first in lexer.l wins. That is why `if` is a keyword but `iffy` an
 identifier, `a/b` a path, `x:x` a URI, `1.5/2` a path and `00.5` the integer
-`00` followed by the float `.5`. The scan dispatches on the first character
-and only runs the competing expressions that can start with it.
+`00` followed by the float `.5`. In DEFAULT mode one regular expression
+(`R_DEFAULT`) skips whitespace and recognises the tokens that nothing longer
+can compete with (most of a file: identifiers, punctuation, whole strings
+without interpolation), telling them apart by the group that matched; for
+the rest the scan dispatches on the first character and only runs the
+competing expressions that can start with it (`_longest_default`).
 
 Tokens are Lark `Token`s carrying offset, line and column (1-based, in
 characters; Nix's byte columns are computed by `Source.line_col` when an
@@ -98,12 +102,44 @@ R_IN_PATH = re.compile(_PC + r"*(?:/" + _PC + r"+)+/?|" + _PC + r"*/|" + _PC + r
 # 10 MB string or comment; none of these ever needs to give text back.
 _COMMENT = r"#[^\r\n]*+|/\*(?:[^*]++|\*++[^*/])*+\*++/"
 R_COMMENT = re.compile(_COMMENT)
-R_SKIP = re.compile(r"(?:[ \t\r\n]++|" + _COMMENT + ")++")
 R_SKIP_ONE = re.compile(r"[ \t\r\n]++|" + _COMMENT)
 R_STR = re.compile(r'(?:[^$"\\]++|\$[^{"\\]|\\[\s\S]|\$\\[\s\S])++')
 R_IND_STR = re.compile(r"(?:[^$']++|\$[^{']|'[^'$])++")
 
 INT_MAX = (1 << 63) - 1
+
+# DEFAULT mode in one match (Python's `re.Scanner` idea): whitespace, then
+# the first of these alternatives that matches, told apart by `lastindex`.
+# Each one is a token only where flex's longest match gives that very token
+# (the lookaheads rule out a longer path, URI, float or operator); anything
+# else, and every rule that competes for longer matches (paths, URIs,
+# numbers, `-`, `+`, `/`, `<`, `~`, `''`, `${`), goes to `_scan_default` at
+# the same place through the empty last alternative. A string without `${`
+# is one match for its three tokens (flex's STRING rules, see `_scan_string`).
+R_DEFAULT = re.compile(r"""[ \t\r\n]*+(?:
+    (?P<id>[a-zA-Z_][a-zA-Z0-9_'\-]*+)(?![:/.+])
+  | (?P<single>[;()\[\],@?*:])
+  | (?P<assign>=)(?!=)
+  | (?P<str>"(?:[^$"\\]++|\$[^{"\\]|\\[\s\S]|\$\\[\s\S])*+\$?")
+  | (?P<lbrace>\{)
+  | (?P<rbrace>\})
+  | (?P<id_dot>[a-zA-Z_][a-zA-Z0-9_'\-]*+)(?=\.)
+  | (?P<dot>\.)(?![0-9./])
+  | (?P<dquote>")
+  | (?P<comment>\#[^\r\n]*+|/\*(?:[^*]++|\*++[^*/])*+\*++/)
+  | (?P<op>==|!=|&&|\|\||->|//|<=|>=|<\||\|>)
+  | (?P<int>[0-9]++)(?![a-zA-Z0-9._\-+/])
+  | (?P<sign>\+\+?(?![a-zA-Z0-9._\-+/])|-(?![a-zA-Z0-9._\-+/>])|/(?![a-zA-Z0-9._\-+/*]|\$\{)
+             |!|>|<(?![a-zA-Z0-9._\-+=|]))
+  | (?P<dollar>\$\{)
+  | (?P<slow>)
+)""", re.X)
+_G = R_DEFAULT.groupindex
+_G_ID, _G_SINGLE, _G_ASSIGN, _G_STR, _G_LBRACE, _G_RBRACE, _G_ID_DOT, _G_DOT, _G_DQUOTE, _G_COMMENT, \
+    _G_OP, _G_INT, _G_SIGN, _G_DOLLAR = (
+        _G[g] for g in ("id", "single", "assign", "str", "lbrace", "rbrace", "id_dot", "dot", "dquote",
+                        "comment", "op", "int", "sign", "dollar"))
+
 
 # Runs of integers (see `Lexer.int_runs`): an integer of at most 18 digits
 # (so within 64 bits) that no path or float goes on from, after whitespace...
@@ -112,13 +148,6 @@ R_INT_ITEM = re.compile(_INT_ITEM)
 INT_RUN_MIN = 64
 # ... and enough of them in a row to be worth packing
 R_INT_RUN_START = re.compile("(?:" + _INT_ITEM + "){%d}" % (INT_RUN_MIN + 1))
-# characters that are a token of their own in DEFAULT mode (no longer token,
-# path or URI starts with them)...
-_SINGLE = {c: CHAR_TOKENS[c] for c in ";()[],@?*:{}\"=."}
-_MODAL = frozenset('{}"=.')      # ... but these need a look around first (see `tokens`)
-_DOT_SLOW = frozenset("0123456789./")
-# what may follow an identifier and make it part of a path or URI instead
-_ID_MORE = frozenset(":/.+")
 _PATH_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+")
 _LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
 _DIGITS = frozenset("0123456789")
@@ -288,79 +317,117 @@ class Lexer:
         n = len(text)
         i = self.start
         modes = self.modes
-        skip = R_SKIP.match
-        match_id = R_ID.match
+        scan = R_DEFAULT.match
+        int_runs = self.int_runs
         intern = sys.intern
         comments = self.comments
-        single = _SINGLE
         keywords = KEYWORDS
+        chars = CHAR_TOKENS
         new = _str_new
         # the history of matches lives in locals here (see _hist_*): the
         # scanners that read or write it get it synchronised around their call
         prev, cur = self._hist_prev, self._hist_cur    # None, None unless restarted
+        # DEFAULT mode skips whitespace and comments between tokens: the run
+        # skipped before a token is [run, start of the token), one match for
+        # flex's history (`run` is where the last token ended)
+        run = i
+        # the mode on top of the stack, kept in a local (read again after each
+        # change: indexing a list from its end is CPython's slow path)
+        mode = modes[-1]
         while True:
-            mode = modes[-1]
             if mode <= DEFAULT:
-                m = skip(text, i)
-                if m:
-                    e = m.end()
-                    if comments is not None and e - i > 1:
-                        seg = text[i:e]
-                        if "#" in seg or "/*" in seg:
-                            self._collect_comments(seg, i)
-                    prev, cur = cur, ("s", i, e)
-                    i = e
-                if i >= n:
+                m = scan(text, i)
+                k = m.lastindex
+                s, i = m.span(k)
+                if k == _G_COMMENT:
+                    if comments is not None:
+                        comments.append(Span(s, i))
+                    continue
+                if s > run:
+                    prev, cur = cur, ("s", run, s)
+                if s >= n:
                     break
-                c = text[i]
-                t = single.get(c)
-                if t is not None and c in _MODAL:
-                    # single characters with a side condition
-                    if c == "{":
-                        modes.append(DEFAULT)
-                    elif c == "}":
-                        if modes[-1] != INITIAL:
-                            modes.pop()
-                    elif c == '"':
-                        modes.append(STRING)
-                    elif c == "=":
-                        if text.startswith("=", i + 1):
-                            t = None         # `==`
-                    else:
-                        # `.`: not `...`, `.5` or a path `./x`, `.a/b` (the run
-                        # of path characters it starts has no `/` after it)
-                        c2 = text[i + 1:i + 2]
-                        if c2 in _DOT_SLOW or (c2 in _PATH_CHARS and not (i < self._run_end
-                                                                       and not self._run_slash)):
-                            t = None
-                if t is not None:
-                    # a character that is a whole token whatever follows
-                    tok = new(NixToken, c)
-                    tok.type = t
-                    tok.value = c
-                    tok.start_pos = i
-                    i += 1
-                    tok.end_pos = i
-                    tok.flag = False
-                    tok.error = None
-                    tok._text = text
-                    tok._lc = None
-                elif c in _LETTERS and (m := match_id(text, i)) and text[m.end():m.end() + 1] not in _ID_MORE:
+                if k == _G_ID:
                     # an identifier or keyword that no path or URI can extend
-                    # (the common case of `_longest_default`)
-                    v = intern(m.group())
-                    tok = new(NixToken, v)
-                    tok.type = keywords.get(v, "ID")
-                    tok.value = v
-                    tok.start_pos = i
-                    i = m.end()
-                    tok.end_pos = i
-                    tok.flag = False
-                    tok.error = None
-                    tok._text = text
-                    tok._lc = None
+                    v = intern(text[s:i])
+                    t = keywords.get(v, "ID")
+                elif k == _G_SINGLE:
+                    # a character that is a whole token whatever follows
+                    v = text[s]
+                    t = chars[v]
+                elif k == _G_STR and "\0" not in (v := text[s + 1:i - 1]):
+                    # a whole string without interpolation: `"`, STR, `"`
+                    modes.append(STRING)
+                    tok = self._tok("DQUOTE", '"', s, s + 1)
+                    prev, cur = cur, tok
+                    yield tok
+                    if v:
+                        if "\\" in v or "\r" in v:
+                            v = unescape_str(v)
+                        tok = self._tok("STR", v, s + 1, i - 1)
+                        prev, cur = cur, tok
+                        yield tok
+                    modes.pop()
+                    s = i - 1
+                    t, v = "DQUOTE", '"'
+                elif k == _G_ID_DOT and not self._path_or_uri(text, s):
+                    # `a.b`: an identifier before a dot that starts no path
+                    v = intern(text[s:i])
+                    t = keywords.get(v, "ID")
+                elif k == _G_LBRACE:
+                    modes.append(DEFAULT)
+                    mode = DEFAULT
+                    t, v = "LBRACE", "{"
+                elif k == _G_RBRACE:
+                    if mode != INITIAL:
+                        modes.pop()
+                        mode = modes[-1]
+                    t, v = "RBRACE", "}"
+                elif k == _G_DOT and not ((c2 := text[i:i + 1]) and c2 in _PATH_CHARS
+                                          and not (s < self._run_end and not self._run_slash)):
+                    # `.` that starts no `...`, `.5` or path `./x`, `.a/b` (a run
+                    # of path characters with no `/` after it goes on from it)
+                    t, v = "DOT", "."
+                elif k == _G_ASSIGN:
+                    t, v = "ASSIGN", "="
+                elif k == _G_DQUOTE:
+                    modes.append(STRING)
+                    mode = STRING
+                    t, v = "DQUOTE", '"'
+                elif k == _G_SIGN:
+                    # `+`, `++`, `-`, `/`, `!`, `>`, `<` that start no path, operator or `<...>`
+                    v = text[s:i]
+                    t = OPERATORS.get(v) or chars[v]
+                elif k == _G_INT and not (int_runs and R_INT_RUN_START.match(text, s)) \
+                        and (v := int(text[s:i])) <= INT_MAX:
+                    # an integer no path or float goes on from (in 64 bits, not a run to pack)
+                    t = "INT_LIT"
+                elif k == _G_DOLLAR:
+                    modes.append(DEFAULT)
+                    mode = DEFAULT
+                    t, v = "DOLLAR_CURLY", "${"
                 else:
-                    tok, i = self._scan_default(text, i)
+                    if k == _G_OP:
+                        tok, i = self._operator(m.group(k), s)
+                    else:
+                        # the other rules compete for longer matches (_longest_default)
+                        self._hist_prev, self._hist_cur = prev, cur
+                        tok, i = self._scan_default(text, s)
+                        mode = modes[-1]
+                    run = i
+                    prev, cur = cur, tok
+                    yield tok
+                    continue
+                tok = new(NixToken, v)
+                tok.type = t
+                tok.value = v
+                tok.start_pos = s
+                tok.end_pos = i
+                tok.flag = False
+                tok.error = None
+                tok._text = text
+                tok._lc = None
+                run = i
             elif mode == STRING:
                 if i >= n:
                     break
@@ -369,18 +436,36 @@ class Lexer:
                 if tok is None:
                     prev, cur = self._hist_prev, self._hist_cur
                     break
+                run = i
+                mode = modes[-1]
             elif mode == IND_STRING:
                 if i >= n:
                     break
                 tok, i = self._scan_ind_string(text, i)
+                run = i
+                mode = modes[-1]
             else:
                 self._hist_prev, self._hist_cur = prev, cur
                 tok, i = self._scan_path(text, i, mode)
+                run = i
+                mode = modes[-1]
             prev, cur = cur, tok
             yield tok
         self._hist_prev, self._hist_cur = prev, cur
         # flex keeps the last match's location for end of file
         self.eof_offset = self._resolve(cur)[1]
+
+    def _path_or_uri(self, text: str, i: int) -> bool:
+        """May a path or URI start at `i` (an identifier)? Needs a run of path
+        characters followed by `/`, or of scheme characters followed by `:`;
+        both runs are remembered, so that `a.b.c...` is scanned once."""
+        if i >= self._run_end:
+            r = R_PC_RUN.match(text, i).end()
+            self._run_end, self._run_slash = r, text.startswith("/", r)
+        if i >= self._scheme_end:
+            r = R_SCHEME_RUN.match(text, i).end()
+            self._scheme_end, self._scheme_colon = r, text.startswith(":", r)
+        return self._run_slash or self._scheme_colon
 
     def _collect_comments(self, skipped: str, base: int) -> None:
         for m in R_COMMENT.finditer(skipped):
@@ -440,16 +525,8 @@ class Lexer:
             m = R_ID.match(text, i)
             e = m.end()
             nxt = text[e:e + 1]
-            if nxt and nxt in ":/.+":
-                # a path or URI may go on past the identifier: look at the
-                # runs of path / scheme characters (cached across `a.b.c`)
-                if i >= self._run_end:
-                    r = R_PC_RUN.match(text, i).end()
-                    self._run_end, self._run_slash = r, text.startswith("/", r)
-                if i >= self._scheme_end:
-                    r = R_SCHEME_RUN.match(text, i).end()
-                    self._scheme_end, self._scheme_colon = r, text.startswith(":", r)
-            if not nxt or nxt not in ":/.+" or not (self._run_slash or self._scheme_colon):
+            # a path or URI may go on past the identifier
+            if not nxt or nxt not in ":/.+" or not self._path_or_uri(text, i):
                 # fast path: nothing longer can start here
                 s = sys.intern(m.group())
                 return self._tok(KEYWORDS.get(s, "ID"), s, i, e), e

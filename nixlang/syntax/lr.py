@@ -110,9 +110,18 @@ class Stuck(Exception):
 
 class Tables:
     """The parse table (a `ParseTable`), compiled for `LRParser`: per state, token type ->
-    (SHIFT, target) | (UNIT, nonterminal) | (REDUCE, size, nonterminal, callback),
+    (SHIFT, target) | (UNIT, nonterminal) | (kind, size, nonterminal, callback),
     and per state, nonterminal -> goto state. A UNIT reduction (`a: b`, whose
     value is its only child's) touches no value at all.
+
+    Reductions: the callback gets the rule's children as positional
+    arguments; REDUCE1 is a rule of one symbol (its value replaced in
+    place), REDUCE any other. The commonest rules that only make or extend
+    a list (`attrpath: attr`, `attrpath: attrpath . attr`, `list: `, ...)
+    are made by the driver itself, without calling anything: `inline` maps
+    such rules to LIST1 ([x]), EMPTY ([]), APPEND (`lst x`: lst + [x]) or
+    APPEND3 (`lst sep x`), and their callbacks (which do the same) are only
+    called elsewhere (Lark's loop, Bison's error replay).
 
     Unit chains: Nix's grammar has one level per operator precedence, so a
     token usually triggers a run of UNIT reductions (`expr_select` ->
@@ -123,7 +132,7 @@ class Tables:
     driver makes the whole run in one dictionary lookup."""
 
     def __init__(self, parse_table, callbacks: dict, unit_callback, start: str = "start",
-                 append_run=None):
+                 append_run=None, inline: dict | None = None):
         self.states = parse_table.states
         # `append_run(elements, run)`: adds a lexer's INT_RUN to the elements of
         # the list being parsed (see `LRParser.feed_int_run`)
@@ -144,18 +153,36 @@ class Tables:
                 else:
                     cb = callbacks[arg]
                     name = arg.origin.name
-                    if cb is unit_callback and len(arg.expansion) == 1:
+                    size = len(arg.expansion)
+                    kind = inline.get(arg) if inline else None
+                    if cb is unit_callback and size == 1:
                         compiled[t] = (UNIT, name)
                     else:
-                        compiled[t] = (REDUCE, len(arg.expansion), name, cb)
+                        compiled[t] = (kind if kind is not None else REDUCE1 if size == 1 else REDUCE,
+                                       size, name, cb)
             actions[st] = compiled
             gotos[st] = goto
-        # states are numbered 0..n-1: index lists, not dictionaries (a little faster)
-        if sorted(actions) == list(range(len(actions))):
-            self.actions = [actions[i] for i in range(len(actions))]
-            self.gotos = [gotos[i] for i in range(len(gotos))]
-        else:
-            self.actions, self.gotos = actions, gotos
+        # states are numbered 0..n-1: index lists, not dictionaries
+        count = len(actions)
+        assert sorted(actions) == list(range(count)), "LR states are not numbered 0..n-1"
+        self.actions = [actions[k] for k in range(count)]
+        self.gotos = [gotos[k] for k in range(count)]
+        # The driver's own layout: per token type, its action in each state (a
+        # list indexed by state, `rows[type][state]`), and each reduction with,
+        # as a[4], the goto on its nonterminal from each state (a[4][state]):
+        # list indexing only, no hashing, in the inner loop.
+        goto_rows: dict = {}
+        for g in self.gotos:
+            for nt in g:
+                if nt not in goto_rows:
+                    goto_rows[nt] = [self.gotos[k].get(nt) for k in range(count)]
+        rows: dict = {}
+        for k, row in enumerate(self.actions):
+            for t, a in row.items():
+                if a[0] > UNIT:
+                    a = row[t] = a + (goto_rows[a[2]],)
+                rows.setdefault(t, [None] * count)[k] = a
+        self.rows = rows
         self.units: dict = {}
         # the states inside `[ ... ]` where the next element may come: those
         # reached by the goto on the nonterminal `list`
@@ -177,8 +204,32 @@ class Tables:
         return hit
 
 
-SHIFT, UNIT, REDUCE = 0, 1, 2
-_NO_ARGS = ()      # the children of an empty rule (its action reads none)
+SHIFT, UNIT, REDUCE1, REDUCE, LIST1, EMPTY, APPEND, APPEND3 = range(8)
+
+
+class _NoRow:
+    """The row of a token type no state has an action for: None everywhere."""
+
+    def __getitem__(self, state):
+        return None
+
+
+_NO_ROW = _NoRow()
+
+
+def reduction_value(a: tuple, args: list):
+    """The value of reduction action `a` over its children `args` (the
+    driver's inline kinds made the same way its loop makes them)."""
+    kind = a[0]
+    if kind == REDUCE1 or kind == REDUCE:
+        return a[3](*args)
+    if kind == LIST1:
+        return [args[0]]
+    if kind == EMPTY:
+        return []
+    lst = args[0]       # APPEND, APPEND3
+    lst.append(args[-1])
+    return lst
 
 
 class LRParser:
@@ -228,7 +279,7 @@ class LRParser:
                 del sstack[-size:]
             else:
                 args = []
-            value = a[3](args)
+            value = reduction_value(a, args)
             sstack.append(gotos[sstack[-1]][a[2]])
             vstack.append(value)
 
@@ -236,49 +287,87 @@ class LRParser:
         """Feed every token of an iterable (not the end of input): the inner
         loop of every parse, so `feed_token` inlined, with unit chains
         memoised (see `Tables`). Raises `Stuck` at the first token with no
-        action, the stacks left as `feed_token` would leave them."""
+        action, the stacks left as `feed_token` would leave them.
+
+        The current state lives in a local while the loop runs (`state`, off
+        the stack; put back at the end, however the loop ends): indexing a
+        list from its end (`stack[-1]`) is CPython's slow path."""
         tables = self.tables
-        actions = tables.actions
-        gotos = tables.gotos
         units = tables.units
         chain = tables.unit_chain
         sstack, vstack = self.state_stack, self.value_stack
-        spush, vpush = sstack.append, vstack.append
-        for tok in tokens:
-            tt = tok.type
-            a = actions[sstack[-1]].get(tt)
-            while True:
-                if a is None:
-                    if tt == "INT_RUN":
-                        self.feed_int_run(tok)
+        spush, vpush, vpop, spop = sstack.append, vstack.append, vstack.pop, sstack.pop
+        rows = tables.rows
+        no_row = _NO_ROW
+        state = spop()
+        try:
+            for tok in tokens:
+                tt = tok.type
+                row = rows.get(tt, no_row)
+                a = row[state]
+                while True:
+                    if a is None:
+                        spush(state)
+                        try:
+                            if tt != "INT_RUN":
+                                raise Stuck(tok)
+                            self.feed_int_run(tok)
+                        finally:
+                            state = spop()
                         break
-                    raise Stuck(tok)
-                kind = a[0]
-                if kind == SHIFT:
-                    spush(a[1])
-                    vpush(tok)
-                    break
-                if kind == UNIT:
-                    hit = units.get((sstack[-2], sstack[-1], tt))
-                    if hit is None:
-                        hit = chain(sstack[-2], sstack[-1], tt)
-                    sstack[-1], a = hit
-                    continue
-                size = a[1]
-                if size == 1:       # the commonest: replace the top in place
-                    vstack[-1] = a[3](vstack[-1:])
-                    top = sstack[-1] = gotos[sstack[-2]][a[2]]
-                else:
-                    if size:
-                        args = vstack[-size:]
-                        del vstack[-size:]
-                        del sstack[-size:]
-                    else:
-                        args = _NO_ARGS
-                    vpush(a[3](args))
-                    top = gotos[sstack[-1]][a[2]]
-                    spush(top)
-                a = actions[top].get(tt)
+                    kind = a[0]
+                    if kind == SHIFT:
+                        spush(state)
+                        vpush(tok)
+                        state = a[1]
+                        break
+                    if kind == UNIT:
+                        below = sstack[-1]
+                        hit = units.get((below, state, tt))
+                        if hit is None:
+                            hit = chain(below, state, tt)
+                        state, a = hit
+                        continue
+                    if kind == REDUCE1:       # the commonest: replace the top in place
+                        vstack[-1] = a[3](vstack[-1])
+                        state = a[4][sstack[-1]]
+                    elif kind == REDUCE:
+                        size = a[1]
+                        if size == 2:
+                            value = vpop()
+                            vstack[-1] = a[3](vstack[-1], value)
+                            del sstack[-1]
+                        elif size == 3:
+                            value = vpop()
+                            middle = vpop()
+                            vstack[-1] = a[3](vstack[-1], middle, value)
+                            del sstack[-2:]
+                        elif size:
+                            args = vstack[-size:]
+                            del vstack[-size:]
+                            vpush(a[3](*args))
+                            del sstack[1 - size:]
+                        else:
+                            vpush(a[3]())
+                            spush(state)
+                        state = a[4][sstack[-1]]
+                    elif kind == LIST1:
+                        vstack[-1] = [vstack[-1]]
+                        state = a[4][sstack[-1]]
+                    elif kind == EMPTY:
+                        vpush([])
+                        spush(state)
+                        state = a[4][state]
+                    else:                     # APPEND, APPEND3: the list below takes the top
+                        size = a[1]
+                        value = vstack[-1]
+                        del vstack[1 - size:]
+                        vstack[-1].append(value)
+                        del sstack[1 - size:]
+                        state = a[4][sstack[-1]]
+                    a = row[state]
+        finally:
+            spush(state)
 
     def feed_int_run(self, tok) -> None:
         """Feed an INT_RUN token (integers in a row, all but the last of them:

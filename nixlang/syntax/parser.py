@@ -42,7 +42,8 @@ from . import ast as A
 from .builder import Builder
 from .incremental import STUCK, Lexed, lex, reparse, reparse_repaired
 from .lexer import Lexer, NixToken, _make_lark_lexer_class, make_token
-from .lr import LRParser, ParseTable, Reduce, Shift, Stuck, Tables, advance_states, run_states
+from .lr import (APPEND, APPEND3, EMPTY, LIST1, LRParser, ParseTable, Reduce, Shift, Stuck, Tables,
+                 advance_states, run_states)
 
 # Bison's names for tokens, in Bison's symbol order (the order of the
 # "expecting" list): declared tokens first, then character literals in order
@@ -69,6 +70,7 @@ TOKEN_ORDER = {t: i for i, (t, _) in enumerate(BISON_TOKENS)}
 NONASSOC = ({"EQ", "NEQ"}, {"LT", "GT", "LEQ", "GEQ"})
 
 MAX_DEPTH_MESSAGE = "expression nested too deeply"
+INLINE_KINDS = {"list1": LIST1, "empty": EMPTY, "append": APPEND, "append3": APPEND3}
 
 
 def grammar_text() -> str:
@@ -166,7 +168,10 @@ class Frontend:
         self.table, self._lark = _load_table(self.builder)
         self._lark_callbacks = None   # the Lark parser whose loop has our callbacks
         self.callbacks = self._callbacks(self.table.states)
-        self.tables = Tables(self.table, self.callbacks, _first, append_run=self.builder.append_run)
+        inline = {rule: INLINE_KINDS[Builder.INLINE[rule.alias or rule.origin.name]] for rule in self.callbacks
+                  if (rule.alias or rule.origin.name) in Builder.INLINE}
+        self.tables = Tables(self.table, self.callbacks, _first, append_run=self.builder.append_run,
+                             inline=inline)
         self.states = self.table.states
         self.rule_index = {rule: rule.order for rule in self.callbacks}
         self.end_states = set(self.table.end_states.values())
@@ -175,14 +180,16 @@ class Frontend:
     def _callbacks(self, states) -> dict:
         """The semantic action of every rule the table reduces by: the builder
         method for rules with an alias (or a name of their own), and plain
-        pass-through for unit rules (`?level: next_level`), keyed by the very
-        rule objects the table holds (so lookups hit by identity)."""
+        pass-through for unit rules (`?level: next_level`, and rules the
+        builder passes through, `Builder.PASS`), keyed by the very rule
+        objects the table holds (so lookups hit by identity)."""
         rules = {arg for acts in states.values() for act, arg in acts.values() if act is Reduce}
         callbacks = {}
         for rule in rules:
             name = rule.alias or rule.origin.name
             method = getattr(self.builder, name, None)
-            if rule.alias is None and rule.options.expand1 and len(rule.expansion) == 1:
+            if len(rule.expansion) == 1 and (rule.alias is None and rule.options.expand1
+                                             or name in Builder.PASS):
                 callbacks[rule] = _first
             elif method is not None:
                 callbacks[rule] = method
@@ -206,9 +213,11 @@ class Frontend:
             callbacks = {}
             for rule in rules:
                 if rule.alias is None and rule.options.expand1 and len(rule.expansion) == 1:
-                    callbacks[rule] = _first
+                    callbacks[rule] = _lark_first
                 else:
-                    callbacks[rule] = getattr(self.builder, rule.alias or rule.origin.name)
+                    # Lark passes the children as one list
+                    method = getattr(self.builder, rule.alias or rule.origin.name)
+                    callbacks[rule] = lambda children, method=method: method(*children)
             parse_conf.callbacks = callbacks
             self._lark_callbacks = lark
         return lark
@@ -281,7 +290,7 @@ class Frontend:
             args = values[-size:] if size else []
             if size:
                 del values[-size:]
-            value = self.callbacks[rule](args)
+            value = self.callbacks[rule](*args)
         if size:
             del stack[-size:]
         stack.append(self.states[stack[-1]][rule.origin.name][1])
@@ -343,7 +352,12 @@ class Frontend:
         return None
 
 
-def _first(children):
+def _first(child):
+    """The action of a unit rule (`a: b`): b's value."""
+    return child
+
+
+def _lark_first(children):
     return children[0]
 
 

@@ -7,16 +7,18 @@ then dynamic ones), formals are sorted, names that are not plain
 identifiers are quoted (printIdentifier), and strings are escaped like
 printLiteralString. Floats print like C++ `ostream << double` (`%g`).
 
-The printer is iterative over a work stack, so 10,000 nested parentheses
-print without deep Python recursion.
+The printer recurses, one call per node; a tree deeper than Python's
+recursion limit (10,000 nested parentheses) is printed again over a work
+stack instead.
 """
 from __future__ import annotations
+
+import re
 
 from . import ast as A
 
 RESERVED = frozenset(("if", "then", "else", "assert", "with", "let", "in", "rec", "inherit"))
-_ID_FIRST = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
-_ID_REST = _ID_FIRST | frozenset("0123456789'-")
+_plain_id = re.compile(r"[a-zA-Z_][a-zA-Z0-9_'\-]*").fullmatch
 
 
 def literal_string(s: str) -> str:
@@ -33,13 +35,11 @@ def literal_string(s: str) -> str:
 
 def identifier(s: str) -> str:
     """printIdentifier: a name as Nix code (quoted when it is not a plain identifier)."""
+    if _plain_id(s):
+        return '"' + s + '"' if s in RESERVED else s
     if not s:
         return '""'
-    if s in RESERVED:
-        return '"' + s + '"'
-    if s[0] not in _ID_FIRST or any(c not in _ID_REST for c in s):
-        return literal_string(s)
-    return s
+    return literal_string(s)
 
 
 def format_float(v: float) -> str:
@@ -58,6 +58,31 @@ def show_attr_path(path) -> str:
 
 
 def show(node: A.Node) -> str:
+    out: list[str] = []
+    try:
+        _emit(node, out.append)
+    except RecursionError:
+        return _show_deep(node)
+    return "".join(out)
+
+
+def _emit(node: A.Node, emit) -> None:
+    """The pieces of `node` in order, nested nodes shown in place (one
+    Python call per node; Python 3.11 keeps these calls off the C stack)."""
+    for piece in _pieces(node):
+        t = type(piece)
+        if t is str:
+            emit(piece)
+        elif t is A.Var:          # the commonest leaves, shown here at once
+            emit(identifier(piece.name))
+        elif t is A.Str:
+            emit(literal_string(piece.value))
+        else:
+            _emit(piece, emit)
+
+
+def _show_deep(node: A.Node) -> str:
+    """`show` without recursion, for trees deeper than the recursion limit."""
     out: list[str] = []
     # The stack holds nodes to show and plain strings to emit, in reverse order.
     stack: list = [node]
@@ -86,23 +111,24 @@ def _path_pieces(path) -> list:
 
 
 def _bindings(attrs: A.Attrs) -> list:
-    res: list = []
-    names = sorted(attrs.attrs)
-    inherits = [n for n in names if attrs.attrs[n].kind == A.INHERITED]
+    inherits: list[str] = []
     groups: dict[int, list[str]] = {}
-    for n in names:
-        d = attrs.attrs[n]
-        if d.kind == A.INHERITED_FROM:
+    plain: list = []
+    for n, d in sorted(attrs.attrs.items()):
+        kind = d.kind
+        if kind == A.PLAIN:
+            plain += [identifier(n) + " = ", d.value, "; "]
+        elif kind == A.INHERITED:
+            inherits.append(n)
+        else:
             groups.setdefault(d.value.expr.index, []).append(n)
+    res: list = []
     if inherits:
         res.append("inherit" + "".join(" " + identifier(n) for n in inherits) + "; ")
     for idx in sorted(groups):
         res += ["inherit (", attrs.inherit_from[idx], ")"]
         res.append("".join(" " + identifier(n) for n in groups[idx]) + "; ")
-    for n in names:
-        d = attrs.attrs[n]
-        if d.kind == A.PLAIN:
-            res += [identifier(n) + " = ", d.value, "; "]
+    res += plain
     for d in attrs.dynamic:
         res += ['"${', d.name, '}" = ', d.value, "; "]
     return res
@@ -110,6 +136,20 @@ def _bindings(attrs: A.Attrs) -> list:
 
 def _pieces(n) -> list:
     t = type(n)
+    # (the commonest forms first; `_emit` shows Var and Str itself)
+    if t is A.Select:
+        res: list = ["(", n.expr, ")."] + _path_pieces(n.path)
+        if n.default is not None:
+            res += [" or (", n.default, ")"]
+        return res
+    if t is A.Call:
+        res = ["(", n.fn]
+        for a in n.args:
+            res += [" ", a]
+        res.append(")")
+        return res
+    if t is A.Attrs:
+        return [("rec { " if n.rec else "{ ")] + _bindings(n) + ["}"]
     if t is A.Var:
         return [identifier(n.name)]
     if t is A.Int:
@@ -120,21 +160,8 @@ def _pieces(n) -> list:
         return [n.value]
     if t is A.Float:
         return [format_float(n.value)]
-    if t is A.Call:
-        res: list = ["(", n.fn]
-        for a in n.args:
-            res += [" ", a]
-        res.append(")")
-        return res
-    if t is A.Select:
-        res = ["(", n.expr, ")."] + _path_pieces(n.path)
-        if n.default is not None:
-            res += [" or (", n.default, ")"]
-        return res
     if t is A.HasAttr:
         return ["((", n.expr, ") ? "] + _path_pieces(n.path) + [")"]
-    if t is A.Attrs:
-        return [("rec { " if n.rec else "{ ")] + _bindings(n) + ["}"]
     if t is A.List:
         res = ["[ "]
         elems = n.elems

@@ -84,7 +84,7 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
-from nixlang import ide
+from nixlang import gcpause, ide
 from nixlang.errors.catalogue import all_codes, explanation
 from nixlang.ide import values as ide_values
 from nixlang.ide.completion import dotted_before, dotted_completion
@@ -398,7 +398,10 @@ class PynixLanguageServer(LanguageServer):
         the lints, the cap on their number and the conversion to LSP."""
         if self.docs.get(uri) is not doc or doc.state is not st:
             return None
-        an = self.cache.get(uri, st.text)
+        with gcpause.paused():
+            an = self.cache.get(uri, st.text)
+            if an is not None and len(st.text) >= FREEZE_SIZE:
+                gc.freeze()      # before the collector wakes up and scans the new tree (see `noted`)
         if an is None or an.text is not st.text:
             return None
         if doc.state is not st:

@@ -175,9 +175,11 @@ class Settings:
         return parse_search_path(os.environ.get("NIX_PATH", ""))
 
 
-# a document analysed faster than this has requests wait for its current
-# analysis; a slower one answers from its latest analysis where it still holds
-QUICK_ANALYSIS = 0.15
+# a document smaller than this, or analysed faster, has requests wait for its
+# current analysis; a bigger and slower one answers from its latest analysis
+# where it still holds
+QUICK_SIZE = 100_000     # characters (about 2,500 lines)
+QUICK_ANALYSIS = 0.15    # seconds
 MAX_DEBOUNCE = 0.25      # the longest pause after a change before analysing (publish_soon)
 FREEZE_SIZE = 200_000    # characters: a document this big has its analyses frozen (`noted`)
 IDLE_COLLECT = 3.0       # seconds without a change before frozen garbage is collected
@@ -260,14 +262,14 @@ class PynixLanguageServer(LanguageServer):
         """(document, state, View) for a hover, definition or completion at
         `position` of the current text (`Doc.choose`): at once from an older
         analysis where it still holds, else after the current analysis. A
-        small document's current analysis is waited for (it comes in
-        milliseconds, and is exact)."""
+        small document's current analysis is waited for (it comes soon, and
+        is exact)."""
         doc = self.docs.get(uri)
         if doc is None:
             return None, None, None
         st = doc.state
         off = st.index.offset(position)
-        if doc.fresh(st.seq) is None and doc.cost < QUICK_ANALYSIS:
+        if doc.fresh(st.seq) is None and (len(st.text) < QUICK_SIZE or doc.cost < QUICK_ANALYSIS):
             await self.current(uri)
         v = doc.choose(off, st.seq)
         if v is None:

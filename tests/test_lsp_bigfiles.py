@@ -426,6 +426,6 @@ def test_the_benchmark_big_file_session_completes():
     assert big["final_s"] is not None and big["final_errors"] == 0       # the typed text is whole at the end
     unanswered = {k: sum(1 for m in ms if m is None) for k, ms in big["requests"].items()}
     assert sum(unanswered.values()) == 0, unanswered
-    assert big["garbage_s"] is not None and big["garbage_diagnostics"] <= 102
+    assert big["garbage_s"] is not None and 50 < big["garbage_errors"] <= 101
     assert big["tracebacks"] == 0, big["stderr_tail"]
     assert big["rss_peak_mb"] < 800, big["rss_peak_mb"]       # 1.6 GB before; about 300 MB measured

@@ -61,7 +61,7 @@ class Doc:
         self.state = State(text, 0, LineIndex(text, codec))
         self.latest: Analysed | None = None
         self.good: Analysed | None = None
-        self.cost = 0.0                     # seconds the latest analysis took
+        self.cost = 0.0                     # CPU seconds the latest analysis took
 
     @property
     def text(self) -> str:

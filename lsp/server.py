@@ -179,7 +179,8 @@ class Settings:
 # current analysis; a bigger and slower one answers from its latest analysis
 # where it still holds
 QUICK_SIZE = 100_000     # characters (about 2,500 lines)
-QUICK_ANALYSIS = 0.15    # seconds
+QUICK_ANALYSIS = 0.15    # CPU seconds
+SLOW_ANALYSIS = 0.25     # CPU seconds: a document analysed slower waits longer after a change (publish_soon)
 MAX_DEBOUNCE = 0.25      # the longest pause after a change before analysing (publish_soon)
 FREEZE_SIZE = 200_000    # characters: a document this big has its analyses frozen (`noted`)
 IDLE_COLLECT = 3.0       # seconds without a change before frozen garbage is collected
@@ -342,12 +343,12 @@ class PynixLanguageServer(LanguageServer):
     def publish_soon(self, uri: str) -> None:
         """Publish after a pause, so that a burst of changes (a paste, an edit at
         several cursors, a formatter, fast typing) is analysed once: 5 ms,
-        or for a document whose analysis is slow a part of that time (up to
-        a quarter second: a 40,000-line file is analysed when typing pauses,
-        not after every keystroke)."""
+        or for a document whose analysis takes more than `SLOW_ANALYSIS` of
+        CPU time a quarter of that (at most `MAX_DEBOUNCE`: a 40,000-line
+        file is analysed when typing pauses, not after every keystroke)."""
         doc = self.docs.get(uri)
         cost = doc.cost if doc is not None else 0.0
-        self._schedule(uri, max(0.005, min(MAX_DEBOUNCE, cost / 4)))
+        self._schedule(uri, min(MAX_DEBOUNCE, cost / 4) if cost > SLOW_ANALYSIS else 0.005)
 
     def _schedule(self, uri: str, delay: float) -> None:
         old = self.pending.pop(uri, None)
@@ -362,7 +363,7 @@ class PynixLanguageServer(LanguageServer):
             st = doc.state
             result = self._static_diagnostics(uri, doc, st)
             if result is not None and result[1] is not None:
-                self.noted(doc, st.seq, result[0])
+                self.noted(doc, st.seq, result[0], result[3])
                 self._send_static(uri, doc, result[1], result[2])
             return
         task = loop.create_task(self._publish_async(uri, doc, delay))
@@ -378,12 +379,11 @@ class PynixLanguageServer(LanguageServer):
                 self.pending.pop(uri, None)       # from here on a newer change no longer cancels this task
             st = doc.state
             loop = asyncio.get_running_loop()
-            started = time.monotonic()
             result = await loop.run_in_executor(self.analysis_executor, self._static_diagnostics, uri, doc, st)
             if result is None or self.docs.get(uri) is not doc:
                 return
-            an, diags, out = result
-            self.noted(doc, st.seq, an, time.monotonic() - started)
+            an, diags, out, cpu = result
+            self.noted(doc, st.seq, an, cpu)
             if diags is None or doc.seq != st.seq:
                 return                            # out of date: a newer publication is on its way
             self._send_static(uri, doc, diags, out)
@@ -393,27 +393,30 @@ class PynixLanguageServer(LanguageServer):
             _report(self, f"diagnostics of {uri}", exc)
 
     def _static_diagnostics(self, uri: str, doc: Doc, st):
-        """(analysis, ide diagnostics, LSP diagnostics) of the text of state
-        `st`; (analysis, None, None) when the document changed after its
-        analysis (the analysis still serves requests about unchanged parts);
-        None when it changed before. Runs in the worker thread: the analysis,
-        the lints, the cap on their number and the conversion to LSP."""
+        """(analysis, ide diagnostics, LSP diagnostics, CPU seconds of the
+        analysis) of the text of state `st`; (analysis, None, None, seconds)
+        when the document changed after its analysis (the analysis still
+        serves requests about unchanged parts); None when it changed before.
+        Runs in the worker thread: the analysis, the lints, the cap on their
+        number and the conversion to LSP."""
         if self.docs.get(uri) is not doc or doc.state is not st:
             return None
+        cpu = time.thread_time()
         with gcpause.paused():
             an = self.cache.get(uri, st.text)
             if an is not None and len(st.text) >= FREEZE_SIZE:
                 gc.freeze()      # before the collector wakes up and scans the new tree (see `noted`)
+        cpu = time.thread_time() - cpu
         if an is None or an.text is not st.text:
             return None
         if doc.state is not st:
-            return an, None, None
+            return an, None, None, cpu
         diags = capped(ide.diagnostics(an, lints=self.settings.lints))
         if doc.state is not st:
-            return an, None, None
+            return an, None, None, cpu
         idx = st.index
         out = [convert.diagnostic(d, idx, uri, self.settings.docs_url, TITLES, self.other_index) for d in diags]
-        return an, diags, out
+        return an, diags, out, cpu
 
     def _send_static(self, uri: str, doc: Doc, diags: list, out: list) -> None:
         self.static[uri] = out

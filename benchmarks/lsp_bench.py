@@ -20,6 +20,15 @@
 4. Prints each figure next to its target (requests: median under 50 ms;
    diagnostics: under 300 ms after an edit), and a last line that sums it up.
 
+    python benchmarks/lsp_bench.py --big [--big-lines N] [--big-edits E] [--interval S]
+
+The big-file scenario instead (issue 15; benchmarks/README.md has the
+details): 200 KB of garbage, then a 40,000-line file opened in a real server
+with its default settings, 200 edits typed one character at a time while
+hover, definition and completion requests stream without waiting for their
+answers, then the final diagnostics; with the server's peak memory, its CPU
+time beside each wall-clock figure, and the tracebacks it printed.
+
 Only the standard library and the project itself are used.
 """
 from __future__ import annotations
@@ -161,12 +170,16 @@ def bench_in_process(text: str, path: str, offsets: list[int], edits: list) -> d
 class Client:
     """Talks LSP to a server process: Content-Length framed JSON-RPC on its
     stdin/stdout. A reader thread timestamps every message as it arrives;
-    requests from the server (configuration, progress) get an empty answer."""
+    requests from the server (configuration, progress) get an empty answer,
+    after `answer_after[method]` seconds for the methods listed there (a slow
+    client)."""
 
-    def __init__(self, cmd: list[str]):
+    def __init__(self, cmd: list[str], stderr=None, answer_after: dict | None = None):
+        self.answer_after = answer_after or {}
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, cwd=str(REPO))
+                                     stderr=stderr if stderr is not None else subprocess.DEVNULL, cwd=str(REPO))
         self.next_id = 0
+        self.send_lock = threading.Lock()
         self.responses: dict[int, tuple[float, dict]] = {}
         self.cond = threading.Condition()
         self.diagnostics: "queue.Queue[tuple[float, dict]]" = queue.Queue()
@@ -175,8 +188,15 @@ class Client:
 
     def _send(self, msg: dict) -> None:
         body = json.dumps(msg).encode("utf-8")
-        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-        self.proc.stdin.flush()
+        with self.send_lock:        # the reader thread answers the server's requests too
+            self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            self.proc.stdin.flush()
+
+    def _send_late(self, msg: dict) -> None:
+        try:
+            self._send(msg)
+        except (OSError, ValueError):    # the server is gone meanwhile
+            pass
 
     def _read(self) -> None:
         out = self.proc.stdout
@@ -196,8 +216,13 @@ class Client:
             msg = json.loads(out.read(length))
             now = time.perf_counter()
             if "id" in msg and "method" in msg:          # a request from the server
-                self._send({"jsonrpc": "2.0", "id": msg["id"],
-                            "result": [None] if msg["method"] == "workspace/configuration" else None})
+                answer = {"jsonrpc": "2.0", "id": msg["id"],
+                          "result": [None] if msg["method"] == "workspace/configuration" else None}
+                later = self.answer_after.get(msg["method"])
+                if later:
+                    threading.Timer(later, self._send_late, (answer,)).start()
+                else:
+                    self._send(answer)
             elif "id" in msg:
                 with self.cond:
                     self.responses[msg["id"]] = (now, msg)
@@ -205,12 +230,26 @@ class Client:
             elif msg.get("method") == "textDocument/publishDiagnostics":
                 self.diagnostics.put((now, msg["params"]))
 
-    def request(self, method: str, params, timeout: float = 60.0) -> tuple[float, dict]:
-        """Send a request; return (milliseconds until its response, the response)."""
+    def send_request(self, method: str, params) -> tuple[int, float]:
+        """Send a request without waiting: (its id, when it was sent)."""
         self.next_id += 1
         rid = self.next_id
         t = time.perf_counter()
         self._send({"jsonrpc": "2.0", "id": rid, "method": method, "params": params})
+        return rid, t
+
+    def response_time(self, rid: int, sent: float, deadline: float) -> float | None:
+        """Milliseconds from `sent` to the response to `rid`, waiting until
+        `deadline` (a `time.monotonic()`); None when it did not come."""
+        with self.cond:
+            self.cond.wait_for(lambda: rid in self.responses or self.proc.poll() is not None,
+                               max(0.0, deadline - time.monotonic()))
+            got = self.responses.pop(rid, None)
+        return None if got is None else (got[0] - sent) * 1000
+
+    def request(self, method: str, params, timeout: float = 60.0) -> tuple[float, dict]:
+        """Send a request; return (milliseconds until its response, the response)."""
+        rid, t = self.send_request(method, params)
         with self.cond:
             ok = self.cond.wait_for(lambda: rid in self.responses or self.proc.poll() is not None, timeout)
             if not ok or rid not in self.responses:
@@ -306,6 +345,250 @@ def bench_server(text: str, path: str, offsets: list[int], edits: list, evaluati
 
 
 # ======================================================================================
+# The big file: 40,000 lines, a stream of typing, garbage (issue 15)
+# ======================================================================================
+
+# what is typed, one keystroke an edit, at the end of a `doCheck = ...;` line of
+# a package (inside its `mkDerivation rec { }`, where `pname` and `version` are in
+# scope); each half-typed text is a syntax error, the whole one is not
+TYPED = [
+    '\n    extraFlags = optionals stdenv.isLinux [ "--enable-fast" ];',
+    '\n    greeting = "hello ${pname} ${version}";',
+    '\n    helper = x: if x > 2 then x * 2 else x + 1;',
+    '\n    tags = [ "a" "b" ] ++ lib.optional doCheck "c";',
+]
+BIG_TARGETS = {"open_s": 3.0, "request_p95_ms": 100.0, "final_s": 3.0, "rss_mb": 400.0, "garbage_s": 2.0}
+
+
+def typing_edits(text: str, count: int, seed: int) -> tuple[list, list[int]]:
+    """`count` edits that type `TYPED` one character at a time (with a typo now
+    and then, deleted at once) at several places; the last edit finishes the
+    text being typed, so the final version parses. Returns the edits (offsets
+    in the text as it is when each is applied) and, for each edit, the offset
+    of the cursor after it."""
+    rng = random.Random(seed)
+    starts = [m.end() for m in __import__("re").finditer(r"doCheck = [^;\n]*;", text)]
+    sites = sorted(rng.sample(starts[len(starts) // 8: -len(starts) // 8], len(TYPED)))
+    edits: list = []
+    cursors: list[int] = []
+    shift = 0                      # characters inserted before the current site so far
+    for site, typed in zip(sites, TYPED):
+        at = site + shift
+        for k, ch in enumerate(typed):
+            if len(edits) >= count - 1:
+                rest = typed[k:]           # the last edit: the rest at once (a paste, an accepted completion)
+                edits.append((at, at, rest))
+                cursors.append(at + len(rest))
+                return edits, cursors
+            if ch.isalpha() and rng.random() < 0.08 and len(edits) < count - 3:
+                edits.append((at, at, "q"))            # a typo ...
+                cursors.append(at + 1)
+                edits.append((at, at + 1, ""))         # ... deleted
+                cursors.append(at)
+            edits.append((at, at, ch))
+            at += 1
+            cursors.append(at)
+        shift += len(typed)
+    return edits, cursors
+
+
+def moved(offset: int, edit) -> int:
+    """An offset of the text before `edit`, in the text after it (inside the edited span: its start)."""
+    s, e, new = edit
+    if offset >= e:
+        return offset + len(new) - (e - s)
+    return min(offset, s)
+
+
+def garbage(size: int, seed: int) -> str:
+    """`size` random bytes as an editor shows a binary file: decoded as UTF-8 with
+    replacement characters (NULs and control characters kept)."""
+    return random.Random(seed).randbytes(size).decode("utf-8", "replace")
+
+
+def _proc_status(pid: int, key: str) -> int | None:
+    """A kB figure of /proc/PID/status (VmRSS, VmHWM), or None off Linux."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for ln in f:
+                if ln.startswith(key + ":"):
+                    return int(ln.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of a process so far (/proc/PID/stat)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _open_timed(client: Client, uri: str, text: str, patience: float):
+    """Open `text` as `uri`: (seconds until its first diagnostics or None, how
+    many (errors, all), CPU seconds the server spent meanwhile)."""
+    pid = client.proc.pid
+    cpu0 = _cpu_seconds(pid)
+    sent = client.notify("textDocument/didOpen", {"textDocument": {
+        "uri": uri, "languageId": "nix", "version": 1, "text": text}})
+    try:
+        at, params = client.wait_diagnostics(uri, 1, timeout=patience)
+        ds = params["diagnostics"]
+        seconds, count = at - sent, (sum(1 for d in ds if d.get("severity") == 1), len(ds))
+    except (RuntimeError, queue.Empty):
+        seconds, count = None, (None, None)
+    cpu1 = _cpu_seconds(pid)
+    return seconds, count, (cpu1 - cpu0 if cpu0 is not None and cpu1 is not None else None)
+
+
+def bench_big(text: str, path: str, offsets: list[int], n_edits: int, seed: int, *, evaluation: bool,
+              interval: float, garbage_size: int, patience: float) -> dict:
+    """The real server on a big file (see the module's docstring, `--big`)."""
+    uri = Path(path).as_uri()
+    junk_uri = Path(path).with_name("garbage.nix").as_uri()
+    edits, cursors = typing_edits(text, n_edits, seed)
+    sites = [e[0] for e in edits]
+    lo, hi = min(sites) - 2000, max(sites) + 2000
+    elsewhere = [o for o in offsets if not lo <= o <= hi] or offsets
+    err = tempfile.TemporaryFile()
+    client = Client([sys.executable, "-m", "nixlang", "lsp"], stderr=err)
+    pid = client.proc.pid
+    out: dict = {"edits": len(edits)}
+    peak = [0]
+    stop = threading.Event()
+
+    def sample():
+        while not stop.is_set():
+            rss = _proc_status(pid, "VmRSS")
+            if rss:
+                peak[0] = max(peak[0], rss)
+            stop.wait(0.1)
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        client.request("initialize", {
+            "processId": os.getpid(), "rootUri": Path(path).parent.as_uri(),
+            "capabilities": {"general": {"positionEncodings": ["utf-16"]},
+                             "window": {"workDoneProgress": True},
+                             "textDocument": {"hover": {"contentFormat": ["markdown"]},
+                                              "publishDiagnostics": {"versionSupport": True}}},
+            "initializationOptions": {"evaluation": {"enable": evaluation}}})
+        client.notify("initialized", {})
+        time.sleep(1.0)              # the server's start-up warm-up
+
+        # 1. garbage: a binary file opened by mistake
+        out["garbage_s"], (out["garbage_errors"], out["garbage_diagnostics"]), out["garbage_cpu_s"] = \
+            _open_timed(client, junk_uri, garbage(garbage_size, seed), patience)
+        client.notify("textDocument/didClose", {"textDocument": {"uri": junk_uri}})
+
+        # 2. the big file: time to its first diagnostics
+        out["open_s"], (_, out["open_diagnostics"]), out["open_cpu_s"] = _open_timed(client, uri, text, patience)
+
+        # 3. typing: an edit every `interval` s, each followed by a request
+        #    elsewhere in the file (hover, definition, completion in turn) and,
+        #    every fourth, a completion at the cursor; nothing waits for an answer
+        doc = {"uri": uri}
+        cur = text
+        cpu0 = _cpu_seconds(pid)
+        pending: list = []           # (kind, id, sent)
+        rng = random.Random(seed)
+        methods = (("hover", "textDocument/hover"), ("definition", "textDocument/definition"),
+                   ("completion", "textDocument/completion"))
+        for k, (e, cursor) in enumerate(zip(edits, cursors)):
+            rng_ = {"start": position(cur, e[0]), "end": position(cur, e[1])}
+            cur = apply_edit(cur, e)
+            elsewhere = [moved(o, e) for o in elsewhere]
+            last_sent = client.notify("textDocument/didChange", {
+                "textDocument": {"uri": uri, "version": k + 2},
+                "contentChanges": [{"range": rng_, "text": e[2]}]})
+            kind, method = methods[k % 3]
+            rid, t = client.send_request(method, {"textDocument": doc,
+                                                  "position": position(cur, rng.choice(elsewhere))})
+            pending.append((kind, rid, t))
+            if k % 4 == 3:
+                rid, t = client.send_request("textDocument/completion", {
+                    "textDocument": doc, "position": position(cur, cursor)})
+                pending.append(("completion at the cursor", rid, t))
+            time.sleep(interval)
+        # 4. the final version's diagnostics
+        cpu_last = _cpu_seconds(pid)
+        try:
+            at, params = client.wait_diagnostics(uri, len(edits) + 1, timeout=patience)
+            out["final_s"] = at - last_sent
+            out["final_errors"] = sum(1 for d in params["diagnostics"] if d.get("severity") == 1)
+        except (RuntimeError, queue.Empty):
+            out["final_s"] = None
+        cpu_final = _cpu_seconds(pid)
+        out["final_cpu_s"] = cpu_final - cpu_last if cpu_last is not None and cpu_final is not None else None
+        deadline = time.monotonic() + patience
+        times: dict = {}
+        for kind, rid, t in pending:
+            times.setdefault(kind, []).append(client.response_time(rid, t, deadline))
+        out["requests"] = times
+        out["typing_cpu_s"] = cpu_last - cpu0 if cpu0 is not None and cpu_last is not None else None
+        out["rss_peak_mb"] = (_proc_status(pid, "VmHWM") or peak[0]) / 1024
+    finally:
+        stop.set()
+        client.close()
+        err.seek(0)
+        log = err.read().decode("utf-8", "replace")
+        err.close()
+    out["tracebacks"] = log.count("Traceback (most recent call last)")
+    out["stderr_tail"] = log.strip().splitlines()[-3:] if log.strip() else []
+    return out
+
+
+def report_big(n_lines: int, big: dict, patience: float) -> bool:
+    """Print the big-file figures next to their targets; True when all are met."""
+    T = BIG_TARGETS
+    ok = True
+
+    def verdict(good: bool) -> str:
+        nonlocal ok
+        ok = ok and good
+        return "ok" if good else "MISSED"
+
+    def secs(v):
+        return f"{v:.2f} s" if v is not None else f"none within {patience:.0f} s"
+
+    def cpu(key):
+        v = big.get(key)
+        return f" ({v:.2f} s of the server's CPU)" if v is not None else ""
+    print(f"Big file ({n_lines} lines) through the server, {big['edits']} edits typed "
+          f"(wall-clock times; the server's CPU time beside them does not count waiting for a core):")
+    v = big["open_s"]
+    print(f"  didOpen -> first diagnostics  {secs(v)}{cpu('open_cpu_s')}"
+          f"   target <= {T['open_s']:.0f} s: {verdict(v is not None and v <= T['open_s'])}")
+    every = []
+    for kind, ms in big["requests"].items():
+        got = [m for m in ms if m is not None]
+        every += ms
+        lost = len(ms) - len(got)
+        print(line(kind, got, None) + (f"   {lost} unanswered" if lost else ""))
+    got = [m for m in every if m is not None]
+    p95 = stats(got)[1] if len(got) == len(every) else float("inf")
+    typing = cpu("typing_cpu_s").replace(")", " for the typing and the requests)")
+    print(f"  all requests while typing: p95 {p95:.1f} ms   target <= {T['request_p95_ms']:.0f} ms: "
+          f"{verdict(p95 <= T['request_p95_ms'])}{typing}")
+    v = big["final_s"]
+    print(f"  last edit -> its diagnostics  {secs(v)}{cpu('final_cpu_s')}   target <= {T['final_s']:.0f} s: "
+          f"{verdict(v is not None and v <= T['final_s'])}")
+    rss = big["rss_peak_mb"]
+    print(f"  server peak RSS               {rss:.0f} MB   target <= {T['rss_mb']:.0f} MB: "
+          f"{verdict(rss <= T['rss_mb'])}")
+    v = big["garbage_s"]
+    print(f"  200 KB of garbage -> diagnostics  {secs(v)}{cpu('garbage_cpu_s')}, "
+          f"{big.get('garbage_diagnostics', '?')} diagnostics ({big.get('garbage_errors', '?')} errors)"
+          f"   target <= {T['garbage_s']:.0f} s: {verdict(v is not None and v <= T['garbage_s'])}")
+    print(f"  tracebacks on the server's stderr: {big['tracebacks']}   {verdict(big['tracebacks'] == 0)}")
+    return ok
+
+
+# ======================================================================================
 # Report
 # ======================================================================================
 
@@ -348,7 +631,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--evaluation", action="store_true",
                     help="leave the server's background evaluation on (off by default: the file is "
                          "meant to be analysed, not evaluated)")
+    ap.add_argument("--big", action="store_true",
+                    help="the big-file scenario instead: a 40,000-line file, 200 edits typed while "
+                         "requests are made, 200 KB of garbage (issue 15's targets)")
+    ap.add_argument("--big-lines", type=int, default=40000)
+    ap.add_argument("--big-edits", type=int, default=200)
+    ap.add_argument("--interval", type=float, default=0.05, help="seconds between keystrokes (--big)")
+    ap.add_argument("--garbage", type=int, default=200_000, help="bytes of garbage (--big)")
+    ap.add_argument("--patience", type=float, default=240.0,
+                    help="seconds to wait for an answer before calling it missing (--big)")
+    ap.add_argument("--no-evaluation", action="store_true",
+                    help="--big: turn the server's evaluation off (it is on, as in an editor)")
     args = ap.parse_args(argv)
+    if args.big:
+        return main_big(args)
 
     text = Generator(args.seed, args.lines).generate()
     tmp = None
@@ -403,6 +699,36 @@ def main(argv: list[str] | None = None) -> int:
     summary += f" (targets: diagnostics < {DIAGNOSTICS_TARGET_MS:.0f} ms, requests < {REQUEST_TARGET_MS:.0f} ms: " \
                f"{'met' if ok else 'MISSED'})"
     print(summary)
+    return 0
+
+
+def main_big(args) -> int:
+    text = Generator(args.seed, args.big_lines).generate()
+    with tempfile.TemporaryDirectory(prefix="pynix-lsp-bench-") as tmp:
+        path = os.path.abspath(args.out) if args.out else os.path.join(tmp, "default.nix")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        n_lines = text.count("\n")
+        offsets = pick_positions(text, args.positions, args.seed)
+        print(f"lsp-bench --big: {n_lines} lines ({len(text)} characters), seed {args.seed}, "
+              f"{args.big_edits} edits {args.interval * 1000:.0f} ms apart, evaluation "
+              f"{'off' if args.no_evaluation else 'on'}; Python {sys.version.split()[0]}, "
+              f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
+        big = bench_big(text, path, offsets, args.big_edits, args.seed, evaluation=not args.no_evaluation,
+                        interval=args.interval, garbage_size=args.garbage, patience=args.patience)
+    ok = report_big(n_lines, big, args.patience)
+    if big["stderr_tail"]:
+        print("  server stderr ends with:", *big["stderr_tail"], sep="\n    ")
+
+    def fmt(v, unit="s"):
+        return "none" if v is None else f"{v:.2f} {unit}"
+    every = [m for ms in big["requests"].values() for m in ms]
+    got = [m for m in every if m is not None]
+    print(f"lsp-bench --big: {n_lines} lines; first diagnostics {fmt(big['open_s'])}, requests while typing "
+          f"median {stats(got)[0]:.1f} ms p95 {stats(got)[1]:.1f} ms ({len(every) - len(got)} unanswered), "
+          f"final diagnostics {fmt(big['final_s'])}, peak RSS {big['rss_peak_mb']:.0f} MB, garbage "
+          f"{fmt(big['garbage_s'])} ({big.get('garbage_diagnostics', '?')} diagnostics), "
+          f"{big['tracebacks']} tracebacks (targets: {'met' if ok else 'MISSED'})")
     return 0
 
 

@@ -24,7 +24,7 @@ from nixlang.ide.actions import code_actions
 from nixlang.ide.rename import RenameError, prepare_rename, rename
 
 from . import convert
-from .server import TITLES, PynixLanguageServer, _at, safe, server
+from .server import TITLES, PynixLanguageServer, _at, _document, safe, server
 
 
 @dataclass(frozen=True)
@@ -41,8 +41,8 @@ class RequestFailed(JsonRpcException):
 def refusable(fn):
     """Outside `safe`: turn a `Refusal` into an error response (nothing else can fail here)."""
     @functools.wraps(fn)
-    def run(ls, params):
-        out = fn(ls, params)
+    async def run(ls, params):
+        out = await fn(ls, params)
         if isinstance(out, Refusal):
             raise RequestFailed(out.message)
         return out
@@ -62,32 +62,36 @@ def workspace_edit(ls: PynixLanguageServer, doc, idx: convert.LineIndex, edits) 
 
 # -- rename -----------------------------------------------------------------------------------
 
-def _renaming(ls: PynixLanguageServer, params, answer):
-    """`answer(doc, an, idx, offset)` for the document of `params`; a `RenameError` becomes a `Refusal`."""
-    doc, an, idx, off = _at(ls, params)
+async def _renaming(ls: PynixLanguageServer, params, answer):
+    """`answer(doc, an, idx, offset)` for the document of `params` (in a worker
+    thread); a `RenameError` becomes a `Refusal`."""
+    doc, an, idx, off = await _at(ls, params)
     if doc is None:
         return None
-    try:
-        return answer(doc, an, idx, off)
-    except RenameError as e:
-        return Refusal(e.message)
+
+    def run():
+        try:
+            return answer(doc, an, idx, off)
+        except RenameError as e:
+            return Refusal(e.message)
+    return await ls.run(run)
 
 
 @server.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
 @refusable
 @safe()
-def prepare_rename_(ls: PynixLanguageServer, params: types.PrepareRenameParams):
+async def prepare_rename_(ls: PynixLanguageServer, params: types.PrepareRenameParams):
     def answer(doc, an, idx, off):
         t = prepare_rename(an, off)
         return types.PrepareRenamePlaceholder(range=idx.range(t.start, t.end), placeholder=t.name)
-    return _renaming(ls, params, answer)
+    return await _renaming(ls, params, answer)
 
 
 @server.feature(types.TEXT_DOCUMENT_RENAME, types.RenameOptions(prepare_provider=True))
 @refusable
 @safe()
-def rename_(ls: PynixLanguageServer, params: types.RenameParams):
-    return _renaming(ls, params, lambda doc, an, idx, off: workspace_edit(
+async def rename_(ls: PynixLanguageServer, params: types.RenameParams):
+    return await _renaming(ls, params, lambda doc, an, idx, off: workspace_edit(
         ls, doc, idx, rename(an, off, params.new_name)))
 
 
@@ -104,11 +108,14 @@ def _wants_quickfix(context) -> bool:
 @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
                 types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
 @safe()
-def code_action(ls: PynixLanguageServer, params: types.CodeActionParams):
-    doc, an = ls.analysis(params.text_document.uri)
+async def code_action(ls: PynixLanguageServer, params: types.CodeActionParams):
+    doc, an, idx = await _document(ls, params)
     if doc is None or an is None or not _wants_quickfix(params.context):
         return None
-    idx = ls.index(doc)
+    return await ls.run(_code_actions, ls, doc, an, idx, params)
+
+
+def _code_actions(ls: PynixLanguageServer, doc, an, idx: convert.LineIndex, params):
     start, end = idx.offset(params.range.start), idx.offset(params.range.end)
     diags = ide.diagnostics(an, lints=ls.settings.lints)
     converted: dict = {}

@@ -4,15 +4,29 @@ Each handler converts LSP types to offsets, asks `nixlang.ide`, and converts
 back (`lsp.convert`); it catches every exception, logs it, and answers
 "nothing" instead, so no document and no request can stop the server.
 
-Documents are kept here (not in pygls's workspace copy) so that positions
-follow LSP's line rules exactly; edits arrive full or incremental. After
-each change (and a 5 ms pause that lets a burst of changes be analysed
-once) the static diagnostics (syntax, scope, lints) are computed in a worker
-thread, so that requests are still answered meanwhile, and published; a
-result for a text that has changed since is dropped. When there are no
-syntax or scope errors, the file is then evaluated
-in the background under a time budget (`nixlang.ide.evaluation`) and the
-evaluation error, if any, is added. A newer edit cancels the evaluation.
+Documents are kept here (`lsp.documents`, not in pygls's workspace copy) so
+that positions follow LSP's line rules exactly; edits arrive full or
+incremental, and each is recorded so that offsets can be mapped between the
+document's texts (`nixlang.ide.editmap`). After each change and a pause
+that lets a burst of changes be analysed once (5 ms; for a document whose
+analysis is slow, up to a quarter second) the static diagnostics (syntax,
+scope, lints; at most 100 errors listed, then "N more") are computed in a
+worker thread and published. Work for a text the document no longer has is
+abandoned, not queued: the analysis stops at its next checkpoint and its
+result, if any, is kept only to answer requests. When there are no syntax
+or scope errors, the file is then evaluated in the background under a time
+budget (`nixlang.ide.evaluation`) and the evaluation error, if any, is
+added; a newer edit cancels the evaluation, and a document bigger than
+`evaluation.maxFileSize` is not evaluated at all.
+
+No handler computes on the event loop: requests wait (asynchronously) for
+the analysis they need and compute their answer in worker threads. Hover,
+definition and completion do not wait for the current analysis when an
+older one still holds where they are asked (`lsp.documents.Doc.choose`):
+while the text does not parse they read the last analysis that parsed, for
+the parts the edits since have not touched, and while a big document is
+being analysed again they read its latest analysis. `name.` typed since is
+completed as `name` was known there.
 
 Hovers show the evaluated value of the name under the cursor, and
 completion after `expr.` adds the attributes of the evaluated `expr`
@@ -44,6 +58,12 @@ plus the `evaluation` object below:
     progress.after      seconds an evaluation runs before it shows as progress (default 1)
     lints.enable        report lints (W0xx), default true
     docsUrl             base URL of error explanations; diagnostics link to `docsUrl#e013`
+    evaluation.maxFileSize  characters: a bigger document is analysed but not evaluated (no
+                        evaluation diagnostics, no evaluated values in hovers and completion;
+                        default 500000: a 40,000-line file is about 1.6 million)
+    nixPath             the search path `<nixpkgs>` links are looked up in: a list of
+                        `prefix=folder` / `folder` entries, or one string as in NIX_PATH
+                        (default: the NIX_PATH the server was started with)
     server.path, server.args, trace.server
                         read by the VS Code client only (how to start the server, tracing)
 """
@@ -51,6 +71,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import logging
 import os
 import sys
@@ -63,12 +84,16 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
-from nixlang import ide
+from nixlang import gcpause, ide
 from nixlang.errors.catalogue import all_codes, explanation
 from nixlang.ide import values as ide_values
+from nixlang.ide.completion import dotted_before, dotted_completion
+from nixlang.ide.diagnostics import capped
+from nixlang.ide.links import parse_search_path, path_links
 from nixlang.version import __version__
 
 from . import convert
+from .documents import Doc, View
 
 log = logging.getLogger("pynix.lsp")
 
@@ -85,6 +110,8 @@ class Settings:
     progress_after: float = 1.0     # seconds an evaluation runs before it shows as progress
     lints: bool = True
     docs_url: str | None = None
+    eval_max_size: int = 500_000    # characters: larger documents are analysed, not evaluated
+    nix_path: list | None = None    # the search path for `<...>` links; None: $NIX_PATH
 
     @property
     def value_budget(self) -> float:
@@ -117,6 +144,9 @@ class Settings:
             v = number(key)
             if v is not None:
                 setattr(self, attr, v)
+        v = number("evaluation.maxFileSize", 0.0, 1e9)
+        if v is not None:
+            self.eval_max_size = int(v)
         budget = number("eval.budgetSeconds")          # the VS Code extension's key
         if budget is not None:
             self.eval_enabled = budget > 0
@@ -134,15 +164,33 @@ class Settings:
             self.lints = flat["lints.enable"]
         if isinstance(flat.get("docsUrl"), str) and flat["docsUrl"]:
             self.docs_url = flat["docsUrl"]
+        np = flat.get("nixPath")
+        if isinstance(np, str) or (isinstance(np, list) and all(isinstance(e, str) for e in np)):
+            self.nix_path = parse_search_path(np)
+
+    def search_path(self) -> list:
+        """(prefix, folder) pairs `<...>` is looked up in (document links)."""
+        if self.nix_path is not None:
+            return self.nix_path
+        return parse_search_path(os.environ.get("NIX_PATH", ""))
 
 
-@dataclass
-class Doc:
-    uri: str
-    text: str
-    version: int | None
-    path: str | None
+# a document smaller than this, or analysed faster, has requests wait for its
+# current analysis; a bigger and slower one answers from its latest analysis
+# where it still holds
+QUICK_SIZE = 100_000     # characters (about 2,500 lines)
+QUICK_ANALYSIS = 0.15    # CPU seconds
+SLOW_ANALYSIS = 0.25     # CPU seconds: a document analysed slower waits longer after a change (publish_soon)
+MAX_DEBOUNCE = 0.25      # the longest pause after a change before analysing (publish_soon)
+FREEZE_SIZE = 200_000    # characters: a document this big has its analyses frozen (`noted`)
+IDLE_COLLECT = 3.0       # seconds without a change before frozen garbage is collected
 
+
+def _collect_frozen() -> None:
+    """A full collection of everything, frozen analyses included, then freeze what is left."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 # one-line titles of every code, from the catalogue `pynix explain` prints
 # (tests/test_catalogue.py checks it covers every code the server can report)
@@ -162,6 +210,11 @@ class PynixLanguageServer(LanguageServer):
         self.publishing: set[asyncio.Task] = set()       # static diagnostics being computed
         # one thread computes static diagnostics (never queued behind evaluations)
         self.analysis_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pynix-analysis")
+        # requests compute their answers here, off the event loop
+        self.request_executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="pynix-request")
+        self.last_change = 0.0           # time.monotonic() of the latest didChange
+        self.gc_due = False              # big analyses were frozen (`noted`); collect when idle
+        self.collector: asyncio.Task | None = None
 
     # -- helpers -------------------------------------------------------------------------------
     @property
@@ -172,13 +225,58 @@ class PynixLanguageServer(LanguageServer):
             return None
 
     def index(self, doc: Doc) -> convert.LineIndex:
-        return convert.LineIndex(doc.text, self.codec)
+        return doc.state.index
 
     def analysis(self, uri: str):
+        """(document, analysis of its current text), computed now if need be:
+        for code outside the event loop (worker threads, tests); handlers
+        use `current` or `view`."""
         doc = self.docs.get(uri)
         if doc is None:
             return None, None
         return doc, self.cache.get(uri)
+
+    async def run(self, fn, *args):
+        """`fn(*args)` in a request worker thread: the event loop goes on
+        reading and answering meanwhile."""
+        return await asyncio.get_running_loop().run_in_executor(self.request_executor, functools.partial(fn, *args))
+
+    async def current(self, uri: str):
+        """(document, its state, the analysis of that state's text), analysed in
+        a worker thread if it is not yet (a request waits for the analysis
+        being made rather than making another); None when the document is not
+        open. A text replaced meanwhile is given up for the newer one."""
+        while True:
+            doc = self.docs.get(uri)
+            if doc is None:
+                return None
+            st = doc.state
+            got = doc.fresh(st.seq)
+            if got is not None:
+                return doc, st, got.an
+            an = await self.run(self.cache.get, uri, st.text)
+            if an is not None and self.docs.get(uri) is doc:
+                self.noted(doc, st.seq, an)
+                return doc, st, an
+
+    async def view(self, uri: str, position):
+        """(document, state, View) for a hover, definition or completion at
+        `position` of the current text (`Doc.choose`): at once from an older
+        analysis where it still holds, else after the current analysis. A
+        small document's current analysis is waited for (it comes soon, and
+        is exact)."""
+        doc = self.docs.get(uri)
+        if doc is None:
+            return None, None, None
+        st = doc.state
+        off = st.index.offset(position)
+        if doc.fresh(st.seq) is None and (len(st.text) < QUICK_SIZE or doc.cost < QUICK_ANALYSIS):
+            await self.current(uri)
+        v = doc.choose(off, st.seq)
+        if v is None:
+            await self.current(uri)
+            v = doc.choose(off, st.seq)
+        return doc, st, v
 
     def other_index(self, path: str):
         """(uri, LineIndex) of another file, for locations in it."""
@@ -187,9 +285,12 @@ class PynixLanguageServer(LanguageServer):
             return None
         return from_fs_path(path) or path, convert.LineIndex(text, self.codec)
 
-    def location(self, doc: Doc, idx: convert.LineIndex, loc) -> types.Location | None:
+    def location(self, doc: Doc, idx: convert.LineIndex, loc, view: View | None = None) -> types.Location | None:
+        """An LSP location; with `view`, a location in the analysed text is moved
+        into the request's (None when an edit since touched it)."""
         if loc.path is None or (doc.path and os.path.abspath(loc.path) == doc.path):
-            return types.Location(uri=doc.uri, range=idx.range(loc.start, loc.end))
+            span = (loc.start, loc.end) if view is None else view.span(loc.start, loc.end)
+            return None if span is None else types.Location(uri=doc.uri, range=idx.range(*span))
         if loc.start == 0 and loc.end == 0:
             zero = types.Position(line=0, character=0)
             return types.Location(uri=from_fs_path(loc.path) or loc.path, range=types.Range(start=zero, end=zero))
@@ -206,77 +307,116 @@ class PynixLanguageServer(LanguageServer):
                 path = to_fs_path(uri)
             except Exception:
                 path = None
-        self.docs[uri] = Doc(uri, text, version, os.path.abspath(path) if path else None)
+        self.docs[uri] = Doc(uri, text, version, os.path.abspath(path) if path else None, self.codec)
         self.cache.update(uri, text, path)
 
     def change(self, uri: str, changes, version) -> None:
         doc = self.docs.get(uri)
         if doc is None:
             return
-        text = doc.text
-        for ch in changes:
-            text = convert.apply_change(text, ch, self.codec)
-        doc.text = text
+        doc.apply(changes, self.codec)
         doc.version = version
-        self.cache.update(uri, text, doc.path)
+        self.cache.update(uri, doc.text, doc.path)
 
     def close(self, uri: str) -> None:
         self.cancel_eval(uri)
         task = self.pending.pop(uri, None)
         if task is not None:
             task.cancel()
-        self.docs.pop(uri, None)
+        doc = self.docs.pop(uri, None)
         self.static.pop(uri, None)
         self.cache.close(uri)
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+        if doc is not None:
+            self._recheck_flake(doc)
 
     def publish(self, uri: str) -> None:
-        """Static diagnostics as soon as they are computed; evaluation
-        diagnostics later (when there are no errors). In the server the
-        analysis runs in a worker thread, so requests keep being answered
-        meanwhile (a request about this document waits for that analysis
-        rather than repeating it: `AnalysisCache.get`), and a result for a
-        text that has changed since is dropped (the change scheduled its own
-        publication). Outside a running event loop: at once."""
+        """Static diagnostics of the current text as soon as they are computed;
+        evaluation diagnostics later (when there are no errors). In the server
+        the analysis runs in a worker thread, one document at a time, so
+        requests keep being answered meanwhile. Work for a text the document
+        no longer has is abandoned (the analysis at its next checkpoint, see
+        `AnalysisCache`), never queued: the change that replaced the text
+        scheduled its own publication. Outside a running event loop: at once."""
+        self._schedule(uri, 0.0)
+
+    def publish_soon(self, uri: str) -> None:
+        """Publish after a pause, so that a burst of changes (a paste, an edit at
+        several cursors, a formatter, fast typing) is analysed once: 5 ms,
+        or for a document whose analysis takes more than `SLOW_ANALYSIS` of
+        CPU time a quarter of that (at most `MAX_DEBOUNCE`: a 40,000-line
+        file is analysed when typing pauses, not after every keystroke)."""
+        doc = self.docs.get(uri)
+        cost = doc.cost if doc is not None else 0.0
+        self._schedule(uri, min(MAX_DEBOUNCE, cost / 4) if cost > SLOW_ANALYSIS else 0.005)
+
+    def _schedule(self, uri: str, delay: float) -> None:
+        old = self.pending.pop(uri, None)
+        if old is not None and not old.done():
+            old.cancel()
         doc = self.docs.get(uri)
         if doc is None:
             return
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            result = self._static_diagnostics(uri, doc, doc.text)
-            if result is not None:
-                self._send_static(uri, doc, *result)
+            st = doc.state
+            result = self._static_diagnostics(uri, doc, st)
+            if result is not None and result[1] is not None:
+                self.noted(doc, st.seq, result[0], result[3])
+                self._send_static(uri, doc, result[1], result[2])
             return
-        task = loop.create_task(self._publish_async(uri, doc, doc.text))
+        task = loop.create_task(self._publish_async(uri, doc, delay))
+        self.pending[uri] = task
         self.publishing.add(task)                 # a reference, so the task is not collected
         task.add_done_callback(self.publishing.discard)
 
-    async def _publish_async(self, uri: str, doc: Doc, text: str) -> None:
+    async def _publish_async(self, uri: str, doc: Doc, delay: float) -> None:
         try:
+            if delay:
+                await asyncio.sleep(delay)
+            if self.pending.get(uri) is asyncio.current_task():
+                self.pending.pop(uri, None)       # from here on a newer change no longer cancels this task
+            st = doc.state
             loop = asyncio.get_running_loop()
-            result = await loop.run_in_executor(self.analysis_executor, self._static_diagnostics, uri, doc, text)
-            if result is None or self.docs.get(uri) is not doc or doc.text is not text:
+            result = await loop.run_in_executor(self.analysis_executor, self._static_diagnostics, uri, doc, st)
+            if result is None or self.docs.get(uri) is not doc:
+                return
+            an, diags, out, cpu = result
+            self.noted(doc, st.seq, an, cpu)
+            if diags is None or doc.seq != st.seq:
                 return                            # out of date: a newer publication is on its way
-            self._send_static(uri, doc, *result)
+            self._send_static(uri, doc, diags, out)
         except asyncio.CancelledError:
             pass
         except Exception as exc:
             _report(self, f"diagnostics of {uri}", exc)
 
-    def _static_diagnostics(self, uri: str, doc: Doc, text: str):
-        """(ide diagnostics, LSP diagnostics) of `text`, or None when the document
-        has changed or closed before the work started or while it ran. Runs in
-        the worker thread: the analysis, the lints and the conversion to LSP."""
-        if self.docs.get(uri) is not doc or doc.text is not text:
+    def _static_diagnostics(self, uri: str, doc: Doc, st):
+        """(analysis, ide diagnostics, LSP diagnostics, CPU seconds of the
+        analysis) of the text of state `st`; (analysis, None, None, seconds)
+        when the document changed after its analysis (the analysis still
+        serves requests about unchanged parts); None when it changed before.
+        Runs in the worker thread: the analysis, the lints, the cap on their
+        number and the conversion to LSP."""
+        if self.docs.get(uri) is not doc or doc.state is not st:
             return None
-        an = self.cache.get(uri)
-        if an is None or an.text is not text:
+        cpu = time.thread_time()
+        with gcpause.paused():
+            an = self.cache.get(uri, st.text)
+            if an is not None and len(st.text) >= FREEZE_SIZE:
+                gc.freeze()      # before the collector wakes up and scans the new tree (see `noted`)
+        cpu = time.thread_time() - cpu
+        if an is None or an.text is not st.text:
             return None
-        diags = ide.diagnostics(an, lints=self.settings.lints)
-        idx = convert.LineIndex(text, self.codec)
+        if doc.state is not st:
+            return an, None, None, cpu
+        diags = capped(ide.diagnostics(an, lints=self.settings.lints))
+        if doc.state is not st:
+            return an, None, None, cpu
+        idx = st.index
         out = [convert.diagnostic(d, idx, uri, self.settings.docs_url, TITLES, self.other_index) for d in diags]
-        return diags, out
+        return an, diags, out, cpu
 
     def _send_static(self, uri: str, doc: Doc, diags: list, out: list) -> None:
         self.static[uri] = out
@@ -284,38 +424,50 @@ class PynixLanguageServer(LanguageServer):
             types.PublishDiagnosticsParams(uri=uri, version=doc.version, diagnostics=out))
         self.cancel_eval(uri)
         if self.settings.eval_enabled and not any(d.severity == "error" for d in diags) \
-                and not (doc.path and os.path.basename(doc.path) == "flake.lock"):
+                and self.evaluates(doc) and not (doc.path and os.path.basename(doc.path) == "flake.lock"):
             try:
                 self.eval_tasks[uri] = asyncio.get_running_loop().create_task(self.evaluate(uri, doc.version))
             except RuntimeError:     # no loop (called outside the server): skip
                 pass
+        self._recheck_flake(doc)
 
-    def publish_soon(self, uri: str, delay: float = 0.005) -> None:
-        """Publish after a short pause, so that a burst of changes (a paste, an
-        edit at several cursors, a formatter: notifications that arrive back to
-        back) is analysed once. Typing is far slower than the pause; and a
-        change that arrives while an analysis runs makes that analysis's result
-        be dropped (see `publish`)."""
-        old = self.pending.pop(uri, None)
-        if old is not None and not old.done():
-            old.cancel()
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            self.publish(uri)
-            return
+    def _recheck_flake(self, doc: Doc) -> None:
+        """A flake.lock changed, opened or closed: the flake.nix beside it is
+        checked against the lock's buffer (or the disk): check it again."""
+        if doc.path and os.path.basename(doc.path) == "flake.lock":
+            flake = os.path.join(os.path.dirname(doc.path), "flake.nix")
+            for other, d in list(self.docs.items()):
+                if d.path == flake:
+                    self.publish(other)
 
-        async def later():
-            try:
-                await asyncio.sleep(delay)
-                if self.pending.get(uri) is asyncio.current_task():
-                    self.pending.pop(uri, None)
-                self.publish(uri)
-            except asyncio.CancelledError:
-                pass
-            except Exception as exc:
-                _report(self, f"diagnostics of {uri}", exc)
-        self.pending[uri] = loop.create_task(later())
+    def noted(self, doc: Doc, seq: int, an, seconds: float | None = None) -> None:
+        """An analysis of text `seq` of `doc` is done (see `Doc.note`). A big
+        one's objects are moved out of the cyclic garbage collector's reach
+        (`gc.freeze`): they live until the next analysis replaces them, and
+        scanning a million of them again and again held the event loop for a
+        second each time. The cycles among them, once the analysis is
+        dropped, are collected when typing has paused for a while."""
+        doc.note(seq, an, seconds)
+        if len(an.text) >= FREEZE_SIZE:
+            gc.freeze()
+            self.gc_due = True
+            if self.collector is None or self.collector.done():
+                try:
+                    self.collector = asyncio.get_running_loop().create_task(self._collect_when_idle())
+                except RuntimeError:
+                    pass
+
+    async def _collect_when_idle(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self.gc_due:
+            await asyncio.sleep(1.0)
+            if time.monotonic() - self.last_change >= IDLE_COLLECT:
+                self.gc_due = False
+                await loop.run_in_executor(self.analysis_executor, _collect_frozen)
+
+    def evaluates(self, doc: Doc) -> bool:
+        """Is the document small enough to be evaluated (`evaluation.maxFileSize`)?"""
+        return len(doc.text) <= self.settings.eval_max_size
 
     def cancel_eval(self, uri: str) -> None:
         ev = self.eval_cancel.pop(uri, None)
@@ -400,6 +552,16 @@ def safe(default=None):
 _progress_ids = iter(range(1, 1 << 62))
 
 
+async def answer_within(request, seconds: float):
+    """The client's answer to a request the server sent, waiting at most
+    `seconds` (TimeoutError after). The request itself is never cancelled:
+    cancelling pygls's future would make the late answer, when it comes,
+    fail inside pygls with an `InvalidStateError` traceback."""
+    fut = asyncio.ensure_future(request)
+    fut.add_done_callback(lambda f: f.cancelled() or f.exception())    # a late error: retrieved, not logged
+    return await asyncio.wait_for(asyncio.shield(fut), seconds)
+
+
 async def progress_while(ls: PynixLanguageServer, title: str, done, started: float | None = None) -> None:
     """Work-done progress for something still running `progress.after` seconds
     after `started` (a `time.monotonic()`, default now), until `done()` is true.
@@ -414,11 +576,11 @@ async def progress_while(ls: PynixLanguageServer, title: str, done, started: flo
     token = f"pynix-eval-{next(_progress_ids)}"
     progress = ls.work_done_progress
     try:
-        await asyncio.wait_for(progress.create_async(token), 5)
+        await answer_within(progress.create_async(token), 5)
     except asyncio.CancelledError:
         raise
-    except Exception:
-        log.warning("window/workDoneProgress/create failed", exc_info=True)
+    except Exception as exc:
+        log.warning("window/workDoneProgress/create failed: %r", exc)
         return
     try:
         if done():
@@ -454,10 +616,10 @@ async def pull_configuration(ls: PynixLanguageServer) -> None:
     if not (caps and caps.workspace and caps.workspace.configuration):
         return
     try:
-        result = await asyncio.wait_for(ls.workspace_configuration_async(types.ConfigurationParams(
+        result = await answer_within(ls.workspace_configuration_async(types.ConfigurationParams(
             items=[types.ConfigurationItem(section="pynix")])), 5)
-    except Exception:
-        log.warning("workspace/configuration failed", exc_info=True)
+    except Exception as exc:
+        log.warning("workspace/configuration failed: %r", exc)
         return
     if result:
         ls.settings.update(result[0])
@@ -488,6 +650,7 @@ def did_open(ls: PynixLanguageServer, params: types.DidOpenTextDocumentParams):
 @safe()
 def did_change(ls: PynixLanguageServer, params: types.DidChangeTextDocumentParams):
     uri = params.text_document.uri
+    ls.last_change = time.monotonic()
     ls.change(uri, params.content_changes, params.text_document.version)
     ls.cancel_eval(uri)
     ls.publish_soon(uri)
@@ -501,30 +664,43 @@ def did_close(ls: PynixLanguageServer, params: types.DidCloseTextDocumentParams)
 
 # -- requests ---------------------------------------------------------------------------------
 
-def _at(ls: PynixLanguageServer, params):
-    doc, an = ls.analysis(params.text_document.uri)
-    if doc is None or an is None:
+async def _at(ls: PynixLanguageServer, params):
+    """(document, analysis of its current text, line index, offset of the
+    request's position), or Nones; the analysis made off the event loop."""
+    got = await ls.current(params.text_document.uri)
+    if got is None:
         return None, None, None, None
-    idx = ls.index(doc)
-    return doc, an, idx, idx.offset(params.position)
+    doc, st, an = got
+    return doc, an, st.index, st.index.offset(params.position)
+
+
+async def _document(ls: PynixLanguageServer, params):
+    """(document, analysis of its current text, line index), or Nones."""
+    got = await ls.current(params.text_document.uri)
+    if got is None:
+        return None, None, None
+    doc, st, an = got
+    return doc, an, st.index
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
 @safe()
 async def hover(ls: PynixLanguageServer, params: types.HoverParams):
-    doc, an, idx, off = _at(ls, params)
-    if doc is None:
+    doc, st, v = await ls.view(params.text_document.uri, params.position)
+    if v is None:
         return None
-    h = ide.hover(an, off)
-    if h is None:
+    an, off = v.an, v.offset
+    h = await ls.run(ide.hover, an, off)
+    span = None if h is None else v.span(h.start, h.end)
+    if span is None:
         return None
     md = h.markdown
-    if ls.settings.hover_values:
+    if ls.settings.hover_values and ls.evaluates(doc):
         extra = await _hover_value(ls, an, off)
         if extra:
             md += "\n\n---\n\n" + extra
     return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=md),
-                       range=idx.range(h.start, h.end))
+                       range=st.index.range(*span))
 
 
 async def _hover_value(ls: PynixLanguageServer, an, off: int) -> str:
@@ -554,76 +730,95 @@ _progress_requests: set = set()       # id() of value evaluations whose progress
 
 @server.feature(types.TEXT_DOCUMENT_DEFINITION)
 @safe()
-def definition(ls: PynixLanguageServer, params: types.DefinitionParams):
-    doc, an, idx, off = _at(ls, params)
-    if doc is None:
+async def definition(ls: PynixLanguageServer, params: types.DefinitionParams):
+    doc, st, v = await ls.view(params.text_document.uri, params.position)
+    if v is None:
         return None
-    out = [ls.location(doc, idx, loc) for loc in ide.definition(an, off)]
-    return [l for l in out if l is not None] or None
+
+    def answer():
+        out = [ls.location(doc, st.index, loc, v) for loc in ide.definition(v.an, v.offset)]
+        return [l for l in out if l is not None] or None
+    return await ls.run(answer)
 
 
 @server.feature(types.TEXT_DOCUMENT_REFERENCES)
 @safe()
-def references(ls: PynixLanguageServer, params: types.ReferenceParams):
-    doc, an, idx, off = _at(ls, params)
+async def references(ls: PynixLanguageServer, params: types.ReferenceParams):
+    doc, an, idx, off = await _at(ls, params)
     if doc is None:
         return None
     include = params.context.include_declaration if params.context else True
-    return [ls.location(doc, idx, loc) for loc in ide.references(an, off, include)] or None
+    return await ls.run(lambda: [ls.location(doc, idx, loc) for loc in ide.references(an, off, include)] or None)
 
 
 @server.feature(types.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT)
 @safe()
-def document_highlight(ls: PynixLanguageServer, params: types.DocumentHighlightParams):
-    doc, an, idx, off = _at(ls, params)
+async def document_highlight(ls: PynixLanguageServer, params: types.DocumentHighlightParams):
+    doc, an, idx, off = await _at(ls, params)
     if doc is None:
         return None
-    return [types.DocumentHighlight(range=idx.range(l.start, l.end)) for l in ide.references(an, off, True)
-            if l.path is None] or None
+    return await ls.run(lambda: [types.DocumentHighlight(range=idx.range(l.start, l.end))
+                                 for l in ide.references(an, off, True) if l.path is None] or None)
 
 
 @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
 @safe()
-def document_symbol(ls: PynixLanguageServer, params: types.DocumentSymbolParams):
-    doc, an = ls.analysis(params.text_document.uri)
+async def document_symbol(ls: PynixLanguageServer, params: types.DocumentSymbolParams):
+    doc, an, idx = await _document(ls, params)
     if doc is None:
         return None
-    idx = ls.index(doc)
-    return [convert.document_symbol(s, idx) for s in ide.document_symbols(an)]
+    return await ls.run(lambda: [convert.document_symbol(s, idx) for s in ide.document_symbols(an)])
 
 
 @server.feature(types.TEXT_DOCUMENT_FOLDING_RANGE)
 @safe()
-def folding_range(ls: PynixLanguageServer, params: types.FoldingRangeParams):
-    doc, an = ls.analysis(params.text_document.uri)
+async def folding_range(ls: PynixLanguageServer, params: types.FoldingRangeParams):
+    doc, an, idx = await _document(ls, params)
     if doc is None:
         return None
-    return [convert.folding_range(f) for f in ide.folding_ranges(an)]
+    return await ls.run(lambda: [convert.folding_range(f) for f in ide.folding_ranges(an)])
 
 
 @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=["."]))
 @safe()
 async def completion(ls: PynixLanguageServer, params: types.CompletionParams):
-    doc, an, idx, off = _at(ls, params)
-    if doc is None:
+    doc, st, v = await ls.view(params.text_document.uri, params.position)
+    if v is None:
         return None
-    st = ls.settings
-    wait = st.completion_timeout if st.completion_values else None
-    found = await asyncio.get_running_loop().run_in_executor(None, functools.partial(
-        ide.completion, an, off, values=wait, budget=max(st.value_budget, st.completion_timeout)))
+    s = ls.settings
+    wait = s.completion_timeout if s.completion_values and ls.evaluates(doc) else None
+    budget = max(s.value_budget, s.completion_timeout)
+    found = await ls.run(_complete, v, st, wait, budget)
     items = [convert.completion_item(c) for c in found]
-    return types.CompletionList(is_incomplete=False, items=items)
+    return types.CompletionList(is_incomplete=bool(getattr(found, "incomplete", False)), items=items)
+
+
+def _complete(v: View, st, wait, budget: float):
+    """Completion items at the view's offset. From an older analysis (the text
+    does not parse, or is still being analysed), `name.` before the cursor
+    is looked up where `name` was written in that analysis's text, or, when
+    the name was typed since, in the scopes where the cursor was."""
+    if v.stale:
+        found = dotted_before(st.text, v.at)
+        if found is not None:
+            start, end, parts = found
+            a, b = v.back(start), v.back(end)
+            if a is None or b is None or v.an.text[a:b] != st.text[start:end]:
+                a = b = v.offset
+            return dotted_completion(v.an, a, b, parts, wait, budget)
+    return ide.completion(v.an, v.offset, values=wait, budget=budget)
 
 
 @server.feature(types.TEXT_DOCUMENT_DOCUMENT_LINK)
 @safe()
-def document_link(ls: PynixLanguageServer, params: types.DocumentLinkParams):
-    doc, an = ls.analysis(params.text_document.uri)
+async def document_link(ls: PynixLanguageServer, params: types.DocumentLinkParams):
+    doc, an, idx = await _document(ls, params)
     if doc is None:
         return None
-    idx = ls.index(doc)
-    return [types.DocumentLink(range=idx.range(l.start, l.end), target=l.target, tooltip=l.tooltip or None)
-            for l in ide.document_links(an)] or None
+    search = ls.settings.search_path()
+    return await ls.run(lambda: [
+        types.DocumentLink(range=idx.range(l.start, l.end), target=l.target, tooltip=l.tooltip or None)
+        for l in ide.document_links(an) + path_links(an, search)] or None)
 
 
 from . import edits  # noqa: E402,F401  (rename, code actions)

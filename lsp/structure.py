@@ -94,12 +94,12 @@ def encode_semantic_tokens(tokens, idx: LineIndex) -> list[int]:
     return data
 
 
-def _document(ls: PynixLanguageServer, params):
+async def _document(ls: PynixLanguageServer, params):
     """(analysis, LineIndex) of the request's document, or (None, None)."""
-    doc, an = ls.analysis(params.text_document.uri)
-    if doc is None or an is None:
+    got = await ls.current(params.text_document.uri)
+    if got is None:
         return None, None
-    return an, ls.index(doc)
+    return got[2], got[1].index
 
 
 def _offsets(idx: LineIndex, rng: types.Range) -> tuple[int, int]:
@@ -108,30 +108,35 @@ def _offsets(idx: LineIndex, rng: types.Range) -> tuple[int, int]:
 
 @server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL, LEGEND)
 @safe()
-def semantic_tokens_full(ls: PynixLanguageServer, params: types.SemanticTokensParams):
-    an, idx = _document(ls, params)
+async def semantic_tokens_full(ls: PynixLanguageServer, params: types.SemanticTokensParams):
+    an, idx = await _document(ls, params)
     if an is None:
         return None
-    return types.SemanticTokens(data=encode_semantic_tokens(semantic_tokens(an), idx))
+    return await ls.run(lambda: types.SemanticTokens(data=encode_semantic_tokens(semantic_tokens(an), idx)))
 
 
 @server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_RANGE, LEGEND)
 @safe()
-def semantic_tokens_range(ls: PynixLanguageServer, params: types.SemanticTokensRangeParams):
-    an, idx = _document(ls, params)
+async def semantic_tokens_range(ls: PynixLanguageServer, params: types.SemanticTokensRangeParams):
+    an, idx = await _document(ls, params)
     if an is None:
         return None
-    return types.SemanticTokens(data=encode_semantic_tokens(semantic_tokens(an, *_offsets(idx, params.range)), idx))
+    return await ls.run(lambda: types.SemanticTokens(
+        data=encode_semantic_tokens(semantic_tokens(an, *_offsets(idx, params.range)), idx)))
 
 
 @server.feature(types.TEXT_DOCUMENT_SELECTION_RANGE)
 @safe()
-def selection_range(ls: PynixLanguageServer, params: types.SelectionRangeParams):
-    an, idx = _document(ls, params)
+async def selection_range(ls: PynixLanguageServer, params: types.SelectionRangeParams):
+    an, idx = await _document(ls, params)
     if an is None:
         return None
+    return await ls.run(_selection_ranges, an, idx, params.positions)
+
+
+def _selection_ranges(an, idx: LineIndex, positions) -> list:
     out = []
-    for chain in selection_ranges(an, [idx.offset(p) for p in params.positions]):
+    for chain in selection_ranges(an, [idx.offset(p) for p in positions]):
         parent = None
         for s, e in reversed(chain):
             parent = types.SelectionRange(range=idx.range(s, e), parent=parent)
@@ -141,12 +146,16 @@ def selection_range(ls: PynixLanguageServer, params: types.SelectionRangeParams)
 
 @server.feature(types.TEXT_DOCUMENT_INLAY_HINT)
 @safe()
-def inlay_hint(ls: PynixLanguageServer, params: types.InlayHintParams):
-    an, idx = _document(ls, params)
+async def inlay_hint(ls: PynixLanguageServer, params: types.InlayHintParams):
+    an, idx = await _document(ls, params)
     if an is None:
         return None
+    return await ls.run(_inlay_hints, an, idx, params.range)
+
+
+def _inlay_hints(an, idx: LineIndex, rng) -> list:
     return [types.InlayHint(
         position=idx.position(h.offset), label=h.label,
         kind=types.InlayHintKind.Parameter if h.kind == "parameter" else None,
         padding_left=h.padding_left or None, padding_right=h.padding_right or None,
-        tooltip=h.tooltip or None) for h in inlay_hints(an, *_offsets(idx, params.range))]
+        tooltip=h.tooltip or None) for h in inlay_hints(an, *_offsets(idx, rng))]

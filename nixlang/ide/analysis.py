@@ -19,7 +19,9 @@ One walk over the tree then builds the index the features share:
 Offsets are indices into the text (`Source` spans), never LSP positions;
 the adapter converts. `AnalysisCache` keeps one analysis per document (by
 URI or path) and re-analyses only when the text changes; it also loads the
-files a document imports (editor buffers shadow the disk).
+files a document imports (editor buffers shadow the disk). The analysis of a
+text the document no longer has is abandoned (`Cancelled`) at the next
+checkpoint: after the parse, and every few thousand nodes of the index.
 """
 from __future__ import annotations
 
@@ -82,6 +84,7 @@ class Analysis:
     lambdas: list = field(default_factory=list)
     selects: list = field(default_factory=list)
     uris: list = field(default_factory=list)          # Str nodes written as URL literals
+    lookups: list = field(default_factory=list)       # `<...>` search path lookups (Calls of __findFile)
     legacy_lets: list = field(default_factory=list)   # the rec Attrs of `let { ... }`
     inherit_from_sets: list = field(default_factory=list)   # Attrs with an `inherit (e) ...;`
     string_spans: list = field(default_factory=list)  # (start, end) of string literals, sorted
@@ -141,18 +144,26 @@ class Analysis:
 _WS = re.compile(r"[ \t\r\n]*")
 
 
+class Cancelled(Exception):
+    """The analysis was abandoned: its text is out of date."""
+
+
+CHECK_EVERY = 4096      # index nodes between two looks at `cancelled`
+
+
 def analyze(text: str, path: str | None = None, workspace: "AnalysisCache | None" = None,
-            options: ParseOptions | None = None, base=None, lexed=None) -> Analysis:
-    """Parse (recovering), resolve and index `text`. Never raises. `base` is
+            options: ParseOptions | None = None, base=None, lexed=None, cancelled=None) -> Analysis:
+    """Parse (recovering), resolve and index `text`. Never raises, except
+    `Cancelled` when `cancelled()` (looked at now and then) turns true. `base` is
     the `parsed` of an earlier analysis of the same document without syntax
     errors: an edit inside one expression then reparses only that
     expression. `lexed` (`parsed.lexed` of the latest analysis) lets a whole
     parse reuse the tokens of the text that did not change."""
     with gcpause.paused():   # see nixlang/gcpause.py (measured here: 95 ms of a 3,000-line file's analysis)
-        return _analyze(text, path, workspace, options, base, lexed)
+        return _analyze(text, path, workspace, options, base, lexed, cancelled)
 
 
-def _analyze(text: str, path: str | None, workspace, options, base, lexed) -> Analysis:
+def _analyze(text: str, path: str | None, workspace, options, base, lexed, cancelled=None) -> Analysis:
     if path:
         path = os.path.abspath(path)
         source = Source(text, path, os.path.dirname(path))
@@ -161,6 +172,8 @@ def _analyze(text: str, path: str | None, workspace, options, base, lexed) -> An
     if base is not None and (base.source.origin, base.source.base_dir) != (source.origin, source.base_dir):
         base = None
     result = parse_recover(source, options, base, lexed)
+    if cancelled is not None and cancelled():
+        raise Cancelled()
     an = Analysis(text, path, source, result.ast, list(result.diagnostics), list(result.comments or []),
                   workspace, parsed=result)
     for c in an.comments:
@@ -170,7 +183,7 @@ def _analyze(text: str, path: str | None, workspace, options, base, lexed) -> An
             an.doc_at.setdefault(after, c)
     if an.ast is not None:
         try:
-            _Indexer(an).run(an.ast)
+            _Indexer(an, cancelled).run(an.ast)
         except RecursionError:
             an.index_complete = False
     an.occurrences.sort(key=lambda o: (o.start, o.end))
@@ -182,16 +195,25 @@ def _analyze(text: str, path: str | None, workspace, options, base, lexed) -> An
 class _Indexer:
     """One iterative walk (no recursion: deep files must not overflow)."""
 
-    def __init__(self, an: Analysis):
+    def __init__(self, an: Analysis, cancelled=None):
         self.an = an
+        self.cancelled = cancelled
 
     def run(self, root: A.Node) -> None:
         an = self.an
         occ = an.occurrences.append
         refs = an.refs
+        cancelled = self.cancelled
+        countdown = CHECK_EVERY
         # stack items: (node, withs, attr path prefix or None, flags)
         stack: list = [(root, (), None, 0)]
         while stack:
+            if cancelled is not None:
+                countdown -= 1
+                if not countdown:
+                    countdown = CHECK_EVERY
+                    if cancelled():
+                        raise Cancelled()
             node, withs, prefix, flags = stack.pop()
             t = type(node)
             if t is A.Var:
@@ -256,6 +278,8 @@ class _Indexer:
                         continue
                     stack.append((p, withs, None, 0))
             else:
+                if t is A.Call and type(node.fn) is A.Var and node.fn.synthetic and node.fn.name == "__findFile":
+                    an.lookups.append(node)       # `<nixpkgs>`
                 for c in A.children(node):
                     stack.append((c, withs, None, 0))
 
@@ -329,29 +353,46 @@ class AnalysisCache:
             if text_path and text_path[1]:
                 self._by_path.pop(text_path[1], None)
 
-    def get(self, key: str) -> Analysis | None:
+    def get(self, key: str, text: str | None = None) -> Analysis | None:
         """The analysis of an open document (computed now if its text changed).
         When another thread is already analysing this very text (the language
         server analyses in a worker thread while requests come in), wait for
-        its result instead of doing the work twice."""
+        its result instead of doing the work twice. An analysis is abandoned
+        as soon as the document's text changes (then the new text is analysed
+        instead). With `text`: the analysis of that text of the document, or
+        None once the document has another."""
         while True:
             with self._lock:
                 entry = self._docs.get(key)
                 if entry is None:
                     return None
-                text, path = entry
+                want, path = entry
+                if text is not None and want is not text:
+                    return None
                 an = self._analyses.get(key)
-                if an is not None and (an.text is text or an.text == text):
+                if an is not None and (an.text is want or an.text == want):
                     return an
                 running = self._running.get(key)
-                if running is None or running[0] is not text:
+                if running is None or running[0] is not want:
                     done = threading.Event()
-                    self._running[key] = (text, done)
+                    self._running[key] = (want, done)
                     base, lexed = self._bases.get(key), self._lexed.get(key)
-                    break
-            running[1].wait()
+                    running = None
+            if running is not None:
+                running[1].wait()
+                continue
+            an = self._analyze(key, want, path, base, lexed, done)
+            if an is not None:
+                return an
+
+    def _analyze(self, key: str, text: str, path, base, lexed, done: threading.Event) -> Analysis | None:
+        """Analyse `text` of document `key` (the caller registered `done` as
+        running); None when the document's text changed meanwhile."""
+        def cancelled():
+            entry = self._docs.get(key)
+            return entry is None or entry[0] is not text
         try:
-            an = analyze(text, path, self, self.options, base, lexed)
+            an = analyze(text, path, self, self.options, base, lexed, cancelled)
             with self._lock:
                 if self._docs.get(key, (None,))[0] is text:
                     self._analyses[key] = an
@@ -361,12 +402,14 @@ class AnalysisCache:
                         self._bases[key] = parsed
                     if parsed.lexed is not None:
                         self._lexed[key] = parsed.lexed
+            return an
+        except Cancelled:
+            return None
         finally:
             with self._lock:
                 if self._running.get(key, (None, None))[1] is done:
                     del self._running[key]
             done.set()
-        return an
 
     def text_of(self, path: str) -> str | None:
         """Text of a file: the open buffer if any, else the disk (None if unreadable)."""

@@ -51,6 +51,12 @@ class CompletionItem:
     sort_text: str = ""
 
 
+class CompletionItems(list):
+    """The items of a completion; `incomplete` when attributes found by
+    evaluation were still being computed (asking again may give more)."""
+    incomplete = False
+
+
 _IDENT_BEFORE = re.compile(r"[A-Za-z0-9_'\-]*$")
 _DOTTED_BEFORE = re.compile(r"([A-Za-z_][A-Za-z0-9_'\-]*(?:\s*\.\s*[A-Za-z_][A-Za-z0-9_'\-]*)*)\s*\.\s*"
                             r"([A-Za-z_][A-Za-z0-9_'\-]*)?$")
@@ -96,7 +102,7 @@ def _in_string_text(node, offset: int) -> bool:
 def _attribute_context(an: Analysis, offset: int, values: float | None = None,
                        budget: float = 2.0) -> list[CompletionItem] | None:
     """Items for `expr.|` / `expr.pre|`, or None when the cursor is not after a dot."""
-    from .values import probe_for, select_probe
+    from .values import select_probe
     # the tree's Select whose attribute is being typed (recovery makes `pkgs.` a
     # selection of an empty name, so it is there even before a name is typed)
     o = _select_at(an, offset)
@@ -111,13 +117,31 @@ def _attribute_context(an: Analysis, offset: int, values: float | None = None,
         if values is not None and not _is_builtins(sel.expr, i):
             items = _merge_evaluated(items, select_probe(an, sel, i), values, budget)
         return items
-    line_start = an.text.rfind("\n", 0, offset) + 1
-    m = _DOTTED_BEFORE.search(an.text, line_start, offset)
-    if m is None:
+    found = dotted_before(an.text, offset)
+    if found is None:
         return None
     # by hand: resolve the dotted name before the cursor in the scopes here
-    parts = [p.strip() for p in m.group(1).split(".")]
-    members = _lookup_name(an, parts[0], offset)
+    return dotted_completion(an, found[0], found[1], found[2], values, budget)
+
+
+def dotted_before(text: str, offset: int) -> tuple[int, int, list[str]] | None:
+    """`a.b.` (or `a.b.pre`) right before `offset` on its line: (start, end)
+    of the dotted name `a.b` and its parts, or None."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    m = _DOTTED_BEFORE.search(text, line_start, offset)
+    if m is None:
+        return None
+    return m.start(1), m.end(1), [p.strip() for p in m.group(1).split(".")]
+
+
+def dotted_completion(an: Analysis, start: int, end: int, parts: list[str], values: float | None = None,
+                      budget: float = 2.0) -> list[CompletionItem]:
+    """The attributes of the dotted name `parts`, written at `[start, end)` of
+    the analysed text, looked up in the scopes there (and, with `values`,
+    evaluated there). The language server also asks this of the last
+    analysis that parsed, for a name typed before the text stopped parsing."""
+    from .values import probe_for
+    members = _lookup_name(an, parts[0], end)
     for p in parts[1:]:
         if members is None or p not in members:
             members = None
@@ -125,7 +149,7 @@ def _attribute_context(an: Analysis, offset: int, values: float | None = None,
         members = member_attrs(members[p])
     items = _member_items(members)
     if values is not None and parts[0] != "builtins":
-        probe = probe_for(an, m.start(1), ".".join(parts), [Span(m.start(1), m.end(1))])
+        probe = probe_for(an, start, ".".join(parts), [Span(start, end)])
         items = _merge_evaluated(items, probe, values, budget)
     return items
 
@@ -140,6 +164,9 @@ def _merge_evaluated(items: list[CompletionItem], probe, wait: float, budget: fl
     from .values import result_within
     res = result_within(probe, "names", wait, budget)
     if res.status != "ok" or not res.names:
+        if res.status == "pending":
+            items = CompletionItems(items)
+            items.incomplete = True
         return items
     have = {c.label for c in items}
     out = list(items)

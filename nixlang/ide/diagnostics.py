@@ -93,6 +93,36 @@ def diagnostics(an: Analysis, lints: bool = True) -> list[Diagnostic]:
     return out
 
 
+MAX_ERRORS = 100          # errors an editor lists per file (`capped`)
+MAX_OTHERS = 1000         # warnings and hints
+
+
+def capped(diags: list[Diagnostic], max_errors: int = MAX_ERRORS, max_others: int = MAX_OTHERS
+           ) -> list[Diagnostic]:
+    """`diags` (sorted) as an editor should list them: the first `max_errors`
+    errors, then, in place of all the others, the next one with a note of how
+    many more there are (as compilers stop listing after so many); the same
+    for warnings and hints with `max_others`. 200 KB of garbage has thousands
+    of errors, and no one reads past the first ones."""
+    errors = [d for d in diags if d.severity == ERROR]
+    others = [d for d in diags if d.severity != ERROR]
+    if len(errors) <= max_errors and len(others) <= max_others:
+        return diags
+    out: list[Diagnostic] = []
+    for group, limit, what in ((errors, max_errors, "error"), (others, max_others, "warning")):
+        out.extend(group[:limit])
+        if len(group) > limit:
+            d = group[limit]
+            more = len(group) - limit - 1
+            note = (f"(and {more} more {what}{'s' if more != 1 else ''} after this one, not listed: "
+                    f"the first {limit} {what}s of a file are)") if more else ""
+            out.append(Diagnostic(d.start, d.end, d.severity, d.code,
+                                  f"{d.message}\n{note}" if note else d.message,
+                                  d.tags, d.related, d.source, d.kind, d.hint, d.data))
+    out.sort(key=lambda d: (d.start, d.end, d.code))
+    return out
+
+
 def _from_flake(d) -> Diagnostic:
     from .flakes import CODES
     return Diagnostic(d.start, d.end, d.severity, d.code, d.message, kind="flake",

@@ -239,9 +239,14 @@ def _value_kind(v) -> str:
     return ""
 
 
+MAX_SYMBOL_DEPTH = 24     # levels of the symbol tree; deeper bindings are left out
+
+
 def document_symbols(an: Analysis) -> list[Symbol]:
     """Let bindings and attributes as a tree (an attribute's children are the
-    bindings and attributes written inside its value)."""
+    bindings and attributes written inside its value), at most
+    `MAX_SYMBOL_DEPTH` levels deep: an outline of a generated 3,000-level
+    set helps no one, and every client and serializer recurses over it."""
     if an.ast is None:
         return []
     budget = [200000]
@@ -251,7 +256,7 @@ def document_symbols(an: Analysis) -> list[Symbol]:
         return []
 
 
-def _symbols_in(an: Analysis, node, budget) -> list[Symbol]:
+def _symbols_in(an: Analysis, node, budget, depth: int = 1) -> list[Symbol]:
     out: list[Symbol] = []
     stack = [node]
     while stack:
@@ -261,11 +266,11 @@ def _symbols_in(an: Analysis, node, budget) -> list[Symbol]:
         n = stack.pop()
         t = type(n)
         if t is A.Attrs:
-            out.extend(_attr_symbols(an, n, "field", budget))
+            out.extend(_attr_symbols(an, n, "field", budget, depth))
             for src in n.inherit_from:
                 stack.append(src)
         elif t is A.Let:
-            out.extend(_attr_symbols(an, n.attrs, "variable", budget))
+            out.extend(_attr_symbols(an, n.attrs, "variable", budget, depth))
             stack.append(n.body)
         else:
             stack.extend(reversed(A.children(n)))
@@ -273,7 +278,7 @@ def _symbols_in(an: Analysis, node, budget) -> list[Symbol]:
     return out
 
 
-def _attr_symbols(an: Analysis, attrs: A.Attrs, base_kind: str, budget) -> list[Symbol]:
+def _attr_symbols(an: Analysis, attrs: A.Attrs, base_kind: str, budget, depth: int) -> list[Symbol]:
     out = []
     for name, d in attrs.attrs.items():
         ns = d.name_span or d.span
@@ -282,7 +287,7 @@ def _attr_symbols(an: Analysis, attrs: A.Attrs, base_kind: str, budget) -> list[
                               detail="inherit"))
             continue
         v = d.value
-        children = _symbols_in(an, v, budget) if not _is_leaf(v) else []
+        children = _symbols_in(an, v, budget, depth + 1) if depth < MAX_SYMBOL_DEPTH and not _is_leaf(v) else []
         start = min(ns.start, d.span.start)
         end = max(ns.end, d.span.end, v.span.end, *(c.end for c in children))
         kind = _value_kind(v)

@@ -85,12 +85,18 @@ def apply_edits(text: str, edits) -> str:
 
 def tokens(an: Analysis) -> list:
     """The document's tokens (comments left out), lexed again: the tree keeps
-    no punctuation, and the quick fixes need it."""
+    no punctuation, and the quick fixes need it. Lexed once an analysis
+    (a file with many duplicate attributes asks for each)."""
+    got = an.__dict__.get("_tokens")
+    if got is not None:
+        return got
     lexer = Lexer(an.source, pipe_operators=True, url_literals=True, collect_comments=True)
     try:
-        return [t for t in lexer.tokens()]
+        got = [t for t in lexer.tokens()]
     except Exception:       # the lexer reports errors as tokens; this is a last resort
-        return []
+        got = []
+    an.__dict__["_tokens"] = got
+    return got
 
 
 def token_index(toks: list, offset: int) -> int:

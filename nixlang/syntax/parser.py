@@ -176,6 +176,7 @@ class Frontend:
         self.rule_index = {rule: rule.order for rule in self.callbacks}
         self.end_states = set(self.table.end_states.values())
         self._narrow = None
+        self._default_reductions: dict = {}
 
     def _callbacks(self, states) -> dict:
         """The semantic action of every rule the table reduces by: the builder
@@ -225,12 +226,19 @@ class Frontend:
     # -- Bison's view of a syntax error --------------------------------------------
     def default_reduction(self, state):
         """Bison's default reduction for `state` (the most common one, the
-        earliest rule on ties), or None for a state that only shifts."""
+        earliest rule on ties), or None for a state that only shifts.
+        Computed once a state (garbage input asks thousands of times)."""
+        try:
+            return self._default_reductions[state]
+        except KeyError:
+            pass
         counts = Counter(arg for act, arg in self.states[state].values() if act is Reduce)
-        if not counts:
-            return None
-        top = max(counts.values())
-        return min((r for r, c in counts.items() if c == top), key=lambda r: self.rule_index.get(r, 0))
+        rule = None
+        if counts:
+            top = max(counts.values())
+            rule = min((r for r, c in counts.items() if c == top), key=lambda r: self.rule_index.get(r, 0))
+        self._default_reductions[state] = rule
+        return rule
 
     def narrow_states(self) -> frozenset:
         """States where neither a token recovery may insert nor the end of input
@@ -326,10 +334,16 @@ class Frontend:
                 return False
         return True
 
-    def completion(self, state_stack: list, costs: dict[str, int], limit: int = 50000) -> list[str] | None:
+    def completion(self, state_stack: list, costs: dict[str, int], limit: int = 3000) -> list[str] | None:
         """The cheapest sequence of token types (by `costs`) that completes the
         input from this stack, so that end of file is accepted: a uniform-cost
-        search over parser stacks, each visited once, within `limit` steps."""
+        search over parser stacks, each visited once, within `limit` steps.
+        When that finds nothing (what is open is nested too deep for the
+        search: garbage), a greedy descent closes it (`_closing`); so it does
+        at once on a stack so deep that each step of the search would copy
+        thousands of states."""
+        if len(state_stack) > SEARCH_MAX_DEPTH:
+            return self._closing(state_stack, costs)
         start = tuple(state_stack)
         heap = [(0, 0, start, ())]
         seen = set()
@@ -349,6 +363,32 @@ class Frontend:
                     if t not in seen:
                         counter += 1
                         heapq.heappush(heap, (cost + w, counter, t, path + (c,)))
+        return self._closing(state_stack, costs)
+
+    def _closing(self, state_stack: list, costs: dict[str, int]) -> list[str] | None:
+        """Some sequence of token types that completes the input: at each step
+        the token that leaves the shallowest stack (the cheapest on a tie),
+        never a stack met before; None when it runs into a dead end, or when
+        the stack is too deep to be worth it (a tree of garbage helps no one)."""
+        if len(state_stack) > CLOSING_MAX_DEPTH:
+            return None
+        order = sorted(costs, key=costs.get)
+        stack = list(state_stack)
+        seen = {tuple(stack)}
+        path: list[str] = []
+        for _ in range(4 * len(stack) + 100):
+            if self.advance(stack, "$END") is not None:
+                return path
+            best = None
+            for c in order:
+                nxt = self.advance(stack, c)
+                if nxt is not None and (best is None or len(nxt) < len(best[1])) and tuple(nxt) not in seen:
+                    best = (c, nxt)
+            if best is None:
+                return None
+            path.append(best[0])
+            stack = best[1]
+            seen.add(tuple(stack))
         return None
 
 
@@ -599,6 +639,8 @@ def _feed_repaired(pstate: LRParser, source: Source, tokens: list, start: int, e
 # (Bison's own default stack limit) a broken file gets one "nested too deeply"
 # diagnostic instead of a repair.
 MAX_RECOVER_DEPTH = 10000
+SEARCH_MAX_DEPTH = 1000       # deeper stacks are closed greedily at end of input (`Frontend.completion`)
+CLOSING_MAX_DEPTH = 4000      # and deeper ones not at all
 
 
 def _too_deep(source: Source, lexer: Lexed, lex_diags: list) -> ParseResult:
@@ -668,8 +710,9 @@ def _plan_repairs(fe: Frontend, source: Source, lexer: Lexed, tokens: list, eof)
                 prev_base = base if base is not None else before
                 i += 1
                 continue
-        msg, expected = fe.bison_error(stack, tt)
         if i not in syntax and i > quiet_until:
+            # Bison's message (which replays its reductions) only for a reported token
+            msg, expected = fe.bison_error(stack, tt)
             syntax[i] = SyntaxDiagnostic(errors.SyntaxError_(msg, source, _error_position(lexer, tok)).tagged(
                 "syntax", unexpected=tt, expected=expected))
         diag = syntax.get(i)
@@ -685,7 +728,8 @@ def _plan_repairs(fe: Frontend, source: Source, lexer: Lexed, tokens: list, eof)
                 _note(diag, "inserted " + " ".join(_VIRTUAL_TEXT[c] or TOKEN_NAME[c] for c in seq),
                       inserted=seq, at=eof.start_pos)
             return inserts, deletes, syntax, seq
-        cand = next((c for c in INSERTABLE if fe.simulate(stack, [c, tt])), None)
+        top_actions = tables.actions[stack[-1]]   # a token the top state has no action for is out at once
+        cand = next((c for c in INSERTABLE if c in top_actions and fe.simulate(stack, [c, tt])), None)
         if cand is not None:
             inserts.setdefault(i, []).append(cand)
             advance(tables, stack, cand)
@@ -723,6 +767,12 @@ def _plan_repairs(fe: Frontend, source: Source, lexer: Lexed, tokens: list, eof)
         if diag:
             _note(diag, "skipped " + TOKEN_NAME.get(tt, tt))
         i += 1
+        # more of the same token meet the same stack, fail the same way and are
+        # skipped as quietly: skip them at once (200,000 `)` plan in a blink)
+        while i < n and tokens[i].type == tt and i not in inserts:
+            deletes.add(i)
+            quiet_until = i + 3
+            i += 1
     return inserts, deletes, syntax, []
 
 

@@ -149,6 +149,9 @@ async function startServer(): Promise<void> {
     documentSelector: [
       { scheme: "file", language: "nix" },
       { scheme: "untitled", language: "nix" },
+      // the server checks a flake.nix against the flake.lock beside it: an open
+      // lock's unsaved text, when the lock is synchronised too
+      { scheme: "file", pattern: "**/flake.lock" },
     ],
     outputChannel: output,
     traceOutputChannel: traceOutput,

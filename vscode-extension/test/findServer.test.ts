@@ -3,7 +3,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { cliInvocation, findServer, makeWhich, toServerSettings, Which } from "../src/serverDiscovery";
+import { cliInvocation, findServer, makeWhich, toServerSettings, venvCandidates, Which } from "../src/serverDiscovery";
 
 const whichOf = (known: Record<string, string>): Which => (name) => known[name];
 const env = { PATH: "/usr/bin", HOME: "/home/me" };
@@ -27,6 +27,27 @@ test("args that already start with lsp are not doubled", () => {
 test("a blank setting falls through to PATH", () => {
   const r = findServer({ path: "   " }, env, whichOf({ pynix: "/usr/bin/pynix", python3: "/usr/bin/python3" }));
   assert.deepEqual(r, { command: "/usr/bin/pynix", args: ["lsp"], prefix: [], source: "path" });
+});
+
+test("a workspace folder's .venv comes before PATH, the setting before it", () => {
+  const known = whichOf({ "/ws/.venv/bin/pynix": "/ws/.venv/bin/pynix", pynix: "/usr/bin/pynix" });
+  const workspaceVenvs = venvCandidates(["/ws"], path.posix, "linux");
+  assert.deepEqual(findServer({ workspaceVenvs }, env, known), {
+    command: "/ws/.venv/bin/pynix", args: ["lsp"], prefix: [], source: "workspace-venv",
+  });
+  assert.equal(findServer({ workspaceVenvs, path: "/opt/pynix" }, env, known)?.source, "setting");
+});
+
+test("venvCandidates: .venv then venv of each folder, Scripts on Windows", () => {
+  assert.deepEqual(venvCandidates(["/a", "/b"], path.posix, "linux"), [
+    "/a/.venv/bin/pynix", "/a/venv/bin/pynix", "/b/.venv/bin/pynix", "/b/venv/bin/pynix",
+  ]);
+  assert.deepEqual(venvCandidates(["C:\\w"], path.win32, "win32"), ["C:\\w\\.venv\\Scripts\\pynix", "C:\\w\\venv\\Scripts\\pynix"]);
+});
+
+test("a workspace folder without a venv falls through to PATH", () => {
+  const r = findServer({ workspaceVenvs: venvCandidates(["/ws"], path.posix, "linux") }, env, whichOf({ pynix: "/usr/bin/pynix" }));
+  assert.equal(r?.source, "path");
 });
 
 test("without pynix, the Python extension's interpreter runs -m nixlang lsp", () => {

@@ -100,6 +100,11 @@ export async function startCodeServer(root: string, vsix: string): Promise<CodeS
     XDG_DATA_HOME: path.join(root, "xdg-data"),
     XDG_CONFIG_HOME: path.join(root, "xdg-config"),
   };
+  // the VS Code version the suite claims to test (package.json's engines.vscode follows it)
+  const reported = cp.spawnSync(process.execPath, [entry, "--version"], { env, encoding: "utf8", timeout: 120_000 }).stdout;
+  if (!reported.includes(`${versions.codeServer} `) || !reported.includes(`with Code ${versions.vscode}`)) {
+    throw new Error(`code-server reports ${JSON.stringify(reported.trim())}; e2e/versions.json says ${versions.codeServer} with Code ${versions.vscode}`);
+  }
   const common = ["--user-data-dir", userData, "--extensions-dir", extensions, "--config", path.join(root, "config.yaml")];
   const install = cp.spawnSync(process.execPath, [entry, ...common, "--install-extension", vsix], {
     env, encoding: "utf8", timeout: 300_000,

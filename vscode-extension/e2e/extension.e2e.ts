@@ -248,6 +248,7 @@ describe(`pynix in VS Code ${versions.vscode} (code-server ${versions.codeServer
     await wb.command("pynix: Restart server");
     const msg = await wb.notification(/the language server restarted/);
     assert.match(msg, /workspace's virtual environment/);
+    await shot(name, "16-restart-server");
     const now = await until("a new language server process", () => {
       const pids = languageServers(server);
       return pids.length === 1 && pids[0] !== before[0] ? pids : undefined;
@@ -256,7 +257,6 @@ describe(`pynix in VS Code ${versions.vscode} (code-server ${versions.codeServer
     await wb.gotoText(file("hover.nix"), "inherit answer", 0, 9);
     await wb.hover(/\b42\b/); // and it answers
     await wb.escape();
-    await shot(name, "16-restart-server");
     await wb.command("Notifications: Clear All Notifications");
     await wb.closeAll();
   });
@@ -340,7 +340,7 @@ describe(`pynix in VS Code ${versions.vscode} (code-server ${versions.codeServer
     });
     assert.ok(readme.images >= 3, `${readme.images} screenshots in the README`);
     assert.match(readme.text, /Where the server comes from/);
-    await shot(name, "22-extension-page");
+    await shot(name, "21-extension-page");
     await wb.page.locator(".extension-editor .navbar .action-label", { hasText: /changelog/i }).click();
     await until("the changelog", async () => {
       for (const frame of wb.page.frames()) {
@@ -349,7 +349,7 @@ describe(`pynix in VS Code ${versions.vscode} (code-server ${versions.codeServer
       }
       return undefined;
     });
-    await shot(name, "23-extension-changelog");
+    await shot(name, "22-extension-changelog");
     await wb.closeAll();
     await wb.page.keyboard.press("Control+Shift+E"); // back to the explorer
   });
@@ -368,6 +368,7 @@ describe(`pynix in VS Code ${versions.vscode} (code-server ${versions.codeServer
     await wb.page.keyboard.press("Backspace");
     const msg = await wb.notification(/stopped unexpectedly and was restarted/);
     assert.match(msg, /pynix/);
+    await shot(name, "23-server-killed-message");
     const now = await until("a new language server process", () => {
       const pids = languageServers(server);
       return pids.length === 1 && pids[0] !== before[0] ? pids : undefined;
@@ -375,7 +376,7 @@ describe(`pynix in VS Code ${versions.vscode} (code-server ${versions.codeServer
     assert.notEqual(now[0], before[0]);
     await wb.gotoText(file("hover.nix"), "inherit answer", 0, 9);
     await wb.hover(/\b42\b/);
-    await shot(name, "21-server-killed-restarted");
+    await shot(name, "24-server-answers-again");
     await wb.escape();
     await wb.command("Notifications: Clear All Notifications");
     await wb.closeAll();

@@ -126,4 +126,4 @@ if [[ "$(cat "$EXT/node_modules/.pynix-lock" 2>/dev/null)" != "$lock_hash" ]]; t
   fi
 fi
 finish
-say "ready: code-server $cs_version ($cs_dir), chromium $("$CHROMIUM" --version 2>/dev/null | sed 's/^Chromium //'), pynix $ROOT/.venv/bin/pynix"
+say "ready: code-server $cs_version ($cs_dir), chromium $("$CHROMIUM" --version 2>/dev/null | sed -e "s/^Chromium //" -e "s/ *$//"), pynix $ROOT/.venv/bin/pynix"

@@ -21,6 +21,8 @@ import {
   cliInvocation,
   findServer,
   makeWhich,
+  Probe,
+  pythonCanServe,
   toServerSettings,
   venvCandidates,
 } from "./serverDiscovery";
@@ -121,8 +123,17 @@ async function discover(): Promise<ServerCommand | undefined> {
     settings.pythonInterpreter = await pythonExtensionInterpreter(vscode.window.activeTextEditor?.document.uri);
     result = findServer(settings, process.env, which) ?? result;
   }
+  if (result && !pythonCanServe(result, probe)) {
+    output.appendLine(`${result.command} cannot import nixlang: pynix is not installed for it.`);
+    if (result.source !== "python-extension") return undefined;
+    const plain = findServer({ ...settings, pythonInterpreter: undefined }, process.env, which);
+    return plain && pythonCanServe(plain, probe) ? plain : undefined;
+  }
   return result;
 }
+
+const probe: Probe = (command, args) =>
+  cp.spawnSync(command, args, { stdio: "ignore", timeout: 30_000, env: process.env }).status;
 
 function currentSettings(): ClientSettings {
   const cfg = vscode.workspace.getConfiguration("pynix");

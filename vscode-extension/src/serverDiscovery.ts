@@ -74,6 +74,21 @@ export function findServer(
   return undefined;
 }
 
+/** Runs a command to its end; its exit status, null when it could not run. */
+export type Probe = (command: string, args: string[]) => number | null;
+
+/**
+ * A Python interpreter (found as `python3` or through the Python extension) serves only if it
+ * can import pynix: otherwise `-m nixlang lsp` dies at once, the client restarts it until it
+ * gives up, and the user sees crash messages instead of the one "not found" message with
+ * install instructions. `pynix` executables (setting, venv, PATH) are taken as they are.
+ */
+export function pythonCanServe(found: ServerCommand, probe: Probe): boolean {
+  if (found.source !== "python3" && found.source !== "python-extension") return true;
+  const interpreterArgs = found.prefix.slice(0, -2); // before `-m nixlang`
+  return probe(found.command, [...interpreterArgs, "-c", "import nixlang"]) === 0;
+}
+
 /** Where a virtual environment of each workspace folder would hold `pynix`. */
 export function venvCandidates(
   folders: string[],

@@ -86,10 +86,10 @@ describe(`pynix in VS Code ${versions.vscode} (code-server ${versions.codeServer
     await wb.commandThenPick("Output: Show Output Channels...", "pynix");
     const out = wb.page.locator(".part.panel .monaco-editor .view-lines").first();
     const text = await until("the pynix output to say the server started", async () => {
-      const t = (await out.innerText()).replace(/\u00a0/g, " ");
+      const t = (await out.innerText()).replace(/\s+/g, " "); // the panel wraps long lines
       return /pynix language server started/.test(t) ? t : undefined;
     });
-    assert.match(text, /Starting \S+\/\.venv\/bin\/pynix lsp \(found via workspace-venv/);
+    assert.match(text, /Starting \S+\/\.venv\/bin\/pynix lsp \(found in the workspace's virtual environment\)/);
     await shot(name, "01-activation");
     const settings = path.join(root, "user-data", "User", "settings.json");
     const written = fs.existsSync(settings) ? fs.readFileSync(settings, "utf8") : "";
@@ -368,6 +368,7 @@ describe(`pynix in VS Code ${versions.vscode} (code-server ${versions.codeServer
     await wb.page.keyboard.press("Backspace");
     const msg = await wb.notification(/stopped unexpectedly and was restarted/);
     assert.match(msg, /pynix/);
+    await wb.escape(); // the suggestions the typing opened
     await shot(name, "23-server-killed-message");
     const now = await until("a new language server process", () => {
       const pids = languageServers(server);

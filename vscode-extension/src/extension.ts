@@ -145,12 +145,13 @@ function currentSettings(): ClientSettings {
   };
 }
 
+/** How the server was found, said after "found". */
 const SOURCES: Record<ServerCommand["source"], string> = {
-  setting: "the setting pynix.server.path",
-  "workspace-venv": "the workspace's virtual environment",
-  path: "PATH",
-  "python-extension": "the Python extension's interpreter",
-  python3: "python3",
+  setting: "through the setting pynix.server.path",
+  "workspace-venv": "in the workspace's virtual environment",
+  path: "on PATH",
+  "python-extension": "through the Python extension's interpreter",
+  python3: "as python3",
 };
 
 /**
@@ -208,7 +209,7 @@ async function startServer(): Promise<void> {
     }
     return;
   }
-  output.appendLine(`Starting ${found.command} ${found.args.join(" ")} (found via ${found.source}: ${SOURCES[found.source]})`);
+  output.appendLine(`Starting ${found.command} ${found.args.join(" ")} (found ${SOURCES[found.source]})`);
   const errorHandler = new RestartingErrorHandler();
 
   const serverOptions: ServerOptions = {
@@ -295,9 +296,8 @@ async function restartServer(): Promise<void> {
   await stopServer();
   await startServer();
   if (client?.isRunning() && found) {
-    void vscode.window.showInformationMessage(
-      `pynix: the language server restarted (${found.command}, from ${SOURCES[found.source]}).`,
-    );
+    // the full command is in the output channel; a long path would cut the message short
+    void vscode.window.showInformationMessage(`pynix: the language server restarted (found ${SOURCES[found.source]}).`);
   }
 }
 

@@ -2,7 +2,7 @@
 # Set-up for the end-to-end suite (`npm run e2e`): installs, from the package
 # registries only, what running the extension in a real VS Code needs, and does
 # nothing that is already done (run it as often as you like):
-#   - Debian packages: chromium (the browser Playwright drives), and what
+#   - Debian packages: chromium (the browser Playwright drives) with a font, and what
 #     code-server's native modules build with (libkrb5-dev, libsecret-1-dev,
 #     pkg-config, g++, make) plus ripgrep (stands in for the ripgrep binary
 #     code-server would download);
@@ -41,7 +41,7 @@ if [[ "$have_node" != "$want_node" ]]; then
 fi
 
 # -- Debian packages ----------------------------------------------------------------------------
-debs=(chromium libkrb5-dev libsecret-1-dev pkg-config ripgrep g++ make python3 python3-venv)
+debs=(chromium fonts-dejavu-core libkrb5-dev libsecret-1-dev pkg-config ripgrep g++ make python3 python3-venv)
 need=()
 for p in "${debs[@]}"; do
   if [[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]]; then need+=("$p"); fi
@@ -50,7 +50,9 @@ if ((${#need[@]})); then
   if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
     say "installing Debian packages: ${need[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    if ! { apt-get update -q && apt-get install -y -q "${need[@]}"; }; then
+    # another set-up (CI's .ci/setup-chromium) may hold apt's lock: wait for it
+    lock=(-o DPkg::Lock::Timeout=900)
+    if ! { apt-get "${lock[@]}" update -q && apt-get "${lock[@]}" install -y -q "${need[@]}"; }; then
       miss "Debian packages ${need[*]} (apt-get install failed; see above)"
     fi
   else

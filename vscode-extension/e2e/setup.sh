@@ -7,7 +7,7 @@
 #     pkg-config, g++, make) plus ripgrep (stands in for the ripgrep binary
 #     code-server would download);
 #   - the repository's .venv with pynix (the language server the extension
-#     finds on its own);
+#     finds on its own), unless PYNIX_E2E_VENV=skip;
 #   - code-server (VS Code in a browser, from npm, version in e2e/versions.json)
 #     in the test cache (~/.cache/pynix-tests, or $PYNIX_TEST_CACHE);
 #   - the extension's npm packages (`npm ci`), Playwright's playwright-core among them.
@@ -66,7 +66,8 @@ fi
 finish
 
 # -- the language server: the repository's .venv --------------------------------------------------
-if [[ ! -x "$ROOT/.venv/bin/pynix" ]]; then
+# (PYNIX_E2E_VENV=skip: the caller makes it, as CI does while this runs)
+if [[ "${PYNIX_E2E_VENV:-}" != skip && ! -x "$ROOT/.venv/bin/pynix" ]]; then
   say "creating $ROOT/.venv with pynix"
   python3 -m venv "$ROOT/.venv" && "$ROOT/.venv/bin/pip" install -q -e "$ROOT" \
     || miss "pynix in $ROOT/.venv (python3 -m venv .venv && .venv/bin/pip install -e . failed)"

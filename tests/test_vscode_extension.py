@@ -22,7 +22,9 @@ import os
 import shutil
 import subprocess
 import sys
+import re
 import uuid
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -31,11 +33,22 @@ ROOT = Path(__file__).resolve().parents[1]
 EXT = ROOT / "vscode-extension"
 NPM = shutil.which("npm")
 NODE = shutil.which("node")
-BUILT = ("node_modules", "dist", "out")      # what a build adds; never part of the sources
+BUILT = ("node_modules", "dist", "out", "e2e-artifacts")   # what a build (or `npm run e2e`) adds; never sources
 
 
 def _is_source(rel: Path) -> bool:
     return not (set(rel.parts) & set(BUILT)) and rel.suffix != ".vsix"
+
+
+def _source_files() -> list[Path]:
+    """The sources, relative to EXT, sorted; build folders are not entered at all (CI's
+    end-to-end set-up may be filling node_modules meanwhile)."""
+    found = []
+    for folder, dirs, files in os.walk(EXT):
+        dirs[:] = [d for d in dirs if d not in BUILT]
+        base = Path(folder).relative_to(EXT)
+        found += [base / f for f in files if _is_source(base / f)]
+    return sorted(found)
 
 
 def _clean_copy(dst: Path) -> Path:
@@ -51,10 +64,8 @@ def sources_key() -> str:
     """A hash of everything a clean copy holds (sources, lockfile, grammar,
     tests) and of the node and npm versions."""
     h = hashlib.sha256()
-    for p in sorted(EXT.rglob("*")):
-        rel = p.relative_to(EXT)
-        if p.is_file() and _is_source(rel):
-            h.update(rel.as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+    for rel in _source_files():
+        h.update(rel.as_posix().encode() + b"\0" + (EXT / rel).read_bytes() + b"\0")
     h.update(f"node {_version(NODE)} npm {_version(NPM)}".encode())
     return h.hexdigest()[:24]
 
@@ -82,6 +93,20 @@ def _check_node_test_output(out: str) -> None:
     # node --test's summary: nothing failed and nothing skipped (the
     # handshake test skips itself when it cannot find a server)
     assert "# fail 0" in out and "# skipped 0" in out, out[-2000:]
+
+
+def _check_vsix(vsix: Path) -> None:
+    """The package holds what the registries show (icon, README, changelog, license) and
+    nothing of the end-to-end suite; the README's screenshots exist (vsce links them, from
+    the repository, once package.json names it)."""
+    names = set(zipfile.ZipFile(vsix).namelist())
+    for inner in ["extension/package.json", "extension/readme.md", "extension/changelog.md", "extension/LICENSE.txt",
+                  "extension/images/icon.png", "extension/dist/extension.js"]:
+        assert inner in names, f"{inner} is not in {vsix.name}: {sorted(names)}"
+    assert not any(n.startswith(("extension/e2e", "extension/images/screenshot")) for n in names), sorted(names)
+    readme = (EXT / "README.md").read_text()
+    shown = [m for m in re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", readme) if not m.startswith("http")]
+    assert len(shown) >= 3 and all((EXT / m).is_file() for m in shown), shown
 
 
 def _keep(work: Path, cache: Path, key: str) -> None:
@@ -113,6 +138,7 @@ def test_extension_builds_tests_and_packages_from_a_clean_copy(tmp_path):
                            timeout=600)
         assert p.returncode == 0, f"node --test failed:\n{p.stdout[-3000:]}\n{p.stderr[-3000:]}"
         _check_node_test_output(p.stdout + p.stderr)
+        _check_vsix(next(built.glob("*.vsix")))
         return
     work = _clean_copy(tmp_path / "vscode-extension")
     for step in (["ci"], ["run", "compile"], ["run", "lint"], ["test"], ["run", "package"]):
@@ -122,6 +148,7 @@ def test_extension_builds_tests_and_packages_from_a_clean_copy(tmp_path):
             _check_node_test_output(p.stdout + p.stderr)
     vsix = list(work.glob("*.vsix"))
     assert len(vsix) == 1 and vsix[0].stat().st_size > 10_000
+    _check_vsix(vsix[0])
     if cache is not None:
         _keep(work, cache, key)
 
@@ -131,3 +158,4 @@ def test_the_sources_key_ignores_build_output_only():
     assert _is_source(Path("test/grammar/strings.test.nix"))
     assert not _is_source(Path("node_modules/x/index.js")) and not _is_source(Path("out/test/a.test.js"))
     assert not _is_source(Path("dist/extension.js")) and not _is_source(Path("pynix-vscode-0.1.0.vsix"))
+    assert not _is_source(Path("e2e-artifacts/01-activation.png")) and _is_source(Path("e2e/workspace/hover.nix"))

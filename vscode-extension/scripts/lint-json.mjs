@@ -44,5 +44,34 @@ if (grammar) {
 
 if (langConf && !langConf.comments?.lineComment) fail("language-configuration.json: no line comment");
 
+// Publishing: what the Marketplace and Open VSX need and show.
+const versions = load("e2e/versions.json");
+if (pkg && versions) {
+  const [major, minor] = versions.vscode.split(".");
+  const engine = `^${major}.${minor}.0`;
+  if (pkg.engines?.vscode !== engine) fail(`engines.vscode is ${pkg.engines?.vscode}; the end-to-end suite tests VS Code ${versions.vscode}: use ${engine}`);
+  const categories = new Set(["AI", "Azure", "Chat", "Data Science", "Debuggers", "Education", "Extension Packs", "Formatters",
+    "Keymaps", "Language Packs", "Linters", "Machine Learning", "Notebooks", "Other", "Programming Languages", "SCM Providers",
+    "Snippets", "Testing", "Themes", "Visualization"]);
+  for (const c of pkg.categories ?? []) if (!categories.has(c)) fail(`unknown category ${c}`);
+  if (!pkg.categories?.length) fail("no categories");
+  if (!pkg.keywords?.length || pkg.keywords.length > 30) fail("keywords: between 1 and 30 are shown");
+  if (!pkg.license || !existsSync("LICENSE")) fail("a license (and its LICENSE file) is required by Open VSX");
+  if (!pkg.publisher) fail("no publisher (the Open VSX namespace)");
+  for (const f of ["README.md", "CHANGELOG.md"]) if (!existsSync(f)) fail(`missing ${f}`);
+  if (!pkg.icon || !existsSync(pkg.icon)) {
+    fail(`missing icon ${pkg.icon}`);
+  } else {
+    const png = readFileSync(pkg.icon);
+    const isPng = png.subarray(1, 4).toString() === "PNG";
+    const [w, h] = isPng ? [png.readUInt32BE(16), png.readUInt32BE(20)] : [0, 0];
+    if (!isPng || w < 128 || w !== h) fail(`${pkg.icon}: a square PNG of at least 128 px is needed (is ${isPng ? `${w}x${h}` : "no PNG"})`);
+  }
+  const readme = existsSync("README.md") ? readFileSync("README.md", "utf8") : "";
+  for (const m of readme.matchAll(/!\[[^\]]*\]\(([^)\s]+)\)/g)) {
+    if (!/^https?:/.test(m[1]) && !existsSync(m[1])) fail(`README.md shows ${m[1]}, which is missing`);
+  }
+}
+
 if (failed) process.exit(1);
 console.log("lint: ok");

@@ -3,9 +3,16 @@ import * as fs from "fs";
 import * as path from "path";
 import * as vscode from "vscode";
 import {
+  CloseAction,
+  CloseHandlerResult,
+  ErrorAction,
+  ErrorHandler,
+  ErrorHandlerResult,
   LanguageClient,
   LanguageClientOptions,
+  RevealOutputChannelOn,
   ServerOptions,
+  State,
   TransportKind,
 } from "vscode-languageclient/node";
 import {
@@ -14,7 +21,10 @@ import {
   cliInvocation,
   findServer,
   makeWhich,
+  Probe,
+  pythonCanServe,
   toServerSettings,
+  venvCandidates,
 } from "./serverDiscovery";
 
 const RESULT_SCHEME = "pynix-result";
@@ -101,6 +111,11 @@ async function discover(): Promise<ServerCommand | undefined> {
     path: cfg.get<string>("server.path", ""),
     args: cfg.get<string[]>("server.args", []),
     pythonInterpreter: undefined as string[] | undefined,
+    workspaceVenvs: venvCandidates(
+      (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === "file").map((f) => f.uri.fsPath),
+      path,
+      process.platform,
+    ),
   };
   let result = findServer(settings, process.env, which);
   if (!result || result.source === "python3") {
@@ -108,8 +123,17 @@ async function discover(): Promise<ServerCommand | undefined> {
     settings.pythonInterpreter = await pythonExtensionInterpreter(vscode.window.activeTextEditor?.document.uri);
     result = findServer(settings, process.env, which) ?? result;
   }
+  if (result && !pythonCanServe(result, probe)) {
+    output.appendLine(`${result.command} cannot import nixlang: pynix is not installed for it.`);
+    if (result.source !== "python-extension") return undefined;
+    const plain = findServer({ ...settings, pythonInterpreter: undefined }, process.env, which);
+    return plain && pythonCanServe(plain, probe) ? plain : undefined;
+  }
   return result;
 }
+
+const probe: Probe = (command, args) =>
+  cp.spawnSync(command, args, { stdio: "ignore", timeout: 30_000, env: process.env }).status;
 
 function currentSettings(): ClientSettings {
   const cfg = vscode.workspace.getConfiguration("pynix");
@@ -119,6 +143,54 @@ function currentSettings(): ClientSettings {
     hover: { values: cfg.get("hover.values") },
     trace: { server: cfg.get("trace.server") },
   };
+}
+
+/** How the server was found, said after "found". */
+const SOURCES: Record<ServerCommand["source"], string> = {
+  setting: "through the setting pynix.server.path",
+  "workspace-venv": "in the workspace's virtual environment",
+  path: "on PATH",
+  "python-extension": "through the Python extension's interpreter",
+  python3: "as python3",
+};
+
+/**
+ * The client's own restart policy (restart after a crash, at most 4 times in 3 minutes), but
+ * telling the user: the default only writes to the output channel, so a server that dies
+ * (killed, out of memory) and comes back would go unnoticed, and so would lost state.
+ */
+class RestartingErrorHandler implements ErrorHandler {
+  private restarts: number[] = [];
+  /** the connection closed and a restart is under way */
+  restarting = false;
+
+  error(error: Error, _message: unknown, count: number | undefined): ErrorHandlerResult {
+    // Writing to a server that just died fails (EPIPE) once per queued request, before the
+    // close is seen: shutting down then (the default after 3 errors) would stop the client
+    // for good instead of restarting the server. The close that follows restarts it.
+    if (brokenPipe(error)) return { action: ErrorAction.Continue, handled: true };
+    return { action: count !== undefined && count <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown };
+  }
+
+  closed(): CloseHandlerResult {
+    const now = Date.now();
+    this.restarts = [...this.restarts.filter((t) => now - t < 3 * 60_000), now];
+    if (this.restarts.length > 4) {
+      this.restarting = false;
+      return {
+        action: CloseAction.DoNotRestart,
+        message: "pynix: the language server stopped 5 times in 3 minutes and is not restarted again. See the pynix output, then run 'pynix: Restart server'.",
+      };
+    }
+    this.restarting = true;
+    output.appendLine("The language server stopped unexpectedly; restarting it.");
+    return { action: CloseAction.Restart, handled: true };
+  }
+}
+
+function brokenPipe(error: Error): boolean {
+  const code = (error as NodeJS.ErrnoException).code ?? "";
+  return ["EPIPE", "ERR_STREAM_DESTROYED", "ERR_STREAM_WRITE_AFTER_END"].includes(code) || /\bEPIPE\b/.test(error.message);
 }
 
 async function startServer(): Promise<void> {
@@ -137,7 +209,8 @@ async function startServer(): Promise<void> {
     }
     return;
   }
-  output.appendLine(`Starting ${found.command} ${found.args.join(" ")} (found via ${found.source})`);
+  output.appendLine(`Starting ${found.command} ${found.args.join(" ")} (found ${SOURCES[found.source]})`);
+  const errorHandler = new RestartingErrorHandler();
 
   const serverOptions: ServerOptions = {
     command: found.command,
@@ -155,6 +228,10 @@ async function startServer(): Promise<void> {
     ],
     outputChannel: output,
     traceOutputChannel: traceOutput,
+    errorHandler,
+    // A request that fails (as all do while a dead server is restarted) is logged in the
+    // output channel, not shown as a notification the user can do nothing about.
+    revealOutputChannelOn: RevealOutputChannelOn.Never,
     initializationOptions: { pynix: toServerSettings(currentSettings()) },
     synchronize: { configurationSection: "pynix" },
     middleware: {
@@ -172,6 +249,15 @@ async function startServer(): Promise<void> {
     },
   };
   client = new LanguageClient("pynix", "pynix", serverOptions, clientOptions);
+  client.onDidChangeState((e) => {
+    if (e.newState === State.Running && errorHandler.restarting) {
+      errorHandler.restarting = false;
+      output.appendLine("The language server was restarted after it stopped unexpectedly.");
+      void vscode.window
+        .showWarningMessage("pynix: the language server stopped unexpectedly and was restarted.", "Show log")
+        .then((choice) => choice && output.show());
+    }
+  });
   try {
     await client.start();
     output.appendLine("pynix language server started.");
@@ -199,7 +285,7 @@ async function openInstallInstructions(): Promise<void> {
 async function stopServer(): Promise<void> {
   const c = client;
   client = undefined;
-  if (c) {
+  if (c?.needsStop()) {
     try {
       await c.stop();
     } catch (err) {
@@ -212,6 +298,10 @@ async function restartServer(): Promise<void> {
   output.appendLine("Restarting the pynix language server...");
   await stopServer();
   await startServer();
+  if (client?.isRunning() && found) {
+    // the full command is in the output channel; a long path would cut the message short
+    void vscode.window.showInformationMessage(`pynix: the language server restarted (found ${SOURCES[found.source]}).`);
+  }
 }
 
 // -- running the CLI -----------------------------------------------------------------------------
@@ -254,6 +344,8 @@ async function runPynix(args: string[], cwd?: string): Promise<RunResult | undef
   });
 }
 
+/** Shows `text` beside the editor, in a read-only document titled `title` (no file extension:
+ *  the language is set explicitly, and a title like "Value of a.nix.nix" would be noise). */
 async function showResult(title: string, text: string, language: string): Promise<void> {
   const uri = vscode.Uri.from({ scheme: RESULT_SCHEME, path: `/${title}`, query: String(++resultCounter) });
   results.set(uri.toString(), text);
@@ -302,7 +394,7 @@ async function evaluateFile(): Promise<void> {
   } else {
     args = ["eval", "-E", doc.getText()];
   }
-  await evaluate(args, file ? path.dirname(file) : undefined, `eval ${path.basename(doc.fileName)}`);
+  await evaluate(args, file ? path.dirname(file) : undefined, `Value of ${path.basename(doc.fileName)}`);
 }
 
 async function evaluateSelection(): Promise<void> {
@@ -315,7 +407,7 @@ async function evaluateSelection(): Promise<void> {
     return;
   }
   const file = fileOf(editor.document);
-  await evaluate(["eval", "-E", text], file ? path.dirname(file) : undefined, "eval selection");
+  await evaluate(["eval", "-E", text], file ? path.dirname(file) : undefined, "Value of the selection");
 }
 
 async function evaluate(args: string[], cwd: string | undefined, title: string): Promise<void> {
@@ -326,7 +418,7 @@ async function evaluate(args: string[], cwd: string | undefined, title: string):
   if (!r) return;
   let text = formatRun(r);
   if (r.code !== 0) text += await explainCodesIn(text);
-  await showResult(`${title}.nix`, text, r.code === 0 ? "nix" : "plaintext");
+  await showResult(title, text, r.code === 0 ? "nix" : "plaintext");
 }
 
 async function showDerivation(): Promise<void> {
@@ -347,7 +439,7 @@ async function showDerivation(): Promise<void> {
   if (!r) return;
   let text = formatRun(r);
   if (r.code !== 0) text += await explainCodesIn(text);
-  await showResult(`derivation ${path.basename(file)}${attr ? " " + attr : ""}.json`, text, r.code === 0 ? "json" : "plaintext");
+  await showResult(`Derivations of ${path.basename(file)}${attr ? ` -A ${attr}` : ""}`, text, r.code === 0 ? "json" : "plaintext");
 }
 
 function diagnosticCode(d: vscode.Diagnostic): string | undefined {
@@ -378,7 +470,7 @@ async function explainError(code?: string): Promise<void> {
   if (!code) return;
   const r = await runPynix(["explain", code.trim()]);
   if (!r) return;
-  await showResult(`explain ${code}.md`, formatRun(r), "markdown");
+  await showResult(`Explanation of ${code}`, formatRun(r), "markdown");
 }
 
 class ExplainActions implements vscode.CodeActionProvider {

@@ -5,9 +5,12 @@
  * Order:
  *   1. the setting `pynix.server.path` (an executable; `lsp` is appended unless
  *      the user's args already start with it),
- *   2. `pynix` on PATH,
- *   3. the Python extension's interpreter, else `python3`, running `-m nixlang lsp`,
- *   4. undefined: the caller tells the user how to install pynix.
+ *   2. `pynix` in a virtual environment of a workspace folder (`.venv` or `venv`),
+ *      as a clone of pynix, or a project that installed it, has one; the
+ *      extension host's PATH is the login shell's, which rarely holds a venv,
+ *   3. `pynix` on PATH,
+ *   4. the Python extension's interpreter, else `python3`, running `-m nixlang lsp`,
+ *   5. undefined: the caller tells the user how to install pynix.
  */
 
 export interface ServerSettings {
@@ -17,6 +20,8 @@ export interface ServerSettings {
   args?: string[];
   /** Interpreter chosen in the Python extension, if any (a command and its leading args). */
   pythonInterpreter?: string[];
+  /** `pynix` executables of the workspace folders' virtual environments, in order (see venvCandidates). */
+  workspaceVenvs?: string[];
 }
 
 export interface ServerCommand {
@@ -25,7 +30,7 @@ export interface ServerCommand {
   /** args that precede the pynix subcommand (e.g. `-m nixlang` for a Python interpreter) */
   prefix: string[];
   /** how it was found, for the output channel */
-  source: "setting" | "path" | "python-extension" | "python3";
+  source: "setting" | "workspace-venv" | "path" | "python-extension" | "python3";
 }
 
 /** Resolves an executable name on PATH to a full path, or undefined. */
@@ -45,6 +50,10 @@ export function findServer(
     const expanded = expandHome(configured, env);
     return { command: expanded, args: withLsp([]), prefix: [], source: "setting" };
   }
+  for (const candidate of settings.workspaceVenvs ?? []) {
+    const exe = which(candidate, env);
+    if (exe) return { command: exe, args: withLsp([]), prefix: [], source: "workspace-venv" };
+  }
   const onPath = which("pynix", env);
   if (onPath) {
     return { command: onPath, args: withLsp([]), prefix: [], source: "path" };
@@ -63,6 +72,31 @@ export function findServer(
     return { command: python, args: withLsp(["-m", "nixlang"]), prefix: ["-m", "nixlang"], source: "python3" };
   }
   return undefined;
+}
+
+/** Runs a command to its end; its exit status, null when it could not run. */
+export type Probe = (command: string, args: string[]) => number | null;
+
+/**
+ * A Python interpreter (found as `python3` or through the Python extension) serves only if it
+ * can import pynix: otherwise `-m nixlang lsp` dies at once, the client restarts it until it
+ * gives up, and the user sees crash messages instead of the one "not found" message with
+ * install instructions. `pynix` executables (setting, venv, PATH) are taken as they are.
+ */
+export function pythonCanServe(found: ServerCommand, probe: Probe): boolean {
+  if (found.source !== "python3" && found.source !== "python-extension") return true;
+  const interpreterArgs = found.prefix.slice(0, -2); // before `-m nixlang`
+  return probe(found.command, [...interpreterArgs, "-c", "import nixlang"]) === 0;
+}
+
+/** Where a virtual environment of each workspace folder would hold `pynix`. */
+export function venvCandidates(
+  folders: string[],
+  path: { join(...parts: string[]): string },
+  platform: NodeJS.Platform,
+): string[] {
+  const bin = platform === "win32" ? "Scripts" : "bin";
+  return folders.flatMap((f) => [".venv", "venv"].map((v) => path.join(f, v, bin, "pynix")));
 }
 
 export function expandHome(p: string, env: NodeJS.ProcessEnv): string {

@@ -3,7 +3,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { cliInvocation, findServer, makeWhich, toServerSettings, Which } from "../src/serverDiscovery";
+import { cliInvocation, findServer, makeWhich, pythonCanServe, toServerSettings, venvCandidates, Which } from "../src/serverDiscovery";
 
 const whichOf = (known: Record<string, string>): Which => (name) => known[name];
 const env = { PATH: "/usr/bin", HOME: "/home/me" };
@@ -29,6 +29,27 @@ test("a blank setting falls through to PATH", () => {
   assert.deepEqual(r, { command: "/usr/bin/pynix", args: ["lsp"], prefix: [], source: "path" });
 });
 
+test("a workspace folder's .venv comes before PATH, the setting before it", () => {
+  const known = whichOf({ "/ws/.venv/bin/pynix": "/ws/.venv/bin/pynix", pynix: "/usr/bin/pynix" });
+  const workspaceVenvs = venvCandidates(["/ws"], path.posix, "linux");
+  assert.deepEqual(findServer({ workspaceVenvs }, env, known), {
+    command: "/ws/.venv/bin/pynix", args: ["lsp"], prefix: [], source: "workspace-venv",
+  });
+  assert.equal(findServer({ workspaceVenvs, path: "/opt/pynix" }, env, known)?.source, "setting");
+});
+
+test("venvCandidates: .venv then venv of each folder, Scripts on Windows", () => {
+  assert.deepEqual(venvCandidates(["/a", "/b"], path.posix, "linux"), [
+    "/a/.venv/bin/pynix", "/a/venv/bin/pynix", "/b/.venv/bin/pynix", "/b/venv/bin/pynix",
+  ]);
+  assert.deepEqual(venvCandidates(["C:\\w"], path.win32, "win32"), ["C:\\w\\.venv\\Scripts\\pynix", "C:\\w\\venv\\Scripts\\pynix"]);
+});
+
+test("a workspace folder without a venv falls through to PATH", () => {
+  const r = findServer({ workspaceVenvs: venvCandidates(["/ws"], path.posix, "linux") }, env, whichOf({ pynix: "/usr/bin/pynix" }));
+  assert.equal(r?.source, "path");
+});
+
 test("without pynix, the Python extension's interpreter runs -m nixlang lsp", () => {
   const r = findServer(
     { pythonInterpreter: ["/venv/bin/python", "-X", "utf8"] },
@@ -46,6 +67,21 @@ test("without pynix, the Python extension's interpreter runs -m nixlang lsp", ()
 test("without pynix or a Python extension, python3 runs -m nixlang lsp", () => {
   const r = findServer({ pythonInterpreter: [] }, env, whichOf({ python3: "/usr/bin/python3" }));
   assert.deepEqual(r, { command: "/usr/bin/python3", args: ["-m", "nixlang", "lsp"], prefix: ["-m", "nixlang"], source: "python3" });
+});
+
+test("a Python interpreter serves only if it imports nixlang; pynix executables are not probed", () => {
+  const asked: string[][] = [];
+  const probe = (ok: boolean) => (command: string, args: string[]) => (asked.push([command, ...args]), ok ? 0 : 1);
+  const viaPython = findServer({ pythonInterpreter: ["/venv/bin/python", "-X", "utf8"] }, env, whichOf({}))!;
+  assert.equal(pythonCanServe(viaPython, probe(true)), true);
+  assert.deepEqual(asked.pop(), ["/venv/bin/python", "-X", "utf8", "-c", "import nixlang"]);
+  const python3 = findServer({}, env, whichOf({ python3: "/usr/bin/python3" }))!;
+  assert.equal(pythonCanServe(python3, probe(false)), false);
+  assert.deepEqual(asked.pop(), ["/usr/bin/python3", "-c", "import nixlang"]);
+  assert.equal(pythonCanServe(python3, () => null), false, "an interpreter that cannot run does not serve");
+  const onPath = findServer({}, env, whichOf({ pynix: "/usr/bin/pynix" }))!;
+  assert.equal(pythonCanServe(onPath, probe(false)), true);
+  assert.equal(asked.length, 0);
 });
 
 test("nothing found gives undefined", () => {

@@ -1,0 +1,4 @@
+let
+  count = 3;
+in
+"items: " + count

@@ -1,0 +1,6 @@
+# Two mistakes: a missing `;` and a misspelt name.
+let
+  greeting = "Hello"
+  name = "Nix";
+in
+"${greeting}, ${nmae}!"

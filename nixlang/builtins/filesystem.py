@@ -231,13 +231,17 @@ def _under(path: str, roots) -> bool:
 def _allowed_roots(ev) -> list[str]:
     """The folders restricted evaluation may read: the search path entries
     (-I, nix-path / NIX_PATH), as written and with symlinks resolved
-    (EvalState's constructor allows each resolved lookup path entry)."""
+    (EvalState's constructor allows each resolved lookup path entry), and
+    the `allowed_paths` of the options (the editor's workspace folders)."""
     cached = ev.__dict__.get("_pynix_allowed_roots")
     if cached is None:
         cached = []
         for _prefix, value in search_path(ev):
             if _is_pseudo_url(value) or value.startswith("flake:"):
                 continue
+            p = canon_path(os.path.join(os.getcwd(), value))
+            cached += [p, resolve_symlinks(p)]
+        for value in getattr(ev.options, "allowed_paths", ()):     # EvalState::allowPath
             p = canon_path(os.path.join(os.getcwd(), value))
             cached += [p, resolve_symlinks(p)]
         ev.__dict__["_pynix_allowed_roots"] = cached
@@ -295,6 +299,26 @@ def check_uri(ev, uri: str) -> None:
     raise E.RestrictedPathError(f"access to URI '{uri}' is forbidden in restricted mode")
 
 
+_SPECIAL = ((st_mod.S_ISFIFO, "a named pipe (FIFO)"), (st_mod.S_ISCHR, "a character device"),
+            (st_mod.S_ISBLK, "a block device"), (st_mod.S_ISSOCK, "a socket"))
+
+
+def open_to_read(ev, path: str):
+    """`open(path, "rb")`; with the option `regular_files_only` (the editor), a
+    named pipe, device or socket is refused before it is opened: opening a
+    pipe blocks until someone writes, and `/dev/zero` never ends."""
+    if getattr(ev.options, "regular_files_only", False):
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
+            mode = 0
+        for test, what in _SPECIAL:
+            if test(mode):
+                raise E.NotRegularFile(f"refusing to read '{path}': it is {what}, not a regular file "
+                                       "(the editor's evaluation reads regular files only)")
+    return open(path, "rb")
+
+
 def _file_type(mode: int) -> str:
     if st_mod.S_ISREG(mode):
         return "regular"
@@ -313,7 +337,7 @@ def _read_file(ev, path):
     if src is not None:
         return src.text
     try:
-        with open(p, "rb") as f:
+        with open_to_read(ev, p) as f:
             data = read_all(f, stop_at=b"\0")
     except IsADirectoryError:
         raise E.EvalError(f"reading from file '{p}': Is a directory") from None
@@ -590,13 +614,13 @@ def _expr_path(p: str) -> str:
     return q
 
 
-def _read_source(path: str):
+def _read_source(ev, path: str):
     from ..source import Source, decode
     src = corepkgs_source(path)
     if src is not None:
         return src
     try:
-        with open(path, "rb") as f:
+        with open_to_read(ev, path) as f:
             data = read_all(f)
     except FileNotFoundError:
         raise E.EvalError(f"path '{path}' does not exist").tagged("no-such-path", path=path) from None
@@ -639,4 +663,4 @@ def _scoped_import(ev, scope, path):
     p = _expr_path(realise_path(ev, path, resolve=None))
     if not attrs.d and p not in COREPKGS:
         return ev.import_value(Path(p))
-    return eval_with_scope(ev, _read_source(p), attrs)
+    return eval_with_scope(ev, _read_source(ev, p), attrs)

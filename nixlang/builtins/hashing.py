@@ -167,9 +167,10 @@ def _realise_path(ev, v) -> str:
     return s
 
 
-def read_file_bytes(path: str) -> bytes:
+def read_file_bytes(ev, path: str) -> bytes:
+    from .filesystem import open_to_read
     try:
-        with open(path, "rb") as f:
+        with open_to_read(ev, path) as f:
             return read_all(f)
     except FileNotFoundError:
         raise E.EvalError(f"path '{path}' does not exist").tagged("no-such-path", path=path) from None
@@ -186,7 +187,7 @@ def _hash_file(ev, algo, path):
     name = force_string_no_ctx(algo, "while evaluating the first argument passed to builtins.hashFile")
     a = parse_hash_algo(name, ev)
     p = _realise_path(ev, path)
-    return hash_bytes(a, read_file_bytes(os.path.normpath(p) if p != "/" else p)).hex()
+    return hash_bytes(a, read_file_bytes(ev, os.path.normpath(p) if p != "/" else p)).hex()
 
 
 @builtin("convertHash", 1)

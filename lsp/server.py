@@ -37,6 +37,13 @@ plus the `evaluation` object below:
     evaluation.enable   evaluate files for diagnostics (default true)
     evaluation.timeout  seconds an evaluation may take (default 2)
     evaluation.delay    seconds to wait after an edit before evaluating (default 0.3)
+    evaluation.restricted   restricted evaluation (default true): only the workspace folders,
+                        the store and the configured search path are readable, no currentTime,
+                        getEnv gives "" (see nixlang/ide/policy.py); false reads any file
+    evaluation.allowedPaths folders evaluation may read besides the workspace (default none)
+    evaluation.nixPath  search-path entries (`nixpkgs=/path` or `/path`) for `<name>`, readable
+                        too (default none; NIX_PATH and nix.conf's nix-path count as well)
+    evaluation.memoryLimitMB  memory one evaluation may allocate (default 1024)
     hover.values        show evaluated values in hovers (default true)
     hover.timeout       seconds a hover waits for its value (default 0.5)
     completion.values   add attributes found by evaluation after `expr.` (default true)
@@ -65,6 +72,9 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from nixlang import ide
 from nixlang.errors.catalogue import all_codes, explanation
+from nixlang.ide import evaluation as ide_evaluation
+from nixlang.ide import policy as ide_policy
+from nixlang.ide import runner as ide_runner
 from nixlang.ide import values as ide_values
 from nixlang.version import __version__
 
@@ -85,6 +95,10 @@ class Settings:
     progress_after: float = 1.0     # seconds an evaluation runs before it shows as progress
     lints: bool = True
     docs_url: str | None = None
+    eval_restricted: bool = True    # the editor's restricted evaluation (nixlang/ide/policy.py)
+    allowed_paths: tuple = ()
+    nix_path: tuple = ()
+    memory_mb: float = 1024.0
 
     @property
     def value_budget(self) -> float:
@@ -130,6 +144,15 @@ class Settings:
             v = number(key, 0.0, 30.0)
             if v is not None:
                 setattr(self, attr, v)
+        if isinstance(flat.get("evaluation.restricted"), bool):
+            self.eval_restricted = flat["evaluation.restricted"]
+        for key, attr in (("evaluation.allowedPaths", "allowed_paths"), ("evaluation.nixPath", "nix_path")):
+            v = flat.get(key)
+            if isinstance(v, list) and all(isinstance(x, str) and x for x in v):
+                setattr(self, attr, tuple(os.path.expanduser(x) for x in v))
+        v = number("evaluation.memoryLimitMB", 16.0, 1 << 20)
+        if v is not None:
+            self.memory_mb = v
         if isinstance(flat.get("lints.enable"), bool):
             self.lints = flat["lints.enable"]
         if isinstance(flat.get("docsUrl"), str) and flat["docsUrl"]:
@@ -170,6 +193,18 @@ class PynixLanguageServer(LanguageServer):
             return self.workspace.position_codec
         except Exception:
             return None
+
+    def editor_policy(self) -> ide_policy.Policy:
+        """What evaluations may do now: the settings and the workspace folders."""
+        st = self.settings
+        try:
+            ws = self.workspace
+            uris = [f.uri for f in ws.folders.values()] or ([ws.root_uri] if ws.root_uri else [])
+        except Exception:          # before `initialize`
+            uris = []
+        folders = tuple(p for p in (to_fs_path(u) for u in uris if u.startswith("file:")) if p)
+        return ide_policy.Policy(restricted=st.eval_restricted, folders=folders, allowed_paths=st.allowed_paths,
+                                 nix_path=st.nix_path, memory=int(st.memory_mb * (1 << 20)))
 
     def index(self, doc: Doc) -> convert.LineIndex:
         return convert.LineIndex(doc.text, self.codec)
@@ -336,13 +371,15 @@ class PynixLanguageServer(LanguageServer):
             text, path = doc.text, doc.path
             loop = asyncio.get_running_loop()
             work = loop.run_in_executor(None, functools.partial(
-                ide.eval_diagnostics, text, path, self.settings.eval_timeout, cancel))
+                ide_evaluation.evaluate, text, path, self.settings.eval_timeout, cancel))
             name = os.path.basename(path) if path else "the document"
             shown = loop.create_task(progress_while(self, f"pynix: evaluating {name}", work.done))
             try:
-                result = await work
+                outcome = await work
             finally:
                 shown.cancel()
+            _log_outcome(self, name, outcome)
+            result = outcome.diagnostics if outcome.status in ("ok", "error") else None
             doc = self.docs.get(uri)
             if result is None or doc is None or doc.version != version or doc.text is not text or cancel.is_set():
                 return
@@ -361,6 +398,22 @@ class PynixLanguageServer(LanguageServer):
 
 
 server = PynixLanguageServer()
+ide_policy.provider = server.editor_policy
+
+
+def _log_outcome(ls: PynixLanguageServer, name: str, outcome) -> None:
+    """How an evaluation ended, in the client's log (type Log): why a file
+    shows no evaluation errors is then visible (out of time, out of memory,
+    needs the network)."""
+    why = {"ok": "no error", "error": f"{len(outcome.diagnostics)} error(s)", "timeout": "stopped: out of time",
+           "cancelled": "cancelled by a newer edit", "skipped": "not reported",
+           "internal": "failed inside pynix"}.get(outcome.status, outcome.status)
+    detail = f" ({outcome.detail})" if outcome.detail else ""
+    try:
+        ls.window_log_message(types.LogMessageParams(
+            type=types.MessageType.Log, message=f"pynix: evaluated {name}: {why}{detail}, {outcome.seconds:.2f} s"))
+    except Exception:
+        pass
 
 
 def _report(ls: PynixLanguageServer, name: str, exc: BaseException) -> None:
@@ -441,6 +494,7 @@ def initialize(ls: PynixLanguageServer, params: types.InitializeParams):
     opts = params.initialization_options
     if isinstance(opts, dict):
         ls.settings.update(opts.get("pynix", opts))
+    ide_runner.prestart()        # a worker process, ready by the time the first file is evaluated
 
 
 @server.feature(types.INITIALIZED)
@@ -533,7 +587,8 @@ async def _hover_value(ls: PynixLanguageServer, an, off: int) -> str:
     hp = ide_values.hover_probe(an, off)
     if hp is None:
         return ""
-    req = ide_values.request(hp[2], "show", max(ls.settings.value_budget, ls.settings.hover_timeout))
+    req = ide_values.request(hp[2], "show", max(ls.settings.value_budget, ls.settings.hover_timeout),
+                             ls.editor_policy().for_document(an.path))
     end = time.monotonic() + ls.settings.hover_timeout
     while not req.done and time.monotonic() < end:
         await asyncio.sleep(0.01)

@@ -514,15 +514,18 @@ def _derivation_name(a, b: _Budget) -> str | None:
 # -- hover text --------------------------------------------------------------------------------
 
 def preview_markdown(result: Result, kind: str = "value") -> str:
-    """The part of a hover that shows the value ("" when there is nothing to say)."""
+    """The part of a hover that shows the value ("" when there is nothing to say);
+    the value and any error text as code blocks (`markdown`)."""
+    from .markdown import block
     label = "default value" if kind == "default" else "value"
     if result.status == "ok" and result.text:
-        return f"**{label}** (evaluated):\n```nix\n{result.text}\n```"
+        return f"**{label}** (evaluated):\n{block(result.text)}"
     if result.status == "error" and result.text:
+        # the message is code, never Markdown: it can hold anything (a file's contents)
         msg = result.text.strip().split("\n")[0]
         if len(msg) > 200:
             msg = msg[:199] + "…"
-        return f"**{label}**: evaluating it fails: {msg}"
+        return f"**{label}**: evaluating it fails:\n{block(msg, '')}"
     if result.status in ("timeout", "pending"):
         return f"**{label}**: (not evaluated: took too long)"
     return ""

@@ -8,14 +8,22 @@ only wait for its answer, and a newer edit cancels it.
 
 What is reported (the rule for libraries): the document is evaluated as
 `nix-instantiate --eval` does, to weak head normal form, and an error there
-is reported: it is what Nix reports. A function is not called. When the
+is reported: it is what Nix reports. An error about the world outside the
+code (see below) is a warning, not an error: the evaluation could not go on
+here (the editor's restrictions, a checkout without a file it refers to),
+which says nothing against the file. A function is not called. When the
 value is an attrset or a list, each of its attributes or elements is then
 forced to weak head normal form too, one level only (never deeper), while
-time is left; an error there is reported unless it is deliberate: a
-`throw`, an `abort` or a failed `assert` (libraries are full of values that
-throw only when a consumer forces them: aliases of removed names, guards,
-"do not evaluate this directly"). So `{ a = 1 + "x"; }` gets its error,
-`{ old = throw "renamed"; }` and nixpkgs' lib get none.
+time is left, and an error there is reported only when it is a mistake
+written in this document: its own position is in this document, and it is
+neither deliberate (a `throw`, an `abort`, a failed `assert`: libraries are
+full of values that throw only when a consumer forces them, such as aliases
+of removed names, guards, "do not evaluate this directly") nor about the
+world outside the code (a file that is missing, forbidden or not regular, a
+search-path lookup, something pynix does not implement, memory). So
+`{ a = 1 + "x"; }` gets its error; `{ old = throw "renamed"; }`, an
+attribute that imports a file the checkout lacks, and every file of
+nixpkgs' lib get none.
 
 - a `NixError` becomes a diagnostic at its span in this document; when the
   error happened in another file, at the innermost trace frame that points
@@ -38,7 +46,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from .diagnostics import ERROR, Diagnostic, Related
+from .diagnostics import ERROR, WARNING, Diagnostic, Related
 
 NETWORK_BUILTINS = ("fetchurl", "fetchTarball", "fetchGit", "fetchTree", "fetchMercurial", "fetchClosure",
                     "getFlake")
@@ -124,13 +132,33 @@ def evaluate_document(job: dict) -> dict:
             return {"status": "skipped", "detail": "syntax errors"}     # the static diagnostics say it
         return {"status": "error", "diagnostics": [diagnostic_to_json(_diagnostic(err, src, text))]}
     except E.NixError as err:
-        return {"status": "error", "diagnostics": [diagnostic_to_json(_diagnostic(err, src, text))]}
+        severity = WARNING if _about_the_world(err) else ERROR
+        return {"status": "error", "diagnostics": [diagnostic_to_json(_diagnostic(err, src, text, severity))]}
     budget = float(job.get("budget") or 2.0)
     found = _member_errors(v, src, text, t0 + budget * MEMBERS_SHARE)
     return {"status": "error" if found else "ok", "diagnostics": [diagnostic_to_json(d) for d in found]}
 
 
+# errors about the world outside the code: the editor's restrictions, files and search-path
+# entries missing here, what pynix does not implement, memory
+WORLD = ("RestrictedPathError", "NotRegularFile", "NotImplementedYet", "OutOfMemory")
+WORLD_KINDS = ("no-such-path", "not-in-search-path")
 DELIBERATE = ("ThrownError", "AbortError", "AssertionFailed")
+
+
+def _about_the_world(err) -> bool:
+    from .. import errors as E
+    return isinstance(err, tuple(getattr(E, n) for n in WORLD)) or getattr(err, "kind", None) in WORLD_KINDS
+
+
+def _mistake_here(err, src) -> bool:
+    """A mistake written in this document: the error's innermost position is
+    here, and it is neither deliberate nor about the world."""
+    from .. import errors as E
+    sources = [err.source] + [f.source for f in getattr(err, "frames", None) or ()]
+    innermost = next((s for s in sources if s is not None), None)
+    return (innermost is not None and innermost.origin == src.origin and not _about_the_world(err)
+            and not isinstance(err, tuple(getattr(E, n) for n in DELIBERATE)))
 
 
 def _member_errors(v, src, text: str, soft_deadline: float) -> list:
@@ -147,7 +175,6 @@ def _member_errors(v, src, text: str, soft_deadline: float) -> list:
         items = list(enumerate(v))
     else:
         return []
-    deliberate = tuple(getattr(E, n) for n in DELIBERATE)
     out = []
     with SoftStopper(soft_deadline) as stopper:
         try:
@@ -156,9 +183,9 @@ def _member_errors(v, src, text: str, soft_deadline: float) -> list:
                     break
                 try:
                     force(x)
-                except deliberate:
-                    continue
                 except E.NixError as err:
+                    if not _mistake_here(err, src):
+                        continue
                     if isinstance(err, E.EvalError) and type(key) is int:
                         err.add_frame(f"while evaluating list element at index {key}")
                     elif isinstance(err, E.EvalError):
@@ -232,7 +259,7 @@ def no_network(ev, PrimOp, refuse=_skip) -> None:
                 ev.base_env[1 + names.index(g)] = op
 
 
-def _diagnostic(err, src, text: str) -> Diagnostic:
+def _diagnostic(err, src, text: str, severity: str = ERROR) -> Diagnostic:
     from .hints import hint_for
     frames = [(err.source, err.span, err.message)] + [(f.source, f.span, f.message)
                                                       for f in getattr(err, "frames", None) or ()]
@@ -259,7 +286,7 @@ def _diagnostic(err, src, text: str) -> Diagnostic:
     suggestions = getattr(err, "suggestions", None)
     if suggestions:
         message = err.message + ". Did you mean " + " or ".join(suggestions) + "?" + (f"\n{hint}" if hint else "")
-    return Diagnostic(start, end, ERROR, err.code, message, related=related, kind="eval", hint=hint)
+    return Diagnostic(start, end, severity, err.code, message, related=related, kind="eval", hint=hint)
 
 
 # -- in the server ----------------------------------------------------------------------------------

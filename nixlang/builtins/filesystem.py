@@ -248,6 +248,12 @@ def _allowed_roots(ev) -> list[str]:
     return cached
 
 
+def _own_store_dirs(ev) -> list[str]:
+    """The real folders of the stores this evaluation writes its objects to."""
+    st = getattr(ev, "_eval_store", None)
+    return [s.real_dir for s in (getattr(st, "scratch", None), getattr(st, "writer", None)) if s is not None]
+
+
 def check_access(ev, path: str) -> str:
     """The allow-list of pure and restricted evaluation (Nix's
     AllowListSourceAccessor, checkSourcePath in older Nix): a path outside
@@ -259,6 +265,8 @@ def check_access(ev, path: str) -> str:
         return path
     if path.startswith(COREPKGS_DIR + "/") or (path.startswith(STORE_PREFIX) and len(path) > len(STORE_PREFIX)):
         return path
+    if _under(path, _own_store_dirs(ev)):
+        return path           # a store object this evaluation made (`toFile`), where it was written
     if not pure and _under(path, _allowed_roots(ev)):
         return path
     mode = "in pure evaluation mode (use '--impure' to override)" if pure else "in restricted mode"
@@ -660,7 +668,7 @@ def _scoped_import(ev, scope, path):
             raise type_error("a set", a)
         return a
     attrs = with_frame("while evaluating the first argument passed to builtins.scopedImport", want_attrs)
-    p = _expr_path(realise_path(ev, path, resolve=None))
+    p = check_access(ev, _expr_path(realise_path(ev, path, resolve=None)))   # where a symlink leads, too
     if not attrs.d and p not in COREPKGS:
         return ev.import_value(Path(p))
     return eval_with_scope(ev, _read_source(ev, p), attrs)

@@ -68,6 +68,7 @@ from dataclasses import dataclass
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 from pygls.uris import from_fs_path, to_fs_path
 
 from nixlang import ide
@@ -172,9 +173,17 @@ class Doc:
 TITLES = {code: explanation(code).title for code in all_codes()}
 
 
+class _Protocol(LanguageServerProtocol):
+    def _send_data(self, data) -> None:
+        if getattr(self._server, "exited", False):
+            return            # after `exit` the transport closes: a late notification is dropped
+        super()._send_data(data)
+
+
 class PynixLanguageServer(LanguageServer):
     def __init__(self):
-        super().__init__("pynix", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__("pynix", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+                         protocol_cls=_Protocol)
         self.settings = Settings()
         self.docs: dict[str, Doc] = {}
         self.cache = ide.AnalysisCache()
@@ -185,6 +194,23 @@ class PynixLanguageServer(LanguageServer):
         self.publishing: set[asyncio.Task] = set()       # static diagnostics being computed
         # one thread computes static diagnostics (never queued behind evaluations)
         self.analysis_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pynix-analysis")
+        self.closing = False          # `shutdown` came: nothing more is started
+        self.exited = False           # `exit` came: the transport closes, nothing more is sent
+        self._reporting = False
+
+    def report_server_error(self, error, source) -> None:
+        """pygls shows an error that happened outside a request as a message,
+        which is sent too: when sending is what failed (the client is gone,
+        the transport closed after `exit`), that would fail again, and again.
+        Such an error is only logged."""
+        if self.exited or self._reporting:
+            log.warning("not shown to the client: %r", error)
+            return
+        self._reporting = True
+        try:
+            super().report_server_error(error, source)
+        finally:
+            self._reporting = False
 
     # -- helpers -------------------------------------------------------------------------------
     @property
@@ -314,6 +340,8 @@ class PynixLanguageServer(LanguageServer):
         return diags, out
 
     def _send_static(self, uri: str, doc: Doc, diags: list, out: list) -> None:
+        if self.closing:
+            return
         self.static[uri] = out
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, version=doc.version, diagnostics=out))
@@ -378,16 +406,16 @@ class PynixLanguageServer(LanguageServer):
                 outcome = await work
             finally:
                 shown.cancel()
-            _log_outcome(self, name, outcome)
             result = outcome.diagnostics if outcome.status in ("ok", "error") else None
             doc = self.docs.get(uri)
-            if result is None or doc is None or doc.version != version or doc.text is not text or cancel.is_set():
-                return
-            idx = self.index(doc)
-            extra = [convert.diagnostic(d, idx, uri, self.settings.docs_url, TITLES, self.other_index)
-                     for d in result]
-            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-                uri=uri, version=doc.version, diagnostics=list(self.static.get(uri, [])) + extra))
+            stale = doc is None or doc.version != version or doc.text is not text or cancel.is_set()
+            if result is not None and not stale:
+                idx = self.index(doc)
+                extra = [convert.diagnostic(d, idx, uri, self.settings.docs_url, TITLES, self.other_index)
+                         for d in result]
+                self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+                    uri=uri, version=doc.version, diagnostics=list(self.static.get(uri, [])) + extra))
+            _log_outcome(self, path or uri, outcome, stale)
         except asyncio.CancelledError:
             pass
         except Exception as exc:
@@ -401,14 +429,17 @@ server = PynixLanguageServer()
 ide_policy.provider = server.editor_policy
 
 
-def _log_outcome(ls: PynixLanguageServer, name: str, outcome) -> None:
-    """How an evaluation ended, in the client's log (type Log): why a file
-    shows no evaluation errors is then visible (out of time, out of memory,
-    needs the network)."""
+def _log_outcome(ls: PynixLanguageServer, name: str, outcome, stale: bool = False) -> None:
+    """How an evaluation ended, in the client's log (type Log), after its
+    diagnostics were published: why a file shows no evaluation errors is
+    then visible (out of time, out of memory, needs the network)."""
     why = {"ok": "no error", "error": f"{len(outcome.diagnostics)} error(s)", "timeout": "stopped: out of time",
            "cancelled": "cancelled by a newer edit", "skipped": "not reported",
            "internal": "failed inside pynix"}.get(outcome.status, outcome.status)
     detail = f" ({outcome.detail})" if outcome.detail else ""
+    detail += "; out of date, not shown" if stale and outcome.status in ("ok", "error") else ""
+    if ls.closing:
+        return
     try:
         ls.window_log_message(types.LogMessageParams(
             type=types.MessageType.Log, message=f"pynix: evaluated {name}: {why}{detail}, {outcome.seconds:.2f} s"))
@@ -459,7 +490,7 @@ async def progress_while(ls: PynixLanguageServer, title: str, done, started: flo
     Quick work shows nothing; clients without `window.workDoneProgress` neither."""
     start = time.monotonic() if started is None else started
     await asyncio.sleep(max(0.0, start + ls.settings.progress_after - time.monotonic()))
-    if done():
+    if done() or ls.closing:
         return
     caps = ls.client_capabilities
     if not (caps and caps.window and caps.window.work_done_progress):
@@ -495,6 +526,25 @@ def initialize(ls: PynixLanguageServer, params: types.InitializeParams):
     if isinstance(opts, dict):
         ls.settings.update(opts.get("pynix", opts))
     ide_runner.prestart()        # a worker process, ready by the time the first file is evaluated
+
+
+@server.feature(types.SHUTDOWN)
+@safe()
+def shutdown(ls: PynixLanguageServer, params):
+    """Stop everything that would still send: evaluations (their workers are
+    killed, which ends the jobs threads wait for) and pending publications."""
+    ls.closing = True
+    for uri in list(ls.eval_tasks) + list(ls.eval_cancel):
+        ls.cancel_eval(uri)
+    for task in list(ls.pending.values()):
+        task.cancel()
+    ide_runner.shutdown()
+
+
+@server.feature(types.EXIT)
+@safe()
+def exit_(ls: PynixLanguageServer, params):
+    ls.closing = ls.exited = True
 
 
 @server.feature(types.INITIALIZED)

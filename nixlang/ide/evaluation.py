@@ -307,8 +307,9 @@ def _lane():
 def evaluate(text: str, path: str | None = None, timeout: float = 2.0, cancel: threading.Event | None = None,
              policy: dict | None = None, runner=None) -> EvalOutcome:
     """Evaluate the document in a worker (`runner`, by default the diagnostics
-    lane), waiting for the outcome: at most `timeout` seconds and the time
-    to stop the worker. Blocks: call it from a thread, not an event loop."""
+    lane) and wait for the outcome: the evaluation may run `timeout` seconds
+    from its start (it may wait behind others first), then its worker is
+    stopped. Blocks: call it from a thread, not an event loop."""
     from . import policy as policies
     if policy is None:
         policy = policies.for_document(path)

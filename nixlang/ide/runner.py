@@ -3,7 +3,9 @@
 An `EvalRunner` is one lane of work: one worker process (`worker`) at a
 time, one job at a time, jobs in the order they came. Its supervisor thread
 (one per runner; never the server's event loop) sends each job, waits for
-the answer, and enforces the job's deadline, measured from submission:
+the answer, and enforces the job's deadline, measured from submission (a
+value a hover waits for) or from the job's start (`from_start`: a file's
+diagnostics, which may wait behind others):
 
 - a job cancelled or out of time before it starts never starts;
 - when a running job is cancelled or its time is up, the worker is asked
@@ -166,7 +168,7 @@ class _Spawner:
     def _ensure(self) -> None:
         if self.thread is None or not self.thread.is_alive():
             if self.tmpdir is None:
-                self.tmpdir = tempfile.mkdtemp(prefix="pynix-lsp-")
+                self.tmpdir = tempfile.mkdtemp(prefix="pynix-eval-session-")
             self.thread = threading.Thread(target=self._loop, name="pynix-spawner", daemon=True)
             self.thread.start()
 
@@ -264,12 +266,13 @@ atexit.register(shutdown)
 
 
 class Job:
-    __slots__ = ("id", "spec", "deadline", "cancel", "done", "outcome", "started")
+    __slots__ = ("id", "spec", "budget", "deadline", "cancel", "done", "outcome", "started")
 
-    def __init__(self, spec: dict, deadline: float, cancel: threading.Event):
+    def __init__(self, spec: dict, budget: float, deadline: float | None, cancel: threading.Event):
         self.id = next(_ids)
         self.spec = spec
-        self.deadline = deadline
+        self.budget = budget
+        self.deadline = deadline        # None: `budget` seconds from the start
         self.cancel = cancel
         self.done = threading.Event()
         self.outcome: dict | None = None
@@ -292,9 +295,12 @@ class EvalRunner:
         self._worker: WorkerProcess | None = None
         self._busy = 0
 
-    def submit(self, spec: dict, timeout: float, cancel: threading.Event | None = None) -> Job:
-        """Run the job `spec` within `timeout` seconds from now; never blocks."""
-        job = Job(spec, time.monotonic() + max(0.0, timeout), cancel or threading.Event())
+    def submit(self, spec: dict, timeout: float, cancel: threading.Event | None = None,
+               from_start: bool = False) -> Job:
+        """Run the job `spec` within `timeout` seconds from now (or from its
+        start, with `from_start`); never blocks."""
+        timeout = max(0.0, timeout)
+        job = Job(spec, timeout, None if from_start else time.monotonic() + timeout, cancel or threading.Event())
         with self._lock:
             self._busy += 1
             if self._thread is None or not self._thread.is_alive():
@@ -304,9 +310,10 @@ class EvalRunner:
         return job
 
     def run(self, spec: dict, timeout: float, cancel: threading.Event | None = None) -> dict:
-        """`submit`, then wait for the outcome (blocks: not for an event loop)."""
-        job = self.submit(spec, timeout, cancel)
-        job.done.wait(timeout + GRACE + START_TIMEOUT)
+        """Run the job `spec` for at most `timeout` seconds from its start and
+        wait for the outcome (blocks: not for an event loop)."""
+        job = self.submit(spec, timeout, cancel, from_start=True)
+        job.done.wait()         # the supervisor ends every job: at its deadline, or by a kill
         return job.outcome or {"status": "timeout"}
 
     def load(self) -> int:
@@ -334,7 +341,7 @@ class EvalRunner:
     def _run(self, job: Job) -> None:
         if job.cancel.is_set():
             return job.finish({"status": "cancelled"})
-        if time.monotonic() >= job.deadline:
+        if job.deadline is not None and time.monotonic() >= job.deadline:
             return job.finish({"status": "timeout"})
         w = self._worker
         if w is None or w.dead:
@@ -343,6 +350,8 @@ class EvalRunner:
             except WorkerUnavailable as exc:
                 return job.finish({"status": "internal", "detail": str(exc)})
         job.started = True
+        if job.deadline is None:
+            job.deadline = time.monotonic() + job.budget
         left = job.deadline - time.monotonic()
         if not w.send({"op": "job", "id": job.id, "job": job.spec, "cpu": left + 2 * GRACE},
                       time.monotonic() + max(left, GRACE)):

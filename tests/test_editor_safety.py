@@ -255,6 +255,24 @@ def test_a_regex_in_c_code_is_stopped_by_killing_its_worker():
     runner.close()
 
 
+def test_the_cpu_limit_ends_a_worker_nobody_stops():
+    """RLIMIT_CPU is the backstop when the server cannot stop a job: the worker
+    limits itself to the job's seconds, and the kernel ends it (SIGXCPU)."""
+    import signal
+    from nixlang.ide import runner
+    w = runner._spawner.take()
+    try:
+        spec = {"kind": "diagnostics", "text": CATASTROPHIC, "path": None, "budget": 600, "policy": {}}
+        assert w.send({"op": "job", "id": 1, "job": spec, "cpu": 1}, time.monotonic() + 60)
+        end = time.monotonic() + 300            # a bound on a failure only: a loaded machine is slow
+        while not w.dead and time.monotonic() < end:
+            assert w.receive(1.0) is None       # no answer: the regex never ends
+        assert w.dead and w.end_signal() == signal.SIGXCPU
+    finally:
+        runner._spawner.forget(w)
+        w.kill()
+
+
 def test_a_named_pipe_in_the_workspace_is_a_clear_error(fifo):
     out = evaluate("builtins.readFile ./pipe", str(fifo.parent / "doc.nix"), 60)
     assert out.status == "error"

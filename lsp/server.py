@@ -51,6 +51,13 @@ plus the `evaluation` object below:
     evaluation.enable   evaluate files for diagnostics (default true)
     evaluation.timeout  seconds an evaluation may take (default 2)
     evaluation.delay    seconds to wait after an edit before evaluating (default 0.3)
+    evaluation.restricted   restricted evaluation (default true): only the workspace folders,
+                        the store and the configured search path are readable, no currentTime,
+                        getEnv gives "" (see nixlang/ide/policy.py); false reads any file
+    evaluation.allowedPaths folders evaluation may read besides the workspace (default none)
+    evaluation.nixPath  search-path entries (`nixpkgs=/path` or `/path`) for `<name>`, readable
+                        too (default none; NIX_PATH and nix.conf's nix-path count as well)
+    evaluation.memoryLimitMB  memory one evaluation may allocate (default 1024)
     hover.values        show evaluated values in hovers (default true)
     hover.timeout       seconds a hover waits for its value (default 0.5)
     completion.values   add attributes found by evaluation after `expr.` (default true)
@@ -82,10 +89,14 @@ from dataclasses import dataclass
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 from pygls.uris import from_fs_path, to_fs_path
 
 from nixlang import gcpause, ide
 from nixlang.errors.catalogue import all_codes, explanation
+from nixlang.ide import evaluation as ide_evaluation
+from nixlang.ide import policy as ide_policy
+from nixlang.ide import runner as ide_runner
 from nixlang.ide import values as ide_values
 from nixlang.ide.completion import dotted_before, dotted_completion
 from nixlang.ide.diagnostics import capped
@@ -111,7 +122,11 @@ class Settings:
     lints: bool = True
     docs_url: str | None = None
     eval_max_size: int = 500_000    # characters: larger documents are analysed, not evaluated
-    nix_path: list | None = None    # the search path for `<...>` links; None: $NIX_PATH
+    link_nix_path: list | None = None   # `nixPath`: the search path for `<...>` links; None: see search_path
+    eval_restricted: bool = True    # the editor's restricted evaluation (nixlang/ide/policy.py)
+    allowed_paths: tuple = ()
+    nix_path: tuple = ()            # `evaluation.nixPath`: search-path entries evaluation may use
+    memory_mb: float = 1024.0
 
     @property
     def value_budget(self) -> float:
@@ -160,18 +175,30 @@ class Settings:
             v = number(key, 0.0, 30.0)
             if v is not None:
                 setattr(self, attr, v)
+        if isinstance(flat.get("evaluation.restricted"), bool):
+            self.eval_restricted = flat["evaluation.restricted"]
+        for key, attr in (("evaluation.allowedPaths", "allowed_paths"), ("evaluation.nixPath", "nix_path")):
+            v = flat.get(key)
+            if isinstance(v, list) and all(isinstance(x, str) and x for x in v):
+                setattr(self, attr, tuple(os.path.expanduser(x) for x in v))
+        v = number("evaluation.memoryLimitMB", 16.0, 1 << 20)
+        if v is not None:
+            self.memory_mb = v
         if isinstance(flat.get("lints.enable"), bool):
             self.lints = flat["lints.enable"]
         if isinstance(flat.get("docsUrl"), str) and flat["docsUrl"]:
             self.docs_url = flat["docsUrl"]
         np = flat.get("nixPath")
         if isinstance(np, str) or (isinstance(np, list) and all(isinstance(e, str) for e in np)):
-            self.nix_path = parse_search_path(np)
+            self.link_nix_path = parse_search_path(np)
 
     def search_path(self) -> list:
-        """(prefix, folder) pairs `<...>` is looked up in (document links)."""
-        if self.nix_path is not None:
-            return self.nix_path
+        """(prefix, folder) pairs `<...>` is looked up in (document links):
+        the `nixPath` setting, else evaluation's `evaluation.nixPath`, else $NIX_PATH."""
+        if self.link_nix_path is not None:
+            return self.link_nix_path
+        if self.nix_path:
+            return parse_search_path(list(self.nix_path))
         return parse_search_path(os.environ.get("NIX_PATH", ""))
 
 
@@ -197,9 +224,17 @@ def _collect_frozen() -> None:
 TITLES = {code: explanation(code).title for code in all_codes()}
 
 
+class _Protocol(LanguageServerProtocol):
+    def _send_data(self, data) -> None:
+        if getattr(self._server, "exited", False):
+            return            # after `exit` the transport closes: a late notification is dropped
+        super()._send_data(data)
+
+
 class PynixLanguageServer(LanguageServer):
     def __init__(self):
-        super().__init__("pynix", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__("pynix", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+                         protocol_cls=_Protocol)
         self.settings = Settings()
         self.docs: dict[str, Doc] = {}
         self.cache = ide.AnalysisCache()
@@ -215,6 +250,23 @@ class PynixLanguageServer(LanguageServer):
         self.last_change = 0.0           # time.monotonic() of the latest didChange
         self.gc_due = False              # big analyses were frozen (`noted`); collect when idle
         self.collector: asyncio.Task | None = None
+        self.closing = False          # `shutdown` came: nothing more is started
+        self.exited = False           # `exit` came: the transport closes, nothing more is sent
+        self._reporting = False
+
+    def report_server_error(self, error, source) -> None:
+        """pygls shows an error that happened outside a request as a message,
+        which is sent too: when sending is what failed (the client is gone,
+        the transport closed after `exit`), that would fail again, and again.
+        Such an error is only logged."""
+        if self.exited or self._reporting:
+            log.warning("not shown to the client: %r", error)
+            return
+        self._reporting = True
+        try:
+            super().report_server_error(error, source)
+        finally:
+            self._reporting = False
 
     # -- helpers -------------------------------------------------------------------------------
     @property
@@ -223,6 +275,18 @@ class PynixLanguageServer(LanguageServer):
             return self.workspace.position_codec
         except Exception:
             return None
+
+    def editor_policy(self) -> ide_policy.Policy:
+        """What evaluations may do now: the settings and the workspace folders."""
+        st = self.settings
+        try:
+            ws = self.workspace
+            uris = [f.uri for f in ws.folders.values()] or ([ws.root_uri] if ws.root_uri else [])
+        except Exception:          # before `initialize`
+            uris = []
+        folders = tuple(p for p in (to_fs_path(u) for u in uris if u.startswith("file:")) if p)
+        return ide_policy.Policy(restricted=st.eval_restricted, folders=folders, allowed_paths=st.allowed_paths,
+                                 nix_path=st.nix_path, memory=int(st.memory_mb * (1 << 20)))
 
     def index(self, doc: Doc) -> convert.LineIndex:
         return doc.state.index
@@ -419,6 +483,8 @@ class PynixLanguageServer(LanguageServer):
         return an, diags, out, cpu
 
     def _send_static(self, uri: str, doc: Doc, diags: list, out: list) -> None:
+        if self.closing:
+            return
         self.static[uri] = out
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, version=doc.version, diagnostics=out))
@@ -488,21 +554,23 @@ class PynixLanguageServer(LanguageServer):
             text, path = doc.text, doc.path
             loop = asyncio.get_running_loop()
             work = loop.run_in_executor(None, functools.partial(
-                ide.eval_diagnostics, text, path, self.settings.eval_timeout, cancel))
+                ide_evaluation.evaluate, text, path, self.settings.eval_timeout, cancel))
             name = os.path.basename(path) if path else "the document"
             shown = loop.create_task(progress_while(self, f"pynix: evaluating {name}", work.done))
             try:
-                result = await work
+                outcome = await work
             finally:
                 shown.cancel()
+            result = outcome.diagnostics if outcome.status in ("ok", "error") else None
             doc = self.docs.get(uri)
-            if result is None or doc is None or doc.version != version or doc.text is not text or cancel.is_set():
-                return
-            idx = self.index(doc)
-            extra = [convert.diagnostic(d, idx, uri, self.settings.docs_url, TITLES, self.other_index)
-                     for d in result]
-            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-                uri=uri, version=doc.version, diagnostics=list(self.static.get(uri, [])) + extra))
+            stale = doc is None or doc.version != version or doc.text is not text or cancel.is_set()
+            if result is not None and not stale:
+                idx = self.index(doc)
+                extra = [convert.diagnostic(d, idx, uri, self.settings.docs_url, TITLES, self.other_index)
+                         for d in result]
+                self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+                    uri=uri, version=doc.version, diagnostics=list(self.static.get(uri, [])) + extra))
+            _log_outcome(self, path or uri, outcome, stale)
         except asyncio.CancelledError:
             pass
         except Exception as exc:
@@ -513,6 +581,25 @@ class PynixLanguageServer(LanguageServer):
 
 
 server = PynixLanguageServer()
+ide_policy.provider = server.editor_policy
+
+
+def _log_outcome(ls: PynixLanguageServer, name: str, outcome, stale: bool = False) -> None:
+    """How an evaluation ended, in the client's log (type Log), after its
+    diagnostics were published: why a file shows no evaluation errors is
+    then visible (out of time, out of memory, needs the network)."""
+    why = {"ok": "no error", "error": f"{len(outcome.diagnostics)} error(s)", "timeout": "stopped: out of time",
+           "cancelled": "cancelled by a newer edit", "skipped": "not reported",
+           "internal": "failed inside pynix"}.get(outcome.status, outcome.status)
+    detail = f" ({outcome.detail})" if outcome.detail else ""
+    detail += "; out of date, not shown" if stale and outcome.status in ("ok", "error") else ""
+    if ls.closing:
+        return
+    try:
+        ls.window_log_message(types.LogMessageParams(
+            type=types.MessageType.Log, message=f"pynix: evaluated {name}: {why}{detail}, {outcome.seconds:.2f} s"))
+    except Exception:
+        pass
 
 
 def _report(ls: PynixLanguageServer, name: str, exc: BaseException) -> None:
@@ -568,7 +655,7 @@ async def progress_while(ls: PynixLanguageServer, title: str, done, started: flo
     Quick work shows nothing; clients without `window.workDoneProgress` neither."""
     start = time.monotonic() if started is None else started
     await asyncio.sleep(max(0.0, start + ls.settings.progress_after - time.monotonic()))
-    if done():
+    if done() or ls.closing:
         return
     caps = ls.client_capabilities
     if not (caps and caps.window and caps.window.work_done_progress):
@@ -603,6 +690,26 @@ def initialize(ls: PynixLanguageServer, params: types.InitializeParams):
     opts = params.initialization_options
     if isinstance(opts, dict):
         ls.settings.update(opts.get("pynix", opts))
+    ide_runner.prestart()        # a worker process, ready by the time the first file is evaluated
+
+
+@server.feature(types.SHUTDOWN)
+@safe()
+def shutdown(ls: PynixLanguageServer, params):
+    """Stop everything that would still send: evaluations (their workers are
+    killed, which ends the jobs threads wait for) and pending publications."""
+    ls.closing = True
+    for uri in list(ls.eval_tasks) + list(ls.eval_cancel):
+        ls.cancel_eval(uri)
+    for task in list(ls.pending.values()):
+        task.cancel()
+    ide_runner.shutdown()
+
+
+@server.feature(types.EXIT)
+@safe()
+def exit_(ls: PynixLanguageServer, params):
+    ls.closing = ls.exited = True
 
 
 @server.feature(types.INITIALIZED)
@@ -709,7 +816,8 @@ async def _hover_value(ls: PynixLanguageServer, an, off: int) -> str:
     hp = ide_values.hover_probe(an, off)
     if hp is None:
         return ""
-    req = ide_values.request(hp[2], "show", max(ls.settings.value_budget, ls.settings.hover_timeout))
+    req = ide_values.request(hp[2], "show", max(ls.settings.value_budget, ls.settings.hover_timeout),
+                             ls.editor_policy().for_document(an.path))
     end = time.monotonic() + ls.settings.hover_timeout
     while not req.done and time.monotonic() < end:
         await asyncio.sleep(0.01)

@@ -35,6 +35,10 @@ class EvalOptions:
     nix_path: list | None = None  # nix-path (or NIX_PATH); None: Nix's default entries
     current_system: str | None = None   # eval-system, else system: builtins.currentSystem
     trace_verbose: bool = False   # trace-verbose: builtins.traceVerbose prints
+    # for the editor (nixlang/ide/policy.py)
+    allowed_paths: tuple = ()     # folders restricted evaluation may read besides the search path (allowPath)
+    regular_files_only: bool = False   # refuse to open FIFOs, devices and sockets
+    hidden_builtins: tuple = ()   # impure constants left out of the base environment (e.g. currentTime)
 
 
 class Evaluator:
@@ -80,10 +84,10 @@ class Evaluator:
             system = self.options.current_system
             builtins_attrs.d["currentSystem"] = system
             vals[names.index("__currentSystem")] = system
-        if self.options.pure_eval:
-            # pure evaluation has no impure constants (EvalState::createBaseEnv)
-            for k in ("currentSystem", "currentTime"):
-                del builtins_attrs.d[k]
+        # pure evaluation has no impure constants (EvalState::createBaseEnv)
+        hidden = ("currentSystem", "currentTime") if self.options.pure_eval else ()
+        for k in hidden + tuple(n for n in self.options.hidden_builtins if n not in hidden):
+            if builtins_attrs.d.pop(k, None) is not None:
                 vals[names.index("__" + k)] = Thunk(_undefined(k), None)
         self.builtins = builtins_attrs
         return Env(None, vals)
@@ -117,8 +121,12 @@ class Evaluator:
         if os.path.isdir(full):
             full = os.path.join(full, "default.nix")
             self.check_access(full)
+        from .builtins.filesystem import open_to_read, resolve_symlinks
+        if self.options.pure_eval or self.options.restrict_eval:
+            # where a symlink leads is checked too (realisePath resolves it before the check)
+            self.check_access(resolve_symlinks(full))
         try:
-            with open(full, "rb") as f:
+            with open_to_read(self, full) as f:
                 data = read_all(f)
         except FileNotFoundError:
             raise E.EvalError(f"path '{full}' does not exist").tagged("no-such-path", path=full) from None

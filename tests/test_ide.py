@@ -18,7 +18,8 @@ from conftest import SHARED
 
 from nixlang import ide
 from nixlang.ide import AnalysisCache, analyze
-from nixlang.ide.evaluation import EvalRunner
+from nixlang.ide.evaluation import evaluate
+from nixlang.ide.runner import EvalRunner
 
 ROOT = Path(__file__).resolve().parents[1]
 FLAKES = SHARED / "flake-examples"
@@ -362,10 +363,26 @@ EVAL = [
     # (positions are Nix's points; the diagnostic covers the word there)
     ('let cfg = { port = 80; }; in { url = "http://h:" + «cfg.port»; }', "E201",
      "cannot coerce an integer to a string"),
-    ("{ a = «assert 1 == 2; 3»; }", "E206", "not equal"),
-    ('{ x = «throw "boom"»; }', "E204", "boom"),
+    ("«assert 1 == 2; 3»", "E206", "not equal"),
+    ('«throw "boom"»', "E204", "boom"),
     ("let s = { a = 1; }; in «s.b»", "E202", "attribute 'b' missing"),
     ("let x = «x»; in x", "E203", "infinite recursion"),
+    # an attribute or element is forced one level: errors that are not deliberate are reported
+    ('{ ok = 1; bad = 1 + «"»x"; }', "E200", "cannot add a string to an integer"),
+    ('[ 1 «{ a = 1; }.b» ]', "E202", "attribute 'b' missing"),
+]
+
+# what `nix-instantiate --eval` does not report, and values that throw only when used
+NOT_ERRORS = [
+    '{ old = throw "renamed to new"; new = 1; }',
+    '{ guard = assert false; 1; stop = abort "do not evaluate"; }',
+    '[ (throw "only when forced") ]',
+    '{ nested = { deeper = 1 + "x"; }; }',        # one level only
+    '{ f = x: x + "y"; }',
+    '{ pkgs }: pkgs.nothing.here',
+    '{ y = (import ./bad.nix).x; }',              # bad.nix's mistake, not this document's
+    '{ data = import ./missing.nix; }',           # about the world: a file the checkout lacks
+    '{ secret = builtins.readFile /etc/passwd; }',   # forbidden for the editor, not wrong
 ]
 
 
@@ -379,14 +396,15 @@ def test_eval_diagnostics(text, code, fragment):
     assert (d.start, d.end) == spans[0]
 
 
-def test_eval_ok_and_functions_are_not_called():
-    assert ide.eval_diagnostics("{ a = 1; b = [ 2 ]; }", None, timeout=10) == []
-    assert ide.eval_diagnostics("{ pkgs }: pkgs.nothing.here", None, timeout=10) == []
+@pytest.mark.parametrize("text", NOT_ERRORS)
+def test_eval_reports_only_what_nix_would(text, tmp_path):
+    (tmp_path / "bad.nix").write_text('{ x = 1 + "a"; }\n')
+    assert ide.eval_diagnostics(text, str(tmp_path / "main.nix"), timeout=10) == []
 
 
 def test_eval_error_in_an_imported_file_points_at_the_import(tmp_path):
     (tmp_path / "bad.nix").write_text('{ x = 1 + "a"; }\n')
-    text, _, spans = marked("{ y = «(import ./bad.nix).x»; }")
+    text, _, spans = marked("«(import ./bad.nix).x»")
     ds = ide.eval_diagnostics(text, str(tmp_path / "main.nix"), timeout=10)
     assert len(ds) == 1
     assert ds[0].related and ds[0].related[0].path == str(tmp_path / "bad.nix")
@@ -396,12 +414,12 @@ def test_eval_error_in_an_imported_file_points_at_the_import(tmp_path):
 def test_eval_budget_overrun_is_dropped_and_the_worker_survives():
     runner = EvalRunner()
     t0 = time.monotonic()
-    out = runner.evaluate("builtins.foldl' (a: b: a + b) 0 (builtins.genList (x: x) 100000000)", None, 0.5)
+    out = evaluate("builtins.foldl' (a: b: a + b) 0 (builtins.genList (x: x) 100000000)", None, 0.5, runner=runner)
     assert out.status == "timeout" and out.diagnostics == []
     # it did not wait for the evaluation (minutes): a bound a loaded machine keeps
     assert time.monotonic() - t0 < 30
-    # the same worker goes on with the next job (the stopped one has ended)
-    assert runner.evaluate('{ a = throw "next"; }', None, 60).status == "error"
+    # the lane goes on with the next job
+    assert evaluate('throw "next"', None, 60, runner=runner).status == "error"
 
 
 def test_eval_cancel_when_a_newer_edit_arrives():
@@ -409,14 +427,14 @@ def test_eval_cancel_when_a_newer_edit_arrives():
     cancel = threading.Event()
     threading.Timer(0.2, cancel.set).start()
     t0 = time.monotonic()
-    out = runner.evaluate("builtins.foldl' (a: b: a + b) 0 (builtins.genList (x: x) 100000000)", None, 30,
-                          cancel)
+    out = evaluate("builtins.foldl' (a: b: a + b) 0 (builtins.genList (x: x) 100000000)", None, 30,
+                   cancel, runner=runner)
     assert out.status == "cancelled" and time.monotonic() - t0 < 30     # before its budget
-    assert runner.evaluate("1", None, 60).status == "ok"
+    assert evaluate("1", None, 60, runner=runner).status == "ok"
 
 
 def test_eval_does_not_use_the_network():
-    out = EvalRunner().evaluate('builtins.fetchurl "https://example.invalid/x"', None, 10)
+    out = evaluate('builtins.fetchurl "https://example.invalid/x"', None, 10)
     assert out.status == "skipped"
 
 

@@ -89,7 +89,7 @@ HOVER_VALUES = [
     ("let s = { a = { b = { c = 1; }; }; l = [ [ 1 ] ]; }; in s$0", "{ a = { b = { … }; }; l = [ [ … ] ]; }"),
     ('let s = "' + "x" * 200 + '"; in s$0', '"' + "x" * 80 + '…"'),
     # errors: of the value, and of a part of it
-    ('let s = throw "boom"; in s$0', "evaluating it fails: boom"),
+    ('let s = throw "boom"; in s$0', "evaluating it fails:\n```\nboom\n```"),
     ('let s = { a = throw "boom"; b = 2; }; in s$0', "{ a = «error: boom»; b = 2; }"),
     ("let x = x; in x$0", "infinite recursion"),
     # parts that depend on a function argument are not evaluated

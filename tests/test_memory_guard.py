@@ -159,9 +159,18 @@ def test_the_repl_survives_running_out(monkeypatch):
     assert r.handle("1 + 1") == "2\n"
 
 
-def test_the_editor_skips_an_evaluation_that_runs_out(monkeypatch, tmp_path):
-    from nixlang.ide.evaluation import EvalRunner
-    monkeypatch.setenv("PYNIX_MAX_MEMORY", "64M")
+# a string that doubles forty times: a terabyte, unless something stops it
+GROWING = 'let f = n: s: if n == 0 then s else f (n - 1) (s + s); in builtins.stringLength (f 40 "x")'
+
+
+def test_the_editor_skips_an_evaluation_that_runs_out(tmp_path):
+    """The editor's worker process limits each job's memory (the policy's
+    `memory`, RLIMIT_DATA in the worker): the job stops, nothing is reported."""
+    from nixlang.ide.evaluation import evaluate
+    from nixlang.ide.policy import Policy
     doc = tmp_path / "doc.nix"
-    outcome = EvalRunner().evaluate('builtins.readFile "/dev/zero"', str(doc), timeout=60)
+    policy = Policy(memory=64 << 20).for_document(str(doc))
+    outcome = evaluate(GROWING, str(doc), timeout=60, policy=policy)
     assert (outcome.status, outcome.detail) == ("skipped", "out of memory")
+    # the worker was replaced, the next job runs
+    assert evaluate("1 + 1", str(doc), timeout=60, policy=policy).status == "ok"

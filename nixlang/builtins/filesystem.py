@@ -231,7 +231,8 @@ def _under(path: str, roots) -> bool:
 def _allowed_roots(ev) -> list[str]:
     """The folders restricted evaluation may read: the search path entries
     (-I, nix-path / NIX_PATH), as written and with symlinks resolved
-    (EvalState's constructor allows each resolved lookup path entry)."""
+    (EvalState's constructor allows each resolved lookup path entry), and
+    the `allowed_paths` of the options (the editor's workspace folders)."""
     cached = ev.__dict__.get("_pynix_allowed_roots")
     if cached is None:
         cached = []
@@ -240,8 +241,17 @@ def _allowed_roots(ev) -> list[str]:
                 continue
             p = canon_path(os.path.join(os.getcwd(), value))
             cached += [p, resolve_symlinks(p)]
+        for value in getattr(ev.options, "allowed_paths", ()):     # EvalState::allowPath
+            p = canon_path(os.path.join(os.getcwd(), value))
+            cached += [p, resolve_symlinks(p)]
         ev.__dict__["_pynix_allowed_roots"] = cached
     return cached
+
+
+def _own_store_dirs(ev) -> list[str]:
+    """The real folders of the stores this evaluation writes its objects to."""
+    st = getattr(ev, "_eval_store", None)
+    return [s.real_dir for s in (getattr(st, "scratch", None), getattr(st, "writer", None)) if s is not None]
 
 
 def check_access(ev, path: str) -> str:
@@ -255,6 +265,8 @@ def check_access(ev, path: str) -> str:
         return path
     if path.startswith(COREPKGS_DIR + "/") or (path.startswith(STORE_PREFIX) and len(path) > len(STORE_PREFIX)):
         return path
+    if _under(path, _own_store_dirs(ev)):
+        return path           # a store object this evaluation made (`toFile`), where it was written
     if not pure and _under(path, _allowed_roots(ev)):
         return path
     mode = "in pure evaluation mode (use '--impure' to override)" if pure else "in restricted mode"
@@ -295,6 +307,26 @@ def check_uri(ev, uri: str) -> None:
     raise E.RestrictedPathError(f"access to URI '{uri}' is forbidden in restricted mode")
 
 
+_SPECIAL = ((st_mod.S_ISFIFO, "a named pipe (FIFO)"), (st_mod.S_ISCHR, "a character device"),
+            (st_mod.S_ISBLK, "a block device"), (st_mod.S_ISSOCK, "a socket"))
+
+
+def open_to_read(ev, path: str):
+    """`open(path, "rb")`; with the option `regular_files_only` (the editor), a
+    named pipe, device or socket is refused before it is opened: opening a
+    pipe blocks until someone writes, and `/dev/zero` never ends."""
+    if getattr(ev.options, "regular_files_only", False):
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
+            mode = 0
+        for test, what in _SPECIAL:
+            if test(mode):
+                raise E.NotRegularFile(f"refusing to read '{path}': it is {what}, not a regular file "
+                                       "(the editor's evaluation reads regular files only)")
+    return open(path, "rb")
+
+
 def _file_type(mode: int) -> str:
     if st_mod.S_ISREG(mode):
         return "regular"
@@ -313,7 +345,7 @@ def _read_file(ev, path):
     if src is not None:
         return src.text
     try:
-        with open(p, "rb") as f:
+        with open_to_read(ev, p) as f:
             data = read_all(f, stop_at=b"\0")
     except IsADirectoryError:
         raise E.EvalError(f"reading from file '{p}': Is a directory") from None
@@ -590,13 +622,13 @@ def _expr_path(p: str) -> str:
     return q
 
 
-def _read_source(path: str):
+def _read_source(ev, path: str):
     from ..source import Source, decode
     src = corepkgs_source(path)
     if src is not None:
         return src
     try:
-        with open(path, "rb") as f:
+        with open_to_read(ev, path) as f:
             data = read_all(f)
     except FileNotFoundError:
         raise E.EvalError(f"path '{path}' does not exist").tagged("no-such-path", path=path) from None
@@ -636,7 +668,7 @@ def _scoped_import(ev, scope, path):
             raise type_error("a set", a)
         return a
     attrs = with_frame("while evaluating the first argument passed to builtins.scopedImport", want_attrs)
-    p = _expr_path(realise_path(ev, path, resolve=None))
+    p = check_access(ev, _expr_path(realise_path(ev, path, resolve=None)))   # where a symlink leads, too
     if not attrs.d and p not in COREPKGS:
         return ev.import_value(Path(p))
-    return eval_with_scope(ev, _read_source(p), attrs)
+    return eval_with_scope(ev, _read_source(ev, p), attrs)

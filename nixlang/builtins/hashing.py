@@ -167,9 +167,10 @@ def _realise_path(ev, v) -> str:
     return s
 
 
-def read_file_bytes(path: str) -> bytes:
+def read_file_bytes(ev, path: str) -> bytes:
+    from .filesystem import open_to_read
     try:
-        with open(path, "rb") as f:
+        with open_to_read(ev, path) as f:
             return read_all(f)
     except FileNotFoundError:
         raise E.EvalError(f"path '{path}' does not exist").tagged("no-such-path", path=path) from None
@@ -186,7 +187,12 @@ def _hash_file(ev, algo, path):
     name = force_string_no_ctx(algo, "while evaluating the first argument passed to builtins.hashFile")
     a = parse_hash_algo(name, ev)
     p = _realise_path(ev, path)
-    return hash_bytes(a, read_file_bytes(os.path.normpath(p) if p != "/" else p)).hex()
+    p = os.path.normpath(p) if p != "/" else p
+    from .filesystem import check_access, resolve_symlinks
+    check_access(ev, p)         # realisePath: pure and restricted evaluation check the file, and where it leads
+    if getattr(ev.options, "pure_eval", False) or getattr(ev.options, "restrict_eval", False):
+        check_access(ev, resolve_symlinks(p))
+    return hash_bytes(a, read_file_bytes(ev, p)).hex()
 
 
 @builtin("convertHash", 1)

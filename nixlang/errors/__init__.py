@@ -400,6 +400,11 @@ class RestrictedPathError(EvalError):
     """Access to a path or URI that pure or restricted evaluation forbids."""
 
 
+class NotRegularFile(EvalError):
+    """A named pipe, device or socket that the editor's evaluation will not
+    read (`regular_files_only`): reading one can block forever or never end."""
+
+
 class StackOverflow(EvalError):
     code = "E210"
     title = "stack overflow"

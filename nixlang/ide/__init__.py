@@ -32,7 +32,8 @@ Only `evaluation` imports the evaluator, and only when it runs.
 from .analysis import Analysis, AnalysisCache, analyze
 from .completion import CompletionItem, completion
 from .diagnostics import LINTS, Diagnostic, Related, diagnostics
-from .evaluation import EvalOutcome, EvalRunner, eval_diagnostics
+from .evaluation import EvalOutcome, eval_diagnostics
+from .runner import EvalRunner
 from .flakes import DocumentLink, document_links
 from .hover import Hover, hover
 from .navigation import (FoldRange, Location, Symbol, definition, document_symbols, folding_ranges,

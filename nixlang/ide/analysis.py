@@ -28,6 +28,7 @@ from __future__ import annotations
 import bisect
 import os
 import re
+import stat
 import threading
 from dataclasses import dataclass, field
 
@@ -419,8 +420,9 @@ class AnalysisCache:
             if key is not None:
                 return self._docs[key][0]
         try:
-            if os.path.getsize(path) > self.MAX_FILE_BYTES:
-                return None
+            st = os.stat(path)
+            if not stat.S_ISREG(st.st_mode) or st.st_size > self.MAX_FILE_BYTES:
+                return None           # a named pipe would block the server in open()
             with open(path, "rb") as f:
                 return f.read().decode("utf-8", "surrogateescape")
         except OSError:

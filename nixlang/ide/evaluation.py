@@ -1,54 +1,68 @@
-"""Evaluation diagnostics: evaluate the document under a time budget, off the hot path.
+"""Evaluation diagnostics: what Nix reports when it evaluates the document.
 
 No editor server for Nix reports evaluation errors; this one can, because
-the evaluator is the same one `pynix eval` uses. The document's value is
-computed (and, unless it is a function, forced deeply, like `pynix eval`)
-in one long-lived worker thread with a large stack. The caller waits at
-most `timeout` seconds:
+the evaluator is the same one `pynix eval` uses. The evaluation runs in a
+worker process (`runner`, `worker`) under the editor's rules (`policy`:
+restricted, no network, limits of time and memory); the server's threads
+only wait for its answer, and a newer edit cancels it.
+
+What is reported (the rule for libraries): the document is evaluated as
+`nix-instantiate --eval` does, to weak head normal form, and an error there
+is reported: it is what Nix reports. An error about the world outside the
+code (see below) is a warning, not an error: the evaluation could not go on
+here (the editor's restrictions, a checkout without a file it refers to),
+which says nothing against the file. A function is not called. When the
+value is an attrset or a list, each of its attributes or elements is then
+forced to weak head normal form too, one level only (never deeper), while
+time is left, and an error there is reported only when it is a mistake
+written in this document: its own position is in this document, and it is
+neither deliberate (a `throw`, an `abort`, a failed `assert`: libraries are
+full of values that throw only when a consumer forces them, such as aliases
+of removed names, guards, "do not evaluate this directly") nor about the
+world outside the code (a file that is missing, forbidden or not regular, a
+search-path lookup, something pynix does not implement, memory). So
+`{ a = 1 + "x"; }` gets its error; `{ old = throw "renamed"; }`, an
+attribute that imports a file the checkout lacks, and every file of
+nixpkgs' lib get none.
 
 - a `NixError` becomes a diagnostic at its span in this document; when the
   error happened in another file, at the innermost trace frame that points
   into this document, with the other place as related information;
-- running out of time, or a newer edit (`cancel` event set), stops the
-  evaluation: an exception is raised inside the worker thread
-  (`PyThreadState_SetAsyncExc`) and nothing is reported;
+- running out of time, or a newer edit, stops the evaluation: nothing is
+  reported;
 - anything else (a pynix bug) is reported to the caller's `log`, never as
   a diagnostic.
 
-An `EvalRunner` also runs other evaluations for the editor (`submit`: any
-function, stopped at its budget without anyone waiting for it), such as the
-values shown in hovers (`values`, which has runners of its own).
-
-Evaluation is pure (`EvalOptions(pure=True)`), fetchers that would use the
-network are replaced by a function that stops the evaluation quietly,
-`builtins.trace` output is discarded, and nothing is written to a store.
-The evaluator is imported only when an evaluation is asked for.
+`builtins.trace` output is discarded; fetchers stop the evaluation quietly
+(`Skip`).
 """
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import os
-import queue
 import re
 import threading
 import time
 from dataclasses import dataclass, field
 
-from .diagnostics import ERROR, Diagnostic, Related
+from .diagnostics import ERROR, WARNING, Diagnostic, Related
 
 NETWORK_BUILTINS = ("fetchurl", "fetchTarball", "fetchGit", "fetchTree", "fetchMercurial", "fetchClosure",
                     "getFlake")
+MAX_MEMBER_ERRORS = 20     # errors of attributes / list elements reported at most
+MEMBERS_SHARE = 0.8        # share of the budget after which no more members are forced
 
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_'\-]*(?:\.[A-Za-z_][A-Za-z0-9_'\-]*)*|\S")
 
 
 class EvalCancelled(BaseException):
-    """Raised inside the worker to stop an evaluation (never an `Exception`,
-    so no `except Exception` in the evaluator can swallow it)."""
+    """Raised inside the worker's evaluation thread to stop a job (never an
+    `Exception`, so no `except Exception` in the evaluator can swallow it)."""
 
 
-class _Skip(BaseException):
+class Skip(BaseException):
     """The evaluation needs something the editor does not allow (the network)."""
 
 
@@ -57,7 +71,23 @@ class EvalOutcome:
     status: str                              # "ok", "error", "timeout", "cancelled", "skipped", "internal"
     diagnostics: list = field(default_factory=list)
     seconds: float = 0.0
-    detail: str = ""                         # for "internal": the exception text
+    detail: str = ""                         # for "skipped" and "internal": why
+
+    @classmethod
+    def from_json(cls, d: dict) -> "EvalOutcome":
+        return cls(str(d.get("status", "internal")), [diagnostic_from_json(x) for x in d.get("diagnostics", ())],
+                   detail=str(d.get("detail", "")))
+
+
+def diagnostic_to_json(d: Diagnostic) -> dict:
+    return dataclasses.asdict(d)
+
+
+def diagnostic_from_json(d: dict) -> Diagnostic:
+    d = dict(d)
+    d["related"] = [Related(**r) for r in d.get("related", ())]
+    d["tags"] = tuple(d.get("tags", ()))
+    return Diagnostic(**d)
 
 
 class _Null:
@@ -68,202 +98,149 @@ class _Null:
         pass
 
 
-class _Job:
-    """One piece of work for the worker: a document to evaluate (`text`,
-    `path`), or any callable `work(max_call_depth)` that returns the outcome."""
-    __slots__ = ("text", "path", "work", "done", "outcome", "cancel", "started", "injected", "timed_out")
+# -- in the worker --------------------------------------------------------------------------------
 
-    def __init__(self, text, path, cancel, work=None):
-        self.text = text
-        self.path = path
-        self.work = work
-        self.cancel = cancel
-        self.done = threading.Event()
-        self.outcome: EvalOutcome | None = None
-        self.started = False
-        self.injected = False
-        self.timed_out = False
+def new_evaluator(policy: dict):
+    """An Evaluator for one editor job: the policy's options, trace output
+    discarded, no network."""
+    from ..evaluator import Evaluator
+    from ..runtime.values import PrimOp
+    from .policy import eval_options
+    ev = Evaluator(eval_options(policy or {}))
+    ev.stderr = _Null()
+    no_network(ev, PrimOp)
+    return ev
 
 
-class EvalRunner:
-    """One worker thread that evaluates documents, one at a time."""
-
-    STACK_SIZE = 256 * 1024 * 1024
-
-    def __init__(self, max_call_depth: int = 2000):
-        self.max_call_depth = max_call_depth
-        self._queue: queue.Queue = queue.Queue()
-        self._lock = threading.Lock()
-        self._current: _Job | None = None
-        self._thread: threading.Thread | None = None
-        self._tid: int | None = None
-
-    def _ensure_thread(self) -> None:
-        with self._lock:
-            if self._thread is not None and self._thread.is_alive():
-                return
-            old = threading.stack_size()
-            try:
-                threading.stack_size(self.STACK_SIZE)
-            except (ValueError, RuntimeError):
-                pass
-            try:
-                self._thread = threading.Thread(target=self._loop, name="pynix-eval", daemon=True)
-                self._thread.start()
-            finally:
-                try:
-                    threading.stack_size(old)
-                except (ValueError, RuntimeError):
-                    pass
-
-    def evaluate(self, text: str, path: str | None, timeout: float = 2.0,
-                 cancel: threading.Event | None = None) -> EvalOutcome:
-        """Evaluate `text` (the document at `path`), waiting at most `timeout` seconds."""
-        self._ensure_thread()
-        job = _Job(text, path, cancel or threading.Event())
-        t0 = time.monotonic()
-        self._queue.put(job)
-        deadline = t0 + timeout
-        while not job.done.wait(0.02):
-            if job.cancel.is_set() or time.monotonic() > deadline:
-                status = "cancelled" if job.cancel.is_set() else "timeout"
-                self._stop(job)
-                self._stop_until_done(job, wait=2.0)
-                return EvalOutcome(status, seconds=time.monotonic() - t0)
-        out = job.outcome or EvalOutcome("internal")
-        out.seconds = time.monotonic() - t0
-        return out
-
-    def load(self) -> int:
-        """Jobs queued or running."""
-        with self._lock:
-            running = 1 if self._current is not None else 0
-        return self._queue.qsize() + running
-
-    def submit(self, work, timeout: float, cancel: threading.Event | None = None) -> _Job:
-        """Run `work(max_call_depth)` in the worker without waiting for it. It is
-        stopped `timeout` seconds after submission (its outcome is then "timeout";
-        a job still queued at its deadline never starts) or when `cancel` is set.
-        Wait on `job.done`; `job.outcome` is an `EvalOutcome`, or what `work`
-        returned."""
-        self._ensure_thread()
-        job = _Job(None, None, cancel or threading.Event(), work)
-        self._queue.put(job)
-        timer = threading.Timer(max(0.0, timeout), self._expire, (job,))
-        timer.daemon = True
-        timer.start()
-        if cancel is not None:
-            # a caller's cancel event is only looked at by the timer: poll it
-            threading.Thread(target=self._watch_cancel, args=(job, timer), daemon=True).start()
-        return job
-
-    def _watch_cancel(self, job: _Job, timer: threading.Timer) -> None:
-        while not job.done.wait(0.05):
-            if job.cancel.is_set() and not job.timed_out:
-                timer.cancel()
-                self._expire(job, timeout=False)
-                return
-
-    def _expire(self, job: _Job, timeout: bool = True) -> None:
-        if job.done.is_set():
-            return
-        job.timed_out = timeout
-        self._stop(job)
-        self._stop_until_done(job)
-
-    def _stop_until_done(self, job: _Job, wait: float | None = None) -> None:
-        """Send the stop again until the job has ended: an asynchronous exception
-        can be swallowed (raised inside a gc callback or a `__del__`). With
-        `wait`, the caller waits that long at most and a daemon thread goes on
-        sending it (the worker must not stay busy with a job nobody wants)."""
-        give_up = None if wait is None else time.monotonic() + wait
-        while not job.done.wait(0.1):
-            if give_up is not None and time.monotonic() > give_up:
-                threading.Thread(target=self._stop_until_done, args=(job,), daemon=True).start()
-                return
-            self._stop(job, again=True)
-
-    def _stop(self, job: _Job, again: bool = False) -> None:
-        job.cancel.set()
-        with self._lock:
-            if self._current is job and (again or not job.injected) and self._tid is not None:
-                job.injected = True
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self._tid),
-                                                           ctypes.py_object(EvalCancelled))
-
-    def _clear_pending(self) -> None:
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self._tid), None)
-
-    def _loop(self) -> None:
-        self._tid = threading.get_ident()
-        while True:
-            try:
-                job = self._queue.get()
-                if job.cancel.is_set():
-                    job.outcome = EvalOutcome("timeout" if job.timed_out else "cancelled")
-                    job.done.set()
-                    continue
-                job.started = True
-                with self._lock:
-                    self._current = job
-                try:
-                    try:
-                        if job.work is not None:
-                            job.outcome = job.work(self.max_call_depth)
-                        else:
-                            job.outcome = _evaluate(job.text, job.path, self.max_call_depth)
-                    finally:
-                        with self._lock:
-                            self._current = None
-                            self._clear_pending()
-                except EvalCancelled:
-                    job.outcome = EvalOutcome("timeout" if job.timed_out else "cancelled")
-                except _Skip:
-                    job.outcome = EvalOutcome("skipped")
-                except RecursionError:
-                    job.outcome = EvalOutcome("skipped", detail="recursion too deep")
-                except MemoryError:        # a file that never ends, a string that keeps doubling
-                    job.outcome = EvalOutcome("skipped", detail="out of memory")
-                except Exception as exc:   # a pynix bug: tell the caller, never crash
-                    job.outcome = EvalOutcome("internal", detail=repr(exc))
-                job.done.set()
-            except EvalCancelled:
-                # delivered after the job ended: the job has its outcome already
-                with self._lock:
-                    self._current = None
-                    self._clear_pending()
-                continue
-
-
-def _evaluate(text: str, path: str | None, max_call_depth: int) -> EvalOutcome:
+def evaluate_document(job: dict) -> dict:
+    """The "diagnostics" job: {"text", "path", "budget", "policy"} -> {"status", "diagnostics"}."""
     from .. import errors as E
-    from ..evaluator import EvalOptions, Evaluator
-    from ..runtime.values import Closure, PrimOp, PrimOpApp, force
+    from ..runtime.values import force
     from ..source import Source
 
+    t0 = time.monotonic()
+    text, path = job["text"], job.get("path")
     if path:
         src = Source(text, path, os.path.dirname(path))
     else:
         src = Source(text, "«editor»", os.getcwd())
-    ev = Evaluator(EvalOptions(pure=True, max_call_depth=max_call_depth))
-    ev.stderr = _Null()
-    no_network(ev, PrimOp)
+    ev = new_evaluator(job.get("policy"))
     try:
-        v = force(ev.eval_source(src))
-        if type(v) not in (Closure, PrimOp, PrimOpApp):
-            ev.deep_force(v)
+        v = force(ev.eval_source(src))              # weak head normal form: nix-instantiate --eval
     except E.ParseError as err:
         if err.source is not None and err.source.origin == src.origin:
-            return EvalOutcome("skipped")      # the static diagnostics already say it
-        return EvalOutcome("error", [_diagnostic(err, src, text)])
+            return {"status": "skipped", "detail": "syntax errors"}     # the static diagnostics say it
+        return {"status": "error", "diagnostics": [diagnostic_to_json(_diagnostic(err, src, text))]}
     except E.NixError as err:
-        return EvalOutcome("error", [_diagnostic(err, src, text)])
-    return EvalOutcome("ok")
+        severity = WARNING if _about_the_world(err) else ERROR
+        return {"status": "error", "diagnostics": [diagnostic_to_json(_diagnostic(err, src, text, severity))]}
+    budget = float(job.get("budget") or 2.0)
+    found = _member_errors(v, src, text, t0 + budget * MEMBERS_SHARE)
+    return {"status": "error" if found else "ok", "diagnostics": [diagnostic_to_json(d) for d in found]}
+
+
+# errors about the world outside the code: the editor's restrictions, files and search-path
+# entries missing here, what pynix does not implement, memory
+WORLD = ("RestrictedPathError", "NotRegularFile", "NotImplementedYet", "OutOfMemory")
+WORLD_KINDS = ("no-such-path", "not-in-search-path")
+DELIBERATE = ("ThrownError", "AbortError", "AssertionFailed")
+
+
+def _about_the_world(err) -> bool:
+    from .. import errors as E
+    return isinstance(err, tuple(getattr(E, n) for n in WORLD)) or getattr(err, "kind", None) in WORLD_KINDS
+
+
+def _mistake_here(err, src) -> bool:
+    """A mistake written in this document: the error's innermost position is
+    here, and it is neither deliberate nor about the world."""
+    from .. import errors as E
+    sources = [err.source] + [f.source for f in getattr(err, "frames", None) or ()]
+    innermost = next((s for s in sources if s is not None), None)
+    return (innermost is not None and innermost.origin == src.origin and not _about_the_world(err)
+            and not isinstance(err, tuple(getattr(E, n) for n in DELIBERATE)))
+
+
+def _member_errors(v, src, text: str, soft_deadline: float) -> list:
+    """Errors of the attributes or elements of `v`, each forced to weak head
+    normal form (see the module's rule), while time is left."""
+    from .. import errors as E
+    from ..runtime.positions import attr_where
+    from ..runtime.values import Attrs, force
+    from ..syntax.printer import identifier
+    from ..syntax.symbols import symbol_sorted
+    if type(v) is Attrs:
+        items = [(k, v.d[k]) for k in symbol_sorted(v.d)]
+    elif type(v) is list:
+        items = list(enumerate(v))
+    else:
+        return []
+    out = []
+    with SoftStopper(soft_deadline) as stopper:
+        try:
+            for key, x in items:
+                if len(out) >= MAX_MEMBER_ERRORS:
+                    break
+                try:
+                    force(x)
+                except E.NixError as err:
+                    if not _mistake_here(err, src):
+                        continue
+                    if isinstance(err, E.EvalError) and type(key) is int:
+                        err.add_frame(f"while evaluating list element at index {key}")
+                    elif isinstance(err, E.EvalError):
+                        err.add_frame(f"while evaluating the attribute '{identifier(key)}'", *attr_where(v, key))
+                    out.append(_diagnostic(err, src, text))
+                except RecursionError:
+                    continue
+        except SoftStop:
+            stopper.fired = True
+    return out
+
+
+class SoftStop(EvalCancelled):
+    """Raised in the evaluation thread when a part of a job has taken its
+    share of the budget. An `EvalCancelled`, so that one arriving at an
+    unlucky moment (as the part ends) stops the job like a cancellation."""
+
+
+class SoftStopper:
+    """Interrupts the calling thread once at `when` (a `time.monotonic()`):
+    one slow member (or child of a printed value) costs itself, not the
+    whole job."""
+
+    def __init__(self, when: float):
+        self.when = when
+        self.fired = False
+        self.active = False
+        self.lock = threading.Lock()
+        self.tid = threading.get_ident()
+        self.timer = None
+
+    def __enter__(self):
+        self.active = True
+        self.timer = threading.Timer(max(0.0, self.when - time.monotonic()), self._fire)
+        self.timer.daemon = True
+        self.timer.start()
+        return self
+
+    def _fire(self):
+        with self.lock:
+            if self.active:
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self.tid), ctypes.py_object(SoftStop))
+
+    def __exit__(self, *exc):
+        self.timer.cancel()
+        with self.lock:
+            self.active = False
+            # a stop sent just as the part ended must not hit the code after it
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self.tid), None)
+        return False
 
 
 def _skip(_name: str):
     def refuse(ev_, *args):
-        raise _Skip()
+        raise Skip()
     return refuse
 
 
@@ -282,7 +259,7 @@ def no_network(ev, PrimOp, refuse=_skip) -> None:
                 ev.base_env[1 + names.index(g)] = op
 
 
-def _diagnostic(err, src, text: str) -> Diagnostic:
+def _diagnostic(err, src, text: str, severity: str = ERROR) -> Diagnostic:
     from .hints import hint_for
     frames = [(err.source, err.span, err.message)] + [(f.source, f.span, f.message)
                                                       for f in getattr(err, "frames", None) or ()]
@@ -309,22 +286,45 @@ def _diagnostic(err, src, text: str) -> Diagnostic:
     suggestions = getattr(err, "suggestions", None)
     if suggestions:
         message = err.message + ". Did you mean " + " or ".join(suggestions) + "?" + (f"\n{hint}" if hint else "")
-    return Diagnostic(start, end, ERROR, err.code, message, related=related, kind="eval", hint=hint)
+    return Diagnostic(start, end, severity, err.code, message, related=related, kind="eval", hint=hint)
 
 
-_runner: EvalRunner | None = None
+# -- in the server ----------------------------------------------------------------------------------
+
+_runner = None
 _runner_lock = threading.Lock()
 
 
-def eval_diagnostics(text: str, path: str | None = None, timeout: float = 2.0,
-                     cancel: threading.Event | None = None) -> list[Diagnostic] | None:
-    """Diagnostics from evaluating the document, or None when the evaluation
-    did not finish (budget, cancelled, skipped, internal error)."""
+def _lane():
     global _runner
     with _runner_lock:
         if _runner is None:
-            _runner = EvalRunner()
-    out = _runner.evaluate(text, path, timeout, cancel)
+            from .runner import EvalRunner
+            _runner = EvalRunner("pynix-eval-diagnostics")
+        return _runner
+
+
+def evaluate(text: str, path: str | None = None, timeout: float = 2.0, cancel: threading.Event | None = None,
+             policy: dict | None = None, runner=None) -> EvalOutcome:
+    """Evaluate the document in a worker (`runner`, by default the diagnostics
+    lane) and wait for the outcome: the evaluation may run `timeout` seconds
+    from its start (it may wait behind others first), then its worker is
+    stopped. Blocks: call it from a thread, not an event loop."""
+    from . import policy as policies
+    if policy is None:
+        policy = policies.for_document(path)
+    t0 = time.monotonic()
+    spec = {"kind": "diagnostics", "text": text, "path": path, "budget": timeout, "policy": policy}
+    out = EvalOutcome.from_json((runner or _lane()).run(spec, timeout, cancel))
+    out.seconds = time.monotonic() - t0
+    return out
+
+
+def eval_diagnostics(text: str, path: str | None = None, timeout: float = 2.0,
+                     cancel: threading.Event | None = None, policy: dict | None = None) -> list[Diagnostic] | None:
+    """Diagnostics from evaluating the document, or None when the evaluation
+    did not finish (budget, cancelled, skipped, internal error)."""
+    out = evaluate(text, path, timeout, cancel, policy)
     if out.status == "error":
         return out.diagnostics
     if out.status == "ok":

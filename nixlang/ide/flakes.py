@@ -25,10 +25,12 @@ import datetime
 import json
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 
 from ..syntax import ast as A
 from .analysis import DEF, FORMAL, SELECT, Analysis
+from .markdown import code
 
 CODES = {
     "F001": ("input missing from flake.lock", "run `nix flake lock` (or `nix flake update <input>`) so the "
@@ -187,6 +189,8 @@ def lock_for(an: Analysis) -> Lock | None:
 
 def _read(path: str) -> str | None:
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None               # a named pipe would block in open()
         with open(path, encoding="utf-8", errors="surrogateescape") as f:
             return f.read()
     except OSError:
@@ -242,26 +246,26 @@ def node_markdown(lock: Lock, nid: str) -> str:
     lines = []
     t = locked.get("type") or original.get("type")
     if t:
-        lines.append(f"- type: `{t}`" + (" (not a flake)" if node.get("flake") is False else ""))
+        lines.append(f"- type: {code(str(t))}" + (" (not a flake)" if node.get("flake") is False else ""))
     where = _where_from(locked) or _where_from(original)
     if where:
         label = "repository" if t in ("github", "gitlab", "sourcehut") else \
             ("path" if t == "path" else ("id" if t == "indirect" else "url"))
-        lines.append(f"- {label}: `{where}`")
+        lines.append(f"- {label}: {code(where)}")
     if locked.get("rev"):
-        lines.append(f"- rev: `{locked['rev']}`")
+        lines.append(f"- rev: {code(str(locked['rev']))}")
     ref = locked.get("ref") or original.get("ref")
     if ref:
-        lines.append(f"- ref: `{ref}`")
+        lines.append(f"- ref: {code(str(ref))}")
     date = _utc(locked.get("lastModified"))
     if date and locked.get("lastModified"):
         lines.append(f"- last modified: {date}")
     if locked.get("narHash"):
-        lines.append(f"- narHash: `{locked['narHash']}`")
+        lines.append(f"- narHash: {code(str(locked['narHash']))}")
     sp = store_path(node)
     if sp:
         there = "present on this machine" if os.path.exists(sp) else "not present on this machine"
-        lines.append(f"- store path: `{sp}` ({there})")
+        lines.append(f"- store path: {code(sp)} ({there})")
     elif locked.get("type") == "file":
         lines.append("- store path: not computable from the lock alone (a flat-hashed file)")
     sub = lock.inputs_of(nid)
@@ -274,11 +278,11 @@ def node_markdown(lock: Lock, nid: str) -> str:
 
 def _ref_text(lock: Lock, name: str, ref) -> str:
     target = lock.resolve_ref(ref)
-    tgt = f"node `{target}`" if target else "**unresolved**"
+    tgt = f"node {code(str(target))}" if target else "**unresolved**"
     if isinstance(ref, list):
-        via = "/".join(ref) if ref else "(the root flake)"
-        return f"`{name}` follows {via} → {tgt}"
-    return f"`{name}` → {tgt}"
+        via = code("/".join(map(str, ref))) if ref else "(the root flake)"
+        return f"{code(str(name))} follows {via} → {tgt}"
+    return f"{code(str(name))} → {tgt}"
 
 
 # -- the flake.nix side ------------------------------------------------------------------------
@@ -392,7 +396,7 @@ def flake_hover(an: Analysis, offset: int) -> FlakeHover | None:
     if ref is None:
         return None
     label = "/".join(ref.path)
-    head = f"**flake input `{label}`**"
+    head = f"**flake input {code(label)}**"
     lock = lock_for(an)
     if lock is None:
         return FlakeHover(ref.start, ref.end, head + "\n\nno `flake.lock` next to this `flake.nix` "
@@ -401,9 +405,9 @@ def flake_hover(an: Analysis, offset: int) -> FlakeHover | None:
     if nid is None:
         return FlakeHover(ref.start, ref.end, head + "\n\n**not in `flake.lock`** (run `nix flake lock`)")
     if isinstance(raw, list):
-        head += f"\n\nfollows {'/'.join(raw) if raw else '(the root flake)'} → node `{nid}`"
+        head += f"\n\nfollows {code('/'.join(map(str, raw))) if raw else '(the root flake)'} → node {code(str(nid))}"
     else:
-        head += f" → lock node `{nid}`"
+        head += f" → lock node {code(str(nid))}"
     body = node_markdown(lock, nid)
     return FlakeHover(ref.start, ref.end, head + ("\n\n" + body if body else ""))
 
@@ -807,7 +811,7 @@ def lock_hover(an: Analysis, offset: int) -> FlakeHover | None:
             from .analysis import analyze
             fan = analyze(text, flake_nix)
             direct_decl = set(all_input_names(fan))
-    lines = [f"**lock node `{nid}`**"]
+    lines = [f"**lock node {code(str(nid))}**"]
     if nid == lock.root:
         lines.append("the root: the flake of `flake.nix` itself")
     elif not paths:
@@ -819,8 +823,8 @@ def lock_hover(an: Analysis, offset: int) -> FlakeHover | None:
             if len(p) == 1:
                 tail = " — declared in `flake.nix`" if p[0] in direct_decl else " — a root input"
             else:
-                tail = f" — input `{p[-1]}` of `{'/'.join(p[:-1])}`"
-            lines.append(f"- `{label}`{tail}")
+                tail = f" — input {code(str(p[-1]))} of {code('/'.join(map(str, p[:-1])))}"
+            lines.append(f"- {code(label)}{tail}")
     body = node_markdown(lock, nid)
     if body:
         lines.append("")

@@ -1,6 +1,8 @@
 """Hover: what the name under the cursor is, where it comes from, its docs.
 
-The text is Markdown. For a builtin: its name and arity, then its docstring
+The text is Markdown; names, paths and source text in it are code
+(`markdown`), so no text of a file renders as a link or an image (doc
+comments are Markdown by design, RFC 145). For a builtin: its name and arity, then its docstring
 (the docstring of the Python function implementing it is its documentation).
 For a name: its kind (let binding, formal, function argument, attribute,
 provided by `with`, builtin), where it is defined, its RFC 145 doc comment
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 
 from ..syntax import ast as A
 from .analysis import ARG, DEF, FORMAL, INHERIT, INHERIT_FROM, PATH, SELECT, VAR, Analysis
+from .markdown import block, code
 from .navigation import target_at
 from .static import Member, binding_info, builtin_doc, resolve_member, static_attrs
 
@@ -63,7 +66,7 @@ def _static_hover(an: Analysis, offset: int) -> Hover | None:
     elif o.kind == VAR and t.withs:
         md = _with_hover(an, o.node, t)
     elif o.kind == VAR:
-        md = f"`{o.node.name}`: **undefined variable**\n\nNo `let`, function argument, `with` or builtin " \
+        md = f"{code(o.node.name)}: **undefined variable**\n\nNo `let`, function argument, `with` or builtin " \
              f"in scope defines this name."
     elif o.kind in (DEF, FORMAL, ARG):
         md = _binding_hover(an, t.binding, None)
@@ -102,18 +105,18 @@ def _unknown_select_hover(an: Analysis, o) -> str:
     name = o.node.name
     if known is not None:
         names = sorted(known)
-        shown = ", ".join(f"`{n}`" for n in names[:12]) + (" …" if len(names) > 12 else "")
-        return (f"attribute `{name}`: **not found** in the set as written in the source"
+        shown = ", ".join(code(n) for n in names[:12]) + (" …" if len(names) > 12 else "")
+        return (f"attribute {code(name)}: **not found** in the set as written in the source"
                 f"\n\n(it has {shown}; a `//` or a function could still add it)")
-    return f"attribute `{name}`\n\n(the set it is selected from is only known when evaluating)"
+    return f"attribute {code(name)}\n\n(the set it is selected from is only known when evaluating)"
 
 
 def builtin_markdown(name: str) -> str:
     doc = builtin_doc(name)
     if doc is None:
-        return f"builtin `{name}`"
+        return f"builtin {code(name)}"
     if doc.arity is None:
-        head = f"```nix\nbuiltins.{doc.name}\n```\n**builtin constant**" + (f": `{doc.value}`" if doc.value else "")
+        head = f"```nix\nbuiltins.{doc.name}\n```\n**builtin constant**" + (f": {code(doc.value)}" if doc.value else "")
     else:
         args = " ".join(f"arg{i + 1}" for i in range(doc.arity)) if doc.arity else ""
         plural = "argument" if doc.arity == 1 else "arguments"
@@ -125,7 +128,7 @@ def _where(an: Analysis, span, other: Analysis | None = None) -> str:
     a = other or an
     line = a.line_of(span.start)
     if other is not None and other is not an and other.path:
-        return f"defined in `{os.path.basename(other.path)}` line {line}"
+        return f"defined in {code(os.path.basename(other.path))} line {line}"
     return f"defined on line {line}"
 
 
@@ -136,11 +139,11 @@ def _snippet(an: Analysis, d) -> str:
             return ""       # a set made by `a.b = ...`: its text is scattered
         txt = an.text[(d.name_span or d.span).start:d.value.span.end]
         if len(txt) <= 300 and txt.count("\n") <= 6:
-            return f"\n\n```nix\n{txt}\n```"
+            return "\n\n" + block(txt)
     if type(d) is A.Formal and d.default is not None:
         txt = an.text[d.span.start:d.default.span.end]
         if len(txt) <= 200 and txt.count("\n") <= 4:
-            return f"\n\n```nix\n{{ {txt} }}\n```"
+            return "\n\n" + block(f"{{ {txt} }}")
     return ""
 
 
@@ -165,7 +168,7 @@ def _binding_hover(an: Analysis, b, used_as: str | None, other: Analysis | None 
     if info is None:
         return ""
     name = ".".join(info.path) if info.path and info.kind.startswith(("attribute", "rec")) else info.name
-    parts = [f"`{name}`: **{info.kind}**, {_where(an, info.span, a)}"]
+    parts = [f"{code(name)}: **{info.kind}**, {_where(an, info.span, a)}"]
     if type(b) is A.Formal:
         lam = _lambda_of(a, b)
         if lam is not None:
@@ -189,7 +192,7 @@ def _member_hover(an: Analysis, m: Member) -> str:
     if m.builtin is not None:
         return builtin_markdown(m.builtin)
     if m.attr is None or m.an is None:
-        return f"attribute `{m.name}`"
+        return f"attribute {code(m.name)}"
     return _binding_hover(an, m.attr, m.name, m.an)
 
 
@@ -198,7 +201,7 @@ def _with_hover(an: Analysis, var: A.Var, t) -> str:
     env_text = an.text[w.env.span.start:w.env.span.end]
     if len(env_text) > 60 or "\n" in env_text:
         env_text = env_text[:57].split("\n")[0] + "…"
-    head = f"`{var.name}`: **provided by `with`** (`with {env_text};` on line {an.line_of(w.span.start)})"
+    head = f"{code(var.name)}: **provided by `with`** ({code(f'with {env_text};')} on line {an.line_of(w.span.start)})"
     if t.member is not None:
         return head + "\n\n---\n\n" + _member_hover(an, t.member)
     if len(t.withs) > 1:
@@ -209,10 +212,10 @@ def _with_hover(an: Analysis, var: A.Var, t) -> str:
 def _path_hover(an: Analysis, node, target: str | None) -> str:
     written = an.text[node.span.start:node.span.end]
     if target is None:
-        return f"path `{written}`"
+        return f"path {code(written)}"
     exists = os.path.exists(target)
     kind = "folder" if os.path.isdir(target) else "file"
-    md = f"path `{written}`\n\nresolves to `{target}`"
+    md = f"path {code(written)}\n\nresolves to {code(target)}"
     md += "" if exists else " (**does not exist**)"
     if exists and kind == "file" and target.endswith(".nix"):
         other = an.workspace.load(target) if an.workspace is not None else None
@@ -223,6 +226,6 @@ def _path_hover(an: Analysis, node, target: str | None) -> str:
             attrs = static_attrs(other, other.ast)
             if attrs:
                 names = sorted(attrs)
-                shown = ", ".join(f"`{n}`" for n in names[:12]) + (" …" if len(names) > 12 else "")
+                shown = ", ".join(code(n) for n in names[:12]) + (" …" if len(names) > 12 else "")
                 md += f"\n\nattributes: {shown}"
     return md

@@ -21,6 +21,7 @@ from ..resolve.globals import GLOBAL_NAMES
 from ..syntax import ast as A
 from ..syntax.symbols import BUILTIN_NAMES
 from .analysis import LET, REC, Analysis
+from .markdown import code
 
 MAX_DEPTH = 24
 
@@ -389,7 +390,7 @@ def binding_info(an: Analysis, b) -> BindingInfo | None:
         elif b.kind == A.INHERITED_FROM:
             src = owner.container.inherit_from[b.value.expr.index].span
             text = an.text[src.start:src.end]
-            kind += f" (inherited from `{text}`)" if len(text) <= 40 and "\n" not in text else \
+            kind += f" (inherited from {code(text)})" if len(text) <= 40 and "\n" not in text else \
                 " (inherited from a set)"
         return BindingInfo(kind, name, span, b, owner.path)
     return None

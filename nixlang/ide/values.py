@@ -23,9 +23,10 @@ is forced: a value that depends on a function argument has no value to show
 (a caller may pass something else); hovering the formal itself shows its
 default.
 
-Probes run in their own two workers (`evaluation.EvalRunner`; the less busy
-one is taken, so one slow value does not hold up the next hover), pure and
-without network, under a time budget measured from the request. The caller waits
+Probes run in their own two worker processes (`runner.EvalRunner`; the less
+busy one is taken, so one slow value does not hold up the next hover), under
+the editor's rules (`policy`: restricted, no network, limits of time and
+memory), with a time budget measured from the request. The caller waits
 only briefly (a hover waits ~0.5 s); the evaluation goes on to its budget
 and the result is cached by program text, so hovering again shows it.
 Printing is shallow, like `nix repl` with limits: a set shows its attribute
@@ -34,6 +35,7 @@ are cut with `…`, and children are only forced while time is left.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 import time
@@ -44,7 +46,7 @@ from ..errors import SyntaxError_
 from ..syntax import ast as A
 from ..syntax.printer import identifier
 from .analysis import ARG, DEF, FORMAL, INHERIT, INHERIT_FROM, LET, SELECT, VAR, Analysis
-from .evaluation import EvalCancelled
+from .evaluation import SoftStop, SoftStopper
 from .static import scopes_at
 
 NO_VALUE = "__pynixNoValue"
@@ -247,31 +249,40 @@ class Request:
     def result(self) -> Result:
         if not self.job.done.is_set():
             return Result("pending")
-        out = self.job.outcome
-        if isinstance(out, Result):
-            return out
-        status = getattr(out, "status", "internal")
-        if status in ("timeout", "cancelled"):
-            return Result("timeout")
-        if status == "skipped":
-            return Result("skipped")
-        return Result("internal", getattr(out, "detail", ""))
+        return result_from_json(self.job.outcome or {})
+
+
+def result_from_json(d: dict) -> Result:
+    status = str(d.get("status", "internal"))
+    if status in ("timeout", "cancelled"):
+        return Result("timeout")
+    if status not in ("ok", "error", "no-value", "skipped"):
+        return Result("internal", str(d.get("detail", "")))
+    names = d.get("names")
+    formals = d.get("formals")
+    return Result(status, str(d.get("text", "")),
+                  [(str(n), str(k)) for n, k in names] if isinstance(names, list) else None,
+                  [(str(n), x if x is None else str(x)) for n, x in formals] if isinstance(formals, list) else None,
+                  float(d.get("seconds") or 0.0))
 
 
 _runner = None
-_cache: OrderedDict = OrderedDict()      # (mode, program, origin) -> Request
+_cache: OrderedDict = OrderedDict()      # (mode, program, origin, policy) -> Request
 _lock = threading.Lock()
 CACHE_SIZE = 256
 CACHE_SECONDS = 30.0
 WORKERS = 2        # a slow value evaluating in the background does not hold up the next hover
 
 
-def request(probe: Probe, mode: str = "show", budget: float = 2.0) -> Request:
+def request(probe: Probe, mode: str = "show", budget: float = 2.0, policy: dict | None = None) -> Request:
     """Start evaluating `probe` (or join the same evaluation, or take a cached
     result). `mode`: "show" prints the value, "names" lists a set's attributes,
-    "formals" the formal names of a function taking a set."""
+    "formals" the formal names of a function taking a set. Never blocks."""
     global _runner
-    key = (mode, probe.program, probe.origin)
+    if policy is None:
+        from .policy import for_document
+        policy = for_document(probe.origin if os.path.isabs(probe.origin) else None)
+    key = (mode, probe.program, probe.origin, repr(sorted(policy.items())))
     now = time.monotonic()
     with _lock:
         hit = _cache.get(key)
@@ -279,12 +290,13 @@ def request(probe: Probe, mode: str = "show", budget: float = 2.0) -> Request:
             _cache.move_to_end(key)
             return hit
         if _runner is None:
-            from .evaluation import EvalRunner
-            _runner = [EvalRunner() for _ in range(WORKERS)]
+            from .runner import EvalRunner
+            _runner = [EvalRunner(f"pynix-eval-values-{i}") for i in range(WORKERS)]
         budget = max(0.05, budget)
-        deadline = now + budget
         runner = min(_runner, key=lambda r: r.load())
-        job = runner.submit(lambda depth: _evaluate(probe, mode, depth, deadline), budget)
+        job = runner.submit({"kind": "value", "program": probe.program, "origin": probe.origin,
+                             "base_dir": probe.base_dir, "probe_kind": probe.kind, "mode": mode,
+                             "budget": budget, "policy": policy}, budget)
         req = Request(probe, mode, job)
         _cache[key] = req
         while len(_cache) > CACHE_SIZE:
@@ -311,17 +323,23 @@ def _raise_no_value(_env):
     raise _NoValue()
 
 
-def _evaluate(probe: Probe, mode: str, max_call_depth: int, deadline: float) -> Result:
+def evaluate_job(job: dict) -> dict:
+    """The "value" job, in the worker: the probe's result as JSON data."""
+    t0 = time.monotonic()
+    probe = Probe(job["program"], job["origin"], job["base_dir"], job.get("probe_kind", "value"))
+    r = _evaluate(probe, job.get("mode", "show"), job.get("policy") or {},
+                  t0 + float(job.get("budget") or 2.0))
+    return dataclasses.asdict(r)
+
+
+def _evaluate(probe: Probe, mode: str, policy: dict, deadline: float) -> Result:
     from .. import errors as E
-    from ..evaluator import EvalOptions, Evaluator
-    from ..runtime.values import Attrs, PrimOp, Thunk, force
+    from ..runtime.values import Attrs, Thunk, force
     from ..source import Source
-    from .evaluation import _Null, no_network
+    from .evaluation import new_evaluator
 
     t0 = time.monotonic()
-    ev = Evaluator(EvalOptions(pure=True, max_call_depth=max_call_depth))
-    ev.stderr = _Null()
-    no_network(ev, PrimOp)
+    ev = new_evaluator(policy)
     try:
         f = force(ev.eval_source(Source(probe.program, probe.origin, probe.base_dir)))
         v = ev.call(f, Thunk(_raise_no_value, None))
@@ -336,10 +354,10 @@ def _evaluate(probe: Probe, mode: str, max_call_depth: int, deadline: float) -> 
                           seconds=time.monotonic() - t0)
         # children are forced only while time is left (the budget ends at `deadline`)
         soft = t0 + (deadline - t0) * 0.6
-        with _SoftStopper(soft) as stopper:
+        with SoftStopper(soft) as stopper:
             try:
                 text = show_value(v, soft)
-            except _SoftStop:
+            except SoftStop:
                 stopper.fired = True
         if stopper.fired:
             # a child took too long: print again what is evaluated by now
@@ -353,47 +371,6 @@ def _evaluate(probe: Probe, mode: str, max_call_depth: int, deadline: float) -> 
     except RecursionError:
         return Result("skipped")
     return Result("ok", text, seconds=time.monotonic() - t0)
-
-
-class _SoftStop(EvalCancelled):
-    """Raised in the worker when printing has taken its share of the budget.
-    An `EvalCancelled`, so that one arriving at an unlucky moment (as the
-    printing ends) stops the job like a cancellation instead of the worker."""
-
-
-class _SoftStopper:
-    """Interrupts the printing thread once at `when` (a `time.monotonic()`):
-    one child being slow costs that child, not the whole preview."""
-
-    def __init__(self, when: float):
-        self.when = when
-        self.fired = False
-        self.active = False
-        self.lock = threading.Lock()
-        self.tid = threading.get_ident()
-        self.timer = None
-
-    def __enter__(self):
-        self.active = True
-        self.timer = threading.Timer(max(0.0, self.when - time.monotonic()), self._fire)
-        self.timer.daemon = True
-        self.timer.start()
-        return self
-
-    def _fire(self):
-        import ctypes
-        with self.lock:
-            if self.active:
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self.tid), ctypes.py_object(_SoftStop))
-
-    def __exit__(self, *exc):
-        import ctypes
-        self.timer.cancel()
-        with self.lock:
-            self.active = False
-            # a stop sent just as printing ended must not hit the code after it
-            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self.tid), None)
-        return False
 
 
 def _formals_of(v) -> list | None:
@@ -447,7 +424,7 @@ def _force_child(x, b: _Budget):
         return x.force(), None
     except _NoValue:
         return None, "…"
-    except _SoftStop:
+    except SoftStop:
         b.soft_deadline = 0.0          # nothing more is forced
         return None, "…"
     except E.NixError as err:
@@ -537,15 +514,18 @@ def _derivation_name(a, b: _Budget) -> str | None:
 # -- hover text --------------------------------------------------------------------------------
 
 def preview_markdown(result: Result, kind: str = "value") -> str:
-    """The part of a hover that shows the value ("" when there is nothing to say)."""
+    """The part of a hover that shows the value ("" when there is nothing to say);
+    the value and any error text as code blocks (`markdown`)."""
+    from .markdown import block
     label = "default value" if kind == "default" else "value"
     if result.status == "ok" and result.text:
-        return f"**{label}** (evaluated):\n```nix\n{result.text}\n```"
+        return f"**{label}** (evaluated):\n{block(result.text)}"
     if result.status == "error" and result.text:
+        # the message is code, never Markdown: it can hold anything (a file's contents)
         msg = result.text.strip().split("\n")[0]
         if len(msg) > 200:
             msg = msg[:199] + "…"
-        return f"**{label}**: evaluating it fails: {msg}"
+        return f"**{label}**: evaluating it fails:\n{block(msg, '')}"
     if result.status in ("timeout", "pending"):
         return f"**{label}**: (not evaluated: took too long)"
     return ""

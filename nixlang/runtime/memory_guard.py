@@ -93,21 +93,37 @@ def install_guard(budget: int | None) -> int | None:
         return None
     try:
         import resource
-        soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
-        limit = data_in_use() + budget
-        if hard != resource.RLIM_INFINITY:
-            limit = min(limit, hard)
-        if soft != resource.RLIM_INFINITY and soft <= limit:
-            _limit = soft
-            return soft
-        resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+        soft, _hard = resource.getrlimit(resource.RLIMIT_DATA)
     except (ImportError, OSError, ValueError):
         return None
-    _limit = limit
+    if soft != resource.RLIM_INFINITY and soft <= data_in_use() + budget:
+        _limit = soft
+        return soft
+    limit = limit_data(budget)
+    if limit is None:
+        return None
     # a one-shot command collects garbage cycles only under pressure: make
     # that pressure come before the cap
     from .memory import collect_before
     collect_before(budget // 2)
+    return limit
+
+
+def limit_data(budget: int) -> int | None:
+    """Set the soft cap of the data segment to what is in use now plus
+    `budget`, lower or higher than before (under the hard limit): the
+    editor's worker does so before each job. Returns the cap, or None."""
+    global _limit
+    try:
+        import resource
+        _soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        limit = data_in_use() + budget
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+    except (ImportError, OSError, ValueError):
+        return None
+    _limit = limit
     return limit
 
 

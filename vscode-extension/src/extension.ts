@@ -140,6 +140,12 @@ function currentSettings(): ClientSettings {
   return {
     server: { path: cfg.get("server.path"), args: cfg.get("server.args") },
     eval: { budgetSeconds: cfg.get("eval.budgetSeconds") },
+    evaluation: {
+      restricted: cfg.get("evaluation.restricted"),
+      allowedPaths: cfg.get("evaluation.allowedPaths"),
+      nixPath: cfg.get("evaluation.nixPath"),
+      memoryLimitMB: cfg.get("evaluation.memoryLimitMB"),
+    },
     hover: { values: cfg.get("hover.values") },
     trace: { server: cfg.get("trace.server") },
   };

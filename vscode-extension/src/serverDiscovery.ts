@@ -145,20 +145,26 @@ export function makeWhich(
 export interface ClientSettings {
   server?: { path?: string; args?: string[] };
   eval?: { budgetSeconds?: number };
+  evaluation?: { restricted?: boolean; allowedPaths?: string[]; nixPath?: string[]; memoryLimitMB?: number };
   hover?: { values?: boolean };
   trace?: { server?: string };
 }
 
 /**
  * Map the extension's settings onto the server's: the server reads
- * `evaluation.enable` / `evaluation.timeout`; the extension's own keys are
+ * `evaluation.enable` / `evaluation.timeout` (beside the `evaluation.*`
+ * settings it shares with the extension); the extension's own keys are
  * passed through unchanged as well.
  */
 export function toServerSettings(s: ClientSettings): Record<string, unknown> {
   const out = JSON.parse(JSON.stringify(s ?? {})) as Record<string, unknown>;
   const budget = s?.eval?.budgetSeconds;
   if (typeof budget === "number" && Number.isFinite(budget)) {
-    out.evaluation = { enable: budget > 0, timeout: Math.max(0, Math.min(600, budget)) };
+    out.evaluation = {
+      ...(s.evaluation ?? {}),
+      enable: budget > 0,
+      timeout: Math.max(0, Math.min(600, budget)),
+    };
   }
   return out;
 }

@@ -118,4 +118,7 @@ test("settings are mapped to the server's evaluation keys", () => {
   assert.deepEqual(s.hover, { values: false });
   assert.deepEqual(toServerSettings({ eval: { budgetSeconds: 0 } }).evaluation, { enable: false, timeout: 0 });
   assert.equal(toServerSettings({}).evaluation, undefined);
+  // the evaluation.* settings the server shares with the extension are kept beside enable/timeout
+  const restricted = toServerSettings({ eval: { budgetSeconds: 2 }, evaluation: { restricted: true, allowedPaths: ["/src"] } });
+  assert.deepEqual(restricted.evaluation, { restricted: true, allowedPaths: ["/src"], enable: true, timeout: 2 });
 });

@@ -184,7 +184,9 @@ async def test_half_typed_lib_completes_nixpkgs_lib(client: LanguageClient, tmp_
     has the names the source shows (`extend`) and says it is incomplete, so
     the editor asks again, and gets lib's names."""
     (tmp_path / "lib").symlink_to(NIXPKGS_LIB)
-    configure(client, {"completion": {"timeout": 0}})
+    # lib is a link to a folder outside the workspace: restricted editor
+    # evaluation reads it only when the user widens it so (issue 15's policy)
+    configure(client, {"completion": {"timeout": 0}, "evaluation": {"allowedPaths": [str(NIXPKGS_LIB)]}})
     text = "let lib = import ./lib; in lib"
     uri = (tmp_path / "default.nix").as_uri()
     client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
@@ -204,7 +206,7 @@ async def test_half_typed_lib_completes_nixpkgs_lib(client: LanguageClient, tmp_
             got = await answer(client.text_document_completion_async(where))
         assert len(got.items) > 400 and not got.is_incomplete
     finally:
-        configure(client, {"completion": {"timeout": 0.4}})
+        configure(client, {"completion": {"timeout": 0.4}, "evaluation": {"allowedPaths": []}})
         client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=doc_id(uri)))
     assert_no_handler_failed(client)
 

@@ -471,8 +471,8 @@ class PynixLanguageServer(LanguageServer):
             if an is not None and len(st.text) >= FREEZE_SIZE:
                 gc.freeze()      # before the collector wakes up and scans the new tree (see `noted`)
         cpu = time.thread_time() - cpu
-        if an is None or an.text is not st.text:
-            return None
+        if an is None or (an.text is not st.text and an.text != st.text):
+            return None                   # (an equal text: a change that changed nothing, still published)
         if doc.state is not st:
             return an, None, None, cpu
         diags = capped(ide.diagnostics(an, lints=self.settings.lints))

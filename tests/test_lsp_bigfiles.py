@@ -404,6 +404,19 @@ def test_random_bytes_and_edits_get_every_request_answered(raw, session):
     run_session(raw, *session)
 
 
+@pytest.mark.parametrize("text, steps", [
+    # found by the longer sweep: an edit that changes nothing (an empty range replaced by nothing)
+    # left the new version without diagnostics, the cached analysis being of an equal, older string
+    ("e'\ufffd\ufffd\t\x1b", [(0, 0, "", "textDocument/documentSymbol", 0.9),
+                                 (0, 0, "{", "textDocument/foldingRange", 0.3),
+                                 (3, 3, "", "textDocument/foldingRange", 0.9)]),
+    ("{ a = 1; }", [(2, 2, "", "textDocument/hover", 0.5)]),
+    ("{ a = 1; }", [(2, 3, "a", "textDocument/documentSymbol", 0.5), (0, 0, "", "textDocument/hover", 0.1)]),
+], ids=["found-by-sweep", "empty-edit", "same-letter"])
+def test_an_edit_that_changes_nothing_still_gets_diagnostics(raw, text, steps):
+    run_session(raw, text, steps)
+
+
 @pytest.mark.slow
 @sweep(80)
 @given(sessions())

@@ -294,3 +294,17 @@ def test_the_session_store_is_temporary(tmp_path):
     status, folder, entries = r.stdout.split()
     assert status == "ok" and int(entries) >= 1, r.stderr
     assert not os.path.exists(folder)
+
+
+def test_the_folder_of_a_killed_server_is_removed_by_the_next(tmp_path, monkeypatch):
+    import tempfile
+    from nixlang.ide import runner
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    orphan = tmp_path / f"{runner.SESSION_PREFIX}{dead.pid}-x"
+    alive = tmp_path / f"{runner.SESSION_PREFIX}{os.getpid()}-y"
+    for d in (orphan, alive):
+        (d / "pynix-objects-1").mkdir(parents=True)
+    runner._remove_orphans()
+    assert not orphan.exists() and alive.exists()

@@ -22,7 +22,8 @@ second of CPU), so a killed worker's successor is ready at once. The
 spawner is a long-lived thread because the workers ask to die with the
 thread that started them (PR_SET_PDEATHSIG). Workers get the session's
 temporary folder as TMPDIR (their scratch store goes there); `shutdown`,
-also run at exit, kills every worker and removes the folder.
+also run at exit, kills every worker and removes the folder (the folder of
+a server killed by a signal is removed by the next server).
 
 Callers submit a job (JSON data, see `worker.run_job`) and get a `Job`:
 wait on `job.done`; `job.outcome` is the worker's result (a dict with a
@@ -151,6 +152,31 @@ class WorkerProcess:
         return -code if code is not None and code < 0 else None
 
 
+SESSION_PREFIX = "pynix-eval-session-"
+
+
+def _remove_orphans() -> None:
+    """Remove the session folders of servers that are gone (killed by a signal,
+    they could not remove their own): each folder's name holds its server's pid."""
+    base = tempfile.gettempdir()
+    try:
+        names = [n for n in os.listdir(base) if n.startswith(SESSION_PREFIX)]
+    except OSError:
+        return
+    for n in names:
+        pid = n[len(SESSION_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+            continue                  # its server still runs
+        except ProcessLookupError:
+            pass
+        except OSError:
+            continue                  # another user's: not ours to remove
+        shutil.rmtree(os.path.join(base, n), ignore_errors=True)
+
+
 class _Spawner:
     """Keeps one spare worker ready (started from one long-lived thread)."""
 
@@ -168,7 +194,8 @@ class _Spawner:
     def _ensure(self) -> None:
         if self.thread is None or not self.thread.is_alive():
             if self.tmpdir is None:
-                self.tmpdir = tempfile.mkdtemp(prefix="pynix-eval-session-")
+                _remove_orphans()
+                self.tmpdir = tempfile.mkdtemp(prefix=f"{SESSION_PREFIX}{os.getpid()}-")
             self.thread = threading.Thread(target=self._loop, name="pynix-spawner", daemon=True)
             self.thread.start()
 

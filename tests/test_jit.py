@@ -45,6 +45,14 @@ def both(expr: str, *flags):
     return run_in("off", *argv), run_in("always", *argv)
 
 
+@pytest.fixture(autouse=True)
+def quiet_folder(tmp_path, monkeypatch):
+    """Run in a folder of one file: a case copying `./.` to the store must
+    see the same tree in both tiers (the checkout changes while tests run)."""
+    (tmp_path / "file.nix").write_text("1\n")
+    monkeypatch.chdir(tmp_path)
+
+
 # Each expression puts the construct in a function body (so that `always`
 # generates it), and most of them make it fail, to compare the error paths.
 CASES = [

@@ -151,7 +151,11 @@ evaluate them. With no FILE and no -E, ./default.nix is evaluated.
   -E, --expr                the arguments are expressions, not files
   -I, --include PATH        add to the search path (<name> lookups)
   --find-file               print where each <name> argument is found
-  --add-root PATH, --indirect, --read-write-mode, --readonly-mode, --store ROOT
+  --add-root PATH, --indirect, --read-write-mode, --readonly-mode
+  --store ROOT|daemon|unix://SOCKET|auto
+                            where derivations are written: a local store
+                            under ROOT, or a Nix daemon's (auto: the daemon
+                            when its socket answers, else pynix's own store)
   --show-trace              errors with every trace frame
 
 Settings (as Nix takes them; also from nix.conf files and NIX_CONFIG):
@@ -232,7 +236,7 @@ def instantiate(argv: list[str], out, err) -> int:
         config.flush_warnings(err)   # what Nix printed while parsing
         raise
     config.flush_warnings(err)
-    store_root = common.store if common.store not in (None, "auto", "local") else None
+    store_root = config["store"]          # --store, or the `store` setting (nix.conf, NIX_CONFIG)
     from .settings import eval_options
     options = eval_options(config, include)
     if mode == "find-file":
@@ -291,11 +295,15 @@ def _eval(sources, flags, attr_paths, auto_args, options, out, err, print_result
     _keep(ev)
     ev.stderr = err
     render = render or errors.render_nix_eval
-    from .builtins.derivations import eval_store, local_store
+    from .builtins.derivations import eval_store, open_store
     if not print_result or "--read-write-mode" in flags:
         # nix-instantiate writes derivations unless it only evaluates (--eval
         # is read-only, as in Nix, unless --read-write-mode)
-        eval_store(ev).writer = local_store(store_root)
+        try:
+            eval_store(ev).writer = open_store(store_root)
+        except errors.NixError as e:
+            err.write(render(e, False))
+            return 1
     roots = 0
     warned_gc = False
     strict = "--strict" in flags

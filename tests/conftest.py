@@ -37,6 +37,9 @@ _EMPTY_CONF = Path(__file__).resolve().parent / "data" / "empty-nix-conf"
 os.environ["NIX_CONF_DIR"] = str(_EMPTY_CONF)
 os.environ["NIX_USER_CONF_FILES"] = ""
 os.environ.pop("NIX_CONFIG", None)
+# nor a Nix daemon this machine may run: the `auto` store is the local one
+# (tests of the daemon store start a daemon of their own on their own socket)
+os.environ["NIX_DAEMON_SOCKET_PATH"] = str(Path(tempfile.gettempdir()) / "pynix-tests-no-daemon" / "socket")
 # pynix's cache of compiled tier-2 code, likewise
 if "PYNIX_CACHE_DIR" not in os.environ:
     os.environ["PYNIX_CACHE_DIR"] = tempfile.mkdtemp(prefix="pynix-test-cache-")

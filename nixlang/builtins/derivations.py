@@ -93,6 +93,34 @@ def local_store(root: str | None) -> S.LocalStore:
     return S.LocalStore(root, store_dir())
 
 
+def open_store(spec: str | None):
+    """The store named by `--store` / the `store` setting, as Nix picks it
+    (openStore): `daemon` or `unix://SOCKET` is the Nix daemon's store;
+    `auto` (the default) is the daemon when its socket answers, else pynix's
+    local store; `local` the per-user local store; anything else a local
+    store under that root (`--store ROOT`, as Nix's chroot stores)."""
+    from ..store.daemon import DaemonStore, daemon_available
+    try:
+        if spec == "daemon":
+            return DaemonStore()
+        if spec is not None and spec.startswith("unix://"):
+            return DaemonStore(spec[len("unix://"):])
+        if spec in (None, "", "auto"):
+            return DaemonStore() if daemon_available() else local_store(None)
+    except S.StoreError as exc:
+        raise E.EvalError(exc.message) from None
+    return local_store(None if spec == "local" else spec)
+
+
+def _write(call, *args) -> None:
+    """A write to the store being written (local or the daemon's), its
+    failures as evaluation errors."""
+    try:
+        call(*args)
+    except S.StoreError as exc:
+        raise E.EvalError(exc.message) from None
+
+
 def eval_store(ev) -> EvalStore:
     st = getattr(ev, "_eval_store", None)
     if st is None:
@@ -155,6 +183,8 @@ def copy_path_to_store(ev, path: Path | str, name: str | None = None, path_filte
     if st.writer is not None:
         try:
             st.writer.add_tree(out, p, path_filter)
+        except S.StoreError as exc:
+            raise E.EvalError(exc.message) from None
         except OSError as exc:
             raise E.EvalError(f"copying '{p}' to the store: {exc.strerror or exc}") from None
     return out
@@ -380,7 +410,7 @@ def _derivation_strict_internal(ev, drv_name: str, a: Attrs):
     st.drvs[res.drv_path] = (drv, res.aterm)
     st.refs[res.drv_path] = frozenset(drv.references())
     if st.writer is not None:
-        st.writer.add_text(res.drv_path, res.aterm)
+        _write(st.writer.add_text, res.drv_path, res.aterm, st.refs[res.drv_path])
     result = {"drvPath": CtxStr(res.drv_path, frozenset({"=" + res.drv_path}))}
     for out, path in res.outputs.items():
         result[out] = CtxStr(path, frozenset({f"!{out}!{res.drv_path}"}))
@@ -542,7 +572,7 @@ def _to_file(ev, name, contents):
     st.texts[out] = data
     st.refs[out] = frozenset(refs)
     if st.writer is not None:
-        st.writer.add_text(out, data)
+        _write(st.writer.add_text, out, data, st.refs[out])
     return CtxStr(out, frozenset({out}))
 
 

@@ -241,10 +241,20 @@ def _record(ev, out: str, local: str, method: str, h: S.Hash, origin: str) -> Ct
     writer = getattr(st, "writer", None)
     if writer is not None and local != out:
         try:
-            writer.add_tree(out, local)
+            if hasattr(writer, "socket_path"):      # the daemon makes the path from the method too
+                writer.add_tree(out, local, None, _ca_method(method, h))
+            else:
+                writer.add_tree(out, local)
+        except S.StoreError as exc:
+            raise _err(exc.message) from None
         except (OSError, ValueError) as exc:
             raise _err(f"copying '{origin}' to the store: {getattr(exc, 'strerror', None) or exc}") from None
     return CtxStr(out, frozenset({out}))
+
+
+def _ca_method(method: str, h: S.Hash) -> str:
+    """The content-address method of a fixed output (renderContentAddressMethod)."""
+    return f"fixed:r:{h.algo}" if method in ("nar", "recursive") else f"fixed:{h.algo}"
 
 
 def _store_path(ev, method: str, h: S.Hash, name: str) -> str:

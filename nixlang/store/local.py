@@ -52,8 +52,9 @@ class LocalStore:
     def _prepare(self) -> None:
         os.makedirs(self.real_dir, exist_ok=True)
 
-    def add_text(self, store_path: str, data: bytes) -> str:
-        """Write a regular file object (a .drv, a `toFile` result) atomically."""
+    def add_text(self, store_path: str, data: bytes, references=()) -> str:
+        """Write a regular file object (a .drv, a `toFile` result) atomically
+        (its `references` are part of its path already)."""
         final = self.real_path(store_path)
         if os.path.lexists(final):
             return final

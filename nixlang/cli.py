@@ -38,6 +38,7 @@ commands:
   lsp           run the language server (stdio; --tcp HOST:PORT for debugging)
   repl          interactive prompt for learners (:? for help, :trace EXPR shows laziness)
   playground    build or serve the browser playground (pynix on Pyodide, for workshops)
+  graph         draw a build plan or a closure (SVG, HTML, dot, JSON)
 """
 
 class UsageError(Exception):
@@ -548,6 +549,59 @@ derivations it denotes are shown.
 """
 
 
+def evaluate_derivations(files: list[str], exprs: list[str], attr_paths: list[str], err,
+                         from_context: bool = False):
+    """Evaluate, read-only, the Nix files and expressions given and find the
+    derivations they denote (as `nix-instantiate` would, `-A` paths and
+    auto-called functions included): (read, their .drv paths), `read` giving
+    the `Derivation` of any .drv path met (inputs too); None after printing
+    the evaluation error. With `from_context`, a value that denotes no
+    derivation is evaluated completely and the derivations its strings'
+    contexts name are taken (`"${pkgs.hello}"`, a record of drvPaths)."""
+    from .attrpath import auto_call, find_along_attr_path
+    from .builtins.derivations import eval_store, get_derivations
+    from .evaluator import Evaluator
+    from .settings import eval_options
+    ev = Evaluator(eval_options(_load_config()))
+    _keep(ev)
+    ev.stderr = err
+    sources = [Source(e, "«string»", os.getcwd()) for e in exprs] + [_read_input(f) for f in files]
+    found: list[str] = []
+    try:
+        for src in sources:
+            root = ev.eval_source(src)
+            for path in attr_paths or [""]:
+                v = find_along_attr_path(ev, root, path, {})
+                got = [drv_path for drv_path, _ in get_derivations(ev, v, lambda x: auto_call(ev, x, {}))]
+                found += got or (_context_derivations(ev, v) if from_context else [])
+    except errors.NixError as e:
+        err.write(errors.render_nix_eval(e, False))
+        return None
+    st = eval_store(ev)
+    return st._read_derivation, list(dict.fromkeys(found))
+
+
+def _context_derivations(ev, v) -> list[str]:
+    """The .drv paths named by the contexts of the strings in `v`, evaluated completely."""
+    from .builtins.context import elem_kind
+    from .runtime.values import Attrs, CtxStr, force
+    ev.deep_force(v)
+    found: list[str] = []
+    seen: set = set()
+    todo = [v]
+    while todo:
+        x = force(todo.pop())
+        if type(x) is CtxStr:
+            for elem in sorted(x.context):
+                kind, path, _ = elem_kind(elem)
+                if kind != "opaque" or path.endswith(".drv"):
+                    found.append(path)
+        elif type(x) in (list, Attrs) and id(x) not in seen:
+            seen.add(id(x))
+            todo.extend(reversed(list(x.d.values())) if type(x) is Attrs else reversed(x))
+    return list(dict.fromkeys(found))
+
+
 def derivation_cmd(argv: list[str], out, err) -> int:
     """`pynix derivation show`."""
     if not argv:
@@ -621,24 +675,12 @@ def derivation_cmd(argv: list[str], out, err) -> int:
         path = t if t.startswith(local.store_dir + "/") else local.store_dir + "/" + os.path.basename(t)
         show_one(path, drv)
     if nix_files or exprs:
-        from .attrpath import auto_call, find_along_attr_path
-        from .builtins.derivations import eval_store, get_derivations
-        from .evaluator import Evaluator
-        from .settings import eval_options
-        ev = Evaluator(eval_options(_load_config()))
-        _keep(ev)
-        ev.stderr = err
-        sources = [Source(e, "«string»", os.getcwd()) for e in exprs] + [_read_input(f) for f in nix_files]
-        try:
-            for src in sources:
-                root = ev.eval_source(src)
-                for path in attr_paths or [""]:
-                    v = find_along_attr_path(ev, root, path, {})
-                    for drv_path, _ in get_derivations(ev, v, lambda x: auto_call(ev, x, {})):
-                        show_one(drv_path, eval_store(ev).drvs[drv_path][0])
-        except errors.NixError as e:
-            err.write(errors.render_nix_eval(e, False))
+        got = evaluate_derivations(nix_files, exprs, attr_paths, err)
+        if got is None:
             return 1
+        read, drv_paths = got
+        for drv_path in drv_paths:
+            show_one(drv_path, read(drv_path))
     if not drv_files and not nix_files and not exprs:
         raise UsageError("give a .drv path, a Nix file or -E EXPR (see 'pynix derivation --help')")
     out.write(json.dumps(shown, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
@@ -827,7 +869,12 @@ def playground_cmd(argv: list[str], out, err) -> int:
 
 COMMANDS = {"instantiate": instantiate, "eval": eval_cmd, "check": check, "explain": explain,
             "derivation": derivation_cmd, "lsp": lsp_cmd, "repl": repl_cmd,
-            "playground": playground_cmd}
+            "playground": playground_cmd, "graph": lambda argv, out, err: _graph_cmd(argv, out, err)}
+
+
+def _graph_cmd(argv, out, err) -> int:
+    from .graph_cmd import graph_cmd
+    return graph_cmd(argv, out, err)
 
 
 def run(argv: list[str], out=None, err=None) -> int:
@@ -917,7 +964,7 @@ def main(argv: list[str] | None = None) -> int:
 # commands whose heap lives until they exit (those that evaluate once, and the
 # REPL, whose scope keeps what it loads): no cyclic collection until memory is
 # scarce, and no teardown of the heap at the end (runtime/memory.py)
-ONE_SHOT = {"instantiate", "eval", "derivation", "check", "explain", "repl"}
+ONE_SHOT = {"instantiate", "eval", "derivation", "check", "explain", "repl", "graph"}
 
 
 def entry() -> None:

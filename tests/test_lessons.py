@@ -32,7 +32,7 @@ LESSONS = sorted(LESSONS_DIR.glob("[0-9][0-9]-*.nix"))
 CURRICULUM = ["01-values", "02-attrsets", "03-let-with-rec", "04-functions-and-formals", "05-laziness",
               "06-imports", "07-strings-and-paths", "08-derivations-and-the-store",
               "09-overlays-and-fixed-points", "10-flakes", "11-errors-on-purpose", "12-stdenv-mkderivation",
-              "13-callpackage-and-override", "14-overrideattrs", "15-nixos-modules"]
+              "13-callpackage-and-override", "14-overrideattrs", "15-nixos-modules", "16-the-store-layer"]
 
 NIX = shutil.which("nix-instantiate")
 
@@ -115,7 +115,7 @@ def test_nix_agrees_with_the_lesson(lesson, tmp_path):
 # -- the lessons that use nixpkgs, on a machine without one ------------------------------------------
 
 def test_the_nixpkgs_lessons_are_there():
-    assert [p.stem for p in WITH_NIXPKGS] == CURRICULUM[11:]
+    assert [p.stem for p in WITH_NIXPKGS] == CURRICULUM[11:15]
 
 
 @pytest.mark.parametrize("lesson", WITH_NIXPKGS, ids=lambda p: p.stem)

@@ -8,6 +8,7 @@ a socket and a chroot store of their own (skipped without Debian's nix-bin,
 or when not root: the daemon of a chroot store must be)."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -185,7 +186,7 @@ def nix_store(daemon, *args):
 
 
 PROJECT = {
-    "b.sh": 'read x < "$dep"; echo "top uses $x, $(read n < "$note"; echo "$n")" > "$out"\n',
+    "b.sh": 'read x < "$dep"; echo "top uses $x, $(read n < "$note"; echo "$n") (from $dep)" > "$out"\n',
     "default.nix": """
 let
   dep = derivation { name = "dep"; system = "x86_64-linux"; builder = "/bin/sh";
@@ -243,7 +244,14 @@ def test_real_nix_builds_what_pynix_instantiated(daemon, project):
     assert f"building '{drv}'" in built.stderr
     # (the client then reads the .drv itself to print the outputs, which a chroot store does not let it)
     out = pynix("instantiate", "--eval", "-E", f"(import {project}).outPath").stdout.strip().strip('"')
-    assert (daemon["root"] / out.lstrip("/")).read_text() == "top uses dep, a note\n"
+    text = (daemon["root"] / out.lstrip("/")).read_text()
+    assert text.startswith("top uses dep, a note (from /nix/store/") and text.endswith("-dep)\n")
+    # its closure, as the daemon's database records it: the output refers to dep's
+    g = pynix("graph", "--store", f"unix://{daemon['socket']}", "--format", "json", out)
+    assert g.returncode == 0, g.stderr
+    nodes = {n["label"]: n for n in json.loads(g.stdout)["nodes"]}
+    assert set(nodes) == {"top", "dep"}
+    assert nodes["top"]["closureSize"] == nodes["top"]["narSize"] + nodes["dep"]["narSize"]
 
 
 @needs_daemon

@@ -79,7 +79,7 @@ def _with_socket(sock) -> DaemonStore:
     store = DaemonStore.__new__(DaemonStore)
     store.socket_path, store.store_dir, store.root = "(test)", "/nix/store", None
     store.conn = _Conn(sock)
-    store.daemon_version, store.nix_version = 0, None
+    store.daemon_version, store.nix_version, store.log = 0, None, None
     store._handshake()
     return store
 
@@ -276,3 +276,30 @@ def test_the_client_checks_the_daemon_s_path(daemon):
         with pytest.raises(DaemonError, match="not in the Nix store"):
             store.is_valid("/tmp/elsewhere")
         assert store.is_valid(good)          # the connection goes on after an error
+
+
+@needs_daemon
+def test_the_daemon_builds_on_pynix_s_request(daemon, tmp_path):
+    (tmp_path / "ok.nix").write_text(
+        'derivation { name = "ok"; system = "x86_64-linux"; builder = "/bin/sh"; '
+        'args = [ "-c" "echo building now; echo fine > $out" ]; }')
+    (tmp_path / "bad.nix").write_text(
+        'derivation { name = "bad"; system = "x86_64-linux"; builder = "/bin/sh"; '
+        'args = [ "-c" "echo about to fail; exit 3" ]; }')
+    paths = {}
+    for name in ("ok", "bad"):
+        r = pynix("instantiate", "--store", "daemon", str(tmp_path / f"{name}.nix"), env=daemon["env"])
+        assert r.returncode == 0, r.stderr
+        paths[name] = r.stdout.split()[0]
+    lines: list = []
+    with DaemonStore(str(daemon["socket"])) as store:
+        store.log = lines.append
+        store.build_paths([(paths["ok"], ["out"])])
+        assert "building now" in lines
+        out = pynix("instantiate", "--eval", str(tmp_path / "ok.nix"), "-A", "outPath").stdout.strip().strip('"')
+        assert (daemon["root"] / out.lstrip("/")).read_text() == "fine\n"
+        assert store.query_path_info(out).deriver == paths["ok"]
+        with pytest.raises(DaemonError) as failed:
+            store.build_paths([(paths["bad"], ["out"])])
+        assert f"builder for '{paths['bad']}' failed with exit code 3" in str(failed.value)
+        assert "about to fail" in lines

@@ -52,6 +52,7 @@ MIN_MINOR = 25
 # operations (worker-protocol.hh)
 OP_IS_VALID_PATH = 1
 OP_ADD_TO_STORE = 7
+OP_BUILD_PATHS = 9
 OP_ADD_TEMP_ROOT = 11
 OP_QUERY_PATH_INFO = 26
 
@@ -64,6 +65,7 @@ STDERR_ERROR = 0x63787470
 STDERR_START_ACTIVITY = 0x53545254
 STDERR_STOP_ACTIVITY = 0x53544F50
 STDERR_RESULT = 0x52534C54
+RES_BUILD_LOG_LINE = 101        # a result: one line of a builder's output
 
 DEFAULT_SOCKET = "/nix/var/nix/daemon-socket/socket"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")     # the daemon's messages are coloured (filterANSIEscapes)
@@ -200,6 +202,7 @@ class DaemonStore:
         self.store_dir = store_dir
         self.root = None
         self.conn: _Conn | None = None
+        self.log = None             # where the daemon's messages go (a function of a line), or kept
         self.daemon_version = 0
         self.nix_version = None
         self._connect()
@@ -281,6 +284,7 @@ class DaemonStore:
     def _stderr(self) -> list[str]:
         c = self.conn
         log: list[str] = []
+        say = self.log or log.append
         while True:
             kind = c.read_num()
             if kind == STDERR_LAST:
@@ -288,31 +292,30 @@ class DaemonStore:
             if kind == STDERR_ERROR:
                 raise DaemonError(self._read_error())
             if kind == STDERR_NEXT:
-                log.append(c.read_string())
+                say(c.read_string().rstrip("\n"))
             elif kind == STDERR_START_ACTIVITY:
                 c.read_num(), c.read_num(), c.read_num()      # id, level, type
                 text = c.read_string()
                 self._fields()
                 c.read_num()                                  # parent
                 if text:
-                    log.append(text)
+                    say(text)
             elif kind == STDERR_STOP_ACTIVITY:
                 c.read_num()
             elif kind == STDERR_RESULT:
-                c.read_num(), c.read_num()                    # id, type
-                self._fields()
+                c.read_num()
+                rtype = c.read_num()
+                fields = self._fields()
+                if rtype == RES_BUILD_LOG_LINE and fields:
+                    say(str(fields[0]))
             elif kind in (STDERR_READ, STDERR_WRITE):
                 raise DaemonError("the Nix daemon asked for a data transfer pynix does not make")
             else:
                 raise DaemonError(f"unknown message from the Nix daemon ({kind:#x})")
 
-    def _fields(self) -> None:
+    def _fields(self) -> list:
         c = self.conn
-        for _ in range(c.read_num()):
-            if c.read_num() == 0:
-                c.read_num()
-            else:
-                c.read_string()
+        return [c.read_num() if c.read_num() == 0 else c.read_string() for _ in range(c.read_num())]
 
     def _read_error(self) -> str:
         """An error (minor >= 26): type, level, name, message, position, traces."""
@@ -355,6 +358,17 @@ class DaemonStore:
         sigs = c.read_strings()
         ca = c.read_string() or None
         return PathInfo(path, deriver, nar_hash, refs, reg, size, ultimate, sigs, ca)
+
+    def build_paths(self, drv_outputs: Iterable[tuple[str, Iterable[str]]]) -> None:
+        """wopBuildPaths: build the given outputs of derivations already in
+        the daemon's store (or substitute them), inputs first, as
+        `nix-store --realise` does; a failure is raised with Nix's message.
+        Build logs go to `self.log` when set."""
+        c = self._op(OP_BUILD_PATHS)
+        items = [f"{drv}!{','.join(sorted(outs))}" for drv, outs in drv_outputs]
+        c.strings(items)
+        c.num(0)                                    # bmNormal
+        self._answer().read_num()
 
     def add_temp_root(self, store_path: str) -> None:
         """Keep `store_path` from the garbage collector while this connection lives."""

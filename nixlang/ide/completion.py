@@ -34,6 +34,7 @@ from ..resolve.globals import GLOBAL_NAMES
 from ..source import Span
 from ..syntax import ast as A
 from .analysis import SELECT, Analysis
+from .callers import callee_name
 from .hover import doc_of
 from .static import (Seen, binding_info, builtin_doc, builtins_members, import_target, innermost_node,
                      member_attrs, node_path, path_target, scopes_at, static_attrs, static_lambda)
@@ -321,7 +322,7 @@ def _called_lambda(an: Analysis, call: A.Call, index: int):
         if target is None or target.ast is None:
             return None
         an, lam, index = target, target.ast, index - 1
-    elif _name_of(fn) in ("callPackage", "callPackages") and args and type(args[0]) is A.Path and index == 1:
+    elif callee_name(fn) in ("callPackage", "callPackages") and args and type(args[0]) is A.Path and index == 1:
         target = an.workspace.load(path_target(an, args[0])) if an.workspace is not None else None
         if target is None or target.ast is None:
             return None
@@ -336,14 +337,6 @@ def _called_lambda(an: Analysis, call: A.Call, index: int):
             return None
         lam = lam.body
     return (an, lam, via) if type(lam) is A.Lambda else None
-
-
-def _name_of(node) -> str | None:
-    if type(node) is A.Var:
-        return node.name
-    if type(node) is A.Select and node.path:
-        return node.path[-1].name
-    return None
 
 
 def _function_of(an: Analysis, node, depth: int = 0):

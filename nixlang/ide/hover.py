@@ -63,6 +63,8 @@ def _static_hover(an: Analysis, offset: int) -> Hover | None:
         md = builtin_markdown(t.builtin)
     elif o.kind == VAR and t.binding is not None:
         md = _binding_hover(an, t.binding, o.node.name)
+        if t.member is not None:
+            md += "\n\n---\n\n" + _member_hover(an, t.member)
     elif o.kind == VAR and t.withs:
         md = _with_hover(an, o.node, t)
     elif o.kind == VAR:

@@ -43,7 +43,7 @@ def target_at(an: Analysis, offset: int) -> Target | None:
     if k == VAR:
         v = o.node
         if v.binding is not None:
-            return Target(o, binding=v.binding)
+            return Target(o, binding=v.binding, member=_through_inherit(an, v.binding))
         if v.from_with:
             withs = an.var_withs.get(id(v), ())
             for w in withs:
@@ -67,6 +67,17 @@ def target_at(an: Analysis, offset: int) -> Target | None:
     if k == PATH:
         return Target(o, path=path_target(an, o.node))
     return Target(o)
+
+
+def _through_inherit(an: Analysis, b) -> Member | None:
+    """For a name bound by `inherit (src) name;`: its definition in `src`, when found."""
+    if type(b) is not A.AttrDef or b.kind != A.INHERITED_FROM:
+        return None
+    owner = an.owner.get(id(b))
+    if owner is None:
+        return None
+    m = resolve_member(Member(owner.path[-1], an, b))
+    return m if m.attr is not b else None
 
 
 def select_member(an: Analysis, sel, i: int) -> Member | None:

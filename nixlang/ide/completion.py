@@ -114,6 +114,12 @@ def _attribute_context(an: Analysis, offset: int, values: float | None = None,
         else:
             prev = select_member(an, sel, i - 1)
             members = member_attrs(prev) if prev is not None else None
+        if members is None and i == 0:
+            pkgs = None
+            if type(sel.expr) is A.Var:
+                pkgs = package_items(an, sel.expr.name, sel.expr.binding, an.text[o.start:offset])
+            if pkgs is not None:
+                return pkgs
         items = _member_items(members)
         if values is not None and not _is_builtins(sel.expr, i):
             items = _merge_evaluated(items, select_probe(an, sel, i), values, budget)
@@ -143,6 +149,10 @@ def dotted_completion(an: Analysis, start: int, end: int, parts: list[str], valu
     analysis that parsed, for a name typed before the text stopped parsing."""
     from .values import probe_for
     members = _lookup_name(an, parts[0], end)
+    if members is None and len(parts) == 1:
+        pkgs = package_items(an, parts[0], _binding_named(an, parts[0], end), "")
+        if pkgs is not None:
+            return pkgs
     for p in parts[1:]:
         if members is None or p not in members:
             members = None
@@ -153,6 +163,46 @@ def dotted_completion(an: Analysis, start: int, end: int, parts: list[str], valu
         probe = probe_for(an, start, ".".join(parts), [Span(start, end)])
         items = _merge_evaluated(items, probe, values, budget)
     return items
+
+
+MAX_PACKAGE_ITEMS = 3000     # package names in one answer; more: the list is incomplete (typing narrows it)
+
+
+def package_items(an: Analysis, name: str, binding, prefix: str) -> list[CompletionItem] | None:
+    """The top-level package names of the workspace's nixpkgs for `pkgs.`
+    (a formal or argument named `pkgs` that the source does not describe),
+    starting with `prefix`; an incomplete empty list while they are being
+    computed in the background; None for any other expression."""
+    if name != "pkgs" or type(binding) not in (A.Formal, A.Lambda):
+        return None
+    ws = an.workspace
+    if ws is None or not ws.nixpkgs:
+        return None
+    from .nixpkgs import package_names
+    names = package_names.get(ws.nixpkgs)
+    out = CompletionItems()
+    if names is None:
+        out.incomplete = True
+        return out
+    low = prefix.lower()
+    for n in names:
+        if n.lower().startswith(low):
+            if len(out) >= MAX_PACKAGE_ITEMS:
+                out.incomplete = True
+                break
+            out.append(CompletionItem(n, "field", "package (nixpkgs)"))
+    return out
+
+
+def _binding_named(an: Analysis, name: str, offset: int):
+    """What binds `name` in the scopes at `offset` (None: nothing, or a `with`)."""
+    for fr in scopes_at(an, offset):
+        if fr.kind == "with":
+            continue
+        b = fr.names.get(name)
+        if b is not None:
+            return b
+    return None
 
 
 def _is_builtins(expr, i: int) -> bool:

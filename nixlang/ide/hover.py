@@ -156,7 +156,12 @@ def doc_of(an: Analysis, d) -> str | None:
         offs = [d.span.start, (d.name_span or d.span).start]
         if d.kind == A.PLAIN:
             offs.append(d.value.span.start)
-        return an.doc_comment_for(*offs)
+        found = an.doc_comment_for(*offs)
+        if found is None and d.kind == A.PLAIN and type(d.value) is A.Lambda:
+            # an older `/* */` comment right before a function's definition (nixpkgs before RFC 145)
+            from .docs import comment_before
+            found = comment_before(an.source, (d.name_span or d.span).start, binding=False)
+        return found
     if type(d) is A.Formal:
         return an.doc_comment_for(d.span.start)
     if type(d) is A.Lambda and d.arg_span is not None:

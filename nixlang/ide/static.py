@@ -255,6 +255,9 @@ def _static(an: Analysis, node, seen) -> dict | None:
             if val is None and type(other.ast) is A.Lambda and len(node.args) > 1:
                 return _apply(other, other.ast, an, node.args[1:], seen)
             return val
+        from .callers import callee_name
+        if callee_name(fn) in FIXPOINTS and node.args and type(node.args[-1]) is A.Lambda:
+            return static_attrs(an, node.args[-1].body, seen)     # `fix (self: { ... })`: the set
         f = static_lambda(an, fn, seen)
         if f is not None:
             return _apply(f[0], f[1], an, node.args, seen)
@@ -452,6 +455,12 @@ def static_lambda(an: Analysis, node, seen):
         if t is A.Var and type(node.binding) is A.Lambda and id(node.binding) in seen.bound:
             an, node = seen.bound[id(node.binding)]
             continue
+        if t is A.Var and type(node.binding) is A.AttrDef and node.binding.kind == A.INHERITED_FROM:
+            m = resolve_member(Member(node.name, an, node.binding), seen)
+            if m.attr is None or m.attr.kind != A.PLAIN:
+                return None
+            an, node = m.an, m.attr.value
+            continue
         if t is A.Select:
             cur = static_attrs(an, node.expr, seen)
             m = None
@@ -492,6 +501,12 @@ def resolve_member(m: Member, seen=None) -> Member:
     """Follow `inherit (src) name;` to the definition in `src` when it is known."""
     for _ in range(MAX_DEPTH):
         d = m.attr
+        if d is not None and d.kind == A.INHERITED and type(d.value) is A.Var:
+            b = d.value.binding         # `inherit x;`: the `x` of the enclosing scope
+            if type(b) is not A.AttrDef:
+                return m
+            m = Member(m.name, m.an, b)
+            continue
         if d is None or d.kind != A.INHERITED_FROM:
             return m
         owner = m.an.owner.get(id(d))

@@ -199,6 +199,82 @@ def references(an: Analysis, offset: int, include_declaration: bool = True) -> l
     return uniq
 
 
+def workspace_references(an: Analysis, offset: int, include_declaration: bool = True) -> list[Location]:
+    """`references`, plus the uses in the workspace's other files of an
+    attribute the cursor names (`lib.foldl'`, `inherit (self.lists) foldl';`,
+    a name such an inherit binds): each file around it (see
+    `callers.PathIndex.candidates`) that mentions the name is analysed, and
+    its selections and inherits of the name that resolve to the very
+    definition count. Locations in this document have no path."""
+    local = references(an, offset, include_declaration)
+    t = target_at(an, offset)
+    if t is None or an.workspace is None:
+        return local
+    d_an, d = _attribute_defined(an, t)
+    if d is None or not d_an.path:
+        return local
+    name = _name_of(d_an, d)
+    if not name:
+        return local
+    key = (os.path.normpath(d_an.path), (d.name_span or d.span).start)
+    here = os.path.normpath(an.path) if an.path else None
+    out = list(local)
+    have = {(here, l.start, l.end) for l in local}
+    ws = an.workspace
+    files = [d_an.path] + ws.path_index.candidates(d_an.path)
+    for f in dict.fromkeys(os.path.normpath(x) for x in files):
+        text = ws.text_of(f)
+        if not text or name not in text:
+            continue
+        other = an if f == here else ws.load(f)
+        if other is None:
+            continue
+        for loc in _uses_in(other, name, key, include_declaration):
+            path = None if f == here else f
+            if (path or here, loc.start, loc.end) not in have:
+                have.add((path or here, loc.start, loc.end))
+                out.append(Location(loc.start, loc.end, path))
+    return out
+
+
+def _attribute_defined(an: Analysis, t: Target):
+    """(analysis, AttrDef) of the attribute definition the target stands for, inherits followed."""
+    if t.member is not None and t.member.attr is not None and t.member.an is not None:
+        m = resolve_member(t.member)
+        return m.an, m.attr
+    b = t.binding
+    if type(b) is A.AttrDef:
+        owner = an.owner.get(id(b))
+        if owner is None:
+            return None, None
+        m = resolve_member(Member(owner.path[-1], an, b))
+        return m.an, m.attr
+    return None, None
+
+
+def _same(m: Member | None, key) -> bool:
+    if m is None or m.attr is None or m.an is None or not m.an.path:
+        return False
+    m = resolve_member(m)
+    return m.an.path is not None and (os.path.normpath(m.an.path), (m.attr.name_span or m.attr.span).start) == key
+
+
+def _uses_in(an: Analysis, name: str, key, include_declaration: bool):
+    """Occurrences of `name` in `an` that resolve to the definition `key` (path, offset)."""
+    for o in an.occurrences:
+        node = o.node
+        if o.kind == SELECT and node.name == name:
+            sel, i = o.extra
+            if _same(select_member(an, sel, i), key):
+                yield o
+        elif o.kind in (INHERIT_FROM, DEF) and _name_of(an, node) == name:
+            if _same(Member(name, an, node), key) and (include_declaration or o.kind != DEF):
+                yield o
+        elif o.kind == VAR and node.name == name and type(node.binding) is A.AttrDef:
+            if node.binding.kind == A.INHERITED_FROM and _same(_through_inherit(an, node.binding), key):
+                yield o
+
+
 def _name_of(an: Analysis, d) -> str | None:
     owner = an.owner.get(id(d))
     return owner.path[-1] if owner else None
@@ -384,5 +460,5 @@ def folding_ranges(an: Analysis) -> list[FoldRange]:
     return sorted(out.values(), key=lambda f: (f.start_line, f.end_line))
 
 
-__all__ = ["Location", "Target", "target_at", "definition", "references", "Symbol", "document_symbols",
+__all__ = ["Location", "Target", "target_at", "definition", "references", "workspace_references", "Symbol", "document_symbols",
            "FoldRange", "folding_ranges", "select_member"]

@@ -36,8 +36,8 @@ from ..syntax import ast as A
 from .analysis import SELECT, Analysis
 from .callers import callee_name
 from .hover import doc_of
-from .static import (Seen, binding_info, builtin_doc, builtins_members, import_target, innermost_node,
-                     member_attrs, node_path, path_target, scopes_at, static_attrs, static_lambda)
+from .static import (Seen, argument_attrs, binding_info, builtin_doc, builtins_members, formal_attrs, import_target,
+                     innermost_node, member_attrs, node_path, path_target, scopes_at, static_attrs, static_lambda)
 from .navigation import select_member
 
 KEYWORDS = ("if", "then", "else", "assert", "with", "let", "in", "rec", "inherit", "or")
@@ -259,8 +259,10 @@ def _lookup_name(an: Analysis, name: str, offset: int) -> dict | None:
             if type(b) is A.AttrDef:
                 from .static import Member
                 return member_attrs(Member(name, an, b))
-            if type(b) is A.Formal and b.default is not None:
-                return static_attrs(an, b.default)
+            if type(b) is A.Formal:
+                return formal_attrs(an, b, Seen())
+            if type(b) is A.Lambda:
+                return argument_attrs(an, b, Seen())
             return None
     if name == "builtins":
         return builtins_members()

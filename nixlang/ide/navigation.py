@@ -146,6 +146,12 @@ def definition(an: Analysis, offset: int) -> list[Location]:
         loc = _member_location(an, t.member)
         if loc:
             return [loc]
+    if o.kind == FORMAL:
+        # a formal of a function whose callers are known: where they give it
+        from .static import formal_values
+        given = [_member_location(an, resolve_member(m)) for m in formal_values(an, o.node)]
+        if any(given):
+            return [loc for loc in given if loc is not None]
     if t.binding is not None:
         loc = _def_location(an, t.binding)
         return [loc] if loc else []

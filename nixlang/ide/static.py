@@ -426,7 +426,11 @@ def default_lib(an: Analysis) -> dict | None:
             continue
         lib_an = ws.load(f)
         if lib_an is not None and lib_an.ast is not None:
-            got = static_attrs(lib_an, lib_an.ast)
+            body = lib_an.ast
+            while type(body) is A.Lambda and all(g.default is not None for g in body.formals or ()) \
+                    and body.arg is None:
+                body = body.body          # `{ }: ...`: a lib imported as `import ./lib { }`
+            got = static_attrs(lib_an, body)
             if got:
                 return got
     return None
@@ -454,6 +458,14 @@ def static_lambda(an: Analysis, node, seen):
             continue
         if t is A.Var and type(node.binding) is A.Lambda and id(node.binding) in seen.bound:
             an, node = seen.bound[id(node.binding)]
+            continue
+        if t is A.Call and len(node.args) == 1 and type(node.fn) is A.Var and node.fn.name == "import" \
+                and node.fn.binding is None and not node.fn.from_with:
+            p_an, p_node = deref(an, node.args[0], seen)         # `import ./f.nix` of a file that is a function
+            other = import_target(p_an, p_node)
+            if other is None or other.ast is None:
+                return None
+            an, node = other, other.ast
             continue
         if t is A.Var and type(node.binding) is A.AttrDef and node.binding.kind == A.INHERITED_FROM:
             m = resolve_member(Member(node.name, an, node.binding), seen)

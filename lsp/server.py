@@ -101,7 +101,7 @@ from nixlang.ide import nixpkgs as ide_nixpkgs
 from nixlang.ide import policy as ide_policy
 from nixlang.ide import runner as ide_runner
 from nixlang.ide import values as ide_values
-from nixlang.ide.completion import dotted_before, dotted_completion
+from nixlang.ide.completion import dotted_before, dotted_completion, warm_lib
 from nixlang.ide.diagnostics import capped
 from nixlang.ide.links import parse_search_path, path_links
 from nixlang.ide.navigation import workspace_references
@@ -304,6 +304,7 @@ class PynixLanguageServer(LanguageServer):
         log.info("nixpkgs: %s", found)
         if found is not None:
             ide_nixpkgs.package_names.get(found.path)
+        warm_lib(self.cache)         # `lib.` completion answers at once from now on
 
     def index(self, doc: Doc) -> convert.LineIndex:
         return doc.state.index

@@ -349,15 +349,21 @@ class AnalysisCache:
         self._memo: dict = {}
         self._generation = 0
 
-    def memo(self, kind: str, key):
-        """A remembered cross-file answer, while no document changed and for `MEMO_TTL`."""
+    def memo(self, kind: str, key, ttl: float | None = None):
+        """A remembered cross-file answer, while no document changed and for
+        `MEMO_TTL` seconds; with `ttl`, for that long whatever changed (for
+        answers keyed by the analyses they read, which a change replaces)."""
         hit = self._memo.get((kind, key))
-        if hit is not None and hit[0] == self._generation and time.monotonic() - hit[1] < self.MEMO_TTL:
+        if hit is None:
+            return None
+        if ttl is not None:
+            return hit[2] if time.monotonic() - hit[1] < ttl else None
+        if hit[0] == self._generation and time.monotonic() - hit[1] < self.MEMO_TTL:
             return hit[2]
         return None
 
     def set_memo(self, kind: str, key, value) -> None:
-        if len(self._memo) > 4096:
+        if len(self._memo) > 16384:
             self._memo.clear()
         self._memo[(kind, key)] = (self._generation, time.monotonic(), value)
 

@@ -37,7 +37,8 @@ from .analysis import SELECT, Analysis
 from .callers import callee_name
 from .hover import doc_of
 from .static import (Seen, argument_attrs, binding_info, builtin_doc, builtins_members, formal_attrs, import_target,
-                     innermost_node, member_attrs, node_path, path_target, scopes_at, static_attrs, static_lambda)
+                     innermost_node, member_attrs, node_path, path_target, resolve_member, scopes_at, static_attrs,
+                     static_lambda)
 from .navigation import select_member
 
 KEYWORDS = ("if", "then", "else", "assert", "with", "let", "in", "rec", "inherit", "or")
@@ -288,9 +289,48 @@ def _member_items(members: dict | None) -> list[CompletionItem]:
             kind, detail = "function", "attribute (function)"
         elif d is not None and d.kind == A.PLAIN and type(d.value) is A.Attrs:
             detail = "attribute (set)"
-        docs = doc_of(m.an, d) if (d is not None and m.an is not None) else None
+        docs = None
+        if d is not None and m.an is not None:
+            docs = doc_of(m.an, d)
+            if not docs and d.kind != A.PLAIN:
+                docs, kind, detail = _inherited_doc(m, kind, detail)
         out.append(CompletionItem(name, kind, detail, docs or ""))
     return out
+
+
+INHERITED_DOC_TTL = 120.0     # seconds the doc found for an inherited member is kept
+
+
+def _inherited_doc(m, kind: str, detail: str) -> tuple:
+    """(doc, kind, detail) of `inherit (self.options) mkOption;` from its real
+    definition; remembered per definition (by identity: an edited file is
+    analysed anew), since `lib.` lists hundreds of them."""
+    ws = m.an.workspace
+    key = (id(m.an), id(m.attr))
+    hit = ws.memo("inherited-doc", key, INHERITED_DOC_TTL) if ws is not None else None
+    if hit is not None and hit[0] is m.an and hit[1] is m.attr:
+        return hit[2]
+    got = (None, kind, detail)
+    real = resolve_member(m)
+    if real.attr is not None and real.an is not None and real.attr is not m.attr:
+        fn = real.attr.kind == A.PLAIN and type(real.attr.value) is A.Lambda
+        got = (doc_of(real.an, real.attr), "function" if fn else kind, "attribute (function)" if fn else detail)
+    if ws is not None:
+        ws.set_memo("inherited-doc", key, (m.an, m.attr, got))
+    return got
+
+
+def warm_lib(ws) -> int:
+    """Compute once, in the background, what `lib.` completion reads (the
+    docs of lib's inherited names) for the libs `static.lib_files` finds;
+    the number of names."""
+    from .static import lib_body, lib_files
+    n = 0
+    for f in lib_files(ws):
+        lib_an = ws.load(f)
+        if lib_an is not None and lib_an.ast is not None:
+            n += len(_member_items(static_attrs(lib_an, lib_body(lib_an.ast))))
+    return n
 
 
 # -- the argument set of a call -----------------------------------------------------------------

@@ -426,14 +426,17 @@ def default_lib(an: Analysis) -> dict | None:
             continue
         lib_an = ws.load(f)
         if lib_an is not None and lib_an.ast is not None:
-            body = lib_an.ast
-            while type(body) is A.Lambda and all(g.default is not None for g in body.formals or ()) \
-                    and body.arg is None:
-                body = body.body          # `{ }: ...`: a lib imported as `import ./lib { }`
-            got = static_attrs(lib_an, body)
+            got = static_attrs(lib_an, lib_body(lib_an.ast))
             if got:
                 return got
     return None
+
+
+def lib_body(node):
+    """The set of a lib file: `{ }: ...` (a lib imported as `import ./lib { }`) is looked into."""
+    while type(node) is A.Lambda and node.arg is None and all(g.default is not None for g in node.formals or ()):
+        node = node.body
+    return node
 
 
 def lib_files(ws) -> list[str]:

@@ -12,8 +12,6 @@ definition), so another revision of nixpkgs' lib passes as well.
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -27,17 +25,10 @@ from lsp_support import assert_no_handler_failed, hermetic_server, init_params, 
 LIB = SHARED / "nixpkgs-lib" / "lib"
 pytestmark = pytest.mark.skipif(not LIB.is_dir(), reason=f"{LIB} (nixpkgs' lib) is missing")
 aio = pytest.mark.asyncio(loop_scope="module")
-HOME = tempfile.mkdtemp(prefix="pynix-test-home-")
 OPEN: dict = {}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _home():
-    yield
-    shutil.rmtree(HOME, ignore_errors=True)
-
-
-@pytest_lsp.fixture(scope="module", config=hermetic_server(HOME))
+@pytest_lsp.fixture(scope="module", config=hermetic_server())
 async def client(lsp_client: LanguageClient):
     params = init_params({"pynix": {"evaluation": {"enable": False}}}, hover=True, completion_docs=True)
     params.workspace_folders = [types.WorkspaceFolder(uri=LIB.parent.as_uri(), name="nixpkgs-lib")]

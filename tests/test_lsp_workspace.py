@@ -7,8 +7,6 @@ found). Each row of the tables is one request and what it must answer.
 """
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -21,16 +19,9 @@ from lsp_support import assert_no_handler_failed, hermetic_server, init_params, 
 aio = pytest.mark.asyncio(loop_scope="module")
 
 WS = Path(__file__).parent / "workspace"
-HOME = tempfile.mkdtemp(prefix="pynix-test-home-")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _home():
-    yield
-    shutil.rmtree(HOME, ignore_errors=True)
-
-
-@pytest_lsp.fixture(scope="module", config=hermetic_server(HOME))
+@pytest_lsp.fixture(scope="module", config=hermetic_server())
 async def client(lsp_client: LanguageClient):
     params = init_params({"pynix": {"evaluation": {"enable": True, "timeout": 20, "delay": 0.05}}},
                          hover=True, completion_docs=True, document_changes=True)

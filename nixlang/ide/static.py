@@ -24,6 +24,7 @@ from .analysis import LET, REC, Analysis
 from .markdown import code
 
 MAX_DEPTH = 24
+WALK_BUDGET = 20000     # sets looked at in one question (`a // a // a ...` must not explode)
 
 
 # -- scopes at an offset -----------------------------------------------------------------------
@@ -176,27 +177,31 @@ class Seen:
     """The walk of one question: what was visited (against cycles), how deep,
     and what the functions being followed were called with: `bound` maps
     id(Lambda) -> (analysis, argument expression)."""
-    __slots__ = ("ids", "depth", "bound")
+    __slots__ = ("ids", "depth", "bound", "budget")
 
     def __init__(self):
-        self.ids: set = set()
+        self.ids: set = set()       # (node, analysis) pairs being walked (a cycle ends there)
         self.depth = 0
         self.bound: dict = {}
+        self.budget = WALK_BUDGET
 
 
 def static_attrs(an: Analysis, node, seen: Seen | None = None) -> dict | None:
     """{name: Member} for the set `node` evaluates to, when the source shows it."""
     seen = seen or Seen()
-    if node is None or seen.depth > MAX_DEPTH or (id(node), id(an)) in seen.ids:
+    key = (id(node), id(an))
+    if node is None or seen.depth > MAX_DEPTH or key in seen.ids or seen.budget <= 0:
         return None
-    seen.ids.add((id(node), id(an)))
+    seen.ids.add(key)
     seen.depth += 1
+    seen.budget -= 1
     try:
         return _static(an, node, seen)
     except RecursionError:
         return None
     finally:
         seen.depth -= 1
+        seen.ids.discard(key)
 
 
 def _static(an: Analysis, node, seen) -> dict | None:
@@ -256,8 +261,11 @@ def _static(an: Analysis, node, seen) -> dict | None:
                 return _apply(other, other.ast, an, node.args[1:], seen)
             return val
         from .callers import callee_name
-        if callee_name(fn) in FIXPOINTS and node.args and type(node.args[-1]) is A.Lambda:
+        name = callee_name(fn)
+        if name in FIXPOINTS and node.args and type(node.args[-1]) is A.Lambda:
             return static_attrs(an, node.args[-1].body, seen)     # `fix (self: { ... })`: the set
+        if name == "mapAttrs" and len(node.args) == 2:
+            return static_attrs(an, node.args[1], seen)   # the same names (defined where the set has them)
         f = static_lambda(an, fn, seen)
         if f is not None:
             return _apply(f[0], f[1], an, node.args, seen)

@@ -174,3 +174,14 @@ async def test_no_false_diagnostics(client: LanguageClient, rel):
     ds = await wait_diagnostics(client, uri)
     assert [d.message for d in ds] == []
     assert_no_handler_failed(client)
+
+
+def test_the_lib_completion_benchmark_runs():
+    """`benchmarks/lsp_bench.py --lib` on this workspace: it answers, and says how fast (no timing checked)."""
+    import subprocess
+    import sys
+    bench = Path(__file__).parent.parent / "benchmarks" / "lsp_bench.py"
+    out = subprocess.run([sys.executable, str(bench), "--lib", str(WS), "--lib-requests", "3"],
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "5 items an answer" in out.stdout and "`lib.` completion right after an edit" in out.stdout

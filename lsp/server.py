@@ -305,6 +305,7 @@ class PynixLanguageServer(LanguageServer):
         if found is not None:
             ide_nixpkgs.package_names.get(found.path)
         warm_lib(self.cache)         # `lib.` completion answers at once from now on
+        threading.Thread(target=self.cache.path_index.warm, name="pynix-path-index", daemon=True).start()
 
     def index(self, doc: Doc) -> convert.LineIndex:
         return doc.state.index

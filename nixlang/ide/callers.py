@@ -118,6 +118,16 @@ class PathIndex:
             self._files[f] = (stamp, found)
         return found
 
+    def warm(self) -> int:
+        """Scan the workspace folders now (in the background: the first
+        question about callers then reads no file); the files scanned."""
+        n = 0
+        for root in getattr(self.cache, "roots", ()):
+            for f in self._walk(root, True):
+                self.targets(f)
+                n += 1
+        return n
+
     def mentions(self, path: str) -> list[str]:
         """Files with a path literal naming `path`."""
         path = os.path.normpath(path)

@@ -448,14 +448,19 @@ def lib_body(node):
 
 
 def lib_files(ws) -> list[str]:
-    out = []
+    """The lib/default.nix files a `lib` nobody gives may be, best first: a
+    workspace folder that is a nixpkgs checkout, the nixpkgs found, then the
+    workspace folders' own lib."""
+    from .nixpkgs import is_nixpkgs
+    out = [os.path.join(root, "lib", "default.nix") for root in ws.roots
+           if is_nixpkgs(root) and os.path.isfile(os.path.join(root, "default.nix"))]
     if ws.nixpkgs:
         out.append(os.path.join(ws.nixpkgs, "lib", "default.nix"))
     for root in ws.roots:
         out.append(os.path.join(root, "lib", "default.nix"))
         if os.path.basename(root) == "lib":
             out.append(os.path.join(root, "default.nix"))
-    return [os.path.normpath(p) for p in out if os.path.isfile(p)]
+    return list(dict.fromkeys(os.path.normpath(p) for p in out if os.path.isfile(p)))
 
 
 def static_lambda(an: Analysis, node, seen):

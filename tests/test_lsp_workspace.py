@@ -76,8 +76,8 @@ DEFINITIONS = [
     # callPackage: `hello` is the package beside it in the set, called on ./hello.nix
     ("pkgs/greeter.nix", "hello.message", 7, ("pkgs/hello.nix", 4, 2), "message"),
     # on the formal itself: where the callers give it
-    ("pkgs/greeter.nix", "hello,", 1, ("pkgs/default.nix", 10, 4), "formal"),
-    ("lib/strings.nix", "{ lib }", 3, ("lib/default.nix", 3, 33), "formal"),
+    ("pkgs/greeter.nix", "hello,", 1, ("pkgs/default.nix", 10, 4), "given by the callers: `default.nix` line 10"),
+    ("lib/strings.nix", "{ lib }", 3, ("lib/default.nix", 3, 33), "given by the callers: `default.nix` line 3"),
     # a `{ lib, ... }:` file nobody calls: the workspace's lib/default.nix
     ("tools/report.nix", "lib.count", 5, ("lib/lists.nix", 6, 2), "How many elements"),
 ]

@@ -182,10 +182,24 @@ def _binding_hover(an: Analysis, b, used_as: str | None, other: Analysis | None 
             parts[0] += f", in the argument set of the function on line {a.line_of(lam.span.start)}"
         if b.default is not None:
             parts[0] += " (optional)"
+        given = _given_by(a, b)
+        if given:
+            parts.append(given)
     doc = doc_of(a, b)
     if doc:
         parts.append(doc)
     return "\n\n".join(parts) + _snippet(a, b)
+
+
+def _given_by(an: Analysis, f) -> str:
+    """"given by `x.nix` line N, ...": where the callers of the file give the formal `f`."""
+    from .static import formal_values
+    places = []
+    for m in formal_values(an, f)[:5]:
+        if m.attr is not None and m.an is not None:
+            where = os.path.basename(m.an.path) if m.an.path else "this file"
+            places.append(f"{code(where)} line {m.an.line_of((m.attr.name_span or m.attr.span).start)}")
+    return "given by the callers: " + ", ".join(places) if places else ""
 
 
 def _lambda_of(an: Analysis, f):

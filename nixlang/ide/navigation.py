@@ -261,8 +261,10 @@ def _attribute_defined(an: Analysis, t: Target):
 def _same(m: Member | None, key) -> bool:
     if m is None or m.attr is None or m.an is None or not m.an.path:
         return False
-    m = resolve_member(m)
-    return m.an.path is not None and (os.path.normpath(m.an.path), (m.attr.name_span or m.attr.span).start) == key
+    m = resolve_member(m)           # may end at a builtin (`inherit (builtins) length;`): no file
+    if m.an is None or m.attr is None or not m.an.path:
+        return False
+    return (os.path.normpath(m.an.path), (m.attr.name_span or m.attr.span).start) == key
 
 
 def _uses_in(an: Analysis, name: str, key, include_declaration: bool):

@@ -68,6 +68,18 @@ async def test_pkgs_completion_comes_from_the_background(client: LanguageClient)
     assert_no_handler_failed(client)
 
 
+@aio
+@pytest.mark.parametrize("text", ["let np = import <nixpkgs> { }; in np.hel$0",
+                                  "{ pkgs ? import <nixpkgs> { } }: pkgs.hel$0"],
+                         ids=["import <nixpkgs>", "pkgs ? import <nixpkgs>"])
+async def test_pkgs_completion_of_import_nixpkgs(client: LanguageClient, text):
+    """Once the names are known (the test above waited for them), at once."""
+    text, p = pos(text)
+    uri = open_uri(client, (WORK / f"np-{len(text)}.nix").as_uri(), text)
+    got = await complete(client, uri, p)
+    assert "hello" in {i.label for i in got.items}
+
+
 # (text with the cursor, names offered)
 LIB_COMPLETIONS = [
     ("{ lib, ... }:\n{\n  options.x = lib.$0\n}\n", {"mkOption", "mkIf", "mkEnableOption", "types", "foldl'"}),

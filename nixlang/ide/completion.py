@@ -171,10 +171,11 @@ MAX_PACKAGE_ITEMS = 3000     # package names in one answer; more: the list is in
 
 def package_items(an: Analysis, name: str, binding, prefix: str) -> list[CompletionItem] | None:
     """The top-level package names of the workspace's nixpkgs for `pkgs.`
-    (a formal or argument named `pkgs` that the source does not describe),
+    (a formal or argument named `pkgs` that the source does not describe,
+    or any name bound to `import <nixpkgs> { ... }`),
     starting with `prefix`; an incomplete empty list while they are being
     computed in the background; None for any other expression."""
-    if name != "pkgs" or type(binding) not in (A.Formal, A.Lambda):
+    if not ((name == "pkgs" and type(binding) in (A.Formal, A.Lambda)) or _imports_nixpkgs(binding)):
         return None
     ws = an.workspace
     if ws is None or not ws.nixpkgs:
@@ -193,6 +194,19 @@ def package_items(an: Analysis, name: str, binding, prefix: str) -> list[Complet
                 break
             out.append(CompletionItem(n, "field", "package (nixpkgs)"))
     return out
+
+
+def _imports_nixpkgs(binding) -> bool:
+    """`x = import <nixpkgs> { ... };`: the package set of the nixpkgs found."""
+    if type(binding) is not A.AttrDef or binding.kind != A.PLAIN:
+        return False
+    v = binding.value
+    if type(v) is not A.Call or type(v.fn) is not A.Var or v.fn.name != "import" or v.fn.binding is not None \
+            or len(v.args) != 2 or type(v.args[0]) is not A.Call:
+        return False
+    look = v.args[0]
+    return type(look.fn) is A.Var and look.fn.synthetic and look.fn.name == "__findFile" and len(look.args) == 2 \
+        and type(look.args[1]) is A.Str and look.args[1].value == "nixpkgs"
 
 
 def _binding_named(an: Analysis, name: str, offset: int):

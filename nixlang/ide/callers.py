@@ -7,10 +7,11 @@ To know what `lib` is in `{ lib }: ...`, the editor finds the files that
 name this one in a path literal and looks at how the path is used there.
 
 - `PathIndex`: which files mention which paths. Candidate files are the
-  `.nix` files of the workspace folders (walked once, at most
-  `MAX_FILES`), and of the file's own folder and the two above it; each is
-  scanned for path literals with a regular expression (no parse) and kept
-  by modification time, so a look-up reads only files that changed;
+  `.nix` files of the workspace folders (walked at most every `WALK_TTL`
+  seconds, at most `MAX_FILES` files in `MAX_DIRS` folders), and of the
+  file's own folder and the two above it; each is scanned for path
+  literals with a regular expression (no parse) and kept by modification
+  time, so a look-up reads only files that changed;
 - `call_arguments(an)`: for the file of `an`, each place it is called:
   (analysis, the argument expression) for `import` and for a function
   whose body imports its argument, or (analysis, CALL_PACKAGE) for a
@@ -31,6 +32,7 @@ from ..syntax import ast as A
 from .analysis import PATH, Analysis
 
 MAX_FILES = 3000          # .nix files walked under the workspace folders
+MAX_DIRS = 4000           # folders walked under them (a workspace that is a home folder must not take minutes)
 WALK_TTL = 10.0           # seconds a folder walk is trusted
 SKIP_DIRS = {".git", "node_modules", ".direnv", "result", ".venv", "__pycache__"}
 CALL_PACKAGE_NAMES = ("callPackage", "callPackages", "callPackageWith", "callPackagesWith")
@@ -65,10 +67,10 @@ class PathIndex:
             return hit[1]
         out: list[str] = []
         if recursive:
-            for d, dirs, files in os.walk(root):
+            for n, (d, dirs, files) in enumerate(os.walk(root)):
                 dirs[:] = sorted(x for x in dirs if x not in SKIP_DIRS and not x.startswith("."))
                 out.extend(os.path.join(d, f) for f in sorted(files) if f.endswith(".nix"))
-                if len(out) >= MAX_FILES:
+                if len(out) >= MAX_FILES or n >= MAX_DIRS:
                     break
         else:
             try:

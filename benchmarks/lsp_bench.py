@@ -29,6 +29,17 @@ hover, definition and completion requests stream without waiting for their
 answers, then the final diagnostics; with the server's peak memory, its CPU
 time beside each wall-clock figure, and the tracebacks it printed.
 
+    python benchmarks/lsp_bench.py --lib [FOLDER] [--lib-requests N]
+
+`lib.` completion in a real server (issue 16; target p95 <= 100 ms once the
+background work is done): FOLDER is a nixpkgs tree (given to the server as
+its `nixpkgs` setting; the workspace is a temporary folder) or a folder
+holding lib/default.nix (nixpkgs-lib; the workspace itself). Default:
+../shared/nixpkgs-lib. A `{ lib, ... }:` document nobody calls is opened;
+once `lib.` completes (the server warms lib up in the background after
+`initialized`), N times an edit types `lib.` on a new line and completion
+is asked right after it (median, p95, items per answer).
+
 Only the standard library and the project itself are used.
 """
 from __future__ import annotations
@@ -642,9 +653,15 @@ def main(argv: list[str] | None = None) -> int:
                     help="seconds to wait for an answer before calling it missing (--big)")
     ap.add_argument("--no-evaluation", action="store_true",
                     help="--big: turn the server's evaluation off (it is on, as in an editor)")
+    ap.add_argument("--lib", nargs="?", const=str(REPO.parent / "shared" / "nixpkgs-lib"), default=None,
+                    help="`lib.` completion latency instead (a nixpkgs tree or a folder with lib/default.nix; "
+                         "default ../shared/nixpkgs-lib)")
+    ap.add_argument("--lib-requests", type=int, default=100, help="completions asked (--lib)")
     args = ap.parse_args(argv)
     if args.big:
         return main_big(args)
+    if args.lib:
+        return bench_lib(args.lib, args.lib_requests)
 
     text = Generator(args.seed, args.lines).generate()
     tmp = None
@@ -699,6 +716,67 @@ def main(argv: list[str] | None = None) -> int:
     summary += f" (targets: diagnostics < {DIAGNOSTICS_TARGET_MS:.0f} ms, requests < {REQUEST_TARGET_MS:.0f} ms: " \
                f"{'met' if ok else 'MISSED'})"
     print(summary)
+    return 0
+
+
+LIB_COMPLETION_TARGET_MS = 100.0
+
+
+def bench_lib(folder: str, n: int) -> int:
+    """`lib.` completion latency through a real server (see the module's text)."""
+    folder = os.path.abspath(folder)
+    tree = os.path.isdir(os.path.join(folder, "pkgs")) and os.path.isfile(os.path.join(folder, "lib", "default.nix"))
+    tmp = tempfile.TemporaryDirectory(prefix="pynix-lsp-bench-lib-")
+    root = tmp.name if tree else folder
+    uri = Path(root, "pynix-bench-lib-completion.nix").as_uri()     # never written: an editor buffer
+    client = Client([sys.executable, "-m", "nixlang", "lsp"])
+    options = {"evaluation": {"enable": False}}
+    if tree:
+        options["nixpkgs"] = folder
+    try:
+        t0 = time.perf_counter()
+        client.request("initialize", {
+            "processId": os.getpid(), "rootUri": Path(root).as_uri(),
+            "workspaceFolders": [{"uri": Path(root).as_uri(), "name": "bench"}],
+            "capabilities": {"general": {"positionEncodings": ["utf-16"]},
+                             "textDocument": {"completion": {"completionItem": {
+                                 "documentationFormat": ["markdown"]}}}},
+            "initializationOptions": options})
+        client.notify("initialized", {})
+        lines = ["{ lib, ... }:", "{"]
+        text = "\n".join(lines + ["  x0 = lib.;", "}", ""])
+        client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "nix", "version": 1,
+                                                                 "text": text}})
+        first = None
+        while time.perf_counter() - t0 < 300:
+            _, res = client.request("textDocument/completion", {"textDocument": {"uri": uri},
+                                                                "position": {"line": 2, "character": 11}})
+            items = (res or {}).get("items", []) if isinstance(res, dict) else (res or [])
+            if items:
+                first = (time.perf_counter() - t0) * 1000
+                break
+            time.sleep(0.05)
+        if first is None:
+            print("lsp-bench --lib: `lib.` never completed (is there a lib?)")
+            return 1
+        ms, counts = [], []
+        for i in range(1, n + 1):
+            lines.append(f"  x{i} = lib.;")
+            text = "\n".join(lines + ["}", ""])
+            client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": i + 1},
+                                                     "contentChanges": [{"text": text}]})
+            took, res = client.request("textDocument/completion", {
+                "textDocument": {"uri": uri}, "position": {"line": len(lines) - 1, "character": len(lines[-1]) - 1}})
+            ms.append(took)
+            counts.append(len((res or {}).get("items", []) if isinstance(res, dict) else (res or [])))
+    finally:
+        client.close()
+        tmp.cleanup()
+    med, p95 = stats(ms)
+    print(f"lsp-bench --lib: {folder} ({'nixpkgs tree, by the nixpkgs setting' if tree else 'workspace folder'})")
+    print(f"  first full `lib.` answer {first:.0f} ms after start-up; {statistics.median(counts):.0f} items an answer")
+    print(f"  `lib.` completion right after an edit: median {med:.1f} ms, p95 {p95:.1f} ms (n={len(ms)}); "
+          f"target p95 <= {LIB_COMPLETION_TARGET_MS:.0f} ms: {'met' if p95 <= LIB_COMPLETION_TARGET_MS else 'MISSED'}")
     return 0
 
 

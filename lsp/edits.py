@@ -14,6 +14,7 @@ Loaded by `lsp/server.py` (`from . import edits`).
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass
 
 from lsprotocol import types
@@ -50,14 +51,31 @@ def refusable(fn):
 
 
 def workspace_edit(ls: PynixLanguageServer, doc, idx: convert.LineIndex, edits) -> types.WorkspaceEdit:
-    text_edits = [types.TextEdit(range=idx.range(e.start, e.end), new_text=e.new_text) for e in edits]
+    """The edits as one WorkspaceEdit; an edit with a `path` is in another
+    file (versioned when that file is open)."""
+    by_uri: dict = {doc.uri: []}
+    for e in edits:
+        path = getattr(e, "path", None)
+        if path is None or (doc.path and os.path.abspath(path) == doc.path):
+            by_uri[doc.uri].append(types.TextEdit(range=idx.range(e.start, e.end), new_text=e.new_text))
+            continue
+        other = ls.other_index(path)
+        if other is None:
+            continue
+        by_uri.setdefault(other[0], []).append(types.TextEdit(range=other[1].range(e.start, e.end),
+                                                              new_text=e.new_text))
     caps = ls.client_capabilities
     we = caps.workspace.workspace_edit if caps and caps.workspace else None
     if we is not None and we.document_changes:
         return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(
-            text_document=types.OptionalVersionedTextDocumentIdentifier(uri=doc.uri, version=doc.version),
-            edits=text_edits)])
-    return types.WorkspaceEdit(changes={doc.uri: text_edits})
+            text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=_version(ls, uri)),
+            edits=text_edits) for uri, text_edits in by_uri.items()])
+    return types.WorkspaceEdit(changes=by_uri)
+
+
+def _version(ls: PynixLanguageServer, uri: str):
+    d = ls.docs.get(uri)
+    return d.version if d is not None else None
 
 
 # -- rename -----------------------------------------------------------------------------------

@@ -68,6 +68,8 @@ plus the `evaluation` object below:
     evaluation.maxFileSize  characters: a bigger document is analysed but not evaluated (no
                         evaluation diagnostics, no evaluated values in hovers and completion;
                         default 500000: a 40,000-line file is about 1.6 million)
+    nixpkgs             the nixpkgs folder for `lib.`/`pkgs.` in files nobody in the workspace
+                        calls (default: found as Nix would, see nixlang/ide/nixpkgs.py)
     nixPath             the search path `<nixpkgs>` links are looked up in: a list of
                         `prefix=folder` / `folder` entries, or one string as in NIX_PATH
                         (default: the NIX_PATH the server was started with)
@@ -95,12 +97,14 @@ from pygls.uris import from_fs_path, to_fs_path
 from nixlang import gcpause, ide
 from nixlang.errors.catalogue import all_codes, explanation
 from nixlang.ide import evaluation as ide_evaluation
+from nixlang.ide import nixpkgs as ide_nixpkgs
 from nixlang.ide import policy as ide_policy
 from nixlang.ide import runner as ide_runner
 from nixlang.ide import values as ide_values
-from nixlang.ide.completion import dotted_before, dotted_completion
+from nixlang.ide.completion import dotted_before, dotted_completion, warm_lib
 from nixlang.ide.diagnostics import capped
 from nixlang.ide.links import parse_search_path, path_links
+from nixlang.ide.navigation import workspace_references
 from nixlang.version import __version__
 
 from . import convert
@@ -127,6 +131,7 @@ class Settings:
     allowed_paths: tuple = ()
     nix_path: tuple = ()            # `evaluation.nixPath`: search-path entries evaluation may use
     memory_mb: float = 1024.0
+    nixpkgs: str | None = None      # `nixpkgs`: the nixpkgs folder; None: found as Nix would
 
     @property
     def value_budget(self) -> float:
@@ -188,6 +193,8 @@ class Settings:
             self.lints = flat["lints.enable"]
         if isinstance(flat.get("docsUrl"), str) and flat["docsUrl"]:
             self.docs_url = flat["docsUrl"]
+        if isinstance(flat.get("nixpkgs"), str):
+            self.nixpkgs = os.path.expanduser(flat["nixpkgs"]) or None
         np = flat.get("nixPath")
         if isinstance(np, str) or (isinstance(np, list) and all(isinstance(e, str) for e in np)):
             self.link_nix_path = parse_search_path(np)
@@ -287,6 +294,18 @@ class PynixLanguageServer(LanguageServer):
         folders = tuple(p for p in (to_fs_path(u) for u in uris if u.startswith("file:")) if p)
         return ide_policy.Policy(restricted=st.eval_restricted, folders=folders, allowed_paths=st.allowed_paths,
                                  nix_path=st.nix_path, memory=int(st.memory_mb * (1 << 20)))
+
+    def find_nixpkgs(self) -> None:
+        """Tell the analyses the workspace folders and the nixpkgs found for
+        them; start computing its package names in the background."""
+        self.cache.roots = self.editor_policy().folders
+        found = ide_nixpkgs.locate(self.settings.nixpkgs, self.settings.search_path(), self.cache.roots)
+        self.cache.nixpkgs = found.path if found else None
+        log.info("nixpkgs: %s", found)
+        if found is not None:
+            ide_nixpkgs.package_names.get(found.path)
+        warm_lib(self.cache)         # `lib.` completion answers at once from now on
+        threading.Thread(target=self.cache.path_index.warm, name="pynix-path-index", daemon=True).start()
 
     def index(self, doc: Doc) -> convert.LineIndex:
         return doc.state.index
@@ -716,6 +735,7 @@ def exit_(ls: PynixLanguageServer, params):
 @safe()
 async def initialized(ls: PynixLanguageServer, params: types.InitializedParams):
     await pull_configuration(ls)
+    await ls.run(ls.find_nixpkgs)
 
 
 async def pull_configuration(ls: PynixLanguageServer) -> None:
@@ -740,6 +760,7 @@ async def did_change_configuration(ls: PynixLanguageServer, params: types.DidCha
         ls.settings.update(s["pynix"])
     else:
         await pull_configuration(ls)
+    await ls.run(ls.find_nixpkgs)
     ide_values.clear_cache()      # budgets may have changed: evaluate values afresh
     for uri in list(ls.docs):
         ls.publish(uri)
@@ -856,7 +877,8 @@ async def references(ls: PynixLanguageServer, params: types.ReferenceParams):
     if doc is None:
         return None
     include = params.context.include_declaration if params.context else True
-    return await ls.run(lambda: [ls.location(doc, idx, loc) for loc in ide.references(an, off, include)] or None)
+    return await ls.run(lambda: [ls.location(doc, idx, loc)
+                                 for loc in workspace_references(an, off, include)] or None)
 
 
 @server.feature(types.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT)

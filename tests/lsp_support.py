@@ -25,6 +25,23 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 # the real server, over stdio; one process a test module
 SERVER = ClientServerConfig(server_command=[sys.executable, "-m", "nixlang", "lsp"])
 
+def hermetic_server() -> ClientServerConfig:
+    """The real server in a home of its own (a temporary folder, removed at
+    exit): no NIX_PATH, nix.conf or channels of the user (so it finds nixpkgs
+    only where a test says), the user's cache kept."""
+    import atexit
+    import os
+    import shutil
+    import tempfile
+    home = tempfile.mkdtemp(prefix="pynix-test-home-")
+    atexit.register(shutil.rmtree, home, True)
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    env = dict(os.environ, HOME=home, NIX_PATH="", NIX_CONF_DIR=home, XDG_CONFIG_HOME=os.path.join(home, ".config"),
+               XDG_CONFIG_DIRS=os.path.join(home, ".config"), XDG_CACHE_HOME=cache)
+    env.pop("NIX_CONFIG", None)
+    return ClientServerConfig(server_command=SERVER.server_command, server_env=env)
+
+
 # publishDiagnostics with everything the server can fill in
 ALL_DIAGNOSTICS = {
     "related_information": True, "code_description_support": True, "version_support": True,

@@ -11,6 +11,7 @@ about LSP.
     hover(an, offset)                        # Hover(start, end, markdown) or None
     definition(an, offset)                   # [Location(start, end, path)]
     references(an, offset)                   # [Location]
+    navigation.workspace_references(an, off) # [Location], the workspace's other files too (callers, nixpkgs)
     document_symbols(an)                     # [Symbol] (a tree)
     folding_ranges(an)                       # [FoldRange] (0-based lines)
     completion(an, offset)                   # [CompletionItem]

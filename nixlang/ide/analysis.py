@@ -30,6 +30,7 @@ import os
 import re
 import stat
 import threading
+import time
 from dataclasses import dataclass, field
 
 from .. import gcpause
@@ -325,8 +326,9 @@ class AnalysisCache:
     any file (an open buffer if there is one, else the file on disk), which
     is how navigation follows `import`. Thread-safe; bounded in size."""
 
-    MAX_FILES = 64
+    MAX_FILES = 256
     MAX_FILE_BYTES = 4 * 1024 * 1024
+    MEMO_TTL = 5.0          # seconds a cross-file answer (`memo`) is kept while no document changes
 
     def __init__(self, options: ParseOptions | None = None):
         self.options = options
@@ -338,9 +340,42 @@ class AnalysisCache:
         self._bases: dict = {}          # key -> ParseResult of its latest text that parsed cleanly
         self._lexed: dict = {}          # key -> the tokens of its latest parse (incremental.Lexed)
         self._lock = threading.RLock()
+        # the workspace around the documents (set by the editor): its folders, the
+        # nixpkgs tree found for it (nixlang/ide/nixpkgs.py), who calls which file
+        self.roots: tuple = ()
+        self.nixpkgs: str | None = None
+        from .callers import PathIndex
+        self.path_index = PathIndex(self)
+        self._memo: dict = {}
+        self._generation = 0
+
+    def memo(self, kind: str, key, ttl: float | None = None):
+        """A remembered cross-file answer, while no document changed and for
+        `MEMO_TTL` seconds; with `ttl`, for that long whatever changed (for
+        answers keyed by the analyses they read, which a change replaces)."""
+        hit = self._memo.get((kind, key))
+        if hit is None:
+            return None
+        if ttl is not None:
+            return hit[2] if time.monotonic() - hit[1] < ttl else None
+        if hit[0] == self._generation and time.monotonic() - hit[1] < self.MEMO_TTL:
+            return hit[2]
+        return None
+
+    def set_memo(self, kind: str, key, value) -> None:
+        if len(self._memo) > 16384:
+            self._memo.clear()
+        self._memo[(kind, key)] = (self._generation, time.monotonic(), value)
+
+    def open_text(self, path: str) -> str | None:
+        """The text of the open buffer of `path`, or None when it is not open."""
+        with self._lock:
+            key = self._by_path.get(os.path.abspath(path))
+            return self._docs[key][0] if key is not None else None
 
     def update(self, key: str, text: str, path: str | None = None) -> None:
         with self._lock:
+            self._generation += 1
             self._docs[key] = (text, os.path.abspath(path) if path else None)
             if path:
                 self._by_path[os.path.abspath(path)] = key

@@ -34,9 +34,11 @@ from ..resolve.globals import GLOBAL_NAMES
 from ..source import Span
 from ..syntax import ast as A
 from .analysis import SELECT, Analysis
+from .callers import callee_name
 from .hover import doc_of
-from .static import (Seen, binding_info, builtin_doc, builtins_members, import_target, innermost_node,
-                     member_attrs, node_path, path_target, scopes_at, static_attrs, static_lambda)
+from .static import (Seen, argument_attrs, binding_info, builtin_doc, builtins_members, formal_attrs, import_target,
+                     innermost_node, member_attrs, node_path, path_target, resolve_member, scopes_at, static_attrs,
+                     static_lambda)
 from .navigation import select_member
 
 KEYWORDS = ("if", "then", "else", "assert", "with", "let", "in", "rec", "inherit", "or")
@@ -113,6 +115,12 @@ def _attribute_context(an: Analysis, offset: int, values: float | None = None,
         else:
             prev = select_member(an, sel, i - 1)
             members = member_attrs(prev) if prev is not None else None
+        if members is None and i == 0:
+            pkgs = None
+            if type(sel.expr) is A.Var:
+                pkgs = package_items(an, sel.expr.name, sel.expr.binding, an.text[o.start:offset])
+            if pkgs is not None:
+                return pkgs
         items = _member_items(members)
         if values is not None and not _is_builtins(sel.expr, i):
             items = _merge_evaluated(items, select_probe(an, sel, i), values, budget)
@@ -142,6 +150,10 @@ def dotted_completion(an: Analysis, start: int, end: int, parts: list[str], valu
     analysis that parsed, for a name typed before the text stopped parsing."""
     from .values import probe_for
     members = _lookup_name(an, parts[0], end)
+    if members is None and len(parts) == 1:
+        pkgs = package_items(an, parts[0], _binding_named(an, parts[0], end), "")
+        if pkgs is not None:
+            return pkgs
     for p in parts[1:]:
         if members is None or p not in members:
             members = None
@@ -152,6 +164,60 @@ def dotted_completion(an: Analysis, start: int, end: int, parts: list[str], valu
         probe = probe_for(an, start, ".".join(parts), [Span(start, end)])
         items = _merge_evaluated(items, probe, values, budget)
     return items
+
+
+MAX_PACKAGE_ITEMS = 3000     # package names in one answer; more: the list is incomplete (typing narrows it)
+
+
+def package_items(an: Analysis, name: str, binding, prefix: str) -> list[CompletionItem] | None:
+    """The top-level package names of the workspace's nixpkgs for `pkgs.`
+    (a formal or argument named `pkgs` that the source does not describe,
+    or any name bound to `import <nixpkgs> { ... }`),
+    starting with `prefix`; an incomplete empty list while they are being
+    computed in the background; None for any other expression."""
+    if not ((name == "pkgs" and type(binding) in (A.Formal, A.Lambda)) or _imports_nixpkgs(binding)):
+        return None
+    ws = an.workspace
+    if ws is None or not ws.nixpkgs:
+        return None
+    from .nixpkgs import package_names
+    names = package_names.get(ws.nixpkgs)
+    out = CompletionItems()
+    if names is None:
+        out.incomplete = True
+        return out
+    low = prefix.lower()
+    for n in names:
+        if n.lower().startswith(low):
+            if len(out) >= MAX_PACKAGE_ITEMS:
+                out.incomplete = True
+                break
+            out.append(CompletionItem(n, "field", "package (nixpkgs)"))
+    return out
+
+
+def _imports_nixpkgs(binding) -> bool:
+    """`x = import <nixpkgs> { ... };`: the package set of the nixpkgs found."""
+    if type(binding) is not A.AttrDef or binding.kind != A.PLAIN:
+        return False
+    v = binding.value
+    if type(v) is not A.Call or type(v.fn) is not A.Var or v.fn.name != "import" or v.fn.binding is not None \
+            or len(v.args) != 2 or type(v.args[0]) is not A.Call:
+        return False
+    look = v.args[0]
+    return type(look.fn) is A.Var and look.fn.synthetic and look.fn.name == "__findFile" and len(look.args) == 2 \
+        and type(look.args[1]) is A.Str and look.args[1].value == "nixpkgs"
+
+
+def _binding_named(an: Analysis, name: str, offset: int):
+    """What binds `name` in the scopes at `offset` (None: nothing, or a `with`)."""
+    for fr in scopes_at(an, offset):
+        if fr.kind == "with":
+            continue
+        b = fr.names.get(name)
+        if b is not None:
+            return b
+    return None
 
 
 def _is_builtins(expr, i: int) -> bool:
@@ -208,8 +274,10 @@ def _lookup_name(an: Analysis, name: str, offset: int) -> dict | None:
             if type(b) is A.AttrDef:
                 from .static import Member
                 return member_attrs(Member(name, an, b))
-            if type(b) is A.Formal and b.default is not None:
-                return static_attrs(an, b.default)
+            if type(b) is A.Formal:
+                return formal_attrs(an, b, Seen())
+            if type(b) is A.Lambda:
+                return argument_attrs(an, b, Seen())
             return None
     if name == "builtins":
         return builtins_members()
@@ -235,9 +303,48 @@ def _member_items(members: dict | None) -> list[CompletionItem]:
             kind, detail = "function", "attribute (function)"
         elif d is not None and d.kind == A.PLAIN and type(d.value) is A.Attrs:
             detail = "attribute (set)"
-        docs = doc_of(m.an, d) if (d is not None and m.an is not None) else None
+        docs = None
+        if d is not None and m.an is not None:
+            docs = doc_of(m.an, d)
+            if not docs and d.kind != A.PLAIN:
+                docs, kind, detail = _inherited_doc(m, kind, detail)
         out.append(CompletionItem(name, kind, detail, docs or ""))
     return out
+
+
+INHERITED_DOC_TTL = 120.0     # seconds the doc found for an inherited member is kept
+
+
+def _inherited_doc(m, kind: str, detail: str) -> tuple:
+    """(doc, kind, detail) of `inherit (self.options) mkOption;` from its real
+    definition; remembered per definition (by identity: an edited file is
+    analysed anew), since `lib.` lists hundreds of them."""
+    ws = m.an.workspace
+    key = (id(m.an), id(m.attr))
+    hit = ws.memo("inherited-doc", key, INHERITED_DOC_TTL) if ws is not None else None
+    if hit is not None and hit[0] is m.an and hit[1] is m.attr:
+        return hit[2]
+    got = (None, kind, detail)
+    real = resolve_member(m)
+    if real.attr is not None and real.an is not None and real.attr is not m.attr:
+        fn = real.attr.kind == A.PLAIN and type(real.attr.value) is A.Lambda
+        got = (doc_of(real.an, real.attr), "function" if fn else kind, "attribute (function)" if fn else detail)
+    if ws is not None:
+        ws.set_memo("inherited-doc", key, (m.an, m.attr, got))
+    return got
+
+
+def warm_lib(ws) -> int:
+    """Compute once, in the background, what `lib.` completion reads (the
+    docs of lib's inherited names) for the libs `static.lib_files` finds;
+    the number of names."""
+    from .static import lib_body, lib_files
+    n = 0
+    for f in lib_files(ws):
+        lib_an = ws.load(f)
+        if lib_an is not None and lib_an.ast is not None:
+            n += len(_member_items(static_attrs(lib_an, lib_body(lib_an.ast))))
+    return n
 
 
 # -- the argument set of a call -----------------------------------------------------------------
@@ -321,7 +428,7 @@ def _called_lambda(an: Analysis, call: A.Call, index: int):
         if target is None or target.ast is None:
             return None
         an, lam, index = target, target.ast, index - 1
-    elif _name_of(fn) in ("callPackage", "callPackages") and args and type(args[0]) is A.Path and index == 1:
+    elif callee_name(fn) in ("callPackage", "callPackages") and args and type(args[0]) is A.Path and index == 1:
         target = an.workspace.load(path_target(an, args[0])) if an.workspace is not None else None
         if target is None or target.ast is None:
             return None
@@ -336,14 +443,6 @@ def _called_lambda(an: Analysis, call: A.Call, index: int):
             return None
         lam = lam.body
     return (an, lam, via) if type(lam) is A.Lambda else None
-
-
-def _name_of(node) -> str | None:
-    if type(node) is A.Var:
-        return node.name
-    if type(node) is A.Select and node.path:
-        return node.path[-1].name
-    return None
 
 
 def _function_of(an: Analysis, node, depth: int = 0):

@@ -63,6 +63,8 @@ def _static_hover(an: Analysis, offset: int) -> Hover | None:
         md = builtin_markdown(t.builtin)
     elif o.kind == VAR and t.binding is not None:
         md = _binding_hover(an, t.binding, o.node.name)
+        if t.member is not None:
+            md += "\n\n---\n\n" + _member_hover(an, t.member)
     elif o.kind == VAR and t.withs:
         md = _with_hover(an, o.node, t)
     elif o.kind == VAR:
@@ -154,7 +156,12 @@ def doc_of(an: Analysis, d) -> str | None:
         offs = [d.span.start, (d.name_span or d.span).start]
         if d.kind == A.PLAIN:
             offs.append(d.value.span.start)
-        return an.doc_comment_for(*offs)
+        found = an.doc_comment_for(*offs)
+        if found is None and d.kind == A.PLAIN and type(d.value) is A.Lambda:
+            # an older `/* */` comment right before a function's definition (nixpkgs before RFC 145)
+            from .docs import comment_before
+            found = comment_before(an.source, (d.name_span or d.span).start, binding=False)
+        return found
     if type(d) is A.Formal:
         return an.doc_comment_for(d.span.start)
     if type(d) is A.Lambda and d.arg_span is not None:
@@ -175,10 +182,24 @@ def _binding_hover(an: Analysis, b, used_as: str | None, other: Analysis | None 
             parts[0] += f", in the argument set of the function on line {a.line_of(lam.span.start)}"
         if b.default is not None:
             parts[0] += " (optional)"
+        given = _given_by(a, b)
+        if given:
+            parts.append(given)
     doc = doc_of(a, b)
     if doc:
         parts.append(doc)
     return "\n\n".join(parts) + _snippet(a, b)
+
+
+def _given_by(an: Analysis, f) -> str:
+    """"given by `x.nix` line N, ...": where the callers of the file give the formal `f`."""
+    from .static import formal_values
+    places = []
+    for m in formal_values(an, f)[:5]:
+        if m.attr is not None and m.an is not None:
+            where = os.path.basename(m.an.path) if m.an.path else "this file"
+            places.append(f"{code(where)} line {m.an.line_of((m.attr.name_span or m.attr.span).start)}")
+    return "given by the callers: " + ", ".join(places) if places else ""
 
 
 def _lambda_of(an: Analysis, f):

@@ -43,7 +43,7 @@ def target_at(an: Analysis, offset: int) -> Target | None:
     if k == VAR:
         v = o.node
         if v.binding is not None:
-            return Target(o, binding=v.binding)
+            return Target(o, binding=v.binding, member=_through_inherit(an, v.binding))
         if v.from_with:
             withs = an.var_withs.get(id(v), ())
             for w in withs:
@@ -67,6 +67,17 @@ def target_at(an: Analysis, offset: int) -> Target | None:
     if k == PATH:
         return Target(o, path=path_target(an, o.node))
     return Target(o)
+
+
+def _through_inherit(an: Analysis, b) -> Member | None:
+    """For a name bound by `inherit (src) name;`: its definition in `src`, when found."""
+    if type(b) is not A.AttrDef or b.kind != A.INHERITED_FROM:
+        return None
+    owner = an.owner.get(id(b))
+    if owner is None:
+        return None
+    m = resolve_member(Member(owner.path[-1], an, b))
+    return m if m.attr is not b else None
 
 
 def select_member(an: Analysis, sel, i: int) -> Member | None:
@@ -135,6 +146,12 @@ def definition(an: Analysis, offset: int) -> list[Location]:
         loc = _member_location(an, t.member)
         if loc:
             return [loc]
+    if o.kind == FORMAL:
+        # a formal of a function whose callers are known: where they give it
+        from .static import formal_values
+        given = [_member_location(an, resolve_member(m)) for m in formal_values(an, o.node)]
+        if any(given):
+            return [loc for loc in given if loc is not None]
     if t.binding is not None:
         loc = _def_location(an, t.binding)
         return [loc] if loc else []
@@ -186,6 +203,84 @@ def references(an: Analysis, offset: int, include_declaration: bool = True) -> l
             seen.add((loc.start, loc.end))
             uniq.append(loc)
     return uniq
+
+
+def workspace_references(an: Analysis, offset: int, include_declaration: bool = True) -> list[Location]:
+    """`references`, plus the uses in the workspace's other files of an
+    attribute the cursor names (`lib.foldl'`, `inherit (self.lists) foldl';`,
+    a name such an inherit binds): each file around it (see
+    `callers.PathIndex.candidates`) that mentions the name is analysed, and
+    its selections and inherits of the name that resolve to the very
+    definition count. Locations in this document have no path."""
+    local = references(an, offset, include_declaration)
+    t = target_at(an, offset)
+    if t is None or an.workspace is None:
+        return local
+    d_an, d = _attribute_defined(an, t)
+    if d is None or not d_an.path:
+        return local
+    name = _name_of(d_an, d)
+    if not name:
+        return local
+    key = (os.path.normpath(d_an.path), (d.name_span or d.span).start)
+    here = os.path.normpath(an.path) if an.path else None
+    out = list(local)
+    have = {(here, l.start, l.end) for l in local}
+    ws = an.workspace
+    files = [d_an.path] + ws.path_index.candidates(d_an.path)
+    for f in dict.fromkeys(os.path.normpath(x) for x in files):
+        text = ws.text_of(f)
+        if not text or name not in text:
+            continue
+        other = an if f == here else ws.load(f)
+        if other is None:
+            continue
+        for loc in _uses_in(other, name, key, include_declaration):
+            path = None if f == here else f
+            if (path or here, loc.start, loc.end) not in have:
+                have.add((path or here, loc.start, loc.end))
+                out.append(Location(loc.start, loc.end, path))
+    return out
+
+
+def _attribute_defined(an: Analysis, t: Target):
+    """(analysis, AttrDef) of the attribute definition the target stands for, inherits followed."""
+    if t.member is not None and t.member.attr is not None and t.member.an is not None:
+        m = resolve_member(t.member)
+        return m.an, m.attr
+    b = t.binding
+    if type(b) is A.AttrDef:
+        owner = an.owner.get(id(b))
+        if owner is None:
+            return None, None
+        m = resolve_member(Member(owner.path[-1], an, b))
+        return m.an, m.attr
+    return None, None
+
+
+def _same(m: Member | None, key) -> bool:
+    if m is None or m.attr is None or m.an is None or not m.an.path:
+        return False
+    m = resolve_member(m)           # may end at a builtin (`inherit (builtins) length;`): no file
+    if m.an is None or m.attr is None or not m.an.path:
+        return False
+    return (os.path.normpath(m.an.path), (m.attr.name_span or m.attr.span).start) == key
+
+
+def _uses_in(an: Analysis, name: str, key, include_declaration: bool):
+    """Occurrences of `name` in `an` that resolve to the definition `key` (path, offset)."""
+    for o in an.occurrences:
+        node = o.node
+        if o.kind == SELECT and node.name == name:
+            sel, i = o.extra
+            if _same(select_member(an, sel, i), key):
+                yield o
+        elif o.kind in (INHERIT_FROM, DEF) and _name_of(an, node) == name:
+            if _same(Member(name, an, node), key) and (include_declaration or o.kind != DEF):
+                yield o
+        elif o.kind == VAR and node.name == name and type(node.binding) is A.AttrDef:
+            if node.binding.kind == A.INHERITED_FROM and _same(_through_inherit(an, node.binding), key):
+                yield o
 
 
 def _name_of(an: Analysis, d) -> str | None:
@@ -373,5 +468,5 @@ def folding_ranges(an: Analysis) -> list[FoldRange]:
     return sorted(out.values(), key=lambda f: (f.start_line, f.end_line))
 
 
-__all__ = ["Location", "Target", "target_at", "definition", "references", "Symbol", "document_symbols",
+__all__ = ["Location", "Target", "target_at", "definition", "references", "workspace_references", "Symbol", "document_symbols",
            "FoldRange", "folding_ranges", "select_member"]

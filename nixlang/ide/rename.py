@@ -11,9 +11,11 @@ the definition or from any use. Uses include `inherit x;` (rewritten to
 for a formal of an `args@{ ... }` function, and `s.a` / `inherit (s) a`
 for a `rec` attribute when `s` is that set; for a formal, also the sets
 passed at the calls of the function this file shows (`f { a = 1; }`).
-Renaming a formal or a `rec` attribute changes what the function accepts
-or the set holds: other files (and `callPackage`-style callers, which read
-the formals by name) are not updated.
+Renaming a formal of the file's own function also renames it in the sets
+the workspace's other files pass to it (`import ./this.nix { a = 1; }`, see
+`callers`); a `callPackage`-style caller (which reads the formals by name)
+or a set shared by several files refuses the rename. Renaming a `rec`
+attribute changes what the set holds: other files are not updated.
 
 Refused: builtins, names a `with` provides, undefined names, attributes of
 plain sets (their uses cannot all be found), definitions split over several
@@ -45,6 +47,7 @@ class TextEdit:
     start: int
     end: int
     new_text: str
+    path: str | None = None     # another file (a caller's argument set); None: this document
 
 
 @dataclass(frozen=True)
@@ -389,6 +392,8 @@ def rename(an: Analysis, offset: int, new_name: str, definition: bool = False) -
 
     edits = _merge(edits)
     _verify(an, edits, b, old, new_name, rw.extra_vars)
+    if t is A.Formal and an.workspace is not None and an.path:
+        edits.extend(_caller_edits(an, b, old, new_name))
     return edits
 
 
@@ -443,29 +448,56 @@ def _call_site_edits(an: Analysis, f: A.Formal, old: str, new: str, rw: _Rewrite
         return []
     edits = []
     for call, arg in _calls_of(an, lam):
-        line = an.line_of(call.span.start)
-        if type(arg) is not A.Attrs:
-            raise RenameError(f"the function is called on line {line} with a set pynix cannot see into; that "
-                              f"call would still pass '{old}'. Rename by hand.")
-        d = arg.attrs.get(old)
-        if d is None:
-            if arg.dynamic:
-                raise RenameError(f"the set passed on line {line} has computed names (`${{...}}`), which "
-                                  f"may give '{old}'; rename by hand.")
-            continue
-        if arg.rec and an.references_to(d):
-            raise RenameError(f"'{old}' in the `rec` set passed on line {line} is also used inside that set; "
+        edits.extend(_argument_set_edits(an, call, arg, old, new, rw, f"on line {an.line_of(call.span.start)}"))
+    return edits
+
+
+def _argument_set_edits(an: Analysis, call, arg, old: str, new: str, rw: _Rewriter, where: str) -> list:
+    """The edits renaming `old` in the set `arg` passed by `call` (`where` says where, for messages)."""
+    if type(arg) is not A.Attrs:
+        raise RenameError(f"the function is called {where} with a set pynix cannot see into; that "
+                          f"call would still pass '{old}'. Rename by hand.")
+    d = arg.attrs.get(old)
+    if d is None:
+        if arg.dynamic:
+            raise RenameError(f"the set passed {where} has computed names (`${{...}}`), which "
+                              f"may give '{old}'; rename by hand.")
+        return []
+    if arg.rec and an.references_to(d):
+        raise RenameError(f"'{old}' in the `rec` set passed {where} is also used inside that set; "
+                          f"rename by hand.")
+    if d.kind == A.PLAIN:
+        if _desugared(d) and _leaves(d) > 1:
+            raise RenameError(f"'{old}' in the set passed {where} is written in several parts; "
                               f"rename by hand.")
-        if d.kind == A.PLAIN:
-            if _desugared(d) and _leaves(d) > 1:
-                raise RenameError(f"'{old}' in the set passed on line {line} is written in several parts; "
-                                  f"rename by hand.")
-            ns = d.name_span or d.span
-            edits.append(TextEdit(ns.start, ns.end, new))
-        elif d.kind == A.INHERITED:
-            edits.extend(rw.inherit(d, new, None))
-        else:
-            edits.extend(rw.inherit_from(d, arg, new, None))
+        ns = d.name_span or d.span
+        return [TextEdit(ns.start, ns.end, new)]
+    if d.kind == A.INHERITED:
+        return rw.inherit(d, new, None)
+    return rw.inherit_from(d, arg, new, None)
+
+
+def _caller_edits(an: Analysis, f: A.Formal, old: str, new: str) -> list:
+    """For a formal of the file's own function: the argument sets the other
+    files of the workspace pass (`import ./this.nix { old = ...; }`), renamed
+    with it. Refused when a caller gives the argument in a way a rename
+    cannot follow: `callPackage` (it fills arguments from a package set, by
+    name), a set shared by several files (`callLibs = file: import file { ... }`),
+    or a set it cannot see into."""
+    from .callers import CALL_PACKAGE, call_arguments
+    if an.ast is None or not any(g is f for g in getattr(an.ast, "formals", None) or ()):
+        return []
+    edits = []
+    for c_an, arg, call in call_arguments(an):
+        where = f"in {c_an.path} line {c_an.line_of(call.span.start)}"
+        if isinstance(arg, str) and arg == CALL_PACKAGE:
+            raise RenameError(f"this file is called {where} by `callPackage`, which fills '{old}' from a "
+                              f"package set by its name; rename by hand.")
+        if not any(a is arg for a in call.args):
+            raise RenameError(f"this file is called {where} through a function that passes the same set to "
+                              f"other files; rename by hand.")
+        for e in _argument_set_edits(c_an, call, arg, old, new, _Rewriter(c_an, old), where):
+            edits.append(TextEdit(e.start, e.end, e.new_text, c_an.path))
     return edits
 
 

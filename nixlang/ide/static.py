@@ -24,6 +24,7 @@ from .analysis import LET, REC, Analysis
 from .markdown import code
 
 MAX_DEPTH = 24
+WALK_BUDGET = 20000     # sets looked at in one question (`a // a // a ...` must not explode)
 
 
 # -- scopes at an offset -----------------------------------------------------------------------
@@ -173,26 +174,34 @@ class Member:
 
 
 class Seen:
-    __slots__ = ("ids", "depth")
+    """The walk of one question: what was visited (against cycles), how deep,
+    and what the functions being followed were called with: `bound` maps
+    id(Lambda) -> (analysis, argument expression)."""
+    __slots__ = ("ids", "depth", "bound", "budget")
 
     def __init__(self):
-        self.ids: set = set()
+        self.ids: set = set()       # (node, analysis) pairs being walked (a cycle ends there)
         self.depth = 0
+        self.bound: dict = {}
+        self.budget = WALK_BUDGET
 
 
 def static_attrs(an: Analysis, node, seen: Seen | None = None) -> dict | None:
     """{name: Member} for the set `node` evaluates to, when the source shows it."""
     seen = seen or Seen()
-    if node is None or seen.depth > MAX_DEPTH or (id(node), id(an)) in seen.ids:
+    key = (id(node), id(an))
+    if node is None or seen.depth > MAX_DEPTH or key in seen.ids or seen.budget <= 0:
         return None
-    seen.ids.add((id(node), id(an)))
+    seen.ids.add(key)
     seen.depth += 1
+    seen.budget -= 1
     try:
         return _static(an, node, seen)
     except RecursionError:
         return None
     finally:
         seen.depth -= 1
+        seen.ids.discard(key)
 
 
 def _static(an: Analysis, node, seen) -> dict | None:
@@ -214,8 +223,10 @@ def _static(an: Analysis, node, seen) -> dict | None:
             return None
         if type(b) is A.AttrDef:
             return member_attrs(Member(node.name, an, b), seen)
-        if type(b) is A.Formal and b.default is not None:
-            return static_attrs(an, b.default, seen)
+        if type(b) is A.Formal:
+            return formal_attrs(an, b, seen)
+        if type(b) is A.Lambda:
+            return argument_attrs(an, b, seen)
         return None
     if t is A.Select:
         cur = static_attrs(an, node.expr, seen)
@@ -241,30 +252,215 @@ def _static(an: Analysis, node, seen) -> dict | None:
     if t is A.Call:
         fn = node.fn
         if type(fn) is A.Var and fn.name == "import" and fn.binding is None and not fn.from_with and node.args:
-            other = import_target(an, node.args[0])
+            p_an, p_node = deref(an, node.args[0], seen)
+            other = import_target(p_an, p_node)
             if other is None:
                 return None
             val = static_attrs(other, other.ast, seen)
             if val is None and type(other.ast) is A.Lambda and len(node.args) > 1:
-                return static_attrs(other, _lambda_result(other.ast), seen)
+                return _apply(other, other.ast, an, node.args[1:], seen)
             return val
+        from .callers import callee_name
+        name = callee_name(fn)
+        if name in FIXPOINTS and node.args and type(node.args[-1]) is A.Lambda:
+            return static_attrs(an, node.args[-1].body, seen)     # `fix (self: { ... })`: the set
+        if name == "mapAttrs" and len(node.args) == 2:
+            return static_attrs(an, node.args[1], seen)   # the same names (defined where the set has them)
         f = static_lambda(an, fn, seen)
         if f is not None:
-            lam_an, lam = f
-            body = lam
-            for _ in node.args:
-                if type(body) is not A.Lambda:
-                    return None
-                body = body.body
-            return static_attrs(lam_an, body, seen)
+            return _apply(f[0], f[1], an, node.args, seen)
         return None
     return None
 
 
-def _lambda_result(lam):
-    while type(lam) is A.Lambda:
-        lam = lam.body
-    return lam
+def _apply(lam_an: Analysis, lam, an: Analysis, args, seen) -> dict | None:
+    """The attributes of `lam` (of `lam_an`) called with `args` (of `an`):
+    each argument is bound for the walk of the body."""
+    body = lam
+    for arg in args:
+        if type(body) is not A.Lambda:
+            return None
+        seen.bound[id(body)] = (an, arg)
+        body = body.body
+    return static_attrs(lam_an, body, seen)
+
+
+def deref(an: Analysis, node, seen) -> tuple:
+    """(analysis, expression) a variable stands for when the walk knows it: a
+    function argument bound by a call being followed, or a plain `let`."""
+    for _ in range(MAX_DEPTH):
+        if type(node) is not A.Var:
+            break
+        b = node.binding
+        if type(b) is A.Lambda and id(b) in seen.bound:
+            an, node = seen.bound[id(b)]
+        elif type(b) is A.AttrDef and b.kind == A.PLAIN:
+            node = b.value
+        else:
+            break
+    return an, node
+
+
+# fixed-point combinators: `fix (self: { ... })`, `makeExtensible (self: ...)`,
+# `makeScope newScope (self: ...)` call their function with its own result
+FIXPOINTS = frozenset({"fix", "fix'", "makeExtensible", "makeExtensibleWithCustomName", "makeScope",
+                       "makeScopeWithSplicing", "makeScopeWithSplicing'"})
+
+
+def argument_attrs(an: Analysis, lam, seen) -> dict | None:
+    """The attributes of the argument `x` of `x: ...` when known: bound by a
+    call being followed; the result of the function itself when it is given
+    to a fixed-point combinator (lib.fix, makeExtensible; nixpkgs lib's
+    `makeExtensible'` is recognised by its `let self = f self ...` body);
+    what the callers of the file give when `lam` is the file's function."""
+    hit = seen.bound.get(id(lam))
+    if hit is not None:
+        return static_attrs(hit[0], hit[1], seen)
+    from .callers import call_arguments, callee_name, parent_of
+    call = parent_of(an, lam)
+    if type(call) is A.Call and any(a is lam for a in call.args):
+        if callee_name(call.fn) in FIXPOINTS or _is_fixpoint(an, call.fn, seen):
+            return static_attrs(an, lam.body, seen)
+        return None
+    if lam is an.ast:
+        for c_an, arg, _call in call_arguments(an):
+            if not isinstance(arg, str):
+                got = static_attrs(c_an, arg, seen)
+                if got is not None:
+                    return got
+    return None
+
+
+def _is_fixpoint(an: Analysis, fn, seen) -> bool:
+    """`fn` is statically `f: let x = f x ...; in ...` (f called with a
+    binding whose value holds the call)."""
+    found = static_lambda(an, fn, seen)
+    if found is None:
+        return False
+    f_an, lam = found
+    if lam.arg is None:
+        return False
+    body = lam.body
+    while type(body) is A.Let:
+        for d in body.attrs.attrs.values():
+            if d.kind != A.PLAIN:
+                continue
+            stack, budget = [d.value], 200
+            while stack and budget:
+                budget -= 1
+                n = stack.pop()
+                if type(n) is A.Call and type(n.fn) is A.Var and n.fn.binding is lam and any(
+                        type(a) is A.Var and a.binding is d for a in n.args):
+                    return True
+                stack.extend(A.children(n))
+        body = body.body
+    return False
+
+
+def lambda_of_formal(an: Analysis, f):
+    for lam in an.lambdas:
+        if lam.formals and any(x is f for x in lam.formals):
+            return lam
+    return None
+
+
+def formal_values(an: Analysis, f, seen=None) -> list:
+    """Members giving the formal `f` its value: from a call being followed,
+    else from the callers of the file when `f` is a formal of the file's
+    function (the `{ }` of `import ./x.nix { ... }`; for `callPackage`, the
+    `{ }` beside the path, then the set the call is written in)."""
+    seen = seen or Seen()
+    lam = lambda_of_formal(an, f)
+    if lam is None:
+        return []
+    hit = seen.bound.get(id(lam))
+    given = [hit] if hit is not None else []
+    if hit is None and lam is an.ast:
+        from .callers import CALL_PACKAGE, call_arguments
+        for c_an, arg, call in call_arguments(an):
+            if arg == CALL_PACKAGE:
+                rest = [a for a in call.args if type(a) is A.Attrs]
+                given.extend((c_an, a) for a in rest)
+                holder = _set_holding(c_an, call)
+                if holder is not None:
+                    given.append((c_an, holder))
+            else:
+                given.append((c_an, arg))
+    out = []
+    for g_an, node in given:
+        attrs = static_attrs(g_an, node, seen)
+        if attrs and f.name in attrs:
+            out.append(attrs[f.name])
+    return out
+
+
+def _set_holding(an: Analysis, call):
+    """The set literal (or `let`) whose attribute value is `call`, for
+    `callPackage`'s package set written around it."""
+    path = node_path(an, call.span.start)
+    for i in range(len(path) - 1, -1, -1):
+        n = path[i]
+        if type(n) is A.Attrs:
+            return n
+        if type(n) is A.Let:
+            return n.attrs
+    return None
+
+
+def formal_attrs(an: Analysis, f, seen) -> dict | None:
+    """The attributes of the formal `f`: what callers give, its default, or
+    for `lib`, the nixpkgs lib found for the workspace (`default_lib`)."""
+    for m in formal_values(an, f, seen):
+        got = member_attrs(m, seen)
+        if got is not None:
+            return got
+    if f.default is not None:
+        got = static_attrs(an, f.default, seen)
+        if got is not None:
+            return got
+    if f.name == "lib":
+        return default_lib(an)
+    return None
+
+
+def default_lib(an: Analysis) -> dict | None:
+    """nixpkgs' lib for a `lib` nobody in the workspace gives: the lib of the
+    nixpkgs found for the workspace, else a `lib/default.nix` of a workspace folder."""
+    ws = an.workspace
+    if ws is None:
+        return None
+    for f in lib_files(ws):
+        if an.path and os.path.normpath(an.path) == f:
+            continue
+        lib_an = ws.load(f)
+        if lib_an is not None and lib_an.ast is not None:
+            got = static_attrs(lib_an, lib_body(lib_an.ast))
+            if got:
+                return got
+    return None
+
+
+def lib_body(node):
+    """The set of a lib file: `{ }: ...` (a lib imported as `import ./lib { }`) is looked into."""
+    while type(node) is A.Lambda and node.arg is None and all(g.default is not None for g in node.formals or ()):
+        node = node.body
+    return node
+
+
+def lib_files(ws) -> list[str]:
+    """The lib/default.nix files a `lib` nobody gives may be, best first: a
+    workspace folder that is a nixpkgs checkout, the nixpkgs found, then the
+    workspace folders' own lib."""
+    from .nixpkgs import is_nixpkgs
+    out = [os.path.join(root, "lib", "default.nix") for root in ws.roots
+           if is_nixpkgs(root) and os.path.isfile(os.path.join(root, "default.nix"))]
+    if ws.nixpkgs:
+        out.append(os.path.join(ws.nixpkgs, "lib", "default.nix"))
+    for root in ws.roots:
+        out.append(os.path.join(root, "lib", "default.nix"))
+        if os.path.basename(root) == "lib":
+            out.append(os.path.join(root, "default.nix"))
+    return list(dict.fromkeys(os.path.normpath(p) for p in out if os.path.isfile(p)))
 
 
 def static_lambda(an: Analysis, node, seen):
@@ -275,6 +471,23 @@ def static_lambda(an: Analysis, node, seen):
             return an, node
         if t is A.Var and type(node.binding) is A.AttrDef and node.binding.kind == A.PLAIN:
             node = node.binding.value
+            continue
+        if t is A.Var and type(node.binding) is A.Lambda and id(node.binding) in seen.bound:
+            an, node = seen.bound[id(node.binding)]
+            continue
+        if t is A.Call and len(node.args) == 1 and type(node.fn) is A.Var and node.fn.name == "import" \
+                and node.fn.binding is None and not node.fn.from_with:
+            p_an, p_node = deref(an, node.args[0], seen)         # `import ./f.nix` of a file that is a function
+            other = import_target(p_an, p_node)
+            if other is None or other.ast is None:
+                return None
+            an, node = other, other.ast
+            continue
+        if t is A.Var and type(node.binding) is A.AttrDef and node.binding.kind == A.INHERITED_FROM:
+            m = resolve_member(Member(node.name, an, node.binding), seen)
+            if m.attr is None or m.attr.kind != A.PLAIN:
+                return None
+            an, node = m.an, m.attr.value
             continue
         if t is A.Select:
             cur = static_attrs(an, node.expr, seen)
@@ -316,6 +529,12 @@ def resolve_member(m: Member, seen=None) -> Member:
     """Follow `inherit (src) name;` to the definition in `src` when it is known."""
     for _ in range(MAX_DEPTH):
         d = m.attr
+        if d is not None and d.kind == A.INHERITED and type(d.value) is A.Var:
+            b = d.value.binding         # `inherit x;`: the `x` of the enclosing scope
+            if type(b) is not A.AttrDef:
+                return m
+            m = Member(m.name, m.an, b)
+            continue
         if d is None or d.kind != A.INHERITED_FROM:
             return m
         owner = m.an.owner.get(id(d))

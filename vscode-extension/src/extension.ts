@@ -147,6 +147,7 @@ function currentSettings(): ClientSettings {
       memoryLimitMB: cfg.get("evaluation.memoryLimitMB"),
     },
     hover: { values: cfg.get("hover.values") },
+    nixpkgs: cfg.get("nixpkgs"),
     trace: { server: cfg.get("trace.server") },
   };
 }

@@ -147,6 +147,7 @@ export interface ClientSettings {
   eval?: { budgetSeconds?: number };
   evaluation?: { restricted?: boolean; allowedPaths?: string[]; nixPath?: string[]; memoryLimitMB?: number };
   hover?: { values?: boolean };
+  nixpkgs?: string;
   trace?: { server?: string };
 }
 

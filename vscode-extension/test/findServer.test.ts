@@ -121,4 +121,7 @@ test("settings are mapped to the server's evaluation keys", () => {
   // the evaluation.* settings the server shares with the extension are kept beside enable/timeout
   const restricted = toServerSettings({ eval: { budgetSeconds: 2 }, evaluation: { restricted: true, allowedPaths: ["/src"] } });
   assert.deepEqual(restricted.evaluation, { restricted: true, allowedPaths: ["/src"], enable: true, timeout: 2 });
+  // the nixpkgs folder goes as it is (empty: the server finds it as Nix would)
+  assert.equal(toServerSettings({ nixpkgs: "/src/nixpkgs" }).nixpkgs, "/src/nixpkgs");
+  assert.equal(toServerSettings({ nixpkgs: "" }).nixpkgs, "");
 });

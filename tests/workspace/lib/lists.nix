@@ -1,0 +1,7 @@
+{ lib }:
+{
+  /**
+    How many elements `xs` has, as a greeting.
+  */
+  count = xs: lib.greet (toString (builtins.length xs));
+}

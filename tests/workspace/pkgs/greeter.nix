@@ -1,0 +1,4 @@
+{ lib, hello, punctuation ? "." }:
+{
+  text = lib.shout hello.message + punctuation;
+}

@@ -1,0 +1,5 @@
+{ lib }:
+{
+  name = "hello";
+  message = lib.greet "hello";
+}

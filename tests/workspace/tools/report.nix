@@ -1,0 +1,4 @@
+{ lib, ... }:
+{
+  summary = lib.count [ 1 2 3 ];
+}

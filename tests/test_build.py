@@ -264,6 +264,29 @@ def test_build_a_store_derivation(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["r", "r-dev", "r-lib", "store"]
 
 
+@needs_bwrap
+def test_two_processes_build_one_derivation(tmp_path):
+    # Nix's output locks: whichever comes second waits, then finds the outputs
+    # valid and builds nothing; both print the same path
+    expr = MK + 'mk "slow" "/bin/sleep 1; echo done > $out"'
+    cmd = [sys.executable, "-m", "nixlang", "build", "--store", str(tmp_path / "store"), "-E", expr,
+           "--no-out-link"]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              cwd=str(HERE.parent)) for _ in range(2)]
+    results = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], results
+    assert results[0][0] == results[1][0] and results[0][0].endswith("-slow\n")
+    assert sum("building '" in err for _, err in results) == 1
+    assert not [n for n in os.listdir(tmp_path / "store" / "nix" / "store") if n.endswith(".lock")]
+
+
+@needs_bwrap
+def test_output_with_an_unsupported_file(tmp_path):
+    rc, _, err = build_expr(tmp_path, MK + 'mk "fifo" "/bin/mkdir $out; /usr/bin/mkfifo $out/p"', "--no-out-link")
+    assert rc == 1 and "has an unsupported type" in err and "Traceback" not in err
+    assert not [n for n in os.listdir(tmp_path / "store" / "nix" / "store") if n.startswith(".tmp-")]
+
+
 def test_unsandboxed_build_warns(tmp_path, monkeypatch):
     monkeypatch.setenv("PYNIX_BWRAP", "none")
     rc, out, err = build_expr(tmp_path, MK + 'mk "plain" "echo plain > $out"', "--no-out-link")

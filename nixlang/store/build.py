@@ -33,12 +33,14 @@ lines and builder output through callables.
 from __future__ import annotations
 
 import bz2
+import fcntl
 import os
 import platform
 import shutil
 import stat
 import subprocess
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping
 
@@ -174,10 +176,13 @@ class Worker:
             if first is not None:
                 continue
             try:
-                self._build(drv_path)
-            except BuildError as exc:
+                with _output_locks([self.store.real_path(p) for p in self.output_paths(drv_path).values()]):
+                    # another process may have built it while we waited for the locks
+                    if not all(self._valid(p) for p in self.output_paths(drv_path).values()):
+                        self._build(drv_path)
+            except StoreError as exc:
                 failed[drv_path] = 0
-                first = exc
+                first = exc if isinstance(exc, BuildError) else BuildError(exc.message)
         if first is not None:
             lines = [first.message]
             for drv_path in todo:
@@ -449,6 +454,35 @@ class BuildFailure(BuildError):
     def __init__(self, lines: list[str], status: int):
         super().__init__(lines[0], status)
         self.lines = lines
+
+
+@contextmanager
+def _output_locks(real_paths: list[str]):
+    """Nix's output locks (PathLocks): `<output>.lock` beside each output,
+    held while the derivation builds, so two processes never build the same
+    outputs into one store at once. As in Nix, the lock files are deleted
+    afterwards, marked stale first (a byte written) so that a process that
+    was waiting on one takes a fresh one."""
+    held: list[tuple[str, int]] = []
+    try:
+        for path in sorted(real_paths):
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            while True:
+                fd = os.open(path + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                if os.fstat(fd).st_size == 0:
+                    break
+                os.close(fd)             # stale: its holder deleted it
+            held.append((path + ".lock", fd))
+        yield
+    finally:
+        for lock, fd in held:
+            try:
+                os.unlink(lock)
+                os.write(fd, b"d")
+            except OSError:
+                pass
+            os.close(fd)
 
 
 def _sort_outputs(drv_path: str, outputs: Mapping[str, str], children: Callable[[str], set]) -> list[str]:

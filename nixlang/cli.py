@@ -516,6 +516,9 @@ def build_cmd(argv: list[str], out, err) -> int:
     except StoreError as e:
         err.write(_error_text(e.message))
         return getattr(e, "status", 1)
+    except OSError as e:
+        err.write(_error_text(f"{e.filename or 'the store'}: {e.strerror or e}"))
+        return 1
     # result symlinks, as nix-build names them: one prefix per derivation
     # (result, result-2, ...), "-OUTPUT" for an output other than out
     prefixes: dict[str, str] = {}

@@ -170,6 +170,21 @@ def test_recording_covers_the_cases():
     assert sum(1 for r in refs.values() if r) >= 5
 
 
+@needs_bwrap
+@pytest.mark.skipif(nix_missing() is not None, reason=str(nix_missing()))
+def test_builder_environment_matches_nix(tmp_path):
+    # every variable the builder gets (`export -p` of the host's /bin/sh, so
+    # compared live, not recorded), and the files it sees in /etc
+    expr = MK + 'mk "exported" "export -p > $out; /bin/cat /etc/passwd /etc/group /etc/hosts >> $out"'
+    nix = _nix("nix-build", "--store", str(tmp_path / "nix"), "--option", "substituters", "",
+               "--option", "sandbox-paths", _sandbox_paths(), "--cores", "1", "-E", expr, "--no-out-link")
+    assert nix.returncode == 0, nix.stderr
+    rc, out, err = build_expr(tmp_path, expr, "--no-out-link", "--cores", "1")
+    assert (rc, out) == (0, nix.stdout), err
+    path = out.strip()[1:]
+    assert (tmp_path / "store" / path).read_text() == (tmp_path / "nix" / path).read_text()
+
+
 # -- what only pynix's side shows --------------------------------------------------------------
 
 def build_expr(tmp_path, expr: str, *flags: str) -> tuple[int, str, str]:

@@ -36,6 +36,7 @@ import bz2
 import fcntl
 import os
 import platform
+import select
 import shutil
 import stat
 import subprocess
@@ -183,6 +184,10 @@ class Worker:
             except StoreError as exc:
                 failed[drv_path] = 0
                 first = exc if isinstance(exc, BuildError) else BuildError(exc.message)
+            except OSError as exc:       # the store or the build directory cannot be written
+                failed[drv_path] = 0
+                where = f" '{exc.filename}'" if exc.filename else ""
+                first = BuildError(f"building '{drv_path}': cannot write{where}: {exc.strerror or exc}")
         if first is not None:
             lines = [first.message]
             for drv_path in todo:
@@ -372,8 +377,14 @@ class Worker:
             except OSError as exc:
                 raise BuildError(f"executing '{executable or argv[0]}': {exc.strerror}") from None
             try:
+                fd = proc.stdout.fileno()
                 while True:
-                    data = proc.stdout.read1(65536)
+                    # wake up now and then, so that an interruption (an
+                    # exception raised in this thread, interrupt.py) stops the build
+                    ready, _, _ = select.select([fd], [], [], 0.25)
+                    if not ready:
+                        continue
+                    data = os.read(fd, 65536)
                     if not data:
                         break
                     log.write(data)

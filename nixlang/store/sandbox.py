@@ -6,7 +6,8 @@ way Nix's LocalDerivationGoal sets up its chroot on Linux:
   bound read-only at its store paths; the store directory itself writable,
   so the builder can create its outputs there (they land in a staging
   folder outside the real store); the build directory at `/build`, the
-  working directory; `/proc`, a minimal `/dev`, an empty `/tmp`; Nix's
+  working directory; `/proc`, a minimal `/dev`, an empty `/tmp` (mode
+  1777); Nix's
   `/etc/passwd`, `/etc/group` and `/etc/hosts`; and the `sandbox-paths`
   (by default the host's `/bin`, `/usr`, `/lib`, `/lib64`, read-only, so
   that `/bin/sh` exists, as the sandbox-paths options of Nix give it);
@@ -97,7 +98,7 @@ def bwrap_command(exe: str, *, store_dir: str, staging_store: str, inputs: dict[
     the passwd, group and hosts files."""
     cmd = [exe, "--unshare-all", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_GID),
            "--hostname", "localhost", "--die-with-parent", "--new-session",
-           "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--dir", "/etc"]
+           "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp", "--dir", "/etc"]
     if network:
         cmd.append("--share-net")
     for name in ("passwd", "group"):

@@ -302,6 +302,49 @@ def test_output_with_an_unsupported_file(tmp_path):
     assert not [n for n in os.listdir(tmp_path / "store" / "nix" / "store") if n.startswith(".tmp-")]
 
 
+class _FakeDB:
+    """What the builder needs of a store database: register_valid_paths (one
+    call per registration) and query_path_info."""
+
+    def __init__(self):
+        self.calls: list[list] = []
+        self.infos: dict = {}
+
+    def register_valid_paths(self, infos):
+        self.calls.append(list(infos))
+        self.infos.update((i.path, i) for i in infos)
+
+    def query_path_info(self, path):
+        return self.infos.get(path)
+
+
+class _StoreWithDB(LocalStore):
+    database = True
+
+    def __init__(self, root):
+        super().__init__(root)
+        self.db = _FakeDB()
+
+
+def test_registration_goes_to_the_store_database(tmp_path, monkeypatch):
+    # with a database (issue 19's SQLite store), the builder registers there,
+    # all outputs of a derivation in one call, and writes no JSON files
+    monkeypatch.setenv("PYNIX_BWRAP", "none")
+    store = _StoreWithDB(str(tmp_path / "store"))
+    rc, out, err = pynix("instantiate", "--store", store.root, "-E",
+                         'derivation { name = "m"; system = "x86_64-linux"; builder = "/bin/sh"; '
+                         'outputs = [ "out" "dev" ]; args = [ "-c" "echo $dev > $out; echo d > $dev" ]; }')
+    assert rc == 0, err
+    drv = out.strip()
+    paths = Worker(store).realise([drv])[drv]
+    calls = store.db.calls
+    assert [sorted(i.path for i in c) for c in calls] == [sorted(paths.values())]
+    out_info = store.db.infos[paths["out"]]
+    assert out_info.references == frozenset({paths["dev"]}) and out_info.deriver == drv and out_info.ultimate
+    assert out_info.nar_hash.to_string("base16").startswith("sha256:")
+    assert not (tmp_path / "store" / "nix" / "var" / "pynix").exists()
+
+
 def test_unsandboxed_build_warns(tmp_path, monkeypatch):
     monkeypatch.setenv("PYNIX_BWRAP", "none")
     rc, out, err = build_expr(tmp_path, MK + 'mk "plain" "echo plain > $out"', "--no-out-link")

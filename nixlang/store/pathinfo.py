@@ -56,12 +56,14 @@ class ValidPathInfo:
                    tuple(obj.get("sigs", ())), obj.get("ca"))
 
 
-def _database(store):
-    """The store's database object, when it has one."""
-    if hasattr(store, "register_valid_paths"):
+def _database(store, method: str):
+    """The object that does `method` (`register_valid_paths`,
+    `query_path_info`) for the store's database: the store itself or its
+    `db`; None when the store has no database."""
+    if hasattr(store, method):
         return store
     db = getattr(store, "db", None) if getattr(store, "database", False) else None
-    return db if db is not None and hasattr(db, "register_valid_paths") else None
+    return db if db is not None and hasattr(db, method) else None
 
 
 def _sidecar(store, path: str) -> str:
@@ -75,7 +77,7 @@ def register_valid_paths(store, infos: Iterable[ValidPathInfo]) -> None:
     now = int(time.time())
     for info in infos:
         info.registration_time = info.registration_time or now
-    db = _database(store)
+    db = _database(store, "register_valid_paths")
     if db is not None:
         db.register_valid_paths(infos)
         return
@@ -92,10 +94,9 @@ def query_path_info(store, path: str) -> ValidPathInfo | None:
     """queryPathInfo: the info of a valid path whose object exists, else None."""
     if not store.has(path):
         return None
-    db = _database(store)
+    db = _database(store, "query_path_info")
     if db is not None:
-        query = getattr(db, "query_path_info", None)
-        return query(path) if query is not None else None
+        return db.query_path_info(path)
     try:
         with open(_sidecar(store, path)) as f:
             return ValidPathInfo.from_json(json.load(f))

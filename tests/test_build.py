@@ -3,8 +3,9 @@
 tests/build_cases/cases.nix holds derivations with a /bin/sh builder and a
 deterministic output: text, a tree, references between derivations, several
 outputs, a self-reference, fixed outputs, the builder's environment,
-sources; and failures: a failing builder, a derivation depending on it, a
-fixed-output hash mismatch, a reference cycle between outputs. Building them
+sources, allowed references met; and failures: a failing builder, a
+derivation depending on it, a fixed-output hash mismatch, a reference cycle
+between outputs, allowed/disallowed references and requisites broken. Building them
 must give, in pynix's store and in Nix's, the same output paths, NAR hashes
 (as `nix-store -q --hash` prints them), NAR sizes and references, or the same
 error text and exit status.
@@ -42,8 +43,9 @@ from nixlang.store.pathinfo import query_path_info  # noqa: E402
 from nixlang.store.paths import make_fixed_output_path  # noqa: E402
 from nixlang.store.sandbox import find_bwrap  # noqa: E402
 
-BUILT = ["text", "tree", "refs", "multi", "selfref", "fixed", "fixedrec", "env", "src"]
-FAILING = ["failing", "dependent", "fixedbad", "cycle"]
+BUILT = ["text", "tree", "refs", "multi", "selfref", "fixed", "fixedrec", "env", "src", "allowedok", "selfallowed"]
+FAILING = ["failing", "dependent", "fixedbad", "cycle", "allowed", "selfnot", "disallowed", "allowedreq",
+           "disallowedreq"]
 SANDBOX_PATHS = "/bin=/usr/bin /usr /lib=/usr/lib /lib64=/usr/lib64"
 
 
@@ -164,7 +166,8 @@ def test_recording_covers_the_cases():
     assert sorted(data) == sorted(BUILT + FAILING)
     assert all(data[a]["status"] == 0 and data[a]["outputs"] for a in BUILT)
     assert {a: data[a]["status"] for a in FAILING} == {"failing": 100, "dependent": 100, "fixedbad": 102,
-                                                        "cycle": 1}
+                                                        "cycle": 1, "allowed": 1, "selfnot": 1, "disallowed": 1,
+                                                        "allowedreq": 1, "disallowedreq": 1}
     # the cases do test references: across derivations, within one, to itself, to sources
     refs = {p: o["references"] for a in BUILT for p, o in data[a]["outputs"].items()}
     assert sum(1 for r in refs.values() if r) >= 5

@@ -448,6 +448,7 @@ class Worker:
                     final[name] = make_fixed_output_path(out.method, got, output_path_name(drv.name, name),
                                                          store_dir=self.store.store_dir)
             infos.append(ValidPathInfo(final[name], h, size, refs, deriver=drv_path, ultimate=True, ca=ca))
+        self._check_outputs(drv, outputs, {i.path: i for i in infos})
         for name in order:
             target = self.store.real_path(final[name])
             if where[name] != target and not self._valid(final[name]):
@@ -456,6 +457,43 @@ class Worker:
         register_valid_paths(self.store, [i for i in infos if not self._valid(i.path)])
         if mismatch is not None:
             raise mismatch
+
+
+    def _check_outputs(self, drv: Derivation, outputs: Mapping[str, str], new: dict) -> None:
+        """checkOutputs: the allowedReferences, allowedRequisites,
+        disallowedReferences and disallowedRequisites attributes (store paths
+        or names of this derivation's outputs). As Nix does without
+        structured attributes, an output's own path is not among its
+        requisites here."""
+        def closure(path: str) -> set[str]:
+            seen: set[str] = set()
+            todo = [path]
+            while todo:
+                p = todo.pop()
+                if p not in seen:
+                    seen.add(p)
+                    todo.extend(new[p].references if p in new else self.references(p))
+            return seen
+
+        checks = [("allowedReferences", True, False), ("allowedRequisites", True, True),
+                  ("disallowedReferences", False, False), ("disallowedRequisites", False, True)]
+        for path, info in new.items():
+            for attr, allowed, recursive in checks:
+                if attr not in drv.env:
+                    continue
+                spec = set()
+                for item in drv.env[attr].split():
+                    if item.startswith(self.store.store_dir + "/"):
+                        spec.add(item)
+                    elif item in outputs:
+                        spec.add(outputs[item])
+                    else:
+                        raise BuildError(f"derivation contains an illegal reference specifier '{item}'")
+                used = closure(path) - {path} if recursive else set(info.references)
+                bad = sorted(p for p in used if (p in spec) != allowed)
+                if bad:
+                    raise BuildError(f"output '{path}' is not allowed to refer to the following paths:"
+                                     + "".join("\n  " + p for p in bad))
 
 
 class BuildFailure(BuildError):

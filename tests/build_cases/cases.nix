@@ -73,7 +73,15 @@ in rec {
     /bin/cat ${./data.txt} > $out/data
     echo ${builtins.toFile "note" "see ${./data.txt}\n"} > $out/note
   '' {};
+  # checks of the outputs' references (checkOutputs): met
+  allowedok = mk "allowedok" ''echo ${refs} > $out'' { allowedReferences = [ refs ]; };
+  selfallowed = mk "selfallowed" ''echo $out > $out'' { allowedReferences = [ "out" ]; };
   # failures
+  allowed = mk "allowed" ''echo ${refs} > $out'' { allowedReferences = [ ]; };
+  selfnot = mk "selfnot" ''echo $out > $out'' { allowedReferences = [ ]; };
+  disallowed = mk "disallowed" ''echo ${refs} > $out'' { disallowedReferences = [ refs ]; };
+  allowedreq = mk "allowedreq" ''echo ${refs} > $out'' { allowedRequisites = [ refs tree ]; };
+  disallowedreq = mk "disallowedreq" ''echo ${refs} > $out'' { disallowedRequisites = [ text ]; };
   failing = mk "failing" ''echo about to fail; echo on stderr >&2; exit 3'' {};
   dependent = mk "dependent" ''echo ${failing} > $out'' {};
   fixedbad = mk "fixedbad" ''echo fixed > $out'' {

@@ -223,15 +223,16 @@ class Worker:
         self._refs[path] = refs
         return refs
 
-    def closure(self, paths: Iterable[str]) -> set[str]:
-        """computeFSClosure over references."""
+    def closure(self, paths: Iterable[str], new: Mapping[str, ValidPathInfo] | None = None) -> set[str]:
+        """computeFSClosure over references (those of `new`, the infos of paths
+        being registered, first)."""
         seen: set[str] = set()
         todo = list(paths)
         while todo:
             p = todo.pop()
             if p not in seen:
                 seen.add(p)
-                todo.extend(self.references(p))
+                todo.extend(new[p].references if new and p in new else self.references(p))
         return seen
 
     def _register_inputs(self, paths: Iterable[str]) -> None:
@@ -465,16 +466,6 @@ class Worker:
         or names of this derivation's outputs). As Nix does without
         structured attributes, an output's own path is not among its
         requisites here."""
-        def closure(path: str) -> set[str]:
-            seen: set[str] = set()
-            todo = [path]
-            while todo:
-                p = todo.pop()
-                if p not in seen:
-                    seen.add(p)
-                    todo.extend(new[p].references if p in new else self.references(p))
-            return seen
-
         checks = [("allowedReferences", True, False), ("allowedRequisites", True, True),
                   ("disallowedReferences", False, False), ("disallowedRequisites", False, True)]
         for path, info in new.items():
@@ -489,7 +480,7 @@ class Worker:
                         spec.add(outputs[item])
                     else:
                         raise BuildError(f"derivation contains an illegal reference specifier '{item}'")
-                used = closure(path) - {path} if recursive else set(info.references)
+                used = self.closure([path], new) - {path} if recursive else set(info.references)
                 bad = sorted(p for p in used if (p in spec) != allowed)
                 if bad:
                     raise BuildError(f"output '{path}' is not allowed to refer to the following paths:"

@@ -993,6 +993,8 @@ def repl_cmd(argv: list[str], out, err) -> int:
     from .evaluator import Evaluator
     from .repl import Repl, run_repl
     repl = Repl(Evaluator(eval_options(config, include)))
+    store_root = common.store if common.store not in (None, "auto", "local") else None
+    _builds(config, sys.stderr, store_root)(repl.ev)      # import from derivation builds, as in `nix repl`
     return run_repl(repl=repl, load=files)
 
 

@@ -272,6 +272,15 @@ def test_import_from_derivation(tmp_path):
 
 
 @needs_bwrap
+def test_import_from_derivation_in_the_repl(tmp_path):
+    expr = MK + 'import (mk "seven" "echo 3 + 4 > $out")'
+    proc = subprocess.run([sys.executable, "-m", "nixlang", "repl", "--store", str(tmp_path / "store")],
+                          input=expr + "\n:q\n", capture_output=True, text=True, timeout=300, cwd=str(HERE.parent))
+    assert "7" in proc.stdout.split(), (proc.stdout, proc.stderr)
+    assert "building '/nix/store/" in proc.stderr
+
+
+@needs_bwrap
 def test_build_a_store_derivation(tmp_path):
     root = str(tmp_path / "store")
     rc, out, err = pynix("instantiate", "--store", root, str(CASES), "-A", "multi")

@@ -242,6 +242,15 @@ def test_sandbox_shows_only_the_input_closure_read_only(tmp_path):
 
 
 @needs_bwrap
+def test_no_network_in_the_sandbox(tmp_path):
+    # a derivation that is not fixed-output has only the loopback interface
+    rc, out, err = build_expr(tmp_path, MK + 'mk "net" "/bin/cat /proc/net/dev > $out"', "--no-out-link")
+    assert rc == 0, err
+    lines = (tmp_path / "store" / out.strip()[1:]).read_text().splitlines()[2:]
+    assert [line.split(":")[0].strip() for line in lines] == ["lo"]
+
+
+@needs_bwrap
 def test_keep_failed(tmp_path):
     expr = MK + 'mk "kept" "echo partial > f; exit 1"'
     rc, _, err = pynix("build", "--store", str(tmp_path / "store"), "-E", expr, "--keep-failed",
@@ -365,6 +374,20 @@ def test_unsandboxed_build_warns(tmp_path, monkeypatch):
     store = LocalStore(str(tmp_path / "store"))
     assert open(store.real_path(out.strip())).read() == "plain\n"
     assert query_path_info(store, out.strip()) is not None
+
+
+def test_a_store_with_nix_database_is_not_built_into_without_database_support(tmp_path):
+    # until the store writes Nix's database, building into a store that has
+    # one would hide the build from Nix (and rebuild over what Nix built)
+    db = tmp_path / "store" / "nix" / "var" / "nix" / "db"
+    db.mkdir(parents=True)
+    (db / "db.sqlite").write_bytes(b"")
+    store = LocalStore(str(tmp_path / "store"))
+    if getattr(store, "database", False):
+        pytest.skip("this store writes Nix's database")
+    rc, out, err = build_expr(tmp_path, MK + 'mk "x" "echo > $out"', "--no-out-link")
+    assert (rc, out) == (1, "")
+    assert "has Nix's database" in err and "Traceback" not in err
 
 
 def test_dry_run_builds_nothing(tmp_path):

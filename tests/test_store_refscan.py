@@ -92,3 +92,19 @@ def test_unsupported_file_in_an_output(tmp_path):
         canonicalise_path_meta_data(str(out))
     assert "unsupported type" in str(exc.value)
     os.chmod(out, 0o755)
+
+
+def test_sandbox_command():
+    # the store writable (the staging folder), the inputs read-only over it,
+    # the build directory as /build; the network only for fixed outputs
+    from nixlang.store.sandbox import bwrap_command
+    common = dict(store_dir="/nix/store", staging_store="/s/store", build_dir="/tmp/nix-build-x.drv-0",
+                  etc_dir="/s/etc", sandbox_paths=[("/bin", "/usr/bin", True)], argv=["/bin/sh", "-c", "x"],
+                  inputs={A: "/root/nix/store/" + A[11:]})
+    cmd = bwrap_command("bwrap", network=False, **common)
+    text = " ".join(cmd)
+    assert "--unshare-all" in cmd and "--share-net" not in cmd
+    assert f"--bind /s/store /nix/store --ro-bind /root/nix/store/{A[11:]} {A}" in text
+    assert "--ro-bind /usr/bin /bin" in text and "--ro-bind /s/etc/hosts /etc/hosts" in text
+    assert text.endswith("--bind /tmp/nix-build-x.drv-0 /build --chdir /build -- /bin/sh -c x")
+    assert "--share-net" in bwrap_command("bwrap", network=True, **common)

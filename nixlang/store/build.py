@@ -51,7 +51,7 @@ from .errors import BuildError, StoreError
 from .hashes import HashSink, hash_file, sha256
 from .local import LocalStore, remove_path
 from .nar import dump_path, nar_hash
-from .pathinfo import ValidPathInfo, query_path_info, register_valid_paths
+from .pathinfo import ValidPathInfo, check_registrable, query_path_info, register_valid_paths
 from .paths import make_fixed_output_path, output_path_name
 from .placeholders import hash_placeholder
 from .refscan import RefScanSink, hash_part
@@ -162,6 +162,7 @@ class Worker:
         does without --keep-going: its error, then one line for each
         derivation it held back, are raised as a BuildError."""
         drv_paths = list(dict.fromkeys(drv_paths))
+        check_registrable(self.store)
         todo = self.plan(drv_paths)
         if todo:
             head = "this derivation will be built:" if len(todo) == 1 else \

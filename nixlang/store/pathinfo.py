@@ -70,6 +70,20 @@ def _sidecar(store, path: str) -> str:
     return os.path.join(store.root, "nix", "var", "pynix", "valid", path.rpartition("/")[2] + ".json")
 
 
+def check_registrable(store) -> None:
+    """Refuse to register in (and so to build into) a store Nix keeps a
+    database for, when this store object cannot write that database: the
+    JSON files would not tell Nix, and paths valid for Nix would look
+    invalid here (and be built again over the top of them)."""
+    if _database(store, "register_valid_paths") is not None:
+        return
+    db = os.path.join(store.root, "nix", "var", "nix", "db", "db.sqlite")
+    if os.path.exists(db):
+        from .errors import StoreError
+        raise StoreError(f"the store at '{store.root}' has Nix's database ('{db}'), which this pynix cannot "
+                         "register paths in: build into another store (--store ROOT)")
+
+
 def register_valid_paths(store, infos: Iterable[ValidPathInfo]) -> None:
     """registerValidPaths: make every info valid (the database: in one
     transaction; the JSON files: each written atomically, the referrers last)."""

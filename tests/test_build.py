@@ -251,6 +251,23 @@ def test_no_network_in_the_sandbox(tmp_path):
 
 
 @needs_bwrap
+def test_copied_sources_have_no_references(tmp_path):
+    # a copied folder that mentions a store path does not refer to it (Nix's
+    # addToStore adds no references); only what the evaluation knows counts
+    other_expr = 'builtins.toFile "other" "x"'
+    rc, out, err = pynix("instantiate", "--eval", "-E", other_expr)
+    other = out.strip().strip('"')
+    (tmp_path / "dir").mkdir()
+    (tmp_path / "dir" / "f").write_text(f"see {other}\n")
+    expr = MK + f'[ (mk "uses" "echo ${{{other_expr}}} > $out") (mk "look" "/bin/ls /nix/store > $out; : ${{{tmp_path}/dir}}") ]'
+    rc, out, err = pynix("build", "--store", str(tmp_path / "store"), "-E", expr, "--no-out-link")
+    assert rc == 0, err
+    look = out.split()[1]
+    seen = (tmp_path / "store" / look[1:]).read_text().split()
+    assert sorted(name.split("-", 1)[1] for name in seen) == ["dir", "look"]
+
+
+@needs_bwrap
 def test_keep_failed(tmp_path):
     expr = MK + 'mk "kept" "echo partial > f; exit 1"'
     rc, _, err = pynix("build", "--store", str(tmp_path / "store"), "-E", expr, "--keep-failed",

@@ -421,10 +421,14 @@ def test_dry_run_builds_nothing(tmp_path):
      "pynix does not have Nix's builtin builder 'builtin:fetchurl'"),
     ('derivation { name = "s"; system = "x86_64-linux"; builder = "/bin/sh"; __structuredAttrs = true; }',
      "pynix does not build derivations with structured attributes"),
+    ('derivation { name = "c"; system = "x86_64-linux"; builder = "/bin/sh"; __contentAddressed = true; }',
+     "its output 'out' is content-addressed (floating)"),
+    ('derivation { name = "i"; system = "x86_64-linux"; builder = "/bin/sh"; __impure = true; }',
+     "its output 'out' is impure"),
 ])
 def test_unbuildable(tmp_path, drv, message):
     rc, _, err = pynix("build", "--store", str(tmp_path / "store"), "-E", drv, "--system", "x86_64-linux",
-                       "--no-out-link")
+                       "--extra-experimental-features", "ca-derivations impure-derivations", "--no-out-link")
     assert rc == 1 and message in err and "Traceback" not in err
 
 

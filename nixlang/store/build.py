@@ -129,8 +129,10 @@ class Worker:
             elif isinstance(out, CAFixed):
                 paths[name] = out.path(drv.name, name, drv.store_dir)
             else:
+                kind = {"CAFloating": "content-addressed (floating)", "Deferred": "deferred (it depends on a "
+                        "content-addressed derivation)", "Impure": "impure"}.get(type(out).__name__, "unknown")
                 raise BuildError(f"cannot build '{drv_path}': pynix builds input-addressed and fixed-output "
-                                 f"derivations only, and its output '{name}' is {type(out).__name__}")
+                                 f"derivations only, and its output '{name}' is {kind}")
         return paths
 
     def _valid(self, path: str) -> bool:

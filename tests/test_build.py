@@ -43,7 +43,8 @@ from nixlang.store.pathinfo import query_path_info  # noqa: E402
 from nixlang.store.paths import make_fixed_output_path  # noqa: E402
 from nixlang.store.sandbox import find_bwrap  # noqa: E402
 
-BUILT = ["text", "tree", "refs", "multi", "selfref", "fixed", "fixedrec", "env", "src", "allowedok", "selfallowed"]
+BUILT = ["text", "tree", "refs", "multi", "selfref", "fixed", "fixedrec", "env", "src", "link", "throughlink",
+         "allowedok", "selfallowed"]
 FAILING = ["failing", "dependent", "fixedbad", "cycle", "allowed", "selfnot", "disallowed", "allowedreq",
            "disallowedreq"]
 SANDBOX_PATHS = "/bin=/usr/bin /usr /lib=/usr/lib /lib64=/usr/lib64"

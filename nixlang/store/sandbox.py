@@ -119,7 +119,10 @@ def bwrap_command(exe: str, *, store_dir: str, staging_store: str, inputs: dict[
         cmd += ["--ro-bind", source, target]
     cmd += ["--bind", staging_store, store_dir]
     for path in sorted(inputs):
-        cmd += ["--ro-bind", inputs[path], path]
+        if os.path.islink(inputs[path]):       # a store object that is a symlink stays one
+            cmd += ["--symlink", os.readlink(inputs[path]), path]
+        else:
+            cmd += ["--ro-bind", inputs[path], path]
     cmd += ["--bind", build_dir, SANDBOX_BUILD_DIR, "--chdir", SANDBOX_BUILD_DIR, "--"]
     return cmd + argv
 

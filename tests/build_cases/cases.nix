@@ -73,6 +73,9 @@ in rec {
     /bin/cat ${./data.txt} > $out/data
     echo ${builtins.toFile "note" "see ${./data.txt}\n"} > $out/note
   '' {};
+  # an output that is a symlink to another output, and a build reading through it
+  link = mk "link" ''/bin/ln -s ${text} $out'' {};
+  throughlink = mk "throughlink" ''/bin/cat ${link} > $out'' {};
   # checks of the outputs' references (checkOutputs): met
   allowedok = mk "allowedok" ''echo ${refs} > $out'' { allowedReferences = [ refs ]; };
   selfallowed = mk "selfallowed" ''echo $out > $out'' { allowedReferences = [ "out" ]; };

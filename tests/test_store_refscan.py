@@ -108,3 +108,6 @@ def test_sandbox_command():
     assert "--ro-bind /usr/bin /bin" in text and "--ro-bind /s/etc/hosts /etc/hosts" in text
     assert text.endswith("--bind /tmp/nix-build-x.drv-0 /build --chdir /build -- /bin/sh -c x")
     assert "--share-net" in bwrap_command("bwrap", network=True, **common)
+    # argv[0] the builder's base name, as Nix runs it, where bwrap can say so
+    assert " ".join(bwrap_command("bwrap", network=False, argv0="sh", **common)).endswith(
+        "--chdir /build --argv0 sh -- /bin/sh -c x")

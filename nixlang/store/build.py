@@ -318,7 +318,8 @@ class Worker:
                     exe, store_dir=self.store.store_dir, staging_store=os.path.join(staging, "store"),
                     inputs={p: self.store.real_path(p) for p in inputs}, build_dir=build_dir,
                     etc_dir=os.path.join(staging, "etc"), sandbox_paths=paths, network=fixed,
-                    argv=[drv.builder] + args)
+                    argv=[drv.builder] + args,
+                    argv0=os.path.basename(drv.builder) if sandbox.supports_argv0(exe) else None)
                 status = self._run(drv_path, argv, None, env, build_dir)
             else:
                 env = {k: (v if k not in outputs else where[k]) for k, v in env.items()}

@@ -55,6 +55,19 @@ def find_bwrap() -> tuple[str | None, str]:
     return (None, problem) if problem else (exe, "")
 
 
+def supports_argv0(exe: str) -> bool:
+    """Does this bwrap take `--argv0` (0.9 and later)? Nix runs the builder
+    with argv[0] its base name (`sh`); an older bwrap gives the full path."""
+    key = exe + " --argv0"
+    if key not in _probed:
+        try:
+            text = subprocess.run([exe, "--help"], capture_output=True, text=True, timeout=60).stdout
+        except (OSError, subprocess.SubprocessError):
+            text = ""
+        _probed[key] = "yes" if "--argv0" in text else None
+    return _probed[key] is not None
+
+
 def _probe(exe: str) -> str | None:
     """Can this bwrap make the namespaces a build needs? (None: yes.)"""
     try:
@@ -91,11 +104,12 @@ def default_sandbox_paths() -> list[tuple[str, str, bool]]:
 
 def bwrap_command(exe: str, *, store_dir: str, staging_store: str, inputs: dict[str, str], build_dir: str,
                   etc_dir: str, sandbox_paths: list[tuple[str, str, bool]], network: bool,
-                  argv: list[str]) -> list[str]:
+                  argv: list[str], argv0: str | None = None) -> list[str]:
     """The bwrap command line that runs `argv` in the sandbox. `inputs` maps
     each store path of the input closure to where its object is on disk;
     `staging_store` becomes the (writable) store directory; `etc_dir` holds
-    the passwd, group and hosts files."""
+    the passwd, group and hosts files; `argv0` (for a bwrap that supports
+    it) is the program's argv[0]."""
     cmd = [exe, "--unshare-all", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_GID),
            "--hostname", "localhost", "--die-with-parent", "--new-session",
            "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp", "--dir", "/etc"]
@@ -123,8 +137,10 @@ def bwrap_command(exe: str, *, store_dir: str, staging_store: str, inputs: dict[
             cmd += ["--symlink", os.readlink(inputs[path]), path]
         else:
             cmd += ["--ro-bind", inputs[path], path]
-    cmd += ["--bind", build_dir, SANDBOX_BUILD_DIR, "--chdir", SANDBOX_BUILD_DIR, "--"]
-    return cmd + argv
+    cmd += ["--bind", build_dir, SANDBOX_BUILD_DIR, "--chdir", SANDBOX_BUILD_DIR]
+    if argv0 is not None:
+        cmd += ["--argv0", argv0]
+    return cmd + ["--"] + argv
 
 
 def write_etc(etc_dir: str) -> None:

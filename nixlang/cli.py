@@ -501,12 +501,8 @@ def build_cmd(argv: list[str], out, err) -> int:
                     known_references=known.get("refs"))
     drvs = list(dict.fromkeys(d for d, _ in wanted))
     try:
-        if dry_run:
-            todo = worker.plan(drvs)
-            if todo:
-                head = "this derivation would be built:" if len(todo) == 1 else \
-                    f"these {len(todo)} derivations would be built:"
-                err.write(head + "".join(f"\n  {p}" for p in sorted(todo)) + "\n")
+        if dry_run:                 # what would be built, in Nix 2.8's words
+            worker.announce(worker.plan(drvs))
             return 0
         built = worker.realise(drvs)
     except BuildFailure as e:

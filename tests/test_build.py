@@ -427,7 +427,7 @@ def test_a_store_with_nix_database_is_not_built_into_without_database_support(tm
 def test_dry_run_builds_nothing(tmp_path):
     rc, out, err = build_expr(tmp_path, MK + 'mk "dry" "echo > $out"', "--dry-run")
     assert (rc, out) == (0, "")
-    assert re.match(r"this derivation would be built:\n  /nix/store/\w{32}-dry.drv\n$", err)
+    assert re.match(r"this derivation will be built:\n  /nix/store/\w{32}-dry.drv\n$", err)
 
 
 @pytest.mark.parametrize("drv,message", [

@@ -158,6 +158,13 @@ class Worker:
             visit(p)
         return order
 
+    def announce(self, todo: list[str]) -> None:
+        """printMissing: what will be built."""
+        if todo:
+            head = "this derivation will be built:" if len(todo) == 1 else \
+                f"these {len(todo)} derivations will be built:"
+            self.progress(head + "".join(f"\n  {p}" for p in sorted(todo)))
+
     def realise(self, drv_paths: Iterable[str]) -> dict[str, dict[str, str]]:
         """Build every derivation in `drv_paths` (and what it needs); gives
         each one's output paths. The first failure stops the work, as Nix
@@ -166,10 +173,7 @@ class Worker:
         drv_paths = list(dict.fromkeys(drv_paths))
         check_registrable(self.store)
         todo = self.plan(drv_paths)
-        if todo:
-            head = "this derivation will be built:" if len(todo) == 1 else \
-                f"these {len(todo)} derivations will be built:"
-            self.progress(head + "".join(f"\n  {p}" for p in sorted(todo)))
+        self.announce(todo)
         failed: dict[str, int] = {}   # derivation -> how many of its inputs failed (0: itself)
         first: BuildError | None = None
         for drv_path in todo:

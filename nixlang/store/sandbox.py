@@ -15,7 +15,9 @@ way Nix's LocalDerivationGoal sets up its chroot on Linux:
 - no network, except for fixed-output derivations (whose result is checked
   by hash), which also get the host's `/etc/resolv.conf` and `/etc/services`.
 
-Without a usable bwrap the builder runs unsandboxed, with a warning.
+Without a usable bwrap the builder runs unsandboxed, with a warning. A
+bwrap older than 0.9 cannot set argv[0]: the builder sees its full path as
+`$0` where Nix gives its base name.
 """
 from __future__ import annotations
 

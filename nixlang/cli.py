@@ -551,6 +551,7 @@ def build_settings(config):
                          keep_failed=bool(config["keep-failed"]),
                          sandbox_paths=list(config["sandbox-paths"]) or None,
                          tmp_dir=str(config["build-dir"]) or None,
+                         sandbox=str(config["sandbox"]).lower() not in ("false", "0"),
                          **({"system_features": frozenset(config["system-features"])}
                             if config["system-features"] else {}))
 

@@ -400,6 +400,16 @@ def test_registration_goes_to_the_store_database(tmp_path, monkeypatch):
     assert not (tmp_path / "store" / "nix" / "var" / "pynix").exists()
 
 
+@needs_bwrap
+def test_sandbox_false_does_not_unsandbox_a_store_under_a_root(tmp_path):
+    # as in Nix, a store whose objects are not at their store paths needs the
+    # sandbox; `sandbox = false` (Debian's nix.conf) counts for / only
+    rc, out, err = build_expr(tmp_path, MK + 'mk "sbf" "/bin/cat /proc/net/dev > $out"', "--no-out-link",
+                              "--option", "sandbox", "false")
+    assert rc == 0 and "warning" not in err, err
+    assert len((tmp_path / "store" / out.strip()[1:]).read_text().splitlines()) == 3   # only lo
+
+
 def test_unsandboxed_build_warns(tmp_path, monkeypatch):
     monkeypatch.setenv("PYNIX_BWRAP", "none")
     rc, out, err = build_expr(tmp_path, MK + 'mk "plain" "echo plain > $out"', "--no-out-link")

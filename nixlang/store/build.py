@@ -79,6 +79,8 @@ class BuildSettings:
     tmp_dir: str | None = None            # where build directories go (default: TMPDIR or /tmp)
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))   # for impureEnvVars
     system_features: frozenset = field(default_factory=lambda: default_system_features())
+    sandbox: bool = True                  # the `sandbox` setting (false: unsandboxed, as Nix, but
+                                          # never for a store under another root, which needs the sandbox)
 
 
 def default_system_features() -> frozenset:
@@ -289,11 +291,13 @@ class Worker:
         outputs = self.output_paths(drv_path)
         inputs = self._input_closure(drv_path, drv)
         fixed = isinstance(drv.outputs.get("out"), CAFixed)
-        exe, why = sandbox.find_bwrap()
+        diverted = self.store.real_dir != self.store.store_dir
+        exe, why = (sandbox.find_bwrap() if self.settings.sandbox or diverted
+                    else (None, "the `sandbox` setting is false"))
         if exe is None and not self._warned:
             self._warned = True
             self.progress(f"warning: building without a sandbox: {why}; the builder sees the whole machine"
-                          + ("" if self.store.real_dir == self.store.store_dir else
+                          + ("" if not diverted else
                              f", and writes its outputs straight to their place under '{self.store.root}'")
                           + ", so outputs may differ from a sandboxed Nix build")
         self.progress(f"building '{drv_path}'...")

@@ -44,7 +44,7 @@ from nixlang.store.paths import make_fixed_output_path  # noqa: E402
 from nixlang.store.sandbox import find_bwrap  # noqa: E402
 
 BUILT = ["text", "tree", "refs", "multi", "selfref", "fixed", "fixedrec", "env", "src", "link", "throughlink",
-         "allowedok", "selfallowed"]
+         "tool", "bytool", "allowedok", "selfallowed"]
 FAILING = ["failing", "dependent", "fixedbad", "cycle", "allowed", "selfnot", "disallowed", "allowedreq",
            "disallowedreq"]
 SANDBOX_PATHS = "/bin=/usr/bin /usr /lib=/usr/lib /lib64=/usr/lib64"

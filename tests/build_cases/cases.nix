@@ -76,6 +76,18 @@ in rec {
   # an output that is a symlink to another output, and a build reading through it
   link = mk "link" ''/bin/ln -s ${text} $out'' {};
   throughlink = mk "throughlink" ''/bin/cat ${link} > $out'' {};
+  # a builder that is itself a build output (a script with a #! line)
+  tool = mk "tool" ''
+    /bin/mkdir -p $out/bin
+    printf '#!/bin/sh\necho "built by $0 with $1" > $out\n' > $out/bin/tool
+    /bin/chmod +x $out/bin/tool
+  '' {};
+  bytool = derivation {
+    name = "bytool";
+    system = "x86_64-linux";
+    builder = "${tool}/bin/tool";
+    args = [ "an argument" ];
+  };
   # checks of the outputs' references (checkOutputs): met
   allowedok = mk "allowedok" ''echo ${refs} > $out'' { allowedReferences = [ refs ]; };
   selfallowed = mk "selfallowed" ''echo $out > $out'' { allowedReferences = [ "out" ]; };

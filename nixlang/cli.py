@@ -470,9 +470,13 @@ def build_cmd(argv: list[str], out, err) -> int:
             continue
         i += 1
     config.flush_warnings(err)
-    from .builtins.derivations import enable_builds, eval_store, local_store
-    store_root = common.store if common.store not in (None, "auto", "local") else None
-    store = local_store(store_root)
+    from .builtins.derivations import build_store, enable_builds, eval_store
+    try:
+        store = build_store(config["store"])
+    except errors.NixError as e:
+        err.write(errors.render_nix(e))
+        return 1
+    store_root = store.root
     settings = build_settings(config)
     wanted: list[tuple[str, str]] = []
     sources = []
@@ -536,7 +540,7 @@ def build_cmd(argv: list[str], out, err) -> int:
 
 def _builds(config, err, store_root):
     """The `setup` that lets an evaluation build what import from derivation
-    needs, in the store under `store_root`."""
+    needs, in the store `store_root` (a --store value) names."""
     def setup(ev):
         from .builtins.derivations import enable_builds
         enable_builds(ev, build_settings(config), progress=_progress(err), output=_builder_output(err),
@@ -637,10 +641,9 @@ def eval_cmd(argv: list[str], out, err) -> int:
         raise UsageError("nothing to evaluate: give a FILE or -E EXPR (see 'pynix eval --help')")
     sources = ([(e, Source(e, "«string»", os.getcwd())) for e in exprs] if exprs
                else [(f, None) for f in files])
-    store_root = common.store if common.store not in (None, "auto", "local") else None
     return _eval(sources, flags, attr_paths, auto_args, eval_options(config, include), out, err,
                  show_trace=bool(config["show-trace"]), render=render_friendly, always_call=True,
-                 setup=_builds(config, err, store_root))
+                 setup=_builds(config, err, config["store"]))
 
 
 def _keep(ev) -> None:
@@ -990,8 +993,7 @@ def repl_cmd(argv: list[str], out, err) -> int:
     from .evaluator import Evaluator
     from .repl import Repl, run_repl
     repl = Repl(Evaluator(eval_options(config, include)))
-    store_root = common.store if common.store not in (None, "auto", "local") else None
-    _builds(config, sys.stderr, store_root)(repl.ev)      # import from derivation builds, as in `nix repl`
+    _builds(config, sys.stderr, config["store"])(repl.ev)      # import from derivation builds, as in `nix repl`
     return run_repl(repl=repl, load=files)
 
 

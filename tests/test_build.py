@@ -459,6 +459,24 @@ def test_unbuildable(tmp_path, drv, message):
     assert rc == 1 and message in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize("spec,root", [("auto", "xdg"), ("local", "xdg"), (None, "xdg"), ("/some/root", "/some/root")])
+def test_build_store(tmp_path, monkeypatch, spec, root):
+    # pynix builds in its local store: `auto` (the default, which may mean the
+    # daemon for instantiate) and `local` are the per-user one
+    from nixlang.builtins.derivations import build_store
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    monkeypatch.delenv("NIX_STORE_DIR", raising=False)
+    expected = str(tmp_path / "pynix" / "store") if root == "xdg" else root
+    assert build_store(spec).root == expected
+
+
+@pytest.mark.parametrize("spec", ["daemon", "unix:///nix/var/nix/daemon-socket/socket"])
+def test_no_builds_through_the_daemon(spec):
+    rc, out, err = pynix("build", "--store", spec, "-E", "1")
+    assert (rc, out) == (1, "")
+    assert err == f"error: pynix builds in its local store (--store ROOT, or local), not through the Nix daemon ('{spec}')\n"
+
+
 def test_help():
     rc, out, _ = pynix("build", "--help")
     assert rc == 0 and "--no-out-link" in out and "bwrap" in out

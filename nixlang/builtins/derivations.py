@@ -96,6 +96,18 @@ def local_store(root: str | None) -> S.LocalStore:
     return S.LocalStore(root, store_dir())
 
 
+def build_store(spec: str | None) -> S.LocalStore:
+    """The store builds happen in, for `--store` / the `store` setting: pynix
+    builds in its local store (`auto` and `local`: the per-user one; a root:
+    the store under it), not through the Nix daemon."""
+    if spec in (None, "", "auto", "local"):
+        return local_store(None)
+    if spec == "daemon" or spec.startswith("unix://"):
+        raise E.EvalError(f"pynix builds in its local store (--store ROOT, or local), not through the Nix "
+                          f"daemon ('{spec}')")
+    return local_store(spec)
+
+
 def open_store(spec: str | None):
     """The store named by `--store` / the `store` setting, as Nix picks it
     (openStore): `daemon` or `unix://SOCKET` is the Nix daemon's store;
@@ -425,7 +437,8 @@ def _derivation_strict_internal(ev, drv_name: str, a: Attrs):
 def enable_builds(ev, settings, progress, output, root: str | None = None) -> None:
     """Let this evaluation build what import from derivation needs (the CLI
     does; the editor and the playground never build): in the store objects
-    are written to, else in the store under `root`. `settings` is a
+    are written to, else in the one `root` (a `--store` value) names
+    (build_store). `settings` is a
     store.build.BuildSettings; `progress(line)` and `output(bytes)` get what
     the build prints."""
     eval_store(ev).builds = (settings, progress, output, root)
@@ -435,8 +448,11 @@ def _build_for_import(ev, st: EvalStore, drvs: list[str]) -> None:
     """realiseContext's build: write the derivations (and what they refer to)
     into the store if this evaluation has not, then build them."""
     from ..store.build import BuildFailure, Worker
-    settings, progress, output, root = st.builds
-    store = st.writer if st.writer is not None else local_store(root)
+    settings, progress, output, spec = st.builds
+    store = st.writer if isinstance(st.writer, S.LocalStore) else build_store(spec)
+    if st.writer is not None and store is not st.writer:
+        raise E.EvalError(f"cannot build '{drvs[0]}' during evaluation: pynix builds in its local store, "
+                          "and this evaluation writes to the Nix daemon's")
     for drv in drvs:
         for p in sorted(st.closure(drv)):
             if not store.has(p):

@@ -426,7 +426,8 @@ each build's log is ROOT/nix/var/log/nix/drvs/XX/REST.bz2.
   --no-out-link             make no symlink
   -K, --keep-failed         keep the build directory of a failed build
   --dry-run                 show what would be built, build nothing
-  --store ROOT              the store under ROOT/nix/store (default: a per-user folder)
+  --store ROOT              the store under ROOT/nix/store (default, auto or local:
+                            a per-user folder; not the Nix daemon's)
   --arg NAME EXPR, --argstr NAME STRING, -I PATH, --option NAME VALUE, --cores N,
   --show-trace, ...         as for pynix instantiate
 """

@@ -37,7 +37,6 @@ import fcntl
 import os
 import platform
 import select
-import shutil
 import stat
 import subprocess
 import tempfile

@@ -285,15 +285,20 @@ def test_copied_sources_have_no_references(tmp_path):
 
 
 @needs_bwrap
-def test_keep_failed(tmp_path):
-    expr = MK + 'mk "kept" "echo partial > f; exit 1"'
+@pytest.mark.parametrize("script,status,ending", [
+    ("echo partial > f; exit 1", 100, "failed with exit code 1"),
+    # the builder succeeded, the output is missing: kept too, as Nix keeps it
+    ("echo partial > f", 1, "-kept'"),
+])
+def test_keep_failed(tmp_path, script, status, ending):
+    expr = MK + f'mk "kept" "{script}"'
     rc, _, err = pynix("build", "--store", str(tmp_path / "store"), "-E", expr, "--keep-failed",
                        "--option", "build-dir", str(tmp_path))
-    assert rc == 100
+    assert rc == status
     m = re.search(r"note: keeping build directory '([^']+)'\n", err)
     assert m and m.group(1) == str(tmp_path / "nix-build-kept.drv-0")
     assert (tmp_path / "nix-build-kept.drv-0" / "f").read_text() == "partial\n"
-    assert err.rstrip().endswith("failed with exit code 1")
+    assert err.rstrip().endswith(ending)
 
 
 @needs_bwrap

@@ -332,21 +332,31 @@ class Worker:
                 env = {k: (v if k not in outputs else where[k]) for k, v in env.items()}
                 status = self._run(drv_path, [os.path.basename(drv.builder)] + args, drv.builder, env, build_dir)
             if status != 0:
-                keep_build_dir = self.settings.keep_failed
-                if keep_build_dir:
-                    self.progress(f"note: keeping build directory '{build_dir}'")
                 raise BuildError(f"builder for '{drv_path}' {_status_text(status)}", EXIT_BUILD_FAILED)
             self._register_outputs(drv_path, drv, outputs, where, inputs)
+        except StoreError:
+            # deleteTmpDir(false): --keep-failed keeps the build directory of
+            # any failed build (the builder's or the checks of its outputs)
+            keep_build_dir = self.settings.keep_failed
+            if keep_build_dir:
+                self.progress(f"note: keeping build directory '{build_dir}'")
+            if exe is None:
+                self._remove_invalid(outputs, where)
+            raise
         except BaseException:
             if exe is None:
-                for name, p in outputs.items():
-                    if not self._valid(p):
-                        remove_path(where[name])
+                self._remove_invalid(outputs, where)
             raise
         finally:
             remove_path(staging)
             if not keep_build_dir:
                 remove_path(build_dir)
+
+    def _remove_invalid(self, outputs: Mapping[str, str], where: Mapping[str, str]) -> None:
+        """What an unsandboxed build that failed left at the outputs' places."""
+        for name, p in outputs.items():
+            if not self._valid(p):
+                remove_path(where[name])
 
     def _placeholders(self, outputs: Mapping[str, str]) -> dict[str, str]:
         return {hash_placeholder(name): path for name, path in outputs.items()}

@@ -531,7 +531,7 @@ def _write_object(st: EvalStore, store, base: str) -> str | None:
     if data is None and base in st.drvs:
         data = st.drvs[base][1]
     if data is not None:
-        return store.add_text(base, data)
+        return store.add_text(base, data, st.refs.get(base, ()))
     key = next((k for k, v in st.copied.items() if v == base), None)
     if key is None:
         return None

@@ -34,6 +34,7 @@ commands:
   eval          evaluate a file or -E EXPR; errors explained the pynix way
   explain       what an error code means (pynix explain E201, --list)
   derivation    `derivation show`: a .drv or the derivations of a file as JSON
+  build         nix-build work-alike: build derivations in pynix's store (sandboxed with bwrap)
   check         report every syntax, scope, lint and flake diagnostic of files (for editors and CI)
   lsp           run the language server (stdio; --tcp HOST:PORT for debugging)
   repl          interactive prompt for learners (:? for help, :trace EXPR shows laziness)
@@ -57,6 +58,19 @@ def _common_arg(argv: list[str], i: int, config, common, auto_args: list, includ
     except ConfigFileError as e:
         raise errors.InputError(str(e)) from None
     return nxt if nxt is not None else _eval_arg(argv, i, auto_args, include)
+
+
+def _flag_or_file(argv: list[str], i: int, config, common, auto_args: list, include: list, files: list,
+                  command: str) -> int:
+    """A generic flag at argv[i], or else a file argument: the index after it."""
+    nxt = _common_arg(argv, i, config, common, auto_args, include)
+    if nxt is not None:
+        return nxt
+    a = argv[i]
+    if a.startswith("-") and a != "-":
+        raise UsageError(f"unrecognised flag '{a}' (see 'pynix {command} --help')")
+    files.append(a)
+    return i + 1
 
 
 def _load_config():
@@ -256,7 +270,7 @@ def instantiate(argv: list[str], out, err) -> int:
             flags.add("--eval")
         return _eval(sources, flags, attr_paths, auto_args, options, out, err,
                      print_result=(mode == "eval"), show_trace=bool(config["show-trace"]),
-                     store_root=store_root, add_root=add_root)
+                     store_root=store_root, add_root=add_root, setup=_builds(config, err, store_root))
     popts = ParseOptions(pipe_operators="pipe-operators" in options.experimental_features,
                          lints=options.lints)
     for name, src in sources:
@@ -285,10 +299,11 @@ def _find_files(names: list[str], options, out, err) -> int:
 
 
 def _eval(sources, flags, attr_paths, auto_args, options, out, err, print_result=True, show_trace=False,
-          render=None, store_root=None, add_root=None, always_call=False) -> int:
+          render=None, store_root=None, add_root=None, always_call=False, collect=None, setup=None) -> int:
     """Evaluate each (name, source) input (a None source: read the file
     `name`, `-` for stdin) and print the values, or write and print the
-    derivations they denote."""
+    derivations they denote (or, given a `collect` list, add their
+    (drvPath, output) pairs to it). `setup(ev)` runs before evaluating."""
     from .attrpath import auto_call, find_along_attr_path
     from .evaluator import Evaluator
     from .runtime.printer import print_value
@@ -305,6 +320,8 @@ def _eval(sources, flags, attr_paths, auto_args, options, out, err, print_result
         except errors.NixError as e:
             err.write(render(e, False))
             return 1
+    if setup is not None:
+        setup(ev)
     roots = 0
     warned_gc = False
     strict = "--strict" in flags
@@ -334,6 +351,9 @@ def _eval(sources, flags, attr_paths, auto_args, options, out, err, print_result
                     # written as they were made; print their paths
                     from .builtins.derivations import get_derivations
                     for drv_path, output in get_derivations(ev, v, lambda x: auto_call(ev, x, args)):
+                        if collect is not None:
+                            collect.append((drv_path, output))
+                            continue
                         shown = drv_path
                         if add_root is None:
                             if not warned_gc:   # printGCWarning warns once
@@ -387,6 +407,186 @@ def _eval(sources, flags, attr_paths, auto_args, options, out, err, print_result
     return 0
 
 
+BUILD_USAGE = """usage: pynix build [OPTIONS] [FILE... | -E EXPR... | PATH.drv...]
+
+nix-build: evaluate Nix files (./default.nix by default) or expressions,
+write their derivations to the store, build them (inputs first) and print
+the output paths. Builders run with Nix's environment, inside a sandbox
+made by bwrap (Debian: bubblewrap) that shows only the input closure (the
+store read-only), no network unless the derivation is fixed-output, and the
+host's /bin, /usr, /lib, /lib64 (the `sandbox-paths` setting replaces them);
+without bwrap they run unsandboxed, with a warning. Outputs are checked
+(references, cycles, fixed-output hashes), registered and kept in the store;
+each build's log is ROOT/nix/var/log/nix/drvs/XX/REST.bz2.
+
+  -A, --attr PATH           select an attribute of the value
+  -E, --expr                the arguments are expressions, not files
+  -o, --out-link PATH       the symlink to the result (default ./result;
+                            then result-2, ..., result-dev for output dev)
+  --no-out-link             make no symlink
+  -K, --keep-failed         keep the build directory of a failed build
+  --dry-run                 show what would be built, build nothing
+  --store ROOT              the store under ROOT/nix/store (default, auto or local:
+                            a per-user folder; not the Nix daemon's)
+  --arg NAME EXPR, --argstr NAME STRING, -I PATH, --option NAME VALUE, --cores N,
+  --show-trace, ...         as for pynix instantiate
+"""
+
+
+def build_cmd(argv: list[str], out, err) -> int:
+    """`pynix build`: nix-build's argument handling (main_nix_build), then
+    instantiate and realise (nixlang/store/build.py)."""
+    from .settings import CommonFlags, eval_options, expand_short_flags
+    config = _load_config()
+    common = CommonFlags()
+    attr_paths: list[str] = []
+    auto_args: list = []
+    include: list[str] = []
+    files: list[str] = []
+    from_expr = dry_run = False
+    out_link: str | None = "result"
+    argv = expand_short_flags(argv)
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a in ("-h", "--help"):
+            out.write(BUILD_USAGE)
+            return 0
+        if a in ("-A", "--attr", "-o", "--out-link"):
+            (value,) = _arg(argv, i, 1)
+            if a in ("-A", "--attr"):
+                attr_paths.append(value)
+            else:
+                out_link = value
+            i += 2
+            continue
+        if a in ("-E", "--expr"):
+            from_expr = True
+        elif a == "--no-out-link":
+            out_link = None
+        elif a == "--dry-run":
+            dry_run = True
+        else:
+            i = _flag_or_file(argv, i, config, common, auto_args, include, files, "build")
+            continue
+        i += 1
+    config.flush_warnings(err)
+    from .builtins.derivations import build_store, enable_builds, eval_store
+    try:
+        store = build_store(config["store"])
+    except errors.NixError as e:
+        err.write(errors.render_nix(e))
+        return 1
+    store_root = store.root
+    settings = build_settings(config)
+    wanted: list[tuple[str, str]] = []
+    sources = []
+    for f in files:
+        if not from_expr and f.endswith(".drv") and f.startswith(store.store_dir + "/"):
+            wanted.append((f, ""))                 # a store derivation: all its outputs
+        elif from_expr:
+            sources.append((f, Source(f, "«string»", os.getcwd())))
+        else:
+            sources.append((f, None))
+    if not files:
+        sources.append(("./default.nix", None))
+    known: dict = {}
+    if sources:
+        def setup(ev):
+            enable_builds(ev, settings, progress=_progress(err), output=_builder_output(err), root=store_root)
+            known["refs"] = eval_store(ev).refs
+        status = _eval(sources, set(), attr_paths, auto_args, eval_options(config, include), out, err,
+                       print_result=False, show_trace=bool(config["show-trace"]), store_root=store_root,
+                       collect=wanted, setup=setup)
+        if status:
+            return status
+    from .store.build import BuildFailure, Worker
+    from .store.errors import StoreError
+    worker = Worker(store, settings, progress=_progress(err), output=_builder_output(err),
+                    known_references=known.get("refs"))
+    drvs = list(dict.fromkeys(d for d, _ in wanted))
+    try:
+        if dry_run:                 # what would be built, in Nix 2.8's words
+            worker.announce(worker.plan(drvs))
+            return 0
+        built = worker.realise(drvs)
+    except BuildFailure as e:
+        for line in e.lines:
+            err.write(_error_text(line))
+        return e.status
+    except StoreError as e:
+        err.write(_error_text(e.message))
+        return getattr(e, "status", 1)
+    except OSError as e:
+        err.write(_error_text(f"{e.filename or 'the store'}: {e.strerror or e}"))
+        return 1
+    # result symlinks, as nix-build names them: one prefix per derivation
+    # (result, result-2, ...), "-OUTPUT" for an output other than out
+    prefixes: dict[str, str] = {}
+    paths: list[str] = []
+    for drv_path, output in wanted:
+        for name in ([output] if output else sorted(built[drv_path])):
+            path = built[drv_path][name]
+            paths.append(path)
+            if out_link is None:
+                continue
+            if drv_path not in prefixes:
+                prefixes[drv_path] = out_link + (f"-{len(prefixes) + 1}" if prefixes else "")
+            link = prefixes[drv_path] + ("" if name == "out" else "-" + name)
+            _add_root(os.path.abspath(link), store.real_path(path))
+    for path in paths:
+        out.write(path + "\n")
+    return 0
+
+
+def _builds(config, err, store_root):
+    """The `setup` that lets an evaluation build what import from derivation
+    needs, in the store `store_root` (a --store value) names."""
+    def setup(ev):
+        from .builtins.derivations import enable_builds
+        enable_builds(ev, build_settings(config), progress=_progress(err), output=_builder_output(err),
+                      root=store_root)
+    return setup
+
+
+def build_settings(config):
+    """The settings of a build, from nix.conf and the command line."""
+    from .store.build import BuildSettings
+    return BuildSettings(system=str(config["system"]), cores=int(config["cores"] or 0),
+                         keep_failed=bool(config["keep-failed"]),
+                         sandbox_paths=list(config["sandbox-paths"]) or None,
+                         tmp_dir=str(config["build-dir"]) or None,
+                         sandbox=str(config["sandbox"]).lower() not in ("false", "0"),
+                         **({"system_features": frozenset(config["system-features"])}
+                            if config["system-features"] else {}))
+
+
+def _progress(err):
+    def write(line: str) -> None:
+        err.write(line + "\n")
+        err.flush()
+    return write
+
+
+def _builder_output(err):
+    """Where builders' output goes: the error stream, as bytes."""
+    def write(data: bytes) -> None:
+        err.flush()
+        buffer = getattr(err, "buffer", None)
+        if buffer is not None:
+            buffer.write(data)
+            buffer.flush()
+        else:
+            err.write(data.decode("utf-8", "replace"))
+    return write
+
+
+def _error_text(message: str) -> str:
+    """A store error as Nix prints it: `error: `, further lines indented."""
+    first, *rest = message.split("\n")
+    return "error: " + first + "".join("\n       " + r for r in rest) + "\n"
+
+
 EVAL_USAGE = """usage: pynix eval [FILE | -E EXPR] [-A ATTR] [--json | --raw] [--arg NAME EXPR]
                   [--argstr NAME STRING] [-I PATH] [--show-trace] [SETTINGS...]
 
@@ -430,13 +630,8 @@ def eval_cmd(argv: list[str], out, err) -> int:
             (exprs if a in ("-E", "--expr") else attr_paths).append(value)
             i += 1
         else:
-            nxt = _common_arg(argv, i, config, common, auto_args, include)
-            if nxt is not None:
-                i = nxt
-                continue
-            if a.startswith("-") and a != "-":
-                raise UsageError(f"unrecognised flag '{a}' (see 'pynix eval --help')")
-            files.append(a)
+            i = _flag_or_file(argv, i, config, common, auto_args, include, files, "eval")
+            continue
         i += 1
     config.flush_warnings(err)
     if "--json" in flags and "--raw" in flags:
@@ -448,7 +643,8 @@ def eval_cmd(argv: list[str], out, err) -> int:
     sources = ([(e, Source(e, "«string»", os.getcwd())) for e in exprs] if exprs
                else [(f, None) for f in files])
     return _eval(sources, flags, attr_paths, auto_args, eval_options(config, include), out, err,
-                 show_trace=bool(config["show-trace"]), render=render_friendly, always_call=True)
+                 show_trace=bool(config["show-trace"]), render=render_friendly, always_call=True,
+                 setup=_builds(config, err, config["store"]))
 
 
 def _keep(ev) -> None:
@@ -798,6 +994,7 @@ def repl_cmd(argv: list[str], out, err) -> int:
     from .evaluator import Evaluator
     from .repl import Repl, run_repl
     repl = Repl(Evaluator(eval_options(config, include)))
+    _builds(config, sys.stderr, config["store"])(repl.ev)      # import from derivation builds, as in `nix repl`
     return run_repl(repl=repl, load=files)
 
 
@@ -868,7 +1065,7 @@ def playground_cmd(argv: list[str], out, err) -> int:
 
 
 COMMANDS = {"instantiate": instantiate, "eval": eval_cmd, "check": check, "explain": explain,
-            "derivation": derivation_cmd, "lsp": lsp_cmd, "repl": repl_cmd,
+            "derivation": derivation_cmd, "build": build_cmd, "lsp": lsp_cmd, "repl": repl_cmd,
             "playground": playground_cmd, "graph": lambda argv, out, err: _graph_cmd(argv, out, err)}
 
 
@@ -964,7 +1161,7 @@ def main(argv: list[str] | None = None) -> int:
 # commands whose heap lives until they exit (those that evaluate once, and the
 # REPL, whose scope keeps what it loads): no cyclic collection until memory is
 # scarce, and no teardown of the heap at the end (runtime/memory.py)
-ONE_SHOT = {"instantiate", "eval", "derivation", "check", "explain", "repl", "graph"}
+ONE_SHOT = {"instantiate", "eval", "derivation", "build", "check", "explain", "repl", "graph"}
 
 
 def entry() -> None:

@@ -313,11 +313,26 @@ def test_store_objects_read_back(tmp_path, expr, stdout):
     'import (derivation { name = "x"; system = "x"; builder = "/bin/sh"; })',
     'builtins.readFile "${derivation { name = "x"; system = "x"; builder = "/bin/sh"; }}/f"',
 ])
-def test_import_from_derivation_is_a_clear_error(expr):
-    rc, _, err = pynix("instantiate", "--eval", "-E", expr)
+def test_import_from_an_unbuildable_derivation_is_a_clear_error(tmp_path, expr):
+    # import from derivation builds (tests/test_build.py); a derivation for
+    # another platform cannot be built, with Nix's message
+    rc, _, err = pynix("instantiate", "--store", str(tmp_path), "--eval", "-E", expr)
     assert rc == 1
-    assert "cannot build '/nix/store/safnr1ywsblyl5qfbca0178m104hzxaw-x.drv^out' during evaluation" in err
-    assert "import from derivation" in err and "Traceback" not in err
+    assert ("error: a 'x' with features {} is required to build "
+            "'/nix/store/safnr1ywsblyl5qfbca0178m104hzxaw-x.drv', but I am a '") in err
+    assert "Traceback" not in err
+
+
+def test_import_from_derivation_is_refused_where_builds_are_off():
+    # the editor and the playground never build: an evaluator without
+    # enable_builds says so
+    from nixlang.evaluator import Evaluator
+    from nixlang.errors import NixError
+    ev = Evaluator()
+    with pytest.raises(NixError) as exc:
+        ev.eval_string('import (derivation { name = "x"; system = "x"; builder = "/bin/sh"; })')
+    assert "cannot build '/nix/store/safnr1ywsblyl5qfbca0178m104hzxaw-x.drv^out' during evaluation" in str(exc.value)
+    assert "import from derivation" in str(exc.value)
 
 
 # With NIX_STORE_DIR set (and no --store), store paths are under that

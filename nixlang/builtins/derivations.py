@@ -61,6 +61,9 @@ class EvalStore:
         self.fetch_cache: dict[tuple, object] = {} # this evaluation's downloads, by (kind, URL)
         # where objects are written (read-write mode), or None (`--eval` is read-only)
         self.writer: S.LocalStore | None = None
+        # import from derivation: how to build (set by enable_builds), or None
+        self.builds = None
+        self.built_in: S.LocalStore | None = None   # the store import from derivation built in
 
     def _read_derivation(self, drv_path: str) -> S.Derivation:
         hit = self.drvs.get(drv_path)
@@ -91,6 +94,18 @@ def local_store(root: str | None) -> S.LocalStore:
     if root is None and os.environ.get("NIX_STORE_DIR"):
         root = "/"
     return S.LocalStore(root, store_dir())
+
+
+def build_store(spec: str | None) -> S.LocalStore:
+    """The store builds happen in, for `--store` / the `store` setting: pynix
+    builds in its local store (`auto` and `local`: the per-user one; a root:
+    the store under it), not through the Nix daemon."""
+    if spec in (None, "", "auto", "local"):
+        return local_store(None)
+    if spec == "daemon" or spec.startswith("unix://"):
+        raise E.EvalError(f"pynix builds in its local store (--store ROOT, or local), not through the Nix "
+                          f"daemon ('{spec}')")
+    return local_store(spec)
 
 
 def open_store(spec: str | None):
@@ -419,13 +434,47 @@ def _derivation_strict_internal(ev, drv_name: str, a: Attrs):
 
 # -- reading store paths back (realiseContext) ------------------------------------------------
 
+def enable_builds(ev, settings, progress, output, root: str | None = None) -> None:
+    """Let this evaluation build what import from derivation needs (the CLI
+    does; the editor and the playground never build): in the store objects
+    are written to, else in the one `root` (a `--store` value) names
+    (build_store). `settings` is a
+    store.build.BuildSettings; `progress(line)` and `output(bytes)` get what
+    the build prints."""
+    eval_store(ev).builds = (settings, progress, output, root)
+
+
+def _build_for_import(ev, st: EvalStore, drvs: list[str]) -> None:
+    """realiseContext's build: write the derivations (and what they refer to)
+    into the store if this evaluation has not, then build them."""
+    from ..store.build import BuildFailure, Worker
+    settings, progress, output, spec = st.builds
+    store = st.writer if isinstance(st.writer, S.LocalStore) else build_store(spec)
+    if st.writer is not None and store is not st.writer:
+        raise E.EvalError(f"cannot build '{drvs[0]}' during evaluation: pynix builds in its local store, "
+                          "and this evaluation writes to the Nix daemon's")
+    for drv in drvs:
+        for p in sorted(st.closure(drv)):
+            if not store.has(p):
+                _write_object(st, store, p)
+    try:
+        Worker(store, settings, progress=progress, output=output, known_references=st.refs).realise(drvs)
+    except BuildFailure as exc:
+        raise E.EvalError("\n".join(exc.lines)) from None
+    except S.StoreError as exc:
+        raise E.EvalError(exc.message) from None
+    st.built_in = store
+
+
 def realise(ev, path: str, ctx) -> str:
     """realiseContext + the store accessor: check that what `path` refers to is
     available, and return where its bytes are on disk. Derivation outputs
-    would have to be built first (import from derivation), which pynix does
-    not do: that is an error naming the derivation. A store object this
-    evaluation made (a copied source, a `toFile` result, a .drv) is read from
-    where pynix keeps it."""
+    are built first (import from derivation) when the evaluation may build
+    (enable_builds); otherwise that is an error naming the derivation. A
+    store object this evaluation made (a copied source, a `toFile` result, a
+    .drv) is read from where pynix keeps it."""
+    st = eval_store(ev)
+    to_build: list[str] = []
     for elem in sorted(ctx):
         kind, drv, output = elem_kind(elem)
         if kind != "opaque":
@@ -433,10 +482,14 @@ def realise(ev, path: str, ctx) -> str:
             if not getattr(ev.options, "allow_ifd", True):
                 raise E.EvalError(f"cannot build '{what}' during evaluation because the option "
                                   "'allow-import-from-derivation' is disabled")
-            raise E.EvalError(f"cannot build '{what}' during evaluation because pynix does not build "
-                              "derivations (this is import from derivation: the value depends on a build "
-                              "result)")
-    st = eval_store(ev)
+            if st.builds is None:
+                raise E.EvalError(f"cannot build '{what}' during evaluation because this evaluation does "
+                                  "not build derivations (this is import from derivation: the value depends "
+                                  "on a build result; `pynix build`, `pynix eval` and `pynix instantiate` "
+                                  "build)")
+            to_build.append(drv)
+    if to_build:
+        _build_for_import(ev, st, list(dict.fromkeys(to_build)))
     sd = st.store_dir
     if not path.startswith(sd + "/"):
         return path
@@ -452,6 +505,8 @@ def realise(ev, path: str, ctx) -> str:
 def _materialise(ev, st: EvalStore, base: str) -> str | None:
     if st.writer is not None and st.writer.has(base):
         return st.writer.real_path(base)
+    if st.built_in is not None and st.built_in.has(base):
+        return st.built_in.real_path(base)
     if base in st.sources and base not in st.texts:
         filtered = any(k[2] is not None and v == base for k, v in st.copied.items())
         if not filtered:
@@ -466,11 +521,22 @@ def _materialise(ev, st: EvalStore, base: str) -> str | None:
         import tempfile
         st.scratch = S.LocalStore(tempfile.mkdtemp(prefix="pynix-objects-"), st.store_dir)
         atexit.register(lambda root=st.scratch.root: __import__("shutil").rmtree(root, ignore_errors=True))
+    return _write_object(st, st.scratch, base)
+
+
+def _write_object(st: EvalStore, store, base: str) -> str | None:
+    """Write the object `base` this evaluation made (a .drv, a `toFile`
+    result, a copied source) into `store`; None when it made no such object."""
+    data = st.texts.get(base)
+    if data is None and base in st.drvs:
+        data = st.drvs[base][1]
     if data is not None:
-        return st.scratch.add_text(base, data)
-    key = next(k for k, v in st.copied.items() if v == base)
+        return store.add_text(base, data, st.refs.get(base, ()))
+    key = next((k for k, v in st.copied.items() if v == base), None)
+    if key is None:
+        return None
     fn = None if key[2] is None else _filters.get(key[2])
-    return st.scratch.add_tree(base, st.sources[base], fn)
+    return store.add_tree(base, st.sources[base], fn)
 
 
 _filters: dict = {}

@@ -11,6 +11,9 @@ can be used — and tested — on its own, and the evaluator sits on top of it.
     derivation    Derivation, hashDerivationModulo, output and .drv paths, JSON
     nar           NAR serialisation, NAR hashes, the store path of a copied path
     local         the on-disk store: atomic, idempotent writes under a chosen root
+    pathinfo      ValidPathInfo; registering and querying valid paths
+    build         building derivations (Nix's Worker), with refscan (references
+                  of outputs) and sandbox (bubblewrap); imported on demand
     errors        StoreError and its kinds (Nix's messages)
 
 What the evaluator calls:

@@ -47,3 +47,13 @@ class InvalidDerivation(StoreError):
 
 class UnsupportedFile(StoreError):
     """A file NAR serialisation cannot represent (socket, fifo, device)."""
+
+
+class BuildError(StoreError):
+    """Nix's `BuildError`: a derivation could not be built. `status` is the
+    exit status Nix's worker gives for it (100: the builder failed, 102: a
+    fixed output's hash did not match, 1: anything else)."""
+
+    def __init__(self, message: str, status: int = 1):
+        super().__init__(message)
+        self.status = status

@@ -426,8 +426,10 @@ each build's log is ROOT/nix/var/log/nix/drvs/XX/REST.bz2.
   --no-out-link             make no symlink
   -K, --keep-failed         keep the build directory of a failed build
   --dry-run                 show what would be built, build nothing
-  --store ROOT              the store under ROOT/nix/store (default, auto or local:
-                            a per-user folder; not the Nix daemon's)
+  --store STORE             ROOT: the store under ROOT/nix/store; local: a
+                            per-user folder; daemon or unix://SOCKET: the Nix
+                            daemon's store, which then builds; auto (the
+                            default): the daemon when one answers, else local
   --arg NAME EXPR, --argstr NAME STRING, -I PATH, --option NAME VALUE, --cores N,
   --show-trace, ...         as for pynix instantiate
 """
@@ -472,6 +474,11 @@ def build_cmd(argv: list[str], out, err) -> int:
         i += 1
     config.flush_warnings(err)
     from .builtins.derivations import build_store, enable_builds, eval_store
+    from .store.daemon import daemon_available
+    spec = str(config["store"] or "auto")
+    if spec == "daemon" or spec.startswith("unix://") or (spec == "auto" and daemon_available()):
+        return _build_through_daemon(spec, files, from_expr, attr_paths, auto_args, include, config,
+                                     out_link, dry_run, out, err)
     try:
         store = build_store(config["store"])
     except errors.NixError as e:
@@ -520,8 +527,14 @@ def build_cmd(argv: list[str], out, err) -> int:
     except OSError as e:
         err.write(_error_text(f"{e.filename or 'the store'}: {e.strerror or e}"))
         return 1
-    # result symlinks, as nix-build names them: one prefix per derivation
-    # (result, result-2, ...), "-OUTPUT" for an output other than out
+    _results(wanted, built, out_link, store.real_path, out)
+    return 0
+
+
+def _results(wanted, built, out_link, real_path, out) -> None:
+    """The result symlinks, as nix-build names them: one prefix per
+    derivation (result, result-2, ...), "-OUTPUT" for an output other than
+    out; then the output paths, one per line."""
     prefixes: dict[str, str] = {}
     paths: list[str] = []
     for drv_path, output in wanted:
@@ -533,9 +546,60 @@ def build_cmd(argv: list[str], out, err) -> int:
             if drv_path not in prefixes:
                 prefixes[drv_path] = out_link + (f"-{len(prefixes) + 1}" if prefixes else "")
             link = prefixes[drv_path] + ("" if name == "out" else "-" + name)
-            _add_root(os.path.abspath(link), store.real_path(path))
+            _add_root(os.path.abspath(link), real_path(path))
     for path in paths:
         out.write(path + "\n")
+
+
+def _build_through_daemon(spec, files, from_expr, attr_paths, auto_args, include, config, out_link, dry_run,
+                          out, err) -> int:
+    """`pynix build` with a Nix daemon's store (`--store daemon`,
+    `unix://SOCKET`, or `auto` when a daemon answers, as nix-build chooses):
+    the derivations are written through the daemon and the daemon builds
+    them (wopBuildPaths), its build log shown as it comes."""
+    from . import store as S
+    from .builtins.derivations import eval_store
+    from .settings import eval_options
+    from .store.daemon import DaemonStore
+    if dry_run:
+        raise UsageError("--dry-run is not supported with the Nix daemon's store (use nix-build --dry-run)")
+    wanted: list[tuple[str, str]] = []
+    sources = []
+    for f in files:
+        if not from_expr and f.endswith(".drv") and f.startswith(S.STORE_DIR + "/"):
+            wanted.append((f, ""))
+        else:
+            sources.append((f, Source(f, "«string»", os.getcwd()) if from_expr else None))
+    if not files:
+        sources.append(("./default.nix", None))
+    known: dict = {}
+    if sources:
+        status = _eval(sources, set(), attr_paths, auto_args, eval_options(config, include), out, err,
+                       print_result=False, show_trace=bool(config["show-trace"]), store_root=spec,
+                       collect=wanted, setup=lambda ev: known.setdefault("st", eval_store(ev)))
+        if status:
+            return status
+    st = known.get("st")
+    built: dict[str, dict[str, str]] = {}
+    try:
+        for drv_path, _ in wanted:
+            if drv_path not in built:
+                drv = st.drvs[drv_path][0] if st is not None and drv_path in st.drvs \
+                    else S.read_derivation_file(drv_path)
+                built[drv_path] = drv.output_paths(drv_path)
+        store = DaemonStore(None if spec in ("daemon", "auto") else spec[len("unix://"):])
+        store.log = lambda line: (err.write(line + "\n"), err.flush())
+        outputs: dict[str, set] = {}
+        for drv_path, output in wanted:
+            outputs.setdefault(drv_path, set()).update([output] if output else built[drv_path])
+        store.build_paths(sorted(outputs.items()))
+    except S.StoreError as e:
+        err.write(_error_text(e.message))
+        return 1                  # (nix-build through the daemon exits 1 too: the status stays there)
+    except OSError as e:
+        err.write(_error_text(f"reading '{e.filename}': {e.strerror}"))
+        return 1
+    _results(wanted, built, out_link, lambda p: p, out)
     return 0
 
 

@@ -303,3 +303,25 @@ def test_the_daemon_builds_on_pynix_s_request(daemon, tmp_path):
             store.build_paths([(paths["bad"], ["out"])])
         assert f"builder for '{paths['bad']}' failed with exit code 3" in str(failed.value)
         assert "about to fail" in lines
+
+
+@needs_daemon
+def test_pynix_build_through_the_daemon(daemon, tmp_path):
+    (tmp_path / "ok.nix").write_text(
+        'derivation { name = "ok2"; system = "x86_64-linux"; builder = "/bin/sh"; '
+        'args = [ "-c" "echo made it; echo fine > $out" ]; }')
+    (tmp_path / "bad.nix").write_text(
+        'derivation { name = "bad2"; system = "x86_64-linux"; builder = "/bin/sh"; '
+        'args = [ "-c" "echo about to fail; exit 3" ]; }')
+    r = pynix("build", "--store", f"unix://{daemon['socket']}", str(tmp_path / "ok.nix"), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.strip()
+    assert out.startswith("/nix/store/") and out.endswith("-ok2")
+    assert os.readlink(tmp_path / "result") == out
+    assert "made it" in r.stderr.splitlines() and "-ok2.drv'..." in r.stderr
+    assert (daemon["root"] / out.lstrip("/")).read_text() == "fine\n"
+    # a failure: Nix's message and status through the daemon (nix-build exits 1 there too)
+    r = pynix("build", "--store", "daemon", str(tmp_path / "bad.nix"), env=daemon["env"], cwd=tmp_path)
+    assert r.returncode == 1
+    assert "-bad2.drv' failed with exit code 3;" in r.stderr and "> about to fail" in r.stderr
+    assert "Traceback" not in r.stderr

@@ -66,6 +66,7 @@ STDERR_START_ACTIVITY = 0x53545254
 STDERR_STOP_ACTIVITY = 0x53544F50
 STDERR_RESULT = 0x52534C54
 RES_BUILD_LOG_LINE = 101        # a result: one line of a builder's output
+LVL_INFO = 3                    # the verbosity a client shows by default
 
 DEFAULT_SOCKET = "/nix/var/nix/daemon-socket/socket"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")     # the daemon's messages are coloured (filterANSIEscapes)
@@ -294,12 +295,14 @@ class DaemonStore:
             if kind == STDERR_NEXT:
                 say(c.read_string().rstrip("\n"))
             elif kind == STDERR_START_ACTIVITY:
-                c.read_num(), c.read_num(), c.read_num()      # id, level, type
+                c.read_num()                                  # id
+                level = c.read_num()
+                c.read_num()                                  # type
                 text = c.read_string()
                 self._fields()
                 c.read_num()                                  # parent
-                if text:
-                    say(text)
+                if text and level <= LVL_INFO:                # as Nix's simple logger shows them
+                    say(text + "...")
             elif kind == STDERR_STOP_ACTIVITY:
                 c.read_num()
             elif kind == STDERR_RESULT:

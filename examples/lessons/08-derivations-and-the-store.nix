@@ -8,9 +8,10 @@
 # changes; this is what makes Nix builds reproducible and lets different
 # versions live side by side.
 #
-# pynix computes the same .drv files and store paths as Nix (it does not
-# run builds). We fix `system` instead of using builtins.currentSystem so
-# that the paths below are the same on every machine.
+# pynix computes the same .drv files and store paths as Nix (this lesson
+# only reads the recipes; `pynix build` runs them). We fix `system`
+# instead of using builtins.currentSystem so that the paths below are the
+# same on every machine.
 let
   greeting = derivation {
     name = "greeting";

@@ -43,8 +43,8 @@ class AttrsetRules:
                 # `__overrides` replaces slots after the attributes are made, so
                 # an attribute that is just another one's name must look it up
                 # when forced instead of sharing that attribute's thunk now
-                code, span = self.compile(d.value), d.value.span
-                out.append((name, d, ("inner", lambda env, code=code, span=span: Thunk(code, env, span))))
+                code = self.compile(d.value)
+                out.append((name, d, ("inner", lambda env, code=code: Thunk(code, env))))
             else:
                 out.append((name, d, ("inner", self.lazy(d.value, defer))))
         return out

@@ -277,10 +277,9 @@ class CodeGen:
             fr = self.frame_expr(w, n.level)
             w.emit(f"{t} = {fr}[{n.index + 1}]")
         code = self.const(self.c.compile(n), "C")
-        span = self.const(n.span, "S")
         w.emit(f"if {t} is UNSET:")
         with w.indent():
-            w.emit(f"{t} = Thunk({code}, {w.frames[-1]}, {span})")
+            w.emit(f"{t} = Thunk({code}, {w.frames[-1]})")
         return t
 
     # -- values and laziness ---------------------------------------------------------------
@@ -317,13 +316,12 @@ class CodeGen:
             return self.value(n, w)
         if t is A.Var and not n.from_with:
             return self.var_lazy(n, w)
-        span = self.const(n.span, "S")
         if t is A.Lambda:
             # as tier 1: a thunk whose code makes the closure
             code = self.const(self.c.compile(n), "C")
-            return f"Thunk({code}, {w.frames[-1]}, {span})"
+            return f"Thunk({code}, {w.frames[-1]})"
         name = self.thunk_function(n)
-        return f"Thunk({name}, {w.frames[-1]}, {span})"
+        return f"Thunk({name}, {w.frames[-1]})"
 
     def thunk_function(self, n) -> str:
         """A generated function computing `n`, taking the frame of `n` as

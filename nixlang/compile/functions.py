@@ -82,11 +82,11 @@ class FunctionRules:
         source, span = self.source, node_pos(n)
         if len(args) == 1 and _makes_thunk(n.args[0]):
             # `f (n - 1)`: the argument's thunk made here
-            acode, aspan = self.compile(n.args[0]), n.args[0].span
+            acode = self.compile(n.args[0])
 
             def call1_thunk(env):
                 f = fn(env)
-                arg = Thunk(acode, env, aspan)
+                arg = Thunk(acode, env)
                 if type(f) is Closure:
                     lam = f.lam
                     if lam.formals is None:

@@ -36,7 +36,9 @@ class AttrsetRules:
                 lam = lam.body
             if d.kind == A.INHERITED_FROM:
                 idx = d.value.expr.index
-                out.append((name, d, ("from", idx, name)))
+                # the span made once here (a node's span is a new object per
+                # read), not once per thunk
+                out.append((name, d, ("from", idx, name, d.span)))
             elif d.kind == A.INHERITED:
                 out.append((name, d, ("outer", self.lazy(d.value))))
             elif attrs.rec and "__overrides" in attrs.attrs and type(d.value) is A.Var:
@@ -86,7 +88,7 @@ class AttrsetRules:
                 elif kind == "outer":
                     v = how[1](env)
                 else:
-                    v = _lazy_select(src_vals[how[1]], how[2], source, adef.span)
+                    v = _lazy_select(src_vals[how[1]], how[2], source, how[3])
                 d[name] = v
                 if rec:
                     vals[slot_of[name]] = v
@@ -148,7 +150,7 @@ class AttrsetRules:
                 elif kind == "outer":
                     vals[slot] = how[1](env)
                 else:
-                    vals[slot] = _lazy_select(src_vals[how[1]], how[2], source, adef.span)
+                    vals[slot] = _lazy_select(src_vals[how[1]], how[2], source, how[3])
             return body(inner)
         return let
 

@@ -201,6 +201,8 @@ DEPTH = [
     "let f = n: if n == 0 then 0 else f (n - 1); in f 30",
     "let f = n: if n < 1 then 0 else f (n - 1); in f 30",
     "let f = n: if n < 1 then 0 else 1 + f (n - 1); in f 30",
+    "let f = n: if n > 0 then f (n - 1) else 0; in f 30",
+    "let f = n: if n <= 0 then 0 else 1 + f (n - 1); in f 30",
 ]
 
 

@@ -71,8 +71,9 @@ class FunctionRules:
 
     def argument_probe(self, n: A.Lambda):
         """Whether the body of `x: ...` starts by forcing x: it is (or is an
-        `if` whose condition is) `x < e`, `x - e`, `x * e`, `x / e` with the
-        builtin, or `x == e` / `x != e`. A caller may then give it x's value
+        `if` whose condition is, or the negation of) `x < e`, `x - e`, `x * e`,
+        `x / e` with the builtin, the same with a constant before x (`c < x`,
+        which `x > c` and `x <= c` are), or `x == e` / `x != e`. A caller may then give it x's value
         instead of a thunk computing it, when that computation cannot fail
         (codegen's pre-evaluated arguments): the thunk would be forced before
         anything could see it. Returns what the caller checks, (memo, builtin):
@@ -80,14 +81,15 @@ class FunctionRules:
         if n.formals is not None or n.arg is None:
             return None
         e = n.body
-        while type(e) is A.If:
-            e = e.cond
+        while type(e) is A.If or type(e) is A.Not:
+            e = e.cond if type(e) is A.If else e.expr
 
         def is_arg(v) -> bool:
             return type(v) is A.Var and not v.from_with and v.level == 0 and v.index == 0
 
         if (type(e) is A.Call and type(e.fn) is A.Var and not e.fn.from_with and len(e.args) == 2
-                and e.fn.name in _ARITH_PRIMOPS and is_arg(e.args[0])):
+                and e.fn.name in _ARITH_PRIMOPS
+                and (is_arg(e.args[0]) or type(e.args[0]) is A.Int and is_arg(e.args[1]))):
             site = self.arith_site(e)
             if site is None or site.memo is None:
                 return None

@@ -199,7 +199,7 @@ class TracingCompiler(Compiler):
                     raise
                 tracer.done(num, v)
                 return v
-            return Thunk(run, env, span)
+            return Thunk(run, env)
         return make
 
     def strict(self, n):

@@ -151,6 +151,15 @@ CASES = [
     "let f = x: builtins.elemAt [ \"a\" \"b\" ] x; in [ (f 1) (f 2) ]",
     "let f = g: g [ \"b\" ] [ \"B\" ]; in [ ((f builtins.replaceStrings) \"abc\") ((f builtins.substring) \"x\") ]",
     "let f = g: g 1 \"abc\"; in [ (f (builtins.substring 0)) (f (builtins.replaceStrings [ \"a\" ])) ]",
+    # an argument `n - c` / `n + c` given as a value to a body that forces it
+    # first (codegen's pre_evaluated), or as a thunk: overflow, a shadowed
+    # `-`, a body that does not force it first
+    "let g = n: if n < -5 then n else g (n - 9223372036854775807); in g (-4)",
+    "let g = n: if n < 9223372036854775807 then g (n + 7) else n; in g 9223372036854775805",
+    "let g = n: if n == 4 then { a = n; b = [ (n - 1) ]; } else g (n + 1); in g 0",
+    "let g = n: if n < 1 then [ n ] else g (n - 1); in g \"x\"",
+    "let __sub = a: b: a + b; g = n: if n > 9 then n else g (n - 1); in g 0",
+    "let g = n: if n < 1 then 0 else g (n - 1); h = k: if k == 0 then g k else h (k - 1); in h 3",
     # positions and lambda names in traces
     "let f = x: { g = y: y.z; }.g x; in f { }",
     "let f = x: let h = y: y.z; in h x; in f { }",
@@ -180,7 +189,28 @@ def test_tiers_agree_without_trace(expr):
 LAZY = [
     ("let f = x: { l = [ 1 2 ]; e = [ ]; m = (g: g [ 1 ]) (y: y); }; in f 1",
      "{ e = <CODE>; l = <CODE>; m = <CODE>; }\n"),
+    # `k - 1` reaches a body that does not force it first: still a thunk
+    ("let g = n: { a = n; }; h = k: if k < 0 then k else g (k - 1); in h 5", "{ a = <CODE>; }\n"),
+    ("let g = n: if n == 4 then { a = n; b = n + 1; } else g (n + 1); in g 0", "{ a = 4; b = <CODE>; }\n"),
 ]
+
+
+# near the call-depth limit, an argument computed by the caller must not move
+# the point where Nix's stack overflow happens (tier 1 never computes early)
+DEPTH = [
+    "let f = n: if n == 0 then 0 else f (n - 1); in f 30",
+    "let f = n: if n < 1 then 0 else f (n - 1); in f 30",
+    "let f = n: if n < 1 then 0 else 1 + f (n - 1); in f 30",
+    "let f = n: if n > 0 then f (n - 1) else 0; in f 30",
+    "let f = n: if n <= 0 then 0 else 1 + f (n - 1); in f 30",
+]
+
+
+@pytest.mark.parametrize("expr", DEPTH)
+@pytest.mark.parametrize("depth", [29, 30, 31, 32, 33, 59, 60, 61, 62, 63])
+def test_tiers_agree_at_the_call_depth_limit(expr, depth):
+    off, always = both(expr, "--show-trace", "--max-call-depth", str(depth))
+    assert always == off
 
 
 @pytest.mark.parametrize("expr,expected", LAZY)

@@ -36,15 +36,17 @@ class AttrsetRules:
                 lam = lam.body
             if d.kind == A.INHERITED_FROM:
                 idx = d.value.expr.index
-                out.append((name, d, ("from", idx, name)))
+                # the span made once here (a node's span is a new object per
+                # read), not once per thunk
+                out.append((name, d, ("from", idx, name, d.span)))
             elif d.kind == A.INHERITED:
                 out.append((name, d, ("outer", self.lazy(d.value))))
             elif attrs.rec and "__overrides" in attrs.attrs and type(d.value) is A.Var:
                 # `__overrides` replaces slots after the attributes are made, so
                 # an attribute that is just another one's name must look it up
                 # when forced instead of sharing that attribute's thunk now
-                code, span = self.compile(d.value), d.value.span
-                out.append((name, d, ("inner", lambda env, code=code, span=span: Thunk(code, env, span))))
+                code = self.compile(d.value)
+                out.append((name, d, ("inner", lambda env, code=code: Thunk(code, env))))
             else:
                 out.append((name, d, ("inner", self.lazy(d.value, defer))))
         return out
@@ -86,7 +88,7 @@ class AttrsetRules:
                 elif kind == "outer":
                     v = how[1](env)
                 else:
-                    v = _lazy_select(src_vals[how[1]], how[2], source, adef.span)
+                    v = _lazy_select(src_vals[how[1]], how[2], source, how[3])
                 d[name] = v
                 if rec:
                     vals[slot_of[name]] = v
@@ -148,7 +150,7 @@ class AttrsetRules:
                 elif kind == "outer":
                     vals[slot] = how[1](env)
                 else:
-                    vals[slot] = _lazy_select(src_vals[how[1]], how[2], source, adef.span)
+                    vals[slot] = _lazy_select(src_vals[how[1]], how[2], source, how[3])
             return body(inner)
         return let
 

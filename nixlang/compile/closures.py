@@ -64,25 +64,23 @@ class Compiler(VariableRules, SelectionRules, AttrsetRules, FunctionRules, Opera
             # share the variable's own thunk; a slot of the frame being built
             # (`let x = y; y = ...;`) is not filled yet: read it later
             code = self.compile(n)
-            span = n.span
             level, i = n.level, n.index + 1
             if level == 0:
                 def var_lazy0(env):
                     v = env[i]
-                    return v if v is not UNSET else Thunk(code, env, span)
+                    return v if v is not UNSET else Thunk(code, env)
                 return var_lazy0
             if level == 1:
                 def var_lazy1(env):
                     v = env[0][i]
-                    return v if v is not UNSET else Thunk(code, env, span)
+                    return v if v is not UNSET else Thunk(code, env)
                 return var_lazy1
             raw = self.var_raw(n)
 
             def var_lazy(env):
                 v = raw(env)
-                return v if v is not UNSET else Thunk(code, env, span)
+                return v if v is not UNSET else Thunk(code, env)
             return var_lazy
-        span = n.span
         if defer and id(n) not in self._compiled:
             # compiled when a thunk of it is first forced: most attributes of
             # a large attrset (a package set, a module's options) never are
@@ -92,9 +90,9 @@ class Compiler(VariableRules, SelectionRules, AttrsetRules, FunctionRules, Opera
                 code = code_of[0] = compiler.compile(n)
                 return code(env)
             code_of[0] = compile_then_run
-            return lambda env: Thunk(code_of[0], env, span)
+            return lambda env: Thunk(code_of[0], env)
         code = self.compile(n)
-        return lambda env: Thunk(code, env, span)
+        return lambda env: Thunk(code, env)
 
     def strict(self, n: A.Node):
         """Code giving `force(lazy(n)(env))`, the value of an operand needed at

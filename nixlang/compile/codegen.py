@@ -277,10 +277,9 @@ class CodeGen:
             fr = self.frame_expr(w, n.level)
             w.emit(f"{t} = {fr}[{n.index + 1}]")
         code = self.const(self.c.compile(n), "C")
-        span = self.const(n.span, "S")
         w.emit(f"if {t} is UNSET:")
         with w.indent():
-            w.emit(f"{t} = Thunk({code}, {w.frames[-1]}, {span})")
+            w.emit(f"{t} = Thunk({code}, {w.frames[-1]})")
         return t
 
     # -- values and laziness ---------------------------------------------------------------
@@ -317,13 +316,12 @@ class CodeGen:
             return self.value(n, w)
         if t is A.Var and not n.from_with:
             return self.var_lazy(n, w)
-        span = self.const(n.span, "S")
         if t is A.Lambda:
             # as tier 1: a thunk whose code makes the closure
             code = self.const(self.c.compile(n), "C")
-            return f"Thunk({code}, {w.frames[-1]}, {span})"
+            return f"Thunk({code}, {w.frames[-1]})"
         name = self.thunk_function(n)
-        return f"Thunk({name}, {w.frames[-1]}, {span})"
+        return f"Thunk({name}, {w.frames[-1]})"
 
     def thunk_function(self, n) -> str:
         """A generated function computing `n`, taking the frame of `n` as
@@ -766,7 +764,11 @@ class CodeGen:
         self.value(fn, w, f)
         if len(n.args) == 1:
             a = w.tmp("arg")
-            w.emit(f"{a} = {self.lazy(n.args[0], w)}")
+            step = self.total_step(n.args[0], w)
+            if step is None:
+                w.emit(f"{a} = {self.lazy(n.args[0], w)}")
+            else:
+                self.pre_evaluated(w, step, n.args[0], f, a)
             self.call_one(w, f, a, call_span, target)
             return
         if len(n.args) == 2:
@@ -782,6 +784,49 @@ class CodeGen:
             w.emit(f"{t} = {self.lazy(a, w)}")
             args.append(t)
         w.emit(f"{target} = calln(ev, {f}, ({', '.join(args)},), SRC, {call_span})")
+
+    def total_step(self, n, w: _Writer):
+        """For an argument `x - c` or `x + c` (x a variable of a frame, c an
+        integer constant): (x, operator, c, arith site of `-` or None)."""
+        if type(n) is A.Call:
+            fn = n.fn
+            if (type(fn) is not A.Var or fn.from_with or fn.name != "__sub" or len(n.args) != 2
+                    or self.c.arith_site(n) is None):
+                return None
+            x, c, op, site = n.args[0], n.args[1], "-", self.c.arith_site(n)
+        elif type(n) is A.ConcatStrings and not n.force_string and len(n.parts) == 2:
+            x, c, op, site = n.parts[0], n.parts[1], "+", None
+        else:
+            return None
+        if type(x) is not A.Var or x.from_with or type(c) is not A.Int or self.is_global(x, w):
+            return None
+        return x, op, c.value, site
+
+    def pre_evaluated(self, w: _Writer, step, n, f: str, a: str) -> None:
+        """The argument `x - c` / `x + c` of a call of `f`, into `a`: its value
+        when the callee's body forces its argument before anything else (its
+        LambdaCode's `probe`) and computing it now cannot fail or force
+        anything: x already holds an integer (a value in its slot, not a
+        thunk), the result is in range, `-` is the builtin, and the call
+        depth leaves room for the callee's operation and the `-` it would
+        have called. The callee then sees what forcing the thunk would have
+        left in its frame. Otherwise the thunk, as `lazy` makes it."""
+        x, op, c, site = step
+        lazy = self.lazy(n, w)
+        xv, r, pb = w.tmp("x"), w.tmp("r"), w.tmp("pb")
+        w.emit(f"{xv} = {self.frame_expr(w, x.level)}[{x.index + 1}]")
+        cond = (f"type({xv}) is int and type({f}) is Closure and ({pb} := {f}.lam.probe) is not None"
+                f" and {pb}[0] and {pb}[0][0] is {pb}[1] and ev.depth + 2 < ev.max_call_depth")
+        if site is not None:
+            read, prim = self.builtin_read(site, w.frames[-1])
+            cond += f" and {read} is {prim}"
+        w.emit(f"if {cond}:")
+        with w.indent():
+            w.emit(f"{r} = {xv} {op} {c!r}")
+            w.emit(f"{a} = {r} if INT_MIN <= {r} <= INT_MAX else {lazy}")
+        w.emit("else:")
+        with w.indent():
+            w.emit(f"{a} = {lazy}")
 
     def call_one(self, w: _Writer, f: str, a: str, call_span: str, target: str) -> None:
         """`f a`: a lambda entered here (its frame made or its formals bound
@@ -827,18 +872,22 @@ class CodeGen:
         with w.indent():
             w.emit(f"{target} = force(call_function(ev, {f}, {a}, SRC, {call_span}))")
 
+    def builtin_read(self, site, fr: str):
+        """(expression reading the name an arith site calls, its builtin):
+        through tier 1's memo once the builtin is found."""
+        prim, raw = self.const(site.prim, "PRIM"), self.const(site.raw, "R")
+        if site.memo is not None:
+            memo = self.const(site.memo, "M")
+            return f"({memo}[0] if {memo} else {raw}({fr}))", prim
+        return f"{raw}({fr})", prim
+
     def arith(self, n: A.Call, site, w: _Writer, target: str) -> None:
         """`a - b`, `a * b`, `a / b`, `a < b`, as tier 1's _arith_call."""
         s = self.const(site, "AS")
         x_node, y_node = n.args
         which = site.which
         fr = w.frames[-1]
-        prim, raw = self.const(site.prim, "PRIM"), self.const(site.raw, "R")
-        if site.memo is not None:
-            memo = self.const(site.memo, "M")
-            read = f"({memo}[0] if {memo} else {raw}({fr}))"
-        else:
-            read = f"{raw}({fr})"
+        read, prim = self.builtin_read(site, fr)
         w.emit(f"if {read} is not {prim} or ev.depth >= ev.max_call_depth:")
         with w.indent():
             w.emit(f"{target} = {s}.generic({fr})")

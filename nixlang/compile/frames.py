@@ -54,7 +54,7 @@ def _frame_value_fn(message, source, span):
                 return thunk.force()
             except E.EvalError as e:
                 raise e.add_frame(message, source, span)
-        return Thunk(run, None, span)
+        return Thunk(run, None)
     return framed
 
 

@@ -18,6 +18,8 @@ from .frames import _NOTHING, _raising, node_pos
 
 _ARITH_PRIMOPS = {"__sub": "sub", "__mul": "mul", "__div": "div", "__lessThan": "lessThan"}
 INT_MIN, INT_MAX = ops.INT_MIN, ops.INT_MAX
+# the probe of a body starting with `x == e`: no builtin to check
+_EQUALITY = ([ops.equal], ops.equal)
 
 
 class FunctionRules:
@@ -56,6 +58,7 @@ class FunctionRules:
 
             def compile_body(env):
                 code = lam.body = compiler.compile(body)
+                lam.probe = compiler.argument_probe(n)
                 threshold = compiler.jit_threshold
                 if threshold is not None:
                     if threshold <= 1:
@@ -65,6 +68,35 @@ class FunctionRules:
                 return code(env)
             lam.body = compile_body
         return lambda env: Closure(lam, env)
+
+    def argument_probe(self, n: A.Lambda):
+        """Whether the body of `x: ...` starts by forcing x: it is (or is an
+        `if` whose condition is, or the negation of) `x < e`, `x - e`, `x * e`,
+        `x / e` with the builtin, the same with a constant before x (`c < x`,
+        which `x > c` and `x <= c` are), or `x == e` / `x != e`. A caller may then give it x's value
+        instead of a thunk computing it, when that computation cannot fail
+        (codegen's pre-evaluated arguments): the thunk would be forced before
+        anything could see it. Returns what the caller checks, (memo, builtin):
+        the builtin is the one called (`memo[0]` once found), or None."""
+        if n.formals is not None or n.arg is None:
+            return None
+        e = n.body
+        while type(e) is A.If or type(e) is A.Not:
+            e = e.cond if type(e) is A.If else e.expr
+
+        def is_arg(v) -> bool:
+            return type(v) is A.Var and not v.from_with and v.level == 0 and v.index == 0
+
+        if (type(e) is A.Call and type(e.fn) is A.Var and not e.fn.from_with and len(e.args) == 2
+                and e.fn.name in _ARITH_PRIMOPS
+                and (is_arg(e.args[0]) or type(e.args[0]) is A.Int and is_arg(e.args[1]))):
+            site = self.arith_site(e)
+            if site is None or site.memo is None:
+                return None
+            return site.memo, site.prim
+        if type(e) is A.BinOp and e.op in ("==", "!=") and is_arg(e.lhs):
+            return _EQUALITY
+        return None
 
     def c_Call(self, n: A.Call):
         fn_node = n.fn
@@ -82,11 +114,11 @@ class FunctionRules:
         source, span = self.source, node_pos(n)
         if len(args) == 1 and _makes_thunk(n.args[0]):
             # `f (n - 1)`: the argument's thunk made here
-            acode, aspan = self.compile(n.args[0]), n.args[0].span
+            acode = self.compile(n.args[0])
 
             def call1_thunk(env):
                 f = fn(env)
-                arg = Thunk(acode, env, aspan)
+                arg = Thunk(acode, env)
                 if type(f) is Closure:
                     lam = f.lam
                     if lam.formals is None:

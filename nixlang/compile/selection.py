@@ -184,5 +184,5 @@ def _select_inherited(args):
 
 
 def _lazy_select(src, name, source, span):
-    return Thunk(_select_inherited, (src, name, source, span), span)
+    return Thunk(_select_inherited, (src, name, source, span))
 

@@ -20,7 +20,8 @@ from .values import UNSET, Attrs, Closure, PrimOp, PrimOpApp, Thunk, force, show
 
 class LambdaCode:
     """A compiled lambda: what `Closure.lam` points to."""
-    __slots__ = ("node", "name", "arg", "formals", "ellipsis", "body", "nslots", "source", "ev", "inner", "_pos")
+    __slots__ = ("node", "name", "arg", "formals", "ellipsis", "body", "nslots", "source", "ev", "inner", "_pos",
+                 "probe")
 
     def __init__(self, node, arg, formals, ellipsis, body, nslots, source, ev):
         self.node = node
@@ -34,6 +35,10 @@ class LambdaCode:
         self.source = source
         self.ev = ev
         self._pos = None
+        # `x: ...` whose body forces x before anything else (compile.functions,
+        # argument_probe): (memo, builtin) a caller checks (`memo` holds the
+        # builtin the body's first operation calls, once found), or None
+        self.probe = None
 
     def position(self):
         """(source, span) of the lambda, made once (a node's span is a new

@@ -7,9 +7,8 @@ from .values import Attrs, show_type
 
 
 class InfiniteRecursion(E.InfiniteRecursionError):
-    def __init__(self, span=None):
+    def __init__(self):
         super().__init__("infinite recursion encountered")
-        self.pending_span = span
 
 
 def type_error(expected: str, v, source=None, span=None) -> E.TypeError_:

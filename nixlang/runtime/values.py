@@ -123,13 +123,15 @@ UNSET = _Unset()   # an environment slot not filled yet
 
 
 class Thunk:
-    __slots__ = ("code", "env", "value", "span")
+    # three slots (56 bytes with the collector's header): a NixOS evaluation
+    # holds millions of thunks. Where a thunk's expression is, is not kept:
+    # errors get their positions from the frames of the code that forces it.
+    __slots__ = ("code", "env", "value")
 
-    def __init__(self, code, env, span=None):
+    def __init__(self, code, env):
         self.code = code
         self.env = env
         self.value = None
-        self.span = span
 
     def force(self):
         code = self.code
@@ -137,7 +139,7 @@ class Thunk:
             return self.value
         if code is BLACKHOLE:
             from .errors import InfiniteRecursion
-            err = InfiniteRecursion(self.span)
+            err = InfiniteRecursion()
             err.reentered = self
             raise err
         if code is FAILED:

@@ -464,7 +464,7 @@ def _materialise(ev, st: EvalStore, base: str) -> str | None:
     if getattr(st, "scratch", None) is None:
         import atexit
         import tempfile
-        st.scratch = S.LocalStore(tempfile.mkdtemp(prefix="pynix-objects-"), st.store_dir)
+        st.scratch = S.LocalStore(tempfile.mkdtemp(prefix="pynix-objects-"), st.store_dir, database=False)
         atexit.register(lambda root=st.scratch.root: __import__("shutil").rmtree(root, ignore_errors=True))
     if data is not None:
         return st.scratch.add_text(base, data)

@@ -26,7 +26,7 @@ Read the store database as `nix-store --query` does, in its output format:
   --tree               the closure as a tree ([...]: shown above)
   --graph              the closure as a Graphviz dot graph
   --deriver, -d        the derivation that built PATH (or unknown-deriver)
-  --outputs            a .drv's output paths
+  --outputs            a .drv's output paths (the default query)
 --use-output (-u) takes a .drv's outputs instead of the .drv itself.
 --store ROOT reads the store at ROOT (as `pynix instantiate --store ROOT`
 writes it; `/` is the system's /nix); the default is pynix's per-user store.
@@ -177,8 +177,7 @@ def store_cmd(argv: list[str], out, err) -> int:
         return 0
     root, paths = parsed
     query, use_output, include_outputs = state["query"], state["use_output"], state["include_outputs"]
-    if query is None:
-        raise UsageError("give a query: --references, --referrers, --requisites, --tree, --graph, --deriver, ...")
+    query = query or "outputs"     # nix-store -q's default query
     from .store import query as Q
     local, db = _open(root)
     targets = [to_store_path(local, p) for p in paths]

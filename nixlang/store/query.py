@@ -165,16 +165,13 @@ def closure_size(db: StoreDB, path: str) -> int:
 
 
 def path_info_paths(db: StoreDB, paths: list[str], recursive: bool) -> list[str]:
-    """The paths `nix path-info` reports: the arguments, or with -r their
-    closure, dependencies first."""
+    """The paths `nix path-info` reports: the arguments in store path order,
+    or with -r their closure, dependencies first."""
     if recursive:
         return list(reversed(topo_sort_paths(db, fs_closure(db, paths))))
-    res: list[str] = []
     for p in paths:
         path_info(db, p)
-        if p not in res:
-            res.append(p)
-    return res
+    return sorted(set(paths), key=_base)
 
 
 def format_size(value: int, human: bool) -> str:

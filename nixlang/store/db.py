@@ -16,9 +16,7 @@ database is open, `db/big-lock` is held shared, as Nix holds its global lock.
 """
 from __future__ import annotations
 
-import fcntl
 import os
-import sqlite3
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
@@ -117,7 +115,7 @@ class StoreDB:
         self.store_dir = store_dir
         self.dir = db_dir(root)
         self.file = os.path.join(self.dir, "db.sqlite")
-        self.conn: sqlite3.Connection | None = None
+        self.conn = None            # a sqlite3.Connection once open
         self._lock_fd: int | None = None
         if not create and not os.path.exists(self.file):
             return
@@ -141,7 +139,7 @@ class StoreDB:
             self.close()
             raise StoreError(f"current Nix store schema is version {version}, but I only support "
                              f"{SCHEMA_VERSION}")
-        _flock(self._lock_fd, fcntl.LOCK_SH)
+        _flock(self._lock_fd, "LOCK_SH")
         self._connect()
         if version == 0 and create:
             # a new store: the tables are made in one immediate transaction
@@ -160,6 +158,7 @@ class StoreDB:
     def _connect(self) -> None:
         if self.conn is not None:
             return
+        import sqlite3      # imported when a database is used (the playground's Python has none)
         try:
             self.conn = sqlite3.connect(self.file, timeout=3600, isolation_level=None,
                                         check_same_thread=False)
@@ -242,6 +241,7 @@ class StoreDB:
     def _rows(self, sql: str, args: tuple = ()) -> list:
         if self.conn is None:
             return []
+        import sqlite3
         try:
             return self.conn.execute(sql, args).fetchall()
         except sqlite3.Error as exc:
@@ -366,6 +366,7 @@ def _write_atomically(path: str, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def _flock(fd: int | None, op: int) -> None:
+def _flock(fd: int | None, op: str) -> None:
     if fd is not None:
-        fcntl.flock(fd, op)
+        import fcntl
+        fcntl.flock(fd, getattr(fcntl, op))

@@ -22,7 +22,6 @@ temporary entries of writers that died are swept when the database opens.
 """
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 import stat
@@ -187,6 +186,7 @@ class LocalStore:
         beside the object; the holder deletes the file and marks it stale
         ("d") before letting go, so a waiter that wakes on a stale lock file
         tries again. Yields False when `wait` is off and another holds it."""
+        import fcntl
         lock = self.real_path(store_path) + ".lock"
         while True:
             fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)

@@ -100,7 +100,7 @@ def _open(root: str | None):
         raise UsageError(f"pynix reads local stores only; '{root}' is not a directory")
     local = local_store(root)
     try:
-        db = S.StoreDB(local.root, local.store_dir, create=False)
+        db = local.open_db_for_reading()
     except S.StoreError as exc:
         raise errors.InputError(exc.message) from None
     return local, db

@@ -217,3 +217,30 @@ def test_processes_instantiating_into_one_store(tmp_path):
     assert db_rows(root) == RECORDED["instantiated"]
     assert sorted(os.listdir(os.path.join(root, "nix/store"))) == sorted(
         p.rpartition("/")[2] for p, *_ in RECORDED["instantiated"]["ValidPaths"])
+
+
+# -- NIX_STORE_DIR without --store: Nix's state dir, never the system's for another store dir --
+
+def _with_store_dir(tmp_path, extra: dict) -> tuple[int, str]:
+    import sys
+    env = dict(os.environ, NIX_STORE_DIR=str(tmp_path / "store"), **extra)
+    p = subprocess.run([sys.executable, "-m", "nixlang", "instantiate", "--eval", "--read-write-mode", "-E",
+                        'builtins.toFile "t" "hi"'], capture_output=True, text=True, env=env, timeout=60)
+    return p.returncode, p.stdout.strip().strip('"')
+
+
+def test_nix_state_dir_holds_the_database(tmp_path):
+    rc, path = _with_store_dir(tmp_path, {"NIX_STATE_DIR": str(tmp_path / "state")})
+    assert rc == 0 and os.path.exists(path)
+    assert StoreDB("/", str(tmp_path / "store"), create=False,
+                   state_dir=str(tmp_path / "state")).all_valid_paths() == [path]
+
+
+def test_another_store_dir_is_not_registered_in_the_systems_database(tmp_path, monkeypatch):
+    from nixlang.builtins.derivations import local_store
+    monkeypatch.setenv("NIX_STORE_DIR", str(tmp_path / "store"))
+    monkeypatch.delenv("NIX_STATE_DIR", raising=False)
+    store = local_store(None)
+    assert store.database is False
+    store.add_text(str(tmp_path / "store") + "/hxk820apsjsq6709id0vbfsikipvfka6-t", b"hi")
+    assert store.open_db_for_reading().all_valid_paths() == []

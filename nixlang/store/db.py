@@ -108,18 +108,28 @@ def db_dir(root: str) -> str:
 class StoreDB:
     """The database of the store under `root` (objects at ROOT + store_dir).
     `create=False` opens only an existing database (queries); a missing one
-    then reads as an empty store."""
+    then reads as an empty store. `state_dir` moves it (Nix's NIX_STATE_DIR)."""
 
-    def __init__(self, root: str, store_dir: str = STORE_DIR, create: bool = True):
+    def __init__(self, root: str, store_dir: str = STORE_DIR, create: bool = True,
+                 state_dir: str | None = None):
         self.root = root
         self.store_dir = store_dir
-        self.dir = db_dir(root)
+        # Nix's NIX_STATE_DIR (ROOT/nix/var/nix by default) holds db/
+        self.dir = os.path.join(state_dir, "db") if state_dir else db_dir(root)
         self.file = os.path.join(self.dir, "db.sqlite")
         self.conn = None            # a sqlite3.Connection once open
         self._lock_fd: int | None = None
         if not create and not os.path.exists(self.file):
             return
         self._open(create)
+
+    @classmethod
+    def empty(cls, root: str, store_dir: str = STORE_DIR) -> "StoreDB":
+        """A store without a database: nothing is valid."""
+        db = cls.__new__(cls)
+        db.root, db.store_dir, db.dir, db.file = root, store_dir, "", ""
+        db.conn = db._lock_fd = None
+        return db
 
     # -- opening -----------------------------------------------------------------------------
 

@@ -50,12 +50,15 @@ class LocalStore:
     registered in Nix's SQLite database (db.py) once it is complete; without
     it (a scratch copy for reading objects back) files are only written."""
 
-    def __init__(self, root: str | None = None, store_dir: str = STORE_DIR, database: bool = True):
+    def __init__(self, root: str | None = None, store_dir: str = STORE_DIR, database: bool = True,
+                 state_dir: str | None = None):
         self.root = os.path.abspath(root if root is not None else default_root())
         self.store_dir = store_dir
         # root "/" is a store kept at its own store dir, as Nix's plain local store
         self.real_dir = self.root.rstrip("/") + store_dir
         self.database = database
+        # where db/ lives (Nix's state dir): ROOT/nix/var/nix unless given
+        self.state_dir = state_dir or os.path.join(self.root, "nix", "var", "nix")
         self._db: StoreDB | None = None
 
     def real_path(self, store_path: str) -> str:
@@ -73,7 +76,7 @@ class LocalStore:
         sweeps what crashed writers left behind."""
         if self._db is None:
             self._prepare()
-            self._db = StoreDB(self.root, self.store_dir)
+            self._db = StoreDB(self.root, self.store_dir, state_dir=self.state_dir)
             self.sweep_temporaries()
         return self._db
 
@@ -84,6 +87,15 @@ class LocalStore:
 
     def is_valid(self, store_path: str) -> bool:
         return self.has(store_path) and (not self.database or self.db.is_valid(store_path))
+
+    def open_db_for_reading(self) -> StoreDB:
+        """The database as it is, for queries: never created (a store without
+        one reads as empty)."""
+        if self._db is not None:
+            return self._db
+        if not self.database:
+            return StoreDB.empty(self.root, self.store_dir)
+        return StoreDB(self.root, self.store_dir, create=False, state_dir=self.state_dir)
 
     def _prepare(self) -> None:
         os.makedirs(self.real_dir, exist_ok=True)

@@ -43,12 +43,14 @@ What the store database knows of store paths, as `nix path-info` prints it:
                         deriver, ca, registrationTime, closureSize with -S)
 """
 
-WHY_DEPENDS_USAGE = """usage: pynix why-depends [--store ROOT] [--all] [--derivation] PACKAGE DEPENDENCY
+WHY_DEPENDS_USAGE = """usage: pynix why-depends [--store ROOT] [--all] [--precise] [--derivation] PACKAGE DEPENDENCY
 
 Show why PACKAGE depends on DEPENDENCY, as `nix why-depends` does: the
 shortest chain of references from one to the other; --all (-a) shows every
-edge of every chain. --derivation works on the build graph instead: an
-output path stands for the derivation that built it (its deriver).
+edge of every chain; --precise shows, for each edge, the files where the
+reference occurs, with the text around it. --derivation works on the build
+graph instead: an output path stands for the derivation that built it (its
+deriver).
 """
 
 
@@ -242,10 +244,10 @@ def path_info_cmd(argv: list[str], out, err) -> int:
 
 def why_depends_cmd(argv: list[str], out, err) -> int:
     """`pynix why-depends`."""
-    state = {"all": False, "derivation": False}
+    state = {"all": False, "derivation": False, "precise": False}
 
     def flag(a: str) -> bool:
-        key = {"--all": "all", "-a": "all", "--derivation": "derivation"}.get(a)
+        key = {"--all": "all", "-a": "all", "--derivation": "derivation", "--precise": "precise"}.get(a)
         if key:
             state[key] = True
         return key is not None
@@ -272,7 +274,8 @@ def why_depends_cmd(argv: list[str], out, err) -> int:
     def work():
         a, b = (as_derivation(package), as_derivation(dependency)) if derivation else (package, dependency)
         colour = hasattr(out, "isatty") and out.isatty()
-        return a, b, Q.why_depends(db, a, b, all_edges, colour)
+        real = local.real_path if state["precise"] else None
+        return a, b, Q.why_depends(db, a, b, all_edges, colour, real)
 
     a, b, lines = _run(work)
     if lines is None:

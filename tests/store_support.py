@@ -190,7 +190,8 @@ def queries(drv: str, outputs: dict) -> list[list[str]]:
     cmds += [["why-depends", app, src], ["why-depends", "--all", app, src], ["why-depends", app, lib],
              ["why-depends", "--all", app, lib], ["why-depends", "--derivation", app, lib],
              ["why-depends", "--all", "--derivation", app, lib], ["why-depends", lib, app],
-             ["why-depends", app, app]]
+             ["why-depends", app, app], ["why-depends", "--precise", app, src],
+             ["why-depends", "--precise", "--all", app, src], ["why-depends", "--precise", "--all", app, lib]]
     return cmds
 
 

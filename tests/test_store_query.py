@@ -71,7 +71,11 @@ def test_query_on_a_pynix_store(pynix_store, case):
     assert run_pynix(case["cmd"], pynix_store) == {k: case[k] for k in ("rc", "stdout", "stderr")}
 
 
-@pytest.mark.parametrize("case", CASES, ids=IDS)
+# --precise reads the objects' files, and of Nix's store only the database is recorded
+DB_CASES = [c for c in CASES if "--precise" not in c["cmd"]]
+
+
+@pytest.mark.parametrize("case", DB_CASES, ids=[i for c, i in zip(CASES, IDS) if c in DB_CASES])
 def test_query_on_a_database_nix_wrote(nix_db_store, case):
     assert run_pynix(case["cmd"], nix_db_store) == {k: case[k] for k in ("rc", "stdout", "stderr")}
 

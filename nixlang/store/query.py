@@ -213,11 +213,13 @@ def path_info_json(db: StoreDB, paths: list[str], closure: bool = False) -> list
 # -- nix why-depends -------------------------------------------------------------------------
 
 def why_depends(db: StoreDB, package: str, dependency: str, all_edges: bool = False,
-                colour: bool = False) -> list[str] | None:
-    """CmdWhyDepends (without --precise): the chain of references from
-    `package` to `dependency`, shortest first; with `all_edges` every edge of
-    every chain, a path already expanded shown again (grey) but not expanded.
-    None when `dependency` is not in the closure of `package`."""
+                colour: bool = False, real_path=None) -> list[str] | None:
+    """CmdWhyDepends: the chain of references from `package` to
+    `dependency`, shortest first; with `all_edges` every edge of every chain,
+    a path already expanded shown again (grey) but not expanded. Given
+    `real_path` (store path -> where its object is on disk), --precise: each
+    edge shows the files of the referrer where the reference occurs. None
+    when `dependency` is not in the closure of `package`."""
     path_info(db, dependency)
     graph = fs_closure(db, [package])
     if dependency not in graph:
@@ -237,30 +239,89 @@ def why_depends(db: StoreDB, package: str, dependency: str, all_edges: bool = Fa
                 dist[r] = dist[node] + 1
                 queue.append(r)
     grey, normal = (GREY, NORMAL) if colour else ("", "")
-    lines = [package]
+    lines: list[str] = []
     visited: set[str] = set()
 
     class BailOut(Exception):
         pass
 
+    precise = real_path is not None
+    dep_hash = _base(dependency)[:32]
+
     def print_node(node: str, first: str, tail: str) -> None:
+        if precise:
+            lines.append(f"{first}{grey if node in visited else ''}{'→ ' if first else ''}{node}{normal}")
         if node == dependency and not all_edges and package != dependency:
             raise BailOut
         if node in visited:
             return
+        if precise:
+            visited.add(node)
         nexts = [r for r in sorted(refs[node], key=_base)
                  if not (r == node and package != dependency) and r in dist]
         nexts.sort(key=lambda r: dist[r])          # stable: store path order within a distance
+        hits = _hits(real_path(node), {_base(r)[:32] for r in nexts}, dep_hash, colour) if precise else {}
         for n, ref in enumerate(nexts):
             last = n + 1 == len(nexts) if all_edges else True
-            lines.append(f"{first}{grey if ref in visited else ''}{TREE_LAST if last else TREE_CONN}"
-                         f"{ref}{normal}")
-            visited.add(node)
+            for i, hit in enumerate(hits.get(_base(ref)[:32], [])):
+                lines.append(f"{tail}{(TREE_LAST if last else TREE_CONN) if i == 0 else (TREE_NULL if last else TREE_LINE)}"
+                             f"{hit}")
+                if not all_edges:
+                    break
+            if not precise:
+                lines.append(f"{first}{grey if ref in visited else ''}{TREE_LAST if last else TREE_CONN}"
+                             f"{ref}{normal}")
+                visited.add(node)
             pad = tail + (TREE_NULL if last else TREE_LINE)
             print_node(ref, pad, pad)
 
     try:
+        if not precise:
+            lines.append(package)
         print_node(package, "", "")
     except BailOut:
         pass
     return lines
+
+
+def _printable(data: bytes) -> str:
+    """filterPrintable: a byte that is not printable ASCII becomes '.'."""
+    return "".join(chr(b) if 32 <= b < 127 else "." for b in data)
+
+
+def _hits(real: str, hashes: set[str], dep_hash: str, colour: bool) -> dict[str, list[str]]:
+    """For --precise: where in the object at `real` each hash part occurs:
+    `file: …context…` (32 bytes either side) or `link -> target`, files in
+    name order, the hash highlighted when `colour` (green for the
+    dependency, blue otherwise)."""
+    import os
+    hits: dict[str, list[str]] = {}
+
+    def mark(text: str, pos: int, h: str) -> str:
+        if not colour:
+            return text
+        c = "\x1b[32;1m" if h == dep_hash else "\x1b[34;1m"
+        return text[:pos] + c + text[pos:pos + 32] + NORMAL + text[pos + 32:]
+
+    def visit(path: str, rel: str) -> None:
+        if os.path.islink(path):
+            target = os.fsencode(os.readlink(path))
+            for h in sorted(hashes):
+                pos = target.find(h.encode())
+                if pos >= 0:
+                    hits.setdefault(h, []).append(f"{rel} -> {mark(_printable(target), pos, h)}")
+        elif os.path.isdir(path):
+            for name in sorted(os.listdir(path)):
+                visit(os.path.join(path, name), name if rel == "/" else f"{rel}/{name}")
+        elif os.path.isfile(path):
+            with open(path, "rb") as f:
+                data = f.read()
+            for h in sorted(hashes):
+                pos = data.find(h.encode())
+                if pos >= 0:
+                    start = max(0, pos - 32)
+                    window = _printable(data[start:pos + 32 + 32])
+                    hits.setdefault(h, []).append(f"{rel}: …{mark(window, pos - start, h)}…")
+
+    visit(real, "/")
+    return hits

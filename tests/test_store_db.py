@@ -244,3 +244,29 @@ def test_another_store_dir_is_not_registered_in_the_systems_database(tmp_path, m
     assert store.database is False
     store.add_text(str(tmp_path / "store") + "/hxk820apsjsq6709id0vbfsikipvfka6-t", b"hi")
     assert store.open_db_for_reading().all_valid_paths() == []
+
+
+# -- a broken database is an error, never a traceback -------------------------------------------
+
+BROKEN = [
+    ({"db.sqlite": "garbage\n", "schema": "10"}, "file is not a database"),
+    ({"db.sqlite": None, "schema": "bad"}, "Nix database schema file '{db}/schema' is corrupt"),
+    ({"db.sqlite": None, "schema": "11"}, "current Nix store schema is version 11, but I only support 10"),
+]
+
+
+@pytest.mark.parametrize("files,message", BROKEN, ids=["not-sqlite", "bad-schema-file", "newer-schema"])
+@pytest.mark.parametrize("argv", [["path-info", "/nix/store/00000000000000000000000000000000-x"],
+                                  ["instantiate", "--eval", "--read-write-mode", "-E", 'builtins.toFile "x" "y"']],
+                         ids=["query", "write"])
+def test_a_broken_database_is_a_pynix_error(tmp_path, files, message, argv):
+    db = tmp_path / "nix/var/nix/db"
+    db.mkdir(parents=True)
+    for name, text in files.items():
+        if text is None:                   # an empty SQLite database
+            sqlite3.connect(db / name).execute("create table t (x)").connection.close()
+        else:
+            (db / name).write_text(text)
+    rc, out, err = pynix(argv[0], "--store", str(tmp_path), *argv[1:])
+    assert rc == 1 and out == "" and "Traceback" not in err
+    assert message.format(db=db) in err

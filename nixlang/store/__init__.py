@@ -12,6 +12,8 @@ can be used — and tested — on its own, and the evaluator sits on top of it.
     nar           NAR serialisation, NAR hashes, the store path of a copied path
     local         the on-disk store: atomic, idempotent writes under a chosen root
     db            Nix's SQLite database of valid paths (PathInfo, register_valid_paths)
+    query         nix-store -q, nix path-info and nix why-depends over the database
+    graph         build plans and closures as JSON, dot, SVG and HTML
     errors        StoreError and its kinds (Nix's messages)
 
 What the evaluator calls:

@@ -29,7 +29,8 @@ Read the store database as `nix-store --query` does, in its output format:
   --outputs            a .drv's output paths (the default query)
 --use-output (-u) takes a .drv's outputs instead of the .drv itself.
 --store ROOT reads the store at ROOT (as `pynix instantiate --store ROOT`
-writes it; `/` is the system's /nix); the default is pynix's per-user store.
+writes it; `/` or `daemon` is the system's /nix); the default (`auto`) is the
+system's store when a Nix daemon answers, else pynix's per-user store.
 """
 
 PATH_INFO_USAGE = """usage: pynix path-info [--store ROOT] [-r] [-s] [-S] [-h] [--json] PATH...
@@ -96,11 +97,15 @@ def _open(root: str | None):
     """The local store and its database (read-only use: never created here)."""
     from . import store as S
     from .builtins.derivations import local_store
-    if root in ("auto", "local"):
-        root = None
-    elif root is not None and ("://" in root or root == "daemon"):
-        raise UsageError(f"pynix reads local stores only; '{root}' is not a directory")
-    local = local_store(root)
+    from .store.daemon import daemon_available
+    if root in (None, "", "auto") and daemon_available() or root == "daemon":
+        # the daemon's store is the system's: its database is read directly
+        # (the worker protocol's queries are not used)
+        local = S.LocalStore("/", S.STORE_DIR)
+    elif root is not None and "://" in root:
+        raise UsageError(f"pynix reads local stores and the system's (daemon) store; '{root}' is neither")
+    else:
+        local = local_store(None if root in ("", "auto", "local") else root)
     try:
         db = local.open_db_for_reading()
     except S.StoreError as exc:

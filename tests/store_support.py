@@ -231,7 +231,21 @@ def output_map(store_root: str, drv: str) -> dict:
     return res
 
 
+# objects copied in every way the evaluator copies: flat, NAR, fetched, filtered
+COPIED = ('let g = ./greeting.txt; in [ (builtins.path { path = g; recursive = false; }) '
+          '(builtins.path { path = g; name = "r"; }) (builtins.fetchurl "file://${toString g}") '
+          '(builtins.filterSource (p: t: baseNameOf p == "greeting.txt") ./.) ]')
+
+
+def eval_copied(command: list[str], root: str) -> None:
+    """Evaluate COPIED in tests/store, writing to the store at `root`."""
+    subprocess.run([*command, "--eval", "--strict", "--read-write-mode", "--store", root, "-E", COPIED],
+                   check=True, cwd=DATA, capture_output=True)
+
+
 def record(tmp: str) -> None:
+    croot = os.path.join(tmp, "nix-copied")
+    eval_copied(["nix-instantiate"], croot)
     nroot = os.path.join(tmp, "nix-instantiated")
     drv = nix_instantiate(nroot)
     instantiated = db_rows(nroot)
@@ -246,7 +260,7 @@ def record(tmp: str) -> None:
     EXPECTED.write_text(json.dumps({
         "drv": drv, "outputs": outputs,
         "schema": schema(os.path.join(init, "nix/var/nix/db/db.sqlite")),
-        "instantiated": instantiated, "built": db_rows(broot),
+        "instantiated": instantiated, "built": db_rows(broot), "copied": db_rows(croot),
         "queries": results, "nix_built_db": [mask_time(line) for line in dump],
     }, indent=1) + "\n")
 

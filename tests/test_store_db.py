@@ -20,8 +20,8 @@ import subprocess
 
 import pytest
 
-from store_support import (EXPECTED, HAVE_NIX, db_rows, load, nix_instantiate, pynix, pynix_instantiate,
-                           schema)
+from store_support import (EXPECTED, HAVE_NIX, db_rows, eval_copied, load, nix_instantiate, pynix,
+                           pynix_instantiate, schema)
 from nixlang.store import LocalStore, PathInfo, StoreError, hash_bytes
 from nixlang.store.db import StoreDB
 
@@ -68,6 +68,20 @@ def test_instantiate_registers_as_nix_does(tmp_path):
 def test_recorded_rows_are_what_nix_instantiate_writes(tmp_path):
     nix_instantiate(str(tmp_path))
     assert db_rows(str(tmp_path)) == RECORDED["instantiated"]
+
+
+def test_copied_paths_register_as_nix_does(tmp_path):
+    """Flat and NAR copies, a fetched file and a filtered source: their
+    content addresses (`fixed:sha256:…`, `fixed:r:sha256:…`) and NAR hashes."""
+    import sys
+    eval_copied([sys.executable, "-m", "nixlang", "instantiate"], str(tmp_path))
+    assert db_rows(str(tmp_path)) == RECORDED["copied"]
+
+
+@needs_nix
+def test_recorded_copies_are_what_nix_writes(tmp_path):
+    eval_copied(["nix-instantiate"], str(tmp_path))
+    assert db_rows(str(tmp_path)) == RECORDED["copied"]
 
 
 def test_registration_time_is_now_and_lock_files_are_gone(tmp_path):

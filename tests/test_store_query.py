@@ -107,7 +107,7 @@ ERRORS = [
     (["why-depends", "--derivation", "/nix/store/8sr6hlg0kxypfhdaddcsya2jqizp5a5y-greeting.txt",
       "/nix/store/8sr6hlg0kxypfhdaddcsya2jqizp5a5y-greeting.txt"],
      "error: '/nix/store/8sr6hlg0kxypfhdaddcsya2jqizp5a5y-greeting.txt' does not have a known deriver\n"),
-    (["path-info", "--store", "daemon", "/nix/store/x"], None),
+    (["path-info", "--store", "unix:///tmp/socket", "/nix/store/x"], None),
 ]
 
 

@@ -141,3 +141,12 @@ def test_help_texts():
         assert rc == 0 and out.startswith("usage: pynix ")
     rc, out, _ = pynix("--help")
     assert all(c in out for c in ("store query", "path-info", "why-depends"))
+
+
+def test_graph_draws_a_closure_of_a_local_store(pynix_store):
+    """`pynix graph` reads references and sizes from the database of a local store."""
+    import json
+    rc, out, err = pynix("graph", "--store", pynix_store, "--format", "json", EXPECTED["outputs"]["app"])
+    assert rc == 0, err
+    built = {row[0]: row[3] for row in EXPECTED["built"]["ValidPaths"] if not row[0].endswith(".drv")}
+    assert {n["id"]: n["narSize"] for n in json.loads(out)["nodes"]} == built

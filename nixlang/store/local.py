@@ -60,6 +60,7 @@ class LocalStore:
         # where db/ lives (Nix's state dir): ROOT/nix/var/nix unless given
         self.state_dir = state_dir or os.path.join(self.root, "nix", "var", "nix")
         self._db: StoreDB | None = None
+        self._reader: StoreDB | None = None     # opened only to read (open_db_for_reading)
 
     def real_path(self, store_path: str) -> str:
         """Where the object `store_path` (a logical /nix/store/… path) lives on disk."""
@@ -81,12 +82,17 @@ class LocalStore:
         return self._db
 
     def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+        for db in (self._db, self._reader):
+            if db is not None:
+                db.close()
+        self._db = self._reader = None
 
     def is_valid(self, store_path: str) -> bool:
         return self.has(store_path) and (not self.database or self.db.is_valid(store_path))
+
+    def query_path_info(self, store_path: str) -> PathInfo | None:
+        """What the database records of `store_path` (None: not valid)."""
+        return self.open_db_for_reading().query_path_info(store_path)
 
     def open_db_for_reading(self) -> StoreDB:
         """The database as it is, for queries: never created (a store without
@@ -95,7 +101,9 @@ class LocalStore:
             return self._db
         if not self.database:
             return StoreDB.empty(self.root, self.store_dir)
-        return StoreDB(self.root, self.store_dir, create=False, state_dir=self.state_dir)
+        if self._reader is None:
+            self._reader = StoreDB(self.root, self.store_dir, create=False, state_dir=self.state_dir)
+        return self._reader
 
     def _prepare(self) -> None:
         os.makedirs(self.real_dir, exist_ok=True)

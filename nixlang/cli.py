@@ -34,7 +34,10 @@ commands:
   eval          evaluate a file or -E EXPR; errors explained the pynix way
   explain       what an error code means (pynix explain E201, --list)
   derivation    `derivation show`: a .drv or the derivations of a file as JSON
-  build         nix-build work-alike: build derivations in pynix's store (sandboxed with bwrap)
+  build         nix-build work-alike: build derivations (pynix's store, sandboxed with bwrap, or the daemon)
+  store query   nix-store -q: --references, --referrers, --requisites, --tree, --graph, --deriver
+  path-info     nix path-info: store paths' NAR sizes, closure sizes (-S), JSON
+  why-depends   nix why-depends: the chain of references from a path to a dependency
   check         report every syntax, scope, lint and flake diagnostic of files (for editors and CI)
   lsp           run the language server (stdio; --tcp HOST:PORT for debugging)
   repl          interactive prompt for learners (:? for help, :trace EXPR shows laziness)
@@ -1128,9 +1131,19 @@ def playground_cmd(argv: list[str], out, err) -> int:
         return 1
 
 
+def _store_command(name: str):
+    """A command of cli_store.py, imported when it runs."""
+    def cmd(argv: list[str], out, err) -> int:
+        from . import cli_store
+        return getattr(cli_store, name)(argv, out, err)
+    return cmd
+
+
 COMMANDS = {"instantiate": instantiate, "eval": eval_cmd, "check": check, "explain": explain,
             "derivation": derivation_cmd, "build": build_cmd, "lsp": lsp_cmd, "repl": repl_cmd,
-            "playground": playground_cmd, "graph": lambda argv, out, err: _graph_cmd(argv, out, err)}
+            "playground": playground_cmd, "graph": lambda argv, out, err: _graph_cmd(argv, out, err),
+            "store": _store_command("store_cmd"), "path-info": _store_command("path_info_cmd"),
+            "why-depends": _store_command("why_depends_cmd")}
 
 
 def _graph_cmd(argv, out, err) -> int:

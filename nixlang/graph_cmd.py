@@ -4,7 +4,8 @@ What is drawn comes from a Nix file or expression (evaluated read-only, as
 `pynix derivation show` does: the plan of the derivations it denotes),
 from `.drv` paths in a store (their plan, read from the .drv files), or
 from other store paths (their closure, with sizes, from a store that
-records references: a Nix daemon's, `--store daemon`).
+records references: a Nix daemon's, `--store daemon`, or a local store's
+database).
 """
 from __future__ import annotations
 

@@ -15,7 +15,8 @@ RANK = {
     "nixlang.syntax": 1, "nixlang.resolve": 2, "nixlang.parse": 2, "nixlang.parse_cache": 2, "nixlang.runtime": 3, "nixlang.compile": 4,
     "nixlang.builtins": 5, "nixlang.evaluator": 6, "nixlang.attrpath": 6, "nixlang.ide": 7,
     "nixlang.settings": 7,
-    "nixlang.repl": 8, "nixlang.cli": 8, "nixlang.graph_cmd": 8, "nixlang.playground": 8, "nixlang.__main__": 9, "nixlang": 9, "lsp": 10,
+    "nixlang.repl": 8, "nixlang.cli": 8, "nixlang.cli_store": 8, "nixlang.graph_cmd": 8, "nixlang.playground": 8,
+    "nixlang.__main__": 9, "nixlang": 9, "lsp": 10,
 }
 
 

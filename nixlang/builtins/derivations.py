@@ -90,9 +90,17 @@ class EvalStore:
 def local_store(root: str | None) -> S.LocalStore:
     """The on-disk store objects are written to, for the store dir in use: under
     ROOT with `--store ROOT`; otherwise in NIX_STORE_DIR itself when that is set
-    (as Nix's local store keeps them), else under the per-user root."""
+    (as Nix's local store keeps them), else under the per-user root.
+
+    In NIX_STORE_DIR itself, the database is Nix's, in NIX_STATE_DIR/db; when
+    NIX_STATE_DIR is not set, only the real /nix/store is registered (in
+    /nix/var/nix/db, as Nix does): another store dir beside the system's
+    database is written without one, so the system's never lists paths
+    outside /nix/store."""
     if root is None and os.environ.get("NIX_STORE_DIR"):
-        root = "/"
+        sd = store_dir()
+        state = os.environ.get("NIX_STATE_DIR")
+        return S.LocalStore("/", sd, database=bool(state) or sd == "/nix/store", state_dir=state or None)
     return S.LocalStore(root, store_dir())
 
 
@@ -519,7 +527,7 @@ def _materialise(ev, st: EvalStore, base: str) -> str | None:
     if getattr(st, "scratch", None) is None:
         import atexit
         import tempfile
-        st.scratch = S.LocalStore(tempfile.mkdtemp(prefix="pynix-objects-"), st.store_dir)
+        st.scratch = S.LocalStore(tempfile.mkdtemp(prefix="pynix-objects-"), st.store_dir, database=False)
         atexit.register(lambda root=st.scratch.root: __import__("shutil").rmtree(root, ignore_errors=True))
     return _write_object(st, st.scratch, base)
 

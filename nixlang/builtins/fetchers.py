@@ -241,10 +241,7 @@ def _record(ev, out: str, local: str, method: str, h: S.Hash, origin: str) -> Ct
     writer = getattr(st, "writer", None)
     if writer is not None and local != out:
         try:
-            if hasattr(writer, "socket_path"):      # the daemon makes the path from the method too
-                writer.add_tree(out, local, None, _ca_method(method, h))
-            else:
-                writer.add_tree(out, local)
+            writer.add_tree(out, local, None, _ca_method(method, h))
         except S.StoreError as exc:
             raise _err(exc.message) from None
         except (OSError, ValueError) as exc:

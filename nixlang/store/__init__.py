@@ -11,9 +11,13 @@ can be used — and tested — on its own, and the evaluator sits on top of it.
     derivation    Derivation, hashDerivationModulo, output and .drv paths, JSON
     nar           NAR serialisation, NAR hashes, the store path of a copied path
     local         the on-disk store: atomic, idempotent writes under a chosen root
+    db            Nix's SQLite database of valid paths (PathInfo, register_valid_paths)
     pathinfo      ValidPathInfo; registering and querying valid paths
     build         building derivations (Nix's Worker), with refscan (references
                   of outputs) and sandbox (bubblewrap); imported on demand
+    daemon        a client of the Nix daemon (worker protocol): writes, builds
+    query         nix-store -q, nix path-info and nix why-depends over the database
+    graph         build plans and closures as JSON, dot, SVG and HTML
     errors        StoreError and its kinds (Nix's messages)
 
 What the evaluator calls:
@@ -42,12 +46,13 @@ from .errors import (BadHash, BadStorePath, BadStorePathName, FormatError, Inval
 from .hashes import Hash, HashSink, compress_hash, hash_bytes, hash_file, new_hash_allow_empty, parse_hash_algo
 from .nar import dump_path, dump_string, flat_file_store_path, nar_bytes, nar_hash, path_store_path
 from .local import LocalStore, default_root, remove_path
+from .db import PathInfo, StoreDB
 from .paths import (STORE_DIR, StorePath, check_name, make_fixed_output_path, make_output_path,
                     make_store_path, make_text_path, output_path_name, parse_store_path, store_path_for_text)
 from .placeholders import downstream_placeholder, dynamic_placeholder, hash_placeholder
 
 __all__ = [
-    "LocalStore", "default_root", "remove_path", "BadHash", "BadStorePath", "BadStorePathName", "CAFixed", "CAFloating", "Deferred", "Derivation", "DrvHash",
+    "LocalStore", "PathInfo", "StoreDB", "default_root", "remove_path", "BadHash", "BadStorePath", "BadStorePathName", "CAFixed", "CAFloating", "Deferred", "Derivation", "DrvHash",
     "FormatError", "Hash", "HashSink", "Impure", "InputAddressed", "InputDrv", "Instantiated", "InvalidDerivation",
     "ModuloHasher", "STORE_DIR", "StoreError", "StorePath", "UnsupportedFile", "UsageError", "check_invariants",
     "check_name", "compress_hash", "derivation_path", "downstream_placeholder", "dump_path", "dump_string",

@@ -379,11 +379,16 @@ class _FakeDB:
 
 
 class _StoreWithDB(LocalStore):
-    database = True
+    """A local store whose registrations are recorded (its own database sees them too)."""
 
     def __init__(self, root):
         super().__init__(root)
-        self.db = _FakeDB()
+        self.fake = _FakeDB()
+
+    def register_valid_paths(self, infos):
+        infos = list(infos)
+        self.fake.register_valid_paths(infos)
+        super().register_valid_paths(infos)
 
 
 def test_registration_goes_to_the_store_database(tmp_path, monkeypatch):
@@ -397,9 +402,9 @@ def test_registration_goes_to_the_store_database(tmp_path, monkeypatch):
     assert rc == 0, err
     drv = out.strip()
     paths = Worker(store).realise([drv])[drv]
-    calls = store.db.calls
+    calls = store.fake.calls
     assert [sorted(i.path for i in c) for c in calls] == [sorted(paths.values())]
-    out_info = store.db.infos[paths["out"]]
+    out_info = store.fake.infos[paths["out"]]
     assert out_info.references == frozenset({paths["dev"]}) and out_info.deriver == drv and out_info.ultimate
     assert out_info.nar_hash.to_string("base16").startswith("sha256:")
     assert not (tmp_path / "store" / "nix" / "var" / "pynix").exists()

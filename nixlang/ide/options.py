@@ -439,7 +439,7 @@ class OptionsService:
                 "budget": s.timeout, "policy": self._policy(path, lib, nixpkgs, roots)}
         if nixos is not None:
             # NixOS's own options are not walked here (they come from `_nixos_base`)
-            spec["prefixes"] = sorted({p for f in in_ws for p in _declared(f)})
+            spec["prefixes"] = [list(p) for p in sorted({tuple(p) for f in in_ws for p in _declared(f)})]
         t0 = time.monotonic()
         out = self._lane().run(spec, s.timeout)
         seconds = time.monotonic() - t0

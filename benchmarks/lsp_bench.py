@@ -38,7 +38,7 @@ option completion (the background evaluation included), then the latency of
 N option completions, hovers and definitions at five places (median, p95;
 target p95 <= 100 ms once the evaluation is done, first result within 2 s).
 With --nixos, the same for a NixOS configuration on a nixpkgs tree (default:
-the one ../shared/tools/nixpkgs-unpack gives): the workspace's options
+the one ../shared/tools/nixpkgs-unpack gives; tests/modules/nixos): the workspace's options
 first, NixOS's own after their one-time evaluation (cached on disk; a fresh
 cache folder each run unless --keep-cache), and `services.` completion,
 which offers ~1,000 names.
@@ -52,6 +52,7 @@ import json
 import os
 import queue
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -641,30 +642,6 @@ def line(name: str, ms: list[float], target: float | None) -> str:
 
 OPTION_TARGET_P95_MS = 100.0
 OPTION_FIRST_TARGET_S = 2.0
-NIXOS_CONFIG = """{ config, pkgs, lib, ... }:
-{
-  imports = [ ./app.nix ];
-  boot.loader.grub.device = "/dev/sda";
-  fileSystems."/".device = "/dev/sda1";
-  services.nginx = {
-    enable = true;
-    virtualHosts."example.org" = {
-      root = "/srv/www";
-    };
-  };
-  services.myapp.enable = true;
-}
-"""
-NIXOS_APP = """{ config, lib, ... }:
-{
-  options.services.myapp.enable = lib.mkEnableOption "my app";
-  config = lib.mkIf config.services.myapp.enable {
-    services.nginx.virtualHosts.app.root = "/srv/app";
-  };
-}
-"""
-
-
 def _insert(text: str, places: list[tuple[str, str]]) -> tuple[str, list[dict]]:
     """`text` with each (after, inserted) applied; the LSP positions of the ends of the insertions."""
     offsets = []
@@ -741,7 +718,6 @@ def main_options(args) -> int:
                   ("(lib.mkIf config.services.web.enable {", "\n      services.db.tuning."),
                   ("lib.mkMerge [\n    {", "\n      ")]
         with tempfile.TemporaryDirectory(prefix="pynix-lsp-bench-") as tmp:
-            import shutil
             folder = Path(tmp) / "services"
             shutil.copytree(REPO / "tests" / "modules" / "services", folder)
             r = bench_options(folder, "host.nix", places, ["root = ", "ssl = ", "enable = true", "user = "],
@@ -763,9 +739,7 @@ def main_options(args) -> int:
             return 1
         with tempfile.TemporaryDirectory(prefix="pynix-lsp-bench-") as tmp:
             folder = Path(tmp) / "nixos"
-            folder.mkdir()
-            (folder / "configuration.nix").write_text(NIXOS_CONFIG)
-            (folder / "app.nix").write_text(NIXOS_APP)
+            shutil.copytree(REPO / "tests" / "modules" / "nixos", folder)
             env = dict(os.environ)
             if not args.keep_cache:
                 env["PYNIX_OPTIONS_CACHE"] = str(Path(tmp) / "cache")

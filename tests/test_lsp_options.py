@@ -24,7 +24,8 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from conftest import SHARED
-from lsp_support import SERVER, assert_no_handler_failed, init_params, open_uri, pos, wait_diagnostics
+from lsp_support import (SERVER, assert_no_handler_failed, complete_when_ready, init_params, open_uri, pos,
+                         wait_diagnostics)
 
 LIB = SHARED / "nixpkgs-lib" / "lib"
 SET = Path(__file__).parent / "modules" / "services"
@@ -73,20 +74,7 @@ def open_file(client: LanguageClient, name: str, marker_text: str | None = None)
 
 
 async def labels(client: LanguageClient, uri: str, p) -> list[str]:
-    """The completion labels at `p`, asking again while the server says the list is
-    incomplete (the options are still being evaluated in the background)."""
-    async def ask():
-        r = await client.text_document_completion_async(types.CompletionParams(
-            text_document=types.TextDocumentIdentifier(uri=uri), position=p))
-        return None if r is None or r.is_incomplete else [i.label for i in r.items]
-    loop = asyncio.get_running_loop()
-    stop = loop.time() + 120
-    got = await ask()
-    while got is None and loop.time() < stop:
-        await asyncio.sleep(0.05)
-        got = await ask()
-    assert got is not None, "completion stayed incomplete"
-    return got
+    return await complete_when_ready(client, uri, p)
 
 
 def with_marker(name: str, before: str, insert: str, after: bool = False) -> str:

@@ -277,6 +277,7 @@ class Settings:
         if isinstance(v, list) and all(isinstance(x, str) and x for x in v):
             self.roots = tuple(_absolute(x, base) for x in v)
         v = flat.get("modules.nixos")
+        v = {"always": True, "never": False}.get(v, v) if isinstance(v, str) else v
         if isinstance(v, bool) or v == "auto":
             self.nixos = v
         for key in ("nixpkgs", "lib"):
@@ -409,7 +410,9 @@ class OptionsService:
         once per nixpkgs: minutes)."""
         s = self.settings
         self.graph.scan(self.folders)
-        roots = [r for r in s.roots if path in self.graph.closure([r])] or self.graph.roots_for(path)
+        # configured roots count inside the workspace only (evaluation may read them)
+        roots = [r for r in s.roots if any(_under(r, d) for d in self.folders) and path in self.graph.closure([r])] \
+            or self.graph.roots_for(path)
         if path not in roots and path not in self.graph.closure(roots):
             roots.append(path)
         nixpkgs = find_nixpkgs(s.nixpkgs, self.search_path)
@@ -469,7 +472,7 @@ class OptionsService:
         """The document's evaluation rules, widened to read the lib and nixpkgs found."""
         policy = dict(self.policy(path))
         allowed = list(policy.get("allowed", ()))
-        for extra in (os.path.dirname(lib), nixpkgs, *roots):
+        for extra in (os.path.dirname(lib), nixpkgs):
             if extra and extra not in allowed:
                 allowed.append(extra)
         policy["allowed"] = allowed
@@ -569,6 +572,9 @@ class OptionsService:
                 return None            # no options here (no lib found, the evaluation failed): the usual items
             items.incomplete = True
             return items
+        e = self.status(an.path)
+        if tree.incomplete and e is not None and e.running:
+            items.incomplete = True    # more options are coming (NixOS's): the editor asks again
         path = enclosing[1] + tuple(typed[:-1])
         node, _, status = tree.resolve(path)
         if status != "ok" or node is None:

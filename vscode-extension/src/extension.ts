@@ -147,6 +147,12 @@ function currentSettings(): ClientSettings {
       memoryLimitMB: cfg.get("evaluation.memoryLimitMB"),
     },
     hover: { values: cfg.get("hover.values") },
+    modules: {
+      enable: cfg.get("modules.enable"),
+      roots: cfg.get("modules.roots"),
+      nixos: cfg.get("modules.nixos"),
+      nixpkgs: cfg.get("modules.nixpkgs"),
+    },
     trace: { server: cfg.get("trace.server") },
   };
 }

@@ -147,6 +147,7 @@ export interface ClientSettings {
   eval?: { budgetSeconds?: number };
   evaluation?: { restricted?: boolean; allowedPaths?: string[]; nixPath?: string[]; memoryLimitMB?: number };
   hover?: { values?: boolean };
+  modules?: { enable?: boolean; roots?: string[]; nixos?: string; nixpkgs?: string };
   trace?: { server?: string };
 }
 

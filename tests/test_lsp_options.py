@@ -96,6 +96,8 @@ CASES = [
      ["enable", "settings", "tuning", "user"], ["port"]),
     ("a plain submodule", "(lib.mkIf config.services.web.enable {", "\n      services.db.tuning.$0",
      ["maxConnections"], ["user"]),
+    ("after config.", "(lib.mkIf config.services.web.enable {", "\n      services.db.user = config.services.db.$0",
+     ["enable", "settings", "tuning", "user"], ["port", "services"]),
     ("a half-typed name", "(lib.mkIf config.services.web.enable {", "\n      services.web.po$0",
      ["enable", "port", "virtualHosts"], []),
 ]
@@ -154,6 +156,19 @@ async def test_hover_shows_the_option(client: LanguageClient):
     assert "services.web.virtualHosts.\"example.org\".root" in md
     assert "**option**" in md and "`string`" in md and "Folder the host serves." in md
     assert "modules/web.nix:20" in md
+
+
+@aio
+async def test_hover_and_definition_of_an_option_read_from_config(client: LanguageClient):
+    text, p = pos(with_marker("host.nix", "enable {", "$0"))
+    uri, _ = open_file(client, "host.nix", text)
+    await labels(client, uri, pos(with_marker("host.nix", "services.web = {", "\n$0", after=True))[1])
+    at = types.Position(line=p.line, character=p.character + 2)      # on `enable` of config.services.web.enable
+    md = await hover_text(client, uri, at)
+    assert md.startswith("`services.web.enable`: **option**") and "Whether to enable the web server." in md
+    locs = await client.text_document_definition_async(types.DefinitionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=at))
+    assert [(l.uri, l.range.start.line) for l in locs] == [((WORK / "modules" / "web.nix").as_uri(), 7)]
 
 
 @aio

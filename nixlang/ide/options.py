@@ -444,6 +444,12 @@ class OptionsService:
             # NixOS's own options are not walked here (they come from `_nixos_base`)
             spec["prefixes"] = [list(p) for p in sorted({tuple(p) for f in in_ws for p in _declared(f)})]
         t0 = time.monotonic()
+        if nixos is not None:
+            base = self._nixos_base(nixos, lib, path, roots, wait=False)
+            if base is not None:        # NixOS's options at once, the workspace's after its evaluation
+                early = OptionTree([base], nixos=True)
+                early.incomplete = True
+                self._publish_partial(path, early, gen, tuple(roots), 0.0)
         out = self._lane().run(spec, s.timeout)
         seconds = time.monotonic() - t0
         status = out.get("status")
@@ -483,8 +489,9 @@ class OptionsService:
             e = self.entries.get(path)
             if e is not None:
                 e.tree, e.modules, e.seconds = tree, modules, seconds
-        self.log(f"pynix: module options for {path}: {tree.count} options of the workspace; "
-                 "NixOS's options are being evaluated (once per nixpkgs, cached on disk)")
+        self.log(f"pynix: module options for {path}: {tree.count} options so far; "
+                 + ("the workspace's are being evaluated" if tree.nixos else
+                    "NixOS's options are being evaluated (once per nixpkgs, cached on disk)"))
         self.on_ready([path])
 
     def _nixos_base(self, nixpkgs: str, lib: str, path: str, roots, wait: bool) -> dict | None:
@@ -551,15 +558,19 @@ class OptionsService:
         text, at = (an.text, offset) if text is None else (text, at)
         typed = _key_before(text, at)
         if typed is None:
-            return None
+            return self._config_completion(an, m, text, at)
         enclosing = None
         for attrs, path in explicit_sets(m, an.text):
             s = attrs.span
             if s.start < offset < s.end and (enclosing is None or s.start >= enclosing[0].span.start):
                 enclosing = (attrs, path)
         if enclosing is None:
-            if m.config_roots() and m.config_roots()[0][0] is m.body and m.body.span.start < offset < m.body.span.end:
-                enclosing = (m.body, ())
+            if not (m.body.span.start < offset < m.body.span.end):
+                return None
+            if m.config_roots() and m.config_roots()[0][0] is m.body:
+                enclosing = (m.body, ())               # a shorthand module: its body is config
+            elif len(typed) > 1 and typed[0] == "config":
+                enclosing, typed = (m.body, ()), typed[1:]     # `config.services.` beside `options`
             else:
                 return None
         if not _directly_in(an, enclosing[0], offset):
@@ -576,13 +587,15 @@ class OptionsService:
         if tree.incomplete and e is not None and e.running:
             items.incomplete = True    # more options are coming (NixOS's): the editor asks again
         path = enclosing[1] + tuple(typed[:-1])
+        skip = {"imports", "options", "config"} if path == () and enclosing[0] is m.body else set()
+        return self._children(tree, path, items, skip)
+
+    def _children(self, tree: OptionTree, path: tuple, items, skip=frozenset()):
+        """`items` plus the options and groups of options right below `path`."""
+        from .completion import CompletionItem
         node, _, status = tree.resolve(path)
         if status != "ok" or node is None:
             return items
-        if path == () and enclosing[0] is m.body:
-            skip = {"imports", "options", "config"}
-        else:
-            skip = set()
         for name, child in sorted(node.children.items()):
             if name in NAME_WILDCARDS or name == "_module" or name in skip:
                 continue
@@ -600,11 +613,36 @@ class OptionsService:
                                             f"1{name}"))
         return items
 
+    def _config_completion(self, an, m: Module, text: str, at: int):
+        """Items after `config.a.b.` (the module's `config` argument), or None."""
+        from .completion import CompletionItems
+        if "config" not in m.args:
+            return None
+        line_start = max(text.rfind("\n", 0, at) + 1, at - 400)
+        mt = _CONFIG_BEFORE.search(text, line_start, at)
+        if mt is None:
+            return None
+        parts = [p[1:-1] if p.startswith('"') else p for p in (x.strip() for x in _split(mt.group(1))) if p]
+        tree = self.tree(an)
+        items = CompletionItems()
+        if tree is None:
+            items.incomplete = True
+            return items
+        return self._children(tree, tuple(parts), items)
+
     def _at_definition(self, an, offset: int):
-        """(tree, Def, node, status) for the definition name under the cursor."""
+        """(tree, Def, node, status) for the definition name under the cursor,
+        or the name of an option path selected from the `config` argument."""
         m = self.module(an)
         if m is None:
             return None
+        sel = _config_select(an, m, offset)
+        if sel is not None:
+            tree = self.tree(an)
+            if tree is None:
+                return None
+            node, i, status = tree.resolve(sel.path)
+            return tree, sel, node, status
         for d in definitions(m):
             if d.start <= offset <= d.end:
                 tree = self.tree(an)
@@ -717,6 +755,32 @@ class OptionsService:
         return f"{shown}:{line}" if isinstance(line, int) else shown
 
 
+def _config_select(an, m: Module, offset: int):
+    """A `Def`-like (path, start, end) for the name under the cursor in
+    `config.a.b.c`, where `config` is the module's argument."""
+    from ..syntax import ast as A
+    from .modules import Def
+    from .static import node_path
+    if "config" not in m.args:
+        return None
+    for node in reversed(node_path(an, offset)):
+        if type(node) is not A.Select:
+            continue
+        e = node.expr
+        if not (type(e) is A.Var and e.name == "config" and type(e.binding) is A.Formal
+                and any(f is e.binding for f in m.lam.formals)):
+            return None
+        names = []
+        for n in node.path:
+            if n.name is None:
+                return None
+            names.append(n.name)
+            if n.span.start <= offset <= n.span.end:
+                return Def(tuple(names), n.span.start, n.span.end, None, -1)
+        return None
+    return None
+
+
 def _short(f: str, folders) -> str:
     for d in folders:
         if _under(f, d):
@@ -813,6 +877,9 @@ def _definition_paths(path: str) -> list:
     return out
 
 
+# `config.a.b.` (or `config.a.b.pre`) before the cursor: group 1 is `.a.b` (maybe empty)
+_CONFIG_BEFORE = re.compile(r'(?<![A-Za-z0-9_\'.\-])config((?:\s*\.\s*(?:[A-Za-z_][A-Za-z0-9_\'\-]*|"[^"\\$]*"))*)'
+                            r'\s*\.\s*[A-Za-z_]?[A-Za-z0-9_\'\-]*$')
 _KEY = re.compile(r'(?:(?:[A-Za-z_][A-Za-z0-9_\'\-]*|"[^"\\$]*")\s*\.\s*)*(?:[A-Za-z_][A-Za-z0-9_\'\-]*)?$')
 
 
@@ -845,13 +912,17 @@ def _split(key: str) -> list[str]:
 
 
 def _directly_in(an, attrs, offset: int) -> bool:
-    """Is `offset` in `attrs` itself (where a name starts), not inside one of its values?"""
+    """Is `offset` in `attrs` itself (where a name starts), not inside one of its
+    values? (The set a dotted name makes, `a.b = 1;`, has no text of its own.)"""
+    from ..syntax import ast as A
     for d in attrs.attrs.values():
         v = d.value
         s = getattr(v, "span", None)
-        if s is not None and d.name_end <= s.start and s.start < offset < s.end and \
-                type(v).__name__ != "Missing":
-            return False
+        if s is None or type(v) is A.Missing or not (d.name_end <= s.start and s.start < offset < s.end):
+            continue
+        if type(v) is A.Attrs and not an.text.startswith(("{", "rec"), s.start):
+            continue
+        return False
     return True
 
 

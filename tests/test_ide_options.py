@@ -251,3 +251,32 @@ def test_no_lib_no_options_and_the_usual_completion(tmp_path):
     assert "no nixpkgs lib" in svc.status(an.path).detail
     assert svc.completion(an, an.text.index("a.b")) is None
     assert svc.diagnostics(an) == []
+
+
+def test_a_failure_inside_is_logged_never_raised():
+    class Broken:
+        path = "/tmp/m.nix"
+
+        @property
+        def ast(self):
+            raise ValueError("boom")
+    svc = OptionsService()
+    logged = []
+    svc.log = logged.append
+    assert (svc.diagnostics(Broken()), svc.hover(Broken(), 0), svc.definition(Broken(), 0),
+            svc.completion(Broken(), 0)) == ([], None, [], None)
+    assert [m.split(":")[1].strip() for m in logged] == ["module options"] * 4
+
+
+@needs_lib
+def test_a_nixos_configuration_without_nixpkgs_reports_no_undefined_option(tmp_path):
+    # NixOS's options are not known: `services.nginx` must not be called undefined
+    (tmp_path / "app.nix").write_text("{ lib, ... }: { options.services.app.enable = lib.mkEnableOption \"a\"; }")
+    text = "{ config, pkgs, ... }: { imports = [ ./app.nix ]; services.nginx.enable = true; services.app.enabel = 1; }"
+    (tmp_path / "configuration.nix").write_text(text)
+    svc = OptionsService()
+    svc.configure({"modules.lib": str(LIB)}, (str(tmp_path),), [])
+    svc.policy = lambda p: {"restricted": True, "allowed": [str(tmp_path)]}
+    an = analyze(text, str(tmp_path / "configuration.nix"))
+    assert svc.wait(an, 120) is not None
+    assert svc.diagnostics(an) == []

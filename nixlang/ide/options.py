@@ -171,6 +171,8 @@ class ModuleGraph:
         self.scanned: tuple = ()
 
     def scan(self, folders: tuple) -> None:
+        """Read the `imports` of the .nix files of `folders` (at most MAX_SCAN;
+        only files that say `imports =` are parsed)."""
         if self.scanned == folders:
             return
         n = 0
@@ -197,7 +199,7 @@ class ModuleGraph:
         if hit is not None and hit[0] == mtime:
             return hit[1]
         found = []
-        tree = _parse_file(path)
+        tree = _parse_file(path, _IMPORTS)
         if tree is not None:
             found = imports_of(tree, os.path.dirname(path))
         with self.lock:
@@ -235,7 +237,12 @@ class ModuleGraph:
         return sorted(roots) or [path]
 
 
-def _parse_file(path: str):
+_IMPORTS = re.compile(r"\bimports\s*=")
+_MODULE_WORDS = re.compile(r"\b(?:imports|options|config)\b")
+
+
+def _parse_file(path: str, worth=_MODULE_WORDS):
+    """The tree of a file on disk, when its text matches `worth` (else None)."""
     from ..parse import ParseOptions, parse_recover
     from ..source import Source
     try:
@@ -246,7 +253,7 @@ def _parse_file(path: str):
             text = f.read()
     except OSError:
         return None
-    if "imports" not in text and "options" not in text and "config" not in text:
+    if not worth.search(text):
         return None
     try:
         return parse_recover(Source(text, path, os.path.dirname(path)),
@@ -293,6 +300,21 @@ class Settings:
 def _absolute(p: str, base: str | None) -> str:
     p = os.path.expanduser(p)
     return os.path.normpath(p if os.path.isabs(p) or not base else os.path.join(base, p))
+
+
+def _guarded(default):
+    """A feature that never raises into the server: a failure (a pynix bug) is
+    logged and answered with `default`."""
+    def wrap(fn):
+        def run(self, *args, **kwargs):
+            try:
+                return fn(self, *args, **kwargs)
+            except (Exception, RecursionError) as exc:
+                self.log(f"pynix: module options: {fn.__name__} failed: {exc!r}")
+                return default() if callable(default) else default
+        run.__name__, run.__doc__ = fn.__name__, fn.__doc__
+        return run
+    return wrap
 
 
 @dataclass
@@ -420,7 +442,8 @@ class OptionsService:
         closure = self.graph.closure(roots)
         in_ws = [f for f in closure if any(_under(f, d) for d in self.folders) or f == path]
         declared = {tuple(p[:2]) for f in in_ws for p in _declared(f)}
-        if s.nixos is True or (s.nixos == "auto" and any(_nixos_like(r, declared) for r in [path] + roots)):
+        wants_nixos = s.nixos is True or (s.nixos == "auto" and any(_nixos_like(r, declared) for r in [path] + roots))
+        if wants_nixos:
             if nixpkgs is None:
                 self.log(f"pynix: {path} looks like a NixOS configuration, but no nixpkgs was found "
                          "(set `pynix.modules.nixpkgs` or `nixpkgs=` in the search path): its own modules only")
@@ -459,6 +482,8 @@ class OptionsService:
             return None, f"{why}: {detail}" if detail else str(why), tuple(roots), seconds
         if nixos is None:
             tree = OptionTree([out])
+            if wants_nixos:
+                tree.incomplete = True     # NixOS's options are missing: no option is "undefined"
         else:
             base = self._nixos_base(nixos, lib, path, roots, wait=False)
             tree = OptionTree([base, out] if base else [out], nixos=base is not None)
@@ -547,6 +572,7 @@ class OptionsService:
             return self.entries.get(path)
 
     # -- features ---------------------------------------------------------------------------------
+    @_guarded(None)
     def completion(self, an, offset: int, text: str | None = None, at: int | None = None):
         """Option names to complete at `offset` (a list, maybe empty), or None
         when the cursor is not where a module defines config. `text` and `at`:
@@ -652,6 +678,7 @@ class OptionsService:
                 return tree, d, node, status
         return None
 
+    @_guarded(None)
     def hover(self, an, offset: int):
         """A Hover for the option path under the cursor, or None."""
         from .hover import Hover
@@ -668,6 +695,7 @@ class OptionsService:
             md = f"{code(show_option(d.path))}: **option group**, {n} option{'s' if n != 1 else ''}"
         return Hover(d.start, d.end, md)
 
+    @_guarded(list)
     def definition(self, an, offset: int) -> list:
         """Locations where the option under the cursor is declared."""
         from .navigation import Location
@@ -686,6 +714,7 @@ class OptionsService:
             out.append(Location(start, start, f))
         return out
 
+    @_guarded(list)
     def diagnostics(self, an) -> list[Diagnostic]:
         """Undefined options and type errors of the document's definitions."""
         m = self.module(an)

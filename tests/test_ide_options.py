@@ -33,7 +33,8 @@ MODULES = [
     ("{ config, lib, ... }: { services.x.enable = true; }", True, True),
     ("{ lib, ... }: { options.x = lib.mkOption { }; }", True, True),
     ("{ imports = [ ./a.nix ]; }", True, True),
-    ("{ lib, pkgs, ... }: { environment.systemPackages = [ ]; }", True, False),
+    ("{ lib, pkgs, ... }: { environment.systemPackages = [ ]; }", True, True),     # sets what NixOS declares
+    ("{ lib, pkgs, ... }: { myThing = 1; }", True, False),
     ("{ lib, ... }: let x = 1; in { a = x; }", True, False),
     ("{ stdenv, fetchurl }: stdenv.mkDerivation { }", False, False),
     ("{ lib }: { mapAttrs = f: s: s; }", False, False),          # a nixpkgs lib file
@@ -280,3 +281,15 @@ def test_a_nixos_configuration_without_nixpkgs_reports_no_undefined_option(tmp_p
     an = analyze(text, str(tmp_path / "configuration.nix"))
     assert svc.wait(an, 120) is not None
     assert svc.diagnostics(an) == []
+
+
+def test_a_set_returning_function_is_a_module_only_when_imported(tmp_path):
+    weak = "{ lib, ... }: { double = x: 2 * x; }"
+    (tmp_path / "util.nix").write_text(weak)
+    (tmp_path / "other.nix").write_text(weak)
+    (tmp_path / "host.nix").write_text("{ config, ... }: { imports = [ ./util.nix ]; }")
+    svc = OptionsService()
+    svc.configure({}, (str(tmp_path),), [])
+    svc.graph.scan(svc.folders)
+    assert svc.module(analyze(weak, str(tmp_path / "util.nix"))) is not None
+    assert svc.module(analyze(weak, str(tmp_path / "other.nix"))) is None

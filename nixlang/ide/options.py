@@ -370,7 +370,7 @@ class OptionsService:
         m = module_body(an.ast)
         if m is None:
             return None
-        if not m.strong and an.path not in self.graph.edges and not self._imported(an.path):
+        if not m.strong and not self._imported(an.path):
             return None
         return m
 

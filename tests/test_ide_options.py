@@ -38,6 +38,8 @@ MODULES = [
     ("{ lib, ... }: let x = 1; in { a = x; }", True, False),
     ("{ stdenv, fetchurl }: stdenv.mkDerivation { }", False, False),
     ("{ lib }: { mapAttrs = f: s: s; }", False, False),          # a nixpkgs lib file
+    ("{ lib, stdenv, config ? { }, pkgs, ... }: { a = 1; }", False, False),      # a package function
+    ("{ config, pkgs }: { services.x = 1; }", False, False),                      # no `...`: not called by modules
     ("{ a = 1; }", True, False),                                  # a module only when imported
     ("x: x", False, False),
     ("{ config, ... }: with config; { networking.hostName = \"h\"; }", True, True),

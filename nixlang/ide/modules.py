@@ -97,7 +97,10 @@ def module_body(ast) -> Module | None:
         return None
     keys = set(node.attrs)
     formals = {f.name for f in lam.formals} if lam is not None and lam.formals else set()
-    strong = bool(formals & STRONG_ARGS) or bool(keys & {"imports", "options"}) \
+    # the module system passes `config` (never defaulted) and more (`...`); `{ stdenv, config ? { } }:`
+    # is a package function
+    plain = {f.name for f in lam.formals if f.default is None} if lam is not None and lam.formals else set()
+    strong = (bool(plain & STRONG_ARGS) and lam.ellipsis) or bool(keys & {"imports", "options"}) \
         or ("config" in keys and lam is not None) \
         or (lam is not None and lam.ellipsis and bool(formals) and formals <= MODULE_ARGS and bool(keys & NIXOS_TOP))
     if lam is not None and not strong and (lam.formals is None or not lam.ellipsis

@@ -76,12 +76,25 @@ def marked(after: str, insert: str):
     return pos(CONFIG[:i] + insert + CONFIG[i:])
 
 
-@aio
-async def test_nixos_option_completion(client: LanguageClient):
+def server_log(client: LanguageClient) -> str:
+    return "\n".join(m.message for m in client.log_messages if "option" in m.message)
+
+
+async def nginx_options(client: LanguageClient) -> list[str]:
+    """The names completion offers in `services.nginx = { }`, once NixOS's options are
+    known (the first time: their evaluation, minutes); fails at once, with the
+    server's log, when they cannot be had."""
     text, p = marked("services.nginx = {", "\n    $0")
     uri = opened(client, text)
     # incomplete until NixOS's options are there (the workspace's come first)
     got = await complete_when_ready(client, uri, p, PATIENCE)
+    assert "recommendedGzipSettings" in got, f"no NixOS options; the server said:\n{server_log(client)}"
+    return got
+
+
+@aio
+async def test_nixos_option_completion(client: LanguageClient):
+    got = await nginx_options(client)
     assert {"enable", "virtualHosts", "recommendedGzipSettings", "package"} <= set(got)
     assert list(Path(CACHE).glob("nixos-*.json")), "NixOS's options are cached on disk"
     text, p = marked('"example.org" = {', "\n      $0")
@@ -94,9 +107,10 @@ async def test_nixos_option_completion(client: LanguageClient):
 
 @aio
 async def test_nixos_hover_and_diagnostics(client: LanguageClient):
+    await nginx_options(client)
     uri = opened(client, CONFIG)
     ds = await wait_diagnostics(client, uri, lambda ds: any("does not exist" in d.message for d in ds)
-                                and any("is not of type" in d.message for d in ds), PATIENCE)
+                                and any("is not of type" in d.message for d in ds), 120)
     msgs = sorted(d.message.split("\n")[0] for d in ds if d.code == "E204")
     assert msgs == [
         "A definition for option `networking.hostName' is not of type `string matching the pattern "

@@ -30,8 +30,9 @@ pytestmark = [pytest.mark.slow,
                                  reason=f"the nixpkgs tarball is not in {NIXPKGS_TARBALLS} (../shared is absent)")]
 aio = pytest.mark.asyncio(loop_scope="module")
 
-CACHE = tempfile.mkdtemp(prefix="pynix-test-options-cache-")
-WORK = Path(tempfile.mkdtemp(prefix="pynix-test-nixos-"))
+# made by the server when it writes there (nothing is made when the slow tier is left out)
+CACHE = os.path.join(tempfile.gettempdir(), f"pynix-test-options-cache-{os.getpid()}")
+WORK = Path("/nonexistent")        # set by the `work` fixture
 SERVER = ClientServerConfig(server_command=[sys.executable, "-m", "nixlang", "lsp"],
                             server_env={**os.environ, "PYNIX_OPTIONS_CACHE": CACHE})
 PATIENCE = 1500.0        # NixOS's options take minutes on a loaded 2-core machine
@@ -41,16 +42,17 @@ CONFIG = (DATA / "configuration.nix").read_text()
 
 
 @pytest.fixture(scope="module", autouse=True)
-def cleanup():
-    yield
+def work(tmp_path_factory):
+    global WORK
+    WORK = tmp_path_factory.mktemp("lsp-nixos") / "nixos"
+    shutil.copytree(DATA, WORK)
+    yield WORK
     shutil.rmtree(CACHE, ignore_errors=True)
-    shutil.rmtree(WORK, ignore_errors=True)
 
 
 @pytest_lsp.fixture(scope="module", config=SERVER)
-async def client(lsp_client: LanguageClient):
+async def client(lsp_client: LanguageClient, work):
     tree = shared_nixpkgs()
-    shutil.copytree(DATA, WORK, dirs_exist_ok=True)
     params = init_params({"pynix": {"modules": {"nixpkgs": str(tree)}}}, hover=True, completion_docs=True,
                          diagnostics={"version_support": True})
     params.workspace_folders = [types.WorkspaceFolder(uri=WORK.as_uri(), name="nixos")]

@@ -40,6 +40,20 @@ once `lib.` completes (the server warms lib up in the background after
 `initialized`), N times an edit types `lib.` on a new line and completion
 is asked right after it (median, p95, items per answer).
 
+    python benchmarks/lsp_bench.py --options [--nixos [NIXPKGS]] [--requests N]
+
+Module options (issue 16): a real server opens tests/modules/services/host.nix
+(the options of `lib.evalModules` over its imports, nixpkgs' lib from
+../shared or --lib), and reports the time from didOpen to the first complete
+option completion (the background evaluation included), then the latency of
+N option completions, hovers and definitions at five places (median, p95;
+target p95 <= 100 ms once the evaluation is done, first result within 2 s).
+With --nixos, the same for a NixOS configuration on a nixpkgs tree (default:
+the one ../shared/tools/nixpkgs-unpack gives; tests/modules/nixos): the workspace's options
+first, NixOS's own after their one-time evaluation (cached on disk; a fresh
+cache folder each run unless --keep-cache), and `services.` completion,
+which offers ~1,000 names.
+
 Only the standard library and the project itself are used.
 """
 from __future__ import annotations
@@ -49,6 +63,7 @@ import json
 import os
 import queue
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -185,10 +200,11 @@ class Client:
     after `answer_after[method]` seconds for the methods listed there (a slow
     client)."""
 
-    def __init__(self, cmd: list[str], stderr=None, answer_after: dict | None = None):
+    def __init__(self, cmd: list[str], stderr=None, answer_after: dict | None = None, env: dict | None = None):
         self.answer_after = answer_after or {}
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=stderr if stderr is not None else subprocess.DEVNULL, cwd=str(REPO))
+                                     stderr=stderr if stderr is not None else subprocess.DEVNULL, cwd=str(REPO),
+                                     env=env)
         self.next_id = 0
         self.send_lock = threading.Lock()
         self.responses: dict[int, tuple[float, dict]] = {}
@@ -238,6 +254,8 @@ class Client:
                 with self.cond:
                     self.responses[msg["id"]] = (now, msg)
                     self.cond.notify_all()
+            elif msg.get("method") == "window/logMessage" and os.environ.get("LSP_BENCH_LOG"):
+                print("server:", msg["params"]["message"], flush=True)
             elif msg.get("method") == "textDocument/publishDiagnostics":
                 self.diagnostics.put((now, msg["params"]))
 
@@ -631,6 +649,151 @@ def line(name: str, ms: list[float], target: float | None) -> str:
     return f"  {name:<22} median {med:7.1f} ms   p95 {p95:7.1f} ms   (n={len(ms)}){mark}"
 
 
+# ======================================================================================
+# Module options (--options)
+# ======================================================================================
+
+OPTION_TARGET_P95_MS = 100.0
+OPTION_FIRST_TARGET_S = 2.0
+def _insert(text: str, places: list[tuple[str, str]]) -> tuple[str, list[dict]]:
+    """`text` with each (after, inserted) applied; the LSP positions of the ends of the insertions."""
+    offsets = []
+    for after, ins in places:
+        i = text.index(after) + len(after)
+        text = text[:i] + ins + text[i:]
+        offsets = [o + len(ins) if o >= i else o for o in offsets] + [i + len(ins)]
+    return text, [position(text, o) for o in offsets]
+
+
+def _complete_when_ready(client: Client, uri: str, pos: dict, patience: float,
+                         nonempty: bool = False) -> tuple[float | None, list]:
+    """Ask for completion at `pos` until the answer is complete (and, with
+    `nonempty`, has items): (seconds since now, labels)."""
+    t0 = time.perf_counter()
+    end = time.monotonic() + patience
+    while time.monotonic() < end:
+        _, r = client.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": pos})
+        if r and not r.get("isIncomplete") and (r.get("items") or not nonempty):
+            return time.perf_counter() - t0, [i["label"] for i in r["items"]]
+        time.sleep(0.02)
+    return None, []
+
+
+def _first_items(client: Client, uri: str, pos: dict, patience: float, since: float) -> float | None:
+    """Seconds from `since` to the first completion at `pos` with items (complete or not)."""
+    end = time.monotonic() + patience
+    while time.monotonic() < end:
+        _, r = client.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": pos})
+        if r and r.get("items"):
+            return time.perf_counter() - since
+        time.sleep(0.02)
+    return None
+
+
+def bench_options(folder: Path, main_file: str, places, name_places, settings: dict, n: int, patience: float,
+                  env: dict | None = None) -> dict:
+    """Open `main_file` of `folder` in a real server with `settings`; the first
+    complete option completion, then `n` requests of each kind."""
+    path = folder / main_file
+    text, positions = _insert(path.read_text(), places)
+    names = []
+    for word in name_places:
+        i = text.index(word) + 1
+        names.append(position(text, i))
+    uri = path.as_uri()
+    client = Client([sys.executable, "-m", "nixlang", "lsp"], env=env)
+    out: dict = {}
+    try:
+        client.request("initialize", {
+            "processId": os.getpid(), "rootUri": folder.as_uri(),
+            "workspaceFolders": [{"uri": folder.as_uri(), "name": folder.name}],
+            "capabilities": {"textDocument": {"hover": {"contentFormat": ["markdown"]},
+                                              "completion": {"completionItem": {"documentationFormat": ["markdown"]}}}},
+            "initializationOptions": settings})
+        client.notify("initialized", {})
+        t_open = client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "nix",
+                                                                         "version": 1, "text": text}})
+        out["first_items_s"] = _first_items(client, uri, positions[0], patience, t_open)
+        first, labels = _complete_when_ready(client, uri, positions[0], patience, nonempty=True)
+        out["first_s"] = None if first is None else time.perf_counter() - t_open
+        out["first_labels"] = labels
+        extra = [(_complete_when_ready(client, uri, p, patience)) for p in positions[1:]]
+        out["ready_s"] = time.perf_counter() - t_open
+        out["labels"] = [labels] + [e[1] for e in extra]
+        for kind, method, pts in (("completion", "textDocument/completion", positions),
+                                  ("hover", "textDocument/hover", names),
+                                  ("definition", "textDocument/definition", names)):
+            ms = []
+            for k in range(n):
+                p = pts[k % len(pts)]
+                t, _ = client.request(method, {"textDocument": {"uri": uri}, "position": p})
+                ms.append(t)
+            out[kind] = ms
+    finally:
+        client.close()
+    return out
+
+
+def main_options(args) -> int:
+    lib = Path(args.lib) if args.lib else REPO.parent / "shared" / "nixpkgs-lib" / "lib"
+    if (lib / "lib" / "default.nix").is_file():       # a folder holding lib/ (as --lib takes for `lib.`)
+        lib = lib / "lib"
+    if not args.nixos_only:
+        if not (lib / "modules.nix").is_file():
+            print(f"lsp-bench --options: no nixpkgs lib at {lib} (give --lib)")
+            return 1
+        places = [("services.web = {", "\n        "), ('"example.org" = {', "\n          "),
+                  ("(lib.mkIf config.services.web.enable {", "\n      services.db."),
+                  ('services.db.user = "app";', "\n      services.db.tuning."),
+                  ("lib.mkMerge [\n    {", "\n      ")]
+        with tempfile.TemporaryDirectory(prefix="pynix-lsp-bench-") as tmp:
+            folder = Path(tmp) / "services"
+            shutil.copytree(REPO / "tests" / "modules" / "services", folder)
+            r = bench_options(folder, "host.nix", places, ["root = ", "ssl = ", "enable = true", "user = "],
+                              {"modules": {"lib": str(lib)}}, args.requests, args.patience)
+        print(f"lsp-bench --options: tests/modules/services (lib.evalModules, lib {lib}); "
+              f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
+        first = r["first_s"]
+        print(f"  didOpen -> first complete option completion  "
+              f"{'none' if first is None else f'{first:.2f} s'}   target < {OPTION_FIRST_TARGET_S:.0f} s: "
+              f"{'ok' if first is not None and first < OPTION_FIRST_TARGET_S else 'MISSED'}")
+        print(f"  labels at the five places: {r['labels']}")
+        for kind in ("completion", "hover", "definition"):
+            print(_p95_line(f"option {kind}", r[kind]))
+    if args.nixos is not None:
+        tree = args.nixos or subprocess.run([str(REPO.parent / "shared" / "tools" / "nixpkgs-unpack")],
+                                            capture_output=True, text=True).stdout.strip()
+        if not tree or not (Path(tree) / "nixos").is_dir():
+            print("lsp-bench --options --nixos: no nixpkgs tree (give --nixos PATH)")
+            return 1
+        with tempfile.TemporaryDirectory(prefix="pynix-lsp-bench-") as tmp:
+            folder = Path(tmp) / "nixos"
+            shutil.copytree(REPO / "tests" / "modules" / "nixos", folder)
+            env = dict(os.environ)
+            if not args.keep_cache:
+                env["PYNIX_OPTIONS_CACHE"] = str(Path(tmp) / "cache")
+            places = [("services.nginx = {", "\n    "), ('"example.org" = {', "\n      "),
+                      ("services.myapp.enable = true;", "\n  services.")]
+            r = bench_options(folder, "configuration.nix", places, ["root = ", "enable = true", "device ="],
+                              {"modules": {"nixpkgs": tree}}, args.requests, args.patience, env)
+        first = "none" if r["first_s"] is None else f"{r['first_s']:.1f} s"
+        if r["first_items_s"] is not None:
+            first += f" (first items, before the workspace's options: {r['first_items_s']:.1f} s)"
+        print(f"lsp-bench --options --nixos: a NixOS configuration on {tree}"
+              f"{' (options cache kept)' if args.keep_cache else ' (a fresh options cache)'}")
+        print(f"  didOpen -> `services.nginx` options complete  {first}; all three places "
+              f"{r['ready_s']:.1f} s; `services.` offers {len(r['labels'][-1])} names")
+        for kind in ("completion", "hover", "definition"):
+            print(_p95_line(f"NixOS option {kind}", r[kind]))
+    return 0
+
+
+def _p95_line(name: str, ms: list[float]) -> str:
+    med, p95 = stats(ms)
+    return (f"  {name:<26} median {med:7.1f} ms   p95 {p95:7.1f} ms   (n={len(ms)})   target p95 <= "
+            f"{OPTION_TARGET_P95_MS:.0f} ms: {'ok' if p95 <= OPTION_TARGET_P95_MS else 'MISSED'}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--lines", type=int, default=3000)
@@ -655,11 +818,25 @@ def main(argv: list[str] | None = None) -> int:
                     help="--big: turn the server's evaluation off (it is on, as in an editor)")
     ap.add_argument("--lib", nargs="?", const=str(REPO.parent / "shared" / "nixpkgs-lib"), default=None,
                     help="`lib.` completion latency instead (a nixpkgs tree or a folder with lib/default.nix; "
-                         "default ../shared/nixpkgs-lib)")
+                         "default ../shared/nixpkgs-lib); with --options: nixpkgs' lib folder for the options")
     ap.add_argument("--lib-requests", type=int, default=100, help="completions asked (--lib)")
+    ap.add_argument("--options", action="store_true",
+                    help="module options instead: first result and latency of option completion, hover "
+                         "and definition (issue 16)")
+    ap.add_argument("--nixos", nargs="?", const="", default=None, metavar="NIXPKGS",
+                    help="--options: also a NixOS configuration on this nixpkgs tree (default: "
+                         "../shared/tools/nixpkgs-unpack's)")
+    ap.add_argument("--nixos-only", action="store_true", help="--options --nixos: skip the module set")
+    ap.add_argument("--keep-cache", action="store_true",
+                    help="--options --nixos: use the user's cache of NixOS's options (default: a fresh one)")
+    ap.add_argument("--requests", type=int, default=200, help="--options: requests of each kind")
     args = ap.parse_args(argv)
     if args.big:
         return main_big(args)
+    if args.options:
+        if args.patience == 240.0:
+            args.patience = 1200.0 if args.nixos is not None else 120.0
+        return main_options(args)
     if args.lib:
         return bench_lib(args.lib, args.lib_requests)
 

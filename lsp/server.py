@@ -58,6 +58,17 @@ plus the `evaluation` object below:
     evaluation.nixPath  search-path entries (`nixpkgs=/path` or `/path`) for `<name>`, readable
                         too (default none; NIX_PATH and nix.conf's nix-path count as well)
     evaluation.memoryLimitMB  memory one evaluation may allocate (default 1024)
+    modules.enable      module options (completion, hover, definition, undefined options and type
+                        errors in module files; nixlang/ide/options.py), default true
+    modules.roots       module files whose `imports` closure is one evaluation (default: found in
+                        the workspace, the files nobody imports)
+    modules.nixos       "auto" (default: a configuration.nix-like file), true or false: evaluate
+                        with NixOS's modules
+    modules.nixpkgs     the nixpkgs tree for NixOS and `lib` (default: `nixpkgs=` of the search path,
+                        then ~/.nix-defexpr/channels/nixpkgs)
+    modules.lib         a nixpkgs `lib` folder, when there is no nixpkgs tree (default none)
+    modules.timeout     seconds the options of a module set may take (default 30)
+    modules.nixosTimeout  seconds NixOS's own options may take, once per nixpkgs (default 900)
     hover.values        show evaluated values in hovers (default true)
     hover.timeout       seconds a hover waits for its value (default 0.5)
     completion.values   add attributes found by evaluation after `expr.` (default true)
@@ -87,7 +98,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -98,6 +109,7 @@ from nixlang import gcpause, ide
 from nixlang.errors.catalogue import all_codes, explanation
 from nixlang.ide import evaluation as ide_evaluation
 from nixlang.ide import nixpkgs as ide_nixpkgs
+from nixlang.ide import options as ide_options
 from nixlang.ide import policy as ide_policy
 from nixlang.ide import runner as ide_runner
 from nixlang.ide import values as ide_values
@@ -132,6 +144,7 @@ class Settings:
     nix_path: tuple = ()            # `evaluation.nixPath`: search-path entries evaluation may use
     memory_mb: float = 1024.0
     nixpkgs: str | None = None      # `nixpkgs`: the nixpkgs folder; None: found as Nix would
+    modules: dict = field(default_factory=dict)     # the `modules.*` keys (nixlang/ide/options.py reads them)
 
     @property
     def value_budget(self) -> float:
@@ -195,6 +208,7 @@ class Settings:
             self.docs_url = flat["docsUrl"]
         if isinstance(flat.get("nixpkgs"), str):
             self.nixpkgs = os.path.expanduser(flat["nixpkgs"]) or None
+        self.modules.update({k: v for k, v in flat.items() if k.startswith("modules.")})
         np = flat.get("nixPath")
         if isinstance(np, str) or (isinstance(np, list) and all(isinstance(e, str) for e in np)):
             self.link_nix_path = parse_search_path(np)
@@ -257,6 +271,7 @@ class PynixLanguageServer(LanguageServer):
         self.last_change = 0.0           # time.monotonic() of the latest didChange
         self.gc_due = False              # big analyses were frozen (`noted`); collect when idle
         self.collector: asyncio.Task | None = None
+        self.options = ide_options.OptionsService()     # module options, computed in the background
         self.closing = False          # `shutdown` came: nothing more is started
         self.exited = False           # `exit` came: the transport closes, nothing more is sent
         self._reporting = False
@@ -306,6 +321,24 @@ class PynixLanguageServer(LanguageServer):
             ide_nixpkgs.package_names.get(found.path)
         warm_lib(self.cache)         # `lib.` completion answers at once from now on
         threading.Thread(target=self.cache.path_index.warm, name="pynix-path-index", daemon=True).start()
+    def configure_options(self) -> None:
+        """Give the module options service the settings, folders and search path;
+        a result it computes re-publishes the diagnostics of its documents."""
+        pol = self.editor_policy()
+        opts = self.options
+        opts.policy = pol.for_document
+        try:
+            loop = asyncio.get_running_loop()
+            opts.on_ready = lambda paths: loop.call_soon_threadsafe(self._options_ready, paths)
+            opts.log = lambda message: loop.call_soon_threadsafe(_log, self, message)
+        except RuntimeError:
+            pass
+        opts.configure(self.settings.modules, pol.folders, self.settings.search_path())
+
+    def _options_ready(self, paths) -> None:
+        for uri, doc in list(self.docs.items()):
+            if doc.path in paths:
+                self.publish(uri)
 
     def index(self, doc: Doc) -> convert.LineIndex:
         return doc.state.index
@@ -494,7 +527,11 @@ class PynixLanguageServer(LanguageServer):
             return None                   # (an equal text: a change that changed nothing, still published)
         if doc.state is not st:
             return an, None, None, cpu
-        diags = capped(ide.diagnostics(an, lints=self.settings.lints))
+        diags = ide.diagnostics(an, lints=self.settings.lints)
+        more = self.options.diagnostics(an)
+        if more:
+            diags = sorted(diags + more, key=lambda d: (d.start, d.end))
+        diags = capped(diags)
         if doc.state is not st:
             return an, None, None, cpu
         idx = st.index
@@ -621,6 +658,16 @@ def _log_outcome(ls: PynixLanguageServer, name: str, outcome, stale: bool = Fals
         pass
 
 
+def _log(ls: PynixLanguageServer, message: str) -> None:
+    """A line in the client's log (type Log), from any thread."""
+    if ls.closing:
+        return
+    try:
+        ls.window_log_message(types.LogMessageParams(type=types.MessageType.Log, message=message))
+    except Exception:
+        pass
+
+
 def _report(ls: PynixLanguageServer, name: str, exc: BaseException) -> None:
     """Log a failed handler to stderr and to the client's log (window/logMessage)."""
     log.error("%s failed", name, exc_info=exc)
@@ -710,6 +757,7 @@ def initialize(ls: PynixLanguageServer, params: types.InitializeParams):
     if isinstance(opts, dict):
         ls.settings.update(opts.get("pynix", opts))
     ide_runner.prestart()        # a worker process, ready by the time the first file is evaluated
+    ls.configure_options()
 
 
 @server.feature(types.SHUTDOWN)
@@ -750,6 +798,7 @@ async def pull_configuration(ls: PynixLanguageServer) -> None:
         return
     if result:
         ls.settings.update(result[0])
+        ls.configure_options()
 
 
 @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
@@ -761,6 +810,7 @@ async def did_change_configuration(ls: PynixLanguageServer, params: types.DidCha
     else:
         await pull_configuration(ls)
     await ls.run(ls.find_nixpkgs)
+    ls.configure_options()
     ide_values.clear_cache()      # budgets may have changed: evaluate values afresh
     for uri in list(ls.docs):
         ls.publish(uri)
@@ -782,6 +832,17 @@ def did_change(ls: PynixLanguageServer, params: types.DidChangeTextDocumentParam
     ls.change(uri, params.content_changes, params.text_document.version)
     ls.cancel_eval(uri)
     ls.publish_soon(uri)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+@safe()
+def did_save(ls: PynixLanguageServer, params: types.DidSaveTextDocumentParams):
+    """A saved file may declare or define other options: module options are computed again."""
+    uri = params.text_document.uri
+    ls.options.saved(to_fs_path(uri) if uri.startswith("file:") else None)
+    for other, doc in list(ls.docs.items()):
+        if doc.path and ls.options.status(doc.path) is not None:
+            ls.publish(other)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
@@ -819,6 +880,10 @@ async def hover(ls: PynixLanguageServer, params: types.HoverParams):
         return None
     an, off = v.an, v.offset
     h = await ls.run(ide.hover, an, off)
+    oh = await ls.run(ls.options.hover, an, off)
+    if oh is not None:      # an option path: the option's docs replace what the name is
+        return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=oh.markdown),
+                           range=st.index.range(*span) if (span := v.span(oh.start, oh.end)) else None)
     span = None if h is None else v.span(h.start, h.end)
     if span is None:
         return None
@@ -865,7 +930,8 @@ async def definition(ls: PynixLanguageServer, params: types.DefinitionParams):
         return None
 
     def answer():
-        out = [ls.location(doc, st.index, loc, v) for loc in ide.definition(v.an, v.offset)]
+        found = ls.options.definition(v.an, v.offset) or ide.definition(v.an, v.offset)
+        out = [ls.location(doc, st.index, loc, v) for loc in found]
         return [l for l in out if l is not None] or None
     return await ls.run(answer)
 
@@ -918,7 +984,9 @@ async def completion(ls: PynixLanguageServer, params: types.CompletionParams):
     s = ls.settings
     wait = s.completion_timeout if s.completion_values and ls.evaluates(doc) else None
     budget = max(s.value_budget, s.completion_timeout)
-    found = await ls.run(_complete, v, st, wait, budget)
+    found = await ls.run(ls.options.completion, v.an, v.offset, st.text, v.at)
+    if found is None:
+        found = await ls.run(_complete, v, st, wait, budget)
     items = [convert.completion_item(c) for c in found]
     return types.CompletionList(is_incomplete=bool(getattr(found, "incomplete", False)), items=items)
 

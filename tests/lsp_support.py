@@ -147,3 +147,20 @@ def assert_no_handler_failed(client: LanguageClient):
     """Handlers never raise, but a caught exception is logged to the client as an error."""
     errors = [m.message for m in client.log_messages if m.type == types.MessageType.Error]
     assert errors == []
+
+
+async def complete_when_ready(client: LanguageClient, uri: str, p, timeout: float = 120.0) -> list[str]:
+    """The completion labels at `p`, asking again while the server answers that its
+    list is incomplete (module options still being evaluated in the background)."""
+    async def ask():
+        r = await client.text_document_completion_async(types.CompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=p))
+        return None if r is None or r.is_incomplete else [i.label for i in r.items]
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    got = await ask()
+    while got is None and loop.time() < end:
+        await asyncio.sleep(0.05)
+        got = await ask()
+    assert got is not None, "completion stayed incomplete"
+    return got

@@ -26,7 +26,10 @@ about LSP.
     inlay_hints(an, start, end)              # [InlayHint] parameter names, folded constants
     hints.hint_for(err, an)                  # the hint of an error (also `pynix eval`'s, via hints.render)
 
-flake.nix / flake.lock documents get flake input features (see `flakes`).
+flake.nix / flake.lock documents get flake input features (see `flakes`);
+module files get option completion, hover, definition and diagnostics
+(`options`: an `OptionsService` the server keeps; `modules` reads a module
+from its tree, `option_eval` is the worker's side).
 
 Only `evaluation` imports the evaluator, and only when it runs.
 """

@@ -153,6 +153,7 @@ def run_job(job: dict) -> dict:
     """One job: {"kind": "diagnostics", "text", "path", "budget", "policy"} or
     {"kind": "value", "program", "origin", "base_dir", "mode", "budget", "policy"} or
     {"kind": "pkgs-names", "nixpkgs", "budget", "policy"};
+    {"kind": "options", ...} (see `option_eval`);
     a JSON result with at least a "status"."""
     from .evaluation import EvalCancelled, Skip
     try:
@@ -165,6 +166,9 @@ def run_job(job: dict) -> dict:
         if job.get("kind") == "pkgs-names":
             from .nixpkgs import names_job
             return names_job(job)
+        if job.get("kind") == "options":
+            from .option_eval import evaluate_options_job
+            return evaluate_options_job(job)
         return {"status": "internal", "detail": f"unknown job {job.get('kind')!r}"}
     except EvalCancelled:
         return {"status": "cancelled"}

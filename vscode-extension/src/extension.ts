@@ -148,6 +148,12 @@ function currentSettings(): ClientSettings {
     },
     hover: { values: cfg.get("hover.values") },
     nixpkgs: cfg.get("nixpkgs"),
+    modules: {
+      enable: cfg.get("modules.enable"),
+      roots: cfg.get("modules.roots"),
+      nixos: cfg.get("modules.nixos"),
+      nixpkgs: cfg.get("modules.nixpkgs"),
+    },
     trace: { server: cfg.get("trace.server") },
   };
 }

@@ -148,6 +148,7 @@ export interface ClientSettings {
   evaluation?: { restricted?: boolean; allowedPaths?: string[]; nixPath?: string[]; memoryLimitMB?: number };
   hover?: { values?: boolean };
   nixpkgs?: string;
+  modules?: { enable?: boolean; roots?: string[]; nixos?: string; nixpkgs?: string };
   trace?: { server?: string };
 }
 

@@ -333,7 +333,11 @@ class PynixLanguageServer(LanguageServer):
             opts.log = lambda message: loop.call_soon_threadsafe(_log, self, message)
         except RuntimeError:
             pass
-        opts.configure(self.settings.modules, pol.folders, self.settings.search_path())
+        flat = dict(self.settings.modules)
+        found = self.settings.nixpkgs or getattr(self.cache, "nixpkgs", None)
+        if not flat.get("modules.nixpkgs") and found:
+            flat["modules.nixpkgs"] = found      # the nixpkgs `lib.` and `pkgs.` use (find_nixpkgs)
+        opts.configure(flat, pol.folders, self.settings.search_path())
 
     def _options_ready(self, paths) -> None:
         for uri, doc in list(self.docs.items()):
@@ -784,6 +788,7 @@ def exit_(ls: PynixLanguageServer, params):
 async def initialized(ls: PynixLanguageServer, params: types.InitializedParams):
     await pull_configuration(ls)
     await ls.run(ls.find_nixpkgs)
+    ls.configure_options()        # (with the nixpkgs found, when `modules.nixpkgs` names none)
 
 
 async def pull_configuration(ls: PynixLanguageServer) -> None:

@@ -40,7 +40,8 @@ from .evaluation import SoftStop, SoftStopper
 MAX_OPTIONS = 60_000      # options listed at most
 MAX_SUB_DEPTH = 6         # submodules within submodules walked at most
 TEXT_LIMIT = 2000         # characters of a description, default or example kept
-CHECK_SECONDS = 0.5       # a definition's check may take this long
+CHECK_SECONDS = 3.0       # a definition's check may take this long (wall clock: the first one also
+                          # evaluates the shared machinery of the module system; a loaded machine is slow)
 TYPE_ERRORS = ("is not of type", "A definition for option")
 
 

@@ -77,9 +77,18 @@ def _block_comments(source: Source) -> dict[int, tuple[int, int]]:
             pass
     except Exception:       # a file the evaluator read parses; anything else has no docs
         return {}
-    text = source.text
+    found = doc_comment_map(source.text, lexer.comments or ())
+    if len(_comments_cache) > 64:
+        _comments_cache.clear()
+    _comments_cache[key] = found
+    return found
+
+
+def doc_comment_map(text: str, comments) -> dict[int, tuple[int, int]]:
+    """`_block_comments` for comment spans known already (an editor's
+    analysis has them: its text is not lexed again)."""
     found = {}
-    for span in lexer.comments or ():
+    for span in comments:
         if text.startswith("/*", span.start) and not text.startswith("/**/", span.start):
             after = span.end
             while after < len(text) and text[after] in " \t\r\n":
@@ -88,17 +97,16 @@ def _block_comments(source: Source) -> dict[int, tuple[int, int]]:
             # after a blank line it heads a section (`/* Properties. */`)
             if text.startswith("/**", span.start) or text.count("\n", span.end, after) <= 1:
                 found[after] = (span.start, span.end)
-    if len(_comments_cache) > 64:
-        _comments_cache.clear()
-    _comments_cache[key] = found
     return found
 
 
-def comment_before(source: Source, offset: int, binding: bool = True) -> str | None:
+def comment_before(source: Source, offset: int, binding: bool = True, comments=None) -> str | None:
     """The text of the block comment right before `offset` (only blanks
     between), or, with `binding`, before the `name =` / `a.b =` that ends
-    there (`f = /** doc */ x: ...` and `/** doc */ f = x: ...` both work)."""
-    comments = _block_comments(source)
+    there (`f = /** doc */ x: ...` and `/** doc */ f = x: ...` both work).
+    `comments`: the `doc_comment_map` of the source, when known."""
+    if comments is None:
+        comments = _block_comments(source)
     hit = comments.get(offset)
     if hit is None and binding:
         m = _BINDING_BEFORE.search(source.text, max(0, offset - 300), offset)

@@ -149,6 +149,17 @@ def _snippet(an: Analysis, d) -> str:
     return ""
 
 
+def _doc_comments(an: Analysis) -> dict:
+    """The block comments of an analysis that document what follows them,
+    made once per analysis from its comment spans (lexing a big document
+    again for each hover or completion item took hundreds of milliseconds)."""
+    got = an.__dict__.get("_doc_comments")
+    if got is None:
+        from .docs import doc_comment_map
+        got = an.__dict__["_doc_comments"] = doc_comment_map(an.text, an.comments)
+    return got
+
+
 def doc_of(an: Analysis, d) -> str | None:
     """The doc comment of a definition: before its name, or before its value
     when that is a function (`f = /** doc */ x: ...`)."""
@@ -160,7 +171,8 @@ def doc_of(an: Analysis, d) -> str | None:
         if found is None and d.kind == A.PLAIN and type(d.value) is A.Lambda:
             # an older `/* */` comment right before a function's definition (nixpkgs before RFC 145)
             from .docs import comment_before
-            found = comment_before(an.source, (d.name_span or d.span).start, binding=False)
+            found = comment_before(an.source, (d.name_span or d.span).start, binding=False,
+                                   comments=_doc_comments(an))
         return found
     if type(d) is A.Formal:
         return an.doc_comment_for(d.span.start)

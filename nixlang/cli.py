@@ -489,17 +489,7 @@ def build_cmd(argv: list[str], out, err) -> int:
         return 1
     store_root = store.root
     settings = build_settings(config)
-    wanted: list[tuple[str, str]] = []
-    sources = []
-    for f in files:
-        if not from_expr and f.endswith(".drv") and f.startswith(store.store_dir + "/"):
-            wanted.append((f, ""))                 # a store derivation: all its outputs
-        elif from_expr:
-            sources.append((f, Source(f, "«string»", os.getcwd())))
-        else:
-            sources.append((f, None))
-    if not files:
-        sources.append(("./default.nix", None))
+    wanted, sources = _build_targets(files, from_expr, store.store_dir)
     known: dict = {}
     if sources:
         def setup(ev):
@@ -534,6 +524,22 @@ def build_cmd(argv: list[str], out, err) -> int:
     return 0
 
 
+def _build_targets(files: list[str], from_expr: bool, store_dir: str):
+    """What `pynix build` was given: (wanted, sources), the .drv paths in the
+    store as (drv, "": all its outputs) and the files or expressions to
+    evaluate as `_eval` takes them (./default.nix when nothing is given)."""
+    wanted: list[tuple[str, str]] = []
+    sources = []
+    for f in files:
+        if not from_expr and f.endswith(".drv") and f.startswith(store_dir + "/"):
+            wanted.append((f, ""))
+        else:
+            sources.append((f, Source(f, "«string»", os.getcwd()) if from_expr else None))
+    if not files:
+        sources.append(("./default.nix", None))
+    return wanted, sources
+
+
 def _results(wanted, built, out_link, real_path, out) -> None:
     """The result symlinks, as nix-build names them: one prefix per
     derivation (result, result-2, ...), "-OUTPUT" for an output other than
@@ -566,15 +572,7 @@ def _build_through_daemon(spec, files, from_expr, attr_paths, auto_args, include
     from .store.daemon import DaemonStore
     if dry_run:
         raise UsageError("--dry-run is not supported with the Nix daemon's store (use nix-build --dry-run)")
-    wanted: list[tuple[str, str]] = []
-    sources = []
-    for f in files:
-        if not from_expr and f.endswith(".drv") and f.startswith(S.STORE_DIR + "/"):
-            wanted.append((f, ""))
-        else:
-            sources.append((f, Source(f, "«string»", os.getcwd()) if from_expr else None))
-    if not files:
-        sources.append(("./default.nix", None))
+    wanted, sources = _build_targets(files, from_expr, S.STORE_DIR)
     known: dict = {}
     if sources:
         status = _eval(sources, set(), attr_paths, auto_args, eval_options(config, include), out, err,
@@ -590,7 +588,8 @@ def _build_through_daemon(spec, files, from_expr, attr_paths, auto_args, include
                 drv = st.drvs[drv_path][0] if st is not None and drv_path in st.drvs \
                     else S.read_derivation_file(drv_path)
                 built[drv_path] = drv.output_paths(drv_path)
-        store = DaemonStore(None if spec in ("daemon", "auto") else spec[len("unix://"):])
+        store = st.writer if st is not None and isinstance(st.writer, DaemonStore) \
+            else DaemonStore(None if spec in ("daemon", "auto") else spec[len("unix://"):])
         store.log = lambda line: (err.write(line + "\n"), err.flush())
         outputs: dict[str, set] = {}
         for drv_path, output in wanted:

@@ -184,26 +184,33 @@ def _heights(g: Graph) -> None:
 
 # -- what to show ------------------------------------------------------------------------------
 
+def _from_roots(g: Graph) -> dict[str, tuple[int, str | None]]:
+    """Breadth first from the roots down the inputs: each node reached ->
+    (its distance from a root, the node it was reached from), in the order
+    reached."""
+    below = _inputs(g)
+    reached: dict[str, tuple[int, str | None]] = {r: (0, None) for r in g.roots if r in g.nodes}
+    todo = list(reached)
+    while todo:
+        nxt = []
+        for n in todo:
+            depth = reached[n][0] + 1
+            for q in below[n]:
+                if q not in reached:
+                    reached[q] = (depth, n)
+                    nxt.append(q)
+        todo = nxt
+    return reached
+
+
 def find_node(g: Graph, what: str) -> str | None:
     """A node by store path, base name, name (`hello-2.12.1`), package name
     (`hello`: a name followed by `-version`) or name prefix; among several,
     the one nearest the roots (a derivation before its output)."""
     if what in g.nodes:
         return what
-    below = _inputs(g)
-    order: list[str] = []
-    seen = set(r for r in g.roots if r in g.nodes)
-    todo = [r for r in g.roots if r in g.nodes]
-    while todo:                                   # breadth first from the roots
-        order += todo
-        nxt = []
-        for n in todo:
-            for q in below[n]:
-                if q not in seen:
-                    seen.add(q)
-                    nxt.append(q)
-        todo = nxt
-    order += sorted(set(g.nodes) - seen)
+    reached = _from_roots(g)
+    order = list(reached) + sorted(set(g.nodes) - set(reached))
     tests = (lambda n: n.id.rsplit("/", 1)[-1] == what, lambda n: n.label == what,
              lambda n: n.label.startswith(what + "-"), lambda n: n.label.startswith(what))
     for test in tests:
@@ -216,22 +223,12 @@ def find_node(g: Graph, what: str) -> str | None:
 def highlight_path(g: Graph, target: str) -> list[str]:
     """Mark a shortest chain from a root down to `target` (why-depends); the
     chain, root first ([] when no root depends on it)."""
-    below = _inputs(g)
-    parent: dict[str, str | None] = {r: None for r in g.roots if r in g.nodes}
-    todo = list(parent)
-    while todo and target not in parent:
-        nxt = []
-        for n in todo:
-            for q in below[n]:
-                if q not in parent:
-                    parent[q] = n
-                    nxt.append(q)
-        todo = nxt
-    if target not in parent:
+    reached = _from_roots(g)
+    if target not in reached:
         return []
     chain = [target]
-    while parent[chain[-1]] is not None:
-        chain.append(parent[chain[-1]])
+    while reached[chain[-1]][1] is not None:
+        chain.append(reached[chain[-1]][1])
     for n in chain:
         g.nodes[n].highlight = True
     return chain[::-1]
@@ -241,17 +238,7 @@ def cut(g: Graph, max_depth: int) -> Graph:
     """The nodes within `max_depth` steps of the roots; below them, one
     "… N more" node per folded node's layer."""
     below = _inputs(g)
-    depth = {r: 0 for r in g.roots if r in g.nodes}
-    todo = list(depth)
-    while todo:
-        nxt = []
-        for n in todo:
-            for q in below[n]:
-                if q not in depth:
-                    depth[q] = depth[n] + 1
-                    nxt.append(q)
-        todo = nxt
-    keep = {n for n, d in depth.items() if d <= max_depth or g.nodes[n].highlight}
+    keep = {n for n, (d, _) in _from_roots(g).items() if d <= max_depth or g.nodes[n].highlight}
     out = Graph(roots=list(g.roots))
     for n in g.nodes.values():
         if n.id in keep:

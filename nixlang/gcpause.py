@@ -5,9 +5,20 @@ almost all of them: the AST lives as long as the file is loaded. With the
 collector on, those allocations trigger collection after collection, each
 examining young objects that all survive, and now and then a full
 collection of the whole heap: on a 50,000-line file that was half of the
-parse time. Paused, the new objects are examined once, afterwards. Cycles
-made meanwhile (a resolved name points back at its binding) are still
-freed by a later collection.
+parse time. Paused, the new objects are not examined at all by the collections that
+follow: when the pause ends they are handed straight to the oldest
+generation (`gc.freeze()` then `gc.unfreeze()`, two list splices, as
+CPython's `gc_freeze_impl` / `gc_unfreeze_impl` do them), where only a full
+collection looks at them. Left in the youngest generation, the first
+allocation after the pause started a collection that walked the whole new
+tree (0.12-0.17 s of a 0.8 s parse of 50,000 lines), and a later one walked
+it again in the middle generation, only to find it all alive. Cycles made
+meanwhile (a resolved name points back at its binding) are still freed, by
+the next full collection.
+
+The hand-over is skipped when the process has frozen objects of its own
+(`runtime.memory.tune_gc`: the language server, the CLI): unfreezing would
+put those back under collection. There the new objects stay young, as before.
 
 `paused()` nests and may be entered from several threads (the language
 server analyses in a thread pool): the first one in pauses the collector,
@@ -38,4 +49,14 @@ def paused():
         with _lock:
             _depth -= 1
             if _depth == 0 and _was_enabled:
+                _to_oldest_generation()
                 gc.enable()
+
+
+def _to_oldest_generation() -> None:
+    """Move every object the collector tracks into its oldest generation,
+    without examining any (see the module's docstring); nothing when the
+    process keeps objects frozen."""
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.unfreeze()

@@ -224,6 +224,19 @@ def test_a_damaged_entry_is_ignored_and_replaced(cache_dir, damage):
     assert entry.read_bytes() == data
 
 
+def test_an_entry_of_another_format_is_ignored_and_replaced(cache_dir):
+    """An entry written by an older pynix under the same name (the layout of
+    FORMAT 2: no binders) is dropped, never half-read."""
+    import pickle
+    want = show(_fresh(BIG))
+    entry, = _entries(cache_dir)
+    name = entry.name
+    entry.write_bytes(pickle.dumps((2, name, A.Int(0, 1, 1), {}, [])))
+    assert C.load(name) is None and not entry.exists()
+    assert show(_fresh(BIG)) == want
+    assert _lazy_defs(_fresh(BIG))                 # the new entry has its values apart again
+
+
 def test_errors_are_not_cached(cache_dir):
     bad = TEXT + " }"
     for _ in range(2):

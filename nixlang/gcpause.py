@@ -17,8 +17,14 @@ meanwhile (a resolved name points back at its binding) are still freed, by
 the next full collection.
 
 The hand-over is skipped when the process has frozen objects of its own
-(`runtime.memory.tune_gc`: the language server, the CLI): unfreezing would
-put those back under collection. There the new objects stay young, as before.
+(`runtime.memory.tune_gc`: the CLI; the language server's big documents):
+unfreezing would put those back under collection. It is also skipped when
+the pause made fewer than HANDOVER_MIN objects (a small file, an editor's
+reparse): those are cheap to examine young, and garbage handed over waits
+for a full collection, which CPython starts only once enough objects have
+*survived* into the oldest generation (the handed-over ones do not count),
+so a process that reparses small texts again and again keeps its garbage
+young and collected.
 
 `paused()` nests and may be entered from several threads (the language
 server analyses in a thread pool): the first one in pauses the collector,
@@ -29,6 +35,8 @@ from __future__ import annotations
 import gc
 import threading
 from contextlib import contextmanager
+
+HANDOVER_MIN = 100_000    # objects made during a pause: fewer stay in the youngest generation
 
 _lock = threading.Lock()
 _depth = 0
@@ -56,7 +64,7 @@ def paused():
 def _to_oldest_generation() -> None:
     """Move every object the collector tracks into its oldest generation,
     without examining any (see the module's docstring); nothing when the
-    process keeps objects frozen."""
-    if gc.get_freeze_count() == 0:
+    process keeps objects frozen, or when the pause made few objects."""
+    if gc.get_count()[0] >= HANDOVER_MIN and gc.get_freeze_count() == 0:
         gc.freeze()
         gc.unfreeze()

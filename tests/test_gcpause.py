@@ -30,7 +30,8 @@ def generation_of(obj):
 
 
 @pytest.fixture
-def collector_on():
+def collector_on(monkeypatch):
+    monkeypatch.setattr(gcpause, "HANDOVER_MIN", 500)   # the trees below are small
     was = gc.isenabled()
     gc.enable()
     yield
@@ -60,6 +61,12 @@ def test_cycles_are_still_freed_by_a_full_collection(collector_on):
     assert ref() is not None            # a cycle: reference counting alone keeps it
     gc.collect()
     assert ref() is None
+
+
+def test_a_small_pause_leaves_its_objects_young(collector_on):
+    with gcpause.paused():
+        tree = build(10)
+    assert generation_of(tree) in (0, 1)     # young: a young collection may have moved it once
 
 
 def test_nested_pauses_hand_over_once(collector_on):

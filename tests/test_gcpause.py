@@ -1,5 +1,5 @@
-"""nixlang.gcpause: the collector is off while a tree is built, and what was
-built goes straight to the oldest generation afterwards (no young collection
+"""nixlang.gcpause: the collector is off while a tree is built, and a kept
+tree goes straight to the oldest generation afterwards (no young collection
 walks it), unless the pause made few objects or the process keeps frozen
 objects of its own.
 
@@ -51,7 +51,7 @@ def isolated(body: str) -> None:
 def test_a_big_tree_goes_to_the_oldest_generation():
     isolated('''
         assert gc.get_freeze_count() == 0
-        with gcpause.paused():
+        with gcpause.paused(keep=True):
             assert not gc.isenabled()
             tree = build(1000)
         assert gc.isenabled()
@@ -63,7 +63,7 @@ def test_a_big_tree_goes_to_the_oldest_generation():
 
 def test_its_cycles_are_still_freed_by_a_full_collection():
     isolated('''
-        with gcpause.paused():
+        with gcpause.paused(keep=True):
             tree = build(1000)
         ref = weakref.ref(tree.kids[0])
         del tree
@@ -73,10 +73,13 @@ def test_its_cycles_are_still_freed_by_a_full_collection():
     ''')
 
 
-def test_a_small_pause_leaves_its_objects_young():
-    isolated('''
-        with gcpause.paused():
-            tree = build(10)
+@pytest.mark.parametrize("keep, n", [(True, 10), (False, 1000)])
+def test_a_small_or_passing_tree_stays_young(keep, n):
+    """Few objects, or objects not kept (an editor's analysis, garbage at the
+    next change): left to the young collections."""
+    isolated(f'''
+        with gcpause.paused(keep={keep}):
+            tree = build({n})
         assert generation_of(tree) in (0, 1)         # a young collection may have moved it once
     ''')
 
@@ -86,11 +89,24 @@ def test_frozen_objects_stay_frozen():
         keep = build(10)
         gc.freeze()
         frozen = gc.get_freeze_count()
-        with gcpause.paused():
+        with gcpause.paused(keep=True):
             tree = build(1000)
         assert gc.get_freeze_count() == frozen       # nothing unfrozen, the new tree not frozen
         assert generation_of(keep) is None
         assert generation_of(tree) is not None
+    ''')
+
+
+def test_the_outermost_pause_decides():
+    isolated('''
+        with gcpause.paused():                       # an editor's analysis, which parses inside
+            with gcpause.paused(keep=True):
+                tree = build(1000)
+        assert generation_of(tree) in (0, 1)
+        with gcpause.paused(keep=True):
+            with gcpause.paused():
+                tree = build(1000)
+        assert generation_of(tree) == 2
     ''')
 
 
@@ -125,7 +141,7 @@ def test_handover_needs_the_collector_on(n):
     """With the collector off (the CLI's policy) nothing is moved, big or small."""
     isolated(f'''
         gc.disable()
-        with gcpause.paused():
+        with gcpause.paused(keep=True):
             tree = build({n})
         assert not gc.isenabled() and generation_of(tree) == 0
     ''')

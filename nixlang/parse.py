@@ -37,7 +37,7 @@ def parse_full(source: Source | str, options: ParseOptions | None = None) -> Par
     """Parse and statically check one expression; raise the first error as Nix would."""
     source = _source(source)
     options = options or ParseOptions()
-    with gcpause.paused():
+    with gcpause.paused(keep=True):    # a tree its caller keeps (see gcpause)
         result = parse_syntax(source, options)
         _check_scopes(source, options, result)
     return result
@@ -59,7 +59,7 @@ def _parse_stored(source: Source, options: ParseOptions) -> ParseResult:
     if not parse_cache.wanted(source):
         return parse_full(source, options)
     name = parse_cache.key(source, options)
-    with gcpause.paused():
+    with gcpause.paused(keep=True):
         got = parse_cache.load(name)
         if got is not None:
             # stored with its scopes resolved (when the options ask for it)

@@ -49,6 +49,13 @@ ROWS = [
     ('"a\r\nb\rc"', r'"a\nb\nc"'),
     # indented strings
     ("''\n  a\n    b\n''", r'"a\n  b\n"'),
+    # indentation counted across parts: escapes and interpolations end a line's
+    # indent, lines of spaces only do not count, spaces carry over to the next part
+    ("x: ''\n    a\n  ${x} b\n      c''", r'(x: ("  a\n" + x + " b\n    c"))'),
+    ("''\n  ''${a}\n    b\n''", r'("$" + "{a}\n  b\n")'),
+    ("''\n    \n  a\n      \n    b\n   ''", r'"  \na\n    \n  b\n"'),
+    ("x: ''\n   ''\\t a\n     b''", r'(x: ("\t" + " a\n  b"))'),
+    ("''  \n  ''\\n  x\n''", r'("\n" + "x\n")'),
     ("''a''$b''", '("a" + "$" + "b")'),
     ("'' '''x ''", '''("''" + "x ")'''),
     ("x: ''\n  ${x}\n  a\n''", r'(x: (x + "\na\n"))'),

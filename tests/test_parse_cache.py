@@ -51,8 +51,9 @@ def _dump(node):
         for cls in type(n).__mro__:
             for f in getattr(cls, "__slots__", ()):
                 v = getattr(n, f)
-                if f == "binding":
-                    v = None if v is None else (type(v).__name__, v.start, v.end)
+                if f == "binding":   # a LazyAttrDef is an AttrDef whose value loads late
+                    v = None if v is None else ("AttrDef" if isinstance(v, A.AttrDef) else type(v).__name__,
+                                                v.start, v.end)
                 elif isinstance(v, (A.Node, list, dict, A.ListElems)):
                     continue
                 row.append((f, v))
@@ -79,6 +80,85 @@ def test_a_loaded_tree_is_the_parsed_tree(cache_dir):
     for tree in (first, loaded):
         assert show(tree) == show(parsed)
         assert _dump(tree) == _dump(parsed)
+
+
+# a package set: a big `rec` attrset in a function, whose values use formals,
+# lambda arguments, siblings, inner `let`s and lambdas of their own
+BIG = ("{ lib, stdenv ? null }: self: rec {\n"
+       + "".join(f"  p{k} = {{ n ? {k} }}: let q = n + {k}; in {{ v = q + lib.x; w = p{(k + 1) % 70}; s = self; }};\n"
+                 for k in range(70))
+       + "  c = 1;\n  v = lib;\n  l = [ c v ];\n  f = a: b: a + b + c;\n  g = x: y: z: throw \"g: ${toString x}\";\n"
+       + "  inherit lib;\n  inherit (lib) y;\n}\n")
+
+
+def _lazy_defs(tree):
+    return [d for d in tree.body.body.attrs.values() if type(d) is A.LazyAttrDef]
+
+
+def test_big_attrsets_load_their_values_when_read(cache_dir):
+    parsed = P.parse_full(Source(BIG, "/src/default.nix", "/src")).ast
+    _fresh(BIG)
+    loaded = _fresh(BIG)
+    lazy = _lazy_defs(loaded)
+    # constants, variables and `inherit`s are loaded at once; the rest waits
+    assert {n for n, d in loaded.body.body.attrs.items() if type(d) is A.LazyAttrDef} == \
+        {f"p{k}" for k in range(70)} | {"l", "f", "g"}
+    assert not any(d.loaded() for d in lazy)
+    p3 = loaded.body.body.attrs["p3"]
+    value = p3.value
+    assert p3.loaded() and p3.value is value              # unpickled once
+    assert sum(d.loaded() for d in lazy) == 1
+    # links to binders outside the value lead to the loaded tree's own nodes
+    bindings = {}
+    stack = [value]
+    while stack:
+        n = stack.pop()
+        if type(n) is A.Var and n.binding is not None:
+            bindings[n.name] = n.binding
+        stack.extend(A.children(n))
+    outer_lambda, rec = loaded, loaded.body.body
+    assert bindings["lib"] is rec.attrs["lib"]            # `inherit lib;` in the rec set
+    assert rec.attrs["lib"].value.binding is outer_lambda.formals[0]
+    assert bindings["self"] is outer_lambda.body
+    assert bindings["p4"] is rec.attrs["p4"]
+    assert bindings["n"] is value.formals[0]
+    # the whole tree, read, is the parsed one
+    assert show(loaded) == show(parsed)
+    assert _dump(loaded) == _dump(parsed)
+
+
+def test_lazily_loaded_values_evaluate_as_parsed_ones(cache_dir, tmp_path):
+    from nixlang.evaluator import Evaluator
+    from nixlang.runtime.printer import print_value
+    f = tmp_path / "big.nix"
+    f.write_text(BIG)
+    expr = (f"let s = import {f} {{ lib = {{ x = 1; y = 2; }}; }} s; in "
+            "[ (s.p3 { }).v (s.p69 { n = 5; }).w.__functor or null s.l (s.f 1 2) "
+            "(builtins.tryEval (s.g 1 2 3)).success ]")
+    got = []
+    for _ in range(3):            # parsed (and stored), then loaded twice
+        P._cache.clear()
+        ev = Evaluator()
+        got.append(print_value(ev.eval_string(expr)))
+    assert got[0] == got[1] == got[2] == "[ 7 null [ 1 { x = 1; y = 2; } ] 4 false ]"
+    assert len(_entries(cache_dir)) == 1
+
+
+def test_lambdas_in_lazy_values_keep_their_names(cache_dir, tmp_path):
+    """Nix names a lambda after its attribute (in traces); a value unpickled
+    late is named as one compiled at once."""
+    from nixlang.errors import render_nix_eval
+    from nixlang.evaluator import Evaluator
+    f = tmp_path / "big.nix"
+    f.write_text(BIG)
+    texts = []
+    for _ in range(2):
+        P._cache.clear()
+        with pytest.raises(NixError) as e:
+            Evaluator().eval_string(f"(import {f} {{ lib = {{ }}; }} {{ }}).g 1 2 3")
+        texts.append(render_nix_eval(e.value, show_trace=True))
+    assert "while calling 'g'" in texts[0]
+    assert texts[0] == texts[1]
 
 
 @pytest.mark.parametrize("change", [
@@ -142,6 +222,19 @@ def test_a_damaged_entry_is_ignored_and_replaced(cache_dir, damage):
     assert show(_fresh()) == want
     assert show(_fresh()) == want                 # from the rewritten entry
     assert entry.read_bytes() == data
+
+
+def test_an_entry_of_another_format_is_ignored_and_replaced(cache_dir):
+    """An entry written by an older pynix under the same name (the layout of
+    FORMAT 2: no binders) is dropped, never half-read."""
+    import pickle
+    want = show(_fresh(BIG))
+    entry, = _entries(cache_dir)
+    name = entry.name
+    entry.write_bytes(pickle.dumps((2, name, A.Int(0, 1, 1), {}, [])))
+    assert C.load(name) is None and not entry.exists()
+    assert show(_fresh(BIG)) == want
+    assert _lazy_defs(_fresh(BIG))                 # the new entry has its values apart again
 
 
 def test_errors_are_not_cached(cache_dir):

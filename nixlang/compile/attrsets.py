@@ -28,12 +28,12 @@ class AttrsetRules:
         out = []
         defer = len(attrs.attrs) > DEFER_ABOVE
         for name, d in attrs.attrs.items():
-            # ExprLambda::setName: a lambda bound to an attribute takes its
-            # name, and so do the lambdas of its curried body (`f = a: b: ...`)
-            lam = d.value
-            while type(lam) is A.Lambda:
-                self._lambda_names[id(lam)] = name
-                lam = lam.body
+            if type(d) is A.LazyAttrDef and not d.loaded():
+                # still pickled (a big attrset loaded from the parse cache):
+                # unpickled, named and compiled when first forced
+                out.append((name, d, ("inner", self.lazy_def(d, name))))
+                continue
+            self._name_lambdas(d.value, name)
             if d.kind == A.INHERITED_FROM:
                 idx = d.value.expr.index
                 # the span made once here (a node's span is a new object per

@@ -84,15 +84,37 @@ class Compiler(VariableRules, SelectionRules, AttrsetRules, FunctionRules, Opera
         if defer and id(n) not in self._compiled:
             # compiled when a thunk of it is first forced: most attributes of
             # a large attrset (a package set, a module's options) never are
-            compiler, code_of = self, [None]
-
-            def compile_then_run(env):
-                code = code_of[0] = compiler.compile(n)
-                return code(env)
-            code_of[0] = compile_then_run
-            return lambda env: Thunk(code_of[0], env)
+            return self._deferred(lambda: n)
         code = self.compile(n)
         return lambda env: Thunk(code, env)
+
+    def lazy_def(self, d: A.LazyAttrDef, name: str):
+        """`lazy(d.value, defer=True)` for a value still pickled (see
+        `ast.LazyAttrDef`; never a constant or a variable): thunks whose
+        first forcing unpickles the value, names its lambdas and compiles it."""
+        def load():
+            n = d.value
+            self._name_lambdas(n, name)
+            return n
+        return self._deferred(load)
+
+    def _deferred(self, node_of):
+        """Code making thunks of the node `node_of()` gives, compiled when the
+        first of them is forced."""
+        compiler, code_of = self, [None]
+
+        def compile_then_run(env):
+            code = code_of[0] = compiler.compile(node_of())
+            return code(env)
+        code_of[0] = compile_then_run
+        return lambda env: Thunk(code_of[0], env)
+
+    def _name_lambdas(self, n: A.Node, name: str) -> None:
+        """ExprLambda::setName: a lambda bound to an attribute takes its name,
+        and so do the lambdas of its curried body (`f = a: b: ...`)."""
+        while type(n) is A.Lambda:
+            self._lambda_names[id(n)] = name
+            n = n.body
 
     def strict(self, n: A.Node):
         """Code giving `force(lazy(n)(env))`, the value of an operand needed at

@@ -26,6 +26,9 @@ the name itself), `Lambda.arg_span` the `@` name, and operator nodes keep
 """
 from __future__ import annotations
 
+import io
+import pickle
+import threading
 from dataclasses import dataclass, field
 
 from ..source import Span
@@ -129,6 +132,47 @@ class AttrDef:
     @property
     def name_span(self) -> Span:
         return Span(self.name_start, self.name_end)
+
+
+_VALUE_SLOT = AttrDef.__dict__["value"]     # the slot under LazyAttrDef's `value` property
+_LOAD_LOCK = threading.Lock()
+
+
+class LazyAttrDef(AttrDef):
+    """An `AttrDef` of a tree loaded from the on-disk parse cache
+    (`nixlang.parse_cache`) whose value is still pickled: `value` unpickles
+    it when first read (once; then it is an ordinary slot read behind a
+    property). Most attributes of a big attrset (a package set) are never
+    evaluated, so most of these are never unpickled. The pickle refers to
+    the binders outside it (the `AttrDef`s, `Formal`s and `Lambda`s its
+    variables are bound to) by their index in `binders`, a list shared by
+    the whole tree. `loaded()` says whether `value` may be read without
+    unpickling (the compiler defers the work until the value is needed)."""
+    __slots__ = ("blob", "binders")
+
+    def __init__(self, *args, **kwargs):   # made only by unpickling (`parse_cache.store`)
+        raise TypeError("LazyAttrDef is made by the parse cache only")
+
+    def loaded(self) -> bool:
+        return self.blob is None
+
+    def _get_value(self):
+        if self.blob is None:
+            return _VALUE_SLOT.__get__(self)
+        with _LOAD_LOCK:              # two threads must not make two copies of the subtree
+            blob = self.blob
+            if blob is not None:
+                reader = pickle.Unpickler(io.BytesIO(blob))
+                reader.persistent_load = self.binders.__getitem__
+                _VALUE_SLOT.__set__(self, reader.load())
+                self.blob = None
+        return _VALUE_SLOT.__get__(self)
+
+    def _set_value(self, value) -> None:
+        _VALUE_SLOT.__set__(self, value)
+        self.blob = None
+
+    value = property(_get_value, _set_value)
 
 
 @dataclass(eq=False, slots=True)

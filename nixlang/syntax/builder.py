@@ -15,7 +15,6 @@ In recovery mode (`Builder(recover=True)`) those checks append to
 from __future__ import annotations
 
 import os
-import re
 
 from .. import errors
 from ..source import Source, Span
@@ -62,7 +61,6 @@ class FormalSet:
         self.end = end
 
 
-_SPACES = re.compile(" *").match
 
 _OP_CALLS = {"MINUS": "__sub", "STAR": "__mul", "SLASH": "__div"}
 _BINOP_TEXT = {"EQ": "==", "NEQ": "!=", "AND": "&&", "OR": "||", "IMPL": "->", "UPDATE": "//",
@@ -440,37 +438,31 @@ class Builder:
         time, with the same counts.)"""
         if not es:
             return A.Str(start, end, "")
+        # 1. the smallest indentation of a line that has more than spaces
         at_start = True
         min_indent = 1000000
         cur = 0
-        spaces = _SPACES
         for item in es:
             if type(item) is not NixToken or not item.flag:
                 if at_start:
                     at_start = False
                     min_indent = min(min_indent, cur)
                 continue
-            v = item.value
-            i, n = 0, len(v)
-            while i < n:
-                if at_start:
-                    j = spaces(v, i).end()
-                    cur += j - i
-                    if j == n:
-                        break
-                    if v[j] == "\n":        # an empty line does not count
-                        cur = 0
-                        i = j + 1
-                        continue
+            lines = item.value.split("\n")
+            last = len(lines) - 1
+            for k, line in enumerate(lines):
+                if k:                         # after a newline: a new line starts
+                    at_start, cur = True, 0
+                elif not at_start:            # the rest of a line begun before
+                    continue
+                text = line.lstrip(" ")
+                if text:
                     at_start = False
-                    min_indent = min(min_indent, cur)
-                    i = j
-                j = v.find("\n", i)
-                if j < 0:
-                    break
-                at_start = True
-                cur = 0
-                i = j + 1
+                    min_indent = min(min_indent, cur + len(line) - len(text))
+                elif k == last:               # spaces only, so far: the next item goes on
+                    cur += len(line)
+                # (a line of spaces only does not count)
+        # 2. each line without its first `min_indent` spaces
         out: list[A.Node] = []
         at_start = True
         dropped = 0
@@ -482,35 +474,29 @@ class Builder:
                 out.append(item)
                 n_left -= 1
                 continue
-            v = item.value
             kept = []
-            i, n = 0, len(v)
-            while i < n:
+            lines = item.value.split("\n")
+            last = len(lines) - 1
+            for k, line in enumerate(lines):
+                if k:
+                    kept.append("\n")
+                    at_start = True
                 if at_start:
-                    j = spaces(v, i).end()
-                    k = j - i
-                    if k:
-                        keep = dropped + k - max(dropped, min_indent)
+                    text = line.lstrip(" ")
+                    spaces = len(line) - len(text)
+                    if spaces:
+                        keep = dropped + spaces - max(dropped, min_indent)
                         if keep > 0:
                             kept.append(" " * keep)
-                        dropped += k
-                    if j == n:
-                        break
-                    if v[j] == "\n":
-                        dropped = 0
-                        kept.append("\n")
-                        i = j + 1
+                        dropped += spaces
+                    if not text:
+                        if k != last:         # an empty line: the next one starts afresh
+                            dropped = 0
                         continue
                     at_start = False
                     dropped = 0
-                    i = j
-                j = v.find("\n", i)
-                if j < 0:
-                    kept.append(v[i:] if i else v)
-                    break
-                kept.append(v[i:j + 1])
-                at_start = True
-                i = j + 1
+                    line = text
+                kept.append(line)
             s = "".join(kept)
             if n_left == 1:
                 # the last line goes if it is only spaces

@@ -110,7 +110,7 @@ class Stuck(Exception):
 
 class Tables:
     """The parse table (a `ParseTable`), compiled for `LRParser`: per state, token type ->
-    (SHIFT, target) | (UNIT, nonterminal) | (kind, size, nonterminal, callback),
+    (SHIFT, target) | (UNIT, nonterminal, memo) | (kind, size, nonterminal, callback),
     and per state, nonterminal -> goto state. A UNIT reduction (`a: b`, whose
     value is its only child's) touches no value at all.
 
@@ -127,9 +127,10 @@ class Tables:
     token usually triggers a run of UNIT reductions (`expr_select` ->
     `expr_app` -> `expr_op` -> ... -> `expr`), about three per token. Such a
     run replaces only the top state, and where it ends depends on nothing but
-    the state below it, the top state and the lookahead; `units` memoises
-    (below, top, token type) -> (final top state, the action there), so the
-    driver makes the whole run in one dictionary lookup."""
+    the state below it, the top state and the lookahead; each UNIT action
+    (one per top state and token type) memoises, in its `memo`, state below
+    -> (final top state, the action there), so the driver makes the whole
+    run in one lookup of a small integer."""
 
     def __init__(self, parse_table, callbacks: dict, unit_callback, start: str = "start",
                  append_run=None, inline: dict | None = None):
@@ -156,7 +157,9 @@ class Tables:
                     size = len(arg.expansion)
                     kind = inline.get(arg) if inline else None
                     if cb is unit_callback and size == 1:
-                        compiled[t] = (UNIT, name)
+                        # a[2]: the unit chain's end memoised per state below
+                        # (see `unit_chain`), for this state and token type
+                        compiled[t] = (UNIT, name, {})
                     else:
                         compiled[t] = (kind if kind is not None else REDUCE1 if size == 1 else REDUCE,
                                        size, name, cb)
@@ -183,25 +186,21 @@ class Tables:
                     a = row[t] = a + (goto_rows[a[2]],)
                 rows.setdefault(t, [None] * count)[k] = a
         self.rows = rows
-        self.units: dict = {}
         # the states inside `[ ... ]` where the next element may come: those
         # reached by the goto on the nonterminal `list`
         self.list_states = frozenset(g["list"] for g in gotos.values() if "list" in g)
 
     def unit_chain(self, below: int, top: int, tt: str) -> tuple:
         """Run the UNIT reductions on lookahead `tt` from `top` (over `below`);
-        return (the state where they end, its action for `tt` or None), memoised."""
-        key = (below, top, tt)
-        hit = self.units.get(key)
-        if hit is None:
-            actions, goto = self.actions, self.gotos[below]
-            state = top
+        return (the state where they end, its action for `tt` or None). The
+        callers memoise it in the UNIT action's `memo`."""
+        actions, goto = self.actions, self.gotos[below]
+        state = top
+        a = actions[state].get(tt)
+        while a is not None and a[0] == UNIT and not (tt == "$END" and state == self.end_state):
+            state = goto[a[1]]
             a = actions[state].get(tt)
-            while a is not None and a[0] == UNIT and not (tt == "$END" and state == self.end_state):
-                state = goto[a[1]]
-                a = actions[state].get(tt)
-            hit = self.units[key] = (state, a)
-        return hit
+        return state, a
 
 
 SHIFT, UNIT, REDUCE1, REDUCE, LIST1, EMPTY, APPEND, APPEND3 = range(8)
@@ -293,7 +292,6 @@ class LRParser:
         the stack; put back at the end, however the loop ends): indexing a
         list from its end (`stack[-1]`) is CPython's slow path."""
         tables = self.tables
-        units = tables.units
         chain = tables.unit_chain
         sstack, vstack = self.state_stack, self.value_stack
         spush, vpush, vpop, spop = sstack.append, vstack.append, vstack.pop, sstack.pop
@@ -323,9 +321,9 @@ class LRParser:
                         break
                     if kind == UNIT:
                         below = sstack[-1]
-                        hit = units.get((below, state, tt))
+                        hit = a[2].get(below)
                         if hit is None:
-                            hit = chain(below, state, tt)
+                            hit = a[2][below] = chain(below, state, tt)
                         state, a = hit
                         continue
                     if kind == REDUCE1:       # the commonest: replace the top in place
@@ -440,7 +438,7 @@ def run_states(tables: Tables, stack: list, tokens: list, i: int, stop: int, max
     if none did), `before` a copy of the stack as that token met it (None if
     none got stuck, or once the stack is deeper than `max_depth`), and
     `prev_before` the stack as token j-1 met it (None if j == i)."""
-    actions, gotos, units = tables.actions, tables.gotos, tables.units
+    actions, gotos = tables.actions, tables.gotos
     chain = tables.unit_chain
     prev_before = None
     before = stack[:]
@@ -455,9 +453,9 @@ def run_states(tables: Tables, stack: list, tokens: list, i: int, stop: int, max
                 stack.append(a[1])
                 break
             if kind == UNIT:
-                hit = units.get((stack[-2], stack[-1], tt))
+                hit = a[2].get(stack[-2])
                 if hit is None:
-                    hit = chain(stack[-2], stack[-1], tt)
+                    hit = a[2][stack[-2]] = chain(stack[-2], stack[-1], tt)
                 stack[-1], a = hit
                 continue
             size = a[1]

@@ -165,6 +165,18 @@ CASES = [
     "let f = x: let h = y: y.z; in h x; in f { }",
     "let f = x: __curPos; in f 1",
     "let f = x: builtins.unsafeGetAttrPos \"a\" { a = x; }; in f 1",
+    # builtins called inline by generated code (one and two arguments): an
+    # error of the builtin, of its argument, of the thunk it returns
+    "let f = x: builtins.head x; in [ (f [ 1 ]) (f [ ]) ]",
+    "let f = x: builtins.head x; in f (throw \"arg\")",
+    "let f = x: builtins.head x; in f [ (throw \"elem\") ]",
+    "let f = x: builtins.elemAt x 1; in [ (f [ 1 2 ]) (f [ 1 ]) ]",
+    "let f = x: builtins.elemAt [ 1 (throw \"elem\") ] x; in f 1",
+    "let f = x: builtins.getAttr x { a = 1; }; in [ (f \"a\") (f \"b\") ]",
+    "let f = x: builtins.map x [ 1 ]; in builtins.deepSeq (f (y: y + 1)) (f 1)",
+    "let f = x: builtins.length x; in f 1",
+    "let f = x: y: builtins.seq x y; in f (throw \"s\") 1",
+    "let f = g: x: g x 2; in [ (f builtins.add 1) (f builtins.add \"a\") ]",
 ]
 
 
@@ -203,6 +215,7 @@ DEPTH = [
     "let f = n: if n < 1 then 0 else 1 + f (n - 1); in f 30",
     "let f = n: if n > 0 then f (n - 1) else 0; in f 30",
     "let f = n: if n <= 0 then 0 else 1 + f (n - 1); in f 30",
+    "let f = n: if n <= 0 then builtins.head [ 0 ] else builtins.add 1 (f (n - 1)); in f 30",
 ]
 
 

@@ -177,6 +177,10 @@ CASES = [
     "let f = x: builtins.length x; in f 1",
     "let f = x: y: builtins.seq x y; in f (throw \"s\") 1",
     "let f = g: x: g x 2; in [ (f builtins.add 1) (f builtins.add \"a\") ]",
+    "let f = g: [ (g 1 2) (g 1 \"x\") ]; in f (a: b: a + b)",
+    "let f = g: g 1 2; in [ (f (a: { b }: b)) ]",
+    "let f = g: g 1 2; in f (a: b: throw \"inner\")",
+    "let f = x: builtins.foldl' (a: b: a + b) x [ \"s\" ]; in f 1",
 ]
 
 
@@ -216,6 +220,8 @@ DEPTH = [
     "let f = n: if n > 0 then f (n - 1) else 0; in f 30",
     "let f = n: if n <= 0 then 0 else 1 + f (n - 1); in f 30",
     "let f = n: if n <= 0 then builtins.head [ 0 ] else builtins.add 1 (f (n - 1)); in f 30",
+    "let g = a: b: if b <= 0 then a else g a (b - 1); in g 0 30",
+    "let f = n: if n <= 0 then 0 else builtins.foldl' (a: b: a + b) 0 [ (f (n - 1)) ]; in f 30",
 ]
 
 

@@ -123,7 +123,7 @@ class _Fn:
         source = span = None
         if type(site) is Closure:
             source, span = site.lam.position()
-        return call2(ev, force(raw), name, arg, source, span)
+        return call2(ev, raw.force() if type(raw) is Thunk else raw, name, arg, source, span)
 
 
 def _lazy_calls(ev, fn: _Fn, args: dict):

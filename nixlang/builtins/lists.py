@@ -38,7 +38,11 @@ def _list(v, ctx: str, source=None, span=None) -> list:
 
 
 def _function(v, ctx: str):
-    if type(v) is Closure:
+    t = type(v)
+    if t is Thunk and v.code is None:     # a forced thunk: its value
+        v = v.value
+        t = type(v)
+    if t is Closure:
         return v
     try:
         v = force(v)

@@ -40,7 +40,8 @@ from .. import errors as E
 from ..syntax import ast as A
 from ..syntax.printer import show
 from ..runtime import ops
-from ..runtime.calls import bind_formals, call2, call_function, call_primop, calling, calln, primop_failed
+from ..runtime.calls import (bind_formals, call2, call_function, call_primop, calling, calln, lambda_frames,
+                             primop_failed)
 from ..runtime.errors import missing_attr, type_error
 from ..runtime.positions import Positions, attr_position_of, merge_pos
 from ..runtime.values import UNSET, Attrs, Closure, Path, PrimOp, Thunk, force
@@ -59,7 +60,8 @@ MAX_MEMBERS = 64
 _RUNTIME = {
     "E": E, "Thunk": Thunk, "Closure": Closure, "Attrs": Attrs, "Path": Path, "UNSET": UNSET,
     "force": force, "call_function": call_function, "call2": call2, "calln": calln, "calling": calling,
-    "bind_formals": bind_formals, "call_primop": call_primop, "primop_failed": primop_failed, "PrimOp": PrimOp,
+    "bind_formals": bind_formals, "call_primop": call_primop, "primop_failed": primop_failed,
+    "lambda_frames": lambda_frames, "PrimOp": PrimOp,
     "type_error": type_error, "missing_attr": missing_attr, "select_failed": select_failed,
     "with_lookup": with_lookup, "merge_pos": merge_pos, "equal": ops.equal,
     "assert_equal": ops.assert_equal, "attr_position_of": attr_position_of,
@@ -784,6 +786,19 @@ class CodeGen:
             w.emit(f"if type({f}) is PrimOp and {f}.arity == 2:")
             with w.indent():
                 self.primop_call(w, f, [t0, t1], call_span, target)
+            # a lambda `a: b: ...` entered at its inner body, as call2 does
+            inner = w.tmp("inner")
+            w.emit(f"elif (type({f}) is Closure and ({inner} := {f}.lam.inner) is not None"
+                   f" and {f}.lam.formals is None and {inner}.formals is None):")
+            with w.indent():
+                with self.counted_call(w, call_span):
+                    w.emit(f"{target} = {inner}.body([[{f}.env, {t0}], {t1}])")
+                w.emit("except EvalError as e:")
+                with w.indent():
+                    w.emit(f"raise lambda_frames(e, {inner}, SRC, {call_span})")
+                w.emit("finally:")
+                with w.indent():
+                    w.emit("ev.depth -= 1")
             w.emit("else:")
             with w.indent():
                 w.emit(f"{target} = call2(ev, {f}, {t0}, {t1}, SRC, {call_span})")
@@ -793,7 +808,13 @@ class CodeGen:
             t = w.tmp("arg")
             w.emit(f"{t} = {self.lazy(a, w)}")
             args.append(t)
-        w.emit(f"{target} = calln(ev, {f}, ({', '.join(args)},), SRC, {call_span})")
+        # a builtin given exactly its arguments (`foldl' op nul xs`) called here
+        w.emit(f"if type({f}) is PrimOp and {f}.arity == {len(args)}:")
+        with w.indent():
+            self.primop_call(w, f, args, call_span, target)
+        w.emit("else:")
+        with w.indent():
+            w.emit(f"{target} = calln(ev, {f}, ({', '.join(args)},), SRC, {call_span})")
 
     def total_step(self, n, w: _Writer):
         """For an argument `x - c` or `x + c` (x a variable of a frame, c an

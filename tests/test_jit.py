@@ -82,6 +82,11 @@ CASES = [
     "let f = s: [ (s ? a) (s ? a.b) (s ? c) (1 ? a) ]; in f { a.b = 1; }",
     "let f = s: s.${\"a\"}; in f { a = 3; }",
     "let f = s: s.a; in f { a = throw \"boom\"; }",
+    "let f = s: s.a.b; in f { a = { b = throw \"deep\"; }; }",
+    "let f = s: s.a.b.c; in f { a = { b = { c = throw \"deeper\"; }; }; }",
+    "let f = s: s.a.b.c; in f { a = { b = 1; }; }",
+    "let f = s: [ s.a s.a ]; in f { a = throw \"twice\"; }",
+    "let f = s: builtins.seq s.a s.a; in f { a = 1; }",
     "let f = s: s.x.y; in f (derivation { name = \"d\"; system = \"x\"; builder = \"/b\"; x = 1; })",
     # control
     "let f = x: if x then 1 else 2; in [ (f true) (f false) ]",

@@ -541,10 +541,23 @@ class CodeGen:
                 w.emit(f"if {x} is NOTHING:")
                 with w.indent():
                     w.emit(f"raise missing_attr({name}, {v}, None, None)")
-                w.emit(f"{found} = ({v}, {name})")
-                w.emit(f"if type({x}) is Thunk:")
-                with w.indent():
-                    w.emit(f"{x} = {d}[{name}] = {x}.value if {x}.code is None else {x}.force()")
+                if k + 1 < len(names):
+                    w.emit(f"{found} = ({v}, {name})")
+                    w.emit(f"if type({x}) is Thunk:")
+                    with w.indent():
+                        w.emit(f"{x} = {d}[{name}] = {x}.value if {x}.code is None else {x}.force()")
+                else:
+                    # the last attribute found matters only to an error while
+                    # forcing its value: noted just before that
+                    w.emit(f"if type({x}) is Thunk:")
+                    with w.indent():
+                        w.emit(f"if {x}.code is None:")
+                        with w.indent():
+                            w.emit(f"{x} = {d}[{name}] = {x}.value")
+                        w.emit("else:")
+                        with w.indent():
+                            w.emit(f"{found} = ({v}, {name})")
+                            w.emit(f"{x} = {d}[{name}] = {x}.force()")
                 w.emit(f"{v} = {x}")
         w.emit("except EvalError as e:")
         with w.indent():

@@ -8,6 +8,10 @@ the generic call they stand for.
   two and three frames up), printed with --show-trace: the output pynix
   gave before those paths existed (Nix 2.36's form; Nix 2.8 words traces
   differently), recorded.
+- MAP_OF_ONE: `map f [ x ]` makes its one thunk without a `caller`
+  (runtime.calls.apply_pending): values, errors, and the position a stack
+  overflow reports for the pending call (the function's), recorded from
+  pynix before that path existed, with --max-call-depth 10000 and 1.
 - SAME_AS_GENERIC: a function value and arguments; `calln`, which enters
   `a: b: c: ...` at its innermost body, must give what applying the
   arguments one by one with `call_function` gives: the same value, or the
@@ -141,4 +145,55 @@ TRACES = [
 @pytest.mark.parametrize("expr,out", TRACES, ids=[e for e, _ in TRACES])
 def test_traces(expr, out):
     _, stdout, stderr = pynix("instantiate", "--eval", "--strict", "--show-trace", "-E", expr)
+    assert stdout + stderr == out
+
+
+MAP_OF_ONE = [
+    ('builtins.map (x: x + "a") [ 1 ]', '10000',
+     'error:\n       … while evaluating list element at index 0\n\n       … from call site\n         at «string»:1:15:\n            1| builtins.map (x: x + "a") [ 1 ]\n             |               ^\n\n       … while calling anonymous lambda\n         at «string»:1:15:\n            1| builtins.map (x: x + "a") [ 1 ]\n             |               ^\n\n       error: cannot add a string to an integer\n       at «string»:1:22:\n            1| builtins.map (x: x + "a") [ 1 ]\n             |                      ^\n'),
+    ('builtins.map (x: x + "a") [ 1 ]', '1',
+     'error:\n       … while evaluating list element at index 0\n\n       error: stack overflow; max-call-depth exceeded\n       at «string»:1:15:\n            1| builtins.map (x: x + "a") [ 1 ]\n             |               ^\n'),
+    ('builtins.map (x: throw "t") [ 1 ]', '10000',
+     'error:\n       … while evaluating list element at index 0\n\n       … from call site\n         at «string»:1:15:\n            1| builtins.map (x: throw "t") [ 1 ]\n             |               ^\n\n       … while calling anonymous lambda\n         at «string»:1:15:\n            1| builtins.map (x: throw "t") [ 1 ]\n             |               ^\n\n       … while calling the \'throw\' builtin\n         at «string»:1:18:\n            1| builtins.map (x: throw "t") [ 1 ]\n             |                  ^\n\n       error: t\n'),
+    ('builtins.map (x: throw "t") [ 1 ]', '1',
+     'error:\n       … while evaluating list element at index 0\n\n       error: stack overflow; max-call-depth exceeded\n       at «string»:1:15:\n            1| builtins.map (x: throw "t") [ 1 ]\n             |               ^\n'),
+    ('let f = x: x.a; in map f [ { } ]', '10000',
+     "error:\n       … while evaluating list element at index 0\n\n       … from call site\n         at «string»:1:9:\n            1| let f = x: x.a; in map f [ { } ]\n             |         ^\n\n       … while calling 'f'\n         at «string»:1:9:\n            1| let f = x: x.a; in map f [ { } ]\n             |         ^\n\n       … while evaluating the attribute 'a'\n         at «string»:1:12:\n            1| let f = x: x.a; in map f [ { } ]\n             |            ^\n\n       error: attribute 'a' missing\n"),
+    ('let f = x: x.a; in map f [ { } ]', '1',
+     'error:\n       … while evaluating list element at index 0\n\n       error: stack overflow; max-call-depth exceeded\n       at «string»:1:9:\n            1| let f = x: x.a; in map f [ { } ]\n             |         ^\n'),
+    ('builtins.map (x: [ [ [ x ] ] ]) [ 1 ]', '10000',
+     '[ [ [ [ 1 ] ] ] ]\n'),
+    ('builtins.map (x: [ [ [ x ] ] ]) [ 1 ]', '1',
+     'error:\n       … while evaluating list element at index 0\n\n       error: stack overflow; max-call-depth exceeded\n       at «string»:1:15:\n            1| builtins.map (x: [ [ [ x ] ] ]) [ 1 ]\n             |               ^\n'),
+    ('builtins.map builtins.head [ [ ] ]', '10000',
+     "error:\n       … while evaluating list element at index 0\n\n       … while calling the 'head' builtin\n\n       error: 'builtins.head' called on an empty list\n"),
+    ('builtins.map builtins.head [ [ ] ]', '1',
+     "error:\n       … while evaluating list element at index 0\n\n       … while calling the 'head' builtin\n\n       error: stack overflow; max-call-depth exceeded\n"),
+    ('builtins.map { __functor = s: x: x + 1; } [ 1 ]', '10000',
+     '[ 2 ]\n'),
+    ('builtins.map { __functor = s: x: x + 1; } [ 1 ]', '1',
+     'error:\n       … while evaluating list element at index 0\n\n       error: stack overflow; max-call-depth exceeded\n'),
+    ('builtins.map ({ a }: a) [ { b = 1; } ]', '10000',
+     "error:\n       … while evaluating list element at index 0\n\n       … from call site\n         at «string»:1:15:\n            1| builtins.map ({ a }: a) [ { b = 1; } ]\n             |               ^\n\n       error: function 'anonymous lambda' called without required argument 'a'\n       at «string»:1:15:\n            1| builtins.map ({ a }: a) [ { b = 1; } ]\n             |               ^\n"),
+    ('builtins.map ({ a }: a) [ { b = 1; } ]', '1',
+     'error:\n       … while evaluating list element at index 0\n\n       error: stack overflow; max-call-depth exceeded\n       at «string»:1:15:\n            1| builtins.map ({ a }: a) [ { b = 1; } ]\n             |               ^\n'),
+    ('builtins.map (x: x) [ (throw "elem") ]', '10000',
+     'error:\n       … while evaluating list element at index 0\n\n       … from call site\n         at «string»:1:15:\n            1| builtins.map (x: x) [ (throw "elem") ]\n             |               ^\n\n       … while calling anonymous lambda\n         at «string»:1:15:\n            1| builtins.map (x: x) [ (throw "elem") ]\n             |               ^\n\n       … while calling the \'throw\' builtin\n         at «string»:1:24:\n            1| builtins.map (x: x) [ (throw "elem") ]\n             |                        ^\n\n       error: elem\n'),
+    ('builtins.map (x: x) [ (throw "elem") ]', '1',
+     'error:\n       … while evaluating list element at index 0\n\n       error: stack overflow; max-call-depth exceeded\n       at «string»:1:15:\n            1| builtins.map (x: x) [ (throw "elem") ]\n             |               ^\n'),
+    ('builtins.length (builtins.map (x: throw "lazy") [ 1 ])', '10000',
+     '1\n'),
+    ('builtins.length (builtins.map (x: throw "lazy") [ 1 ])', '1',
+     '1\n'),
+    ('let f = a: b: a + b; in builtins.map (f 1) [ 2 ]', '10000',
+     '[ 3 ]\n'),
+    ('let f = a: b: a + b; in builtins.map (f 1) [ 2 ]', '1',
+     'error:\n       … while evaluating list element at index 0\n\n       error: stack overflow; max-call-depth exceeded\n       at «string»:1:12:\n            1| let f = a: b: a + b; in builtins.map (f 1) [ 2 ]\n             |            ^\n'),
+]
+
+
+@pytest.mark.parametrize("expr,depth,out", MAP_OF_ONE, ids=[f"{e} {d}" for e, d, _ in MAP_OF_ONE])
+def test_map_of_one(expr, depth, out):
+    _, stdout, stderr = pynix("instantiate", "--eval", "--strict", "--show-trace", "--max-call-depth", depth,
+                              "-E", expr)
     assert stdout + stderr == out

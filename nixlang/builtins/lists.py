@@ -10,7 +10,7 @@ Results stay lazy where Nix's are: `map` and `genList` build thunks.
 from __future__ import annotations
 
 from .. import errors as E
-from ..runtime.calls import call_function, caller, caller2, curried_lambda, lambda_frames
+from ..runtime.calls import apply_pending, call_function, caller, caller2, curried_lambda, lambda_frames
 from ..runtime import ops
 from ..runtime.errors import type_error
 from ..runtime.printer import print_value_short
@@ -228,9 +228,10 @@ def _map(ev, f, xs):
         return xs
     if type(f) is not Closure:
         f = _function(f, "while evaluating the first argument passed to builtins.map")
-    code = _apply_code(ev, f, *_fn_position(f))
     if len(xs) == 1:
-        return [Thunk(code, xs[0])]      # (lib.escape [ "$" ]: one each call)
+        # (lib.escape [ "$" ], the module system's definitions: one each call)
+        return [Thunk(apply_pending, (ev, f, xs[0]))]
+    code = _apply_code(ev, f, *_fn_position(f))
     return [Thunk(code, x) for x in xs]
 
 

@@ -386,9 +386,23 @@ def bind_formals(lam: LambdaCode, up, arg, source, span):
     return env
 
 
+def apply_pending(env):
+    """The code of a thunk of one pending call `f x` made on its own (`map`
+    of a one-element list), without a `caller` made for it: its
+    environment is the tuple (ev, f, x). Called from where f is defined, as
+    the shared code of a longer list's thunks is (builtins.lists._apply_code)."""
+    ev, f, x = env
+    source, span = f.lam.position() if type(f) is Closure else (None, None)
+    r = call_function(ev, f, x, source, span)
+    return r.force() if type(r) is Thunk else r
+
+
 def value_position(v):
     """(source, span) Nix gives a value in errors about it (Value::determinePos):
     for a pending function application, the function's; else unknown."""
+    if type(v) is Thunk and v.code is apply_pending:
+        f = v.env[1]
+        return f.lam.position() if type(f) is Closure else (None, None)
     if type(v) is Thunk and v.code is not None:
         pos = getattr(v.code, "pos", None)
         if pos is not None:

@@ -82,6 +82,11 @@ CASES = [
     "let f = s: [ (s ? a) (s ? a.b) (s ? c) (1 ? a) ]; in f { a.b = 1; }",
     "let f = s: s.${\"a\"}; in f { a = 3; }",
     "let f = s: s.a; in f { a = throw \"boom\"; }",
+    "let f = s: s.a.b; in f { a = { b = throw \"deep\"; }; }",
+    "let f = s: s.a.b.c; in f { a = { b = { c = throw \"deeper\"; }; }; }",
+    "let f = s: s.a.b.c; in f { a = { b = 1; }; }",
+    "let f = s: [ s.a s.a ]; in f { a = throw \"twice\"; }",
+    "let f = s: builtins.seq s.a s.a; in f { a = 1; }",
     "let f = s: s.x.y; in f (derivation { name = \"d\"; system = \"x\"; builder = \"/b\"; x = 1; })",
     # control
     "let f = x: if x then 1 else 2; in [ (f true) (f false) ]",
@@ -165,6 +170,22 @@ CASES = [
     "let f = x: let h = y: y.z; in h x; in f { }",
     "let f = x: __curPos; in f 1",
     "let f = x: builtins.unsafeGetAttrPos \"a\" { a = x; }; in f 1",
+    # builtins called inline by generated code (one and two arguments): an
+    # error of the builtin, of its argument, of the thunk it returns
+    "let f = x: builtins.head x; in [ (f [ 1 ]) (f [ ]) ]",
+    "let f = x: builtins.head x; in f (throw \"arg\")",
+    "let f = x: builtins.head x; in f [ (throw \"elem\") ]",
+    "let f = x: builtins.elemAt x 1; in [ (f [ 1 2 ]) (f [ 1 ]) ]",
+    "let f = x: builtins.elemAt [ 1 (throw \"elem\") ] x; in f 1",
+    "let f = x: builtins.getAttr x { a = 1; }; in [ (f \"a\") (f \"b\") ]",
+    "let f = x: builtins.map x [ 1 ]; in builtins.deepSeq (f (y: y + 1)) (f 1)",
+    "let f = x: builtins.length x; in f 1",
+    "let f = x: y: builtins.seq x y; in f (throw \"s\") 1",
+    "let f = g: x: g x 2; in [ (f builtins.add 1) (f builtins.add \"a\") ]",
+    "let f = g: [ (g 1 2) (g 1 \"x\") ]; in f (a: b: a + b)",
+    "let f = g: g 1 2; in [ (f (a: { b }: b)) ]",
+    "let f = g: g 1 2; in f (a: b: throw \"inner\")",
+    "let f = x: builtins.foldl' (a: b: a + b) x [ \"s\" ]; in f 1",
 ]
 
 
@@ -203,6 +224,9 @@ DEPTH = [
     "let f = n: if n < 1 then 0 else 1 + f (n - 1); in f 30",
     "let f = n: if n > 0 then f (n - 1) else 0; in f 30",
     "let f = n: if n <= 0 then 0 else 1 + f (n - 1); in f 30",
+    "let f = n: if n <= 0 then builtins.head [ 0 ] else builtins.add 1 (f (n - 1)); in f 30",
+    "let g = a: b: if b <= 0 then a else g a (b - 1); in g 0 30",
+    "let f = n: if n <= 0 then 0 else builtins.foldl' (a: b: a + b) 0 [ (f (n - 1)) ]; in f 30",
 ]
 
 

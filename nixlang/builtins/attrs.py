@@ -43,8 +43,12 @@ def _arg_frame(nth: str, name: str) -> str:
 
 def _string_no_ctx(v, source=None, span=None) -> str:
     """forceStringNoCtx: a string without context, as a plain `str`."""
-    v = force(v)
     t = type(v)
+    if t is str:
+        return v
+    if t is Thunk:
+        v = v.force()
+        t = type(v)
     if t is str:
         return v
     if t is not CtxStr:
@@ -67,7 +71,8 @@ def _arg_string(v, nth: str, name: str) -> str:
 
 
 def _arg_attrs(v, nth: str, name: str) -> Attrs:
-    v = force(v)
+    if type(v) is Thunk:
+        v = v.force()
     if type(v) is not Attrs:
         raise type_error("a set", v).add_frame(_arg_frame(nth, name))
     return v
@@ -117,8 +122,8 @@ class _Fn:
         self.used = True
         source = span = None
         if type(site) is Closure:
-            source, span = site.lam.source, site.lam.node.span
-        return call2(ev, force(raw), name, arg, source, span)
+            source, span = site.lam.position()
+        return call2(ev, raw.force() if type(raw) is Thunk else raw, name, arg, source, span)
 
 
 def _lazy_calls(ev, fn: _Fn, args: dict):

@@ -190,8 +190,9 @@ def _import(ev, path):
 @builtin("seq", 2)
 def _seq(ev, a, b):
     """Evaluate `a` (shallowly), then return `b`."""
-    force(a)
-    return force(b)
+    if type(a) is Thunk:
+        a.force()
+    return b.force() if type(b) is Thunk else b
 
 
 @builtin("deepSeq", 2)

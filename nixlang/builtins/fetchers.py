@@ -44,9 +44,7 @@ import importlib
 import io
 import json
 import os
-import shutil
 import stat
-import tempfile
 import threading
 import time
 import types
@@ -59,10 +57,12 @@ from . import lazy_module  # noqa: E402  (needed by the lazy modules below)
 http = types.SimpleNamespace(client=lazy_module("http.client"))
 urllib = types.SimpleNamespace(error=lazy_module("urllib.error"), parse=lazy_module("urllib.parse"),
                                request=lazy_module("urllib.request"))
+shutil = lazy_module("shutil")
 socket = lazy_module("socket")
 ssl = lazy_module("ssl")
 subprocess = lazy_module("subprocess")
 tarfile = lazy_module("tarfile")
+tempfile = lazy_module("tempfile")
 zipfile = lazy_module("zipfile")
 
 from .. import errors as E

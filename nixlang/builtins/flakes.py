@@ -26,7 +26,6 @@ Error messages are Nix's, word for word.
 from __future__ import annotations
 
 import base64
-import ipaddress
 import json
 import re
 
@@ -34,9 +33,11 @@ from .. import errors as E
 from ..runtime.errors import type_error
 from ..runtime.values import Attrs, CtxStr, force, show_type
 from ..syntax.symbols import PREINTERNED
-from . import builtin
+from . import builtin, lazy_module
 from .hashing import BadHash, UsageError, parse_hash_algo, warn
 from .strings import from_bytes, to_bytes
+
+ipaddress = lazy_module("ipaddress")   # only IPv6 hosts in flake URLs need it
 
 
 class BadURL(E.EvalError):

@@ -10,7 +10,7 @@ Results stay lazy where Nix's are: `map` and `genList` build thunks.
 from __future__ import annotations
 
 from .. import errors as E
-from ..runtime.calls import call_function, caller, caller2, curried_lambda, lambda_frames
+from ..runtime.calls import apply_pending, call_function, caller, caller2, curried_lambda, lambda_frames
 from ..runtime import ops
 from ..runtime.errors import type_error
 from ..runtime.printer import print_value_short
@@ -38,6 +38,12 @@ def _list(v, ctx: str, source=None, span=None) -> list:
 
 
 def _function(v, ctx: str):
+    t = type(v)
+    if t is Thunk and v.code is None:     # a forced thunk: its value
+        v = v.value
+        t = type(v)
+    if t is Closure:
+        return v
     try:
         v = force(v)
         if not _is_function(v):
@@ -130,6 +136,8 @@ def _apply_code(ev, f, source=None, span=None):
 def _length(ev, xs):
     """The number of elements of a list; the elements are not evaluated.
     `builtins.length [ 1 2 3 ]` is `3`."""
+    if type(xs) is list:
+        return len(xs)
     return len(_list(xs, "while evaluating the first argument passed to builtins.length"))
 
 
@@ -220,9 +228,10 @@ def _map(ev, f, xs):
         return xs
     if type(f) is not Closure:
         f = _function(f, "while evaluating the first argument passed to builtins.map")
-    code = _apply_code(ev, f, *_fn_position(f))
     if len(xs) == 1:
-        return [Thunk(code, xs[0])]      # (lib.escape [ "$" ]: one each call)
+        # (lib.escape [ "$" ], the module system's definitions: one each call)
+        return [Thunk(apply_pending, (ev, f, xs[0]))]
+    code = _apply_code(ev, f, *_fn_position(f))
     return [Thunk(code, x) for x in xs]
 
 
@@ -253,7 +262,7 @@ def _concat_lists(ev, xss):
 
 
 def _concat(lists, ctx: str, source=None, span=None) -> list:
-    forced = [_list(l, ctx, source, span) for l in lists]
+    forced = [l if type(l) is list else _list(l, ctx, source, span) for l in lists]
     non_empty = [l for l in forced if l]
     if len(non_empty) == 1:
         return non_empty[0]
@@ -275,7 +284,8 @@ def _concat_map(ev, f, xs):
     call = caller(ev, f)
     results = []
     for x in xs:
-        results.append(_list(call(x), ctx, source, span))
+        r = call(x)
+        results.append(r if type(r) is list else _list(r, ctx, source, span))
     return _concat(results, ctx)
 
 
@@ -337,7 +347,10 @@ def _any_all(ev, any_: bool, f, xs):
     ctx = f"while evaluating the return value of the function passed to builtins.{name}"
     call = caller(ev, f)
     for x in xs:
-        if _bool(call(x), ctx) == any_:
+        r = call(x)
+        if r is not True and r is not False:
+            r = _bool(r, ctx)
+        if r is any_:
             return any_
     return not any_
 

@@ -40,6 +40,10 @@ def jit_threshold_from(setting: str | None) -> int | None:
 # calls of a function after which its body is generated Python (tier 2)
 JIT_THRESHOLD = 40
 
+# (compiler class, node class) -> the rule method compiling that node kind:
+# found once, rather than by name for every node
+_RULES: dict = {}
+
 
 class Compiler(VariableRules, SelectionRules, AttrsetRules, FunctionRules, OperatorRules):
     def __init__(self, ev, source: Source):
@@ -160,7 +164,10 @@ class Compiler(VariableRules, SelectionRules, AttrsetRules, FunctionRules, Opera
         for (fast paths ask for an operand's code more than once)."""
         code = self._compiled.get(id(n))
         if code is None:
-            code = self._compiled[id(n)] = getattr(self, "c_" + type(n).__name__)(n)
+            rule = _RULES.get((type(self), type(n)))
+            if rule is None:
+                rule = _RULES[(type(self), type(n))] = getattr(type(self), "c_" + type(n).__name__)
+            code = self._compiled[id(n)] = rule(self, n)
         return code
 
     def c_Int(self, n):

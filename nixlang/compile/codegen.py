@@ -33,13 +33,15 @@ variable (its own thunk or value) and a lambda (a closure) need no thunk.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 
 from .. import errors as E
 from ..syntax import ast as A
 from ..syntax.printer import show
 from ..runtime import ops
-from ..runtime.calls import bind_formals, call2, call_function, call_primop, calling, calln
+from ..runtime.calls import (bind_formals, call2, call_function, call_primop, calling, calln, lambda_frames,
+                             primop_failed)
 from ..runtime.errors import missing_attr, type_error
 from ..runtime.positions import Positions, attr_position_of, merge_pos
 from ..runtime.values import UNSET, Attrs, Closure, Path, PrimOp, Thunk, force
@@ -58,7 +60,8 @@ MAX_MEMBERS = 64
 _RUNTIME = {
     "E": E, "Thunk": Thunk, "Closure": Closure, "Attrs": Attrs, "Path": Path, "UNSET": UNSET,
     "force": force, "call_function": call_function, "call2": call2, "calln": calln, "calling": calling,
-    "bind_formals": bind_formals, "call_primop": call_primop, "PrimOp": PrimOp,
+    "bind_formals": bind_formals, "call_primop": call_primop, "primop_failed": primop_failed,
+    "lambda_frames": lambda_frames, "PrimOp": PrimOp,
     "type_error": type_error, "missing_attr": missing_attr, "select_failed": select_failed,
     "with_lookup": with_lookup, "merge_pos": merge_pos, "equal": ops.equal,
     "assert_equal": ops.assert_equal, "attr_position_of": attr_position_of,
@@ -538,10 +541,23 @@ class CodeGen:
                 w.emit(f"if {x} is NOTHING:")
                 with w.indent():
                     w.emit(f"raise missing_attr({name}, {v}, None, None)")
-                w.emit(f"{found} = ({v}, {name})")
-                w.emit(f"if type({x}) is Thunk:")
-                with w.indent():
-                    w.emit(f"{x} = {d}[{name}] = {x}.value if {x}.code is None else {x}.force()")
+                if k + 1 < len(names):
+                    w.emit(f"{found} = ({v}, {name})")
+                    w.emit(f"if type({x}) is Thunk:")
+                    with w.indent():
+                        w.emit(f"{x} = {d}[{name}] = {x}.value if {x}.code is None else {x}.force()")
+                else:
+                    # the last attribute found matters only to an error while
+                    # forcing its value: noted just before that
+                    w.emit(f"if type({x}) is Thunk:")
+                    with w.indent():
+                        w.emit(f"if {x}.code is None:")
+                        with w.indent():
+                            w.emit(f"{x} = {d}[{name}] = {x}.value")
+                        w.emit("else:")
+                        with w.indent():
+                            w.emit(f"{found} = ({v}, {name})")
+                            w.emit(f"{x} = {d}[{name}] = {x}.force()")
                 w.emit(f"{v} = {x}")
         w.emit("except EvalError as e:")
         with w.indent():
@@ -776,14 +792,42 @@ class CodeGen:
             t0 = w.tmp("arg")
             w.emit(f"{t0} = {a0}")
             a1 = self.lazy(n.args[1], w)
-            w.emit(f"{target} = call2(ev, {f}, {t0}, {a1}, SRC, {call_span})")
+            t1 = w.tmp("arg")
+            w.emit(f"{t1} = {a1}")
+            # a builtin of two arguments (`elemAt xs i`, `map f xs`) called
+            # here; anything else as call2 does it
+            w.emit(f"if type({f}) is PrimOp and {f}.arity == 2:")
+            with w.indent():
+                self.primop_call(w, f, [t0, t1], call_span, target)
+            # a lambda `a: b: ...` entered at its inner body, as call2 does
+            inner = w.tmp("inner")
+            w.emit(f"elif (type({f}) is Closure and ({inner} := {f}.lam.inner) is not None"
+                   f" and {f}.lam.formals is None and {inner}.formals is None):")
+            with w.indent():
+                with self.counted_call(w, call_span):
+                    w.emit(f"{target} = {inner}.body([[{f}.env, {t0}], {t1}])")
+                w.emit("except EvalError as e:")
+                with w.indent():
+                    w.emit(f"raise lambda_frames(e, {inner}, SRC, {call_span})")
+                w.emit("finally:")
+                with w.indent():
+                    w.emit("ev.depth -= 1")
+            w.emit("else:")
+            with w.indent():
+                w.emit(f"{target} = call2(ev, {f}, {t0}, {t1}, SRC, {call_span})")
             return
         args = []
         for a in n.args:
             t = w.tmp("arg")
             w.emit(f"{t} = {self.lazy(a, w)}")
             args.append(t)
-        w.emit(f"{target} = calln(ev, {f}, ({', '.join(args)},), SRC, {call_span})")
+        # a builtin given exactly its arguments (`foldl' op nul xs`) called here
+        w.emit(f"if type({f}) is PrimOp and {f}.arity == {len(args)}:")
+        with w.indent():
+            self.primop_call(w, f, args, call_span, target)
+        w.emit("else:")
+        with w.indent():
+            w.emit(f"{target} = calln(ev, {f}, ({', '.join(args)},), SRC, {call_span})")
 
     def total_step(self, n, w: _Writer):
         """For an argument `x - c` or `x + c` (x a variable of a frame, c an
@@ -836,12 +880,7 @@ class CodeGen:
         w.emit(f"if type({f}) is Closure:")
         with w.indent():
             w.emit(f"{lam} = {f}.lam")
-            w.emit("ev.depth += 1")
-            w.emit("try:")
-            with w.indent():
-                w.emit("if ev.depth > ev.max_call_depth:")
-                with w.indent():
-                    w.emit(f"raise StackOverflow('stack overflow; max-call-depth exceeded', SRC, {call_span})")
+            with self.counted_call(w, call_span):
                 w.emit(f"if {lam}.formals is None:")
                 with w.indent():
                     w.emit(f"{fr} = [{f}.env, {a}]")
@@ -867,10 +906,43 @@ class CodeGen:
                 w.emit("ev.depth -= 1")
         w.emit(f"elif type({f}) is PrimOp and {f}.arity == 1:")
         with w.indent():
-            w.emit(f"{target} = force(call_primop(ev, {f}, ({a},), SRC, {call_span}))")
+            self.primop_call(w, f, [a], call_span, target)
         w.emit("else:")
         with w.indent():
             w.emit(f"{target} = force(call_function(ev, {f}, {a}, SRC, {call_span}))")
+
+    @contextlib.contextmanager
+    def counted_call(self, w: _Writer, call_span: str):
+        """The start of a call counted towards max-call-depth: the depth
+        raised and checked, then (in the block) a `try:` body, which the
+        caller ends with its handlers and a `finally:` lowering the depth."""
+        w.emit("ev.depth += 1")
+        w.emit("try:")
+        with w.indent():
+            w.emit("if ev.depth > ev.max_call_depth:")
+            with w.indent():
+                w.emit(f"raise StackOverflow('stack overflow; max-call-depth exceeded', SRC, {call_span})")
+            yield
+
+    def primop_call(self, w: _Writer, f: str, args: list, call_span: str, target: str) -> None:
+        """`force(call_primop(ev, f, args, ...))` for a builtin `f` given all
+        its arguments, inline: the same call depth step, the same frame
+        ("while calling the 'x' builtin", by primop_failed) on an error of
+        the builtin, and its result forced outside that frame."""
+        with self.counted_call(w, call_span):
+            w.emit(f"{target} = {f}.fn(ev, {', '.join(args)})")
+        w.emit("except EvalError as e:")
+        with w.indent():
+            w.emit(f"raise primop_failed(e, {f}, SRC, {call_span})")
+        w.emit("except RecursionError as e:")
+        with w.indent():
+            w.emit(f"raise primop_failed(e, {f}, SRC, {call_span}) from None")
+        w.emit("finally:")
+        with w.indent():
+            w.emit("ev.depth -= 1")
+        w.emit(f"if type({target}) is Thunk:")
+        with w.indent():
+            w.emit(f"{target} = {target}.force()")
 
     def builtin_read(self, site, fr: str):
         """(expression reading the name an arith site calls, its builtin):

@@ -26,6 +26,19 @@ class VariableRules:
             return lambda env: env[i]
         if level == 1:
             return lambda env: env[0][i]
+        if n.binding is not None:
+            # bound in this file (a let, a lambda, a rec set): never the base
+            # environment, so nothing to remember; the common depths unrolled
+            if level == 2:
+                def get2(env):
+                    return env[0][0][i]
+                get2.memo = []
+                return get2
+            if level == 3:
+                def get3(env):
+                    return env[0][0][0][i]
+                get3.memo = []
+                return get3
         memo = []
 
         def get(env):
@@ -42,7 +55,9 @@ class VariableRules:
 
     def c_Var(self, n: A.Var):
         if not n.from_with:
-            source, span = self.source, n.span
+            # the span is made only for an error (a node's span is a new
+            # object per read, and most variables never fail)
+            source = self.source
             level, i = n.level, n.index + 1
             if level == 0:
                 def var0(env):
@@ -56,7 +71,7 @@ class VariableRules:
                             v = env[i] = v.force()
                             return v
                         except E.InfiniteRecursionError as e:
-                            e.at(source, span)
+                            e.at(source, n.span)
                             raise
                     return v
                 return var0
@@ -72,7 +87,7 @@ class VariableRules:
                             v = up[i] = v.force()
                             return v
                         except E.InfiniteRecursionError as e:
-                            e.at(source, span)
+                            e.at(source, n.span)
                             raise
                     return v
                 return var1
@@ -87,7 +102,7 @@ class VariableRules:
                     try:
                         return v.force()
                     except E.InfiniteRecursionError as e:
-                        e.at(source, span)
+                        e.at(source, n.span)
                         raise
                 return v
             return var

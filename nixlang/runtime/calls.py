@@ -180,8 +180,44 @@ def calln(ev, f, args: tuple, source: Source | None = None, span: Span | None = 
     `force(call_function(ev, f, a, ...))` for each does, but a builtin
     given (at least) all its arguments is called at once, without the
     partial applications in between (`substring 0 0 s`), and the first two
-    arguments of anything else go through call2. Gives a forced value."""
-    if type(f) is PrimOp and f.arity <= len(args):
+    arguments of anything else go through call2. Gives a forced value.
+    A lambda `a: b: c: ...` (no formals) is entered at its innermost body
+    taking arguments directly, with the frames `[[[env, a], b], c]`: the
+    closures in between cannot fail and nothing else sees them (call2 does
+    the same for two)."""
+    t = type(f)
+    if t is Closure:
+        lam = f.lam
+        inner = lam.inner
+        if inner is not None and lam.formals is None and inner.formals is None:
+            last = inner.inner
+            if last is not None and last.formals is None:
+                env = [[[f.env, args[0]], args[1]], args[2]]
+                k = 3
+                nxt = last.inner
+                while nxt is not None and nxt.formals is None and k < len(args):
+                    env = [env, args[k]]
+                    last = nxt
+                    nxt = nxt.inner
+                    k += 1
+                ev.depth += 1
+                try:
+                    if ev.depth > ev.max_call_depth:
+                        raise E.StackOverflow("stack overflow; max-call-depth exceeded", source, span)
+                    try:
+                        f = last.body(env)
+                    except E.EvalError as e:
+                        raise lambda_frames(e, last, source, span)
+                finally:
+                    ev.depth -= 1
+                if type(f) is Thunk:
+                    f = f.force()
+                for a in args[k:]:
+                    f = call_function(ev, f, a, source, span)
+                    if type(f) is Thunk:
+                        f = f.force()
+                return f
+    if t is PrimOp and f.arity <= len(args):
         k = f.arity
         f = call_primop(ev, f, args[:k], source, span)
         if type(f) is Thunk:
@@ -350,9 +386,23 @@ def bind_formals(lam: LambdaCode, up, arg, source, span):
     return env
 
 
+def apply_pending(env):
+    """The code of a thunk of one pending call `f x` made on its own (`map`
+    of a one-element list), without a `caller` made for it: its
+    environment is the tuple (ev, f, x). Called from where f is defined, as
+    the shared code of a longer list's thunks is (builtins.lists._apply_code)."""
+    ev, f, x = env
+    source, span = f.lam.position() if type(f) is Closure else (None, None)
+    r = call_function(ev, f, x, source, span)
+    return r.force() if type(r) is Thunk else r
+
+
 def value_position(v):
     """(source, span) Nix gives a value in errors about it (Value::determinePos):
     for a pending function application, the function's; else unknown."""
+    if type(v) is Thunk and v.code is apply_pending:
+        f = v.env[1]
+        return f.lam.position() if type(f) is Closure else (None, None)
     if type(v) is Thunk and v.code is not None:
         pos = getattr(v.code, "pos", None)
         if pos is not None:

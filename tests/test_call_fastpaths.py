@@ -1,0 +1,199 @@
+"""The fast paths of calls (runtime/calls.py), against real Nix and against
+the generic call they stand for.
+
+- NIX_28: expressions and what `nix-instantiate --eval --strict` (Nix 2.8)
+  prints for them (recorded; `test_recorded_outputs_are_nix_28s` checks
+  the record when nix-instantiate is installed).
+- TRACES: errors through the fast paths (calls of curried lambdas, variables
+  two and three frames up), printed with --show-trace: the output pynix
+  gave before those paths existed (Nix 2.36's form; Nix 2.8 words traces
+  differently), recorded.
+- MAP_OF_ONE: `map f [ x ]` makes its one thunk without a `caller`
+  (runtime.calls.apply_pending): values, errors, and the position a stack
+  overflow reports for the pending call (the function's), recorded from
+  pynix before that path existed, with --max-call-depth 10000 and 1.
+- SAME_AS_GENERIC: a function value and arguments; `calln`, which enters
+  `a: b: c: ...` at its innermost body, must give what applying the
+  arguments one by one with `call_function` gives: the same value, or the
+  same error with the same trace frames and positions.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from test_catalogue import pynix
+
+from nixlang import errors as E
+from nixlang.evaluator import EvalOptions, Evaluator
+from nixlang.runtime.calls import call_function, calln
+from nixlang.runtime.printer import print_value
+from nixlang.runtime.values import force
+from nixlang.source import Source, Span
+
+NIX = shutil.which("nix-instantiate")
+
+
+def output(expr: str) -> str:
+    ev = Evaluator()
+    try:
+        v = ev.eval_string(expr)
+        ev.deep_force(v)
+    except E.EvalError as e:
+        return "error: " + e.message
+    return print_value(v)
+
+
+NIX_28 = [
+    ("let f = a: b: c: a + b * c; in f 1 2 3", "7"),
+    ("let f = a: b: c: d: [ a b c d ]; in f 1 2 3 4", "[ 1 2 3 4 ]"),
+    ("let f = a: b: c: d: e: [ a b c d e ]; in f 1 2 3 4 5", "[ 1 2 3 4 5 ]"),
+    ("let f = a: b: c: x: a + b + c + x; in map (f 1 2 3) [ 10 20 ]", "[ 16 26 ]"),
+    ("let f = a: b: { c, d ? 4 }: a + b + c + d; in f 1 2 { c = 3; }", "10"),
+    ("let f = a: b: c: { inherit a b c; }; in (f 1 2 3).c", "3"),
+    ("let f = a: b: c: a b c; in f (x: y: x + y) 1 2", "3"),
+    ('let f = a: b: c: c; in f (throw "a") (throw "b") 3', "3"),
+    ("let f = a: b: c: if c then a else b; g = f 1 2; in [ (g true) (g false) ]", "[ 1 2 ]"),
+    ("let f = a: b: c: d: a + b + c + d; in builtins.foldl' (acc: x: f acc x x x) 0 [ 1 2 3 ]", "18"),
+    ("let f = a: b: c: c; in f 1 2 3 4",
+     "error: attempt to call something which is not a function but an integer: 3"),
+    ("let f = a: { b }: c: b + c; in f 1 { b = 2; } 3", "5"),
+    ("let f = a: b: c: d: e: f: g: a + g; in f 1 2 3 4 5 6 7", "8"),
+]
+
+
+@pytest.mark.parametrize("expr,out", NIX_28, ids=[e for e, _ in NIX_28])
+def test_nix_28(expr, out):
+    assert output(expr) == out
+
+
+@pytest.mark.skipif(NIX is None, reason="nix-instantiate (Nix 2.8) is not installed")
+@pytest.mark.parametrize("expr,out", NIX_28, ids=[e for e, _ in NIX_28])
+def test_recorded_outputs_are_nix_28s(expr, out):
+    r = subprocess.run([NIX, "--eval", "--strict", "-E", expr], capture_output=True, text=True, timeout=60)
+    if out.startswith("error: "):
+        # Nix 2.8 words the message without the value; the kind of error is the same
+        assert r.returncode != 0 and out.split(":")[1] in r.stderr
+    else:
+        assert r.stdout.strip() == out
+
+
+# (function, arguments): each evaluated in its own `let`; errors compared whole
+SAME_AS_GENERIC = [
+    ("a: b: c: a + b + c", ["1", "2", "3"]),
+    ("a: b: c: a + b + c", ["1", "2", '"x"']),
+    ("a: b: c: throw c", ["1", "2", '"boom"']),
+    ("a: b: c: d: a + b + c + d", ["1", "2", "3", "4"]),
+    ("a: b: c: d: a + b + c + d", ["1", "2", "3", "null"]),
+    ("a: b: c: d: e: e.x", ["1", "2", "3", "4", "{ }"]),
+    ("a: b: c: c", ["1", "2", "3", "4"]),
+    ("a: b: c: x: x", ["1", "2", "3", "4", "5"]),
+    ("a: b: c: y: y + 1", ["1", "2", "3", "true"]),
+    ("a: b: { c }: c", ["1", "2", "{ d = 1; }"]),
+    ("a: b: c: assert c; a", ["1", "2", "false"]),
+    ("let g = a: b: c: g a b c; in g", ["1", "2", "3"]),
+]
+
+
+def generic(ev, f, args, source, span):
+    for a in args:
+        f = force(call_function(ev, f, a, source, span))
+    return f
+
+
+def outcome(fn, ev, f, args, source, span) -> str:
+    try:
+        v = fn(ev, f, args, source, span)
+        ev.deep_force(v)
+        return print_value(v)
+    except E.EvalError as e:
+        return E.render_nix_eval(e, show_trace=True)
+
+
+@pytest.mark.parametrize("fn,args", SAME_AS_GENERIC, ids=[f"{f} {' '.join(a)}" for f, a in SAME_AS_GENERIC])
+def test_calln_is_the_generic_call(fn, args):
+    results = []
+    for apply in (calln, generic):
+        ev = Evaluator(EvalOptions(max_call_depth=200))
+        source = Source("f " + " ".join(args), "«call site»", "/")
+        f = ev.eval_source(Source(f"let f = {fn}; in f", "«string»", "/"))
+        argv = tuple(ev.eval_source(Source(a, "«string»", "/")) for a in args)
+        results.append(outcome(apply, ev, f, argv, source, Span(0, len(source.text))))
+    assert results[0] == results[1]
+
+
+TRACES = [
+    ('let x = let y = 1; in let z = 2; in x + y + z; in x',
+     "error:\n       … entering the infinite recursion\n\n       … in an operand of '+'\n         at «string»:1:39:\n            1| let x = let y = 1; in let z = 2; in x + y + z; in x\n             |                                       ^\n\n       … in an operand of '+'\n         at «string»:1:37:\n            1| let x = let y = 1; in let z = 2; in x + y + z; in x\n             |                                     ^\n\n       error: infinite recursion encountered\n       at «string»:1:51:\n            1| let x = let y = 1; in let z = 2; in x + y + z; in x\n             |                                                   ^\n"),
+    ('let x = let y = 1; in let z = 2; in let w = 3; in x; in x',
+     'error:\n       … entering the infinite recursion\n\n       error: infinite recursion encountered\n       at «string»:1:51:\n            1| let x = let y = 1; in let z = 2; in let w = 3; in x; in x\n             |                                                   ^\n'),
+    ('let f = a: let b = 1; in let c = 2; in (q: a + b + c + q); in f "s" 1',
+     'error:\n       … from call site\n         at «string»:1:63:\n            1| let f = a: let b = 1; in let c = 2; in (q: a + b + c + q); in f "s" 1\n             |                                                               ^\n\n       … while calling anonymous lambda\n         at «string»:1:41:\n            1| let f = a: let b = 1; in let c = 2; in (q: a + b + c + q); in f "s" 1\n             |                                         ^\n\n       … in an operand of \'+\'\n         at «string»:1:50:\n            1| let f = a: let b = 1; in let c = 2; in (q: a + b + c + q); in f "s" 1\n             |                                                  ^\n\n       … in an operand of \'+\'\n         at «string»:1:46:\n            1| let f = a: let b = 1; in let c = 2; in (q: a + b + c + q); in f "s" 1\n             |                                              ^\n\n       … while evaluating a path segment\n         at «string»:1:48:\n            1| let f = a: let b = 1; in let c = 2; in (q: a + b + c + q); in f "s" 1\n             |                                                ^\n\n       error: cannot coerce an integer to a string: 1\n'),
+    ('let f = a: b: c: d: a + b + c + d; in f 1 2 3 "x"',
+     'error:\n       … from call site\n         at «string»:1:39:\n            1| let f = a: b: c: d: a + b + c + d; in f 1 2 3 "x"\n             |                                       ^\n\n       … while calling \'f\'\n         at «string»:1:18:\n            1| let f = a: b: c: d: a + b + c + d; in f 1 2 3 "x"\n             |                  ^\n\n       error: cannot add a string to an integer\n       at «string»:1:33:\n            1| let f = a: b: c: d: a + b + c + d; in f 1 2 3 "x"\n             |                                 ^\n'),
+    ('let f = a: b: c: c; in f 1 2 3 4',
+     'error: attempt to call something which is not a function but an integer: 3\n       at «string»:1:24:\n            1| let f = a: b: c: c; in f 1 2 3 4\n             |                        ^\n'),
+    ('let m = { a = x: y: z: z.nope; }; in builtins.mapAttrs (n: v: v 1 2 { }) m',
+     "error:\n       … while evaluating the attribute 'a'\n\n       … while calling anonymous lambda\n         at «string»:1:60:\n            1| let m = { a = x: y: z: z.nope; }; in builtins.mapAttrs (n: v: v 1 2 { }) m\n             |                                                            ^\n\n       … from call site\n         at «string»:1:63:\n            1| let m = { a = x: y: z: z.nope; }; in builtins.mapAttrs (n: v: v 1 2 { }) m\n             |                                                               ^\n\n       … while calling 'a'\n         at «string»:1:21:\n            1| let m = { a = x: y: z: z.nope; }; in builtins.mapAttrs (n: v: v 1 2 { }) m\n             |                     ^\n\n       … while evaluating the attribute 'nope'\n         at «string»:1:24:\n            1| let m = { a = x: y: z: z.nope; }; in builtins.mapAttrs (n: v: v 1 2 { }) m\n             |                        ^\n\n       error: attribute 'nope' missing\n"),
+    ('let f = a: b: { c }: c; in f 1 2 { d = 1; }',
+     "error:\n       … from call site\n         at «string»:1:28:\n            1| let f = a: b: { c }: c; in f 1 2 { d = 1; }\n             |                            ^\n\n       error: function 'f' called without required argument 'c'\n       at «string»:1:15:\n            1| let f = a: b: { c }: c; in f 1 2 { d = 1; }\n             |               ^\n"),
+]
+
+
+@pytest.mark.parametrize("expr,out", TRACES, ids=[e for e, _ in TRACES])
+def test_traces(expr, out):
+    _, stdout, stderr = pynix("instantiate", "--eval", "--strict", "--show-trace", "-E", expr)
+    assert stdout + stderr == out
+
+
+MAP_OF_ONE = [
+    ('builtins.map (x: x + "a") [ 1 ]', '10000',
+     'error:\n       … while evaluating list element at index 0\n\n       … from call site\n         at «string»:1:15:\n            1| builtins.map (x: x + "a") [ 1 ]\n             |               ^\n\n       … while calling anonymous lambda\n         at «string»:1:15:\n            1| builtins.map (x: x + "a") [ 1 ]\n             |               ^\n\n       error: cannot add a string to an integer\n       at «string»:1:22:\n            1| builtins.map (x: x + "a") [ 1 ]\n             |                      ^\n'),
+    ('builtins.map (x: x + "a") [ 1 ]', '1',
+     'error:\n       … while evaluating list element at index 0\n\n       error: stack overflow; max-call-depth exceeded\n       at «string»:1:15:\n            1| builtins.map (x: x + "a") [ 1 ]\n             |               ^\n'),
+    ('builtins.map (x: throw "t") [ 1 ]', '10000',
+     'error:\n       … while evaluating list element at index 0\n\n       … from call site\n         at «string»:1:15:\n            1| builtins.map (x: throw "t") [ 1 ]\n             |               ^\n\n       … while calling anonymous lambda\n         at «string»:1:15:\n            1| builtins.map (x: throw "t") [ 1 ]\n             |               ^\n\n       … while calling the \'throw\' builtin\n         at «string»:1:18:\n            1| builtins.map (x: throw "t") [ 1 ]\n             |                  ^\n\n       error: t\n'),
+    ('builtins.map (x: throw "t") [ 1 ]', '1',
+     'error:\n       … while evaluating list element at index 0\n\n       error: stack overflow; max-call-depth exceeded\n       at «string»:1:15:\n            1| builtins.map (x: throw "t") [ 1 ]\n             |               ^\n'),
+    ('let f = x: x.a; in map f [ { } ]', '10000',
+     "error:\n       … while evaluating list element at index 0\n\n       … from call site\n         at «string»:1:9:\n            1| let f = x: x.a; in map f [ { } ]\n             |         ^\n\n       … while calling 'f'\n         at «string»:1:9:\n            1| let f = x: x.a; in map f [ { } ]\n             |         ^\n\n       … while evaluating the attribute 'a'\n         at «string»:1:12:\n            1| let f = x: x.a; in map f [ { } ]\n             |            ^\n\n       error: attribute 'a' missing\n"),
+    ('let f = x: x.a; in map f [ { } ]', '1',
+     'error:\n       … while evaluating list element at index 0\n\n       error: stack overflow; max-call-depth exceeded\n       at «string»:1:9:\n            1| let f = x: x.a; in map f [ { } ]\n             |         ^\n'),
+    ('builtins.map (x: [ [ [ x ] ] ]) [ 1 ]', '10000',
+     '[ [ [ [ 1 ] ] ] ]\n'),
+    ('builtins.map (x: [ [ [ x ] ] ]) [ 1 ]', '1',
+     'error:\n       … while evaluating list element at index 0\n\n       error: stack overflow; max-call-depth exceeded\n       at «string»:1:15:\n            1| builtins.map (x: [ [ [ x ] ] ]) [ 1 ]\n             |               ^\n'),
+    ('builtins.map builtins.head [ [ ] ]', '10000',
+     "error:\n       … while evaluating list element at index 0\n\n       … while calling the 'head' builtin\n\n       error: 'builtins.head' called on an empty list\n"),
+    ('builtins.map builtins.head [ [ ] ]', '1',
+     "error:\n       … while evaluating list element at index 0\n\n       … while calling the 'head' builtin\n\n       error: stack overflow; max-call-depth exceeded\n"),
+    ('builtins.map { __functor = s: x: x + 1; } [ 1 ]', '10000',
+     '[ 2 ]\n'),
+    ('builtins.map { __functor = s: x: x + 1; } [ 1 ]', '1',
+     'error:\n       … while evaluating list element at index 0\n\n       error: stack overflow; max-call-depth exceeded\n'),
+    ('builtins.map ({ a }: a) [ { b = 1; } ]', '10000',
+     "error:\n       … while evaluating list element at index 0\n\n       … from call site\n         at «string»:1:15:\n            1| builtins.map ({ a }: a) [ { b = 1; } ]\n             |               ^\n\n       error: function 'anonymous lambda' called without required argument 'a'\n       at «string»:1:15:\n            1| builtins.map ({ a }: a) [ { b = 1; } ]\n             |               ^\n"),
+    ('builtins.map ({ a }: a) [ { b = 1; } ]', '1',
+     'error:\n       … while evaluating list element at index 0\n\n       error: stack overflow; max-call-depth exceeded\n       at «string»:1:15:\n            1| builtins.map ({ a }: a) [ { b = 1; } ]\n             |               ^\n'),
+    ('builtins.map (x: x) [ (throw "elem") ]', '10000',
+     'error:\n       … while evaluating list element at index 0\n\n       … from call site\n         at «string»:1:15:\n            1| builtins.map (x: x) [ (throw "elem") ]\n             |               ^\n\n       … while calling anonymous lambda\n         at «string»:1:15:\n            1| builtins.map (x: x) [ (throw "elem") ]\n             |               ^\n\n       … while calling the \'throw\' builtin\n         at «string»:1:24:\n            1| builtins.map (x: x) [ (throw "elem") ]\n             |                        ^\n\n       error: elem\n'),
+    ('builtins.map (x: x) [ (throw "elem") ]', '1',
+     'error:\n       … while evaluating list element at index 0\n\n       error: stack overflow; max-call-depth exceeded\n       at «string»:1:15:\n            1| builtins.map (x: x) [ (throw "elem") ]\n             |               ^\n'),
+    ('builtins.length (builtins.map (x: throw "lazy") [ 1 ])', '10000',
+     '1\n'),
+    ('builtins.length (builtins.map (x: throw "lazy") [ 1 ])', '1',
+     '1\n'),
+    ('let f = a: b: a + b; in builtins.map (f 1) [ 2 ]', '10000',
+     '[ 3 ]\n'),
+    ('let f = a: b: a + b; in builtins.map (f 1) [ 2 ]', '1',
+     'error:\n       … while evaluating list element at index 0\n\n       error: stack overflow; max-call-depth exceeded\n       at «string»:1:12:\n            1| let f = a: b: a + b; in builtins.map (f 1) [ 2 ]\n             |            ^\n'),
+]
+
+
+@pytest.mark.parametrize("expr,depth,out", MAP_OF_ONE, ids=[f"{e} {d}" for e, d, _ in MAP_OF_ONE])
+def test_map_of_one(expr, depth, out):
+    _, stdout, stderr = pynix("instantiate", "--eval", "--strict", "--show-trace", "--max-call-depth", depth,
+                              "-E", expr)
+    assert stdout + stderr == out

@@ -1,0 +1,48 @@
+"""Start-up stays small: an evaluation that builds, fetches and writes
+nothing does not import the store layer, the builder or the archive and
+network modules (they are imported at first use; see builtins.lazy_module,
+EvalStore.hasher and the CLI's lazy build settings). Each row runs `pynix
+instantiate` in a fresh interpreter and lists the modules it loaded."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+PROBE = """\
+import json, sys
+from nixlang import cli
+cli.main(sys.argv[1:])
+print(json.dumps(sorted(sys.modules)), file=sys.stderr)
+"""
+
+# modules an evaluation of plain values never needs
+NOT_LOADED = ["nixlang.store", "nixlang.store.build", "nixlang.store.derivation", "nixlang.store.local",
+              "shutil", "tempfile", "bz2", "lzma", "tarfile", "subprocess"]
+
+CASES = [
+    (["instantiate", "--eval", "--strict", "-E", "1"], "1\n"),
+    (["instantiate", "--eval", "--strict", "-E", "let f = x: { a = x; }; in (f 2).a"], "2\n"),
+    (["instantiate", "--eval", "--strict", "-E", "builtins.toJSON { a = [ 1 \"x\" ]; }"],
+     '"{\\"a\\":[1,\\"x\\"]}"\n'),
+]
+
+
+@pytest.mark.parametrize("argv,out", CASES, ids=[c[0][-1] for c in CASES])
+def test_plain_evaluation_loads_no_store_or_builder(argv, out):
+    r = subprocess.run([sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, timeout=120)
+    assert r.stdout == out
+    loaded = set(json.loads(r.stderr.strip().splitlines()[-1]))
+    assert [m for m in NOT_LOADED if m in loaded] == []
+
+
+def test_a_derivation_still_loads_the_store():
+    # the lazy imports are really made when needed
+    argv = ["instantiate", "--eval", "--strict", "-E",
+            'builtins.stringLength (derivation { name = "x"; system = "s"; builder = "/b"; }).drvPath']
+    r = subprocess.run([sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, timeout=120)
+    assert r.stdout.strip().isdigit()
+    loaded = set(json.loads(r.stderr.strip().splitlines()[-1]))
+    assert "nixlang.store.derivation" in loaded

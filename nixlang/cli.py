@@ -610,8 +610,10 @@ def _builds(config, err, store_root):
     needs, in the store `store_root` (a --store value) names."""
     def setup(ev):
         from .builtins.derivations import enable_builds
-        enable_builds(ev, build_settings(config), progress=_progress(err), output=_builder_output(err),
-                      root=store_root)
+        # the settings (and the builder they import) are made at the first
+        # build: most evaluations build nothing
+        enable_builds(ev, lambda: build_settings(config), progress=_progress(err),
+                      output=_builder_output(err), root=store_root)
     return setup
 
 

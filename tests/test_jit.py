@@ -151,6 +151,14 @@ CASES = [
     "let f = x: builtins.elemAt [ \"a\" \"b\" ] x; in [ (f 1) (f 2) ]",
     "let f = g: g [ \"b\" ] [ \"B\" ]; in [ ((f builtins.replaceStrings) \"abc\") ((f builtins.substring) \"x\") ]",
     "let f = g: g 1 \"abc\"; in [ (f (builtins.substring 0)) (f (builtins.replaceStrings [ \"a\" ])) ]",
+    # a builtin called with all its arguments (call_builtin_or): values,
+    # a thunk result, errors with their frames, other functions at the site
+    "let f = s: builtins.substring 0 0 s + s; in [ (f \"ab\") (f 1) ]",
+    "let f = i: builtins.elemAt [ 1 2 ] i; in [ (f 1) (f 5) ]",
+    "let f = g: g \"a\" \"b\"; in [ (f (a: b: a + b)) (f builtins.add) ]",
+    "let f = g: g 1 2 3; in [ (f (a: b: c: a + b + c)) (f builtins.substring) ]",
+    "let f = x: builtins.elemAt [ (throw \"elem\") ] x; in f 0",
+    "let f = x: builtins.substring x 1 \"abc\"; in [ (f 1) (f (-1)) ]",
     # an argument `n - c` / `n + c` given as a value to a body that forces it
     # first (codegen's pre_evaluated), or as a thunk: overflow, a shadowed
     # `-`, a body that does not force it first
@@ -203,6 +211,8 @@ DEPTH = [
     "let f = n: if n < 1 then 0 else 1 + f (n - 1); in f 30",
     "let f = n: if n > 0 then f (n - 1) else 0; in f 30",
     "let f = n: if n <= 0 then 0 else 1 + f (n - 1); in f 30",
+    "let f = n: if n <= 0 then builtins.substring 0 1 \"ab\" else f (n - 1); in f 30",
+    "let f = n: if n <= 0 then builtins.elemAt [ 1 ] 0 else f (n - 1); in f 30",
 ]
 
 

@@ -51,7 +51,7 @@ class EvalStore:
 
     def __init__(self, sd: str):
         self.store_dir = sd
-        self.hasher = S.ModuloHasher(self._read_derivation)
+        self._hasher = None
         self.drvs: dict[str, tuple[S.Derivation, bytes]] = {}
         self.texts: dict[str, bytes] = {}          # toFile results
         self.refs: dict[str, frozenset] = {}       # store path -> its references
@@ -64,6 +64,14 @@ class EvalStore:
         # import from derivation: how to build (set by enable_builds), or None
         self.builds = None
         self.built_in: S.LocalStore | None = None   # the store import from derivation built in
+
+    @property
+    def hasher(self):
+        """The derivations' modulo hasher, made at the first derivation (so
+        an evaluation without derivations never imports the store layer)."""
+        if self._hasher is None:
+            self._hasher = S.ModuloHasher(self._read_derivation)
+        return self._hasher
 
     def _read_derivation(self, drv_path: str) -> S.Derivation:
         hit = self.drvs.get(drv_path)
@@ -447,8 +455,9 @@ def enable_builds(ev, settings, progress, output, root: str | None = None) -> No
     does; the editor and the playground never build): in the store objects
     are written to, else in the one `root` (a `--store` value) names
     (build_store). `settings` is a
-    store.build.BuildSettings; `progress(line)` and `output(bytes)` get what
-    the build prints."""
+    store.build.BuildSettings, or a function giving one at the first build
+    (an evaluation that builds nothing then never imports the builder);
+    `progress(line)` and `output(bytes)` get what the build prints."""
     eval_store(ev).builds = (settings, progress, output, root)
 
 
@@ -457,6 +466,9 @@ def _build_for_import(ev, st: EvalStore, drvs: list[str]) -> None:
     into the store if this evaluation has not, then build them."""
     from ..store.build import BuildFailure, Worker
     settings, progress, output, spec = st.builds
+    if callable(settings):
+        settings = settings()
+        st.builds = (settings, progress, output, spec)
     store = st.writer if isinstance(st.writer, S.LocalStore) else build_store(spec)
     if st.writer is not None and store is not st.writer:
         raise E.EvalError(f"cannot build '{drvs[0]}' during evaluation: pynix builds in its local store, "

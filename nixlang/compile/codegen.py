@@ -39,7 +39,7 @@ from .. import errors as E
 from ..syntax import ast as A
 from ..syntax.printer import show
 from ..runtime import ops
-from ..runtime.calls import bind_formals, call2, call_function, call_primop, calling, calln
+from ..runtime.calls import bind_formals, call2, call_function, call_primop, calling, calln, primop_failed
 from ..runtime.errors import missing_attr, type_error
 from ..runtime.positions import Positions, attr_position_of, merge_pos
 from ..runtime.values import UNSET, Attrs, Closure, Path, PrimOp, Thunk, force
@@ -58,7 +58,7 @@ MAX_MEMBERS = 64
 _RUNTIME = {
     "E": E, "Thunk": Thunk, "Closure": Closure, "Attrs": Attrs, "Path": Path, "UNSET": UNSET,
     "force": force, "call_function": call_function, "call2": call2, "calln": calln, "calling": calling,
-    "bind_formals": bind_formals, "call_primop": call_primop, "PrimOp": PrimOp,
+    "bind_formals": bind_formals, "call_primop": call_primop, "primop_failed": primop_failed, "PrimOp": PrimOp,
     "type_error": type_error, "missing_attr": missing_attr, "select_failed": select_failed,
     "with_lookup": with_lookup, "merge_pos": merge_pos, "equal": ops.equal,
     "assert_equal": ops.assert_equal, "attr_position_of": attr_position_of,
@@ -776,14 +776,57 @@ class CodeGen:
             t0 = w.tmp("arg")
             w.emit(f"{t0} = {a0}")
             a1 = self.lazy(n.args[1], w)
-            w.emit(f"{target} = call2(ev, {f}, {t0}, {a1}, SRC, {call_span})")
+            t1 = w.tmp("arg")
+            w.emit(f"{t1} = {a1}")
+            self.call_builtin_or(w, f, [t0, t1], call_span, target,
+                                 f"call2(ev, {f}, {t0}, {t1}, SRC, {call_span})")
             return
         args = []
         for a in n.args:
             t = w.tmp("arg")
             w.emit(f"{t} = {self.lazy(a, w)}")
             args.append(t)
-        w.emit(f"{target} = calln(ev, {f}, ({', '.join(args)},), SRC, {call_span})")
+        self.call_builtin_or(w, f, args, call_span, target,
+                             f"calln(ev, {f}, ({', '.join(args)},), SRC, {call_span})")
+
+    def enter_call(self, w: _Writer, call_span: str) -> None:
+        """The start of a call counted towards max-call-depth: the count, and
+        a `try:` whose body (the caller writes it, indented) checks it first;
+        the caller ends it with `finally: ev.depth -= 1`."""
+        w.emit("ev.depth += 1")
+        w.emit("try:")
+        with w.indent():
+            w.emit("if ev.depth > ev.max_call_depth:")
+            with w.indent():
+                w.emit(f"raise StackOverflow('stack overflow; max-call-depth exceeded', SRC, {call_span})")
+
+    def call_builtin_or(self, w: _Writer, f: str, args: list, call_span: str, target: str, other: str,
+                        keyword: str = "if") -> None:
+        """A call of `f` on all of `args`: when `f` is a builtin of exactly
+        that many arguments (`toString i`, `substring 0 0 s`, `elemAt xs i`),
+        call_primop's work inline, its result forced as call_function's
+        callers force it; else `other` (`keyword` "elif" continues a test
+        the caller began)."""
+        w.emit(f"{keyword} type({f}) is PrimOp and {f}.arity == {len(args)}:")
+        with w.indent():
+            self.enter_call(w, call_span)
+            with w.indent():
+                w.emit(f"{target} = {f}.fn(ev, {', '.join(args)})")
+            w.emit("except EvalError as e:")
+            with w.indent():
+                w.emit(f"raise primop_failed(e, {f}, SRC, {call_span})")
+            w.emit("except RecursionError as e:")
+            with w.indent():
+                w.emit(f"raise primop_failed(e, {f}, SRC, {call_span}) from None")
+            w.emit("finally:")
+            with w.indent():
+                w.emit("ev.depth -= 1")
+            w.emit(f"if type({target}) is Thunk:")
+            with w.indent():
+                w.emit(f"{target} = {target}.force()")
+        w.emit("else:")
+        with w.indent():
+            w.emit(f"{target} = {other}")
 
     def total_step(self, n, w: _Writer):
         """For an argument `x - c` or `x + c` (x a variable of a frame, c an
@@ -836,12 +879,8 @@ class CodeGen:
         w.emit(f"if type({f}) is Closure:")
         with w.indent():
             w.emit(f"{lam} = {f}.lam")
-            w.emit("ev.depth += 1")
-            w.emit("try:")
+            self.enter_call(w, call_span)
             with w.indent():
-                w.emit("if ev.depth > ev.max_call_depth:")
-                with w.indent():
-                    w.emit(f"raise StackOverflow('stack overflow; max-call-depth exceeded', SRC, {call_span})")
                 w.emit(f"if {lam}.formals is None:")
                 with w.indent():
                     w.emit(f"{fr} = [{f}.env, {a}]")
@@ -865,12 +904,8 @@ class CodeGen:
             w.emit("finally:")
             with w.indent():
                 w.emit("ev.depth -= 1")
-        w.emit(f"elif type({f}) is PrimOp and {f}.arity == 1:")
-        with w.indent():
-            w.emit(f"{target} = force(call_primop(ev, {f}, ({a},), SRC, {call_span}))")
-        w.emit("else:")
-        with w.indent():
-            w.emit(f"{target} = force(call_function(ev, {f}, {a}, SRC, {call_span}))")
+        self.call_builtin_or(w, f, [a], call_span, target,
+                             f"force(call_function(ev, {f}, {a}, SRC, {call_span}))", "elif")
 
     def builtin_read(self, site, fr: str):
         """(expression reading the name an arith site calls, its builtin):

@@ -62,7 +62,7 @@ def force_string(v, ctx: set | None, message: str) -> str:
     """Nix's forceString: a string (no coercion); its context goes to `ctx`.
     Any error raised while forcing gets the trace line `message`."""
     if type(v) is Thunk:
-        v = forced(v, message)
+        v = v.value if v.code is None else forced(v, message)
     t = type(v)
     if t is str:
         return v
@@ -88,7 +88,7 @@ def force_string_no_ctx(v, message: str) -> str:
 
 def force_int(v, message: str) -> int:
     if type(v) is Thunk:
-        v = forced(v, message)
+        v = v.value if v.code is None else forced(v, message)
     if type(v) is not int:
         raise type_error("an integer", v).add_frame(message)
     return v
@@ -96,7 +96,7 @@ def force_int(v, message: str) -> int:
 
 def force_list(v, message: str) -> list:
     if type(v) is Thunk:
-        v = forced(v, message)
+        v = v.value if v.code is None else forced(v, message)
     if type(v) is not list:
         raise type_error("a list", v).add_frame(message)
     return v
@@ -105,7 +105,7 @@ def force_list(v, message: str) -> list:
 def coerce(ev, v, ctx: set, message: str, copy_to_store: bool = True) -> str:
     """Nix's coerceToString in its strict mode (no numbers, no lists)."""
     if type(v) is Thunk:
-        v = forced(v, message)
+        v = v.value if v.code is None else forced(v, message)
     if type(v) is str:
         return v
     try:

@@ -261,6 +261,10 @@ NIX_28 = [
      b'[ [ ] [ 2 ] ]\n'),
     ('builtins.filter builtins.isFunction [ builtins.add 1 (x: x) ]',
      b'[ <PRIMOP> <LAMBDA> ]\n'),
+    ('builtins.filter builtins.isInt [ 1 ((x: x) 2) "3" (builtins.add 1 3) 2.5 ]',
+     b'[ 1 2 4 ]\n'),
+    ('builtins.filter builtins.isFloat (builtins.genList (i: if i == 1 then 1.5 else i) 3)',
+     b'[ 1.5 ]\n'),
     ('builtins.filter builtins.isAttrs [ { } 1 ]',
      b'[ { } ]\n'),
 ]

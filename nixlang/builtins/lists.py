@@ -252,12 +252,18 @@ def _filter_builtin(ev, p: PrimOp, xs: list, ctx: str) -> list:
     one deeper, as call_primop counts it, but the count and its check made
     once for the whole loop, as every call starts at the same depth."""
     fn = p.fn
+    types = getattr(fn, "types", None)   # isString, isAttrs, ...: the types it accepts
     out = []
     ev.depth += 1
     try:
         if ev.depth > ev.max_call_depth:
             raise primop_failed(E.StackOverflow("stack overflow; max-call-depth exceeded"), p, None, None)
         for x in xs:
+            if types is not None and type(x) is not Thunk:
+                # a type test of a value: what the call would answer
+                if type(x) in types:
+                    out.append(x)
+                continue
             try:
                 r = fn(ev, x)
             except (E.EvalError, RecursionError) as e:

@@ -363,6 +363,7 @@ def to_json(ev, v, ctx: set | None = None, copy_to_store: bool = True, strict: b
                 bad.append(str(e))
 
     shapes: dict[tuple, list | None] = {}
+    fast = strict     # thunks are forced: the loops of lists and attrsets below may run
 
     def flush() -> None:
         # many small pieces cost more memory than the text they make
@@ -531,13 +532,19 @@ def to_json(ev, v, ctx: set | None = None, copy_to_store: bool = True, strict: b
                     if sh is None:
                         slow(v, pa, pk, copy)
                     else:
-                        items(v, sh, pa, pk, copy)
+                        if fast and ev.depth < ev.max_call_depth:
+                            attr_items(v, sh, copy)     # (what `items` would call)
+                        else:
+                            items(v, sh, pa, pk, copy)
                         append("}")
             elif t is list:
                 if not v:
                     append("[]")
                 else:
-                    items(v, None, pa, pk, copy)
+                    if fast and ev.depth < ev.max_call_depth:
+                        list_items(v, pa, pk, copy)
+                    else:
+                        items(v, None, pa, pk, copy)
                     append("]")
             elif t is str:
                 string(v)

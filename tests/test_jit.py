@@ -159,6 +159,12 @@ CASES = [
     "let f = g: g 1 2 3; in [ (f (a: b: c: a + b + c)) (f builtins.substring) ]",
     "let f = x: builtins.elemAt [ (throw \"elem\") ] x; in f 0",
     "let f = x: builtins.substring x 1 \"abc\"; in [ (f 1) (f (-1)) ]",
+    # a builtin given its first arguments elsewhere, completed at the call
+    "let up = builtins.replaceStrings [ \"a\" ] [ \"A\" ]; f = s: up s; in [ (f \"ab\") (f 1) ]",
+    "let g = builtins.substring 1; f = s: g 1 s; in [ (f \"abc\") (f 2) ]",
+    "let g = builtins.substring; f = s: g 0 1 s; in [ (f \"abc\") (f { }) ]",
+    "let g = builtins.elemAt [ (throw \"e\") ]; f = i: g i; in f 0",
+    "let g = builtins.add 1; f = x: (g x) + (builtins.sub 5) x; in [ (f 1) (f \"a\") ]",
     # an argument `n - c` / `n + c` given as a value to a body that forces it
     # first (codegen's pre_evaluated), or as a thunk: overflow, a shadowed
     # `-`, a body that does not force it first

@@ -42,7 +42,7 @@ from ..runtime import ops
 from ..runtime.calls import bind_formals, call2, call_function, call_primop, calling, calln, primop_failed
 from ..runtime.errors import missing_attr, type_error
 from ..runtime.positions import Positions, attr_position_of, merge_pos
-from ..runtime.values import UNSET, Attrs, Closure, Path, PrimOp, Thunk, force
+from ..runtime.values import UNSET, Attrs, Closure, Path, PrimOp, PrimOpApp, Thunk, force
 from .attrsets import is_constant_list
 from .codecache import compile_cached
 from .frames import _NOTHING, _raising, node_pos
@@ -59,6 +59,7 @@ _RUNTIME = {
     "E": E, "Thunk": Thunk, "Closure": Closure, "Attrs": Attrs, "Path": Path, "UNSET": UNSET,
     "force": force, "call_function": call_function, "call2": call2, "calln": calln, "calling": calling,
     "bind_formals": bind_formals, "call_primop": call_primop, "primop_failed": primop_failed, "PrimOp": PrimOp,
+    "PrimOpApp": PrimOpApp,
     "type_error": type_error, "missing_attr": missing_attr, "select_failed": select_failed,
     "with_lookup": with_lookup, "merge_pos": merge_pos, "equal": ops.equal,
     "assert_equal": ops.assert_equal, "attr_position_of": attr_position_of,
@@ -804,29 +805,40 @@ class CodeGen:
                         keyword: str = "if") -> None:
         """A call of `f` on all of `args`: when `f` is a builtin of exactly
         that many arguments (`toString i`, `substring 0 0 s`, `elemAt xs i`),
-        call_primop's work inline, its result forced as call_function's
-        callers force it; else `other` (`keyword` "elif" continues a test
-        the caller began)."""
-        w.emit(f"{keyword} type({f}) is PrimOp and {f}.arity == {len(args)}:")
+        or one given its first arguments already that these complete
+        (`lib.toUpper s`, `replaceStrings lowerChars upperChars` applied to
+        `s`), call_primop's work inline, its result forced as
+        call_function's callers force it; else `other` (`keyword` "elif"
+        continues a test the caller began)."""
+        n = len(args)
+        self.inline_builtin_call(w, f"{keyword} type({f}) is PrimOp and {f}.arity == {n}:", f,
+                                 f"{f}.fn(ev, {', '.join(args)})", call_span, target)
+        prim = w.tmp("prim")
+        self.inline_builtin_call(w, f"elif type({f}) is PrimOpApp and len({f}.args) + {n} == ({prim} := {f}.primop).arity:",
+                                 prim, f"{prim}.fn(ev, *{f}.args, {', '.join(args)})", call_span, target)
+        w.emit("else:")
+        with w.indent():
+            w.emit(f"{target} = {other}")
+
+    def inline_builtin_call(self, w: _Writer, test: str, prim: str, call: str, call_span: str, target: str) -> None:
+        """One branch of call_builtin_or: `call` (of the builtin `prim`) as call_primop makes it."""
+        w.emit(test)
         with w.indent():
             self.enter_call(w, call_span)
             with w.indent():
-                w.emit(f"{target} = {f}.fn(ev, {', '.join(args)})")
+                w.emit(f"{target} = {call}")
             w.emit("except EvalError as e:")
             with w.indent():
-                w.emit(f"raise primop_failed(e, {f}, SRC, {call_span})")
+                w.emit(f"raise primop_failed(e, {prim}, SRC, {call_span})")
             w.emit("except RecursionError as e:")
             with w.indent():
-                w.emit(f"raise primop_failed(e, {f}, SRC, {call_span}) from None")
+                w.emit(f"raise primop_failed(e, {prim}, SRC, {call_span}) from None")
             w.emit("finally:")
             with w.indent():
                 w.emit("ev.depth -= 1")
             w.emit(f"if type({target}) is Thunk:")
             with w.indent():
                 w.emit(f"{target} = {target}.force()")
-        w.emit("else:")
-        with w.indent():
-            w.emit(f"{target} = {other}")
 
     def total_step(self, n, w: _Writer):
         """For an argument `x - c` or `x + c` (x a variable of a frame, c an

@@ -156,6 +156,20 @@ CASES = [
     "let f = x: builtins.elemAt [ \"a\" \"b\" ] x; in [ (f 1) (f 2) ]",
     "let f = g: g [ \"b\" ] [ \"B\" ]; in [ ((f builtins.replaceStrings) \"abc\") ((f builtins.substring) \"x\") ]",
     "let f = g: g 1 \"abc\"; in [ (f (builtins.substring 0)) (f (builtins.replaceStrings [ \"a\" ])) ]",
+    # a builtin called with all its arguments (call_builtin_or): values,
+    # a thunk result, errors with their frames, other functions at the site
+    "let f = s: builtins.substring 0 0 s + s; in [ (f \"ab\") (f 1) ]",
+    "let f = i: builtins.elemAt [ 1 2 ] i; in [ (f 1) (f 5) ]",
+    "let f = g: g \"a\" \"b\"; in [ (f (a: b: a + b)) (f builtins.add) ]",
+    "let f = g: g 1 2 3; in [ (f (a: b: c: a + b + c)) (f builtins.substring) ]",
+    "let f = x: builtins.elemAt [ (throw \"elem\") ] x; in f 0",
+    "let f = x: builtins.substring x 1 \"abc\"; in [ (f 1) (f (-1)) ]",
+    # a builtin given its first arguments elsewhere, completed at the call
+    "let up = builtins.replaceStrings [ \"a\" ] [ \"A\" ]; f = s: up s; in [ (f \"ab\") (f 1) ]",
+    "let g = builtins.substring 1; f = s: g 1 s; in [ (f \"abc\") (f 2) ]",
+    "let g = builtins.substring; f = s: g 0 1 s; in [ (f \"abc\") (f { }) ]",
+    "let g = builtins.elemAt [ (throw \"e\") ]; f = i: g i; in f 0",
+    "let g = builtins.add 1; f = x: (g x) + (builtins.sub 5) x; in [ (f 1) (f \"a\") ]",
     # an argument `n - c` / `n + c` given as a value to a body that forces it
     # first (codegen's pre_evaluated), or as a thunk: overflow, a shadowed
     # `-`, a body that does not force it first
@@ -227,6 +241,8 @@ DEPTH = [
     "let f = n: if n <= 0 then builtins.head [ 0 ] else builtins.add 1 (f (n - 1)); in f 30",
     "let g = a: b: if b <= 0 then a else g a (b - 1); in g 0 30",
     "let f = n: if n <= 0 then 0 else builtins.foldl' (a: b: a + b) 0 [ (f (n - 1)) ]; in f 30",
+    "let f = n: if n <= 0 then builtins.substring 0 1 \"ab\" else f (n - 1); in f 30",
+    "let f = n: if n <= 0 then builtins.elemAt [ 1 ] 0 else f (n - 1); in f 30",
 ]
 
 

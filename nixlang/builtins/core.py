@@ -165,6 +165,7 @@ for _name, _t in (("isInt", (int,)), ("isFloat", (float,)), ("isBool", (bool,)),
         def pred(ev, v):
             return type(v.force() if type(v) is Thunk else v) in types
         pred.__doc__ = f"Whether the value is of that type: `builtins.{name} x`."
+        pred.types = types      # (filter tests a value's type itself: lists.py)
         return pred
     builtin(_name, 1)(_make(_t, _name))
 

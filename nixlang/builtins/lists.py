@@ -10,7 +10,7 @@ Results stay lazy where Nix's are: `map` and `genList` build thunks.
 from __future__ import annotations
 
 from .. import errors as E
-from ..runtime.calls import apply_pending, call_function, caller, caller2, curried_lambda, lambda_frames
+from ..runtime.calls import apply_pending, call_function, caller, caller2, curried_lambda, lambda_frames, primop_failed
 from ..runtime import ops
 from ..runtime.errors import type_error
 from ..runtime.printer import print_value_short
@@ -243,14 +243,51 @@ def _filter(ev, f, xs):
     if not xs:
         return xs
     f = _function(f, "while evaluating the first argument passed to builtins.filter")
-    call = caller(ev, f)
     ctx = "while evaluating the return value of the filtering function passed to builtins.filter"
+    if type(f) is PrimOp and f.arity == 1:
+        out = _filter_builtin(ev, f, xs, ctx)
+        return xs if len(out) == len(xs) else out
+    call = caller(ev, f)
     out = []
     for x in xs:
         r = call(x)
         if r is True or (r is not False and _bool(r, ctx)):
             out.append(x)
     return xs if len(out) == len(xs) else out
+
+
+def _filter_builtin(ev, p: PrimOp, xs: list, ctx: str) -> list:
+    """filter's loop for a builtin predicate (`filter isString`): each call
+    one deeper, as call_primop counts it, but the count and its check made
+    once for the whole loop, as every call starts at the same depth."""
+    fn = p.fn
+    types = getattr(fn, "types", None)   # isString, isAttrs, ...: the types it accepts
+    out = []
+    ev.depth += 1
+    try:
+        if ev.depth > ev.max_call_depth:
+            raise primop_failed(E.StackOverflow("stack overflow; max-call-depth exceeded"), p, None, None)
+        for x in xs:
+            if types is not None and type(x) is not Thunk:
+                # a type test of a value: what the call would answer
+                if type(x) in types:
+                    out.append(x)
+                continue
+            try:
+                r = fn(ev, x)
+            except (E.EvalError, RecursionError) as e:
+                raise primop_failed(e, p, None, None) from None
+            if type(r) is Thunk:       # (forced where the call has returned)
+                ev.depth -= 1
+                try:
+                    r = r.force()
+                finally:
+                    ev.depth += 1
+            if r is True or (r is not False and _bool(r, ctx)):
+                out.append(x)
+    finally:
+        ev.depth -= 1
+    return out
 
 
 @builtin("concatLists", 1)

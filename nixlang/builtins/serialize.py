@@ -363,6 +363,7 @@ def to_json(ev, v, ctx: set | None = None, copy_to_store: bool = True, strict: b
                 bad.append(str(e))
 
     shapes: dict[tuple, list | None] = {}
+    fast = strict     # thunks are forced: the loops of lists and attrsets below may run
 
     def flush() -> None:
         # many small pieces cost more memory than the text they make
@@ -404,8 +405,14 @@ def to_json(ev, v, ctx: set | None = None, copy_to_store: bool = True, strict: b
         leaf_ok = ev.depth < ev.max_call_depth
         if seq is None:
             is_list, c = True, v
+            if leaf_ok and strict:
+                list_items(v, pa, pk, copy)
+                return
             seq = zip(range(len(v)), itertools.chain(("[",), itertools.repeat(",")))
         else:
+            if leaf_ok and strict:
+                attr_items(v, seq, copy)
+                return
             is_list, c = False, v.d
         for k, pre in seq:
             append(pre)
@@ -414,14 +421,7 @@ def to_json(ev, v, ctx: set | None = None, copy_to_store: bool = True, strict: b
                 if x.code is None:
                     x = x.value
                 elif leaf_ok and strict:
-                    ev.depth += 1
-                    try:
-                        x = x.force()
-                    except E.EvalError as e:
-                        overflow_here(e, pa, pk) if is_list else overflow_here(e, v, k)
-                        raise child_frame(e, v, k, pa, pk, is_list)
-                    finally:
-                        ev.depth -= 1
+                    x = force_child(x, v, k, pa, pk, is_list)
             tx = type(x)
             if leaf_ok and (tx is str and x.isascii() or tx is int or tx is bool or x is None):
                 append(encode(x) if tx is str else str(x) if tx is int else
@@ -433,6 +433,72 @@ def to_json(ev, v, ctx: set | None = None, copy_to_store: bool = True, strict: b
                 raise child_frame(e, v, k, pa, pk, is_list)
             if len(out) > 4096:
                 flush()
+
+    def force_child(x: Thunk, v, k, pa, pk, is_list: bool):
+        # an element or attribute value forced one call deeper; its errors
+        # get the frame of where it is in `v`
+        ev.depth += 1
+        try:
+            return x.force()
+        except E.EvalError as e:
+            overflow_here(e, pa, pk) if is_list else overflow_here(e, v, k)
+            raise child_frame(e, v, k, pa, pk, is_list)
+        finally:
+            ev.depth -= 1
+
+    def list_items(v: list, pa, pk, copy) -> None:
+        # `items` of a list when its leaves may be written here (the call
+        # depth allows them) and thunks forced: the same steps, with the
+        # index and the separator kept by hand
+        k = 0
+        append("[")
+        for x in v:
+            if k:
+                append(",")
+            if type(x) is Thunk:
+                x = x.value if x.code is None else force_child(x, v, k, pa, pk, True)
+            tx = type(x)
+            if tx is str and x.isascii():
+                append(encode(x))
+            elif tx is int:
+                append(str(x))
+            elif x is None:
+                append("null")
+            elif tx is bool:
+                append("true" if x else "false")
+            else:
+                try:
+                    walk(x, pa, pk, copy)
+                except E.EvalError as e:
+                    raise child_frame(e, v, k, pa, pk, True)
+                if len(out) > 4096:
+                    flush()
+            k += 1
+
+    def attr_items(v: Attrs, seq, copy) -> None:
+        # `items` of an attrset, as list_items is of a list
+        d = v.d
+        for k, pre in seq:
+            x = d[k]
+            if type(x) is Thunk:
+                x = x.value if x.code is None else force_child(x, v, k, None, None, False)
+            tx = type(x)
+            if tx is str and x.isascii():
+                append(pre + encode(x))
+            elif tx is int:
+                append(pre + str(x))
+            elif x is None:
+                append(pre + "null")
+            elif tx is bool:
+                append(pre + ("true" if x else "false"))
+            else:
+                append(pre)
+                try:
+                    walk(x, v, k, copy)
+                except E.EvalError as e:
+                    raise child_frame(e, v, k, None, None, False)
+                if len(out) > 4096:
+                    flush()
 
     def child_frame(e, v, k, pa, pk, is_list):
         if is_list:
@@ -466,13 +532,19 @@ def to_json(ev, v, ctx: set | None = None, copy_to_store: bool = True, strict: b
                     if sh is None:
                         slow(v, pa, pk, copy)
                     else:
-                        items(v, sh, pa, pk, copy)
+                        if fast and ev.depth < ev.max_call_depth:
+                            attr_items(v, sh, copy)     # (what `items` would call)
+                        else:
+                            items(v, sh, pa, pk, copy)
                         append("}")
             elif t is list:
                 if not v:
                     append("[]")
                 else:
-                    items(v, None, pa, pk, copy)
+                    if fast and ev.depth < ev.max_call_depth:
+                        list_items(v, pa, pk, copy)
+                    else:
+                        items(v, None, pa, pk, copy)
                     append("]")
             elif t is str:
                 string(v)

@@ -62,7 +62,7 @@ def force_string(v, ctx: set | None, message: str) -> str:
     """Nix's forceString: a string (no coercion); its context goes to `ctx`.
     Any error raised while forcing gets the trace line `message`."""
     if type(v) is Thunk:
-        v = forced(v, message)
+        v = v.value if v.code is None else forced(v, message)
     t = type(v)
     if t is str:
         return v
@@ -88,7 +88,7 @@ def force_string_no_ctx(v, message: str) -> str:
 
 def force_int(v, message: str) -> int:
     if type(v) is Thunk:
-        v = forced(v, message)
+        v = v.value if v.code is None else forced(v, message)
     if type(v) is not int:
         raise type_error("an integer", v).add_frame(message)
     return v
@@ -96,7 +96,7 @@ def force_int(v, message: str) -> int:
 
 def force_list(v, message: str) -> list:
     if type(v) is Thunk:
-        v = forced(v, message)
+        v = v.value if v.code is None else forced(v, message)
     if type(v) is not list:
         raise type_error("a list", v).add_frame(message)
     return v
@@ -105,7 +105,7 @@ def force_list(v, message: str) -> list:
 def coerce(ev, v, ctx: set, message: str, copy_to_store: bool = True) -> str:
     """Nix's coerceToString in its strict mode (no numbers, no lists)."""
     if type(v) is Thunk:
-        v = forced(v, message)
+        v = v.value if v.code is None else forced(v, message)
     if type(v) is str:
         return v
     try:
@@ -773,12 +773,37 @@ class Regex:
         except (InvalidRegex, re.error, RecursionError, OverflowError):
             raise E.EvalError(f"invalid regular expression '{source}'") from None
         self._text = None
+        self.literal = _literal(pat)
+        self.literal_text = None if self.literal is None or not self.literal.isascii() else self.literal.decode()
 
     def text(self) -> "_Compiled":
         """The same regex on `str` (for ASCII strings only)."""
         if self._text is None:
             self._text = _Compiled(self, str)
         return self._text
+
+
+def _literal(pat: bytes) -> bytes | None:
+    """The bytes a regex stands for when it is a plain non-empty string
+    (ordinary characters, and specials escaped with a backslash, as
+    lib.escapeRegex writes them); else None. Such a regex matches exactly
+    its occurrences, leftmost first and never overlapping, which is what
+    str.split finds."""
+    out = bytearray()
+    i, n = 0, len(pat)
+    while i < n:
+        c = pat[i]
+        if c == 0x5C:   # backslash
+            if i + 1 < n and pat[i + 1] in _ERE_SPECIAL_ESCAPES:
+                out.append(pat[i + 1])
+                i += 2
+                continue
+            return None
+        if c in _ERE_SPECIAL_ESCAPES or c in b"}]":
+            return None
+        out.append(c)
+        i += 1
+    return bytes(out) if out else None
 
 
 class _Compiled:
@@ -882,6 +907,17 @@ def _split(ev, regex, s):
     src = force_string_no_ctx(regex, "while evaluating the first argument passed to builtins.split")
     rx = _REGEX_CACHE.get(src) or get_regex(src)
     v = force_string(s, None, "while evaluating the second argument passed to builtins.split")
+    lit = rx.literal_text
+    if lit is not None and v.isascii():
+        # a plain string (lib.splitString's escaped separator): str.split, and
+        # an empty list of groups after each piece but the last
+        pieces = str(v).split(lit)
+        if len(pieces) == 1:
+            return [v]              # no match: the string itself, its context kept
+        out = [[]] * (2 * len(pieces) - 1)
+        out[::2] = pieces
+        out[1::2] = [[] for _ in range(len(pieces) - 1)]
+        return out
     if v.isascii():
         out = split_with(rx.text(), str(v), str, _text_groups)
     else:

@@ -44,7 +44,7 @@ from ..runtime.calls import (bind_formals, call2, call_function, call_primop, ca
                              primop_failed)
 from ..runtime.errors import missing_attr, type_error
 from ..runtime.positions import Positions, attr_position_of, merge_pos
-from ..runtime.values import UNSET, Attrs, Closure, Path, PrimOp, Thunk, force
+from ..runtime.values import UNSET, Attrs, Closure, Path, PrimOp, PrimOpApp, Thunk, force
 from .attrsets import is_constant_list
 from .codecache import compile_cached
 from .frames import _NOTHING, _raising, node_pos
@@ -61,7 +61,7 @@ _RUNTIME = {
     "E": E, "Thunk": Thunk, "Closure": Closure, "Attrs": Attrs, "Path": Path, "UNSET": UNSET,
     "force": force, "call_function": call_function, "call2": call2, "calln": calln, "calling": calling,
     "bind_formals": bind_formals, "call_primop": call_primop, "primop_failed": primop_failed,
-    "lambda_frames": lambda_frames, "PrimOp": PrimOp,
+    "lambda_frames": lambda_frames, "PrimOp": PrimOp, "PrimOpApp": PrimOpApp,
     "type_error": type_error, "missing_attr": missing_attr, "select_failed": select_failed,
     "with_lookup": with_lookup, "merge_pos": merge_pos, "equal": ops.equal,
     "assert_equal": ops.assert_equal, "attr_position_of": attr_position_of,
@@ -796,9 +796,7 @@ class CodeGen:
             w.emit(f"{t1} = {a1}")
             # a builtin of two arguments (`elemAt xs i`, `map f xs`) called
             # here; anything else as call2 does it
-            w.emit(f"if type({f}) is PrimOp and {f}.arity == 2:")
-            with w.indent():
-                self.primop_call(w, f, [t0, t1], call_span, target)
+            self.builtin_branches(w, f, [t0, t1], call_span, target)
             # a lambda `a: b: ...` entered at its inner body, as call2 does
             inner = w.tmp("inner")
             w.emit(f"elif (type({f}) is Closure and ({inner} := {f}.lam.inner) is not None"
@@ -822,12 +820,28 @@ class CodeGen:
             w.emit(f"{t} = {self.lazy(a, w)}")
             args.append(t)
         # a builtin given exactly its arguments (`foldl' op nul xs`) called here
-        w.emit(f"if type({f}) is PrimOp and {f}.arity == {len(args)}:")
-        with w.indent():
-            self.primop_call(w, f, args, call_span, target)
+        self.builtin_branches(w, f, args, call_span, target)
         w.emit("else:")
         with w.indent():
             w.emit(f"{target} = calln(ev, {f}, ({', '.join(args)},), SRC, {call_span})")
+
+    def builtin_branches(self, w: _Writer, f: str, args: list, call_span: str, target: str,
+                         keyword: str = "if") -> None:
+        """The branches of a call of `f` on all of `args` when `f` is a
+        builtin of exactly that many arguments (`toString i`, `substring 0 0
+        s`, `elemAt xs i`), or one given its first arguments already that
+        these complete (`lib.toUpper s`, `replaceStrings lowerChars
+        upperChars` applied to `s`): call_primop's work inline. The caller
+        continues with `elif`/`else` (`keyword` "elif" continues a test the
+        caller began)."""
+        n = len(args)
+        w.emit(f"{keyword} type({f}) is PrimOp and {f}.arity == {n}:")
+        with w.indent():
+            self.primop_call(w, f, f"{f}.fn(ev, {', '.join(args)})", call_span, target)
+        prim = w.tmp("prim")
+        w.emit(f"elif type({f}) is PrimOpApp and len({f}.args) + {n} == ({prim} := {f}.primop).arity:")
+        with w.indent():
+            self.primop_call(w, prim, f"{prim}.fn(ev, *{f}.args, {', '.join(args)})", call_span, target)
 
     def total_step(self, n, w: _Writer):
         """For an argument `x - c` or `x + c` (x a variable of a frame, c an
@@ -904,9 +918,7 @@ class CodeGen:
             w.emit("finally:")
             with w.indent():
                 w.emit("ev.depth -= 1")
-        w.emit(f"elif type({f}) is PrimOp and {f}.arity == 1:")
-        with w.indent():
-            self.primop_call(w, f, [a], call_span, target)
+        self.builtin_branches(w, f, [a], call_span, target, "elif")
         w.emit("else:")
         with w.indent():
             w.emit(f"{target} = force(call_function(ev, {f}, {a}, SRC, {call_span}))")
@@ -924,19 +936,19 @@ class CodeGen:
                 w.emit(f"raise StackOverflow('stack overflow; max-call-depth exceeded', SRC, {call_span})")
             yield
 
-    def primop_call(self, w: _Writer, f: str, args: list, call_span: str, target: str) -> None:
-        """`force(call_primop(ev, f, args, ...))` for a builtin `f` given all
-        its arguments, inline: the same call depth step, the same frame
-        ("while calling the 'x' builtin", by primop_failed) on an error of
-        the builtin, and its result forced outside that frame."""
+    def primop_call(self, w: _Writer, prim: str, call: str, call_span: str, target: str) -> None:
+        """`call`, a call of the builtin `prim`'s function on all its
+        arguments, as call_primop makes it, inline: the same call depth step,
+        the same frame ("while calling the 'x' builtin", by primop_failed) on
+        an error of the builtin, and its result forced outside that frame."""
         with self.counted_call(w, call_span):
-            w.emit(f"{target} = {f}.fn(ev, {', '.join(args)})")
+            w.emit(f"{target} = {call}")
         w.emit("except EvalError as e:")
         with w.indent():
-            w.emit(f"raise primop_failed(e, {f}, SRC, {call_span})")
+            w.emit(f"raise primop_failed(e, {prim}, SRC, {call_span})")
         w.emit("except RecursionError as e:")
         with w.indent():
-            w.emit(f"raise primop_failed(e, {f}, SRC, {call_span}) from None")
+            w.emit(f"raise primop_failed(e, {prim}, SRC, {call_span}) from None")
         w.emit("finally:")
         with w.indent():
             w.emit("ev.depth -= 1")

@@ -43,6 +43,7 @@ from ..runtime import ops
 from ..runtime.calls import (bind_formals, call2, call_function, call_primop, calling, calln, lambda_frames,
                              primop_failed)
 from ..runtime.errors import missing_attr, type_error
+from ..runtime.bigsets import BIG, update as big_update
 from ..runtime.positions import Positions, attr_position_of, merge_pos
 from ..runtime.values import UNSET, Attrs, Closure, Path, PrimOp, Thunk, force
 from .attrsets import is_constant_list
@@ -63,7 +64,7 @@ _RUNTIME = {
     "bind_formals": bind_formals, "call_primop": call_primop, "primop_failed": primop_failed,
     "lambda_frames": lambda_frames, "PrimOp": PrimOp,
     "type_error": type_error, "missing_attr": missing_attr, "select_failed": select_failed,
-    "with_lookup": with_lookup, "merge_pos": merge_pos, "equal": ops.equal,
+    "with_lookup": with_lookup, "merge_pos": merge_pos, "BIG": BIG, "big_update": big_update, "equal": ops.equal,
     "assert_equal": ops.assert_equal, "attr_position_of": attr_position_of,
     "_raising": _raising, "_lazy_select": _lazy_select, "NOTHING": _NOTHING,
     "INT_MIN": ops.INT_MIN, "INT_MAX": ops.INT_MAX,
@@ -452,9 +453,15 @@ class CodeGen:
                 w.emit(f"{target} = {y}")
             w.emit("else:")
             with w.indent():
-                d = w.tmp("d")
-                w.emit(f"{d} = dict({x}.d)")
-                w.emit(f"{d}.update({y}.d)")
+                d, xd, yd = w.tmp("d"), w.tmp("d"), w.tmp("d")
+                w.emit(f"{xd}, {yd} = {x}.d, {y}.d")
+                w.emit(f"if type({xd}) is dict and type({yd}) is dict and len({xd}) + len({yd}) < BIG:")
+                with w.indent():
+                    w.emit(f"{d} = dict({xd})")
+                    w.emit(f"{d}.update({yd})")
+                w.emit("else:")
+                with w.indent():
+                    w.emit(f"{d} = big_update({xd}, {yd})")
                 w.emit(f"{target} = Attrs({d}, merge_pos({x}.pos, {y}.pos))")
             return
         if op == "++":

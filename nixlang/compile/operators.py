@@ -11,6 +11,7 @@ from ..syntax.printer import show
 from ..runtime import ops
 from ..runtime.calls import call_function
 from ..runtime.errors import type_error
+from ..runtime.bigsets import BIG, update as big_update
 from ..runtime.positions import attr_position_of, merge_pos
 from ..runtime.values import Attrs
 from .frames import _bool_framed, _frame_value_fn, _framed, _lazy_framed, _raising, node_pos
@@ -137,12 +138,16 @@ class OperatorRules:
                     raise type_error("a set", x, source, span)
                 if type(y) is not Attrs:
                     raise type_error("a set", y, source, span)
-                if not y.d:
+                xd, yd = x.d, y.d
+                if not yd:
                     return x
-                if not x.d:
+                if not xd:
                     return y
-                d = dict(x.d)
-                d.update(y.d)
+                if type(xd) is dict and type(yd) is dict and len(xd) + len(yd) < BIG:
+                    d = dict(xd)
+                    d.update(yd)
+                else:
+                    d = big_update(xd, yd)
                 return Attrs(d, merge_pos(x.pos, y.pos))
             return update
         if op == "++":

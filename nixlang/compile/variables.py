@@ -128,8 +128,9 @@ def with_lookup(env, levels, name, source, span):
         attrs = force(e[1])
         if type(attrs) is not Attrs:
             raise type_error("a set", attrs, source, span)
-        if name in attrs.d:
-            return force(attrs.d[name])
+        v = attrs.d.get(name, UNSET)
+        if v is not UNSET:
+            return force(v)
         seen.append(attrs)
     # the names the `with`s did have, for "did you mean"
     raise E.UndefinedVariable(f"undefined variable '{name}'", source, span).tagged(

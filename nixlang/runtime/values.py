@@ -12,7 +12,9 @@ Representation (chosen for speed: the common cases are plain Python objects)
     list                           a list (never mutated after creation); its
                                    elements are values or thunks
     Attrs                          an attrset: `d` maps names to values or
-                                   thunks; `pos` maps names to source spans
+                                   thunks (a dict, or for BIG names and more
+                                   a BigDict: see runtime.bigsets); `pos`
+                                   maps names to source spans
     Closure / PrimOp / PrimOpApp   functions
 
 Thunks
@@ -28,6 +30,7 @@ from __future__ import annotations
 import copy as _copy
 
 from .. import errors as _E
+from .bigsets import BIG as _BIG, from_dict as _big_from_dict
 
 
 class CtxStr(str):
@@ -67,7 +70,8 @@ class Attrs:
     __slots__ = ("d", "pos")
 
     def __init__(self, d: dict, pos: dict | None = None):
-        self.d = d
+        # a dict of BIG names or more goes to the shared-key layout (bigsets)
+        self.d = _big_from_dict(d) if len(d) >= _BIG and type(d) is dict else d
         self.pos = pos
 
     def __repr__(self):

@@ -23,25 +23,25 @@ class VariableRules:
         changes, so once found it is remembered."""
         level, i = n.level, n.index + 1
         if level == 0:
-            return lambda env: env[i]
+            return lambda env, i=i: env[i]
         if level == 1:
-            return lambda env: env[0][i]
+            return lambda env, i=i: env[0][i]
         if n.binding is not None:
             # bound in this file (a let, a lambda, a rec set): never the base
             # environment, so nothing to remember; the common depths unrolled
             if level == 2:
-                def get2(env):
+                def get2(env, i=i):
                     return env[0][0][i]
                 get2.memo = []
                 return get2
             if level == 3:
-                def get3(env):
+                def get3(env, i=i):
                     return env[0][0][0][i]
                 get3.memo = []
                 return get3
         memo = []
 
-        def get(env):
+        def get(env, memo=memo, level=level, i=i):
             if memo:
                 return memo[0]
             for _ in range(level):
@@ -60,7 +60,7 @@ class VariableRules:
             source = self.source
             level, i = n.level, n.index + 1
             if level == 0:
-                def var0(env):
+                def var0(env, i=i, source=source, n=n):
                     v = env[i]
                     if type(v) is Thunk:
                         # the value replaces its forced thunk in the frame
@@ -76,7 +76,7 @@ class VariableRules:
                     return v
                 return var0
             if level == 1:
-                def var1(env):
+                def var1(env, i=i, source=source, n=n):
                     up = env[0]
                     v = up[i]
                     if type(v) is Thunk:
@@ -94,7 +94,7 @@ class VariableRules:
             raw = self.var_raw(n)
             memo = raw.memo
 
-            def var(env):
+            def var(env, memo=memo, raw=raw, source=source, n=n):
                 v = memo[0] if memo else raw(env)
                 if type(v) is Thunk:
                     if v.code is None:
@@ -109,7 +109,7 @@ class VariableRules:
         levels, name = n.with_levels, n.name
         source, span = self.source, n.span
 
-        def with_var(env):
+        def with_var(env, levels=levels, name=name, source=source, span=span):
             return with_lookup(env, levels, name, source, span)
         return with_var
 

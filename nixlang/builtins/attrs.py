@@ -136,7 +136,7 @@ def _lazy_calls(ev, fn: _Fn, args: dict):
     such thunks unforced, and the tuples were 57 MB of them."""
     call = fn.call
 
-    def code(name):
+    def code(name, call=call, ev=ev, args=args):
         return call(ev, name, args[name])
     return code
 

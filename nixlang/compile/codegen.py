@@ -50,7 +50,7 @@ from .attrsets import is_constant_list
 from .codecache import compile_cached
 from .frames import _NOTHING, _raising, node_pos
 from .selection import _attr_path_text, _lazy_select, select_failed
-from .variables import with_lookup
+from .variables import memo_of, with_lookup
 
 # functions whose body has more nodes than this stay closures (generating
 # and compiling a huge body costs more than it can save)
@@ -200,7 +200,7 @@ class CodeGen:
 
     def global_reader(self, n: A.Var):
         raw = self.c.var_raw(n)
-        return self.const(raw, "R"), self.const(raw.memo, "M")
+        return self.const(raw, "R"), self.const(memo_of(raw), "M")
 
     def push_frame(self, w: _Writer, name: str) -> None:
         w.frames.append(name)

@@ -14,6 +14,13 @@ from ..runtime.errors import type_error
 from ..runtime.values import UNSET, Attrs, Thunk, force
 
 
+def memo_of(get) -> list:
+    """The memo of a reader `var_raw` made for a variable two or more frames
+    up: its first default argument (not an attribute of the function, whose
+    dict would cost 200 bytes a reader)."""
+    return get.__defaults__[0]
+
+
 class VariableRules:
     """Compiler methods for `A.Var`."""
 
@@ -50,7 +57,6 @@ class VariableRules:
             if env[0] is None and v is not UNSET:
                 memo.append(v)
             return v
-        get.memo = memo
         return get
 
     def c_Var(self, n: A.Var):
@@ -92,7 +98,7 @@ class VariableRules:
                     return v
                 return var1
             raw = self.var_raw(n)
-            memo = raw.memo
+            memo = memo_of(raw)
 
             def var(env, memo=memo, raw=raw, source=source, n=n):
                 v = memo[0] if memo else raw(env)

@@ -106,11 +106,16 @@ class _Fn:
     `determinePos` gives: the lambda's own position once the argument is evaluated,
     none while it is still a thunk (a lambda written in place of the argument is one
     in C++ Nix until its first use)."""
-    __slots__ = ("raw", "used")
+    __slots__ = ("raw", "used", "ev", "args")
 
     def __init__(self, raw, forced: bool):
         self.raw = raw
         self.used = forced
+        self.ev = self.args = None
+
+    def run(self, name):
+        """The code of the thunk of `name` (see _lazy_calls)."""
+        return self.call(self.ev, name, self.args[name])
 
     def call(self, ev, name, arg):
         raw = self.raw
@@ -134,11 +139,8 @@ def _lazy_calls(ev, fn: _Fn, args: dict):
     once built), rather than a closure or a (name, value) tuple per
     attribute: a NixOS system's mapAttrs over package sets leave a million
     such thunks unforced, and the tuples were 57 MB of them."""
-    call = fn.call
-
-    def code(name, call=call, ev=ev, args=args):
-        return call(ev, name, args[name])
-    return code
+    fn.ev, fn.args = ev, args
+    return fn.run   # one bound method shared by the thunks: no function and closure per call
 
 
 # -- reading attrsets ---------------------------------------------------------------------

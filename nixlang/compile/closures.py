@@ -9,6 +9,7 @@ The node kinds are compiled by the rule classes of the sibling modules
 from __future__ import annotations
 
 import os
+from functools import partial
 
 from .. import errors as E
 from ..source import Source
@@ -89,8 +90,8 @@ class Compiler(VariableRules, SelectionRules, AttrsetRules, FunctionRules, Opera
             # compiled when a thunk of it is first forced: most attributes of
             # a large attrset (a package set, a module's options) never are
             return self._deferred(lambda n=n: n)
-        code = self.compile(n)
-        return lambda env, code=code: Thunk(code, env)
+        # a partial, not a lambda: 100 bytes less, and no Python frame per thunk made
+        return partial(Thunk, self.compile(n))
 
     def lazy_def(self, d: A.LazyAttrDef, name: str):
         """`lazy(d.value, defer=True)` for a value still pickled (see

@@ -127,15 +127,17 @@ UNSET = _Unset()   # an environment slot not filled yet
 
 
 class Thunk:
-    # three slots (56 bytes with the collector's header): a NixOS evaluation
-    # holds millions of thunks. Where a thunk's expression is, is not kept:
-    # errors get their positions from the frames of the code that forces it.
-    __slots__ = ("code", "env", "value")
+    # two slots (48 bytes with the collector's header): a NixOS evaluation
+    # holds millions of thunks. `value` is the environment `code` runs in
+    # until the thunk is forced, then its value (or, after a failure, the
+    # error): `code is None` says which. Where a thunk's expression is, is
+    # not kept: errors get their positions from the frames of the code that
+    # forces it.
+    __slots__ = ("code", "value")
 
     def __init__(self, code, env):
         self.code = code
-        self.env = env
-        self.value = None
+        self.value = env
 
     def force(self):
         code = self.code
@@ -154,7 +156,7 @@ class Thunk:
             raise err
         self.code = BLACKHOLE
         try:
-            v = code(self.env)
+            v = code(self.value)
         except _E.EvalError as e:
             if isinstance(e, (_E.StackOverflow, _E.InfiniteRecursionError)):
                 self.code = code
@@ -165,14 +167,12 @@ class Thunk:
             else:
                 self.code = FAILED
                 self.value = e
-                self.env = None
             raise
         except BaseException:
             self.code = code
             raise
         self.value = v
         self.code = None
-        self.env = None
         return v
 
 

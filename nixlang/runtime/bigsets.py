@@ -54,7 +54,7 @@ class KeyTable:
 
     def __init__(self, names: tuple):
         self.names = names
-        self.index = {n: i for i, n in enumerate(names)}
+        self.index = dict(zip(names, range(len(names))))
         self.updates: dict = {}     # names of a small right side of `//` -> (ref to table, positions)
         self.merges: dict = {}      # id of the other table, side -> (ref other, ref table, plan)
         self.removals: dict = {}    # frozenset of names -> (ref to table or None, kept positions)

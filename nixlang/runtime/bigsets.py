@@ -57,9 +57,9 @@ class KeyTable:
     """The names of big attrsets: `names` in position order, `index` name -> position."""
     __slots__ = ("names", "index", "updates", "merges", "removals", "_sorted", "__weakref__")
 
-    def __init__(self, names: tuple):
+    def __init__(self, names: tuple, index: dict | None = None):
         self.names = names
-        self.index = dict(zip(names, range(len(names))))
+        self.index = dict(zip(names, range(len(names)))) if index is None else index
         self.updates: dict = {}     # names of a small right side of `//` -> (ref to table, positions)
         self.merges: dict = {}      # id of the other table, side -> (ref other, ref table, plan)
         self.removals: dict = {}    # frozenset of names -> (ref to table or None, kept positions)
@@ -74,11 +74,19 @@ class KeyTable:
         return s
 
 
-def table_for(names: tuple) -> KeyTable:
-    """The shared table of exactly these names in this order."""
+def table_for(names: tuple, parent: KeyTable | None = None) -> KeyTable:
+    """The shared table of exactly these names in this order; `parent`, a
+    table whose names start `names`, lends its index (copied: a dict copy
+    is much cheaper than building one)."""
     t = _TABLES.get(names)
     if t is None:
-        t = _TABLES[names] = KeyTable(names)
+        index = None
+        if parent is not None:
+            index = parent.index.copy()
+            for i in range(len(parent.names), len(names)):
+                index[names[i]] = i
+        t = KeyTable(names, index)
+        _TABLES[names] = t
     return t
 
 
@@ -182,7 +190,7 @@ def _update_small(xd: BigDict, yd: dict) -> BigDict:
     if child is None:
         index = t.index
         new = tuple(n for n in key if n not in index)
-        child = table_for(t.names + new) if new else t
+        child = table_for(t.names + new, t) if new else t
         cindex = child.index
         hit = _remember(t.updates, key, (None if child is t else weakref.ref(child),
                                          tuple(cindex[n] for n in key)))
@@ -211,12 +219,14 @@ def _merge(xd, yd) -> BigDict:
     if hit is not None and (hit[0] is None or hit[0]() is other):
         child = hit[1]()
     if child is None:
-        xindex = xd.table.index if xbig else {n: i for i, n in enumerate(xnames)}
-        yindex = yd.table.index if ybig else {n: i for i, n in enumerate(ynames)}
-        names = xnames + tuple(n for n in ynames if n not in xindex)
+        # name -> where its value comes from, x's then y's (y's winning), in
+        # the order of `dict(x); update(y)`: built by C loops, not Python's
         nx = len(xnames)
-        plan = array("q", [nx + yindex[n] if n in yindex else xindex[n] for n in names])
-        child = table_for(names)
+        source = dict(zip(xnames, range(nx)))
+        source.update(zip(ynames, range(nx, nx + len(ynames))))
+        names = tuple(source)
+        plan = array("q", source.values())
+        child = table_for(names, xd.table if xbig else None)
         hit = _remember(owner.merges, key, (weakref.ref(other) if type(other) is KeyTable else None,
                                             weakref.ref(child), plan))
     src = (xd.vals if xbig else list(xd.values())) + (yd.vals if ybig else list(yd.values()))

@@ -35,16 +35,15 @@ class VariableRules:
             return lambda env, i=i: env[0][i]
         if n.binding is not None:
             # bound in this file (a let, a lambda, a rec set): never the base
-            # environment, so nothing to remember; the common depths unrolled
+            # environment, so nothing to remember (the memo, a first default
+            # like every reader's, stays empty); the common depths unrolled
             if level == 2:
-                def get2(env, i=i):
+                def get2(env, memo=[], i=i):
                     return env[0][0][i]
-                get2.memo = []
                 return get2
             if level == 3:
-                def get3(env, i=i):
+                def get3(env, memo=[], i=i):
                     return env[0][0][0][i]
-                get3.memo = []
                 return get3
         memo = []
 

@@ -13,6 +13,7 @@ import math
 from contextlib import contextmanager
 
 from .. import errors as E
+from ..runtime.bigsets import BigDict, remove as big_remove
 from ..runtime.calls import call2
 from ..runtime.positions import OneSpan, Positions, attr_position, merge_pos
 from ..runtime.errors import type_error
@@ -105,11 +106,16 @@ class _Fn:
     `determinePos` gives: the lambda's own position once the argument is evaluated,
     none while it is still a thunk (a lambda written in place of the argument is one
     in C++ Nix until its first use)."""
-    __slots__ = ("raw", "used")
+    __slots__ = ("raw", "used", "ev", "args")
 
     def __init__(self, raw, forced: bool):
         self.raw = raw
         self.used = forced
+        self.ev = self.args = None
+
+    def run(self, name):
+        """The code of the thunk of `name` (see _lazy_calls)."""
+        return self.call(self.ev, name, self.args[name])
 
     def call(self, ev, name, arg):
         raw = self.raw
@@ -133,11 +139,8 @@ def _lazy_calls(ev, fn: _Fn, args: dict):
     once built), rather than a closure or a (name, value) tuple per
     attribute: a NixOS system's mapAttrs over package sets leave a million
     such thunks unforced, and the tuples were 57 MB of them."""
-    call = fn.call
-
-    def code(name):
-        return call(ev, name, args[name])
-    return code
+    fn.ev, fn.args = ev, args
+    return fn.run   # one bound method shared by the thunks: no function and closure per call
 
 
 # -- reading attrsets ---------------------------------------------------------------------
@@ -146,7 +149,10 @@ def _lazy_calls(ev, fn: _Fn, args: dict):
 def _attr_names(ev, s):
     """The names of an attribute set, sorted alphabetically.
     `builtins.attrNames { y = 1; x = 2; }` is `[ "x" "y" ]`."""
-    return sorted(_arg_attrs(s, "", "attrNames").d)
+    d = _arg_attrs(s, "", "attrNames").d
+    if type(d) is BigDict:
+        return d.table.sorted_names()   # lists are never changed: the table's own
+    return sorted(d)
 
 
 @builtin("attrValues", 1)
@@ -154,6 +160,9 @@ def _attr_values(ev, s):
     """The values of an attribute set, in the alphabetical order of their names.
     `builtins.attrValues { y = 1; x = 2; }` is `[ 2 1 ]`."""
     d = _arg_attrs(s, "", "attrValues").d
+    if type(d) is BigDict:
+        index = d.table.index
+        return list(map(d.vals.__getitem__, map(index.__getitem__, d.table.sorted_names())))
     return [d[k] for k in sorted(d)]
 
 
@@ -236,9 +245,12 @@ def _remove_attrs(ev, s, names):
     except E.EvalError as err:
         raise err.add_frame("while evaluating the values of the second argument passed to "
                             "builtins.removeAttrs")
-    if not drop.intersection(a.d):
+    d = a.d
+    if not any(k in d for k in drop):
         return a
-    return Attrs({k: v for k, v in a.d.items() if k not in drop}, a.pos)
+    if type(d) is BigDict:
+        return Attrs(big_remove(d, drop), a.pos)
+    return Attrs({k: v for k, v in d.items() if k not in drop}, a.pos)
 
 
 @builtin("listToAttrs", 1)
@@ -315,6 +327,8 @@ def _map_attrs(ev, f, s):
     a = _arg_attrs(s, "second", "mapAttrs")
     d = a.d
     code = _lazy_calls(ev, _Fn(f, False), d)
+    if type(d) is BigDict:
+        return Attrs(BigDict(d.table, [Thunk(code, k) for k in d.table.names]))
     return Attrs({k: Thunk(code, k) for k in d})
 
 

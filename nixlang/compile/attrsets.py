@@ -67,13 +67,13 @@ class AttrsetRules:
             makers = [(name, how[1]) for name, _, how in items]
             shared_pos = Positions(source, poses)
 
-            def build_plain(env):
+            def build_plain(env, makers=makers, shared_pos=shared_pos):
                 return Attrs({name: mk(env) for name, mk in makers}, shared_pos)
             return build_plain
 
         shared_pos = Positions(source, poses)
 
-        def build(env):
+        def build(env, dyn=dyn, items=items, nslots=nslots, poses=poses, rec=rec, shared_pos=shared_pos, slot_of=slot_of, source=source, srcs=srcs):
             if rec:
                 inner = vals = [UNSET] * (nslots + 1)
                 vals[0] = env
@@ -131,7 +131,7 @@ class AttrsetRules:
             # only `name = value;` bindings: fill the frame in order
             simple = [(slot, how[1]) for slot, _, how in plan]
 
-            def let_simple(env):
+            def let_simple(env, nslots=nslots, simple=simple, body=body):
                 inner = [UNSET] * (nslots + 1)
                 inner[0] = env
                 for slot, mk in simple:
@@ -139,7 +139,7 @@ class AttrsetRules:
                 return body(inner)
             return let_simple
 
-        def let(env):
+        def let(env, body=body, nslots=nslots, plan=plan, source=source, srcs=srcs):
             inner = vals = [UNSET] * (nslots + 1)
             vals[0] = env
             src_vals = [mk(inner) for mk in srcs]
@@ -157,23 +157,23 @@ class AttrsetRules:
     def c_With(self, n: A.With):
         attrs = self.lazy(n.env)
         body = self.compile(n.body)
-        return lambda env: body([env, attrs(env)])
+        return lambda env, body=body, attrs=attrs: body([env, attrs(env)])
 
     def c_List(self, n: A.List):
         if is_constant_list(n):
             # every evaluation gives the same list (see is_constant_list)
             v = [self.compile(e)(None) for e in n.elems]
-            return lambda env: v
+            return lambda env, v=v: v
         elems = [self.lazy(e) for e in n.elems]
         if not elems:
             return lambda env: []
         if len(elems) == 1:
             e0, = elems
-            return lambda env: [e0(env)]
+            return lambda env, e0=e0: [e0(env)]
         if len(elems) == 2:
             e0, e1 = elems
-            return lambda env: [e0(env), e1(env)]
-        return lambda env: [e(env) for e in elems]
+            return lambda env, e0=e0, e1=e1: [e0(env), e1(env)]
+        return lambda env, elems=elems: [e(env) for e in elems]
 
 
 _CONSTANTS = (A.Int, A.Float, A.Str, A.Path)

@@ -43,13 +43,14 @@ from ..runtime import ops
 from ..runtime.calls import (bind_formals, call2, call_function, call_primop, calling, calln, lambda_frames,
                              primop_failed)
 from ..runtime.errors import missing_attr, type_error
+from ..runtime.bigsets import BIG, update as big_update
 from ..runtime.positions import Positions, attr_position_of, merge_pos
 from ..runtime.values import UNSET, Attrs, Closure, Path, PrimOp, PrimOpApp, Thunk, force
 from .attrsets import is_constant_list
 from .codecache import compile_cached
 from .frames import _NOTHING, _raising, node_pos
 from .selection import _attr_path_text, _lazy_select, select_failed
-from .variables import with_lookup
+from .variables import memo_of, with_lookup
 
 # functions whose body has more nodes than this stay closures (generating
 # and compiling a huge body costs more than it can save)
@@ -63,7 +64,7 @@ _RUNTIME = {
     "bind_formals": bind_formals, "call_primop": call_primop, "primop_failed": primop_failed,
     "lambda_frames": lambda_frames, "PrimOp": PrimOp, "PrimOpApp": PrimOpApp,
     "type_error": type_error, "missing_attr": missing_attr, "select_failed": select_failed,
-    "with_lookup": with_lookup, "merge_pos": merge_pos, "equal": ops.equal,
+    "with_lookup": with_lookup, "merge_pos": merge_pos, "BIG": BIG, "big_update": big_update, "equal": ops.equal,
     "assert_equal": ops.assert_equal, "attr_position_of": attr_position_of,
     "_raising": _raising, "_lazy_select": _lazy_select, "NOTHING": _NOTHING,
     "INT_MIN": ops.INT_MIN, "INT_MAX": ops.INT_MAX,
@@ -199,7 +200,7 @@ class CodeGen:
 
     def global_reader(self, n: A.Var):
         raw = self.c.var_raw(n)
-        return self.const(raw, "R"), self.const(raw.memo, "M")
+        return self.const(raw, "R"), self.const(memo_of(raw), "M")
 
     def push_frame(self, w: _Writer, name: str) -> None:
         w.frames.append(name)
@@ -452,9 +453,15 @@ class CodeGen:
                 w.emit(f"{target} = {y}")
             w.emit("else:")
             with w.indent():
-                d = w.tmp("d")
-                w.emit(f"{d} = dict({x}.d)")
-                w.emit(f"{d}.update({y}.d)")
+                d, xd, yd = w.tmp("d"), w.tmp("d"), w.tmp("d")
+                w.emit(f"{xd}, {yd} = {x}.d, {y}.d")
+                w.emit(f"if type({xd}) is dict and type({yd}) is dict and len({xd}) + len({yd}) < BIG:")
+                with w.indent():
+                    w.emit(f"{d} = dict({xd})")
+                    w.emit(f"{d}.update({yd})")
+                w.emit("else:")
+                with w.indent():
+                    w.emit(f"{d} = big_update({xd}, {yd})")
                 w.emit(f"{target} = Attrs({d}, merge_pos({x}.pos, {y}.pos))")
             return
         if op == "++":

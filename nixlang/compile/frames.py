@@ -28,7 +28,7 @@ def node_pos(n: A.Node) -> Span:
 
 def _framed(code, message: str, source, span):
     """`code`, with `message` added as a trace frame to any error it raises."""
-    def framed(env):
+    def framed(env, code=code, message=message, source=source, span=span):
         try:
             return code(env)
         except E.EvalError as e:
@@ -39,17 +39,17 @@ def _framed(code, message: str, source, span):
 def _lazy_framed(lazy_code, message, source, span):
     """A lazy operand whose evaluation errors get a trace frame."""
     framed = _frame_value_fn(message, source, span)
-    return lambda env: framed(lazy_code(env))
+    return lambda env, framed=framed, lazy_code=lazy_code: framed(lazy_code(env))
 
 
 def _frame_value_fn(message, source, span):
     """value -> the value, or for a thunk not evaluated yet, a thunk that
     forces it and adds a trace frame to its errors."""
-    def framed(v):
+    def framed(v, message=message, source=source, span=span):
         if type(v) is not Thunk or v.code is None:
             return v
 
-        def run(_env, thunk=v):
+        def run(_env, thunk=v, message=message, source=source, span=span):
             try:
                 return thunk.force()
             except E.EvalError as e:
@@ -72,7 +72,7 @@ def _raising(exc):
 def _bool_framed(code, message, source, span, pos):
     """`code`, which must give a Boolean (else a type error at `span`), with
     `message` added as a trace frame to any error."""
-    def b(env):
+    def b(env, code=code, message=message, source=source, span=span, pos=pos):
         try:
             v = code(env)
             if type(v) is not bool:

@@ -116,7 +116,7 @@ class FunctionRules:
             # `f (n - 1)`: the argument's thunk made here
             acode = self.compile(n.args[0])
 
-            def call1_thunk(env):
+            def call1_thunk(env, fn=fn, acode=acode, ev=ev, source=source, span=span):
                 f = fn(env)
                 arg = Thunk(acode, env)
                 if type(f) is Closure:
@@ -139,7 +139,7 @@ class FunctionRules:
         if len(args) == 1:
             a0, = args
 
-            def call1(env):
+            def call1(env, fn=fn, a0=a0, ev=ev, source=source, span=span):
                 # call_function, with its most common case (a lambda `x: ...`) inline
                 f = fn(env)
                 arg = a0(env)
@@ -163,11 +163,11 @@ class FunctionRules:
         if len(args) == 2:
             a0, a1 = args
 
-            def call2_(env):
+            def call2_(env, fn=fn, a0=a0, a1=a1, ev=ev, source=source, span=span):
                 return call2(ev, fn(env), a0(env), a1(env), source, span)
             return call2_
 
-        def call(env):
+        def call(env, fn=fn, args=args, ev=ev, source=source, span=span):
             return calln(ev, fn(env), tuple([a(env) for a in args]), source, span)
         return call
 
@@ -355,7 +355,7 @@ def _counting(compiler, lam, node, code, threshold):
     becomes generated code (compile.codegen), when it can."""
     calls = [1]
 
-    def counting(env):
+    def counting(env, calls=calls, threshold=threshold, lam=lam, compiler=compiler, node=node, code=code):
         calls[0] += 1
         if calls[0] >= threshold:
             lam.body = compiler.promote(node, code)

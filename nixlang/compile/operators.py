@@ -11,6 +11,7 @@ from ..syntax.printer import show
 from ..runtime import ops
 from ..runtime.calls import call_function
 from ..runtime.errors import type_error
+from ..runtime.bigsets import BIG, update as big_update
 from ..runtime.positions import attr_position_of, merge_pos
 from ..runtime.values import Attrs
 from .frames import _bool_framed, _frame_value_fn, _framed, _lazy_framed, _raising, node_pos
@@ -26,7 +27,7 @@ class OperatorRules:
         code = self.compile(n)
         source, span = self.source, n.span
 
-        def b(env):
+        def b(env, code=code, source=source, span=span):
             v = code(env)
             if type(v) is not bool:
                 raise type_error("a Boolean", v, source, span)
@@ -37,7 +38,7 @@ class OperatorRules:
         cond, then, else_ = self.compile(n.cond), self.compile(n.then), self.compile(n.else_)
         source, span = self.source, n.cond.span
 
-        def if_(env):
+        def if_(env, cond=cond, else_=else_, source=source, span=span, then=then):
             c = cond(env)
             if c is True:
                 return then(env)
@@ -80,7 +81,7 @@ class OperatorRules:
         code = self.compile(n.expr)
         source, span, pos = self.source, n.expr.span, node_pos(n.expr)
 
-        def not_(env):
+        def not_(env, code=code, pos=pos, source=source, span=span):
             try:
                 v = code(env)
                 if type(v) is not bool:
@@ -110,7 +111,7 @@ class OperatorRules:
             lpos, rpos = node_pos(n.lhs), node_pos(n.rhs)
             equal = ops.equal
 
-            def eq(env):
+            def eq(env, ca=ca, cb=cb, equal=equal, lmsg=lmsg, lpos=lpos, rmsg=rmsg, rpos=rpos, src=src):
                 try:
                     x = ca(env)
                 except E.EvalError as e:
@@ -131,22 +132,26 @@ class OperatorRules:
         a = _framed(self.compile(n.lhs), f"in the left operand of '{op}'", src, node_pos(n.lhs))
         b = _framed(self.compile(n.rhs), f"in the right operand of '{op}'", src, node_pos(n.rhs))
         if op == "//":
-            def update(env):
+            def update(env, a=a, b=b, source=source, span=span):
                 x, y = a(env), b(env)
                 if type(x) is not Attrs:
                     raise type_error("a set", x, source, span)
                 if type(y) is not Attrs:
                     raise type_error("a set", y, source, span)
-                if not y.d:
+                xd, yd = x.d, y.d
+                if not yd:
                     return x
-                if not x.d:
+                if not xd:
                     return y
-                d = dict(x.d)
-                d.update(y.d)
+                if type(xd) is dict and type(yd) is dict and len(xd) + len(yd) < BIG:
+                    d = dict(xd)
+                    d.update(yd)
+                else:
+                    d = big_update(xd, yd)
                 return Attrs(d, merge_pos(x.pos, y.pos))
             return update
         if op == "++":
-            def concat(env):
+            def concat(env, a=a, b=b, source=source, span=span):
                 x, y = a(env), b(env)
                 for v in (x, y):
                     if type(v) is not list:
@@ -173,10 +178,10 @@ class OperatorRules:
         positions = [Span(p, p) for p in (n.part_pos or [q.span.start for q in n.parts])]
         concat_strings = ops.concat_strings
 
-        def call(f, a, s=None, sp=None):
+        def call(f, a, s=None, sp=None, ev=ev, source=source, span=span):
             return call_function(ev, f, a, s or source, sp or span)
 
-        def finish(vals):
+        def finish(vals, call=call, concat_strings=concat_strings, ev=ev, force_string=force_string, positions=positions, source=source):
             return concat_strings(vals, force_string, ev.copy_path_to_store, call, source, positions)
 
         site = self._sites[id(n)] = ConcatSite(parts, finish)
@@ -189,7 +194,7 @@ class OperatorRules:
         site = self.concat_site(n)
         parts, finish = site.parts, site.finish
 
-        def concat(env):
+        def concat(env, finish=finish, parts=parts):
             return finish([p(env) for p in parts])
 
         stricts = [self.strict(p) for p in n.parts]
@@ -199,7 +204,7 @@ class OperatorRules:
             pairs = list(enumerate(stricts))
             resume = site.resume
 
-            def interpolate(env):
+            def interpolate(env, pairs=pairs, resume=resume):
                 out = []
                 for k, sp in pairs:
                     try:
@@ -218,7 +223,7 @@ class OperatorRules:
         sx, sy = stricts
         x_failed, x_other, y_failed = site.x_failed, site.x_other, site.y_failed
 
-        def plus(env):
+        def plus(env, finish=finish, sx=sx, sy=sy, x_failed=x_failed, x_other=x_other, y_failed=y_failed):
             try:
                 x = sx(env)
             except Exception as e:

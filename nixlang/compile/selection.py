@@ -54,7 +54,7 @@ class SelectionRules:
         dynamic = any(an.name is None for an in path)
 
         if default is not None:
-            def select_or(env):
+            def select_or(env, base=base, default=default, name_value=name_value, names=names, source=source, span=span):
                 try:
                     v = base(env)
                 except E.EvalError as e:
@@ -74,7 +74,7 @@ class SelectionRules:
                 return v
             return select_or
 
-        def select(env):
+        def select(env, base=base, dynamic=dynamic, name_value=name_value, names=names, path=path, path_text=path_text, source=source, span=span):
             # ExprSelect::eval: the base is evaluated "while selecting an
             # attribute"; an error while walking the path or forcing the
             # value found is "while evaluating the attribute 'a.b'" here,
@@ -115,7 +115,7 @@ class SelectionRules:
         source, span = self.source, n.span
         name_value = self._name_value
 
-        def has(env):
+        def has(env, base=base, name_value=name_value, names=names, source=source):
             v = base(env)
             for i, (name, code) in enumerate(names):
                 if code is not None:

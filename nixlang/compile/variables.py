@@ -14,6 +14,13 @@ from ..runtime.errors import type_error
 from ..runtime.values import UNSET, Attrs, Thunk, force
 
 
+def memo_of(get) -> list:
+    """The memo of a reader `var_raw` made for a variable two or more frames
+    up: its first default argument (not an attribute of the function, whose
+    dict would cost 200 bytes a reader)."""
+    return get.__defaults__[0]
+
+
 class VariableRules:
     """Compiler methods for `A.Var`."""
 
@@ -23,25 +30,24 @@ class VariableRules:
         changes, so once found it is remembered."""
         level, i = n.level, n.index + 1
         if level == 0:
-            return lambda env: env[i]
+            return lambda env, i=i: env[i]
         if level == 1:
-            return lambda env: env[0][i]
+            return lambda env, i=i: env[0][i]
         if n.binding is not None:
             # bound in this file (a let, a lambda, a rec set): never the base
-            # environment, so nothing to remember; the common depths unrolled
+            # environment, so nothing to remember (the memo, a first default
+            # like every reader's, stays empty); the common depths unrolled
             if level == 2:
-                def get2(env):
+                def get2(env, memo=[], i=i):
                     return env[0][0][i]
-                get2.memo = []
                 return get2
             if level == 3:
-                def get3(env):
+                def get3(env, memo=[], i=i):
                     return env[0][0][0][i]
-                get3.memo = []
                 return get3
         memo = []
 
-        def get(env):
+        def get(env, memo=memo, level=level, i=i):
             if memo:
                 return memo[0]
             for _ in range(level):
@@ -50,7 +56,6 @@ class VariableRules:
             if env[0] is None and v is not UNSET:
                 memo.append(v)
             return v
-        get.memo = memo
         return get
 
     def c_Var(self, n: A.Var):
@@ -60,7 +65,7 @@ class VariableRules:
             source = self.source
             level, i = n.level, n.index + 1
             if level == 0:
-                def var0(env):
+                def var0(env, i=i, source=source, n=n):
                     v = env[i]
                     if type(v) is Thunk:
                         # the value replaces its forced thunk in the frame
@@ -76,7 +81,7 @@ class VariableRules:
                     return v
                 return var0
             if level == 1:
-                def var1(env):
+                def var1(env, i=i, source=source, n=n):
                     up = env[0]
                     v = up[i]
                     if type(v) is Thunk:
@@ -92,9 +97,9 @@ class VariableRules:
                     return v
                 return var1
             raw = self.var_raw(n)
-            memo = raw.memo
+            memo = memo_of(raw)
 
-            def var(env):
+            def var(env, memo=memo, raw=raw, source=source, n=n):
                 v = memo[0] if memo else raw(env)
                 if type(v) is Thunk:
                     if v.code is None:
@@ -109,7 +114,7 @@ class VariableRules:
         levels, name = n.with_levels, n.name
         source, span = self.source, n.span
 
-        def with_var(env):
+        def with_var(env, levels=levels, name=name, source=source, span=span):
             return with_lookup(env, levels, name, source, span)
         return with_var
 
@@ -128,8 +133,9 @@ def with_lookup(env, levels, name, source, span):
         attrs = force(e[1])
         if type(attrs) is not Attrs:
             raise type_error("a set", attrs, source, span)
-        if name in attrs.d:
-            return force(attrs.d[name])
+        v = attrs.d.get(name, UNSET)
+        if v is not UNSET:
+            return force(v)
         seen.append(attrs)
     # the names the `with`s did have, for "did you mean"
     raise E.UndefinedVariable(f"undefined variable '{name}'", source, span).tagged(

@@ -401,7 +401,7 @@ def value_position(v):
     """(source, span) Nix gives a value in errors about it (Value::determinePos):
     for a pending function application, the function's; else unknown."""
     if type(v) is Thunk and v.code is apply_pending:
-        f = v.env[1]
+        f = v.value[1]   # the environment of a thunk not forced yet
         return f.lam.position() if type(f) is Closure else (None, None)
     if type(v) is Thunk and v.code is not None:
         pos = getattr(v.code, "pos", None)

@@ -12,7 +12,9 @@ Representation (chosen for speed: the common cases are plain Python objects)
     list                           a list (never mutated after creation); its
                                    elements are values or thunks
     Attrs                          an attrset: `d` maps names to values or
-                                   thunks; `pos` maps names to source spans
+                                   thunks (a dict, or for BIG names and more
+                                   a BigDict: see runtime.bigsets); `pos`
+                                   maps names to source spans
     Closure / PrimOp / PrimOpApp   functions
 
 Thunks
@@ -28,6 +30,7 @@ from __future__ import annotations
 import copy as _copy
 
 from .. import errors as _E
+from .bigsets import BIG as _BIG, from_dict as _big_from_dict
 
 
 class CtxStr(str):
@@ -67,7 +70,8 @@ class Attrs:
     __slots__ = ("d", "pos")
 
     def __init__(self, d: dict, pos: dict | None = None):
-        self.d = d
+        # a dict of BIG names or more goes to the shared-key layout (bigsets)
+        self.d = _big_from_dict(d) if len(d) >= _BIG and type(d) is dict else d
         self.pos = pos
 
     def __repr__(self):
@@ -123,15 +127,17 @@ UNSET = _Unset()   # an environment slot not filled yet
 
 
 class Thunk:
-    # three slots (56 bytes with the collector's header): a NixOS evaluation
-    # holds millions of thunks. Where a thunk's expression is, is not kept:
-    # errors get their positions from the frames of the code that forces it.
-    __slots__ = ("code", "env", "value")
+    # two slots (48 bytes with the collector's header): a NixOS evaluation
+    # holds millions of thunks. `value` is the environment `code` runs in
+    # until the thunk is forced, then its value (or, after a failure, the
+    # error): `code is None` says which. Where a thunk's expression is, is
+    # not kept: errors get their positions from the frames of the code that
+    # forces it.
+    __slots__ = ("code", "value")
 
     def __init__(self, code, env):
         self.code = code
-        self.env = env
-        self.value = None
+        self.value = env
 
     def force(self):
         code = self.code
@@ -150,7 +156,7 @@ class Thunk:
             raise err
         self.code = BLACKHOLE
         try:
-            v = code(self.env)
+            v = code(self.value)
         except _E.EvalError as e:
             if isinstance(e, (_E.StackOverflow, _E.InfiniteRecursionError)):
                 self.code = code
@@ -161,14 +167,12 @@ class Thunk:
             else:
                 self.code = FAILED
                 self.value = e
-                self.env = None
             raise
         except BaseException:
             self.code = code
             raise
         self.value = v
         self.code = None
-        self.env = None
         return v
 
 

@@ -15,6 +15,7 @@ from ..runtime import ops
 from ..runtime.calls import LambdaCode, call2, call_function, call_primop, calling, calln
 from ..runtime.values import Closure, PrimOp, Thunk, force
 from .frames import _NOTHING, _raising, node_pos
+from .variables import memo_of
 
 _ARITH_PRIMOPS = {"__sub": "sub", "__mul": "mul", "__div": "div", "__lessThan": "lessThan"}
 INT_MIN, INT_MAX = ops.INT_MIN, ops.INT_MAX
@@ -191,7 +192,7 @@ class FunctionRules:
         def slow(x, y):
             return force(call_primop(ev, prim, (x, y), source, span))
         site = self._sites[id(n)] = ArithSite(
-            which, prim, raw, getattr(raw, "memo", None), self._call(n), slow, self.lazy(n.args[1]))
+            which, prim, raw, memo_of(raw), self._call(n), slow, self.lazy(n.args[1]))
         return site
 
     def _arith_call(self, n: A.Call):

@@ -14,11 +14,13 @@ from ..runtime.errors import type_error
 from ..runtime.values import UNSET, Attrs, Thunk, force
 
 
-def memo_of(get) -> list:
+def memo_of(get) -> list | None:
     """The memo of a reader `var_raw` made for a variable two or more frames
     up: its first default argument (not an attribute of the function, whose
-    dict would cost 200 bytes a reader)."""
-    return get.__defaults__[0]
+    dict would cost 200 bytes a reader); None for the readers of the nearest
+    two frames, which have none."""
+    defaults = get.__defaults__
+    return defaults[0] if defaults and type(defaults[0]) is list else None
 
 
 class VariableRules:

@@ -25,7 +25,7 @@ from . import errors
 from .source import Source, decode
 from .runtime.memory_guard import budget_from_env, install_guard, read_all
 from .parse import ParseOptions, parse_full, parse_recover
-from .syntax.printer import show
+from .syntax.printer import show, write_shown
 
 USAGE = """usage: pynix COMMAND [ARGS]
 
@@ -282,7 +282,12 @@ def instantiate(argv: list[str], out, err) -> int:
         result = parse_full(src, popts)
         for message, offset in result.warnings:
             err.write(errors.render_warning(message, src, offset))
-        out.write(show(result.ast) + "\n")
+        # A big input's text goes before its tree is shown, and the tree is
+        # written as it is shown (`write_shown`), so that a big output is never
+        # whole in memory (the stream encodes a piece at a time).
+        tree, result, src = result.ast, None, None
+        write_shown(tree, out.write)
+        out.write("\n")
     return 0
 
 

@@ -49,8 +49,8 @@ _LEAVES = (A.Int, A.Float, A.Str, A.Path, A.CurPos, A.Missing, A.InheritFrom)
 
 class Resolver:
     """One walk over a tree. `_walk` dispatches on the node's type through
-    `_visit` (type -> method, made per resolver); a `Var` is looked up in
-    place, the commonest case."""
+    `_VISIT` (type -> method); a `Var` is looked up in place, the commonest
+    case."""
 
     def __init__(self, source: Source, symbol_order: dict[str, int] | None = None,
                  recover: bool = False, extra_globals=()):
@@ -61,12 +61,6 @@ class Resolver:
         self.root = global_scope()
         for n in extra_globals:
             self.root.names.setdefault(n, (len(self.root.names), None))
-        visit = {A.Select: self._select, A.HasAttr: self._has_attr, A.Attrs: self._attrs, A.Let: self._let,
-                 A.Lambda: self._lambda, A.With: self._with, A.Call: self._call, A.List: self._list,
-                 A.ConcatStrings: self._concat, A.BinOp: self._binop}
-        for t in _LEAVES:
-            visit[t] = _leaf
-        self._visit = visit
 
     def _sorted(self, attrs: A.Attrs) -> list:
         """The definitions of `attrs` in Nix's order (symbol order)."""
@@ -101,9 +95,9 @@ class Resolver:
                 level += 1
             self._dynamic(n, scope)
             return
-        visit = self._visit.get(t)
+        visit = _VISIT.get(t)
         if visit is not None:
-            visit(n, scope)
+            visit(self, n, scope)
         else:
             for c in A.children(n):
                 self._walk(c, scope)
@@ -220,8 +214,19 @@ class Resolver:
                 walk(d.value, outer)
 
 
-def _leaf(n, scope) -> None:
+def _leaf(resolver, n, scope) -> None:
     pass
+
+
+# a node's type -> the Resolver method that walks it; a table of plain
+# functions, not of bound methods kept by each resolver: those made every
+# resolver a reference cycle, which kept its source text alive when the
+# cyclic collector is off (a one-shot evaluation)
+_VISIT = {A.Select: Resolver._select, A.HasAttr: Resolver._has_attr, A.Attrs: Resolver._attrs,
+          A.Let: Resolver._let, A.Lambda: Resolver._lambda, A.With: Resolver._with, A.Call: Resolver._call,
+          A.List: Resolver._list, A.ConcatStrings: Resolver._concat, A.BinOp: Resolver._binop}
+for _t in _LEAVES:
+    _VISIT[_t] = _leaf
 
 
 def resolve(node: A.Node, source: Source, symbol_order=None, recover: bool = False):

@@ -433,6 +433,9 @@ class ParseResult:
     lexed: object = None     # incremental.Lexed of this text or an earlier one (editor parses)
 
 
+_NO_SOURCE = Source("")
+
+
 def parse_syntax(source: Source, options: ParseOptions | None = None) -> ParseResult:
     """Parse one Nix expression; raise the first syntax error (or error found
     by the parser's own checks) exactly as Nix reports it. Scopes are checked
@@ -449,6 +452,7 @@ def parse_syntax(source: Source, options: ParseOptions | None = None) -> ParseRe
     try:
         try:
             tree = pstate.parse(lexer.tokens(), eof)
+            symbols, warnings = builder.symbols, builder.warnings
         except Stuck as e:
             tok = e.token
             if tok.type == "ERROR":
@@ -459,8 +463,13 @@ def parse_syntax(source: Source, options: ParseOptions | None = None) -> ParseRe
                 "syntax", unexpected=tok.type, expected=expected) from None
     except RecursionError:
         raise errors.TooDeep(MAX_DEPTH_MESSAGE, source, Span(0, n)) from None
-    return ParseResult(tree, source, [], dict(builder.symbols), lexer.comments or [],
-                       list(builder.warnings))
+    finally:
+        # the thread's builder outlives the parse: it lets go of the text and
+        # of its tables of nodes (a 10 MB input's text stayed alive until the
+        # next parse)
+        pstate = None
+        builder.__init__(_NO_SOURCE)
+    return ParseResult(tree, source, [], dict(symbols), lexer.comments or [], warnings)
 
 
 # -- error recovery for editors ---------------------------------------------------------

@@ -9,7 +9,9 @@ printLiteralString. Floats print like C++ `ostream << double` (`%g`).
 
 The printer recurses, one call per node; a tree deeper than Python's
 recursion limit (10,000 nested parentheses) is printed again over a work
-stack instead.
+stack instead. The CLI's `--parse` prints over the work stack always
+(`write_shown`), writing as it goes, so a big file's output is never whole
+in memory.
 """
 from __future__ import annotations
 
@@ -84,18 +86,50 @@ def _emit(node: A.Node, emit) -> None:
 def _show_deep(node: A.Node) -> str:
     """`show` without recursion, for trees deeper than the recursion limit."""
     out: list[str] = []
+    _stream(node, out, None)
+    return "".join(out)
+
+
+def write_shown(node: A.Node, write, batch: int = 1 << 14) -> None:
+    """`show(node)` passed to `write` a few thousand pieces at a time: the
+    CLI's `--parse` holds neither all the pieces (a list of 10 million for a
+    10 MB list literal) nor the whole text of a big output at once."""
+    out: list[str] = []
+
+    def flush() -> None:
+        write("".join(out))
+        out.clear()
+
+    _stream(node, out, flush, batch)
+    flush()
+
+
+def _stream(node: A.Node, out: list, flush, batch: int = 0) -> None:
+    """The pieces of `node` appended to `out` in order over a work stack, no
+    recursion; with `flush`, called whenever `out` holds `batch` pieces."""
     # The stack holds nodes to show and plain strings to emit, in reverse order.
     stack: list = [node]
-    push = stack.append
+    pop = stack.pop
     emit = out.append
     while stack:
-        item = stack.pop()
-        if type(item) is str:
+        item = pop()
+        t = type(item)
+        if t is str:
             emit(item)
-            continue
-        for piece in reversed(_pieces(item)):
-            push(piece)
-    return "".join(out)
+        elif t is A.Var:
+            emit(identifier(item.name))
+        elif t is A.Str:
+            emit(literal_string(item.value))
+        else:
+            if flush is not None and len(out) >= batch:
+                flush()
+            pieces = _pieces(item)
+            pieces.reverse()
+            if stack:
+                stack += pieces
+            else:           # (the root, a list literal of millions: no copy)
+                stack = pieces
+                pop = stack.pop
 
 
 def _path_pieces(path) -> list:

@@ -894,9 +894,7 @@ def derivation_cmd(argv: list[str], out, err) -> int:
     while i < len(argv):
         a = argv[i]
         if a in ("--store", "-A", "--attr", "-E", "--expr"):
-            if i + 1 >= len(argv):
-                raise UsageError(f"flag '{a}' requires 1 argument")
-            val = argv[i + 1]
+            val, = _arg(argv, i)
             if a == "--store":
                 store_root = val
             elif a in ("-A", "--attr"):

@@ -13,7 +13,7 @@ import json
 import os
 
 from . import errors
-from .cli import UsageError
+from .cli import UsageError, _arg
 
 STORE_QUERY_USAGE = """usage: pynix store query [--store ROOT] QUERY [--include-outputs] [--use-output] PATH...
 
@@ -62,9 +62,7 @@ def _store(argv: list[str], i: int, opts: dict) -> int | None:
         if "=" in a:
             opts["store"] = a.split("=", 1)[1]
             return i + 1
-        if i + 1 >= len(argv):
-            raise UsageError("flag '--store' requires 1 argument")
-        opts["store"] = argv[i + 1]
+        opts["store"], = _arg(argv, i)
         return i + 2
     return None
 

@@ -40,7 +40,7 @@ FORMATS = ("svg", "html", "dot", "json")
 
 
 def graph_cmd(argv: list[str], out, err) -> int:
-    from .cli import UsageError, evaluate_derivations
+    from .cli import UsageError, _arg, evaluate_derivations
     from .store import graph as G
     opts = {"format": None, "output": None, "highlight": None, "depth": None, "store": None}
     attr_paths: list[str] = []
@@ -54,9 +54,7 @@ def graph_cmd(argv: list[str], out, err) -> int:
             out.write(GRAPH_USAGE)
             return 0
         if a in ("-A", "--attr", "--format", "-o", "--output", "--highlight", "--depth", "--store"):
-            if i + 1 >= len(argv):
-                raise UsageError(f"flag '{a}' requires 1 argument")
-            val = argv[i + 1]
+            val, = _arg(argv, i)
             if a in ("-A", "--attr"):
                 attr_paths.append(val)
             else:

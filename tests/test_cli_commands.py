@@ -125,3 +125,20 @@ def test_unknown_subcommands(argv, message):
     rc, out, err = run(PYNIX, *argv)
     assert rc == 1 and out == ""
     assert err.startswith(message)
+
+
+# a flag without its value: Nix's Args wording ("flag '%s' requires %d
+# argument(s)", as `nix eval --expr` prints it) in every command of the new
+# CLI's kind; nix-instantiate's own flags keep its "'-A' requires an argument"
+@pytest.mark.parametrize("argv,message", [
+    (["derivation", "show", "-A"], "error: flag '-A' requires 1 argument(s)\n"),
+    (["derivation", "show", "--store"], "error: flag '--store' requires 1 argument(s)\n"),
+    (["graph", "-A"], "error: flag '-A' requires 1 argument(s)\n"),
+    (["graph", "--depth"], "error: flag '--depth' requires 1 argument(s)\n"),
+    (["path-info", "--store"], "error: flag '--store' requires 1 argument(s)\n"),
+    (["instantiate", "-A"], "error: '-A' requires an argument\n"),
+])
+def test_flag_without_its_value(argv, message):
+    rc, out, err = run(PYNIX, *argv)
+    assert rc == 1 and out == ""
+    assert err.startswith(message)

@@ -75,7 +75,7 @@ def test_same_nix_text_as_instantiate(expr):
     ([], "nothing to evaluate"),
     (["--json", "--raw", "-E", "1"], "cannot be used together"),
     (["--bogus", "-E", "1"], "unrecognised flag"),
-    (["-E"], "requires 1 argument"),
+    (["-E"], "requires 1 argument(s)"),
 ])
 def test_usage_errors(args, phrase):
     rc, _, err = pynix("eval", *args)

@@ -208,6 +208,9 @@ def _result(size: int, pynix_cpu: float, nix_cpu: float) -> harness.Result:
     ([(50, 10.0), (200, 10.5), (1000, 10.2)], "flat"),
     ([(50, 10.0), (200, 8.0), (1000, 6.0)], "falling"),
     ([(50, 6.0), (200, 8.0), (1000, 10.0)], "RISING"),
+    # each step under 15% but a quarter in all: rising (the morning's 6.8/7.5/8.6)
+    ([(50, 6.8), (200, 7.52), (1000, 8.61)], "RISING"),
+    ([(50, 7.0), (200, 7.3), (1000, 7.6)], "flat"),
     ([(50, 6.0)], "not enough"),
 ])
 def test_series_verdict(ratios, verdict):

@@ -49,8 +49,31 @@ from ..runtime.values import UNSET, Attrs, Closure, Path, PrimOp, PrimOpApp, Thu
 from .attrsets import is_constant_list
 from .codecache import compile_cached
 from .frames import _NOTHING, _raising, node_pos
+from .functions import _makes_thunk
 from .selection import _attr_path_text, _lazy_select, select_failed
 from .variables import memo_of, with_lookup
+
+# builtins whose calls codegen specialises (guessed_builtin): name ->
+# (arity, index of the function argument or None, index of the argument the
+# builtin forces first or None, whether it forces that one only after the
+# function argument). The argument forced first must be forced before the
+# builtin does anything else, adding a trace frame only to a type error
+# (forceList, forceAttrs, forceValue: C++ Nix's order in primops.cc); the
+# function argument must be forced (by _function) before the builtin keeps
+# it, or never used.
+STRICT_ARGUMENTS = {
+    "map": (2, 0, 1, False), "filter": (2, 0, 1, False), "sort": (2, 0, 1, False),
+    "concatMap": (2, 0, 1, True), "any": (2, 0, 1, True), "all": (2, 0, 1, True),
+    "partition": (2, 0, 1, True), "groupBy": (2, 0, 1, True), "foldl'": (3, 0, 2, True),
+    "length": (1, None, 0, False), "head": (1, None, 0, False), "tail": (1, None, 0, False),
+    "attrNames": (1, None, 0, False), "attrValues": (1, None, 0, False),
+    "listToAttrs": (1, None, 0, False), "concatLists": (1, None, 0, False),
+    "typeOf": (1, None, 0, False), "isAttrs": (1, None, 0, False), "isList": (1, None, 0, False),
+    "isString": (1, None, 0, False), "isInt": (1, None, 0, False), "isBool": (1, None, 0, False),
+    "isFunction": (1, None, 0, False), "isNull": (1, None, 0, False), "toString": (1, None, 0, False),
+    "removeAttrs": (2, None, 0, False), "mapAttrs": (2, None, 1, False), "intersectAttrs": (2, None, 0, False),
+    "elem": (2, None, 1, False), "seq": (2, None, 0, False),
+}
 
 # functions whose body has more nodes than this stay closures (generating
 # and compiling a huge body costs more than it can save)
@@ -785,6 +808,78 @@ class CodeGen:
         call_span = self.const(node_pos(n), "S")
         f = w.tmp("fn")
         self.value(fn, w, f)
+        guess = self.guessed_builtin(n)
+        if guess is None:
+            self.call_generic(n, w, f, call_span, target)
+            return
+        # the builtin the name says: its strict argument computed in place
+        saved = dict(w.forced)
+        w.emit(f"if {f} is {self.const(guess[0], 'PRIM')}:")
+        with w.indent():
+            self.strict_builtin_call(n, w, guess, call_span, target)
+        w.forced = dict(saved)
+        w.emit("else:")
+        with w.indent():
+            self.call_generic(n, w, f, call_span, target)
+        w.forced = saved
+
+    def guessed_builtin(self, n: A.Call):
+        """For a call `map f xs`, `lib.concatMap f xs`, `builtins.attrNames
+        s`, ...: (the builtin of that name, its entry of STRICT_ARGUMENTS)
+        when the call gives it all its arguments and one of them would be a
+        thunk it forces at once, or a lambda it forces before anything can
+        see it; else None. Only a guess by name: the generated code checks
+        that the function really is that builtin."""
+        fn = n.fn
+        if type(fn) is A.Var:
+            name = fn.name
+        elif type(fn) is A.Select and fn.default is None and fn.path[-1].name is not None:
+            name = fn.path[-1].name
+        else:
+            return None
+        shape = STRICT_ARGUMENTS.get(name)
+        if shape is None or shape[0] != len(n.args):
+            return None
+        builtins = getattr(self.ev, "builtins", None)
+        prim = builtins.d.get(name) if builtins is not None else None
+        if type(prim) is not PrimOp or prim.arity != len(n.args):
+            return None
+        _, fi, si, after_fn = shape
+        lam = fi is not None and type(n.args[fi]) is A.Lambda
+        if not lam and (si is None or after_fn or not _makes_thunk(n.args[si])):
+            return None
+        return prim, shape
+
+    def strict_builtin_call(self, n: A.Call, w: _Writer, guess, call_span: str, target: str) -> None:
+        """`n`, a call of the builtin `guess[0]` on all its arguments, as
+        call_primop makes it, where the argument the builtin forces first is
+        computed in place (inside the call's depth step and error frames, so
+        its errors get exactly the frames they get when the builtin forces
+        its thunk, which nothing else could see) and a lambda given as the
+        function argument is its closure (the builtin forces it before
+        keeping or showing it; making a closure cannot fail)."""
+        prim, (_, fi, si, after_fn) = guess
+        if si is not None and not _makes_thunk(n.args[si]):
+            si = None
+        if si is not None and after_fn and type(n.args[fi]) is not A.Lambda:
+            si = None
+        args = [None] * len(n.args)
+
+        def before():
+            if si is not None:
+                args[si] = self.value(n.args[si], w, w.tmp("sa"))
+            for i, a in enumerate(n.args):
+                if args[i] is None:
+                    t = args[i] = w.tmp("arg")
+                    if i == fi and type(a) is A.Lambda:
+                        self.value(a, w, t)
+                    else:
+                        w.emit(f"{t} = {self.lazy(a, w)}")
+        p = self.const(prim, "PRIM")
+        self.primop_call(w, p, lambda: f"{p}.fn(ev, {', '.join(args)})", call_span, target, before)
+
+    def call_generic(self, n: A.Call, w: _Writer, f: str, call_span: str, target: str) -> None:
+        """The call of the function value `f` on `n`'s arguments."""
         if len(n.args) == 1:
             a = w.tmp("arg")
             step = self.total_step(n.args[0], w)
@@ -943,12 +1038,17 @@ class CodeGen:
                 w.emit(f"raise StackOverflow('stack overflow; max-call-depth exceeded', SRC, {call_span})")
             yield
 
-    def primop_call(self, w: _Writer, prim: str, call: str, call_span: str, target: str) -> None:
+    def primop_call(self, w: _Writer, prim: str, call, call_span: str, target: str, before=None) -> None:
         """`call`, a call of the builtin `prim`'s function on all its
         arguments, as call_primop makes it, inline: the same call depth step,
         the same frame ("while calling the 'x' builtin", by primop_failed) on
-        an error of the builtin, and its result forced outside that frame."""
+        an error of the builtin, and its result forced outside that frame.
+        `before()` writes what computes the arguments inside that step;
+        `call` is then a function giving the call's text."""
         with self.counted_call(w, call_span):
+            if before is not None:
+                before()
+                call = call()
             w.emit(f"{target} = {call}")
         w.emit("except EvalError as e:")
         with w.indent():

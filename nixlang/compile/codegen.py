@@ -92,8 +92,10 @@ _RUNTIME = {
     "_raising": _raising, "_lazy_select": _lazy_select, "NOTHING": _NOTHING,
     "INT_MIN": ops.INT_MIN, "INT_MAX": ops.INT_MAX,
     "EvalError": E.EvalError, "InfiniteRecursionError": E.InfiniteRecursionError,
-    "StackOverflow": E.StackOverflow,
+    "StackOverflow": E.StackOverflow, "NEW": object.__new__,
 }
+# the slots new_object fills, in the order of the class's __init__ arguments
+_SLOTS = {"Thunk": ("code", "value"), "Closure": ("lam", "env"), "Attrs": ("d", "pos")}
 
 
 class Unsupported(Exception):
@@ -335,9 +337,11 @@ class CodeGen:
             return target
         return r
 
-    def lazy(self, n, w: _Writer) -> str:
+    def lazy(self, n, w: _Writer, as_expr: bool = False) -> str:
         """Emit what is needed and return an expression for `n` unevaluated:
-        a constant, a variable's value or thunk, or a new thunk."""
+        a constant, a variable's value or thunk, or a new thunk (made by
+        statements emitted here, into a temporary; with `as_expr`, by the
+        expression returned, for a caller that makes it only on one branch)."""
         t = type(n)
         if t in (A.Int, A.Float, A.Str, A.Path):
             return self.value(n, w)
@@ -346,9 +350,21 @@ class CodeGen:
         if t is A.Lambda:
             # as tier 1: a thunk whose code makes the closure
             code = self.const(self.c.compile(n), "C")
+        else:
+            code = self.thunk_function(n)
+        if as_expr:
             return f"Thunk({code}, {w.frames[-1]})"
-        name = self.thunk_function(n)
-        return f"Thunk({name}, {w.frames[-1]})"
+        return self.new_object(w, "Thunk", code, w.frames[-1])
+
+    def new_object(self, w: _Writer, cls: str, a: str, b: str, target: str | None = None) -> str:
+        """Emit the making of a Thunk (code, env), Closure (lam, env) or
+        small Attrs (d, pos: fewer names than BIG) without its Python
+        `__init__` (a call, the most frequent one of an evaluation): the
+        object made empty, its two slots stored here."""
+        t = target or w.tmp("o")
+        first, second = _SLOTS[cls]
+        w.emit(f"{t} = NEW({cls}); {t}.{first} = {a}; {t}.{second} = {b}")
+        return t
 
     def thunk_function(self, n) -> str:
         """A generated function computing `n`, taking the frame of `n` as
@@ -684,7 +700,7 @@ class CodeGen:
                     w.emit(f"{t} = {self.lazy(d.value, w)}")
                 vals[name] = t
         items = ", ".join(f"{self.const(name, 'N')}: {t}" for name, t in vals.items())
-        w.emit(f"{target} = Attrs({{{items}}}, {pos})")
+        self.new_object(w, "Attrs", f"{{{items}}}", pos, target)
 
     def g_Let(self, n: A.Let, w: _Writer, target: str) -> None:
         attrs = n.attrs
@@ -721,7 +737,7 @@ class CodeGen:
     def g_Lambda(self, n: A.Lambda, w: _Writer, target: str) -> None:
         self.c.compile(n)           # makes (or finds) its LambdaCode
         lam = self.const(self.c._lambda_codes[id(n)], "LAM")
-        w.emit(f"{target} = Closure({lam}, {w.frames[-1]})")
+        self.new_object(w, "Closure", lam, w.frames[-1], target)
 
     # -- strings ---------------------------------------------------------------------------
     def g_ConcatStrings(self, n: A.ConcatStrings, w: _Writer, target: str) -> None:
@@ -972,7 +988,7 @@ class CodeGen:
         have called. The callee then sees what forcing the thunk would have
         left in its frame. Otherwise the thunk, as `lazy` makes it."""
         x, op, c, site = step
-        lazy = self.lazy(n, w)
+        lazy = self.lazy(n, w, as_expr=True)
         xv, r, pb = w.tmp("x"), w.tmp("r"), w.tmp("pb")
         w.emit(f"{xv} = {self.frame_expr(w, x.level)}[{x.index + 1}]")
         cond = (f"type({xv}) is int and type({f}) is Closure and ({pb} := {f}.lam.probe) is not None"

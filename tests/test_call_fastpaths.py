@@ -64,6 +64,13 @@ NIX_28 = [
      "error: attempt to call something which is not a function but an integer: 3"),
     ("let f = a: { b }: c: b + c; in f 1 { b = 2; } 3", "5"),
     ("let f = a: b: c: d: e: f: g: a + g; in f 1 2 3 4 5 6 7", "8"),
+    # a formal's default naming a builtin is read through its reader's memo
+    # (closures.lazy, global_lazy); a shadowing `let` is not a builtin
+    ("let f = { a ? null, b ? true, c ? builtins.length }: [ a b (c [ 1 ]) ]; "
+     "in [ (f { }) (f { a = 1; }) (f { c = x: 2; }) ]", "[ [ null true 1 ] [ 1 true 1 ] [ null true 2 ] ]"),
+    ("let null = 5; f = { a ? null }: a; in [ (f { }) (f { a = 1; }) ]", "[ 5 1 ]"),
+    # a lambda's value and a lambda's thunk make its closure with a partial
+    ("let f = x: y: x; g = [ (z: z) ]; in [ (f 1 2) ((builtins.head g) 3) ]", "[ 1 3 ]"),
 ]
 
 

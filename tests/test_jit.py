@@ -235,6 +235,16 @@ CASES = [
     "let map = f: xs: 5; f = x: map (y: y) (builtins.tail x); in [ (f [ 0 1 ]) (f 1) ]",
     "let lib = { map = f: xs: [ f ]; }; f = x: lib.map (y: y) (x ++ [ ]); in [ (f [ 0 ]) (f 1) ]",
     "let f = x: builtins.map (builtins.head x) (builtins.tail x); in [ (f [ (y: y) 1 ]) (f [ 1 1 ]) ]",
+    # a call of three or four arguments entering `a: b: c: ...` at its
+    # innermost body (codegen.curried_branch); shorter chains, formals
+    "let f = a: b: c: a + b + c; g = x: f x 1 2; in [ (g 1) (g \"s\") ]",
+    "let f = a: b: c: d: [ a d ]; g = x: f x 1 2 3; in [ (g 1) (g (throw \"lazy\")) ]",
+    "let f = a: b: c: d: a + d; g = x: f x 1 2 \"s\"; in g 1",
+    "let f = a: b: c: d: e: [ a e ]; g = x: f x 1 2 3; in builtins.length (g 1 5)",
+    "let f = a: b: c: x: a; g = x: f x 1 2 3; in g 1",
+    "let f = a: b: c: a b c; g = x: f x 1 2; in [ (g (p: q: p + q)) (g 1) ]",
+    "let f = a: { b }: c: b; g = x: f x { b = x; } 2; in [ (g 1) (f 1 { } 2) ]",
+    "let f = a: b: c: c.d; g = x: f x 1 x; in [ (g { d = 1; }) (g { }) ]",
 ]
 
 
@@ -281,6 +291,8 @@ DEPTH = [
     "let f = n: if n <= 0 then [ 0 ] else map (x: x + 1) (f (n - 1)); in builtins.head (f 30)",
     "let f = n: if n <= 0 then [ 0 ] else builtins.concatMap (x: [ x ]) (f (n - 1)); in f 30",
     "let f = n: if n <= 0 then 0 else builtins.length [ (f (n - 1)) ] + builtins.seq (f (n - 1)) 0; in f 30",
+    "let g = a: b: c: if c <= 0 then a else g a b (c - 1); in g 0 0 30",
+    "let g = a: b: c: d: if d <= 0 then a else 1 + g a b c (d - 1); in g 0 0 0 30",
 ]
 
 

@@ -80,6 +80,8 @@ STRICT_ARGUMENTS = {
 MAX_NODES = 4000
 # attrsets and lists with more members than this are built by their closure
 MAX_MEMBERS = 64
+# calls of more arguments than this leave a curried lambda to calln
+MAX_CURRIED = 4
 
 _RUNTIME = {
     "E": E, "Thunk": Thunk, "Closure": Closure, "Attrs": Attrs, "Path": Path, "UNSET": UNSET,
@@ -916,18 +918,7 @@ class CodeGen:
             # here; anything else as call2 does it
             self.builtin_branches(w, f, [t0, t1], call_span, target)
             # a lambda `a: b: ...` entered at its inner body, as call2 does
-            inner = w.tmp("inner")
-            w.emit(f"elif (type({f}) is Closure and ({inner} := {f}.lam.inner) is not None"
-                   f" and {f}.lam.formals is None and {inner}.formals is None):")
-            with w.indent():
-                with self.counted_call(w, call_span):
-                    w.emit(f"{target} = {inner}.body([[{f}.env, {t0}], {t1}])")
-                w.emit("except EvalError as e:")
-                with w.indent():
-                    w.emit(f"raise lambda_frames(e, {inner}, SRC, {call_span})")
-                w.emit("finally:")
-                with w.indent():
-                    w.emit("ev.depth -= 1")
+            self.curried_branch(w, f, [t0, t1], call_span, target)
             w.emit("else:")
             with w.indent():
                 w.emit(f"{target} = call2(ev, {f}, {t0}, {t1}, SRC, {call_span})")
@@ -939,9 +930,37 @@ class CodeGen:
             args.append(t)
         # a builtin given exactly its arguments (`foldl' op nul xs`) called here
         self.builtin_branches(w, f, args, call_span, target)
+        if len(args) <= MAX_CURRIED:
+            # `a: b: c: ...` entered at its innermost body, as calln does
+            self.curried_branch(w, f, args, call_span, target, force_result=True)
         w.emit("else:")
         with w.indent():
             w.emit(f"{target} = calln(ev, {f}, ({', '.join(args)},), SRC, {call_span})")
+
+    def curried_branch(self, w: _Writer, f: str, args: list, call_span: str, target: str,
+                       force_result: bool = False) -> None:
+        """The `elif` branch of a call of `f` on `args` (two or more) when `f`
+        is a lambda `a: b: ...` curried at least that deep, none with formals:
+        its innermost body entered with the frames `[[env, a], b]`, one call
+        deep, as call2 and calln enter it (the closures in between cannot
+        fail and nothing else sees them). `force_result`: a thunk it gives
+        forced after that call, as calln forces it."""
+        lams = [w.tmp("inner") for _ in args[1:]]
+        cond = [f"type({f}) is Closure", f"{f}.lam.formals is None"]
+        prev = f"{f}.lam"
+        for lam in lams:
+            cond += [f"({lam} := {prev}.inner) is not None", f"{lam}.formals is None"]
+            prev = lam
+        frame = f"{f}.env"
+        for a in args:
+            frame = f"[{frame}, {a}]"
+        w.emit(f"elif ({' and '.join(cond)}):")
+        with w.indent():
+            with self.counted_call(w, call_span):
+                w.emit(f"{target} = {lams[-1]}.body({frame})")
+            self.end_counted_call(w, [("EvalError", f"raise lambda_frames(e, {lams[-1]}, SRC, {call_span})")])
+            if force_result:
+                self.force_in_place(w, target)
 
     def builtin_branches(self, w: _Writer, f: str, args: list, call_span: str, target: str,
                          keyword: str = "if") -> None:
@@ -1066,15 +1085,25 @@ class CodeGen:
                 before()
                 call = call()
             w.emit(f"{target} = {call}")
-        w.emit("except EvalError as e:")
-        with w.indent():
-            w.emit(f"raise primop_failed(e, {prim}, SRC, {call_span})")
-        w.emit("except RecursionError as e:")
-        with w.indent():
-            w.emit(f"raise primop_failed(e, {prim}, SRC, {call_span}) from None")
+        self.end_counted_call(w, [("EvalError", f"raise primop_failed(e, {prim}, SRC, {call_span})"),
+                                  ("RecursionError", f"raise primop_failed(e, {prim}, SRC, {call_span}) from None")])
+        self.force_in_place(w, target)
+
+    @staticmethod
+    def end_counted_call(w: _Writer, handlers: list) -> None:
+        """The end of counted_call's `try:`: an `except` clause for each
+        (exception class, statement), and the depth lowered again."""
+        for exc, stmt in handlers:
+            w.emit(f"except {exc} as e:")
+            with w.indent():
+                w.emit(stmt)
         w.emit("finally:")
         with w.indent():
             w.emit("ev.depth -= 1")
+
+    @staticmethod
+    def force_in_place(w: _Writer, target: str) -> None:
+        """`target` forced when it holds a thunk."""
         w.emit(f"if type({target}) is Thunk:")
         with w.indent():
             w.emit(f"{target} = {target}.force()")

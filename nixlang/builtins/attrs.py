@@ -80,7 +80,8 @@ def _arg_attrs(v, nth: str, name: str) -> Attrs:
 
 
 def _arg_list(v, nth: str, name: str) -> list:
-    v = force(v)
+    if type(v) is Thunk:
+        v = v.force()
     if type(v) is not list:
         raise type_error("a list", v).add_frame(_arg_frame(nth, name))
     return v
@@ -186,7 +187,8 @@ def _get_attr(ev, name, s):
     d = _arg_attrs(s, "second", "getAttr").d
     if key not in d:
         raise _missing(key, "in the attribute set under consideration")
-    return force(d[key])
+    v = d[key]
+    return v.force() if type(v) is Thunk else v
 
 
 @builtin("hasAttr", 2)
@@ -206,7 +208,7 @@ def _cat_attrs(ev, name, lst):
     out = []
     try:
         for e in items:
-            a = force(e)
+            a = e.force() if type(e) is Thunk else e
             if type(a) is not Attrs:
                 raise type_error("a set", a)
             w = a.d.get(key, _ABSENT)
@@ -370,7 +372,7 @@ def _zip_attrs_with(ev, f, lst):
     groups: dict[str, list] = {}
     try:
         for e in items:
-            a = force(e)
+            a = e.force() if type(e) is Thunk else e
             if type(a) is not Attrs:
                 raise type_error("a set", a)
             for k, v in a.d.items():

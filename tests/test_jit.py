@@ -68,6 +68,8 @@ CASES = [
     "let f = x: rec { a = x; b = a + 1; c = { inherit a b; }; }; in f 1",
     "let f = s: { inherit (s) a b; c = s.a; }; in f { a = 1; b = 2; }",
     "let f = s: let inherit (s) a missing; in missing; in f { a = 1; }",
+    "let f = s: { inherit (s) a; }; in [ (f { a = 1; }).a (f 1).a ]",
+    "let f = s: rec { inherit (s) a; b = a; }; in [ (f { a = 1; }).b (f { }).b ]",
     "let f = s: with s; a + b; in f { a = 1; b = 2; }",
     "let f = s: with s; nope; in f { a = 1; }",
     "let f = s: with s; a; in f 1",
@@ -272,6 +274,8 @@ LAZY = [
     # `k - 1` reaches a body that does not force it first: still a thunk
     ("let g = n: { a = n; }; h = k: if k < 0 then k else g (k - 1); in h 5", "{ a = <CODE>; }\n"),
     ("let g = n: if n == 4 then { a = n; b = n + 1; } else g (n + 1); in g 0", "{ a = 4; b = <CODE>; }\n"),
+    # `inherit (s) a;` is a thunk (made by tier 2 itself: codegen.inherited_from)
+    ("let f = s: { inherit (s) a; b = s; }; in f { a = 1; }", "{ a = <CODE>; b = <CODE>; }\n"),
 ]
 
 

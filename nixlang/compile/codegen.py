@@ -50,7 +50,7 @@ from .attrsets import is_constant_list
 from .codecache import compile_cached
 from .frames import _NOTHING, _raising, node_pos
 from .functions import _makes_thunk
-from .selection import _attr_path_text, _lazy_select, select_failed
+from .selection import _attr_path_text, _lazy_select, _select_inherited, select_failed
 from .variables import memo_of, with_lookup
 
 # builtins whose calls codegen specialises (guessed_builtin): name ->
@@ -91,7 +91,8 @@ _RUNTIME = {
     "type_error": type_error, "missing_attr": missing_attr, "select_failed": select_failed,
     "with_lookup": with_lookup, "merge_pos": merge_pos, "BIG": BIG, "big_update": big_update, "equal": ops.equal,
     "assert_equal": ops.assert_equal, "attr_position_of": attr_position_of,
-    "_raising": _raising, "_lazy_select": _lazy_select, "NOTHING": _NOTHING,
+    "_raising": _raising, "_lazy_select": _lazy_select, "_select_inherited": _select_inherited,
+    "NOTHING": _NOTHING,
     "INT_MIN": ops.INT_MIN, "INT_MAX": ops.INT_MAX,
     "EvalError": E.EvalError, "InfiniteRecursionError": E.InfiniteRecursionError,
     "StackOverflow": E.StackOverflow, "NEW": object.__new__,
@@ -662,8 +663,7 @@ class CodeGen:
         for name, d in attrs.attrs.items():
             t = w.tmp("a")
             if d.kind == A.INHERITED_FROM:
-                span = self.const(d.span, "S")
-                w.emit(f"{t} = _lazy_select({srcs[d.value.expr.index]}, {self.const(name, 'N')}, SRC, {span})")
+                self.inherited_from(w, srcs[d.value.expr.index], name, d, t)
             elif d.kind == A.INHERITED:
                 w.emit(f"{t} = {self.lazy(d.value, w)}")
             else:
@@ -673,6 +673,12 @@ class CodeGen:
             w.emit(f"{inner}[{slot_of[name]}] = {t}")
             out[name] = t
         return out
+
+    def inherited_from(self, w: _Writer, src: str, name: str, d, target: str) -> None:
+        """`inherit (src) name;`: the thunk selection._lazy_select makes,
+        made here (its code _select_inherited, its environment the tuple)."""
+        span = self.const(d.span, "S")
+        self.new_object(w, "Thunk", "_select_inherited", f"({src}, {self.const(name, 'N')}, SRC, {span})", target)
 
     def g_Attrs(self, n: A.Attrs, w: _Writer, target: str) -> None:
         if n.dynamic or len(n.attrs) > MAX_MEMBERS or (n.rec and "__overrides" in n.attrs):
@@ -695,9 +701,7 @@ class CodeGen:
             for name, d in n.attrs.items():
                 t = w.tmp("a")
                 if d.kind == A.INHERITED_FROM:
-                    span = self.const(d.span, "S")
-                    w.emit(f"{t} = _lazy_select({srcs[d.value.expr.index]}, {self.const(name, 'N')}, SRC, "
-                           f"{span})")
+                    self.inherited_from(w, srcs[d.value.expr.index], name, d, t)
                 else:
                     w.emit(f"{t} = {self.lazy(d.value, w)}")
                 vals[name] = t

@@ -12,6 +12,9 @@ the generic call they stand for.
   (runtime.calls.apply_pending): values, errors, and the position a stack
   overflow reports for the pending call (the function's), recorded from
   pynix before that path existed, with --max-call-depth 10000 and 1.
+- MAP_ATTRS_LATER: mapAttrs / zipAttrsWith entering `name: value: ...`
+  directly after the first attribute (builtins.attrs._Fn.fast): the
+  errors, traces and call depth of later attributes, recorded likewise.
 - SAME_AS_GENERIC: a function value and arguments; `calln`, which enters
   `a: b: c: ...` at its innermost body, must give what applying the
   arguments one by one with `call_function` gives: the same value, or the
@@ -61,6 +64,13 @@ NIX_28 = [
      "error: attempt to call something which is not a function but an integer: 3"),
     ("let f = a: { b }: c: b + c; in f 1 { b = 2; } 3", "5"),
     ("let f = a: b: c: d: e: f: g: a + g; in f 1 2 3 4 5 6 7", "8"),
+    # a formal's default naming a builtin is read through its reader's memo
+    # (closures.lazy, global_lazy); a shadowing `let` is not a builtin
+    ("let f = { a ? null, b ? true, c ? builtins.length }: [ a b (c [ 1 ]) ]; "
+     "in [ (f { }) (f { a = 1; }) (f { c = x: 2; }) ]", "[ [ null true 1 ] [ 1 true 1 ] [ null true 2 ] ]"),
+    ("let null = 5; f = { a ? null }: a; in [ (f { }) (f { a = 1; }) ]", "[ 5 1 ]"),
+    # a lambda's value and a lambda's thunk make its closure with a partial
+    ("let f = x: y: x; g = [ (z: z) ]; in [ (f 1 2) ((builtins.head g) 3) ]", "[ 1 3 ]"),
 ]
 
 
@@ -191,12 +201,50 @@ MAP_OF_ONE = [
      'error:\n       … while evaluating list element at index 0\n\n       error: stack overflow; max-call-depth exceeded\n       at «string»:1:12:\n            1| let f = a: b: a + b; in builtins.map (f 1) [ 2 ]\n             |            ^\n'),
 ]
 
+# mapAttrs / zipAttrsWith: once one attribute's call has found the function
+# to be a lambda `name: value: ...` (builtins.attrs._Fn.fast), the other
+# attributes enter its inner body directly. Errors, traces and the call
+# depth of those later attributes, recorded from pynix before that path.
+MAP_ATTRS_LATER = [
+    ('builtins.mapAttrs (n: v: v + 1) { a = 1; b = 2; c = "x"; }', '10000',
+     'error:\n       … while evaluating the attribute \'c\'\n\n       … from call site\n         at «string»:1:20:\n            1| builtins.mapAttrs (n: v: v + 1) { a = 1; b = 2; c = "x"; }\n             |                    ^\n\n       … while calling anonymous lambda\n         at «string»:1:23:\n            1| builtins.mapAttrs (n: v: v + 1) { a = 1; b = 2; c = "x"; }\n             |                       ^\n\n       … while evaluating a path segment\n         at «string»:1:30:\n            1| builtins.mapAttrs (n: v: v + 1) { a = 1; b = 2; c = "x"; }\n             |                              ^\n\n       error: cannot coerce an integer to a string: 1\n'),
+    ('builtins.zipAttrsWith (n: vs: builtins.head vs + 1) [ { a = 1; b = 2; } { c = "x"; } ]', '10000',
+     'error:\n       … while evaluating the attribute \'c\'\n\n       … from call site\n         at «string»:1:24:\n            1| builtins.zipAttrsWith (n: vs: builtins.head vs + 1) [ { a = 1; b = 2; } { c = "x"; } ]\n             |                        ^\n\n       … while calling anonymous lambda\n         at «string»:1:27:\n            1| builtins.zipAttrsWith (n: vs: builtins.head vs + 1) [ { a = 1; b = 2; } { c = "x"; } ]\n             |                           ^\n\n       … while evaluating a path segment\n         at «string»:1:50:\n            1| builtins.zipAttrsWith (n: vs: builtins.head vs + 1) [ { a = 1; b = 2; } { c = "x"; } ]\n             |                                                  ^\n\n       error: cannot coerce an integer to a string: 1\n'),
+    ('let m = builtins.mapAttrs (n: v: v) { a = 1; b = 2; }; f = x: x; in [ m.a (f (f m.b)) ]', '3',
+     "error:\n       … while evaluating list element at index 1\n\n       … from call site\n         at «string»:1:76:\n            1| let m = builtins.mapAttrs (n: v: v) { a = 1; b = 2; }; f = x: x; in [ m.a (f (f m.b)) ]\n             |                                                                            ^\n\n       … while calling 'f'\n         at «string»:1:60:\n            1| let m = builtins.mapAttrs (n: v: v) { a = 1; b = 2; }; f = x: x; in [ m.a (f (f m.b)) ]\n             |                                                            ^\n\n       … from call site\n         at «string»:1:79:\n            1| let m = builtins.mapAttrs (n: v: v) { a = 1; b = 2; }; f = x: x; in [ m.a (f (f m.b)) ]\n             |                                                                               ^\n\n       … while calling 'f'\n         at «string»:1:60:\n            1| let m = builtins.mapAttrs (n: v: v) { a = 1; b = 2; }; f = x: x; in [ m.a (f (f m.b)) ]\n             |                                                            ^\n\n       … while evaluating the attribute 'b'\n         at «string»:1:81:\n            1| let m = builtins.mapAttrs (n: v: v) { a = 1; b = 2; }; f = x: x; in [ m.a (f (f m.b)) ]\n             |                                                                                 ^\n\n       error: stack overflow; max-call-depth exceeded\n       at «string»:1:28:\n            1| let m = builtins.mapAttrs (n: v: v) { a = 1; b = 2; }; f = x: x; in [ m.a (f (f m.b)) ]\n             |                            ^\n"),
+    ('let m = builtins.mapAttrs (n: v: v) { a = 1; b = 2; }; f = x: x; in [ m.a (f (f m.b)) ]', '4',
+     '[ 1 2 ]\n'),
+    ('let f = n: v: v.x; in builtins.mapAttrs f { a = { x = 1; }; b = { }; }', '10000',
+     "error:\n       … while evaluating the attribute 'b'\n\n       … from call site\n         at «string»:1:9:\n            1| let f = n: v: v.x; in builtins.mapAttrs f { a = { x = 1; }; b = { }; }\n             |         ^\n\n       … while calling 'f'\n         at «string»:1:12:\n            1| let f = n: v: v.x; in builtins.mapAttrs f { a = { x = 1; }; b = { }; }\n             |            ^\n\n       … while evaluating the attribute 'x'\n         at «string»:1:15:\n            1| let f = n: v: v.x; in builtins.mapAttrs f { a = { x = 1; }; b = { }; }\n             |               ^\n\n       error: attribute 'x' missing\n"),
+]
 
-@pytest.mark.parametrize("expr,depth,out", MAP_OF_ONE, ids=[f"{e} {d}" for e, d, _ in MAP_OF_ONE])
+
+@pytest.mark.parametrize("expr,depth,out", MAP_OF_ONE + MAP_ATTRS_LATER,
+                         ids=[f"{e} {d}" for e, d, _ in MAP_OF_ONE + MAP_ATTRS_LATER])
 def test_map_of_one(expr, depth, out):
     _, stdout, stderr = pynix("instantiate", "--eval", "--strict", "--show-trace", "--max-call-depth", depth,
                               "-E", expr)
     assert stdout + stderr == out
+
+
+
+def test_map_attrs_calls_go_direct_after_the_first(monkeypatch):
+    """After the first attribute, mapAttrs' thunks no longer go through call2
+    (which still makes the first call: without a position, as Nix makes it
+    while the function is an unevaluated argument)."""
+    from nixlang.builtins import attrs
+
+    calls = []
+    real = attrs.call2
+
+    def counting(*args):
+        calls.append(args[2])
+        return real(*args)
+    monkeypatch.setattr(attrs, "call2", counting)
+    ev = Evaluator()
+    v = ev.eval_string("builtins.attrValues (builtins.mapAttrs (n: v: v * 2) { a = 1; b = 2; c = 3; d = 4; })")
+    assert [force(x) for x in v] == [2, 4, 6, 8]
+    assert calls == ["a"]
 
 
 def test_arith_sites_remember_their_builtin(monkeypatch):

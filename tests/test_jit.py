@@ -68,6 +68,8 @@ CASES = [
     "let f = x: rec { a = x; b = a + 1; c = { inherit a b; }; }; in f 1",
     "let f = s: { inherit (s) a b; c = s.a; }; in f { a = 1; b = 2; }",
     "let f = s: let inherit (s) a missing; in missing; in f { a = 1; }",
+    "let f = s: { inherit (s) a; }; in [ (f { a = 1; }).a (f 1).a ]",
+    "let f = s: rec { inherit (s) a; b = a; }; in [ (f { a = 1; }).b (f { }).b ]",
     "let f = s: with s; a + b; in f { a = 1; b = 2; }",
     "let f = s: with s; nope; in f { a = 1; }",
     "let f = s: with s; a; in f 1",
@@ -200,6 +202,51 @@ CASES = [
     "let f = g: g 1 2; in [ (f (a: { b }: b)) ]",
     "let f = g: g 1 2; in f (a: b: throw \"inner\")",
     "let f = x: builtins.foldl' (a: b: a + b) x [ \"s\" ]; in f 1",
+    # a call whose function's name is a builtin's (codegen.guessed_builtin):
+    # the argument the builtin forces first computed in place, a lambda
+    # given as its function argument made a closure; errors of that
+    # argument, of the builtin, of the lambda; a name that is not the builtin
+    "let f = x: map (y: y + 1) (if x then [ 1 ] else 2); in [ (f true) (f false) ]",
+    "let f = x: map (y: y + x) (builtins.tail [ 0 x ]); in [ (f 1) (f \"a\") ]",
+    "let f = x: builtins.map (y: y.a) [ x ]; in [ (f { a = 1; }) (f { }) ]",
+    "let f = x: map (y: y) (throw \"list\"); in f 1",
+    "let f = x: builtins.concatMap (y: [ y y ]) (x ++ [ 1 ]); in [ (f [ 0 ]) (f 0) ]",
+    "let f = x: builtins.concatMap (y: y) [ x ]; in [ (f [ 1 ]) (f 1) ]",
+    "let f = g: builtins.concatMap g ([ 1 ] ++ [ 2 ]); in [ (f (y: [ y ])) (f (throw \"fn\")) ]",
+    "let f = x: builtins.filter (y: y > x) (builtins.tail [ 0 1 2 3 ]); in [ (f 1) (f \"a\") ]",
+    "let f = x: builtins.any (y: y == x) ([ 1 ] ++ x); in [ (f [ 2 ]) (f 3) ]",
+    "let f = x: builtins.all (y: y) (builtins.tail x); in [ (f [ 0 true ]) (f [ 0 1 ]) ]",
+    "let f = x: builtins.foldl' (a: b: a + b) 0 (builtins.tail x); in [ (f [ 0 1 2 ]) (f [ 0 \"x\" ]) ]",
+    "let f = x: builtins.sort (a: b: a < b) (builtins.tail x); in [ (f [ 0 3 1 ]) (f [ 0 1 \"a\" ]) ]",
+    "let f = x: builtins.partition (y: y) (builtins.tail x); in [ (f [ 0 true false ]) (f 1) ]",
+    "let f = x: builtins.groupBy (y: y) (builtins.tail x); in [ (f [ 0 \"a\" ]) (f [ 0 1 ]) ]",
+    "let f = x: builtins.length (x ++ [ ]); in [ (f [ 1 ]) (f 1) ]",
+    "let f = x: builtins.head (builtins.tail x); in [ (f [ 1 2 ]) (f [ 1 ]) ]",
+    "let f = x: builtins.attrNames (x // { }); in [ (f { b = 1; a = 2; }) (f 1) ]",
+    "let f = x: builtins.attrValues (x // { }); in [ (f { a = 1; }) (f [ ]) ]",
+    "let f = x: builtins.listToAttrs (builtins.tail x); in [ (f [ 0 { name = \"a\"; value = 1; } ]) (f [ 0 1 ]) ]",
+    "let f = x: builtins.concatLists (builtins.tail x); in [ (f [ 0 [ 1 ] ]) (f [ 0 1 ]) ]",
+    "let f = x: [ (builtins.typeOf (x + 1)) (builtins.isAttrs (x + 1)) (builtins.isList (x + 1)) ]; in [ (f 1) (f { }) ]",
+    "let f = x: [ (builtins.isString (x.a)) (builtins.isInt x.a) (builtins.isBool x.a) ]; in [ (f { a = 1; }) (f { }) ]",
+    "let f = x: [ (builtins.isFunction (x.a)) (builtins.isNull x.a) (toString x.a) ]; in [ (f { a = 1; }) (f { a = { }; }) ]",
+    "let f = x: builtins.removeAttrs (x // { }) [ \"a\" ]; in [ (f { a = 1; b = 2; }) (f 1) ]",
+    "let f = x: builtins.mapAttrs (n: v: v + 1) (x // { }); in [ (f { a = 1; }) (f { a = \"s\"; }) (f 1) ]",
+    "let f = x: builtins.intersectAttrs (x // { }) { a = 1; b = 2; }; in [ (f { a = 0; }) (f 1) ]",
+    "let f = x: builtins.elem 1 (builtins.tail x); in [ (f [ 0 1 ]) (f 1) ]",
+    "let f = x: builtins.seq (x.a) 2; in [ (f { a = 1; }) (f { }) ]",
+    "let map = f: xs: 5; f = x: map (y: y) (builtins.tail x); in [ (f [ 0 1 ]) (f 1) ]",
+    "let lib = { map = f: xs: [ f ]; }; f = x: lib.map (y: y) (x ++ [ ]); in [ (f [ 0 ]) (f 1) ]",
+    "let f = x: builtins.map (builtins.head x) (builtins.tail x); in [ (f [ (y: y) 1 ]) (f [ 1 1 ]) ]",
+    # a call of three or four arguments entering `a: b: c: ...` at its
+    # innermost body (codegen.curried_branch); shorter chains, formals
+    "let f = a: b: c: a + b + c; g = x: f x 1 2; in [ (g 1) (g \"s\") ]",
+    "let f = a: b: c: d: [ a d ]; g = x: f x 1 2 3; in [ (g 1) (g (throw \"lazy\")) ]",
+    "let f = a: b: c: d: a + d; g = x: f x 1 2 \"s\"; in g 1",
+    "let f = a: b: c: d: e: [ a e ]; g = x: f x 1 2 3; in builtins.length (g 1 5)",
+    "let f = a: b: c: x: a; g = x: f x 1 2 3; in g 1",
+    "let f = a: b: c: a b c; g = x: f x 1 2; in [ (g (p: q: p + q)) (g 1) ]",
+    "let f = a: { b }: c: b; g = x: f x { b = x; } 2; in [ (g 1) (f 1 { } 2) ]",
+    "let f = a: b: c: c.d; g = x: f x 1 x; in [ (g { d = 1; }) (g { }) ]",
 ]
 
 
@@ -227,6 +274,8 @@ LAZY = [
     # `k - 1` reaches a body that does not force it first: still a thunk
     ("let g = n: { a = n; }; h = k: if k < 0 then k else g (k - 1); in h 5", "{ a = <CODE>; }\n"),
     ("let g = n: if n == 4 then { a = n; b = n + 1; } else g (n + 1); in g 0", "{ a = 4; b = <CODE>; }\n"),
+    # `inherit (s) a;` is a thunk (made by tier 2 itself: codegen.inherited_from)
+    ("let f = s: { inherit (s) a; b = s; }; in f { a = 1; }", "{ a = <CODE>; b = <CODE>; }\n"),
 ]
 
 
@@ -243,6 +292,11 @@ DEPTH = [
     "let f = n: if n <= 0 then 0 else builtins.foldl' (a: b: a + b) 0 [ (f (n - 1)) ]; in f 30",
     "let f = n: if n <= 0 then builtins.substring 0 1 \"ab\" else f (n - 1); in f 30",
     "let f = n: if n <= 0 then builtins.elemAt [ 1 ] 0 else f (n - 1); in f 30",
+    "let f = n: if n <= 0 then [ 0 ] else map (x: x + 1) (f (n - 1)); in builtins.head (f 30)",
+    "let f = n: if n <= 0 then [ 0 ] else builtins.concatMap (x: [ x ]) (f (n - 1)); in f 30",
+    "let f = n: if n <= 0 then 0 else builtins.length [ (f (n - 1)) ] + builtins.seq (f (n - 1)) 0; in f 30",
+    "let g = a: b: c: if c <= 0 then a else g a b (c - 1); in g 0 0 30",
+    "let g = a: b: c: d: if d <= 0 then a else 1 + g a b c (d - 1); in g 0 0 0 30",
 ]
 
 

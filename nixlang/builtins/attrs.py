@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 from .. import errors as E
 from ..runtime.bigsets import BigDict, remove as big_remove
-from ..runtime.calls import call2
+from ..runtime.calls import call2, caller2, curried_lambda
 from ..runtime.positions import OneSpan, Positions, attr_position, merge_pos
 from ..runtime.errors import type_error
 from ..runtime.values import Attrs, Closure, CtxStr, PrimOp, PrimOpApp, Thunk, force
@@ -80,7 +80,8 @@ def _arg_attrs(v, nth: str, name: str) -> Attrs:
 
 
 def _arg_list(v, nth: str, name: str) -> list:
-    v = force(v)
+    if type(v) is Thunk:
+        v = v.force()
     if type(v) is not list:
         raise type_error("a list", v).add_frame(_arg_frame(nth, name))
     return v
@@ -105,16 +106,24 @@ class _Fn:
     Nix applies it to `name`, then the result to the value, from the call site
     `determinePos` gives: the lambda's own position once the argument is evaluated,
     none while it is still a thunk (a lambda written in place of the argument is one
-    in C++ Nix until its first use)."""
-    __slots__ = ("raw", "used", "ev", "args")
+    in C++ Nix until its first use).
+
+    Once a call has forced the function and found a lambda `name: value:
+    ...`, `fast` is runtime.calls.caller2's call of it from its position
+    (which every later call reports): the later thunks enter the inner body
+    as call2 would, without call2 and this class's `call`."""
+    __slots__ = ("raw", "used", "ev", "args", "fast")
 
     def __init__(self, raw, forced: bool):
         self.raw = raw
         self.used = forced
-        self.ev = self.args = None
+        self.ev = self.args = self.fast = None
 
     def run(self, name):
         """The code of the thunk of `name` (see _lazy_calls)."""
+        fast = self.fast
+        if fast is not None:
+            return fast(name, self.args[name])
         return self.call(self.ev, name, self.args[name])
 
     def call(self, ev, name, arg):
@@ -129,7 +138,11 @@ class _Fn:
         source = span = None
         if type(site) is Closure:
             source, span = site.lam.position()
-        return call2(ev, raw.force() if type(raw) is Thunk else raw, name, arg, source, span)
+        f = raw.force() if type(raw) is Thunk else raw
+        if self.fast is None and curried_lambda(f) is not None:
+            # the later calls see the function forced, at its position
+            self.fast = caller2(ev, f, *f.lam.position())
+        return call2(ev, f, name, arg, source, span)
 
 
 def _lazy_calls(ev, fn: _Fn, args: dict):
@@ -174,7 +187,8 @@ def _get_attr(ev, name, s):
     d = _arg_attrs(s, "second", "getAttr").d
     if key not in d:
         raise _missing(key, "in the attribute set under consideration")
-    return force(d[key])
+    v = d[key]
+    return v.force() if type(v) is Thunk else v
 
 
 @builtin("hasAttr", 2)
@@ -194,7 +208,7 @@ def _cat_attrs(ev, name, lst):
     out = []
     try:
         for e in items:
-            a = force(e)
+            a = e.force() if type(e) is Thunk else e
             if type(a) is not Attrs:
                 raise type_error("a set", a)
             w = a.d.get(key, _ABSENT)
@@ -358,7 +372,7 @@ def _zip_attrs_with(ev, f, lst):
     groups: dict[str, list] = {}
     try:
         for e in items:
-            a = force(e)
+            a = e.force() if type(e) is Thunk else e
             if type(a) is not Attrs:
                 raise type_error("a set", a)
             for k, v in a.d.items():

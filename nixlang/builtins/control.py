@@ -215,7 +215,7 @@ def _add_error_context(ev, msg, e):
     its trace (shown even without --show-trace):
     `builtins.addErrorContext "while building foo" (throw "bad")`."""
     try:
-        return force(e)
+        return e.force() if type(e) is Thunk else e
     except E.EvalError as err:
         ctx: set = set()
         text = with_frame("while evaluating the error message passed to builtins.addErrorContext",

@@ -45,7 +45,8 @@ def _function(v, ctx: str):
     if t is Closure:
         return v
     try:
-        v = force(v)
+        if t is Thunk:
+            v = v.force()
         if not _is_function(v):
             raise type_error("a function", v)
         return v
@@ -148,7 +149,8 @@ def _head(ev, xs):
     xs = _list(xs, "while evaluating the first argument passed to 'builtins.head'")
     if not xs:
         raise E.EvalError("'builtins.head' called on an empty list").tagged("empty-list", builtin="head")
-    return force(xs[0])
+    x = xs[0]
+    return x.force() if type(x) is Thunk else x
 
 
 @builtin("tail", 1)
@@ -171,7 +173,8 @@ def _elem_at(ev, xs, n):
     if i < 0 or i >= len(xs):
         raise E.EvalError(f"'builtins.elemAt' called with index {i} on a list of size {len(xs)}").tagged(
             "index", index=i, size=len(xs))
-    return force(xs[i])
+    x = xs[i]
+    return x.force() if type(x) is Thunk else x
 
 
 @builtin("elem", 2)

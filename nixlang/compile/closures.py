@@ -20,7 +20,7 @@ from .attrsets import AttrsetRules
 from .functions import FunctionRules
 from .operators import OperatorRules
 from .selection import SelectionRules
-from .variables import VariableRules
+from .variables import VariableRules, memo_of
 
 
 def jit_threshold_from(setting: str | None) -> int | None:
@@ -81,6 +81,16 @@ class Compiler(VariableRules, SelectionRules, AttrsetRules, FunctionRules, Opera
                     return v if v is not UNSET else Thunk(code, env)
                 return var_lazy1
             raw = self.var_raw(n)
+            memo = memo_of(raw)
+            if memo is not None and n.binding is None:
+                # a name of the base environment (`null` as a formal's default):
+                # its reader's memo, once found, without calling the reader
+                def global_lazy(env, memo=memo, raw=raw, code=code):
+                    if memo:
+                        return memo[0]
+                    v = raw(env)
+                    return v if v is not UNSET else Thunk(code, env)
+                return global_lazy
 
             def var_lazy(env, raw=raw, code=code):
                 v = raw(env)

@@ -49,14 +49,39 @@ from ..runtime.values import UNSET, Attrs, Closure, Path, PrimOp, PrimOpApp, Thu
 from .attrsets import is_constant_list
 from .codecache import compile_cached
 from .frames import _NOTHING, _raising, node_pos
-from .selection import _attr_path_text, _lazy_select, select_failed
+from .functions import _makes_thunk
+from .selection import _attr_path_text, _lazy_select, _select_inherited, select_failed
 from .variables import memo_of, with_lookup
+
+# builtins whose calls codegen specialises (guessed_builtin): name ->
+# (arity, index of the function argument or None, index of the argument the
+# builtin forces first or None, whether it forces that one only after the
+# function argument). The argument forced first must be forced before the
+# builtin does anything else, adding a trace frame only to a type error
+# (forceList, forceAttrs, forceValue: C++ Nix's order in primops.cc); the
+# function argument must be forced (by _function) before the builtin keeps
+# it, or never used.
+STRICT_ARGUMENTS = {
+    "map": (2, 0, 1, False), "filter": (2, 0, 1, False), "sort": (2, 0, 1, False),
+    "concatMap": (2, 0, 1, True), "any": (2, 0, 1, True), "all": (2, 0, 1, True),
+    "partition": (2, 0, 1, True), "groupBy": (2, 0, 1, True), "foldl'": (3, 0, 2, True),
+    "length": (1, None, 0, False), "head": (1, None, 0, False), "tail": (1, None, 0, False),
+    "attrNames": (1, None, 0, False), "attrValues": (1, None, 0, False),
+    "listToAttrs": (1, None, 0, False), "concatLists": (1, None, 0, False),
+    "typeOf": (1, None, 0, False), "isAttrs": (1, None, 0, False), "isList": (1, None, 0, False),
+    "isString": (1, None, 0, False), "isInt": (1, None, 0, False), "isBool": (1, None, 0, False),
+    "isFunction": (1, None, 0, False), "isNull": (1, None, 0, False), "toString": (1, None, 0, False),
+    "removeAttrs": (2, None, 0, False), "mapAttrs": (2, None, 1, False), "intersectAttrs": (2, None, 0, False),
+    "elem": (2, None, 1, False), "seq": (2, None, 0, False),
+}
 
 # functions whose body has more nodes than this stay closures (generating
 # and compiling a huge body costs more than it can save)
 MAX_NODES = 4000
 # attrsets and lists with more members than this are built by their closure
 MAX_MEMBERS = 64
+# calls of more arguments than this leave a curried lambda to calln
+MAX_CURRIED = 4
 
 _RUNTIME = {
     "E": E, "Thunk": Thunk, "Closure": Closure, "Attrs": Attrs, "Path": Path, "UNSET": UNSET,
@@ -66,11 +91,14 @@ _RUNTIME = {
     "type_error": type_error, "missing_attr": missing_attr, "select_failed": select_failed,
     "with_lookup": with_lookup, "merge_pos": merge_pos, "BIG": BIG, "big_update": big_update, "equal": ops.equal,
     "assert_equal": ops.assert_equal, "attr_position_of": attr_position_of,
-    "_raising": _raising, "_lazy_select": _lazy_select, "NOTHING": _NOTHING,
+    "_raising": _raising, "_lazy_select": _lazy_select, "_select_inherited": _select_inherited,
+    "NOTHING": _NOTHING,
     "INT_MIN": ops.INT_MIN, "INT_MAX": ops.INT_MAX,
     "EvalError": E.EvalError, "InfiniteRecursionError": E.InfiniteRecursionError,
-    "StackOverflow": E.StackOverflow,
+    "StackOverflow": E.StackOverflow, "NEW": object.__new__,
 }
+# the slots new_object fills, in the order of the class's __init__ arguments
+_SLOTS = {"Thunk": ("code", "value"), "Closure": ("lam", "env"), "Attrs": ("d", "pos")}
 
 
 class Unsupported(Exception):
@@ -312,9 +340,11 @@ class CodeGen:
             return target
         return r
 
-    def lazy(self, n, w: _Writer) -> str:
+    def lazy(self, n, w: _Writer, as_expr: bool = False) -> str:
         """Emit what is needed and return an expression for `n` unevaluated:
-        a constant, a variable's value or thunk, or a new thunk."""
+        a constant, a variable's value or thunk, or a new thunk (made by
+        statements emitted here, into a temporary; with `as_expr`, by the
+        expression returned, for a caller that makes it only on one branch)."""
         t = type(n)
         if t in (A.Int, A.Float, A.Str, A.Path):
             return self.value(n, w)
@@ -323,9 +353,21 @@ class CodeGen:
         if t is A.Lambda:
             # as tier 1: a thunk whose code makes the closure
             code = self.const(self.c.compile(n), "C")
+        else:
+            code = self.thunk_function(n)
+        if as_expr:
             return f"Thunk({code}, {w.frames[-1]})"
-        name = self.thunk_function(n)
-        return f"Thunk({name}, {w.frames[-1]})"
+        return self.new_object(w, "Thunk", code, w.frames[-1])
+
+    def new_object(self, w: _Writer, cls: str, a: str, b: str, target: str | None = None) -> str:
+        """Emit the making of a Thunk (code, env), Closure (lam, env) or
+        small Attrs (d, pos: fewer names than BIG) without its Python
+        `__init__` (a call, the most frequent one of an evaluation): the
+        object made empty, its two slots stored here."""
+        t = target or w.tmp("o")
+        first, second = _SLOTS[cls]
+        w.emit(f"{t} = NEW({cls}); {t}.{first} = {a}; {t}.{second} = {b}")
+        return t
 
     def thunk_function(self, n) -> str:
         """A generated function computing `n`, taking the frame of `n` as
@@ -621,8 +663,7 @@ class CodeGen:
         for name, d in attrs.attrs.items():
             t = w.tmp("a")
             if d.kind == A.INHERITED_FROM:
-                span = self.const(d.span, "S")
-                w.emit(f"{t} = _lazy_select({srcs[d.value.expr.index]}, {self.const(name, 'N')}, SRC, {span})")
+                self.inherited_from(w, srcs[d.value.expr.index], name, d, t)
             elif d.kind == A.INHERITED:
                 w.emit(f"{t} = {self.lazy(d.value, w)}")
             else:
@@ -632,6 +673,12 @@ class CodeGen:
             w.emit(f"{inner}[{slot_of[name]}] = {t}")
             out[name] = t
         return out
+
+    def inherited_from(self, w: _Writer, src: str, name: str, d, target: str) -> None:
+        """`inherit (src) name;`: the thunk selection._lazy_select makes,
+        made here (its code _select_inherited, its environment the tuple)."""
+        span = self.const(d.span, "S")
+        self.new_object(w, "Thunk", "_select_inherited", f"({src}, {self.const(name, 'N')}, SRC, {span})", target)
 
     def g_Attrs(self, n: A.Attrs, w: _Writer, target: str) -> None:
         if n.dynamic or len(n.attrs) > MAX_MEMBERS or (n.rec and "__overrides" in n.attrs):
@@ -654,14 +701,12 @@ class CodeGen:
             for name, d in n.attrs.items():
                 t = w.tmp("a")
                 if d.kind == A.INHERITED_FROM:
-                    span = self.const(d.span, "S")
-                    w.emit(f"{t} = _lazy_select({srcs[d.value.expr.index]}, {self.const(name, 'N')}, SRC, "
-                           f"{span})")
+                    self.inherited_from(w, srcs[d.value.expr.index], name, d, t)
                 else:
                     w.emit(f"{t} = {self.lazy(d.value, w)}")
                 vals[name] = t
         items = ", ".join(f"{self.const(name, 'N')}: {t}" for name, t in vals.items())
-        w.emit(f"{target} = Attrs({{{items}}}, {pos})")
+        self.new_object(w, "Attrs", f"{{{items}}}", pos, target)
 
     def g_Let(self, n: A.Let, w: _Writer, target: str) -> None:
         attrs = n.attrs
@@ -698,7 +743,7 @@ class CodeGen:
     def g_Lambda(self, n: A.Lambda, w: _Writer, target: str) -> None:
         self.c.compile(n)           # makes (or finds) its LambdaCode
         lam = self.const(self.c._lambda_codes[id(n)], "LAM")
-        w.emit(f"{target} = Closure({lam}, {w.frames[-1]})")
+        self.new_object(w, "Closure", lam, w.frames[-1], target)
 
     # -- strings ---------------------------------------------------------------------------
     def g_ConcatStrings(self, n: A.ConcatStrings, w: _Writer, target: str) -> None:
@@ -785,6 +830,78 @@ class CodeGen:
         call_span = self.const(node_pos(n), "S")
         f = w.tmp("fn")
         self.value(fn, w, f)
+        guess = self.guessed_builtin(n)
+        if guess is None:
+            self.call_generic(n, w, f, call_span, target)
+            return
+        # the builtin the name says: its strict argument computed in place
+        saved = dict(w.forced)
+        w.emit(f"if {f} is {self.const(guess[0], 'PRIM')}:")
+        with w.indent():
+            self.strict_builtin_call(n, w, guess, call_span, target)
+        w.forced = dict(saved)
+        w.emit("else:")
+        with w.indent():
+            self.call_generic(n, w, f, call_span, target)
+        w.forced = saved
+
+    def guessed_builtin(self, n: A.Call):
+        """For a call `map f xs`, `lib.concatMap f xs`, `builtins.attrNames
+        s`, ...: (the builtin of that name, its entry of STRICT_ARGUMENTS)
+        when the call gives it all its arguments and one of them would be a
+        thunk it forces at once, or a lambda it forces before anything can
+        see it; else None. Only a guess by name: the generated code checks
+        that the function really is that builtin."""
+        fn = n.fn
+        if type(fn) is A.Var:
+            name = fn.name
+        elif type(fn) is A.Select and fn.default is None and fn.path[-1].name is not None:
+            name = fn.path[-1].name
+        else:
+            return None
+        shape = STRICT_ARGUMENTS.get(name)
+        if shape is None or shape[0] != len(n.args):
+            return None
+        builtins = getattr(self.ev, "builtins", None)
+        prim = builtins.d.get(name) if builtins is not None else None
+        if type(prim) is not PrimOp or prim.arity != len(n.args):
+            return None
+        _, fi, si, after_fn = shape
+        lam = fi is not None and type(n.args[fi]) is A.Lambda
+        if not lam and (si is None or after_fn or not _makes_thunk(n.args[si])):
+            return None
+        return prim, shape
+
+    def strict_builtin_call(self, n: A.Call, w: _Writer, guess, call_span: str, target: str) -> None:
+        """`n`, a call of the builtin `guess[0]` on all its arguments, as
+        call_primop makes it, where the argument the builtin forces first is
+        computed in place (inside the call's depth step and error frames, so
+        its errors get exactly the frames they get when the builtin forces
+        its thunk, which nothing else could see) and a lambda given as the
+        function argument is its closure (the builtin forces it before
+        keeping or showing it; making a closure cannot fail)."""
+        prim, (_, fi, si, after_fn) = guess
+        if si is not None and not _makes_thunk(n.args[si]):
+            si = None
+        if si is not None and after_fn and type(n.args[fi]) is not A.Lambda:
+            si = None
+        args = [None] * len(n.args)
+
+        def before():
+            if si is not None:
+                args[si] = self.value(n.args[si], w, w.tmp("sa"))
+            for i, a in enumerate(n.args):
+                if args[i] is None:
+                    t = args[i] = w.tmp("arg")
+                    if i == fi and type(a) is A.Lambda:
+                        self.value(a, w, t)
+                    else:
+                        w.emit(f"{t} = {self.lazy(a, w)}")
+        p = self.const(prim, "PRIM")
+        self.primop_call(w, p, lambda: f"{p}.fn(ev, {', '.join(args)})", call_span, target, before)
+
+    def call_generic(self, n: A.Call, w: _Writer, f: str, call_span: str, target: str) -> None:
+        """The call of the function value `f` on `n`'s arguments."""
         if len(n.args) == 1:
             a = w.tmp("arg")
             step = self.total_step(n.args[0], w)
@@ -805,18 +922,7 @@ class CodeGen:
             # here; anything else as call2 does it
             self.builtin_branches(w, f, [t0, t1], call_span, target)
             # a lambda `a: b: ...` entered at its inner body, as call2 does
-            inner = w.tmp("inner")
-            w.emit(f"elif (type({f}) is Closure and ({inner} := {f}.lam.inner) is not None"
-                   f" and {f}.lam.formals is None and {inner}.formals is None):")
-            with w.indent():
-                with self.counted_call(w, call_span):
-                    w.emit(f"{target} = {inner}.body([[{f}.env, {t0}], {t1}])")
-                w.emit("except EvalError as e:")
-                with w.indent():
-                    w.emit(f"raise lambda_frames(e, {inner}, SRC, {call_span})")
-                w.emit("finally:")
-                with w.indent():
-                    w.emit("ev.depth -= 1")
+            self.curried_branch(w, f, [t0, t1], call_span, target)
             w.emit("else:")
             with w.indent():
                 w.emit(f"{target} = call2(ev, {f}, {t0}, {t1}, SRC, {call_span})")
@@ -828,9 +934,37 @@ class CodeGen:
             args.append(t)
         # a builtin given exactly its arguments (`foldl' op nul xs`) called here
         self.builtin_branches(w, f, args, call_span, target)
+        if len(args) <= MAX_CURRIED:
+            # `a: b: c: ...` entered at its innermost body, as calln does
+            self.curried_branch(w, f, args, call_span, target, force_result=True)
         w.emit("else:")
         with w.indent():
             w.emit(f"{target} = calln(ev, {f}, ({', '.join(args)},), SRC, {call_span})")
+
+    def curried_branch(self, w: _Writer, f: str, args: list, call_span: str, target: str,
+                       force_result: bool = False) -> None:
+        """The `elif` branch of a call of `f` on `args` (two or more) when `f`
+        is a lambda `a: b: ...` curried at least that deep, none with formals:
+        its innermost body entered with the frames `[[env, a], b]`, one call
+        deep, as call2 and calln enter it (the closures in between cannot
+        fail and nothing else sees them). `force_result`: a thunk it gives
+        forced after that call, as calln forces it."""
+        lams = [w.tmp("inner") for _ in args[1:]]
+        cond = [f"type({f}) is Closure", f"{f}.lam.formals is None"]
+        prev = f"{f}.lam"
+        for lam in lams:
+            cond += [f"({lam} := {prev}.inner) is not None", f"{lam}.formals is None"]
+            prev = lam
+        frame = f"{f}.env"
+        for a in args:
+            frame = f"[{frame}, {a}]"
+        w.emit(f"elif ({' and '.join(cond)}):")
+        with w.indent():
+            with self.counted_call(w, call_span):
+                w.emit(f"{target} = {lams[-1]}.body({frame})")
+            self.end_counted_call(w, [("EvalError", f"raise lambda_frames(e, {lams[-1]}, SRC, {call_span})")])
+            if force_result:
+                self.force_in_place(w, target)
 
     def builtin_branches(self, w: _Writer, f: str, args: list, call_span: str, target: str,
                          keyword: str = "if") -> None:
@@ -877,7 +1011,7 @@ class CodeGen:
         have called. The callee then sees what forcing the thunk would have
         left in its frame. Otherwise the thunk, as `lazy` makes it."""
         x, op, c, site = step
-        lazy = self.lazy(n, w)
+        lazy = self.lazy(n, w, as_expr=True)
         xv, r, pb = w.tmp("x"), w.tmp("r"), w.tmp("pb")
         w.emit(f"{xv} = {self.frame_expr(w, x.level)}[{x.index + 1}]")
         cond = (f"type({xv}) is int and type({f}) is Closure and ({pb} := {f}.lam.probe) is not None"
@@ -943,22 +1077,37 @@ class CodeGen:
                 w.emit(f"raise StackOverflow('stack overflow; max-call-depth exceeded', SRC, {call_span})")
             yield
 
-    def primop_call(self, w: _Writer, prim: str, call: str, call_span: str, target: str) -> None:
+    def primop_call(self, w: _Writer, prim: str, call, call_span: str, target: str, before=None) -> None:
         """`call`, a call of the builtin `prim`'s function on all its
         arguments, as call_primop makes it, inline: the same call depth step,
         the same frame ("while calling the 'x' builtin", by primop_failed) on
-        an error of the builtin, and its result forced outside that frame."""
+        an error of the builtin, and its result forced outside that frame.
+        `before()` writes what computes the arguments inside that step;
+        `call` is then a function giving the call's text."""
         with self.counted_call(w, call_span):
+            if before is not None:
+                before()
+                call = call()
             w.emit(f"{target} = {call}")
-        w.emit("except EvalError as e:")
-        with w.indent():
-            w.emit(f"raise primop_failed(e, {prim}, SRC, {call_span})")
-        w.emit("except RecursionError as e:")
-        with w.indent():
-            w.emit(f"raise primop_failed(e, {prim}, SRC, {call_span}) from None")
+        self.end_counted_call(w, [("EvalError", f"raise primop_failed(e, {prim}, SRC, {call_span})"),
+                                  ("RecursionError", f"raise primop_failed(e, {prim}, SRC, {call_span}) from None")])
+        self.force_in_place(w, target)
+
+    @staticmethod
+    def end_counted_call(w: _Writer, handlers: list) -> None:
+        """The end of counted_call's `try:`: an `except` clause for each
+        (exception class, statement), and the depth lowered again."""
+        for exc, stmt in handlers:
+            w.emit(f"except {exc} as e:")
+            with w.indent():
+                w.emit(stmt)
         w.emit("finally:")
         with w.indent():
             w.emit("ev.depth -= 1")
+
+    @staticmethod
+    def force_in_place(w: _Writer, target: str) -> None:
+        """`target` forced when it holds a thunk."""
         w.emit(f"if type({target}) is Thunk:")
         with w.indent():
             w.emit(f"{target} = {target}.force()")

@@ -9,6 +9,8 @@ else to the builtin exactly as the generic call would.
 """
 from __future__ import annotations
 
+from functools import partial
+
 from .. import errors as E
 from ..syntax import ast as A
 from ..runtime import ops
@@ -68,7 +70,9 @@ class FunctionRules:
                         lam.body = _counting(compiler, lam, n, code, threshold)
                 return code(env)
             lam.body = compile_body
-        return lambda env: Closure(lam, env)
+        # a partial, not a lambda: no Python frame of its own each time a
+        # closure is made (or a lambda's thunk forced)
+        return partial(Closure, lam)
 
     def argument_probe(self, n: A.Lambda):
         """Whether the body of `x: ...` starts by forcing x: it is (or is an

@@ -10,7 +10,7 @@ from ..syntax.printer import identifier, show
 from ..runtime.errors import missing_attr, type_error
 from ..runtime.positions import attr_position
 from ..runtime.values import Attrs, CtxStr, Thunk, force
-from .frames import _framed, node_pos
+from .frames import _NOTHING as _ABSENT, _framed, node_pos
 
 _DERIVATION_INTERNAL = "«nix-internal»/derivation-internal.nix"
 
@@ -175,12 +175,13 @@ def _select_inherited(args):
     tuple (src, name, source, span): one small tuple per inherited name
     rather than a Python closure."""
     src, name, source, span = args
-    a = force(src)
+    a = src.force() if type(src) is Thunk else src
     if type(a) is not Attrs:
         raise type_error("a set", a, source, span)
-    if name not in a.d:
+    v = a.d.get(name, _ABSENT)
+    if v is _ABSENT:
         raise missing_attr(name, a, source, span)
-    return force(a.d[name])
+    return v.force() if type(v) is Thunk else v
 
 
 def _lazy_select(src, name, source, span):

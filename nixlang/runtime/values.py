@@ -143,14 +143,14 @@ class Thunk:
         code = self.code
         if code is None:
             return self.value
-        if code is BLACKHOLE:
-            from .errors import InfiniteRecursion
-            err = InfiniteRecursion()
-            err.reentered = self
-            raise err
-        if code is FAILED:
-            # Nix (since 2.34) remembers a thunk's error: forcing it again
-            # raises the same error, with the trace it has by now
+        if type(code) is _Blackhole:     # BLACKHOLE or FAILED: one test for both
+            if code is BLACKHOLE:
+                from .errors import InfiniteRecursion
+                err = InfiniteRecursion()
+                err.reentered = self
+                raise err
+            # FAILED: Nix (since 2.34) remembers a thunk's error: forcing it
+            # again raises the same error, with the trace it has by now
             err = _copy.copy(self.value)
             err.frames = list(self.value.frames)
             raise err

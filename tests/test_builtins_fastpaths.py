@@ -504,6 +504,27 @@ def test_to_json_leaves_no_cyclic_garbage():
             gc.enable()
 
 
+def test_to_json_walks_a_list_of_like_attrsets_in_its_loops():
+    """The attrsets of a list that share their names, and their list
+    attributes, are written by the element and attribute loops themselves:
+    the generic `walk` runs a fixed number of times, not once per value."""
+    import sys
+    ev = Evaluator()
+    v = ev.eval_string('builtins.genList (i: { a = i; b = [ "x" null ]; }) 300')
+    calls = []
+
+    def count(frame, event, arg):
+        if event == "call" and frame.f_code.co_name == "walk":
+            calls.append(1)
+    sys.setprofile(count)
+    try:
+        text = REGISTRY["toJSON"].fn(ev, v)
+    finally:
+        sys.setprofile(None)
+    assert text.startswith('[{"a":0,"b":["x",null]},{"a":1,')
+    assert len(calls) < 10
+
+
 def test_replace_strings_nested_call_taking_the_site_over_while_forcing():
     """The nested call happens while a replacement of the outer call is being
     forced: what it forces must not land among the outer call's strings."""

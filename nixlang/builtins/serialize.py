@@ -480,10 +480,11 @@ def to_json(ev, v, ctx: set | None = None, copy_to_store: bool = True, strict: b
                 append("true" if x else "false")
             else:
                 if tx is Attrs:
+                    # names seen before have a shape, and then no `__toString`
+                    # or `outPath` (walk makes shapes only without them)
                     d = x.d
                     sh = shapes.get(tuple(d)) if d else None
-                    if sh is not None and ev.depth + 1 < ev.max_call_depth and "__toString" not in d \
-                            and "outPath" not in d:
+                    if sh is not None and ev.depth + 1 < ev.max_call_depth:
                         # what `walk` would do, one call deeper
                         ev.depth += 1
                         try:

@@ -168,8 +168,10 @@ def _tail(ev, xs):
 def _elem_at(ev, xs, n):
     """The element at a zero-based index; an index outside the list is an error.
     `builtins.elemAt [ "a" "b" "c" ] 1` is `"b"`."""
-    i = _int(n, "while evaluating the second argument passed to 'builtins.elemAt'")
-    xs = _list(xs, "while evaluating the first argument passed to 'builtins.elemAt'")
+    # (the type tests inline: lib's zipListsWith and sublist call it per element)
+    i = n if type(n) is int else _int(n, "while evaluating the second argument passed to 'builtins.elemAt'")
+    if type(xs) is not list:
+        xs = _list(xs, "while evaluating the first argument passed to 'builtins.elemAt'")
     if i < 0 or i >= len(xs):
         raise E.EvalError(f"'builtins.elemAt' called with index {i} on a list of size {len(xs)}").tagged(
             "index", index=i, size=len(xs))

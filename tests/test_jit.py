@@ -143,6 +143,9 @@ CASES = [
     "let f = x: x - 1 < 2; in f \"a\"",
     "let f = x: y: x - 1 < y; in f 1 (throw \"y\")",
     "let __div = a: b: 42; f = x: x / 2 * 2; in f 5",
+    "let xs = builtins.genList (i: 5 - i) 4; f = a: b: [ (a < b) (a - b * 2) (a / (b + 1)) ]; in builtins.seq (builtins.deepSeq xs xs) (map (x: f x (builtins.elemAt xs 0)) xs)",
+    "let xs = [ (1.5 + 0) (2 + 0) ]; f = a: b: [ (a - b) (b < a) ]; in builtins.seq (builtins.deepSeq xs xs) (f (builtins.head xs) (builtins.elemAt xs 1))",
+    "let f = a: b: a < b; in builtins.sort f [ 3 1 2 (1 + 1) ]",
     "let __mul = a: b: a + b; f = x: [ (x / 2 * 3) (x * 3 < 7) ]; in f 5",
     # `toString x` interpolated: an integer at once, anything else the call
     "let f = x: \"n${toString x}-${toString (x + 1)}\"; in [ (f 1) (f (-3)) ]",

@@ -1156,10 +1156,10 @@ class CodeGen:
         on variables of frames and constants only: `-`, `*`, `/` (by a
         constant or a variable) through their arith sites, `+`; the
         statements that read the variables' slots go to `reads`, what must
-        hold for the expression to be the value (an integer in each slot,
-        a non-zero divisor, each name the builtin) to `conds`, the
-        computing statements to `steps`, the results to range-check to
-        `checks`. The height counts the arith sites on the longest path (a
+        hold for the expression to be the value (an integer, or a thunk
+        forced to one, in each slot, a non-zero divisor, each name the
+        builtin) to `conds`, the computing statements to `steps`, the
+        results to range-check to `checks`. The height counts the arith sites on the longest path (a
         builtin's call is one call deeper; `+` calls none). None for any
         other shape."""
         t = type(n)
@@ -1171,7 +1171,9 @@ class CodeGen:
             v = w.tmp("i")
             known = w.forced.get(self.var_key(w, n))
             reads.append(f"{v} = {known if known is not None else self.frame_expr(w, n.level) + f'[{n.index + 1}]'}")
-            conds.append(f"type({v}) is int")
+            # an integer, or a thunk already forced to one (sort's `a < b`)
+            conds.append(f"(type({v}) is int or type({v}) is Thunk and {v}.code is None"
+                         f" and type({v} := {v}.value) is int)")
             return v, 0
         if t is A.ConcatStrings:
             if n.force_string or n.op_span is None or len(n.parts) != 2:

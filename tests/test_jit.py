@@ -385,6 +385,18 @@ def generated_code(expr: str, monkeypatch, tmp_path) -> tuple[str, str]:
     return out, dump.read_text()
 
 
+def test_fast_paths_see_builtins_shadowed_by_scoped_import(tmp_path):
+    """A file read with scopedImport may give `toString`, `__div` or `__sub`
+    other values: the interpolation and arithmetic fast paths check the
+    name's value, not its spelling (outputs of Nix 2.8)."""
+    (tmp_path / "f.nix").write_text('map (i: "n${toString i}-${toString (i / 2 * 2 - 1)}") [ 1 2 3 ]\n')
+    expr = ('[ (builtins.scopedImport { toString = x: "T"; } ./f.nix)'
+            ' (builtins.scopedImport { __div = a: b: 100; __sub = a: b: a; } ./f.nix) (import ./f.nix) ]')
+    off, always = both(expr)
+    assert off == always == (0, '[ [ "nT-T" "nT-T" "nT-T" ] [ "n1-200" "n2-200" "n3-200" ]'
+                                ' [ "n1--1" "n2-1" "n3-1" ] ]\n', "")
+
+
 def test_integer_arithmetic_is_computed_at_once(monkeypatch, tmp_path):
     """`x / 2 * 2 == x` and `i - 1 < n` on integers in their slots are
     Python arithmetic guarded by one test (pure_arith), not two builtin

@@ -17,6 +17,7 @@ from ..runtime.printer import print_value_short
 from ..runtime.values import Attrs, Closure, CtxStr, Path, PrimOp, PrimOpApp, Thunk, force
 from ..syntax.printer import identifier
 from . import builtin
+from .intgen import element_code
 
 
 # -- forcing with Nix's trace lines --------------------------------------------------------
@@ -219,6 +220,8 @@ def _gen_list(ev, f, n):
         raise E.EvalError(f"cannot create list of size {size}")
     f = _function(f, "while evaluating the first argument passed to builtins.genList")
     code = _apply_code(ev, f, *_fn_position(f))
+    # (`n: first + n`, `i: i * 2`: each element computed by a small function, intgen)
+    code = element_code(ev, f, code) or code
     return [Thunk(code, i) for i in range(size)]
 
 

@@ -563,6 +563,17 @@ def test_gen_list_of_arithmetic_forces_no_lambda_call():
         assert (calls.count("call_lambda") == 0) is fast
 
 
+def test_gen_list_element_makers_stay_bounded():
+    """intgen keeps a maker per lambda body; a long-running process (the
+    language server parses new bodies on every edit) keeps at most
+    MAX_MAKERS of them."""
+    from nixlang.builtins import intgen
+    ev = Evaluator()
+    for k in range(intgen.MAX_MAKERS + 40):
+        assert print_value(ev.deep_force(ev.eval_string(f"builtins.genList (i: i * {k}) 3"))) == f"[ 0 {k} {2 * k} ]"
+        assert len(intgen._MAKERS) <= intgen.MAX_MAKERS
+
+
 def test_replace_strings_nested_call_taking_the_site_over_while_forcing():
     """The nested call happens while a replacement of the outer call is being
     forced: what it forces must not land among the outer call's strings."""

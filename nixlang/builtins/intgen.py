@@ -23,8 +23,10 @@ from ..runtime.values import Closure, PrimOp, Thunk
 from ..syntax import ast as A
 
 _OPS = {"__sub": ("sub", "-"), "__mul": ("mul", "*"), "__div": ("div", "/")}
-# compiled makers by the lambda's body node (kept with the node)
+# compiled makers by the lambda's body node (kept with the node); emptied
+# when it grows past MAX_MAKERS (a language server sees new nodes each edit)
 _MAKERS: dict[int, tuple] = {}
+MAX_MAKERS = 512
 _UNSUPPORTED = object()
 
 
@@ -120,6 +122,8 @@ def _maker(node):
         g: dict = {}
         exec(compile("\n".join(lines) + "\n", "<pynix genList element>", "exec"), g)
         made = (g["make"], sh)
+    if len(_MAKERS) >= MAX_MAKERS:
+        _MAKERS.clear()
     _MAKERS[id(node)] = (node, made)
     return made
 

@@ -222,6 +222,31 @@ NIX_28 = [
      b'"[\\"o\\",\\"t\\"]"\n'),
     ('builtins.toJSON { x = [ { outPath = "o"; } ]; }',
      b'"{\\"x\\":[\\"o\\"]}"\n'),
+    # an attrset element of a list after the first of its names (straight to
+    # the attribute loop), a list attribute (straight to the element loop)
+    ('builtins.toJSON [ { a = 1; b = [ "x" { c = null; } ]; } { a = 2; b = [ ]; } { a = 3; b = [ ((x: x) 4) { c = true; } ]; } ]',
+     b'"[{\\"a\\":1,\\"b\\":[\\"x\\",{\\"c\\":null}]},{\\"a\\":2,\\"b\\":[]},{\\"a\\":3,\\"b\\":[4,{\\"c\\":true}]}]"\n'),
+    ('builtins.toJSON [ { a = 1; } { a = { outPath = "o"; }; } { outPath = "p"; a = 1; } { a = 1; } ]',
+     b'"[{\\"a\\":1},{\\"a\\":\\"o\\"},\\"p\\",{\\"a\\":1}]"\n'),
+    ('builtins.toJSON [ [ 1 ] [ [ 2 ] ] { a = [ [ ] ]; } { a = [ { } ]; } ]',
+     b'"[[1],[[2]],{\\"a\\":[[]]},{\\"a\\":[{}]}]"\n'),
+    ('let f = n: if n == 0 then [ ] else [ { a = f (n - 1); } ]; in builtins.toJSON (f 5)',
+     b'"[{\\"a\\":[{\\"a\\":[{\\"a\\":[{\\"a\\":[{\\"a\\":[]}]}]}]}]}]"\n'),
+    # elemAt with its type tests inline: a value, a thunk of an index, a thunk element
+    ('builtins.elemAt (builtins.genList (i: i * 2) 5) ((x: x) 3)',
+     b'6\n'),
+    ('let l = [ (1 + 1) ]; in [ (builtins.elemAt l 0) l ]',
+     b'[ 2 [ 2 ] ]\n'),
+    # genList of integer arithmetic (builtins/intgen.py): each element a small function
+    ('builtins.genList (i: i * 2) 4', b'[ 0 2 4 6 ]\n'),
+    ('let first = 3; in builtins.genList (n: first + n) 4', b'[ 3 4 5 6 ]\n'),
+    ('builtins.genList (n: n) 3', b'[ 0 1 2 ]\n'),
+    ('builtins.genList (i: i * 2 - 1) 3', b'[ -1 1 3 ]\n'),
+    ('builtins.genList (i: (i + 1) * (i - 1) / 2) 4', b'[ 0 0 1 4 ]\n'),
+    ('let d = 3; in builtins.genList (i: i / d - i / (0 - d)) 7', b'[ 0 0 0 2 2 2 4 ]\n'),
+    ('let __sub = a: b: 7; in builtins.genList (i: i - 1) 2', b'[ 7 7 ]\n'),
+    ('let f = x: builtins.genList (i: x * i) 3; in f 2.5', b'[ 0 2.5 5 ]\n'),
+    ('let f = x: builtins.genList (i: x * i) 3; in builtins.seq (f 1) (f 2)', b'[ 0 2 4 ]\n'),
     # split on a plain string (lib.splitString: str.split), filter with a builtin predicate
     ('builtins.split " " "a b  c "',
      b'[ "a" [ ] "b" [ ] "" [ ] "c" [ ] "" ]\n'),
@@ -494,6 +519,61 @@ def test_to_json_leaves_no_cyclic_garbage():
             gc.enable()
 
 
+def test_to_json_walks_a_list_of_like_attrsets_in_its_loops():
+    """The attrsets of a list that share their names, and their list
+    attributes, are written by the element and attribute loops themselves:
+    the generic `walk` runs a fixed number of times, not once per value."""
+    import sys
+    ev = Evaluator()
+    v = ev.eval_string('builtins.genList (i: { a = i; b = [ "x" null ]; }) 300')
+    calls = []
+
+    def count(frame, event, arg):
+        if event == "call" and frame.f_code.co_name == "walk":
+            calls.append(1)
+    sys.setprofile(count)
+    try:
+        text = REGISTRY["toJSON"].fn(ev, v)
+    finally:
+        sys.setprofile(None)
+    assert text.startswith('[{"a":0,"b":["x",null]},{"a":1,')
+    assert len(calls) < 10
+
+
+def test_gen_list_of_arithmetic_forces_no_lambda_call():
+    """`genList (i: i * 2 - 1)`'s elements are computed by intgen's small
+    function: forcing them enters neither the lambda's body nor a call of
+    it (and the function is not used for a body of another shape)."""
+    import sys
+    ev = Evaluator()
+    calls = []
+
+    def count(frame, event, arg):
+        if event == "call":
+            calls.append(frame.f_code.co_name)
+    for expr, fast in (("builtins.genList (i: i * 2 - 1) 50", True), ("builtins.genList (i: [ i ]) 50", False)):
+        v = ev.eval_string(expr)
+        calls.clear()
+        sys.setprofile(count)
+        try:
+            ev.deep_force(v)
+        finally:
+            sys.setprofile(None)
+        assert (calls.count("element") == 50) is fast
+        assert (calls.count("call_lambda") == 0) is fast
+
+
+def test_gen_list_element_makers_stay_bounded():
+    """intgen keeps a maker per lambda body; a long-running process (the
+    language server parses new bodies on every edit) keeps at most
+    MAX_MAKERS of them."""
+    from nixlang.builtins import intgen
+    ev = Evaluator()
+    for k in range(intgen.MAX_MAKERS + 40):
+        assert print_value(ev.deep_force(ev.eval_string(f"builtins.genList (i: i * {k}) 3"))) == f"[ 0 {k} {2 * k} ]"
+        assert len(intgen._MAKERS) <= intgen.MAX_MAKERS
+
+
 def test_replace_strings_nested_call_taking_the_site_over_while_forcing():
     """The nested call happens while a replacement of the outer call is being
     forced: what it forces must not land among the outer call's strings."""
@@ -621,6 +701,36 @@ TRACES = [
     ('builtins.toString { }',
      'cannot coerce a set to a string: { }',
      ['while evaluating the first argument passed to builtins.toString', "while calling the 'toString' builtin"]),
+    ('builtins.elemAt [ 1 ] ((x: x) 3)',
+     "'builtins.elemAt' called with index 3 on a list of size 1",
+     ["while calling the 'elemAt' builtin"]),
+    ('builtins.elemAt [ 1 ] ((x: x) "a")',
+     'expected an integer but found a string: "a"',
+     ["while evaluating the second argument passed to 'builtins.elemAt'", "while calling the 'elemAt' builtin"]),
+    ('builtins.elemAt ((x: x) 1) 0',
+     'expected a list but found an integer: 1',
+     ["while evaluating the first argument passed to 'builtins.elemAt'", "while calling the 'elemAt' builtin"]),
+    ('builtins.elemAt [ (throw "el") ] 0',
+     'el',
+     ["while calling the 'throw' builtin", "while calling the 'elemAt' builtin"]),
+    ('builtins.genList (i: 10 / (i - 2)) 4',
+     'division by zero',
+     ["while calling the 'div' builtin", 'while calling anonymous lambda', 'from call site', 'while evaluating list element at index 2']),
+    ('let d = 0; in builtins.genList (i: 10 / d) 2',
+     'division by zero',
+     ["while calling the 'div' builtin", 'while calling anonymous lambda', 'from call site', 'while evaluating list element at index 0']),
+    ('let s = "a"; in builtins.genList (i: s + i) 2',
+     'cannot coerce an integer to a string: 0',
+     ['while evaluating a path segment', 'while calling anonymous lambda', 'from call site', 'while evaluating list element at index 0']),
+    ('let t = throw "t"; in builtins.genList (i: t + i) 2',
+     't',
+     ["while calling the 'throw' builtin", "in an operand of '+'", 'while calling anonymous lambda', 'from call site', 'while evaluating list element at index 0']),
+    ('builtins.genList (i: 9223372036854775807 - 2 + i) 4',
+     'integer overflow in adding 9223372036854775805 + 3',
+     ['while calling anonymous lambda', 'from call site', 'while evaluating list element at index 3']),
+    ('builtins.elemAt (builtins.genList (i: -9223372036854775807 - i) 3) 2',
+     'integer overflow in subtracting -9223372036854775807 - 2',
+     ["while calling the 'sub' builtin", 'while calling anonymous lambda', 'from call site', "while calling the 'elemAt' builtin"]),
     ('builtins.elemAt [ 1 ] 3',
      "'builtins.elemAt' called with index 3 on a list of size 1",
      ["while calling the 'elemAt' builtin"]),
@@ -630,6 +740,15 @@ TRACES = [
     ('builtins.toJSON [ 1 (throw "x") ]',
      'x',
      ["while calling the 'throw' builtin", 'while evaluating list element at index 1', "while calling the 'toJSON' builtin"]),
+    ('builtins.toJSON [ { a = 1; b = 2; } { a = 1; b = throw "y"; } ]',
+     'y',
+     ["while calling the 'throw' builtin", "while evaluating attribute 'b'", 'while evaluating list element at index 1', "while calling the 'toJSON' builtin"]),
+    ('builtins.toJSON [ { a = [ 1 ]; } { a = [ 2 (throw "w") ]; } ]',
+     'w',
+     ["while calling the 'throw' builtin", 'while evaluating list element at index 1', "while evaluating attribute 'a'", 'while evaluating list element at index 1', "while calling the 'toJSON' builtin"]),
+    ('builtins.toJSON { a = [ 1 ]; b = [ { c = [ 2 ]; } { c = [ (throw "deep") ]; } ]; }',
+     'deep',
+     ["while calling the 'throw' builtin", 'while evaluating list element at index 0', "while evaluating attribute 'c'", 'while evaluating list element at index 1', "while evaluating attribute 'b'", "while calling the 'toJSON' builtin"]),
     ('builtins.toJSON [ { a = 1; b = throw "y"; } ]',
      'y',
      ["while calling the 'throw' builtin", "while evaluating attribute 'b'", 'while evaluating list element at index 0', "while calling the 'toJSON' builtin"]),
@@ -675,6 +794,11 @@ CALL_DEPTHS = [
     ('builtins.filter builtins.isInt [ 1 2 3 ]', 1),
     ('builtins.map (x: x + 1) [ 1 2 3 ]', 2),
     ('builtins.genList (x: x + 1) 3', 2),
+    ('builtins.genList (i: i * 2) 4', 3),
+    ('builtins.genList (n: n) 3', 2),
+    ('builtins.genList (i: i * 2 - 1) 3', 4),
+    ('builtins.genList (i: (i + 1) * (i - 1) / 2) 4', 5),
+    ('let d = 3; in builtins.genList (i: i / d - i / (0 - d)) 7', 5),
     ('builtins.any builtins.isString [ 1 ]', 1),
     ('builtins.filter builtins.isInt [ 1 ((x: x) 2) ]', 2),
     ('builtins.filter builtins.isString [ "a" ((x: x) "b") ((x: x) 2) ]', 2),
@@ -688,6 +812,10 @@ CALL_DEPTHS = [
     ('builtins.toJSON (builtins.genList (i: { x = i; }) 2)', 3),
     ('builtins.toJSON ((x: x) "a")', 2),
     ('builtins.toJSON ((x: x) [ { a = (y: y) 1; } ])', 4),
+    ('builtins.toJSON [ { a = 1; } { a = 2; } ]', 3),
+    ('builtins.toJSON [ { a = [ 1 ]; } { a = [ ((x: x) 2) ]; } ]', 5),
+    ('builtins.toJSON [ { a = 1; } { a = (x: x) { b = (x: x) 2; }; } ]', 5),
+    ('let f = n: if n == 0 then [ ] else [ { a = f (n - 1); } ]; in builtins.toJSON (f 5)', 13),
     ('builtins.replaceStrings [ "a" ] [ ((x: x) "b") ] "a"', 1),
     ('builtins.mapAttrs (n: v: v + 1) { a = 1; }', 2),
     ('builtins.listToAttrs [ { name = "a"; value = (x: x) 1; } ]', 2),

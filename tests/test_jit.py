@@ -125,6 +125,35 @@ CASES = [
     "let f = x: x < y; y = 1.5; in [ (f 1) (f 2) ]",
     "let f = x: (throw \"first\") - x; in f 1",
     "let __sub = a: b: 42; f = x: x - 1; in f 5",
+    # integer arithmetic on variables and constants computed at once
+    # (codegen's pure_arith) or handed to the general code: rounding toward
+    # zero, overflow of an intermediate result, a divisor of 0, INT_MIN / -1,
+    # a thunk, a float or a string in a slot, a shadowed builtin
+    "let f = x: [ (x / 2 * 2 == x) (x / 2) ((0 - x) / 2) (x / (0 - 2)) (x * 3 - 1) (x - x / 3 * 3) (- x - 1) (x < 0) (x + 1 < 2 * x) ]; in [ (f 7) (f (-7)) (f 0) ]",
+    "let f = x: y: [ (x / y) (x / y * y + x - x / y * y) (x - 1 < y) (x < y * 2) ]; in [ (f 7 2) (f (-7) 2) (f 7 (-2)) (f (-7) (-2)) ]",
+    "let f = x: x * 2 - 1; in f 9223372036854775807",
+    "let f = x: x / 2 * 4; in f 9223372036854775807",
+    "let f = x: (x - 1) * 2; in [ (f (-4611686018427387903)) ]",
+    "let f = x: (x - 2) * 2; in f (-4611686018427387903)",
+    "let f = x: y: x / y + 1; in f 1 0",
+    "let f = x: y: x / y - 1; in f (-9223372036854775807 - 1) (-1)",
+    "let f = x: let y = x + 1; in [ (y * 2 - y) (y / 2) ]; in f 3",
+    "let f = x: x / 2 * 2; in [ (f 5.0) (f 5) ]",
+    "let f = x: x * 2 - 1; in f \"a\"",
+    "let f = x: x - 1 < 2; in f \"a\"",
+    "let f = x: y: x - 1 < y; in f 1 (throw \"y\")",
+    "let __div = a: b: 42; f = x: x / 2 * 2; in f 5",
+    "let xs = builtins.genList (i: 5 - i) 4; f = a: b: [ (a < b) (a - b * 2) (a / (b + 1)) ]; in builtins.seq (builtins.deepSeq xs xs) (map (x: f x (builtins.elemAt xs 0)) xs)",
+    "let xs = [ (1.5 + 0) (2 + 0) ]; f = a: b: [ (a - b) (b < a) ]; in builtins.seq (builtins.deepSeq xs xs) (f (builtins.head xs) (builtins.elemAt xs 1))",
+    "let f = a: b: a < b; in builtins.sort f [ 3 1 2 (1 + 1) ]",
+    "let __mul = a: b: a + b; f = x: [ (x / 2 * 3) (x * 3 < 7) ]; in f 5",
+    # `toString x` interpolated: an integer at once, anything else the call
+    "let f = x: \"n${toString x}-${toString (x + 1)}\"; in [ (f 1) (f (-3)) ]",
+    "let f = x: \"n${toString x}\"; in [ (f \"s\") (f 1.5) (f null) (f [ 1 2 ]) (f true) (f ./file.nix) ]",
+    "let f = x: \"n${toString x}\"; in f { }",
+    "let f = x: \"n${toString x}\"; in f (throw \"x\")",
+    "let toString = x: \"T\"; f = x: \"n${toString x}\"; in f 1",
+    "let f = n: builtins.toJSON (builtins.genList (i: { id = i; name = \"n${toString i}\"; ok = i / 2 * 2 == i; tags = [ \"a\" null ]; }) n); in f 5",
     # strings
     "let f = x: \"a${x}b\"; in f \"-\"",
     "let f = x: \"a${x}b\"; in f 1",
@@ -297,6 +326,9 @@ DEPTH = [
     "let f = n: if n <= 0 then 0 else builtins.length [ (f (n - 1)) ] + builtins.seq (f (n - 1)) 0; in f 30",
     "let g = a: b: c: if c <= 0 then a else g a b (c - 1); in g 0 0 30",
     "let g = a: b: c: d: if d <= 0 then a else 1 + g a b c (d - 1); in g 0 0 0 30",
+    "let f = n: if n * 2 / 2 < 1 then n - 1 - 1 else f (n - 1); in f 30",
+    "let f = n: if n <= 0 then 0 else (f (n - 1)) + n * 2 - n / 2 * 2; in f 30",
+    "let f = n: if n <= 0 then \"\" else \"${toString n}${f (n - 1)}\"; in f 30",
 ]
 
 
@@ -340,6 +372,45 @@ def test_a_generated_body_is_really_used():
         codegen.CodeGen.generate = real
     assert (rc, out) == (0, "42\n")
     assert len(made) == 1
+
+
+def generated_code(expr: str, monkeypatch, tmp_path) -> tuple[str, str]:
+    """What `expr` prints, and the text tier 2 writes for the bodies it runs
+    (PYNIX_JIT_DUMP)."""
+    dump = tmp_path / "dump.py"
+    monkeypatch.setenv("PYNIX_JIT_DUMP", str(dump))
+    monkeypatch.setenv("PYNIX_CACHE", "off")
+    rc, out, err = run_in("always", "instantiate", "--eval", "--strict", "-E", expr)
+    assert rc == 0, err
+    return out, dump.read_text()
+
+
+def test_fast_paths_see_builtins_shadowed_by_scoped_import(tmp_path):
+    """A file read with scopedImport may give `toString`, `__div` or `__sub`
+    other values: the interpolation and arithmetic fast paths check the
+    name's value, not its spelling (outputs of Nix 2.8)."""
+    (tmp_path / "f.nix").write_text('map (i: "n${toString i}-${toString (i / 2 * 2 - 1)}") [ 1 2 3 ]\n')
+    expr = ('[ (builtins.scopedImport { toString = x: "T"; } ./f.nix)'
+            ' (builtins.scopedImport { __div = a: b: 100; __sub = a: b: a; } ./f.nix) (import ./f.nix) ]')
+    off, always = both(expr)
+    assert off == always == (0, '[ [ "nT-T" "nT-T" "nT-T" ] [ "n1-200" "n2-200" "n3-200" ]'
+                                ' [ "n1--1" "n2-1" "n3-1" ] ]\n', "")
+
+
+def test_integer_arithmetic_is_computed_at_once(monkeypatch, tmp_path):
+    """`x / 2 * 2 == x` and `i - 1 < n` on integers in their slots are
+    Python arithmetic guarded by one test (pure_arith), not two builtin
+    calls each with its depth step and handlers."""
+    out, code = generated_code("let f = x: n: [ (x / 2 * 2 == x) (x - 1 < n) ]; in f 7 3", monkeypatch, tmp_path)
+    assert out == "[ false false ]\n"
+    assert "// 2 if" in code and "* 2\n" in code
+    assert code.count("ev.depth + 2 <= ev.max_call_depth") == 2     # (each tree two builtins high)
+
+
+def test_interpolated_to_string_of_an_integer_is_its_text(monkeypatch, tmp_path):
+    out, code = generated_code('let f = i: "n${toString i}"; in f 42', monkeypatch, tmp_path)
+    assert out == '"n42"\n'
+    assert "= str(" in code
 
 
 @needs_suite

@@ -17,6 +17,7 @@ from ..runtime.printer import print_value_short
 from ..runtime.values import Attrs, Closure, CtxStr, Path, PrimOp, PrimOpApp, Thunk, force
 from ..syntax.printer import identifier
 from . import builtin
+from .intgen import element_code
 
 
 # -- forcing with Nix's trace lines --------------------------------------------------------
@@ -168,8 +169,10 @@ def _tail(ev, xs):
 def _elem_at(ev, xs, n):
     """The element at a zero-based index; an index outside the list is an error.
     `builtins.elemAt [ "a" "b" "c" ] 1` is `"b"`."""
-    i = _int(n, "while evaluating the second argument passed to 'builtins.elemAt'")
-    xs = _list(xs, "while evaluating the first argument passed to 'builtins.elemAt'")
+    # (the type tests inline: lib's zipListsWith and sublist call it per element)
+    i = n if type(n) is int else _int(n, "while evaluating the second argument passed to 'builtins.elemAt'")
+    if type(xs) is not list:
+        xs = _list(xs, "while evaluating the first argument passed to 'builtins.elemAt'")
     if i < 0 or i >= len(xs):
         raise E.EvalError(f"'builtins.elemAt' called with index {i} on a list of size {len(xs)}").tagged(
             "index", index=i, size=len(xs))
@@ -217,6 +220,8 @@ def _gen_list(ev, f, n):
         raise E.EvalError(f"cannot create list of size {size}")
     f = _function(f, "while evaluating the first argument passed to builtins.genList")
     code = _apply_code(ev, f, *_fn_position(f))
+    # (`n: first + n`, `i: i * 2`: each element computed by a small function, intgen)
+    code = element_code(ev, f, code) or code
     return [Thunk(code, i) for i in range(size)]
 
 

@@ -449,14 +449,26 @@ def to_json(ev, v, ctx: set | None = None, copy_to_store: bool = True, strict: b
     def list_items(v: list, pa, pk, copy) -> None:
         # `items` of a list when its leaves may be written here (the call
         # depth allows them) and thunks forced: the same steps, with the
-        # index and the separator kept by hand
+        # index and the separator kept by hand. A thunk is forced here (as
+        # force_child, inline); an attrset element that needs nothing of
+        # `walk` but its depth goes straight to attr_items
         k = 0
         append("[")
         for x in v:
             if k:
                 append(",")
             if type(x) is Thunk:
-                x = x.value if x.code is None else force_child(x, v, k, pa, pk, True)
+                if x.code is None:
+                    x = x.value
+                else:
+                    ev.depth += 1
+                    try:
+                        x = x.force()
+                    except E.EvalError as e:
+                        overflow_here(e, pa, pk)
+                        raise child_frame(e, v, k, pa, pk, True)
+                    finally:
+                        ev.depth -= 1
             tx = type(x)
             if tx is str and x.isascii():
                 append(encode(x))
@@ -467,6 +479,25 @@ def to_json(ev, v, ctx: set | None = None, copy_to_store: bool = True, strict: b
             elif tx is bool:
                 append("true" if x else "false")
             else:
+                if tx is Attrs:
+                    # names seen before have a shape, and then no `__toString`
+                    # or `outPath` (walk makes shapes only without them)
+                    d = x.d
+                    sh = shapes.get(tuple(d)) if d else None
+                    if sh is not None and ev.depth + 1 < ev.max_call_depth:
+                        # what `walk` would do, one call deeper
+                        ev.depth += 1
+                        try:
+                            attr_items(x, sh, copy)
+                        except E.EvalError as e:
+                            raise child_frame(e, v, k, pa, pk, True)
+                        finally:
+                            ev.depth -= 1
+                        append("}")
+                        if len(out) > 4096:
+                            flush()
+                        k += 1
+                        continue
                 try:
                     walk(x, pa, pk, copy)
                 except E.EvalError as e:
@@ -481,7 +512,17 @@ def to_json(ev, v, ctx: set | None = None, copy_to_store: bool = True, strict: b
         for k, pre in seq:
             x = d[k]
             if type(x) is Thunk:
-                x = x.value if x.code is None else force_child(x, v, k, None, None, False)
+                if x.code is None:
+                    x = x.value
+                else:
+                    ev.depth += 1
+                    try:
+                        x = x.force()
+                    except E.EvalError as e:
+                        overflow_here(e, v, k)
+                        raise child_frame(e, v, k, None, None, False)
+                    finally:
+                        ev.depth -= 1
             tx = type(x)
             if tx is str and x.isascii():
                 append(pre + encode(x))
@@ -491,6 +532,17 @@ def to_json(ev, v, ctx: set | None = None, copy_to_store: bool = True, strict: b
                 append(pre + "null")
             elif tx is bool:
                 append(pre + ("true" if x else "false"))
+            elif tx is list and x and ev.depth + 1 < ev.max_call_depth:
+                # what `walk` would do, one call deeper
+                append(pre)
+                ev.depth += 1
+                try:
+                    list_items(x, v, k, copy)
+                except E.EvalError as e:
+                    raise child_frame(e, v, k, None, None, False)
+                finally:
+                    ev.depth -= 1
+                append("]")
             else:
                 append(pre)
                 try:
@@ -567,10 +619,11 @@ def to_json(ev, v, ctx: set | None = None, copy_to_store: bool = True, strict: b
     try:
         walk(v, None, None, copy_to_store)
     finally:
-        # `walk` and `items` refer to each other: a reference cycle, which a
-        # one-shot evaluation (no cyclic collector, runtime/memory.py) would
-        # keep, with everything the call made, for every call
-        del walk
+        # `walk`, `items` and the two loops refer to each other: reference
+        # cycles, which a one-shot evaluation (no cyclic collector,
+        # runtime/memory.py) would keep, with everything the call made, for
+        # every call
+        del walk, list_items, attr_items
     if bad:
         raise E.EvalError(f"JSON serialization error: {bad[0]}")
     if done:

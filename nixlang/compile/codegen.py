@@ -173,6 +173,7 @@ class CodeGen:
         self.functions: list[_Writer] = []
         self.nconst = 0
         self._const_ids: dict = {}
+        self.pure_off = False       # (arith: see pure_arith)
 
     # -- constants ---------------------------------------------------------------------------
     def const(self, value, prefix: str = "K") -> str:
@@ -763,7 +764,8 @@ class CodeGen:
                     saved = dict(w.forced)
                     w.emit("try:")
                     with w.indent():
-                        self.value(p, w, v, plain=True)
+                        if not self.int_to_string(p, w, v):
+                            self.value(p, w, v, plain=True)
                     w.emit("except Exception as e:")
                     with w.indent():
                         w.emit(f"{target} = {site}.resume({fr}, [{', '.join(vals)}], {k}, _raising(e))")
@@ -817,6 +819,34 @@ class CodeGen:
                     with w.indent():
                         w.emit(f"{target} = {site}.finish([{x}, {y}])")
         w.forced = saved
+
+    def int_to_string(self, n, w: _Writer, target: str) -> bool:
+        """`toString x` interpolated (`"n${toString i}"`), x a variable: when
+        `toString` is the builtin, x holds an integer and the call depth
+        allows the builtin's call, its decimal text at once (what
+        _to_string returns, with no error possible); otherwise the call as
+        `value` makes it. False when `n` is not of that shape."""
+        if (type(n) is not A.Call or len(n.args) != 1 or type(n.fn) is not A.Var or n.fn.from_with
+                or n.fn.name != "toString" or not self.is_global(n.fn, w)):
+            return False
+        x = n.args[0]
+        builtins = getattr(self.ev, "builtins", None)
+        prim = builtins.d.get("toString") if builtins is not None else None
+        if type(x) is not A.Var or x.from_with or type(prim) is not PrimOp or prim.arity != 1:
+            return False
+        raw, memo = self.global_reader(n.fn)
+        xv = w.tmp("x")
+        saved = dict(w.forced)
+        w.emit(f"{xv} = {self.var_lazy(x, w)}")
+        w.emit(f"if type({xv}) is int and ({memo}[0] if {memo} else {raw}({w.frames[-1]})) is "
+               f"{self.const(prim, 'PRIM')} and ev.depth < ev.max_call_depth:")
+        with w.indent():
+            w.emit(f"{target} = str({xv})")
+        w.emit("else:")
+        with w.indent():
+            self.value(n, w, target, plain=True)
+        w.forced = saved
+        return True
 
     # -- calls -----------------------------------------------------------------------------
     def g_Call(self, n: A.Call, w: _Writer, target: str) -> None:
@@ -1121,8 +1151,127 @@ class CodeGen:
             return f"({memo}[0] if {memo} else {raw}({fr}))", prim
         return f"{raw}({fr})", prim
 
+    def int_tree(self, n, w: _Writer, reads: list, conds: list, steps: list, checks: list):
+        """(Python expression, height) of `n` when it is integer arithmetic
+        on variables of frames and constants only: `-`, `*`, `/` (by a
+        constant or a variable) through their arith sites, `+`; the
+        statements that read the variables' slots go to `reads`, what must
+        hold for the expression to be the value (an integer, or a thunk
+        forced to one, in each slot, a non-zero divisor, each name the
+        builtin) to `conds`, the computing statements to `steps`, the
+        results to range-check to `checks`. The height counts the arith sites on the longest path (a
+        builtin's call is one call deeper; `+` calls none). None for any
+        other shape."""
+        t = type(n)
+        if t is A.Int:
+            return repr(n.value), 0
+        if t is A.Var:
+            if n.from_with or self.is_global(n, w):
+                return None
+            v = w.tmp("i")
+            known = w.forced.get(self.var_key(w, n))
+            reads.append(f"{v} = {known if known is not None else self.frame_expr(w, n.level) + f'[{n.index + 1}]'}")
+            # an integer, or a thunk already forced to one (sort's `a < b`)
+            conds.append(f"(type({v}) is int or type({v}) is Thunk and {v}.code is None"
+                         f" and type({v} := {v}.value) is int)")
+            return v, 0
+        if t is A.ConcatStrings:
+            if n.force_string or n.op_span is None or len(n.parts) != 2:
+                return None
+            x = self.int_tree(n.parts[0], w, reads, conds, steps, checks)
+            y = x and self.int_tree(n.parts[1], w, reads, conds, steps, checks)
+            if y is None:
+                return None
+            r = w.tmp("r")
+            steps.append(f"{r} = {x[0]} + {y[0]}")
+            checks.append(r)
+            return r, max(x[1], y[1])
+        if (t is not A.Call or type(n.fn) is not A.Var or n.fn.from_with or len(n.args) != 2
+                or n.fn.name not in ("__sub", "__mul", "__div")):
+            return None
+        site = self.c.arith_site(n)
+        if site is None:
+            return None
+        x = self.int_tree(n.args[0], w, reads, conds, steps, checks)
+        y = x and self.int_tree(n.args[1], w, reads, conds, steps, checks)
+        if y is None:
+            return None
+        read, prim = self.builtin_read(site, w.frames[-1])
+        r, (xe, hx), (ye, hy) = w.tmp("r"), x, y
+        if site.which == "div":
+            dn = n.args[1]
+            if type(dn) is A.Int and dn.value > 0:
+                steps.append(f"{r} = {xe} // {ye} if {xe} >= 0 else -(-{xe} // {ye})")
+            elif type(dn) is A.Var:
+                conds.append(f"{ye} != 0")
+                q = f"abs({xe}) // abs({ye})"
+                steps.append(f"{r} = {q} if ({xe} >= 0) == ({ye} >= 0) else -({q})")
+            else:
+                return None     # (a divisor that might be 0 only once computed)
+        else:
+            steps.append(f"{r} = {xe} {'-' if site.which == 'sub' else '*'} {ye}")
+        conds.append(f"{read} is {prim}")
+        checks.append(r)
+        return r, 1 + max(hx, hy)
+
+    def pure_arith(self, n: A.Call, site, w: _Writer, target: str) -> bool:
+        """The fast path of an arith site whose operands are integer
+        arithmetic on variables and constants (`i / 2 * 2`, `index - 1`,
+        `- index - 1`, `index < 0`): when every variable already holds an
+        integer in its slot (nothing to force), every name is its builtin,
+        no divisor is 0 and the call depth leaves room for the deepest
+        builtin call, the value computed at once into `target`, else
+        NOTHING there (as when an intermediate result leaves the 64-bit
+        range: the general code, which the caller emits next for NOTHING,
+        then meets that error as before). False when `n` is not of that
+        shape (nothing emitted)."""
+        reads, conds, steps, checks = [], [], [], []
+        if site.which == "lessThan":
+            x = self.int_tree(n.args[0], w, reads, conds, steps, checks)
+            y = x and self.int_tree(n.args[1], w, reads, conds, steps, checks)
+            if y is None:
+                return False
+            read, prim = self.builtin_read(site, w.frames[-1])
+            conds.append(f"{read} is {prim}")
+            value, height = f"{x[0]} < {y[0]}", 1 + max(x[1], y[1])
+        else:
+            tree = self.int_tree(n, w, reads, conds, steps, checks)
+            if tree is None:
+                return False
+            value, height = tree
+        for line in reads:
+            w.emit(line)
+        w.emit(f"if {' and '.join(conds)} and ev.depth + {height} <= ev.max_call_depth:")
+        with w.indent():
+            for line in steps:
+                w.emit(line)
+            if checks:
+                ok = " and ".join(f"INT_MIN <= {c} <= INT_MAX" for c in checks)
+                w.emit(f"{target} = {value} if {ok} else NOTHING")
+            else:
+                w.emit(f"{target} = {value}")
+        w.emit("else:")
+        with w.indent():
+            w.emit(f"{target} = NOTHING")
+        return True
+
     def arith(self, n: A.Call, site, w: _Writer, target: str) -> None:
-        """`a - b`, `a * b`, `a / b`, `a < b`, as tier 1's _arith_call."""
+        """`a - b`, `a * b`, `a / b`, `a < b`, as tier 1's _arith_call
+        (after pure_arith's fast path, when it applies)."""
+        if not self.pure_off and self.pure_arith(n, site, w, target):
+            # the operands' own sites are emitted without their fast path
+            # (it would hold no more than this one's: the code stays linear)
+            w.emit(f"if {target} is NOTHING:")
+            self.pure_off = True
+            try:
+                with w.indent():
+                    self.arith_general(n, site, w, target)
+            finally:
+                self.pure_off = False
+        else:
+            self.arith_general(n, site, w, target)
+
+    def arith_general(self, n: A.Call, site, w: _Writer, target: str) -> None:
         s = self.const(site, "AS")
         x_node, y_node = n.args
         which = site.which

@@ -1,0 +1,173 @@
+"""genList's elements when its function is integer arithmetic (`n: first + n`,
+`i: i * 2`, `n: n`): each element stays a thunk (Nix's mkApp, printed
+`<CODE>` until forced), but forcing it runs one small Python function
+instead of a call of the lambda (call_lambda, then the body's code).
+
+What makes that the same value: the body is integer arithmetic on the
+argument, on variables of enclosing frames and on integer constants, with
+`+` and the builtins `__sub`, `__mul`, `__div` (`-`, `*`, `/`). When
+genList is called, each outer variable already holds an integer (a value
+or a forced thunk: Nix values never change), each of those names is the
+builtin itself (not shadowed by scopedImport), and each variable divisor is
+not 0; these are read once and passed to the function. On forcing, the
+value is computed when the call depth leaves room for the lambda's call and
+the deepest builtin call in it (as call_lambda and the arith sites count
+them) and every intermediate result is a 64-bit integer; otherwise the
+element is computed by the real call (`slow`), which then meets the stack
+overflow or the integer overflow with Nix's message and frames.
+"""
+from __future__ import annotations
+
+from ..runtime import ops
+from ..runtime.values import Closure, PrimOp, Thunk
+from ..syntax import ast as A
+
+_OPS = {"__sub": ("sub", "-"), "__mul": ("mul", "*"), "__div": ("div", "/")}
+# compiled makers by the lambda's body node (kept with the node); emptied
+# when it grows past MAX_MAKERS (a language server sees new nodes each edit)
+_MAKERS: dict[int, tuple] = {}
+MAX_MAKERS = 512
+_UNSUPPORTED = object()
+
+
+class _Shape:
+    """The body translated: Python text with one parameter per outer
+    variable read (`c0`, `c1`, ...), the builtin each operator name must be,
+    and the height in builtin calls."""
+
+    def __init__(self):
+        self.steps: list[str] = []
+        self.outer: list[tuple[int, int]] = []      # (level, index) of each `cN`
+        self.names: list[tuple[int, int, str]] = []  # (level, index, builtin name) to check
+        self.nonzero: list[str] = []                 # divisor parameters that must not be 0
+
+    def tmp(self) -> str:
+        return f"r{len(self.steps)}"
+
+    def translate(self, n):
+        """(expression, height) or None."""
+        t = type(n)
+        if t is A.Int:
+            return repr(n.value), 0
+        if t is A.Var:
+            if n.from_with:
+                return None
+            if n.level == 0 and n.index == 0:
+                return "i", 0
+            if n.level == 0:
+                return None
+            key = (n.level, n.index)
+            if key not in self.outer:
+                self.outer.append(key)
+            return f"c{self.outer.index(key)}", 0
+        if t is A.ConcatStrings:
+            if n.force_string or n.op_span is None or len(n.parts) != 2:
+                return None
+            x = self.translate(n.parts[0])
+            y = x and self.translate(n.parts[1])
+            if y is None:
+                return None
+            r = self.tmp()
+            self.steps.append(f"{r} = {x[0]} + {y[0]}")
+            return r, max(x[1], y[1])
+        if (t is not A.Call or type(n.fn) is not A.Var or n.fn.from_with or len(n.args) != 2
+                or n.fn.name not in _OPS or n.fn.level == 0):
+            return None
+        x = self.translate(n.args[0])
+        y = x and self.translate(n.args[1])
+        if y is None:
+            return None
+        which, op = _OPS[n.fn.name]
+        self.names.append((n.fn.level, n.fn.index, which))
+        r = self.tmp()
+        if op == "/":
+            if type(n.args[1]) is A.Int:
+                if n.args[1].value == 0:
+                    return None
+            elif y[0].startswith("c"):
+                self.nonzero.append(y[0])
+            else:
+                return None     # (a divisor that might be 0 only once computed)
+            q = f"abs({x[0]}) // abs({y[0]})"
+            self.steps.append(f"{r} = {q} if ({x[0]} >= 0) == ({y[0]} >= 0) else -({q})")
+        else:
+            self.steps.append(f"{r} = {x[0]} {op} {y[0]}")
+        return r, 1 + max(x[1], y[1])
+
+
+def _maker(node):
+    """The compiled maker of element functions for the lambda body `node`,
+    with what it needs read from the closure; _UNSUPPORTED when the body is
+    not of that shape."""
+    entry = _MAKERS.get(id(node))
+    if entry is not None and entry[0] is node:
+        return entry[1]
+    sh = _Shape()
+    tree = sh.translate(node)
+    if tree is None:
+        made = _UNSUPPORTED
+    else:
+        expr, height = tree
+        params = ", ".join(f"c{k}" for k in range(len(sh.outer)))
+        checks = " and ".join(f"INT_MIN <= r{k} <= INT_MAX" for k in range(len(sh.steps))) or "True"
+        lines = [f"def make(ev, slow, {params + ', ' if params else ''}INT_MIN={ops.INT_MIN}, "
+                 f"INT_MAX={ops.INT_MAX}):",
+                 "    def element(i):",
+                 f"        if ev.depth + {1 + height} <= ev.max_call_depth:"]
+        lines += [f"            {s}" for s in sh.steps]
+        lines += [f"            if {checks}:",
+                  f"                return {expr}",
+                  "        return slow(i)",
+                  "    return element"]
+        g: dict = {}
+        exec(compile("\n".join(lines) + "\n", "<pynix genList element>", "exec"), g)
+        made = (g["make"], sh)
+    if len(_MAKERS) >= MAX_MAKERS:
+        _MAKERS.clear()
+    _MAKERS[id(node)] = (node, made)
+    return made
+
+
+def _read(env, level: int, index: int):
+    """The value of the variable `level` frames above the lambda's own (its
+    closure's environment is level 1), or None when it is not a value yet."""
+    for _ in range(level - 1):
+        env = env[0]
+        if env is None:
+            return None
+    v = env[index + 1]
+    if type(v) is Thunk:
+        return v.value if v.code is None else None
+    return v
+
+
+def element_code(ev, f, slow):
+    """A thunk code for genList's `Thunk(code, i)` computing `f i` as
+    described above, or None when `f` or its environment does not allow it."""
+    if type(f) is not Closure:
+        return None
+    lam = f.lam
+    if lam.formals is not None or lam.inner is not None or lam.arg is None:
+        return None
+    made = _maker(lam.node.body)
+    if made is _UNSUPPORTED:
+        return None
+    make, sh = made
+    up = f.env
+    builtins = getattr(ev, "builtins", None)
+    for level, index, which in sh.names:
+        prim = builtins.d.get(which) if builtins is not None else None
+        if type(prim) is not PrimOp or _read(up, level, index) is not prim:
+            return None
+    values = []
+    for level, index in sh.outer:
+        v = _read(up, level, index)
+        if type(v) is not int:
+            return None
+        values.append(v)
+    for name in sh.nonzero:
+        if values[int(name[1:])] == 0:
+            return None
+    code = make(ev, slow, *values)
+    code.pos = slow.pos
+    return code

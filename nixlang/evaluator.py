@@ -4,7 +4,7 @@ the import cache and the call-depth budget, and evaluates sources."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from .records import field, record
 
 from . import errors as E
 from .builtins import load_all
@@ -18,7 +18,7 @@ from .syntax.printer import identifier
 from .source import Source, decode
 
 
-@dataclass
+@record
 class EvalOptions:
     max_call_depth: int = 10000
     pure: bool = False

@@ -14,7 +14,7 @@ The search path: the `-I` entries (`ev.options.search_path`, strings
 """
 from __future__ import annotations
 
-import dataclasses
+from .. import records
 import os
 import stat as st_mod
 import sys
@@ -644,7 +644,7 @@ def eval_with_scope(ev, source, scope: Attrs):
     from ..parse import MAX_DEPTH_MESSAGE, parse_full
     from ..resolve import Resolver, Scope
     from ..source import Span
-    options = dataclasses.replace(ev.parse_options, check_scopes=False)
+    options = records.replace(ev.parse_options, check_scopes=False)
     result = parse_full(source, options)
     names = sorted(scope.d)
     resolver = Resolver(source, result.symbols)

@@ -33,7 +33,7 @@ import heapq
 import os
 import threading
 from collections import Counter
-from dataclasses import dataclass, field
+from ..records import field, record
 from pathlib import Path
 
 from .. import errors
@@ -149,7 +149,7 @@ def _load_table(builder):
     return table, lark
 
 
-@dataclass
+@record
 class ParseOptions:
     pipe_operators: bool = False
     url_literals: bool = True
@@ -420,7 +420,7 @@ def _error_position(lexer: Lexer | Lexed, tok) -> Span:
     return Span(tok.start_pos, tok.end_pos)
 
 
-@dataclass
+@record
 class ParseResult:
     ast: A.Node | None
     source: Source
@@ -486,7 +486,7 @@ _VIRTUAL_TEXT = {"SEMI": ";", "RBRACE": "}", "RBRACK": "]", "RPAR": ")", "ID": "
                  "IND_STRING_CLOSE": "''", "PATH_END": ""}
 
 
-@dataclass
+@record
 class SyntaxDiagnostic:
     """One recovered syntax problem: the Nix error, and the repair recovery made."""
     error: errors.NixError

@@ -22,7 +22,7 @@ print(json.dumps(sorted(sys.modules)), file=sys.stderr)
 # `ast`, `dis`, `tokenize`) and `typing` cost a sixth of `-E 1`: see nixlang/records.py
 NOT_LOADED = ["nixlang.store", "nixlang.store.build", "nixlang.store.derivation", "nixlang.store.local",
               "shutil", "tempfile", "bz2", "lzma", "tarfile", "subprocess",
-              "dataclasses", "inspect", "typing"]
+              "dataclasses", "inspect", "typing", "ctypes"]
 
 CASES = [
     (["instantiate", "--eval", "--strict", "-E", "1"], "1\n"),

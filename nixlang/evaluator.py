@@ -4,13 +4,13 @@ the import cache and the call-depth budget, and evaluates sources."""
 from __future__ import annotations
 
 import os
-from .records import field, record
 
 from . import errors as E
 from .builtins import load_all
 from .compile import Compiler
 from .runtime.calls import call_function
 from .parse import ParseOptions, parse_cached
+from .records import field, record
 from .resolve.globals import GLOBAL_NAMES
 from .runtime.memory_guard import read_all
 from .runtime.values import Attrs, Env, Path, Thunk, force

@@ -24,9 +24,9 @@ rest are accepted and kept.
 from __future__ import annotations
 
 import os
-from .records import record
 
 from .builtins.control import current_system
+from .records import record
 
 
 class SettingError(Exception):

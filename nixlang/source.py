@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import re
+
 from .records import record
 
 _LINE_END = re.compile(r"\r\n|\r|\n")

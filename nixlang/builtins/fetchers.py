@@ -37,7 +37,6 @@ later writes those paths into a real store.
 """
 from __future__ import annotations
 
-from .. import records
 import errno
 import hashlib
 import importlib
@@ -65,7 +64,7 @@ tarfile = lazy_module("tarfile")
 tempfile = lazy_module("tempfile")
 zipfile = lazy_module("zipfile")
 
-from .. import errors as E
+from .. import errors as E, records
 from ..runtime import ops
 from ..runtime.values import Attrs, CtxStr, Path, force, show_type
 from ..syntax.symbols import symbol_sorted

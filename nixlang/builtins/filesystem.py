@@ -14,12 +14,11 @@ The search path: the `-I` entries (`ev.options.search_path`, strings
 """
 from __future__ import annotations
 
-from .. import records
 import os
 import stat as st_mod
 import sys
 
-from .. import errors as E
+from .. import errors as E, records
 from ..runtime import ops
 from ..runtime.errors import type_error
 from ..runtime.memory_guard import read_all

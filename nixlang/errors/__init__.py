@@ -9,7 +9,6 @@ renderings live beside it and never change the message.
 from __future__ import annotations
 
 from ..records import record
-
 from ..source import Source, Span
 
 

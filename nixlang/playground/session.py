@@ -23,14 +23,13 @@ comes back here as the error "interrupted by the user", as in `nix repl`.
 """
 from __future__ import annotations
 
-from .. import records
 import io
 import json
 import os
 import sys
 import time
 
-from .. import errors as E
+from .. import errors as E, records
 from ..source import Source
 
 # Where the page's files live in the worker's (in-memory) file system: the

@@ -29,8 +29,8 @@ from __future__ import annotations
 import io
 import pickle
 import threading
-from ..records import field, record
 
+from ..records import field, record
 from ..source import Span
 
 

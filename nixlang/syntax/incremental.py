@@ -63,8 +63,8 @@ from __future__ import annotations
 
 import bisect
 import re
-from ..records import record
 
+from ..records import record
 from ..source import Source, Span
 from . import ast as A
 from .lexer import INITIAL, Lexer, NixToken, make_token

@@ -7,7 +7,9 @@ does for the options pynix uses (`slots`, `frozen`, `eq`, defaults and
 loads `inspect` (with `ast`, `dis`, `tokenize`), and each decorated class
 runs several `exec`s plus type checks; for the ~40 classes the CLI defines
 at start-up (the AST nodes, spans, options) that was about a sixth of the
-time of `pynix instantiate --eval -E 1`. Here each class costs one `exec`.
+time of `pynix instantiate --eval -E 1`. Here a class's methods are written
+with one `exec` when one of them is first called, so a class that a process
+only unpickles (a tree from the parse cache) or never uses costs nothing.
 
 The classes pickle as the dataclasses did (a frozen class with slots keeps
 the list of field values as its state), so parse-cache entries written
@@ -106,6 +108,42 @@ def _make(cls, eq: bool, frozen: bool, slots: bool):
             if f.default is _MISSING and f.name in cls.__dict__:
                 delattr(cls, f.name)
 
+    cls.__record_fields__ = all_fields
+    cls.__record_options__ = (eq, frozen)
+    # the methods are written at their first use (see `_methods`)
+    cls.__init__ = _placeholder(cls, "__init__")
+    cls.__repr__ = _placeholder(cls, "__repr__")
+    if eq:
+        cls.__eq__ = _placeholder(cls, "__eq__")
+        cls.__hash__ = _placeholder(cls, "__hash__") if frozen else None
+    if frozen:
+        cls.__setattr__ = _frozen_setattr
+        cls.__delattr__ = _frozen_delattr
+        if slots:
+            cls.__getstate__ = _getstate
+            cls.__setstate__ = _setstate
+    return cls
+
+
+def _placeholder(cls, name: str):
+    """`cls.name` until the first call: writes the class's methods, then calls
+    the real one. Most classes never need some of them in a given process
+    (a tree loaded from the parse cache is unpickled without `__init__`),
+    and compiling their text was most of what a class cost at import."""
+    def method(self, *args, **kwargs):
+        if cls.__dict__[name] is method:
+            _methods(cls)
+        return cls.__dict__[name](self, *args, **kwargs)
+    method.__name__ = name
+    method.__qualname__ = f"{cls.__qualname__}.{name}"
+    return method
+
+
+def _methods(cls) -> None:
+    """Write `__init__`, `__repr__` and, with `eq`, `__eq__` (and `__hash__`
+    when frozen) of record class `cls`, with one `exec`."""
+    all_fields = cls.__record_fields__
+    eq, frozen = cls.__record_options__
     env: dict = {"_object_setattr": object.__setattr__}
     params, lines = [], []
     for f in all_fields:
@@ -133,18 +171,7 @@ def _make(cls, eq: bool, frozen: bool, slots: bool):
         if frozen:
             src += ["def __hash__(self):", f"    return hash(({values}))"]
     exec("\n".join(src), env)
-    cls.__init__ = env["__init__"]
-    cls.__repr__ = env["__repr__"]
-    for name in ("__init__", "__repr__"):
+    names = ["__init__", "__repr__"] + (["__eq__"] + (["__hash__"] if frozen else []) if eq else [])
+    for name in names:
         env[name].__qualname__ = f"{cls.__qualname__}.{name}"
-    if eq:
-        cls.__eq__ = env["__eq__"]
-        cls.__hash__ = env["__hash__"] if frozen else None
-    if frozen:
-        cls.__setattr__ = _frozen_setattr
-        cls.__delattr__ = _frozen_delattr
-        if slots:
-            cls.__getstate__ = _getstate
-            cls.__setstate__ = _setstate
-    cls.__record_fields__ = all_fields
-    return cls
+        setattr(cls, name, env[name])

@@ -66,3 +66,19 @@ def test_replace():
     p = records.replace(ParseOptions(), check_scopes=False)
     assert p == ParseOptions(check_scopes=False)
     assert records.replace(Span(1, 2), end=9) == Span(1, 9)
+
+
+@records.record(frozen=True, slots=True)
+class _Pair:
+    a: int
+    b: int = 2
+
+
+def test_methods_are_written_at_first_use():
+    written = lambda: _Pair.__dict__["__init__"].__code__.co_name == "__init__"   # noqa: E731
+    loaded = _Pair.__new__(_Pair)
+    loaded.__setstate__([1, 2])     # what unpickling does: no method written
+    assert not written() and loaded.a == 1
+    assert _Pair(1) == loaded and hash(_Pair(1)) == hash((1, 2)) and repr(_Pair(1)) == "_Pair(a=1, b=2)"
+    assert written()
+    assert _Pair.__init__.__qualname__ == "_Pair.__init__"

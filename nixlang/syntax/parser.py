@@ -39,7 +39,6 @@ import heapq
 import os
 import threading
 from collections import Counter
-from pathlib import Path
 
 from .. import errors
 from ..records import field, record
@@ -83,8 +82,9 @@ def grammar_text() -> str:
     """The grammar: installed as package data `nixlang.grammar`
     (nixlang/grammar/nix.lark), or read from the source tree's grammar/
     folder when running from a checkout."""
-    here = Path(__file__).resolve()
-    for path in (here.parents[1] / "grammar" / "nix.lark", here.parents[2] / "grammar" / "nix.lark"):
+    here = os.path.dirname(os.path.realpath(__file__))      # nixlang/syntax
+    for path in (os.path.join(here, "..", "grammar", "nix.lark"),
+                 os.path.join(here, "..", "..", "grammar", "nix.lark")):
         try:
             with open(path, encoding="utf-8") as f:
                 return f.read()
@@ -185,13 +185,18 @@ def _load_compiled(f, table: ParseTable, builder) -> Tables | None:
     key = _compiled_key()
     if key is None:
         return None
-    reader = pickle.Unpickler(f)
-    reader.persistent_load = lambda pid: _first if pid == "" else getattr(builder, pid)
     try:
-        stored_key, state = reader.load()
+        stored_key, names = pickle.load(f)
+        if stored_key != key:
+            return None
+        # each callback is a persistent id (its method name) at every action
+        # that calls it: looked up in a dict (a C call, no Python frame)
+        bound = {name: getattr(builder, name) for name in names}
+        bound[""] = _first
+        reader = pickle.Unpickler(f)
+        reader.persistent_load = bound.__getitem__
+        state = reader.load()
     except Exception:   # absent (a file written before), truncated, or a renamed builder method
-        return None
-    if stored_key != key:
         return None
     tables = Tables.__new__(Tables)
     tables.__dict__.update(state)
@@ -209,12 +214,23 @@ def _store_compiled(table: ParseTable, tables: Tables, builder) -> None:
         return
     out = io.BytesIO()
     pickle.dump((_TABLES_FORMAT, grammar_text(), table), out, protocol=pickle.HIGHEST_PROTOCOL)
-    writer = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
-    writer.persistent_id = lambda obj: ("" if obj is _first else obj.__name__
-                                        if getattr(obj, "__self__", None) is builder else None)
+    names: set = set()
+
+    def persistent_id(obj):
+        if obj is _first:
+            return ""
+        if getattr(obj, "__self__", None) is builder:
+            names.add(obj.__name__)
+            return obj.__name__
+        return None
+    body = io.BytesIO()
+    writer = pickle.Pickler(body, protocol=pickle.HIGHEST_PROTOCOL)
+    writer.persistent_id = persistent_id
     state = {k: v for k, v in tables.__dict__.items() if k != "states"}
     try:
-        writer.dump((key, state))
+        writer.dump(state)
+        pickle.dump((key, sorted(names)), out, protocol=pickle.HIGHEST_PROTOCOL)
+        out.write(body.getvalue())
     except Exception:   # something the compiled form holds does not pickle: keep building it
         return
     _write_tables(tables_cache_file(), out.getvalue())

@@ -330,6 +330,8 @@ _STALE = object()
 _MEMO_SUBJECT_MAX = 64      # longer subjects are not remembered (see _Site)
 _MEMO_ENTRIES = 512
 _TO_MESSAGE = "while evaluating one of the replacement strings passed to builtins.replaceStrings"
+_FROMS_MESSAGE = "while evaluating the first argument passed to builtins.replaceStrings"
+_TOS_MESSAGE = "while evaluating the second argument passed to builtins.replaceStrings"
 _SUBJECT_MESSAGE = "while evaluating the third argument passed to builtins.replaceStrings"
 
 
@@ -389,11 +391,25 @@ def _replace_strings(ev, from_, to, s):
     same place in `to`, scanning left to right (the first match wins; an empty
     `from` matches between all characters):
     `builtins.replaceStrings [ "o" ] [ "0" ] "foo"` is `"f00"`."""
-    # (the type tests inline what force_list does: this builtin runs per string)
-    froms = from_ if type(from_) is list else force_list(
-        from_, "while evaluating the first argument passed to builtins.replaceStrings")
-    tos = to if type(to) is list else force_list(
-        to, "while evaluating the second argument passed to builtins.replaceStrings")
+    # (forcing inlined, as force_list does it: this builtin runs once per string)
+    if type(from_) is Thunk:
+        if from_.code is None:
+            from_ = from_.value
+        else:
+            try:
+                from_ = from_.force()
+            except E.EvalError as exc:
+                raise exc.add_frame(_FROMS_MESSAGE)
+    froms = from_ if type(from_) is list else force_list(from_, _FROMS_MESSAGE)
+    if type(to) is Thunk:
+        if to.code is None:
+            to = to.value
+        else:
+            try:
+                to = to.force()
+            except E.EvalError as exc:
+                raise exc.add_frame(_TOS_MESSAGE)
+    tos = to if type(to) is list else force_list(to, _TOS_MESSAGE)
     n = len(froms)
     if n != len(tos):
         raise E.EvalError("'from' and 'to' arguments passed to builtins.replaceStrings have different lengths")
@@ -442,12 +458,24 @@ def _replace_one(f, t, s):
     if not f or not (f.isascii() or _valid_utf8(f)):
         return None
     if type(s) is Thunk:
-        s = s.value if s.code is None else forced(s, _SUBJECT_MESSAGE)
+        if s.code is None:
+            s = s.value
+        else:
+            try:
+                s = s.force()
+            except E.EvalError as exc:
+                raise exc.add_frame(_SUBJECT_MESSAGE)
     if type(s) is str:          # no context so far: no set to make
         if f not in s:
             return s
         if type(t) is Thunk:
-            t = t.value if t.code is None else forced(t, _TO_MESSAGE)
+            if t.code is None:
+                t = t.value
+            else:
+                try:
+                    t = t.force()
+                except E.EvalError as exc:
+                    raise exc.add_frame(_TO_MESSAGE)
         if type(t) is str:
             return s.replace(f, t)
     ctx: set = set()

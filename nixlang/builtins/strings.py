@@ -978,11 +978,26 @@ def _split(ev, regex, s):
     """Split a string at the matches of a POSIX extended regular expression:
     the pieces between matches alternate with lists of what each match's
     groups captured: `builtins.split "(,)" "a,b"` is `[ "a" [ "," ] "b" ]`."""
-    # (a plain string argument needs no call to force it: this runs per string)
-    src = regex if type(regex) is str else force_string_no_ctx(
-        regex, "while evaluating the first argument passed to builtins.split")
+    # (forcing inlined: lib.splitString calls this once per string)
+    if type(regex) is Thunk:
+        if regex.code is None:
+            regex = regex.value
+        else:
+            try:
+                regex = regex.force()
+            except E.EvalError as exc:
+                raise exc.add_frame(_SPLIT_REGEX_MESSAGE)
+    src = regex if type(regex) is str else force_string_no_ctx(regex, _SPLIT_REGEX_MESSAGE)
     rx = _REGEX_CACHE.get(src) or get_regex(src)
-    v = s if type(s) is str else force_string(s, None, "while evaluating the second argument passed to builtins.split")
+    if type(s) is Thunk:
+        if s.code is None:
+            s = s.value
+        else:
+            try:
+                s = s.force()
+            except E.EvalError as exc:
+                raise exc.add_frame(_SPLIT_STRING_MESSAGE)
+    v = s if type(s) is str else force_string(s, None, _SPLIT_STRING_MESSAGE)
     lit = rx.literal_text
     if lit is not None and v.isascii():
         # a plain string (lib.splitString's escaped separator): str.split, and
@@ -1002,6 +1017,10 @@ def _split(ev, regex, s):
     else:
         out = split_with(rx.on_bytes, to_bytes(v), from_bytes, _groups)
     return [v] if out is None else out
+
+
+_SPLIT_REGEX_MESSAGE = "while evaluating the first argument passed to builtins.split"
+_SPLIT_STRING_MESSAGE = "while evaluating the second argument passed to builtins.split"
 
 
 def _text_groups(m) -> list:

@@ -82,3 +82,20 @@ def test_methods_are_written_at_first_use():
     assert _Pair(1) == loaded and hash(_Pair(1)) == hash((1, 2)) and repr(_Pair(1)) == "_Pair(a=1, b=2)"
     assert written()
     assert _Pair.__init__.__qualname__ == "_Pair.__init__"
+
+
+def test_methods_code_comes_from_the_code_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("PYNIX_CACHE_DIR", str(tmp_path))
+
+    def make():
+        @records.record
+        class Local:
+            x: int
+            y: str = "d"
+        return Local
+    first, second = make(), make()
+    assert first(1) == first(1, "d")
+    files = [p for p in (tmp_path / "records").rglob("*") if p.is_file()]
+    assert len(files) == 1                          # the methods' text, compiled once and kept
+    assert repr(second(2)) == "test_methods_code_comes_from_the_code_cache.<locals>.make.<locals>.Local(x=2, y='d')"
+    assert [p for p in (tmp_path / "records").rglob("*") if p.is_file()] == files   # read back, not written

@@ -54,8 +54,9 @@ def compile_cached(text: str, filename: str, kind: str = "tier2"):
     code = compile(text, filename, "exec")
     try:
         os.makedirs(folder, exist_ok=True)
-        import tempfile     # (only on a miss: it imports shutil, bz2, lzma, random)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+        # (not tempfile: importing it loads shutil, bz2, lzma and random at start-up)
+        tmp = os.path.join(folder, f".tmp-{os.getpid()}-{key[:16]}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(marshal.dumps(code))

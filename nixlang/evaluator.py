@@ -4,13 +4,13 @@ the import cache and the call-depth budget, and evaluates sources."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 
 from . import errors as E
 from .builtins import load_all
 from .compile import Compiler
 from .runtime.calls import call_function
 from .parse import ParseOptions, parse_cached
+from .records import field, record
 from .resolve.globals import GLOBAL_NAMES
 from .runtime.memory_guard import read_all
 from .runtime.values import Attrs, Env, Path, Thunk, force
@@ -18,7 +18,7 @@ from .syntax.printer import identifier
 from .source import Source, decode
 
 
-@dataclass
+@record
 class EvalOptions:
     max_call_depth: int = 10000
     pure: bool = False

@@ -48,7 +48,6 @@ runs there (importing this module starts nothing: no thread, no handler).
 """
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
 import sys
@@ -71,11 +70,19 @@ _requested = False               # a Ctrl-C arrived and the region has not ended
 _sent_at = 0.0
 _unanswered = 0
 _signals = 0                     # bumped by the signal handler, read by the main thread's loop
+_injected = False                # an Interrupted was sent to the region's thread (ctypes then imported)
+
+
+def _set_async_exc(tid: int, exc) -> None:
+    # ctypes is imported only when a Ctrl-C comes (it is 2 ms of every start-up)
+    import ctypes
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(tid), None if exc is None else ctypes.py_object(exc))
 
 
 def _inject(tid: int) -> None:
-    global _sent_at
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(tid), ctypes.py_object(Interrupted))
+    global _sent_at, _injected
+    _injected = True
+    _set_async_exc(tid, Interrupted)
     _sent_at = time.monotonic()
 
 
@@ -93,13 +100,15 @@ def _enter(fresh: bool) -> bool:
 
 
 def _leave() -> None:
-    global _tid, _requested, _unanswered
+    global _tid, _requested, _unanswered, _injected
     with _lock:
         tid, _tid = _tid, None
         _requested = False
         _unanswered = 0
-        if tid is not None:
-            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(tid), None)
+        if tid is not None and _injected:
+            # an Interrupted sent but not yet raised must not hit later code
+            _set_async_exc(tid, None)
+            _injected = False
 
 
 def run(fn, *args, fresh: bool = False):

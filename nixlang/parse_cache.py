@@ -89,7 +89,7 @@ def _code_fingerprint() -> bytes:
         syntax_dir = Path(A.__file__).resolve().parent
         resolve_dir = syntax_dir.parent / "resolve"
         for path in (sorted(syntax_dir.glob("*.py")) + sorted(resolve_dir.glob("*.py"))
-                     + [syntax_dir.parent / "source.py"]):
+                     + [syntax_dir.parent / "source.py", syntax_dir.parent / "records.py"]):
             h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
         h.update(grammar_text().encode())
         _code_hash = h.digest()

@@ -417,8 +417,9 @@ class Repl:
             return "usage: :doc NAME\n"
         key = name[len("builtins."):] if name.startswith("builtins.") else name
         key = key[2:] if key.startswith("__") else key
-        from .builtins import REGISTRY
-        v = REGISTRY.get(key) if key not in self.scope else None
+        from .builtins import load_all
+        registry = load_all(complete=True)     # the docs of the builtins imported at first use too
+        v = registry.get(key) if key not in self.scope else None
         if type(v) is PrimOp:
             args = f" ({v.arity} argument{'s' if v.arity != 1 else ''})"
             return f"builtins.{v.name}{args}\n\n{inspect.cleandoc(v.doc) or '(no documentation)'}\n"

@@ -24,9 +24,9 @@ rest are accepted and kept.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
 from .builtins.control import current_system
+from .records import record
 
 
 class SettingError(Exception):
@@ -38,7 +38,7 @@ class ConfigFileError(Exception):
     "Try --help" line after it."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Setting:
     name: str
     kind: str                 # how the value parses: see Config._parse
@@ -471,7 +471,7 @@ def expand_short_flags(argv: list[str]) -> list[str]:
     return out
 
 
-@dataclass
+@record
 class CommonFlags:
     """What the generic flags of a nix-* command set besides settings."""
     verbosity: int = 0

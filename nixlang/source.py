@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+
+from .records import record
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
@@ -86,7 +87,7 @@ class Source:
         return f"{self.origin}:{line}:{col}"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Span:
     """A half-open range [start, end) of offsets in one Source."""
     start: int

@@ -278,6 +278,28 @@ NIX_28 = [
      b'{ }\n'),
     ('builtins.filter builtins.isString [ 1 "a" [ ] "b" null ]',
      b'[ "a" "b" ]\n'),
+    # a `from` list used again and again (lib.escapeRegex): results of short plain strings are
+    # remembered per `to` list (strings._Site.memo), never those that took a context
+    ('let d = derivation { name = "x"; system = "x86_64-linux"; builder = "/bin/sh"; }; esc = builtins.replaceStrings [ "a" "b" ] [ "A${d}" "B" ]; in map (s: builtins.getContext (esc s)) [ "b" "a" "b" "a" "c" ]',
+     b'[ { } { "/nix/store/97qlv6h78lxlm9zc8849ahsbcklhsi2y-x.drv" = { outputs = [ "out" ]; }; } { } { "/nix/store/97qlv6h78lxlm9zc8849ahsbcklhsi2y-x.drv" = { outputs = [ "out" ]; }; } { } ]\n'),
+    ('let esc = builtins.replaceStrings [ "." "*" "[" ] [ "\\\\." "\\\\*" "\\\\[" ]; in map esc [ "." "a.b" "." "*" "." "[x" "a.b" ]',
+     b'[ "\\\\." "a\\\\.b" "\\\\." "\\\\*" "\\\\." "\\\\[x" "a\\\\.b" ]\n'),
+    ('let froms = [ "a" "b" ]; r1 = builtins.replaceStrings froms [ "1" "2" ]; r2 = builtins.replaceStrings froms [ "x" "y" ]; in [ (r1 "ab") (r2 "ab") (r1 "ab") (r2 "ab") (r1 "ba") ]',
+     b'[ "12" "xy" "12" "xy" "21" ]\n'),
+    ('let d = derivation { name = "x"; system = "x86_64-linux"; builder = "/bin/sh"; }; esc = builtins.replaceStrings [ "a" "b" ] [ "A" "B" ]; in [ (builtins.getContext (esc "a${d}")) (esc "ab") (builtins.getContext (esc "ab")) ]',
+     b'[ { "/nix/store/97qlv6h78lxlm9zc8849ahsbcklhsi2y-x.drv" = { outputs = [ "out" ]; }; } "AB" { } ]\n'),
+    # one pattern (lib.escape [ "$" ] in escapeNixString), a plain subject and a context in the replacement
+    ('map (s: builtins.replaceStrings [ "$" ] [ "\\\\$" ] (builtins.toJSON s)) [ "a" "$x" "${"$"}{y}" "" ]',
+     b'[ "\\"a\\"" "\\"\\\\$x\\"" "\\"\\\\\\${y}\\"" "\\"\\"" ]\n'),
+    ('let d = derivation { name = "x"; system = "x86_64-linux"; builder = "/bin/sh"; }; in [ (builtins.getContext (builtins.replaceStrings [ "$" ] [ "${d}" ] "a$b")) (builtins.getContext (builtins.replaceStrings [ "$" ] [ "${d}" ] "ab")) ]',
+     b'[ { "/nix/store/97qlv6h78lxlm9zc8849ahsbcklhsi2y-x.drv" = { outputs = [ "out" ]; }; } { } ]\n'),
+    # split on a plain separator (lib.splitString), and substring 0 0 (lib.addContextFrom)
+    ('map (builtins.split " ") [ "a b  c" " x " "none" "" ]',
+     b'[ [ "a" [ ] "b" [ ] "" [ ] "c" ] [ "" [ ] "x" [ ] "" ] [ "none" ] [ "" ] ]\n'),
+    ('let d = derivation { name = "x"; system = "x86_64-linux"; builder = "/bin/sh"; }; in [ (builtins.getContext (builtins.head (builtins.split " " "a ${d}"))) (builtins.getContext (builtins.head (builtins.split " " "${d}"))) ]',
+     b'[ { } { "/nix/store/97qlv6h78lxlm9zc8849ahsbcklhsi2y-x.drv" = { outputs = [ "out" ]; }; } ]\n'),
+    ('let d = derivation { name = "x"; system = "x86_64-linux"; builder = "/bin/sh"; }; addContextFrom = src: target: builtins.substring 0 0 src + target; in map (p: builtins.getContext (addContextFrom "a${d}" p)) [ "x" "" ]',
+     b'[ { "/nix/store/97qlv6h78lxlm9zc8849ahsbcklhsi2y-x.drv" = { outputs = [ "out" ]; }; } { "/nix/store/97qlv6h78lxlm9zc8849ahsbcklhsi2y-x.drv" = { outputs = [ "out" ]; }; } ]\n'),
     ('builtins.filter builtins.isString (builtins.split "," "a,b,,c")',
      b'[ "a" "b" "" "c" ]\n'),
     ('builtins.filter builtins.isInt [ ]',
@@ -322,7 +344,11 @@ NIX_236 = [
      ' (builtins.replaceStrings f [ "x" "y" ] "ab") (builtins.replaceStrings f [ "1" (throw "no") ] "aa") ]',
      b'[ "1" "xy" "11" ]\n'),
     ('builtins.replaceStrings [ "ab" "c" ] [ (throw "no") "C" ] "cc"', b'"CC"\n'),
-    ('builtins.replaceStrings [ "" "c" ] [ "-" (throw "no") ] "cé"', b'"-c-\xc3-\xa9-"\n'),
+    ('builtins.replaceStrings [ "" "c" ] [ "-" (throw "no") ] "cé"', b'"-c-\xc3-\xa9-"\n'),    # a remembered result forces nothing more than computing it did
+    ('let esc = builtins.replaceStrings [ "a" "b" ] [ "1" (throw "no") ]; in [ (esc "a") (esc "a") (esc "aa") ]',
+     b'[ "1" "1" "11" ]\n'),
+    ('let esc = builtins.replaceStrings [ "a" "b" ] [ "1" (throw "no") ]; in [ (esc "a") (builtins.tryEval (esc "b")) (esc "a") ]',
+     b'[ "1" { success = false; value = false; } "1" ]\n'),
 ]
 
 ERRORS_236 = [
@@ -346,7 +372,12 @@ ERRORS_236 = [
     # the patterns, then the subject, then the replacements used (2.8: all replacements first)
     ('builtins.replaceStrings [ (throw "F") ] [ "x" ] (throw "S")', "F"),
     ('builtins.replaceStrings [ "a" ] [ (throw "T") ] (throw "S")', "S"),
-    ('builtins.replaceStrings [ "a" ] [ (throw "T") ] "a"', "T"),
+    ('builtins.replaceStrings [ "a" ] [ (throw "T") ] "a"', "T"),    ('let esc = builtins.replaceStrings [ "a" "b" ] [ "1" (throw "B") ]; in [ (esc "a") (esc "a") (esc "b") ]', "B"),
+    ('builtins.replaceStrings [ "q" ] [ "Q" ] 1', "expected a string but found an integer: 1"),
+    ('builtins.replaceStrings [ "q" ] [ 1 ] "aqa"', "expected a string but found an integer: 1"),
+    ('let f = builtins.replaceStrings [ "q" "r" ] [ "Q" "R" ]; in [ (f "q") (f 2) ]', "expected a string but found an integer: 2"),
+    ('builtins.split " " 1', "expected a string but found an integer: 1"),
+    ('builtins.substring 0 0 (throw "S")', "S"),
 ]
 
 
@@ -769,7 +800,38 @@ TRACES = [
      ["while calling the 'throw' builtin", "while calling the 'isString' builtin", "while calling the 'filter' builtin"]),
     ('builtins.concatStringsSep "," [ "a" (throw "elem") ]',
      'elem',
-     ["while calling the 'throw' builtin", 'while evaluating one element of the list of strings to concat passed to builtins.concatStringsSep', "while calling the 'concatStringsSep' builtin"]),
+     ["while calling the 'throw' builtin", 'while evaluating one element of the list of strings to concat passed to builtins.concatStringsSep', "while calling the 'concatStringsSep' builtin"]),    # split, replaceStrings and substring 0 0 force their arguments inline: the frames
+    # recorded before that (main at 24f8e1c)
+    ('builtins.split (throw "r") "x"',
+     'r',
+     ["while calling the 'throw' builtin", 'while evaluating the first argument passed to builtins.split', "while calling the 'split' builtin"]),
+    ('builtins.split " " (throw "s")',
+     's',
+     ["while calling the 'throw' builtin", 'while evaluating the second argument passed to builtins.split', "while calling the 'split' builtin"]),
+    ('let f = s: builtins.split " " s; in f (throw "t")',
+     't',
+     ["while calling the 'throw' builtin", 'while evaluating the second argument passed to builtins.split', "while calling the 'split' builtin", "while calling 'f'", 'from call site']),
+    ('builtins.replaceStrings (throw "f") [ ] "x"',
+     'f',
+     ["while calling the 'throw' builtin", 'while evaluating the first argument passed to builtins.replaceStrings', "while calling the 'replaceStrings' builtin"]),
+    ('builtins.replaceStrings [ "a" ] (throw "t") "x"',
+     't',
+     ["while calling the 'throw' builtin", 'while evaluating the second argument passed to builtins.replaceStrings', "while calling the 'replaceStrings' builtin"]),
+    ('builtins.replaceStrings [ "a" ] [ "b" ] (throw "s")',
+     's',
+     ["while calling the 'throw' builtin", 'while evaluating the third argument passed to builtins.replaceStrings', "while calling the 'replaceStrings' builtin"]),
+    ('builtins.replaceStrings [ "a" "b" ] [ "1" "2" ] (throw "s")',
+     's',
+     ["while calling the 'throw' builtin", 'while evaluating the third argument passed to builtins.replaceStrings', "while calling the 'replaceStrings' builtin"]),
+    ('let esc = builtins.replaceStrings [ "a" "b" ] [ "1" "2" ]; in map esc [ "a" (throw "s2") ]',
+     's2',
+     ["while calling the 'throw' builtin", 'while evaluating the third argument passed to builtins.replaceStrings', "while calling the 'replaceStrings' builtin", 'while evaluating list element at index 1']),
+    ('builtins.replaceStrings [ "a" ] [ (throw "rep") ] (toString "xa")',
+     'rep',
+     ["while calling the 'throw' builtin", 'while evaluating one of the replacement strings passed to builtins.replaceStrings', "while calling the 'replaceStrings' builtin"]),
+    ('builtins.substring 0 0 (throw "z")',
+     'z',
+     ["while calling the 'throw' builtin", "while calling the 'substring' builtin"]),
 ]
 
 
@@ -892,3 +954,23 @@ def test_peeksort_makes_the_same_comparisons(seed, n, kind, expected, ncalls, fi
         return x % 5 < y % 5
     peeksort(a, comp)
     assert (a, len(calls), calls[:5]) == (expected, ncalls, first_calls)
+
+
+def test_replace_strings_remembers_short_plain_results():
+    """The memo of a `from` list (strings._Site.memo): plain results of short
+    plain subjects with the same `to` list; a context or another `to` list
+    keeps a result out of it."""
+    from nixlang.builtins import strings
+    ev = Evaluator()
+    rs = REGISTRY["replaceStrings"].fn
+    froms, tos = [".", "*"], ["\\.", "\\*"]
+    assert rs(ev, froms, tos, "a.b") == "a\\.b"
+    site = strings._REPLACERS[id(froms)]
+    assert site.memo == {"a.b": "a\\.b"}
+    first = site.memo["a.b"]
+    assert rs(ev, froms, tos, Thunk(lambda _env: "a.b", None)) is first     # given back, not made again
+    assert rs(ev, froms, tos, "x" * 65) == "x" * 65 and len(site.memo) == 1   # too long to keep
+    ctx_tos = [make_string("\\.", {"ctxA"}), "\\*"]
+    assert context_of(rs(ev, froms, ctx_tos, "a.b")) == {"ctxA"}
+    assert site.memo == {}                                  # another `to` list: forgotten, and nothing kept
+    assert rs(ev, froms, tos, "a*") == "a\\*" and site.memo == {"a*": "a\\*"}

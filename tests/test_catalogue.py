@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 import nixlang
-from nixlang import cli, errors
+from nixlang import cli, errors, records
 from nixlang.errors import ALL_CODES, NixError
 from nixlang.errors.catalogue import Explanation, all_codes, explanation
 from nixlang import ide
@@ -161,7 +161,7 @@ def code_in_process(e: Explanation, path: Path) -> str | None:
 
     def go():
         ev = Evaluator(EvalOptions(**opts))
-        ev.parse_options = dataclasses.replace(ev.parse_options, url_literals=url_literals)
+        ev.parse_options = records.replace(ev.parse_options, url_literals=url_literals)
         ev.deep_force(ev.eval_file(str(path)))
 
     try:

@@ -37,7 +37,6 @@ later writes those paths into a real store.
 """
 from __future__ import annotations
 
-import dataclasses
 import errno
 import hashlib
 import importlib
@@ -65,7 +64,7 @@ tarfile = lazy_module("tarfile")
 tempfile = lazy_module("tempfile")
 zipfile = lazy_module("zipfile")
 
-from .. import errors as E
+from .. import errors as E, records
 from ..runtime import ops
 from ..runtime.values import Attrs, CtxStr, Path, force, show_type
 from ..syntax.symbols import symbol_sorted
@@ -219,7 +218,7 @@ def _fresh(meta: dict) -> bool:
 
 # -- what an evaluation fetched -----------------------------------------------------------------
 
-@dataclasses.dataclass(frozen=True)
+@records.record(frozen=True)
 class Fetched:
     """A store path a fetcher produced: `local` holds its contents (a file
     added flat, or a file / tree serialised as a NAR), `hash` is the sha256 of
@@ -263,7 +262,7 @@ def _store_path(ev, method: str, h: S.Hash, name: str) -> str:
 
 # -- downloading ----------------------------------------------------------------------------------
 
-@dataclasses.dataclass
+@records.record
 class Download:
     data: bytes | None       # None: the server said our cached copy is current (304)
     etag: str
@@ -604,7 +603,7 @@ def _single_dir(tree: str) -> str:
     return tree
 
 
-@dataclasses.dataclass
+@records.record
 class TarballResult:
     tree: str
     nar_hash: S.Hash
@@ -998,7 +997,7 @@ def _hidden(path: str, ignored: set[str]) -> bool:
     return path in ignored or path + "/" in ignored
 
 
-@dataclasses.dataclass
+@records.record
 class GitTree:
     tree: str                 # the exported tree (in the cache, or a fresh temporary folder)
     nar_hash: S.Hash

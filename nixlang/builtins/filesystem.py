@@ -14,12 +14,11 @@ The search path: the `-I` entries (`ev.options.search_path`, strings
 """
 from __future__ import annotations
 
-import dataclasses
 import os
 import stat as st_mod
 import sys
 
-from .. import errors as E
+from .. import errors as E, records
 from ..runtime import ops
 from ..runtime.errors import type_error
 from ..runtime.memory_guard import read_all
@@ -644,7 +643,7 @@ def eval_with_scope(ev, source, scope: Attrs):
     from ..parse import MAX_DEPTH_MESSAGE, parse_full
     from ..resolve import Resolver, Scope
     from ..source import Span
-    options = dataclasses.replace(ev.parse_options, check_scopes=False)
+    options = records.replace(ev.parse_options, check_scopes=False)
     result = parse_full(source, options)
     names = sorted(scope.d)
     resolver = Resolver(source, result.symbols)

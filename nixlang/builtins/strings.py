@@ -140,8 +140,11 @@ def _substring(ev, start, length, s):
     if type(length) is not int:
         length = force_int(length, "while evaluating the second argument (the substring length) passed to builtins.substring")
     if length == 0:
-        # an empty substring keeps the string's context (and does not coerce)
-        v = force(s)
+        # an empty substring keeps the string's context (and does not coerce):
+        # lib.addContextFrom's `substring 0 0 src`, once per piece of splitString
+        v = s
+        if type(v) is Thunk:
+            v = v.value if v.code is None else v.force()
         if type(v) is str:
             return ""
         if type(v) is CtxStr:
@@ -261,8 +264,14 @@ class _Site:
 
     For patterns of one ASCII character each replaced by one (`toUpper`),
     `table` is a bytes.translate table of the forced ones, usable on an
-    ASCII string in which `missing` finds none of the others."""
-    __slots__ = ("froms", "pp", "tos", "done", "table", "missing")
+    ASCII string in which `missing` finds none of the others.
+
+    `memo` maps short plain strings to their plain results with `tos`
+    (`lib.escapeRegex " "` in `lib.splitString`: the same separator escaped
+    on every call). A result goes there only when no replacement it used
+    had context, so giving it again forces nothing that was not forced and
+    adds no context: exactly what computing it again would do."""
+    __slots__ = ("froms", "pp", "tos", "done", "table", "missing", "memo")
 
     def __init__(self, froms, pp: _Patterns):
         self.froms = froms
@@ -270,6 +279,7 @@ class _Site:
         self.tos = None
         self.done: dict[int, str] = {}    # index -> a plain string of `tos`
         self.table = self.missing = _STALE
+        self.memo: dict[str, str] = {}
 
     def use(self, tos) -> bool:
         """Take `tos` as the `to` list; whether it was the last one already."""
@@ -278,7 +288,18 @@ class _Site:
         self.tos = tos
         self.done = {}
         self.table = self.missing = _STALE
+        self.memo = {}
         return False
+
+    def remember(self, tos, subject: str, out: str) -> None:
+        """Keep `out`, computed for plain `subject` with `tos` and no context,
+        when `tos` is still the site's list (a nested call may have taken
+        the site over while a replacement was forced)."""
+        if tos is self.tos and len(subject) <= _MEMO_SUBJECT_MAX:
+            memo = self.memo
+            if len(memo) >= _MEMO_ENTRIES:
+                memo.clear()
+            memo[subject] = out
 
     def resolved(self, j: int, r: str) -> None:
         self.done[j] = r
@@ -306,6 +327,12 @@ class _Site:
 
 
 _STALE = object()
+_MEMO_SUBJECT_MAX = 64      # longer subjects are not remembered (see _Site)
+_MEMO_ENTRIES = 512
+_TO_MESSAGE = "while evaluating one of the replacement strings passed to builtins.replaceStrings"
+_FROMS_MESSAGE = "while evaluating the first argument passed to builtins.replaceStrings"
+_TOS_MESSAGE = "while evaluating the second argument passed to builtins.replaceStrings"
+_SUBJECT_MESSAGE = "while evaluating the third argument passed to builtins.replaceStrings"
 
 
 class _Replacements:
@@ -331,8 +358,7 @@ class _Replacements:
         if type(v) is Thunk and v.code is None:
             v = v.value
         if type(v) is not str:
-            v = force_string(v, self.ctx, "while evaluating one of the replacement strings "
-                                          "passed to builtins.replaceStrings")
+            v = force_string(v, self.ctx, _TO_MESSAGE)
         if type(v) is str and site.tos is self.tos:   # (forcing may have run a nested call)
             site.resolved(j, v)
         else:
@@ -365,11 +391,29 @@ def _replace_strings(ev, from_, to, s):
     same place in `to`, scanning left to right (the first match wins; an empty
     `from` matches between all characters):
     `builtins.replaceStrings [ "o" ] [ "0" ] "foo"` is `"f00"`."""
-    froms = force_list(from_, "while evaluating the first argument passed to builtins.replaceStrings")
-    tos = force_list(to, "while evaluating the second argument passed to builtins.replaceStrings")
-    if len(froms) != len(tos):
+    # (forcing inlined, as force_list does it: this builtin runs once per string)
+    if type(from_) is Thunk:
+        if from_.code is None:
+            from_ = from_.value
+        else:
+            try:
+                from_ = from_.force()
+            except E.EvalError as exc:
+                raise exc.add_frame(_FROMS_MESSAGE)
+    froms = from_ if type(from_) is list else force_list(from_, _FROMS_MESSAGE)
+    if type(to) is Thunk:
+        if to.code is None:
+            to = to.value
+        else:
+            try:
+                to = to.force()
+            except E.EvalError as exc:
+                raise exc.add_frame(_TOS_MESSAGE)
+    tos = to if type(to) is list else force_list(to, _TOS_MESSAGE)
+    n = len(froms)
+    if n != len(tos):
         raise E.EvalError("'from' and 'to' arguments passed to builtins.replaceStrings have different lengths")
-    if len(froms) == 1:
+    if n == 1:
         # one pattern (lib.replaceString, lib.escape [ "$" ]): str.replace,
         # with no site to set up for a list made anew on each call
         out = _replace_one(froms[0], tos[0], s)
@@ -379,8 +423,14 @@ def _replace_strings(ev, from_, to, s):
     if site is None or site.froms is not froms:
         site = _site(froms)
     # else: the same list value, whose elements were all forced to strings
+    if type(s) is Thunk:
+        s = s.value if s.code is None else forced(s, _SUBJECT_MESSAGE)
+    if type(s) is str and tos is site.tos:
+        out = site.memo.get(s)
+        if out is not None:
+            return out
     ctx: set = set()
-    subject = force_string(s, ctx, "while evaluating the third argument passed to builtins.replaceStrings")
+    subject = force_string(s, ctx, _SUBJECT_MESSAGE)
     again = site.use(tos)
     pp = site.pp
     if not pp.pats:
@@ -391,7 +441,10 @@ def _replace_strings(ev, from_, to, s):
         out = _replace_bytes(pp, to_bytes(subject), _Replacements(site, tos, ctx))
     if ctx:
         return CtxStr(out, frozenset(ctx))
-    return str(out)
+    out = str(out)
+    if type(subject) is str:
+        site.remember(tos, subject, out)
+    return out
 
 
 def _replace_one(f, t, s):
@@ -404,13 +457,34 @@ def _replace_one(f, t, s):
         f = str(force_string(f, None, _FROM_MESSAGE))
     if not f or not (f.isascii() or _valid_utf8(f)):
         return None
+    if type(s) is Thunk:
+        if s.code is None:
+            s = s.value
+        else:
+            try:
+                s = s.force()
+            except E.EvalError as exc:
+                raise exc.add_frame(_SUBJECT_MESSAGE)
+    if type(s) is str:          # no context so far: no set to make
+        if f not in s:
+            return s
+        if type(t) is Thunk:
+            if t.code is None:
+                t = t.value
+            else:
+                try:
+                    t = t.force()
+                except E.EvalError as exc:
+                    raise exc.add_frame(_TO_MESSAGE)
+        if type(t) is str:
+            return s.replace(f, t)
     ctx: set = set()
-    subject = force_string(s, ctx, "while evaluating the third argument passed to builtins.replaceStrings")
+    subject = force_string(s, ctx, _SUBJECT_MESSAGE)
     if f in subject:
         if type(t) is Thunk and t.code is None:
             t = t.value
         if type(t) is not str:
-            t = force_string(t, ctx, "while evaluating one of the replacement strings passed to builtins.replaceStrings")
+            t = force_string(t, ctx, _TO_MESSAGE)
         subject = subject.replace(f, t)
     if ctx:
         return CtxStr(subject, frozenset(ctx))
@@ -904,9 +978,26 @@ def _split(ev, regex, s):
     """Split a string at the matches of a POSIX extended regular expression:
     the pieces between matches alternate with lists of what each match's
     groups captured: `builtins.split "(,)" "a,b"` is `[ "a" [ "," ] "b" ]`."""
-    src = force_string_no_ctx(regex, "while evaluating the first argument passed to builtins.split")
+    # (forcing inlined: lib.splitString calls this once per string)
+    if type(regex) is Thunk:
+        if regex.code is None:
+            regex = regex.value
+        else:
+            try:
+                regex = regex.force()
+            except E.EvalError as exc:
+                raise exc.add_frame(_SPLIT_REGEX_MESSAGE)
+    src = regex if type(regex) is str else force_string_no_ctx(regex, _SPLIT_REGEX_MESSAGE)
     rx = _REGEX_CACHE.get(src) or get_regex(src)
-    v = force_string(s, None, "while evaluating the second argument passed to builtins.split")
+    if type(s) is Thunk:
+        if s.code is None:
+            s = s.value
+        else:
+            try:
+                s = s.force()
+            except E.EvalError as exc:
+                raise exc.add_frame(_SPLIT_STRING_MESSAGE)
+    v = s if type(s) is str else force_string(s, None, _SPLIT_STRING_MESSAGE)
     lit = rx.literal_text
     if lit is not None and v.isascii():
         # a plain string (lib.splitString's escaped separator): str.split, and
@@ -914,15 +1005,22 @@ def _split(ev, regex, s):
         pieces = str(v).split(lit)
         if len(pieces) == 1:
             return [v]              # no match: the string itself, its context kept
-        out = [[]] * (2 * len(pieces) - 1)
-        out[::2] = pieces
-        out[1::2] = [[] for _ in range(len(pieces) - 1)]
+        out: list = []
+        add = out.append
+        for piece in pieces:
+            add(piece)
+            add([])
+        out.pop()
         return out
     if v.isascii():
         out = split_with(rx.text(), str(v), str, _text_groups)
     else:
         out = split_with(rx.on_bytes, to_bytes(v), from_bytes, _groups)
     return [v] if out is None else out
+
+
+_SPLIT_REGEX_MESSAGE = "while evaluating the first argument passed to builtins.split"
+_SPLIT_STRING_MESSAGE = "while evaluating the second argument passed to builtins.split"
 
 
 def _text_groups(m) -> list:

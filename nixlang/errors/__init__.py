@@ -8,12 +8,11 @@ renderings live beside it and never change the message.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
+from ..records import record
 from ..source import Source, Span
 
 
-@dataclass
+@record
 class Label:
     span: Span
     message: str

@@ -33,9 +33,10 @@ evaluator's options, through `nixlang.settings` like the command line.
 """
 from __future__ import annotations
 
-import dataclasses
 import os
 from dataclasses import dataclass
+
+from .. import records
 
 DEFAULT_MEMORY = 1 << 30          # bytes an evaluation may allocate (1 GiB)
 
@@ -111,7 +112,7 @@ def eval_options(p: dict):
     from ..settings import eval_options as from_settings
     opts = from_settings(_nix_config(), search_path=[str(e) for e in p.get("nix_path", ())])
     if not p.get("restricted", True):
-        return dataclasses.replace(opts, regular_files_only=True)
-    return dataclasses.replace(opts, restrict_eval=True, pure_eval=False, pure=False, allowed_uris=(),
-                               allowed_paths=tuple(p.get("allowed", ())), regular_files_only=True,
-                               hidden_builtins=("currentTime",))
+        return records.replace(opts, regular_files_only=True)
+    return records.replace(opts, restrict_eval=True, pure_eval=False, pure=False, allowed_uris=(),
+                            allowed_paths=tuple(p.get("allowed", ())), regular_files_only=True,
+                            hidden_builtins=("currentTime",))

@@ -640,7 +640,7 @@ def _registry() -> dict:
     if _registry_cache is None:
         try:
             from ..builtins import load_all
-            _registry_cache = dict(load_all())
+            _registry_cache = dict(load_all(complete=True))
         except Exception:   # docs are a nicety: never let them break a request
             _registry_cache = {}
     return _registry_cache

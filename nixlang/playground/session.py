@@ -23,14 +23,13 @@ comes back here as the error "interrupted by the user", as in `nix repl`.
 """
 from __future__ import annotations
 
-import dataclasses
 import io
 import json
 import os
 import sys
 import time
 
-from .. import errors as E
+from .. import errors as E, records
 from ..source import Source
 
 # Where the page's files live in the worker's (in-memory) file system: the
@@ -278,7 +277,7 @@ def syntax_tree(text: str) -> dict:
 
 def _label(node) -> str:
     parts = []
-    for f in dataclasses.fields(node):
+    for f in records.fields(node):
         if f.name in _SKIP:
             continue
         v = getattr(node, f.name)
@@ -297,14 +296,14 @@ def _tree(node, text: str, at, field: str) -> dict:
     children = []
 
     def add(child, name):
-        if child is not None and dataclasses.is_dataclass(child):
+        if child is not None and records.is_record(child):
             children.append(_tree(child, text, at, name))
         elif isinstance(child, A.IntRun):
             for i in range(len(child)):
                 children.append({"type": "Int", "field": f"{name}[{i}]", "from": at(child.starts[i]),
                                  "to": at(child.ends[i]), "label": f"value={child.values[i]}", "children": []})
 
-    for f in dataclasses.fields(node):
+    for f in records.fields(node):
         if f.name in _SKIP:
             continue
         v = getattr(node, f.name)

@@ -1,4 +1,4 @@
-"""The Nix AST: one dataclass per expression form, its source range on every node.
+"""The Nix AST: one record class (nixlang.records) per expression form, its source range on every node.
 
 The tree is desugared the way Nix's parser desugars it, so that the printer
 reproduces `nix-instantiate --parse` and the evaluator sees what Nix sees:
@@ -29,8 +29,8 @@ from __future__ import annotations
 import io
 import pickle
 import threading
-from dataclasses import dataclass, field
 
+from ..records import field, record
 from ..source import Span
 
 
@@ -47,35 +47,35 @@ def _span_set(self, span: Span) -> None:
 span_property = property(_span_get, _span_set, doc="The range as a Span (made on each read).")
 
 
-@dataclass(eq=False, slots=True)
+@record(eq=False, slots=True)
 class Node:
     start: int
     end: int
     span = span_property
 
 
-@dataclass(eq=False, slots=True)
+@record(eq=False, slots=True)
 class Int(Node):
     value: int
 
 
-@dataclass(eq=False, slots=True)
+@record(eq=False, slots=True)
 class Float(Node):
     value: float
 
 
-@dataclass(eq=False, slots=True)
+@record(eq=False, slots=True)
 class Str(Node):
     value: str
     uri: bool = False
 
 
-@dataclass(eq=False, slots=True)
+@record(eq=False, slots=True)
 class Path(Node):
     value: str
 
 
-@dataclass(eq=False, slots=True)
+@record(eq=False, slots=True)
 class Var(Node):
     name: str
     synthetic: bool = False     # made by desugaring (__sub, __findFile, ...)
@@ -87,30 +87,30 @@ class Var(Node):
     with_levels: tuple = ()     # for `with`-provided names: the `with` scopes to try, innermost first
 
 
-@dataclass(eq=False, slots=True)
+@record(eq=False, slots=True)
 class CurPos(Node):
     pass
 
 
-@dataclass(eq=False, slots=True)
+@record(eq=False, slots=True)
 class Missing(Node):
     """Placeholder inserted by error recovery where an expression is missing."""
 
 
-@dataclass(eq=False, slots=True)
+@record(eq=False, slots=True)
 class AttrName(Node):
     name: str | None            # static name, or None when dynamic
     expr: Node | None = None    # `${e}` or an interpolated "..."
 
 
-@dataclass(eq=False, slots=True)
+@record(eq=False, slots=True)
 class Select(Node):
     expr: Node
     path: list[AttrName]
     default: Node | None = None
 
 
-@dataclass(eq=False, slots=True)
+@record(eq=False, slots=True)
 class HasAttr(Node):
     expr: Node
     path: list[AttrName]
@@ -119,7 +119,7 @@ class HasAttr(Node):
 PLAIN, INHERITED, INHERITED_FROM = "plain", "inherited", "inherited_from"
 
 
-@dataclass(eq=False, slots=True)
+@record(eq=False, slots=True)
 class AttrDef:
     value: Node
     start: int                  # Nix's position of the definition (its attrpath / name)
@@ -175,7 +175,7 @@ class LazyAttrDef(AttrDef):
     value = property(_get_value, _set_value)
 
 
-@dataclass(eq=False, slots=True)
+@record(eq=False, slots=True)
 class DynamicAttr:
     name: Node
     value: Node
@@ -184,7 +184,7 @@ class DynamicAttr:
     span = span_property
 
 
-@dataclass(eq=False, slots=True)
+@record(eq=False, slots=True)
 class Attrs(Node):
     rec: bool = False
     attrs: dict[str, AttrDef] = field(default_factory=dict)
@@ -198,12 +198,12 @@ class Attrs(Node):
     merged: bool = False
 
 
-@dataclass(eq=False, slots=True)
+@record(eq=False, slots=True)
 class InheritFrom(Node):
     index: int
 
 
-@dataclass(eq=False, slots=True)
+@record(eq=False, slots=True)
 class List(Node):
     elems: list[Node]           # or ListElems, for a list with a long run of integers
 
@@ -283,7 +283,7 @@ class ListElems:
         raise IndexError(k)
 
 
-@dataclass(eq=False, slots=True)
+@record(eq=False, slots=True)
 class Formal:
     name: str
     default: Node | None
@@ -292,7 +292,7 @@ class Formal:
     span = span_property
 
 
-@dataclass(eq=False, slots=True)
+@record(eq=False, slots=True)
 class Lambda(Node):
     arg: str | None
     formals: list[Formal] | None
@@ -301,39 +301,39 @@ class Lambda(Node):
     arg_span: Span | None = None
 
 
-@dataclass(eq=False, slots=True)
+@record(eq=False, slots=True)
 class Call(Node):
     fn: Node
     args: list[Node]
     op_span: Span | None = None
 
 
-@dataclass(eq=False, slots=True)
+@record(eq=False, slots=True)
 class Let(Node):
     attrs: Attrs
     body: Node
 
 
-@dataclass(eq=False, slots=True)
+@record(eq=False, slots=True)
 class With(Node):
     env: Node
     body: Node
 
 
-@dataclass(eq=False, slots=True)
+@record(eq=False, slots=True)
 class If(Node):
     cond: Node
     then: Node
     else_: Node
 
 
-@dataclass(eq=False, slots=True)
+@record(eq=False, slots=True)
 class Assert(Node):
     cond: Node
     body: Node
 
 
-@dataclass(eq=False, slots=True)
+@record(eq=False, slots=True)
 class Not(Node):
     expr: Node
 
@@ -341,7 +341,7 @@ class Not(Node):
 BINOPS = ("==", "!=", "&&", "||", "->", "//", "++")
 
 
-@dataclass(eq=False, slots=True)
+@record(eq=False, slots=True)
 class BinOp(Node):
     op: str
     lhs: Node
@@ -349,7 +349,7 @@ class BinOp(Node):
     op_span: Span | None = None
 
 
-@dataclass(eq=False, slots=True)
+@record(eq=False, slots=True)
 class ConcatStrings(Node):
     force_string: bool
     parts: list[Node]

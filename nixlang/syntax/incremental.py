@@ -63,8 +63,8 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
 
+from ..records import record
 from ..source import Source, Span
 from . import ast as A
 from .lexer import INITIAL, Lexer, NixToken, make_token
@@ -481,7 +481,7 @@ _COPY.update({
 
 # -- reusing tokens --------------------------------------------------------------------------
 
-@dataclass(slots=True)
+@record(slots=True)
 class Lexed:
     """The tokens of one text, with what relexing a later version needs."""
     text: str

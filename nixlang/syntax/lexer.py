@@ -54,7 +54,7 @@ from __future__ import annotations
 import re
 import sys
 from array import array
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..errors import (ExperimentalFeatureDisabled, InvalidNumber, NixError, NullByteInString,
                       PathTrailingSlash, UrlLiteral)

@@ -26,6 +26,12 @@ cache is valid never imports Lark at all (Lark's import and its own cache
 cost about 40 ms of every start-up). The Lark parser object is still made on
 demand (`Frontend.lark`), from Lark's own cache. Parsed files are cached by
 content hash one layer up (`nixlang.parse.parse_cached`).
+
+The same file keeps, after the table, the driver's compiled form of it
+(`lr.Tables`: per token type, the action in each state), which costs more
+to build than the table costs to load (see `_load_compiled`): a second
+pickle, whose builder callbacks are stored by method name, valid for the
+sources of the modules that shape it (`_compiled_key`).
 """
 from __future__ import annotations
 
@@ -33,10 +39,9 @@ import heapq
 import os
 import threading
 from collections import Counter
-from dataclasses import dataclass, field
-from pathlib import Path
 
 from .. import errors
+from ..records import field, record
 from ..source import Source, Span
 from . import ast as A
 from .builder import Builder
@@ -77,8 +82,9 @@ def grammar_text() -> str:
     """The grammar: installed as package data `nixlang.grammar`
     (nixlang/grammar/nix.lark), or read from the source tree's grammar/
     folder when running from a checkout."""
-    here = Path(__file__).resolve()
-    for path in (here.parents[1] / "grammar" / "nix.lark", here.parents[2] / "grammar" / "nix.lark"):
+    here = os.path.dirname(os.path.realpath(__file__))      # nixlang/syntax
+    for path in (os.path.join(here, "..", "grammar", "nix.lark"),
+                 os.path.join(here, "..", "..", "grammar", "nix.lark")):
         try:
             with open(path, encoding="utf-8") as f:
                 return f.read()
@@ -124,32 +130,113 @@ def tables_cache_file() -> str:
 
 
 def _load_table(builder):
-    """(ParseTable, Lark parser or None): the tables from pynix's cache when
-    it holds them for this very grammar (no Lark needed), else from Lark
-    (and then cached for the next process)."""
+    """(ParseTable, Lark parser or None, compiled Tables or None): the tables
+    from pynix's cache when it holds them for this very grammar (no Lark
+    needed), with their compiled form when the file has it (see
+    `_load_compiled`), else from Lark (and then cached for the next process)."""
     import pickle
     text = grammar_text()
     path = tables_cache_file()
     try:
         with open(path, "rb") as f:
             fmt, cached_text, table = pickle.load(f)
-        if fmt == _TABLES_FORMAT and cached_text == text and type(table) is ParseTable:
-            return table, None
+            if fmt == _TABLES_FORMAT and cached_text == text and type(table) is ParseTable:
+                return table, None, _load_compiled(f, table, builder)
     except Exception:   # missing, unreadable or stale: compute the tables again
         pass
     lark = _make_lark(builder)
     table = ParseTable.from_lark(lark)
+    _write_tables(path, pickle.dumps((_TABLES_FORMAT, text, table), protocol=pickle.HIGHEST_PROTOCOL))
+    return table, lark, None
+
+
+def _write_tables(path: str, data: bytes) -> None:
     try:
         tmp = f"{path}.{os.getpid()}.tmp"
         with open(tmp, "wb") as f:
-            pickle.dump((_TABLES_FORMAT, text, table), f, protocol=pickle.HIGHEST_PROTOCOL)
+            f.write(data)
         os.replace(tmp, path)
     except OSError:
         pass
-    return table, lark
 
 
-@dataclass
+def _compiled_key() -> bytes | None:
+    """What the compiled tables depend on besides the table: the sources of
+    the driver (lr), the builder (its methods and INLINE/PASS rules) and this
+    module (how callbacks are chosen). None when they cannot be read."""
+    import hashlib
+    from . import builder as builder_module, lr
+    h = hashlib.sha256()
+    try:
+        for file in (lr.__file__, builder_module.__file__, __file__):
+            with open(file, "rb") as f:
+                h.update(f.read())
+    except (OSError, TypeError, AttributeError):
+        return None
+    return h.digest()
+
+
+def _load_compiled(f, table: ParseTable, builder) -> Tables | None:
+    """The compiled `Tables` pickled after the table in file `f`, their
+    callbacks bound to `builder`; None when absent or made for other sources.
+    (Building them from the table is ~3,300 actions and ~8,000 gotos put in
+    the driver's layout, about 5 ms; loading them, well under one.)"""
+    import pickle
+    key = _compiled_key()
+    if key is None:
+        return None
+    try:
+        stored_key, names = pickle.load(f)
+        if stored_key != key:
+            return None
+        # each callback is a persistent id (its method name) at every action
+        # that calls it: looked up in a dict (a C call, no Python frame)
+        bound = {name: getattr(builder, name) for name in names}
+        bound[""] = _first
+        reader = pickle.Unpickler(f)
+        reader.persistent_load = bound.__getitem__
+        state = reader.load()
+    except Exception:   # absent (a file written before), truncated, or a renamed builder method
+        return None
+    tables = Tables.__new__(Tables)
+    tables.__dict__.update(state)
+    tables.states = table.states
+    return tables
+
+
+def _store_compiled(table: ParseTable, tables: Tables, builder) -> None:
+    """Write the cache file again: the table, then `tables` compiled (before
+    any parse: their unit-chain memos are still empty)."""
+    import io
+    import pickle
+    key = _compiled_key()
+    if key is None:
+        return
+    out = io.BytesIO()
+    pickle.dump((_TABLES_FORMAT, grammar_text(), table), out, protocol=pickle.HIGHEST_PROTOCOL)
+    names: set = set()
+
+    def persistent_id(obj):
+        if obj is _first:
+            return ""
+        if getattr(obj, "__self__", None) is builder:
+            names.add(obj.__name__)
+            return obj.__name__
+        return None
+    body = io.BytesIO()
+    writer = pickle.Pickler(body, protocol=pickle.HIGHEST_PROTOCOL)
+    writer.persistent_id = persistent_id
+    state = {k: v for k, v in tables.__dict__.items() if k != "states"}
+    try:
+        writer.dump(state)
+        pickle.dump((key, sorted(names)), out, protocol=pickle.HIGHEST_PROTOCOL)
+        out.write(body.getvalue())
+    except Exception:   # something the compiled form holds does not pickle: keep building it
+        return
+    _write_tables(tables_cache_file(), out.getvalue())
+
+
+@record
 class ParseOptions:
     pipe_operators: bool = False
     url_literals: bool = True
@@ -165,13 +252,16 @@ class Frontend:
 
     def __init__(self):
         self.builder = Builder(Source(""))
-        self.table, self._lark = _load_table(self.builder)
+        self.table, self._lark, tables = _load_table(self.builder)
         self._lark_callbacks = None   # the Lark parser whose loop has our callbacks
         self.callbacks = self._callbacks(self.table.states)
-        inline = {rule: INLINE_KINDS[Builder.INLINE[rule.alias or rule.origin.name]] for rule in self.callbacks
-                  if (rule.alias or rule.origin.name) in Builder.INLINE}
-        self.tables = Tables(self.table, self.callbacks, _first, append_run=self.builder.append_run,
-                             inline=inline)
+        if tables is None:
+            inline = {rule: INLINE_KINDS[Builder.INLINE[rule.alias or rule.origin.name]]
+                      for rule in self.callbacks if (rule.alias or rule.origin.name) in Builder.INLINE}
+            tables = Tables(self.table, self.callbacks, _first, append_run=self.builder.append_run,
+                            inline=inline)
+            _store_compiled(self.table, tables, self.builder)
+        self.tables = tables
         self.states = self.table.states
         self.rule_index = {rule: rule.order for rule in self.callbacks}
         self.end_states = set(self.table.end_states.values())
@@ -420,7 +510,7 @@ def _error_position(lexer: Lexer | Lexed, tok) -> Span:
     return Span(tok.start_pos, tok.end_pos)
 
 
-@dataclass
+@record
 class ParseResult:
     ast: A.Node | None
     source: Source
@@ -486,7 +576,7 @@ _VIRTUAL_TEXT = {"SEMI": ";", "RBRACE": "}", "RBRACK": "]", "RPAR": ")", "ID": "
                  "IND_STRING_CLOSE": "''", "PATH_END": ""}
 
 
-@dataclass
+@record
 class SyntaxDiagnostic:
     """One recovered syntax problem: the Nix error, and the repair recovery made."""
     error: errors.NixError

@@ -73,3 +73,22 @@ def test_deferred_builtins_have_their_docs_when_complete():
     r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     before, after = json.loads(r.stdout)
     assert set(before.values()) == {""} and all(after.values()), after
+
+
+def test_deferred_lists_every_builtin_of_its_modules():
+    # DEFERRED repeats, by hand, which builtins the deferred modules define and
+    # their arity: a builtin added to one of them but not to DEFERRED would be
+    # missing from `builtins` until something imported its module
+    probe = ("import json; from nixlang import builtins as B\n"
+             "B.load_all()\n"
+             "seen = []\n"
+             "real = B.builtin\n"
+             "def spy(name, arity):\n"
+             "    seen.append([name, arity]); return real(name, arity)\n"
+             "B.builtin = spy\n"
+             "for theme in sorted({t for t, _ in B.DEFERRED.values()}):\n"
+             "    __import__('nixlang.builtins.' + theme)\n"
+             "print(json.dumps([seen, {n: a for n, (_, a) in B.DEFERRED.items()}]))")
+    r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    seen, deferred = json.loads(r.stdout)
+    assert seen and dict(seen) == deferred

@@ -88,8 +88,7 @@ class _Shape:
                 self.nonzero.append(y[0])
             else:
                 return None     # (a divisor that might be 0 only once computed)
-            q = f"abs({x[0]}) // abs({y[0]})"
-            self.steps.append(f"{r} = {q} if ({x[0]} >= 0) == ({y[0]} >= 0) else -({q})")
+            self.steps.append(f"{r} = {ops.int_div_text(x[0], y[0])}")
         else:
             self.steps.append(f"{r} = {x[0]} {op} {y[0]}")
         return r, 1 + max(x[1], y[1])

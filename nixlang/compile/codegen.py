@@ -1204,8 +1204,7 @@ class CodeGen:
                 steps.append(f"{r} = {xe} // {ye} if {xe} >= 0 else -(-{xe} // {ye})")
             elif type(dn) is A.Var:
                 conds.append(f"{ye} != 0")
-                q = f"abs({xe}) // abs({ye})"
-                steps.append(f"{r} = {q} if ({xe} >= 0) == ({ye} >= 0) else -({q})")
+                steps.append(f"{r} = {ops.int_div_text(xe, ye)}")
             else:
                 return None     # (a divisor that might be 0 only once computed)
         else:
@@ -1346,9 +1345,7 @@ class CodeGen:
                                 w.emit(f"{target} = NOTHING")
                             w.emit("else:")
                             with w.indent():
-                                q = w.tmp()
-                                w.emit(f"{q} = abs({x}) // abs({y})")
-                                w.emit(f"{target} = {q} if ({x} >= 0) == ({y} >= 0) else -{q}")
+                                w.emit(f"{target} = {ops.int_div_text(x, y)}")
                         w.emit(f"if {target} is NOTHING or not (INT_MIN <= {target} <= INT_MAX):")
                         with w.indent():
                             w.emit(f"{target} = {s}.slow({x}, {y})")

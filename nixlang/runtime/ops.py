@@ -68,6 +68,15 @@ def div(a, b):
     return float(a) / float(b)
 
 
+def int_div_text(x: str, y: str) -> str:
+    """Python text of `div`'s integer quotient (C++'s, truncated toward zero)
+    of the integer expressions `x` and `y` (plain names: each is written
+    twice), `y` not 0, for generated code; an INT_MIN / -1 gives 2**63, which
+    the code's range check sends to the general path."""
+    q = f"abs({x}) // abs({y})"
+    return f"{q} if ({x} >= 0) == ({y} >= 0) else -({q})"
+
+
 def num(v):
     t = type(v)
     if t is int or t is float:

@@ -18,9 +18,9 @@ names `pynix explain CODE`. A `docsUrl` setting replaces all of this with
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
+from nixlang.atomicfile import write_atomically
 from nixlang.version import __version__
 
 _written: dict[str, str | None] = {}
@@ -63,17 +63,7 @@ def explanation_uri(code: str) -> str | None:
             folder.mkdir(parents=True, exist_ok=True)
             target = folder / f"{code}.md"
             if not target.exists() or target.read_text(encoding="utf-8") != text:
-                fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{code}.", suffix=".tmp")
-                try:
-                    with os.fdopen(fd, "w", encoding="utf-8") as f:
-                        f.write(text)
-                    os.replace(tmp, target)
-                except BaseException:
-                    try:
-                        os.unlink(tmp)
-                    except OSError:
-                        pass
-                    raise
+                write_atomically(target, text)
             uri = target.as_uri()
         except OSError:
             uri = None

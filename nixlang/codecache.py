@@ -24,6 +24,8 @@ import importlib.util
 import marshal
 import os
 
+from .atomicfile import write_atomically
+
 _MAGIC = importlib.util.MAGIC_NUMBER.hex()
 
 
@@ -54,19 +56,7 @@ def compile_cached(text: str, filename: str, kind: str = "tier2"):
     code = compile(text, filename, "exec")
     try:
         os.makedirs(folder, exist_ok=True)
-        # (not tempfile: importing it loads shutil, bz2, lzma and random at start-up)
-        tmp = os.path.join(folder, f".tmp-{os.getpid()}-{key[:16]}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(marshal.dumps(code))
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        write_atomically(path, marshal.dumps(code))
     except OSError:
         pass
     return code

@@ -53,6 +53,7 @@ import pickle
 import threading
 from pathlib import Path
 
+from .atomicfile import replacing
 from .syntax import ast as A
 
 FORMAT = 3                      # bump when what an entry holds changes
@@ -140,15 +141,12 @@ def store(name: str, ast, symbols: dict, warnings: list) -> None:
         return
     top = directory()
     d = top / name[:2]
-    tmp = d / f".{name}.{os.getpid()}.{threading.get_ident()}.tmp"
     try:
         top.mkdir(mode=0o700, parents=True, exist_ok=True)
         d.mkdir(mode=0o700, exist_ok=True)
-        with open(tmp, "wb") as f:      # pickled straight to the file, a frame at a time
+        with replacing(d / name, mode=0o600) as f:     # pickled straight to the file, a frame at a time
             _dump((FORMAT, name, ast, symbols, warnings), ast, f)
-        os.replace(tmp, d / name)
     except Exception:       # no room, RecursionError, an unpicklable value: not cached
-        _remove(tmp)
         return
     with _lock:
         _writes += 1

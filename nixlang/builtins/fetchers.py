@@ -65,6 +65,7 @@ tempfile = lazy_module("tempfile")
 zipfile = lazy_module("zipfile")
 
 from .. import errors as E, records
+from ..atomicfile import write_atomically
 from ..runtime import ops
 from ..runtime.values import Attrs, CtxStr, Path, force, show_type
 from ..syntax.symbols import symbol_sorted
@@ -164,11 +165,7 @@ def put_blob(data: bytes) -> tuple[str, str]:
     digest = hashlib.sha256(data).hexdigest()
     dest = blob_path(digest)
     if not os.path.isfile(dest):
-        fd, tmp = tempfile.mkstemp(dir=_cache_tmp())
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, dest)
+        write_atomically(dest, data)
     return digest, dest
 
 
@@ -206,10 +203,7 @@ def lookup_meta(kind: str, key: str) -> dict | None:
 
 def store_meta(kind: str, key: str, meta: dict) -> None:
     meta = dict(meta, key=key, kind=kind, time=time.time())
-    fd, tmp = tempfile.mkstemp(dir=_cache_tmp())
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(meta, f)
-    os.replace(tmp, _url_meta_file(kind, key))
+    write_atomically(_url_meta_file(kind, key), json.dumps(meta))
 
 
 def _fresh(meta: dict) -> bool:

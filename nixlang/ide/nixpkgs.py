@@ -29,6 +29,8 @@ import os
 import threading
 from dataclasses import dataclass
 
+from ..atomicfile import write_atomically
+
 NAMES_BUDGET = 120.0        # seconds the background evaluation of the package names may take
 NAMES_MEMORY = 2 << 30      # bytes it may allocate
 CACHE_VERSION = 1
@@ -151,10 +153,7 @@ def _write_cached(folder: str, names: list) -> None:
     path = _cache_file(folder)
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump({"version": CACHE_VERSION, "nixpkgs": folder, "names": names}, f)
-        os.replace(tmp, path)
+        write_atomically(path, json.dumps({"version": CACHE_VERSION, "nixpkgs": folder, "names": names}))
     except OSError:
         pass                     # no cache: the names are computed again next session
 

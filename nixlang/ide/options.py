@@ -45,6 +45,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from ..atomicfile import write_atomically
 from ..errors import edit_distance
 from ..syntax.printer import identifier
 from .diagnostics import ERROR, Diagnostic
@@ -881,14 +882,10 @@ def _read_cache(key: str) -> dict | None:
 
 def _write_cache(key: str, data: dict) -> None:
     import json
-    import tempfile
     d = cache_dir()
     try:
         os.makedirs(d, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp-")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f)
-        os.replace(tmp, os.path.join(d, f"nixos-{key}.json"))
+        write_atomically(os.path.join(d, f"nixos-{key}.json"), json.dumps(data))
     except OSError:
         pass
 

@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
+from ..atomicfile import write_atomically
 from .errors import StoreError
 from .hashes import Hash
 from .paths import STORE_DIR
@@ -163,7 +164,7 @@ class StoreDB:
             except BaseException:
                 self.conn.execute("rollback")
                 raise
-            _write_atomically(schema_file, str(SCHEMA_VERSION).encode())
+            write_atomically(schema_file, str(SCHEMA_VERSION).encode(), fsync=True)
 
     def _connect(self) -> None:
         if self.conn is not None:
@@ -365,15 +366,6 @@ def _read_schema(path: str) -> int:
         return int(text)
     except ValueError:
         raise StoreError(f"Nix database schema file '{path}' is corrupt") from None
-
-
-def _write_atomically(path: str, data: bytes) -> None:
-    tmp = f"{path}.tmp-{os.getpid()}-{id(data)}"
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 def _flock(fd: int | None, op: str) -> None:

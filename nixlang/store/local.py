@@ -30,6 +30,7 @@ import time
 from contextlib import contextmanager
 from typing import Callable, Iterable
 
+from ..atomicfile import write_atomically
 from .db import PathInfo, StoreDB
 from .errors import StoreError
 from .hashes import hash_bytes, hash_file
@@ -115,18 +116,7 @@ class LocalStore:
         final = self.real_path(store_path)
 
         def write(tmp_prefix: str) -> None:
-            fd, tmp = tempfile.mkstemp(prefix=tmp_prefix, dir=self.real_dir)
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(data)
-                    f.flush()
-                    os.fsync(f.fileno())
-                os.chmod(tmp, 0o444)
-                os.utime(tmp, (MTIME, MTIME))
-                os.replace(tmp, final)
-            except BaseException:
-                remove_path(tmp)
-                raise
+            write_atomically(final, data, mode=0o444, fsync=True, mtime=MTIME, prefix=tmp_prefix)
 
         def text_ca() -> str:
             return ca or "text:sha256:" + hash_bytes("sha256", data).nix32

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from ..atomicfile import write_atomically
 from .hashes import Hash
 
 
@@ -98,10 +98,7 @@ def register_valid_paths(store, infos: Iterable[ValidPathInfo]) -> None:
     for info in infos:
         target = _sidecar(store, info.path)
         os.makedirs(os.path.dirname(target), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(target))
-        with os.fdopen(fd, "w") as f:
-            json.dump(info.to_json(), f, sort_keys=True)
-        os.replace(tmp, target)
+        write_atomically(target, json.dumps(info.to_json(), sort_keys=True), mode=0o600)
 
 
 def query_path_info(store, path: str) -> ValidPathInfo | None:

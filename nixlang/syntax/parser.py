@@ -41,6 +41,7 @@ import threading
 from collections import Counter
 
 from .. import errors
+from ..atomicfile import write_atomically
 from ..records import field, record
 from ..source import Source, Span
 from . import ast as A
@@ -152,10 +153,7 @@ def _load_table(builder):
 
 def _write_tables(path: str, data: bytes) -> None:
     try:
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
+        write_atomically(path, data)
     except OSError:
         pass
 

@@ -16,7 +16,8 @@ from json.encoder import encode_basestring as _encode_json_string
 
 from .. import errors as E
 from ..runtime.printer import format_float, print_value_short
-from ..runtime.values import Attrs, Closure, CtxStr, Path, Thunk, force, make_string, show_type
+from ..runtime.values import (BLACKHOLE, FAILED, Attrs, Closure, CtxStr, Path, Thunk, force, force_failed,
+                              make_string, show_type)
 from ..syntax.printer import identifier
 from . import builtin
 from .strings import to_bytes
@@ -458,12 +459,28 @@ def to_json(ev, v, ctx: set | None = None, copy_to_store: bool = True, strict: b
             if k:
                 append(",")
             if type(x) is Thunk:
-                if x.code is None:
+                code = x.code
+                if code is None:
                     x = x.value
                 else:
                     ev.depth += 1
                     try:
-                        x = x.force()
+                        if code is BLACKHOLE or code is FAILED:
+                            x = x.force()
+                        else:
+                            # Thunk.force, inline (see values.force_failed)
+                            x.code = BLACKHOLE
+                            try:
+                                r = code(x.value)
+                            except E.EvalError as e:
+                                force_failed(x, code, e)
+                                raise
+                            except BaseException:
+                                x.code = code
+                                raise
+                            x.value = r
+                            x.code = None
+                            x = r
                     except E.EvalError as e:
                         overflow_here(e, pa, pk)
                         raise child_frame(e, v, k, pa, pk, True)
@@ -512,12 +529,28 @@ def to_json(ev, v, ctx: set | None = None, copy_to_store: bool = True, strict: b
         for k, pre in seq:
             x = d[k]
             if type(x) is Thunk:
-                if x.code is None:
+                code = x.code
+                if code is None:
                     x = x.value
                 else:
                     ev.depth += 1
                     try:
-                        x = x.force()
+                        if code is BLACKHOLE or code is FAILED:
+                            x = x.force()
+                        else:
+                            # Thunk.force, inline (see values.force_failed)
+                            x.code = BLACKHOLE
+                            try:
+                                r = code(x.value)
+                            except E.EvalError as e:
+                                force_failed(x, code, e)
+                                raise
+                            except BaseException:
+                                x.code = code
+                                raise
+                            x.value = r
+                            x.code = None
+                            x = r
                     except E.EvalError as e:
                         overflow_here(e, v, k)
                         raise child_frame(e, v, k, None, None, False)

@@ -899,6 +899,16 @@ CALL_DEPTHS = [
     ('builtins.toJSON [ { a = [ 1 ]; } { a = [ ((x: x) 2) ]; } ]', 5),
     ('builtins.toJSON [ { a = 1; } { a = (x: x) { b = (x: x) 2; }; } ]', 5),
     ('let f = n: if n == 0 then [ ] else [ { a = f (n - 1); } ]; in builtins.toJSON (f 5)', 13),
+    # toJSON's loops count their children's depth once per list or attrset
+    # (a thunk forced there, a nested loop, a value `walk` writes)
+    ('builtins.toJSON [ [ ((x: x) 1) ] ]', 4),
+    ('builtins.toJSON { a = [ { b = (x: x) [ 1 ]; } ]; }', 5),
+    ('builtins.toJSON [ 1.5 { a = (x: x) 2.5; } ]', 4),
+    ('builtins.toJSON [ { a = 1; } { a = [ ((x: x) { b = 1.5; }) ]; } ]', 5),
+    ('builtins.toJSON { a = [ 1 ]; b = { outPath = (x: x) "o"; }; c = [ [ ((x: x) 1) ] ]; }', 5),
+    ('builtins.toJSON (builtins.genList (i: { x = [ { y = i; } ]; }) 3)', 5),
+    ('builtins.toJSON [ { a = 1; } { a = (x: x) [ 2.5 ]; } ]', 4),
+    ('builtins.toJSON { a = [ [ ] { } ]; b = (x: x) { c = "${"x"}"; }; }', 3),
     ('builtins.replaceStrings [ "a" ] [ ((x: x) "b") ] "a"', 1),
     ('builtins.mapAttrs (n: v: v + 1) { a = 1; }', 2),
     ('builtins.listToAttrs [ { name = "a"; value = (x: x) 1; } ]', 2),

@@ -170,3 +170,15 @@ def element_code(ev, f, slow):
     code = make(ev, slow, *values)
     code.pos = slow.pos
     return code
+
+
+def element_thunks(code, size: int) -> list:
+    """genList's elements: `size` thunks `Thunk(code, i)`, made without a
+    call of Thunk.__init__ each (a fifth less time for a long list)."""
+    new = object.__new__
+    out = [None] * size
+    for i in range(size):
+        out[i] = t = new(Thunk)
+        t.code = code
+        t.value = i
+    return out

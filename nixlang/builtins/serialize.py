@@ -486,40 +486,48 @@ def to_json(ev, v, ctx: set | None = None, copy_to_store: bool = True, strict: b
                             overflow_here(e, pa, pk)
                             raise child_frame(e, v, k, pa, pk, True)
                 tx = type(x)
-                if tx is str and x.isascii():
+                if tx is Attrs:
+                    # names seen before have a shape, and then no `__toString`
+                    # or `outPath` (walk makes shapes only without them)
+                    d = x.d
+                    sh = shapes.get(tuple(d)) if d else None
+                    if sh is not None and ev.depth < ev.max_call_depth:
+                        # what `walk` would do
+                        try:
+                            attr_items(x, sh, copy)
+                        except E.EvalError as e:
+                            raise child_frame(e, v, k, pa, pk, True)
+                        append("}")
+                        if len(out) > 4096:
+                            flush()
+                        k += 1
+                        continue
+                elif tx is str and x.isascii():
                     append(encode(x))
+                    k += 1
+                    continue
                 elif tx is int:
                     append(str(x))
+                    k += 1
+                    continue
                 elif x is None:
                     append("null")
+                    k += 1
+                    continue
                 elif tx is bool:
                     append("true" if x else "false")
-                else:
-                    if tx is Attrs:
-                        # names seen before have a shape, and then no `__toString`
-                        # or `outPath` (walk makes shapes only without them)
-                        d = x.d
-                        sh = shapes.get(tuple(d)) if d else None
-                        if sh is not None and ev.depth < ev.max_call_depth:
-                            # what `walk` would do
-                            try:
-                                attr_items(x, sh, copy)
-                            except E.EvalError as e:
-                                raise child_frame(e, v, k, pa, pk, True)
-                            append("}")
-                            if len(out) > 4096:
-                                flush()
-                            k += 1
-                            continue
-                    ev.depth -= 1    # (walk counts it)
-                    try:
-                        walk(x, pa, pk, copy)
-                    except E.EvalError as e:
-                        raise child_frame(e, v, k, pa, pk, True)
-                    finally:
-                        ev.depth += 1
-                    if len(out) > 4096:
-                        flush()
+                    k += 1
+                    continue
+                # anything else: what `walk` writes
+                ev.depth -= 1    # (walk counts it)
+                try:
+                    walk(x, pa, pk, copy)
+                except E.EvalError as e:
+                    raise child_frame(e, v, k, pa, pk, True)
+                finally:
+                    ev.depth += 1
+                if len(out) > 4096:
+                    flush()
                 k += 1
         finally:
             ev.depth -= 1

@@ -699,6 +699,13 @@ TRACES = [
     ('let a = { b = { c = a.b.c; }; }; in builtins.toJSON [ a ]',
      'infinite recursion encountered',
      ["from the definition of 'c'", "while evaluating the attribute 'b.c'", 'entering the infinite recursion', "while evaluating attribute 'c'", "while evaluating attribute 'b'", 'while evaluating list element at index 0', "while calling the 'toJSON' builtin"]),
+    # a thunk being forced met again (its marker BLACKHOLE) in the list and attribute loops
+    ('let x = builtins.toJSON [ x ]; in x',
+     'infinite recursion encountered',
+     ['while evaluating list element at index 0', "while calling the 'toJSON' builtin", 'entering the infinite recursion']),
+    ('let x = builtins.toJSON { a = x; }; in x',
+     'infinite recursion encountered',
+     ["while evaluating attribute 'a'", "while calling the 'toJSON' builtin", 'entering the infinite recursion']),
     # a thunk that failed once raises its error again, with the frames it has by now
     ('let l = [ (throw "t") ]; in builtins.seq (builtins.tryEval (builtins.toJSON l)) (builtins.toJSON l)',
      't',

@@ -466,22 +466,23 @@ def to_json(ev, v, ctx: set | None = None, copy_to_store: bool = True, strict: b
                         x = x.value
                     else:
                         try:
-                            if code is BLACKHOLE or code is FAILED:
-                                x = x.force()
-                            else:
-                                # Thunk.force, inline (see values.force_failed)
-                                x.code = BLACKHOLE
-                                try:
-                                    r = code(x.value)
-                                except E.EvalError as e:
-                                    force_failed(x, code, e)
-                                    raise
-                                except BaseException:
-                                    x.code = code
-                                    raise
-                                x.value = r
-                                x.code = None
-                                x = r
+                            # Thunk.force, inline (see values.force_failed);
+                            # the markers BLACKHOLE and FAILED are not
+                            # callable: Thunk.force raises their error
+                            x.code = BLACKHOLE
+                            try:
+                                r = code(x.value)
+                            except E.EvalError as e:
+                                force_failed(x, code, e)
+                                raise
+                            except BaseException:
+                                x.code = code
+                                if code is BLACKHOLE or code is FAILED:
+                                    x.force()
+                                raise
+                            x.value = r
+                            x.code = None
+                            x = r
                         except E.EvalError as e:
                             overflow_here(e, pa, pk)
                             raise child_frame(e, v, k, pa, pk, True)
@@ -545,22 +546,23 @@ def to_json(ev, v, ctx: set | None = None, copy_to_store: bool = True, strict: b
                         x = x.value
                     else:
                         try:
-                            if code is BLACKHOLE or code is FAILED:
-                                x = x.force()
-                            else:
-                                # Thunk.force, inline (see values.force_failed)
-                                x.code = BLACKHOLE
-                                try:
-                                    r = code(x.value)
-                                except E.EvalError as e:
-                                    force_failed(x, code, e)
-                                    raise
-                                except BaseException:
-                                    x.code = code
-                                    raise
-                                x.value = r
-                                x.code = None
-                                x = r
+                            # Thunk.force, inline (see values.force_failed);
+                            # the markers BLACKHOLE and FAILED are not
+                            # callable: Thunk.force raises their error
+                            x.code = BLACKHOLE
+                            try:
+                                r = code(x.value)
+                            except E.EvalError as e:
+                                force_failed(x, code, e)
+                                raise
+                            except BaseException:
+                                x.code = code
+                                if code is BLACKHOLE or code is FAILED:
+                                    x.force()
+                                raise
+                            x.value = r
+                            x.code = None
+                            x = r
                         except E.EvalError as e:
                             overflow_here(e, v, k)
                             raise child_frame(e, v, k, None, None, False)

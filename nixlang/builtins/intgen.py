@@ -197,14 +197,3 @@ def element_code(ev, f, slow, size: int | None = None):
     code.pos = slow.pos
     return code
 
-
-def element_thunks(code, size: int) -> list:
-    """genList's elements: `size` thunks `Thunk(code, i)`, made without a
-    call of Thunk.__init__ each (a fifth less time for a long list)."""
-    new = object.__new__
-    out = [None] * size
-    for i in range(size):
-        out[i] = t = new(Thunk)
-        t.code = code
-        t.value = i
-    return out

@@ -17,7 +17,7 @@ from ..runtime.printer import print_value_short
 from ..runtime.values import Attrs, Closure, CtxStr, Path, PrimOp, PrimOpApp, Thunk, force
 from ..syntax.printer import identifier
 from . import builtin
-from .intgen import element_code, element_thunks
+from .intgen import element_code
 
 
 # -- forcing with Nix's trace lines --------------------------------------------------------
@@ -222,7 +222,7 @@ def _gen_list(ev, f, n):
     code = _apply_code(ev, f, *_fn_position(f))
     # (`n: first + n`, `i: i * 2`: each element computed by a small function, intgen)
     code = element_code(ev, f, code, size) or code
-    return element_thunks(code, size)
+    return [Thunk(code, i) for i in range(size)]
 
 
 @builtin("map", 2)

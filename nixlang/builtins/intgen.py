@@ -44,6 +44,16 @@ class _Shape:
     def tmp(self) -> str:
         return f"r{len(self.steps)}"
 
+    def offset(self) -> str | None:
+        """For a body that is one addition of the argument and something
+        else (`n: first + n`), that other operand (`c0` or a literal)."""
+        if len(self.steps) != 1:
+            return None
+        parts = self.steps[0].partition(" = ")[2].split(" ")
+        if len(parts) != 3 or parts[1] != "+" or (parts[0] == "i") == (parts[2] == "i"):
+            return None
+        return parts[2] if parts[0] == "i" else parts[0]
+
     def translate(self, n):
         """(expression, height) or None."""
         t = type(n)
@@ -109,10 +119,19 @@ def _maker(node):
         expr, height = tree
         params = ", ".join(f"c{k}" for k in range(len(sh.outer)))
         checks = " and ".join(f"INT_MIN <= r{k} <= INT_MAX" for k in range(len(sh.steps))) or "True"
-        lines = [f"def make(ev, slow, {params + ', ' if params else ''}INT_MIN={ops.INT_MIN}, "
-                 f"INT_MAX={ops.INT_MAX}):",
-                 "    def element(i):",
-                 f"        if ev.depth + {1 + height} <= ev.max_call_depth:"]
+        lines = [f"def make(ev, slow, {params + ', ' if params else ''}bounded=False, INT_MIN={ops.INT_MIN}, "
+                 f"INT_MAX={ops.INT_MAX}):"]
+        if sh.offset() is not None:
+            # `i + c` (or `c + i`) of a list whose first and last elements
+            # are 64-bit integers: so is every element
+            lines += ["    if bounded:",
+                      "        def element(i):",
+                      f"            if ev.depth + {1 + height} <= ev.max_call_depth:",
+                      f"                return {sh.steps[0].partition(' = ')[2]}",
+                      "            return slow(i)",
+                      "        return element"]
+        lines += ["    def element(i):",
+                  f"        if ev.depth + {1 + height} <= ev.max_call_depth:"]
         lines += [f"            {s}" for s in sh.steps]
         lines += [f"            if {checks}:",
                   f"                return {expr}",
@@ -140,9 +159,11 @@ def _read(env, level: int, index: int):
     return v
 
 
-def element_code(ev, f, slow):
+def element_code(ev, f, slow, size: int | None = None):
     """A thunk code for genList's `Thunk(code, i)` computing `f i` as
-    described above, or None when `f` or its environment does not allow it."""
+    described above, or None when `f` or its environment does not allow it.
+    With the list's `size`, a body `first + n` whose values for 0 and
+    size - 1 are 64-bit integers checks no range."""
     if type(f) is not Closure:
         return None
     lam = f.lam
@@ -167,6 +188,12 @@ def element_code(ev, f, slow):
     for name in sh.nonzero:
         if values[int(name[1:])] == 0:
             return None
-    code = make(ev, slow, *values)
+    bounded = False
+    off = sh.offset()
+    if size is not None and size > 0 and off is not None:
+        base = values[int(off[1:])] if off.startswith("c") else int(off)
+        bounded = ops.INT_MIN <= base and base + size - 1 <= ops.INT_MAX
+    code = make(ev, slow, *values, bounded=bounded)
     code.pos = slow.pos
     return code
+

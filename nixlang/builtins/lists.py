@@ -221,7 +221,7 @@ def _gen_list(ev, f, n):
     f = _function(f, "while evaluating the first argument passed to builtins.genList")
     code = _apply_code(ev, f, *_fn_position(f))
     # (`n: first + n`, `i: i * 2`: each element computed by a small function, intgen)
-    code = element_code(ev, f, code) or code
+    code = element_code(ev, f, code, size) or code
     return [Thunk(code, i) for i in range(size)]
 
 

@@ -16,7 +16,8 @@ from json.encoder import encode_basestring as _encode_json_string
 
 from .. import errors as E
 from ..runtime.printer import format_float, print_value_short
-from ..runtime.values import Attrs, Closure, CtxStr, Path, Thunk, force, make_string, show_type
+from ..runtime.values import (BLACKHOLE, FAILED, Attrs, Closure, CtxStr, Path, Thunk, force, force_failed,
+                              make_string, show_type)
 from ..syntax.printer import identifier
 from . import builtin
 from .strings import to_bytes
@@ -454,103 +455,147 @@ def to_json(ev, v, ctx: set | None = None, copy_to_store: bool = True, strict: b
         # `walk` but its depth goes straight to attr_items
         k = 0
         append("[")
-        for x in v:
-            if k:
-                append(",")
-            if type(x) is Thunk:
-                if x.code is None:
-                    x = x.value
-                else:
-                    ev.depth += 1
-                    try:
-                        x = x.force()
-                    except E.EvalError as e:
-                        overflow_here(e, pa, pk)
-                        raise child_frame(e, v, k, pa, pk, True)
-                    finally:
-                        ev.depth -= 1
-            tx = type(x)
-            if tx is str and x.isascii():
-                append(encode(x))
-            elif tx is int:
-                append(str(x))
-            elif x is None:
-                append("null")
-            elif tx is bool:
-                append("true" if x else "false")
-            else:
+        ev.depth += 1    # the elements' depth (Nix's addCallDepth for each)
+        try:
+            for x in v:
+                if k:
+                    append(",")
+                if type(x) is Thunk:
+                    code = x.code
+                    if code is None:
+                        x = x.value
+                    else:
+                        try:
+                            # Thunk.force, inline (see values.force_failed);
+                            # the markers BLACKHOLE and FAILED are not
+                            # callable: Thunk.force raises their error
+                            x.code = BLACKHOLE
+                            try:
+                                r = code(x.value)
+                            except E.EvalError as e:
+                                force_failed(x, code, e)
+                                raise
+                            except BaseException:
+                                x.code = code
+                                if code is BLACKHOLE or code is FAILED:
+                                    x.force()
+                                raise
+                            x.value = r
+                            x.code = None
+                            x = r
+                        except E.EvalError as e:
+                            overflow_here(e, pa, pk)
+                            raise child_frame(e, v, k, pa, pk, True)
+                tx = type(x)
                 if tx is Attrs:
                     # names seen before have a shape, and then no `__toString`
                     # or `outPath` (walk makes shapes only without them)
                     d = x.d
                     sh = shapes.get(tuple(d)) if d else None
-                    if sh is not None and ev.depth + 1 < ev.max_call_depth:
-                        # what `walk` would do, one call deeper
-                        ev.depth += 1
+                    if sh is not None and ev.depth < ev.max_call_depth:
+                        # what `walk` would do
                         try:
                             attr_items(x, sh, copy)
                         except E.EvalError as e:
                             raise child_frame(e, v, k, pa, pk, True)
-                        finally:
-                            ev.depth -= 1
                         append("}")
                         if len(out) > 4096:
                             flush()
                         k += 1
                         continue
+                elif tx is str and x.isascii():
+                    append(encode(x))
+                    k += 1
+                    continue
+                elif tx is int:
+                    append(str(x))
+                    k += 1
+                    continue
+                elif x is None:
+                    append("null")
+                    k += 1
+                    continue
+                elif tx is bool:
+                    append("true" if x else "false")
+                    k += 1
+                    continue
+                # anything else: what `walk` writes
+                ev.depth -= 1    # (walk counts it)
                 try:
                     walk(x, pa, pk, copy)
                 except E.EvalError as e:
                     raise child_frame(e, v, k, pa, pk, True)
+                finally:
+                    ev.depth += 1
                 if len(out) > 4096:
                     flush()
-            k += 1
+                k += 1
+        finally:
+            ev.depth -= 1
 
     def attr_items(v: Attrs, seq, copy) -> None:
         # `items` of an attrset, as list_items is of a list
         d = v.d
-        for k, pre in seq:
-            x = d[k]
-            if type(x) is Thunk:
-                if x.code is None:
-                    x = x.value
-                else:
-                    ev.depth += 1
+        ev.depth += 1    # the values' depth
+        try:
+            for k, pre in seq:
+                x = d[k]
+                if type(x) is Thunk:
+                    code = x.code
+                    if code is None:
+                        x = x.value
+                    else:
+                        try:
+                            # Thunk.force, inline (see values.force_failed);
+                            # the markers BLACKHOLE and FAILED are not
+                            # callable: Thunk.force raises their error
+                            x.code = BLACKHOLE
+                            try:
+                                r = code(x.value)
+                            except E.EvalError as e:
+                                force_failed(x, code, e)
+                                raise
+                            except BaseException:
+                                x.code = code
+                                if code is BLACKHOLE or code is FAILED:
+                                    x.force()
+                                raise
+                            x.value = r
+                            x.code = None
+                            x = r
+                        except E.EvalError as e:
+                            overflow_here(e, v, k)
+                            raise child_frame(e, v, k, None, None, False)
+                tx = type(x)
+                if tx is str and x.isascii():
+                    append(pre + encode(x))
+                elif tx is int:
+                    append(pre + str(x))
+                elif x is None:
+                    append(pre + "null")
+                elif tx is bool:
+                    append(pre + ("true" if x else "false"))
+                elif tx is list and x and ev.depth < ev.max_call_depth:
+                    # what `walk` would do
+                    append(pre)
                     try:
-                        x = x.force()
+                        list_items(x, v, k, copy)
                     except E.EvalError as e:
-                        overflow_here(e, v, k)
+                        raise child_frame(e, v, k, None, None, False)
+                    append("]")
+                else:
+                    append(pre)
+                    ev.depth -= 1    # (walk counts it)
+                    try:
+                        walk(x, v, k, copy)
+                    except E.EvalError as e:
                         raise child_frame(e, v, k, None, None, False)
                     finally:
-                        ev.depth -= 1
-            tx = type(x)
-            if tx is str and x.isascii():
-                append(pre + encode(x))
-            elif tx is int:
-                append(pre + str(x))
-            elif x is None:
-                append(pre + "null")
-            elif tx is bool:
-                append(pre + ("true" if x else "false"))
-            elif tx is list and x and ev.depth + 1 < ev.max_call_depth:
-                # what `walk` would do, one call deeper
-                append(pre)
-                ev.depth += 1
-                try:
-                    list_items(x, v, k, copy)
-                except E.EvalError as e:
-                    raise child_frame(e, v, k, None, None, False)
-                finally:
-                    ev.depth -= 1
-                append("]")
-            else:
-                append(pre)
-                try:
-                    walk(x, v, k, copy)
-                except E.EvalError as e:
-                    raise child_frame(e, v, k, None, None, False)
-                if len(out) > 4096:
-                    flush()
+                        ev.depth += 1
+                    if len(out) > 4096:
+                        flush()
+        finally:
+            ev.depth -= 1
 
     def child_frame(e, v, k, pa, pk, is_list):
         if is_list:

@@ -158,15 +158,7 @@ class Thunk:
         try:
             v = code(self.value)
         except _E.EvalError as e:
-            if isinstance(e, (_E.StackOverflow, _E.InfiniteRecursionError)):
-                self.code = code
-                if getattr(e, "reentered", None) is self:
-                    # the error leaves the thunk whose re-entry it found
-                    e.reentered = None
-                    e.add_frame("entering the infinite recursion")
-            else:
-                self.code = FAILED
-                self.value = e
+            force_failed(self, code, e)
             raise
         except BaseException:
             self.code = code
@@ -174,6 +166,25 @@ class Thunk:
         self.value = v
         self.code = None
         return v
+
+
+def force_failed(t: Thunk, code, e) -> None:
+    """What Thunk.force does when `code` (the thunk's code, replaced by
+    BLACKHOLE while it runs) raised the evaluation error `e`; the caller
+    then re-raises `e`. For loops that force thunks inline, without a call
+    of Thunk.force, in its steps: when `code` is BLACKHOLE or FAILED,
+    `t.force()`; else `t.code = BLACKHOLE`, `v = code(t.value)`, then
+    `t.value = v` and `t.code = None`; on an EvalError this function, on any
+    other exception `t.code = code`, and the exception raised again."""
+    if isinstance(e, (_E.StackOverflow, _E.InfiniteRecursionError)):
+        t.code = code
+        if getattr(e, "reentered", None) is t:
+            # the error leaves the thunk whose re-entry it found
+            e.reentered = None
+            e.add_frame("entering the infinite recursion")
+    else:
+        t.code = FAILED
+        t.value = e
 
 
 def force(v):

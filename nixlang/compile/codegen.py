@@ -44,8 +44,8 @@ from ..runtime.calls import (bind_formals, call2, call_function, call_primop, ca
                              primop_failed)
 from ..runtime.errors import missing_attr, type_error
 from ..runtime.bigsets import BIG, update as big_update
-from ..runtime.positions import Positions, attr_position_of, merge_pos
-from ..runtime.values import UNSET, Attrs, Closure, Path, PrimOp, PrimOpApp, Thunk, force
+from ..runtime.positions import MergedPositions, Positions, attr_position_of, merge_pos
+from ..runtime.values import UNSET, Attrs, Closure, CtxStr, Path, PrimOp, PrimOpApp, Thunk, force
 from .attrsets import is_constant_list
 from .codecache import compile_cached
 from .frames import _NOTHING, _raising, node_pos
@@ -75,6 +75,27 @@ STRICT_ARGUMENTS = {
     "elem": (2, None, 1, False), "seq": (2, None, 0, False),
 }
 
+# builtins whose common case codegen writes inline, inside the call's depth
+# step and error frames (strict_builtin_call): name -> lines computing
+# `{t}` from the forced first argument `{x}` (and the other arguments
+# `{a1}`, ... unforced), each ending in the builtin's own call `{call}` for
+# whatever the line does not decide (a type error, an empty list), so every
+# message and frame is the builtin's. A result left a thunk is forced after
+# the call's frames, as call_primop's is, except where the builtin forces
+# it itself (head, seq: "force {t}" marks the line forcing it in place).
+INLINE_BUILTINS = {
+    "length": ("{t} = len({x}) if type({x}) is list else {call}",),
+    "isAttrs": ("{t} = type({x}) is Attrs",),
+    "isList": ("{t} = type({x}) is list",),
+    "isString": ("{t} = type({x}) is str or type({x}) is CtxStr",),
+    "isInt": ("{t} = type({x}) is int",),
+    "isBool": ("{t} = type({x}) is bool",),
+    "isNull": ("{t} = {x} is None",),
+    "isFunction": ("{t} = type({x}) is Closure or type({x}) is PrimOp or type({x}) is PrimOpApp",),
+    "head": ("{t} = {x}[0] if type({x}) is list and {x} else {call}", "force {t}"),
+    "seq": ("{t} = {a1}", "force {t}"),
+}
+
 # functions whose body has more nodes than this stay closures (generating
 # and compiling a huge body costs more than it can save)
 MAX_NODES = 4000
@@ -95,10 +116,12 @@ _RUNTIME = {
     "NOTHING": _NOTHING,
     "INT_MIN": ops.INT_MIN, "INT_MAX": ops.INT_MAX,
     "EvalError": E.EvalError, "InfiniteRecursionError": E.InfiniteRecursionError,
-    "StackOverflow": E.StackOverflow, "NEW": object.__new__,
+    "StackOverflow": E.StackOverflow, "NEW": object.__new__, "CtxStr": CtxStr,
+    "MergedPositions": MergedPositions,
 }
 # the slots new_object fills, in the order of the class's __init__ arguments
-_SLOTS = {"Thunk": ("code", "value"), "Closure": ("lam", "env"), "Attrs": ("d", "pos")}
+_SLOTS = {"Thunk": ("code", "value"), "Closure": ("lam", "env"), "Attrs": ("d", "pos"),
+          "MergedPositions": ("first", "second")}
 
 
 class Unsupported(Exception):
@@ -496,16 +519,21 @@ class CodeGen:
                 w.emit(f"{target} = {y}")
             w.emit("else:")
             with w.indent():
-                d, xd, yd = w.tmp("d"), w.tmp("d"), w.tmp("d")
+                xd, yd = w.tmp("d"), w.tmp("d")
                 w.emit(f"{xd}, {yd} = {x}.d, {y}.d")
                 w.emit(f"if type({xd}) is dict and type({yd}) is dict and len({xd}) + len({yd}) < BIG:")
                 with w.indent():
-                    w.emit(f"{d} = dict({xd})")
-                    w.emit(f"{d}.update({yd})")
+                    # a small result: the set and merge_pos's work made here
+                    px, py = w.tmp("p"), w.tmp("p")
+                    w.emit(f"{px}, {py} = {x}.pos, {y}.pos")
+                    m = w.tmp("m")
+                    w.emit(f"if {py} is None: {py} = {px}")
+                    w.emit(f"elif {px} is not None: {m} = NEW(MergedPositions); {m}.first = {px}; "
+                           f"{m}.second = {py}; {py} = {m}")
+                    self.new_object(w, "Attrs", f"{{**{xd}, **{yd}}}", py, target)
                 w.emit("else:")
                 with w.indent():
-                    w.emit(f"{d} = big_update({xd}, {yd})")
-                w.emit(f"{target} = Attrs({d}, merge_pos({x}.pos, {y}.pos))")
+                    w.emit(f"{target} = Attrs(big_update({xd}, {yd}), merge_pos({x}.pos, {y}.pos))")
             return
         if op == "++":
             for v in (x, y):
@@ -898,7 +926,7 @@ class CodeGen:
             return None
         _, fi, si, after_fn = shape
         lam = fi is not None and type(n.args[fi]) is A.Lambda
-        if not lam and (si is None or after_fn or not _makes_thunk(n.args[si])):
+        if not lam and name not in INLINE_BUILTINS and (si is None or after_fn or not _makes_thunk(n.args[si])):
             return None
         return prim, shape
 
@@ -911,7 +939,8 @@ class CodeGen:
         function argument is its closure (the builtin forces it before
         keeping or showing it; making a closure cannot fail)."""
         prim, (_, fi, si, after_fn) = guess
-        if si is not None and not _makes_thunk(n.args[si]):
+        inline = INLINE_BUILTINS.get(prim.name)
+        if inline is None and si is not None and not _makes_thunk(n.args[si]):
             si = None
         if si is not None and after_fn and type(n.args[fi]) is not A.Lambda:
             si = None
@@ -919,7 +948,8 @@ class CodeGen:
 
         def before():
             if si is not None:
-                args[si] = self.value(n.args[si], w, w.tmp("sa"))
+                # (a variable forced as the builtin forces its thunk: `plain`)
+                args[si] = self.value(n.args[si], w, w.tmp("sa"), plain=inline is not None)
             for i, a in enumerate(n.args):
                 if args[i] is None:
                     t = args[i] = w.tmp("arg")
@@ -928,7 +958,20 @@ class CodeGen:
                     else:
                         w.emit(f"{t} = {self.lazy(a, w)}")
         p = self.const(prim, "PRIM")
-        self.primop_call(w, p, lambda: f"{p}.fn(ev, {', '.join(args)})", call_span, target, before)
+
+        def call():
+            text = f"{p}.fn(ev, {', '.join(args)})"
+            if inline is None:
+                return text
+            names = {"x": args[0], "t": target, "call": text}
+            names.update((f"a{i}", a) for i, a in enumerate(args))
+            for line in inline:
+                if line.startswith("force "):
+                    self.force_in_place(w, line[6:].format(**names))
+                else:
+                    w.emit(line.format(**names))
+            return None
+        self.primop_call(w, p, call, call_span, target, before)
 
     def call_generic(self, n: A.Call, w: _Writer, f: str, call_span: str, target: str) -> None:
         """The call of the function value `f` on `n`'s arguments."""
@@ -1118,7 +1161,8 @@ class CodeGen:
             if before is not None:
                 before()
                 call = call()
-            w.emit(f"{target} = {call}")
+            if call is not None:    # (None: `call` wrote the statements itself)
+                w.emit(f"{target} = {call}")
         self.end_counted_call(w, [("EvalError", f"raise primop_failed(e, {prim}, SRC, {call_span})"),
                                   ("RecursionError", f"raise primop_failed(e, {prim}, SRC, {call_span}) from None")])
         self.force_in_place(w, target)

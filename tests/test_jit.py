@@ -299,6 +299,14 @@ CASES = [
     "let f = x: y: x // y // { c = throw \"c\"; }; in (f { a = 1; } { b = 1; }).c",
     "let f = x: y: x // y; in [ (f { } { a = 1; }) (f { a = 1; } { }) ((f { a = 1; } { a = throw \"a\"; }).a) ]",
     "let f = x: y: x // y; in f { a = 1; } 2",
+    # `?` with dynamic names in tier 2 (codegen.dynamic_name)
+    "let f = s: k: [ (s ? ${k}) (s ? a.${k}) (s ? ${k}.${k}) (s ? \"${k}\") ];"
+    " in [ (f { a = { a = 1; }; } \"a\") (f 1 \"b\") (f { b = 1; } \"b\") ]",
+    "let f = s: k: s ? ${k}; in [ (f { } \"a\") (f { } 1) ]",
+    "let f = s: k: s ? a.${k}; in [ (f { } 1) (f { a = { }; } 1) ]",
+    "let f = s: k: s ? ${k}; in [ (f { } (throw \"name\")) ]",
+    "let f = s: k: s ? ${k}; in [ (f (throw \"set\") (throw \"name\")) ]",
+    "let f = s: k: s ? ${k}; in f { } \"${./file.nix}\"",
     "let f = x: y: x // y; in (f (builtins.listToAttrs [ { name = \"a\"; value = throw \"l\"; } ]) { b = 1; }).a",
 ]
 

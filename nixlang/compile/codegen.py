@@ -50,7 +50,7 @@ from .attrsets import is_constant_list
 from .codecache import compile_cached
 from .frames import _NOTHING, _raising, node_pos
 from .functions import _makes_thunk
-from .selection import _attr_path_text, _lazy_select, _select_inherited, select_failed
+from .selection import _attr_path_text, _lazy_select, _select_inherited, attr_name, select_failed
 from .variables import memo_of, with_lookup
 
 # builtins whose calls codegen specialises (guessed_builtin): name ->
@@ -112,7 +112,7 @@ _RUNTIME = {
     "type_error": type_error, "missing_attr": missing_attr, "select_failed": select_failed,
     "with_lookup": with_lookup, "merge_pos": merge_pos, "BIG": BIG, "big_update": big_update, "equal": ops.equal,
     "assert_equal": ops.assert_equal, "attr_position_of": attr_position_of,
-    "_raising": _raising, "_lazy_select": _lazy_select, "_select_inherited": _select_inherited,
+    "_raising": _raising, "_lazy_select": _lazy_select, "attr_name": attr_name, "_select_inherited": _select_inherited,
     "NOTHING": _NOTHING,
     "INT_MIN": ops.INT_MIN, "INT_MAX": ops.INT_MAX,
     "EvalError": E.EvalError, "InfiniteRecursionError": E.InfiniteRecursionError,
@@ -643,22 +643,30 @@ class CodeGen:
         w.emit(f"{target} = {v}")
 
     def g_HasAttr(self, n: A.HasAttr, w: _Writer, target: str) -> None:
-        if any(a.name is None for a in n.path):
-            self.fallback(n, w, target)
-            return
         v = self.framed(n.expr, w, "in the argument of '?'", node_pos(n.expr))
-        names = [self.const(a.name, "N") for a in n.path]
         w.emit(f"{target} = False")
         cur = w.tmp()
         w.emit(f"{cur} = {v}")
-        for k, name in enumerate(names):
+        saved = dict(w.forced)
+        for k, an in enumerate(n.path):
+            name = self.dynamic_name(an, w) if an.name is None else self.const(an.name, "N")
             w.emit(f"if type({cur}) is Attrs and {name} in {cur}.d:")
             w.depth += 1
-            if k + 1 < len(names):
+            if k + 1 < len(n.path):
                 w.emit(f"{cur} = force({cur}.d[{name}])")
             else:
                 w.emit(f"{target} = True")
-        w.depth -= len(names)
+        w.depth -= len(n.path)
+        # (a dynamic name after the first is computed only when the path
+        # gets that far)
+        w.forced = saved
+
+    def dynamic_name(self, an: A.AttrName, w: _Writer) -> str:
+        """The name `${e}` gives, as tier 1's _name_value computes it."""
+        v = self.value(an.expr, w)
+        name = w.tmp("nm")
+        w.emit(f"{name} = {v} if type({v}) is str else attr_name({v}, SRC, {self.const(node_pos(an.expr), 'S')})")
+        return name
 
     def g_Var(self, n: A.Var, w: _Writer, target: str) -> None:
         # a name some `with` provides

@@ -276,6 +276,15 @@ CASES = [
     "let f = a: b: c: a b c; g = x: f x 1 2; in [ (g (p: q: p + q)) (g 1) ]",
     "let f = a: { b }: c: b; g = x: f x { b = x; } 2; in [ (g 1) (f 1 { } 2) ]",
     "let f = a: b: c: c.d; g = x: f x 1 x; in [ (g { d = 1; }) (g { }) ]",
+    # a lambda `a: b: ...` given three arguments (codegen.call_generic)
+    "let foldl' = op: acc: builtins.seq acc (builtins.foldl' op acc); f = x: foldl' (a: b: a + b) x [ 1 2 ];"
+    " in [ (f 1) (f \"s\") ]",
+    "let g = a: b: { x }: a + b + x; f = x: g x 1 { y = 2; }; in [ (f 1) ]",
+    "let g = a: b: { x }: a + b + x; f = x: g x 1 { x = 2; }; in [ (f 1) (f \"s\") ]",
+    "let g = a: b: 5; f = x: g x 1 2; in f 1",
+    "let g = a: b: builtins.add; f = x: g x 1 2; in [ (f 1) (builtins.length (f 1)) ]",
+    "let g = a: b: throw \"inner\"; f = x: g x 1 2; in f 1",
+    "let g = a: b: { __functor = s: c: c + a; }; f = x: g x 1 2; in [ (f 1) (f \"s\") ]",
     # builtins written inline (codegen.INLINE_BUILTINS) on a variable, a
     # thunk of it that fails, a value of the wrong type, an infinite recursion
     "let f = x: [ (builtins.length x) (builtins.head x) ]; in [ (f [ 1 ]) (f [ ]) ]",
@@ -363,6 +372,7 @@ DEPTH = [
     "let f = n: if n <= 0 then \"\" else \"${toString n}${f (n - 1)}\"; in f 30",
     "let f = n: if n <= 0 then builtins.length [ 0 ] else builtins.seq (f (n - 1)) (builtins.isInt n); in f 30",
     "let f = n: l: if n <= 0 then builtins.head l else f (n - 1) l; in f 30 [ 1 ]",
+    "let g = a: b: let h = c: if c <= 0 then a else g a b (c - 1); in h; in g 0 0 30",
 ]
 
 

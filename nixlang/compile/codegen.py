@@ -1018,18 +1018,26 @@ class CodeGen:
         if len(args) <= MAX_CURRIED:
             # `a: b: c: ...` entered at its innermost body, as calln does
             self.curried_branch(w, f, args, call_span, target, force_result=True)
+        if len(args) == 3:
+            # `a: b: ...` given a third argument (lib's foldl', a function
+            # giving a function): as calln does it, call2's work for the
+            # first two, then the call of what they give on the third
+            g = w.tmp("fn")
+            self.curried_branch(w, f, args[:2], call_span, g, force_result=True,
+                                then=lambda: self.call_one(w, g, args[2], call_span, target))
         w.emit("else:")
         with w.indent():
             w.emit(f"{target} = calln(ev, {f}, ({', '.join(args)},), SRC, {call_span})")
 
     def curried_branch(self, w: _Writer, f: str, args: list, call_span: str, target: str,
-                       force_result: bool = False) -> None:
+                       force_result: bool = False, then=None) -> None:
         """The `elif` branch of a call of `f` on `args` (two or more) when `f`
         is a lambda `a: b: ...` curried at least that deep, none with formals:
         its innermost body entered with the frames `[[env, a], b]`, one call
         deep, as call2 and calln enter it (the closures in between cannot
         fail and nothing else sees them). `force_result`: a thunk it gives
-        forced after that call, as calln forces it."""
+        forced after that call, as calln forces it. `then()` writes what
+        follows in the branch."""
         lams = [w.tmp("inner") for _ in args[1:]]
         cond = [f"type({f}) is Closure", f"{f}.lam.formals is None"]
         prev = f"{f}.lam"
@@ -1046,6 +1054,8 @@ class CodeGen:
             self.end_counted_call(w, [("EvalError", f"raise lambda_frames(e, {lams[-1]}, SRC, {call_span})")])
             if force_result:
                 self.force_in_place(w, target)
+            if then is not None:
+                then()
 
     def builtin_branches(self, w: _Writer, f: str, args: list, call_span: str, target: str,
                          keyword: str = "if") -> None:

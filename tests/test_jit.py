@@ -276,6 +276,11 @@ CASES = [
     "let f = a: b: c: a b c; g = x: f x 1 2; in [ (g (p: q: p + q)) (g 1) ]",
     "let f = a: { b }: c: b; g = x: f x { b = x; } 2; in [ (g 1) (f 1 { } 2) ]",
     "let f = a: b: c: c.d; g = x: f x 1 x; in [ (g { d = 1; }) (g { }) ]",
+    # `==` and `!=` with a string or integer literal on one side
+    "let f = x: [ (x == \"a\") (\"a\" == x) (x != \"a\") (x == 1) (1 == x) (x != 1) (x == 1.0) ];"
+    " in [ (f \"a\") (f 1) (f 1.0) (f null) (f true) (f \"${\"a\"}\") (f [ ]) (f \"${./file.nix}\") ]",
+    "let f = x: x.a == \"a\"; in [ (f { a = \"a\"; }) (f { }) ]",
+    "let f = x: 1 != x.a; in [ (f { a = 1; }) (f { a = throw \"a\"; }) ]",
     # a lambda `a: b: ...` given three arguments (codegen.call_generic)
     "let foldl' = op: acc: builtins.seq acc (builtins.foldl' op acc); f = x: foldl' (a: b: a + b) x [ 1 2 ];"
     " in [ (f 1) (f \"s\") ]",

@@ -487,6 +487,19 @@ class CodeGen:
         if op in ("==", "!="):
             x = self.framed(n.lhs, w, f"in the left operand of '{op}'", node_pos(n.lhs))
             y = self.framed(n.rhs, w, f"in the right operand of '{op}'", node_pos(n.rhs))
+            literal = {A.Str: "str", A.Int: "int"}
+            if type(n.rhs) in literal or type(n.lhs) in literal:
+                # `e == "s"`, `e == 1`: one type test before ops.equal
+                side = x if type(n.rhs) in literal else y
+                w.emit(f"if type({side}) is {literal.get(type(n.rhs)) or literal[type(n.lhs)]}:")
+                with w.indent():
+                    w.emit(f"{target} = {x} == {y}")
+                w.emit("else:")
+                with w.indent():
+                    w.emit(f"{target} = equal({x}, {y})")
+                if op == "!=":
+                    w.emit(f"{target} = not {target}")
+                return
             ty = w.tmp()
             w.emit(f"{ty} = type({x})")
             w.emit(f"if {ty} is type({y}) and ({ty} is int or {ty} is str):")

@@ -45,7 +45,8 @@ from ..runtime.calls import (bind_formals, call2, call_function, call_primop, ca
 from ..runtime.errors import missing_attr, type_error
 from ..runtime.bigsets import BIG, update as big_update
 from ..runtime.positions import MergedPositions, Positions, attr_position_of, merge_pos
-from ..runtime.values import UNSET, Attrs, Closure, CtxStr, Path, PrimOp, PrimOpApp, Thunk, force
+from ..runtime.values import (BLACKHOLE, UNSET, Attrs, Closure, CtxStr, Path, PrimOp, PrimOpApp, Thunk, _Blackhole, force,
+                              force_failed)
 from .attrsets import is_constant_list
 from .codecache import compile_cached
 from .frames import _NOTHING, _raising, node_pos
@@ -117,11 +118,28 @@ _RUNTIME = {
     "INT_MIN": ops.INT_MIN, "INT_MAX": ops.INT_MAX,
     "EvalError": E.EvalError, "InfiniteRecursionError": E.InfiniteRecursionError,
     "StackOverflow": E.StackOverflow, "NEW": object.__new__, "CtxStr": CtxStr,
-    "MergedPositions": MergedPositions,
+    "MergedPositions": MergedPositions, "Blackhole": _Blackhole, "BLACKHOLE": BLACKHOLE, "force_failed": force_failed,
 }
 # the slots new_object fills, in the order of the class's __init__ arguments
 _SLOTS = {"Thunk": ("code", "value"), "Closure": ("lam", "env"), "Attrs": ("d", "pos"),
           "MergedPositions": ("first", "second")}
+
+
+# Thunk.force written out, for a thunk `{t}` whose code is not None
+_FORCE_THUNK = """\
+{c} = {t}.code
+if type({c}) is Blackhole: {t} = {t}.force()
+else:
+    {t}.code = BLACKHOLE
+    try:
+        {r} = {c}({t}.value)
+    except EvalError as e:
+        force_failed({t}, {c}, e)
+        raise
+    except BaseException:
+        {t}.code = {c}
+        raise
+    {t}.value = {r}; {t}.code = None; {t} = {r}"""
 
 
 class Unsupported(Exception):
@@ -297,12 +315,12 @@ class CodeGen:
             w.emit("else:")
             with w.indent():
                 if plain:
-                    w.emit(f"{t} = {t}.force()")
+                    self.force_thunk(w, t)
                 else:
                     span = self.const(n.span, "S")
                     w.emit("try:")
                     with w.indent():
-                        w.emit(f"{t} = {t}.force()")
+                        self.force_thunk(w, t)
                     w.emit("except InfiniteRecursionError as e:")
                     with w.indent():
                         w.emit(f"e.at(SRC, {span})")
@@ -337,6 +355,25 @@ class CodeGen:
         with w.indent():
             w.emit(f"{t} = Thunk({code}, {w.frames[-1]})")
         return t
+
+    def force_thunk(self, w: _Writer, t: str) -> None:
+        """`t = t.force()` for the thunk in `t`, not forced yet, written out
+        (one Python call fewer for each thunk forced here): what
+        Thunk.force does, its error bookkeeping by values.force_failed, and
+        a thunk being forced (or failed before) left to Thunk.force."""
+        text = _FORCE_THUNK.format(t=t, c=w.tmp("c"), r=w.tmp("r"))
+        for line in text.splitlines():
+            w.emit(line)
+
+    def force_entry(self, w: _Writer, x: str, entry: str) -> None:
+        """The thunk in `x`, read from `entry` (an attrset's dict), forced
+        into `x`, its value replacing it in `entry` (as Nix overwrites the
+        Value in place)."""
+        w.emit(f"if {x}.code is None: {x} = {x}.value")
+        w.emit("else:")
+        with w.indent():
+            self.force_thunk(w, x)
+        w.emit(f"{entry} = {x}")
 
     # -- values and laziness ---------------------------------------------------------------
     def value(self, n, w: _Writer, target: str | None = None, plain: bool = False) -> str:
@@ -607,7 +644,7 @@ class CodeGen:
                 w.depth += 1
                 w.emit(f"if type({x}) is Thunk:")
                 with w.indent():
-                    w.emit(f"{x} = {d}[{name}] = {x}.value if {x}.code is None else {x}.force()")
+                    self.force_entry(w, x, f"{d}[{name}]")
                 w.emit(f"{v} = {x}")
             w.emit(f"{target} = {v}")
             w.depth -= 2 * len(names)
@@ -636,7 +673,7 @@ class CodeGen:
                     w.emit(f"{found} = ({v}, {name})")
                     w.emit(f"if type({x}) is Thunk:")
                     with w.indent():
-                        w.emit(f"{x} = {d}[{name}] = {x}.value if {x}.code is None else {x}.force()")
+                        self.force_entry(w, x, f"{d}[{name}]")
                 else:
                     # the last attribute found matters only to an error while
                     # forcing its value: noted just before that
@@ -648,7 +685,8 @@ class CodeGen:
                         w.emit("else:")
                         with w.indent():
                             w.emit(f"{found} = ({v}, {name})")
-                            w.emit(f"{x} = {d}[{name}] = {x}.force()")
+                            self.force_thunk(w, x)
+                            w.emit(f"{d}[{name}] = {x}")
                 w.emit(f"{v} = {x}")
         w.emit("except EvalError as e:")
         with w.indent():

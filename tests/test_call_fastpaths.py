@@ -305,6 +305,11 @@ BINDERS = [
      '(i: { name = "a${toString i}"; value = i; }) 3000))) ]', "[ 1 2 0 ]"),
     ("let g = { a }: a; in [ (g { a = 1; }) (g { a = 2; }) (g 3) ]",
      "error: expected a set but found an integer: 3"),
+    # a default naming a builtin: read through its reader's memo (global_lazy.memo)
+    ("let f = { a ? null, b ? true, c ? builtins.length }: [ a b (c [ 1 ]) ]; "
+     "in [ (f { }) (f { a = 1; }) (f { c = x: 2; }) (f { }) ]",
+     "[ [ null true 1 ] [ 1 true 1 ] [ null true 2 ] [ null true 1 ] ]"),
+    ("let null = 5; f = { a ? null }: a; in [ (f { }) (f { }) (f { a = 1; }) (f { }) ]", "[ 5 5 1 5 ]"),
 ]
 
 

@@ -531,6 +531,7 @@ class CodeGen:
                 w.emit(f"if type({side}) is {literal.get(type(n.rhs)) or literal[type(n.lhs)]}:")
                 with w.indent():
                     w.emit(f"{target} = {x} == {y}")
+                w.emit(f"elif {side} is None: {target} = False")
                 w.emit("else:")
                 with w.indent():
                     w.emit(f"{target} = equal({x}, {y})")

@@ -423,7 +423,14 @@ def make_binder(lam: LambdaCode):
             lines += ["    if x is NOTHING:", "        return None", f"    env[{slot + 1}] = x"]
         else:
             env[f"D{k}"] = default
-            lines += ["    if x is NOTHING:", f"        env[{slot + 1}] = D{k}(env)", "    else:",
+            value = f"D{k}(env)"
+            memo = getattr(default, "memo", None)
+            if memo is not None:
+                # a name of the base environment (`null`): its reader's memo
+                # once filled, as the default's code reads it
+                env[f"M{k}"] = memo
+                value = f"M{k}[0] if M{k} else {value}"
+            lines += ["    if x is NOTHING:", f"        env[{slot + 1}] = {value}", "    else:",
                       f"        env[{slot + 1}] = x"]
             if not lam.ellipsis:
                 lines.append("        n += 1")

@@ -321,6 +321,15 @@ CASES = [
     "let f = s: k: s ? ${k}; in [ (f { } (throw \"name\")) ]",
     "let f = s: k: s ? ${k}; in [ (f (throw \"set\") (throw \"name\")) ]",
     "let f = s: k: s ? ${k}; in f { } \"${./file.nix}\"",
+    # `s.${k} or d` in tier 2 (a dynamic select without `or` stays tier 1's)
+    "let f = s: k: [ (s.${k} or 0) (s.a.${k} or 1) (s.${k}.${k} or 2) (s.\"${k}\" or 3) ];"
+    " in [ (f { a = { a = 5; }; } \"a\") (f 1 \"b\") (f { b = 1; } \"b\") ]",
+    "let f = s: k: s.${k} or 0; in [ (f { } \"a\") (f { } 1) ]",
+    "let f = s: k: s.a.${k} or 0; in [ (f 1 1) (f { a = { }; } 1) ]",
+    "let f = s: k: s.${k} or 0; in [ (f { a = throw \"value\"; } \"a\") ]",
+    "let f = s: k: s.${k} or 0; in [ (f (throw \"set\") (throw \"name\")) ]",
+    "let f = s: k: s.${k} or 0; in f { } \"${./file.nix}\"",
+    "let f = s: k: s.${k}; in [ (f { a = 1; } \"a\") (f { } \"b\") ]",
     "let f = x: y: x // y; in (f (builtins.listToAttrs [ { name = \"a\"; value = throw \"l\"; } ]) { b = 1; }).a",
 ]
 

@@ -620,11 +620,13 @@ class CodeGen:
 
     # -- attribute access ---------------------------------------------------------------------
     def g_Select(self, n: A.Select, w: _Writer, target: str) -> None:
-        if type(n.expr) is A.InheritFrom or any(a.name is None for a in n.path):
+        dynamic = any(a.name is None for a in n.path)
+        if type(n.expr) is A.InheritFrom or (dynamic and n.default is None):
+            # (an error in a dynamic path shows the names evaluated again)
             self.fallback(n, w, target)
             return
         span = self.const(n.span, "S")
-        names = [self.const(a.name, "N") for a in n.path]
+        names = [None if a.name is None else self.const(a.name, "N") for a in n.path]
         v = w.tmp()
         w.emit("try:")
         with w.indent():
@@ -636,7 +638,11 @@ class CodeGen:
         if n.default is not None:
             # `a.b or d`: any missing step gives the default
             w.emit(f"{target} = NOTHING")
+            saved = dict(w.forced)
             for k, name in enumerate(names):
+                if name is None:
+                    # `s.${e} or d`: the name computed before the step's test, as select_or does
+                    name = self.dynamic_name(n.path[k], w)
                 w.emit(f"if type({v}) is Attrs:")
                 w.depth += 1
                 w.emit(f"{d} = {v}.d")
@@ -649,6 +655,7 @@ class CodeGen:
                 w.emit(f"{v} = {x}")
             w.emit(f"{target} = {v}")
             w.depth -= 2 * len(names)
+            w.forced = saved    # (what a step forced is known only inside it)
             w.emit(f"if {target} is NOTHING:")
             self.branch(w, n.default, target)
             return

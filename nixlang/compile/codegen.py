@@ -125,21 +125,23 @@ _SLOTS = {"Thunk": ("code", "value"), "Closure": ("lam", "env"), "Attrs": ("d", 
           "MergedPositions": ("first", "second")}
 
 
-# Thunk.force written out, for a thunk `{t}` whose code is not None
+# Thunk.force written out, for a thunk `{t}` whose code is not None (its
+# two locals are the same in every such block of a function: the blocks do
+# not nest, and fewer locals make a smaller Python frame)
 _FORCE_THUNK = """\
-{c} = {t}.code
-if type({c}) is Blackhole: {t} = {t}.force()
+fc = {t}.code
+if type(fc) is Blackhole: {t} = {t}.force()
 else:
     {t}.code = BLACKHOLE
     try:
-        {r} = {c}({t}.value)
+        fv = fc({t}.value)
     except EvalError as e:
-        force_failed({t}, {c}, e)
+        force_failed({t}, fc, e)
         raise
     except BaseException:
-        {t}.code = {c}
+        {t}.code = fc
         raise
-    {t}.value = {r}; {t}.code = None; {t} = {r}"""
+    {t}.value = fv; {t}.code = None; {t} = fv"""
 
 
 class Unsupported(Exception):
@@ -361,9 +363,8 @@ class CodeGen:
         (one Python call fewer for each thunk forced here): what
         Thunk.force does, its error bookkeeping by values.force_failed, and
         a thunk being forced (or failed before) left to Thunk.force."""
-        text = _FORCE_THUNK.format(t=t, c=w.tmp("c"), r=w.tmp("r"))
-        for line in text.splitlines():
-            w.emit(line)
+        pad = "\n" + "    " * w.depth
+        w.lines.append(pad[1:] + _FORCE_THUNK.format(t=t).replace("\n", pad))
 
     def force_entry(self, w: _Writer, x: str, entry: str) -> None:
         """The thunk in `x`, read from `entry` (an attrset's dict), forced
@@ -1097,7 +1098,9 @@ class CodeGen:
         fail and nothing else sees them). `force_result`: a thunk it gives
         forced after that call, as calln forces it. `then()` writes what
         follows in the branch."""
-        lams = [w.tmp("inner") for _ in args[1:]]
+        # (these locals, and call_one's and builtin_branches', live only
+        # until the call: the same names serve every call site of a function)
+        lams = [f"inner{k}_" for k in range(1, len(args))]
         cond = [f"type({f}) is Closure", f"{f}.lam.formals is None"]
         prev = f"{f}.lam"
         for lam in lams:
@@ -1129,7 +1132,7 @@ class CodeGen:
         w.emit(f"{keyword} type({f}) is PrimOp and {f}.arity == {n}:")
         with w.indent():
             self.primop_call(w, f, f"{f}.fn(ev, {', '.join(args)})", call_span, target)
-        prim = w.tmp("prim")
+        prim = "prim_"
         w.emit(f"elif type({f}) is PrimOpApp and len({f}.args) + {n} == ({prim} := {f}.primop).arity:")
         with w.indent():
             self.primop_call(w, prim, f"{prim}.fn(ev, *{f}.args, {', '.join(args)})", call_span, target)
@@ -1181,7 +1184,7 @@ class CodeGen:
         """`f a`: a lambda entered here (its frame made or its formals bound
         as call_function does), a one-argument builtin called at once,
         anything else through call_function."""
-        lam, fr = w.tmp("lam"), w.tmp("cf")
+        lam, fr = "lam_", "cf_"
         w.emit(f"if type({f}) is Closure:")
         with w.indent():
             w.emit(f"{lam} = {f}.lam")

@@ -280,6 +280,9 @@ CASES = [
     "let f = x: [ (x == \"a\") (\"a\" == x) (x != \"a\") (x == 1) (1 == x) (x != 1) (x == 1.0) ];"
     " in [ (f \"a\") (f 1) (f 1.0) (f null) (f true) (f \"${\"a\"}\") (f [ ]) (f \"${./file.nix}\") ]",
     "let f = x: x.a == \"a\"; in [ (f { a = \"a\"; }) (f { }) ]",
+    "let f = x: [ (x == [ ]) ([ ] != x) (x == { }) ({ } != x) ]; in [ (f [ ]) (f [ 1 ]) (f { }) (f { a = 1; })"
+    " (f null) (f \"a\") (f (builtins.listToAttrs (builtins.genList (i: { name = \"a${toString i}\"; value = i; })"
+    " 3000))) (f { type = \"derivation\"; outPath = \"x\"; }) (f (throw \"x\")) ]",
     "let f = x: 1 != x.a; in [ (f { a = 1; }) (f { a = throw \"a\"; }) ]",
     # a lambda `a: b: ...` given three arguments (codegen.call_generic)
     "let foldl' = op: acc: builtins.seq acc (builtins.foldl' op acc); f = x: foldl' (a: b: a + b) x [ 1 2 ];"

@@ -525,13 +525,14 @@ class CodeGen:
         if op in ("==", "!="):
             x = self.framed(n.lhs, w, f"in the left operand of '{op}'", node_pos(n.lhs))
             y = self.framed(n.rhs, w, f"in the right operand of '{op}'", node_pos(n.rhs))
-            literal = {A.Str: "str", A.Int: "int"}
-            if type(n.rhs) in literal or type(n.lhs) in literal:
-                # `e == "s"`, `e == 1`: one type test before ops.equal
-                side = x if type(n.rhs) in literal else y
-                w.emit(f"if type({side}) is {literal.get(type(n.rhs)) or literal[type(n.lhs)]}:")
+            lit = _literal_test(n.rhs) or _literal_test(n.lhs)
+            if lit is not None:
+                # `e == "s"`, `e == 1`, `e != [ ]`, `e == { }`: one type test
+                # before ops.equal
+                side = x if _literal_test(n.rhs) else y
+                w.emit(f"if type({side}) is {lit[0]}:")
                 with w.indent():
-                    w.emit(f"{target} = {x} == {y}")
+                    w.emit(f"{target} = " + lit[1].format(x=x, y=y, side=side))
                 w.emit(f"elif {side} is None: {target} = False")
                 w.emit("else:")
                 with w.indent():
@@ -1492,6 +1493,22 @@ class CodeGen:
                     with w.indent():
                         w.emit(f"{target} = {s}.slow({x}, {y})")
         w.forced = saved
+
+
+def _literal_test(n):
+    """For a literal `n` compared with `==`: (the Python type a value equal
+    to it has, the test of equality for a value of that type), or None."""
+    t = type(n)
+    if t is A.Str:
+        return "str", "{x} == {y}"
+    if t is A.Int:
+        return "int", "{x} == {y}"
+    if t is A.List and not n.elems:
+        return "list", "not {side}"
+    if t is A.Attrs and not n.attrs and not n.dynamic and not n.inherit_from and not n.rec:
+        # (an empty set is no derivation: ops.equal compares the sizes)
+        return "Attrs", "not {side}.d"
+    return None
 
 
 def _built_safely(n) -> bool:

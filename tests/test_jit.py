@@ -293,15 +293,6 @@ CASES = [
     "let g = a: b: builtins.add; f = x: g x 1 2; in [ (f 1) (builtins.length (f 1)) ]",
     "let g = a: b: throw \"inner\"; f = x: g x 1 2; in f 1",
     "let g = a: b: { __functor = s: c: c + a; }; f = x: g x 1 2; in [ (f 1) (f \"s\") ]",
-    # `f { ... }` for a lambda with formals: the attrset made in place and
-    # bound by the formals' binder (calls.make_binder) from the third call
-    "let g = { a, b ? 2 }: a + b; f = x: g { a = x; }; in [ (f 1) (f 2) (f 3) (f \"s\") ]",
-    "let g = { a, b ? 2 }: a; f = x: g { a = x; c = 1; }; in [ (f 1) (f 2) (f 3) ]",
-    "let g = { a, b ? 2 }: b; f = x: g { b = x; }; in [ (f 1) (f 2) (f 3) ]",
-    "let g = s@{ a, ... }: [ a s ]; f = x: g rec { a = x; c = a; inherit (x) d; }; in [ (f { d = 1; }) (f { }) (f 3) ]",
-    "let g = { a }: a; f = x: g { a = throw \"a\"; }; in [ (f 1) (f 2) (f 3) ]",
-    "let g = x: x.a; f = x: g { a = x; }; in [ (f 1) (f 2) (f 3) ]",
-    "let g = builtins.attrNames; f = x: g { a = x; }; in [ (f 1) (f 2) (f 3) ]",
     # builtins written inline (codegen.INLINE_BUILTINS) on a variable, a
     # thunk of it that fails, a value of the wrong type, an infinite recursion
     "let f = x: [ (builtins.length x) (builtins.head x) ]; in [ (f [ 1 ]) (f [ ]) ]",
@@ -372,13 +363,6 @@ LAZY = [
     ("let g = n: if n == 4 then { a = n; b = n + 1; } else g (n + 1); in g 0", "{ a = 4; b = <CODE>; }\n"),
     # `inherit (s) a;` is a thunk (made by tier 2 itself: codegen.inherited_from)
     ("let f = s: { inherit (s) a; b = s; }; in f { a = 1; }", "{ a = <CODE>; b = <CODE>; }\n"),
-    # an attrset given to formals is made at once, but what the body keeps
-    # unforced stays a thunk, as in tier 1; one given to `x: ...` is a thunk
-    ("let g = s@{ a, ... }: { inherit s a; }; f = x: g { a = x; }; in [ (f 1) (f 2) (f 3) ]",
-     "[ <CODE> <CODE> <CODE> ]\n"),
-    ("let g = s@{ a, ... }: { inherit s a; }; f = x: g { a = x; }; in (f 1) // (f 2) // (f 3)",
-     "{ a = 3; s = { a = 3; }; }\n"),
-    ("let g = s: { inherit s; }; f = x: g { a = x; }; in (f 1) // (f 2) // (f 3)", "{ s = <CODE>; }\n"),
 ]
 
 

@@ -1047,23 +1047,10 @@ class CodeGen:
         if len(n.args) == 1:
             a = w.tmp("arg")
             step = self.total_step(n.args[0], w)
-            if step is not None:
-                self.pre_evaluated(w, step, n.args[0], f, a)
-            elif _built_safely(n.args[0]):
-                # `f { ... }`: a lambda with formals forces its argument
-                # before anything else can see it (bind_formals), and
-                # making this attrset cannot fail: it is made here, not
-                # its thunk (the binder then takes it at once)
-                w.emit(f"if type({f}) is Closure and {f}.lam.formals is not None:")
-                saved = dict(w.forced)
-                with w.indent():
-                    self.value(n.args[0], w, a)
-                w.forced = saved
-                w.emit("else:")
-                with w.indent():
-                    w.emit(f"{a} = {self.lazy(n.args[0], w, as_expr=True)}")
-            else:
+            if step is None:
                 w.emit(f"{a} = {self.lazy(n.args[0], w)}")
+            else:
+                self.pre_evaluated(w, step, n.args[0], f, a)
             self.call_one(w, f, a, call_span, target)
             return
         if len(n.args) == 2:
@@ -1206,9 +1193,7 @@ class CodeGen:
                 w.emit(f"if {lam}.formals is None:")
                 with w.indent():
                     w.emit(f"{fr} = [{f}.env, {a}]")
-                # an attrset given to formals whose binder is made: bound by it
-                w.emit(f"elif (type({a}) is not Attrs or type(b_ := {lam}.binder) is int"
-                       f" or ({fr} := b_({f}.env, {a}, {a}.d)) is None):")
+                w.emit("else:")
                 with w.indent():
                     w.emit("try:")
                     with w.indent():
@@ -1509,13 +1494,6 @@ def _literal_test(n):
         # (an empty set is no derivation: ops.equal compares the sizes)
         return "Attrs", "not {side}.d"
     return None
-
-
-def _built_safely(n) -> bool:
-    """Whether g_Attrs makes the attrset `n` itself without anything that
-    can fail (no dynamic names: its values stay thunks)."""
-    return (type(n) is A.Attrs and not n.dynamic and len(n.attrs) <= MAX_MEMBERS
-            and not (n.rec and "__overrides" in n.attrs))
 
 
 def generate_body(compiler, lam_node: A.Lambda):

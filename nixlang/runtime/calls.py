@@ -413,7 +413,7 @@ def make_binder(lam: LambdaCode):
     one not expected), for bind_formals to make the error."""
     lines = ["def bind(up, arg, d):",
              f"    env = [up{', arg' if lam.arg is not None else ''}{', UNSET' * len(lam.formals)}]"]
-    env = {"UNSET": UNSET, "NOTHING": _NOTHING}
+    g = {"UNSET": UNSET, "NOTHING": _NOTHING}   # its globals
     required = sum(1 for _, _, default in lam.formals if default is None)
     if not lam.ellipsis:
         lines.append(f"    n = {required}")
@@ -422,13 +422,13 @@ def make_binder(lam: LambdaCode):
         if default is None:
             lines += ["    if x is NOTHING:", "        return None", f"    env[{slot + 1}] = x"]
         else:
-            env[f"D{k}"] = default
+            g[f"D{k}"] = default
             value = f"D{k}(env)"
             memo = getattr(default, "memo", None)
             if memo is not None:
                 # a name of the base environment (`null`): its reader's memo
                 # once filled, as the default's code reads it
-                env[f"M{k}"] = memo
+                g[f"M{k}"] = memo
                 value = f"M{k}[0] if M{k} else {value}"
             lines += ["    if x is NOTHING:", f"        env[{slot + 1}] = {value}", "    else:",
                       f"        env[{slot + 1}] = x"]
@@ -437,8 +437,8 @@ def make_binder(lam: LambdaCode):
     if not lam.ellipsis:
         lines += ["    if n != len(d):", "        return None"]
     lines.append("    return env")
-    exec(compile_cached("\n".join(lines), "<pynix formals>", "binder"), env)
-    return env["bind"]
+    exec(compile_cached("\n".join(lines), "<pynix formals>", "binder"), g)
+    return g["bind"]
 
 
 _NOTHING = object()

@@ -2,16 +2,17 @@
 
 Generating Python text is cheap; `compile()` of it is not (0.2 ms for a
 ten-line function, about a millisecond for a tier-2 body, more than a
-second for all of a NixOS system's). Two generators use it: tier 2 (the
-code of hot Nix function bodies, `compile.codegen`) and `records` (the
-methods of record classes, written at first use in every process). The
+second for all of a NixOS system's). Three generators use it: tier 2 (the
+code of hot Nix function bodies, `compile.codegen`), `records` (the
+methods of record classes, written at first use in every process) and
+`binder` (the binding of a lambda's formals, `runtime.calls.make_binder`). The
 text alone decides the code, so the code object compiled from it is kept
 on disk, marshalled, under the SHA-256 of the text and this Python's
 bytecode magic: the same text always gives the same code, so an entry can
 never be stale, and a different Python never reads another's entries.
 
 The cache lives in `$PYNIX_CACHE_DIR` or `$XDG_CACHE_HOME/pynix` (default
-`~/.cache/pynix`), under `tier2/` and `records/` (the `kind` of the code).
+`~/.cache/pynix`), under `tier2/`, `records/` and `binder/` (the `kind` of the code).
 `PYNIX_CACHE=off` turns it off. Writes are
 atomic (a temporary file renamed into place); an unreadable or corrupt
 entry is ignored and written again; any failure to write is silent (the

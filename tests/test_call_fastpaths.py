@@ -277,3 +277,45 @@ def test_arith_sites_remember_their_builtin(monkeypatch):
     assert {s.which for s in sites} >= {"sub", "lessThan"}
     for s in sites:
         assert type(s.memo) is list and s.memo == [s.prim], s.which
+
+
+# bind_formals' work written out per lambda (calls.make_binder): the same
+# frames and the same errors (a binder leaves them to bind_formals) as the
+# loop over the formals, with the binder made before the first call's
+# binding (BINDER_AFTER 0) or never; the values are Nix 2.8's
+BINDERS = [
+    ("let f = { a, b ? a + 1, ... }@s: [ a b (s.c or 0) ]; in [ (f { a = 1; }) (f { a = 1; c = 3; }) "
+     "(f { a = 1; b = 5; }) (f { a = 2; }) ]", "[ [ 1 2 0 ] [ 1 2 3 ] [ 1 5 0 ] [ 2 3 0 ] ]"),
+    ("let g = { a, b ? 2 }: [ a b ]; in [ (g { a = 1; }) (g { a = 1; b = null; }) (g { a = null; }) "
+     "(g { b = 1; a = 0; }) ]", "[ [ 1 2 ] [ 1 null ] [ null 2 ] [ 0 1 ] ]"),
+    ("let g = { a, b ? 2 }: a; in [ (g { a = 1; }) (g { a = 1; }) (g { a = 1; b = null; c = 1; }) ]",
+     "error: function 'g' called with unexpected argument 'c'"),
+    ("let g = { a, b ? 2 }: a; in [ (g { a = 1; }) (g { a = 1; }) (g { b = 1; }) ]",
+     "error: function 'g' called without required argument 'a'"),
+    ("let g = { a ? b, b ? a }: a; in [ (g { a = 1; }) (g { b = 2; }) (g { a = 3; b = 4; }) (g { }) ]",
+     "error: infinite recursion encountered"),
+    ('let g = { ... }: 1; in [ (g { }) (g { a = 1; }) (g { b = throw "b"; }) ]', "[ 1 1 1 ]"),
+    ("let g = s@{ x ? s.y, ... }: x; in [ (g { y = 1; }) (g { x = 2; }) (g { x = null; y = 3; }) ]",
+     "[ 1 2 null ]"),
+    # an attrset of BIG names and more (a BigDict) as the argument
+    ('let g = { a }: a; in [ (g { a = 1; }) (g { a = 2; }) (g (builtins.listToAttrs (builtins.genList '
+     '(i: { name = "a${toString i}"; value = i; }) 3000))) ]',
+     "error: function 'g' called without required argument 'a'"),
+    ('let g = { a0, ... }: a0; in [ (g { a0 = 1; }) (g { a0 = 2; }) (g (builtins.listToAttrs (builtins.genList '
+     '(i: { name = "a${toString i}"; value = i; }) 3000))) ]', "[ 1 2 0 ]"),
+    ("let g = { a }: a; in [ (g { a = 1; }) (g { a = 2; }) (g 3) ]",
+     "error: expected a set but found an integer: 3"),
+    # a default naming a builtin: read through its reader's memo (global_lazy.memo)
+    ("let f = { a ? null, b ? true, c ? builtins.length }: [ a b (c [ 1 ]) ]; "
+     "in [ (f { }) (f { a = 1; }) (f { c = x: 2; }) (f { }) ]",
+     "[ [ null true 1 ] [ 1 true 1 ] [ null true 2 ] [ null true 1 ] ]"),
+    ("let null = 5; f = { a ? null }: a; in [ (f { }) (f { }) (f { a = 1; }) (f { }) ]", "[ 5 5 1 5 ]"),
+]
+
+
+@pytest.mark.parametrize("after", [0, 10**9])
+@pytest.mark.parametrize("expr,out", BINDERS, ids=[e for e, _ in BINDERS])
+def test_formals_binder(expr, out, after, monkeypatch):
+    import nixlang.runtime.calls as calls
+    monkeypatch.setattr(calls, "BINDER_AFTER", after)
+    assert output(expr) == out

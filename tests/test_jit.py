@@ -276,6 +276,64 @@ CASES = [
     "let f = a: b: c: a b c; g = x: f x 1 2; in [ (g (p: q: p + q)) (g 1) ]",
     "let f = a: { b }: c: b; g = x: f x { b = x; } 2; in [ (g 1) (f 1 { } 2) ]",
     "let f = a: b: c: c.d; g = x: f x 1 x; in [ (g { d = 1; }) (g { }) ]",
+    # `==` and `!=` with a string or integer literal on one side
+    "let f = x: [ (x == \"a\") (\"a\" == x) (x != \"a\") (x == 1) (1 == x) (x != 1) (x == 1.0) ];"
+    " in [ (f \"a\") (f 1) (f 1.0) (f null) (f true) (f \"${\"a\"}\") (f [ ]) (f \"${./file.nix}\") ]",
+    "let f = x: x.a == \"a\"; in [ (f { a = \"a\"; }) (f { }) ]",
+    "let f = x: [ (x == [ ]) ([ ] != x) (x == { }) ({ } != x) ]; in [ (f [ ]) (f [ 1 ]) (f { }) (f { a = 1; })"
+    " (f null) (f \"a\") (f (builtins.listToAttrs (builtins.genList (i: { name = \"a${toString i}\"; value = i; })"
+    " 3000))) (f { type = \"derivation\"; outPath = \"x\"; }) (f (throw \"x\")) ]",
+    "let f = x: 1 != x.a; in [ (f { a = 1; }) (f { a = throw \"a\"; }) ]",
+    # a lambda `a: b: ...` given three arguments (codegen.call_generic)
+    "let foldl' = op: acc: builtins.seq acc (builtins.foldl' op acc); f = x: foldl' (a: b: a + b) x [ 1 2 ];"
+    " in [ (f 1) (f \"s\") ]",
+    "let g = a: b: { x }: a + b + x; f = x: g x 1 { y = 2; }; in [ (f 1) ]",
+    "let g = a: b: { x }: a + b + x; f = x: g x 1 { x = 2; }; in [ (f 1) (f \"s\") ]",
+    "let g = a: b: 5; f = x: g x 1 2; in f 1",
+    "let g = a: b: builtins.add; f = x: g x 1 2; in [ (f 1) (builtins.length (f 1)) ]",
+    "let g = a: b: throw \"inner\"; f = x: g x 1 2; in f 1",
+    "let g = a: b: { __functor = s: c: c + a; }; f = x: g x 1 2; in [ (f 1) (f \"s\") ]",
+    # builtins written inline (codegen.INLINE_BUILTINS) on a variable, a
+    # thunk of it that fails, a value of the wrong type, an infinite recursion
+    "let f = x: [ (builtins.length x) (builtins.head x) ]; in [ (f [ 1 ]) (f [ ]) ]",
+    "let f = x: builtins.length x; in [ (f [ ]) (f { }) ]",
+    "let f = x: builtins.head x; in [ (f [ 2 ]) (f [ (throw \"elem\") ]) ]",
+    "let f = x: builtins.head x; in [ (f [ 2 ]) (f \"s\") ]",
+    "let f = x: [ (builtins.isAttrs x) (builtins.isList x) (builtins.isString x) (builtins.isInt x)"
+    " (builtins.isBool x) (builtins.isNull x) (builtins.isFunction x) ];"
+    " in [ (f 1) (f \"s\") (f \"${./file.nix}\") (f f) (f null) (f true) (f map) (f (map f)) (f [ ]) (f { })"
+    " (f (throw \"arg\")) ]",
+    "let f = x: y: builtins.seq x y; in [ (f 1 2) (f 1 (throw \"second\")) (f (throw \"first\") 2) ]",
+    "let f = x: let r = builtins.isAttrs r; in r; in f 1",
+    "let f = x: let r = builtins.seq r 1; in r; in f 1",
+    "let f = x: let r = builtins.length r; in r; in f 1",
+    "let f = x: builtins.length x.a; in [ (f { a = [ ]; }) (f { }) ]",
+    "let length = x: 7; f = x: [ (length x) (builtins.length x) ]; in f [ ]",
+    # `//` of small sets made in place: the positions of both sides kept
+    # ("from the definition of 'a'" is found through them)
+    "let f = x: y: x // y // { c = throw \"c\"; }; in (f { a = 1; } { b = throw \"b\"; }).b",
+    "let f = x: y: x // y // { c = throw \"c\"; }; in (f { a = throw \"a\"; } { b = 1; }).a",
+    "let f = x: y: x // y // { c = throw \"c\"; }; in (f { a = 1; } { b = 1; }).c",
+    "let f = x: y: x // y; in [ (f { } { a = 1; }) (f { a = 1; } { }) ((f { a = 1; } { a = throw \"a\"; }).a) ]",
+    "let f = x: y: x // y; in f { a = 1; } 2",
+    # `?` with dynamic names in tier 2 (codegen.dynamic_name)
+    "let f = s: k: [ (s ? ${k}) (s ? a.${k}) (s ? ${k}.${k}) (s ? \"${k}\") ];"
+    " in [ (f { a = { a = 1; }; } \"a\") (f 1 \"b\") (f { b = 1; } \"b\") ]",
+    "let f = s: k: s ? ${k}; in [ (f { } \"a\") (f { } 1) ]",
+    "let f = s: k: s ? a.${k}; in [ (f { } 1) (f { a = { }; } 1) ]",
+    "let f = s: k: s ? ${k}; in [ (f { } (throw \"name\")) ]",
+    "let f = s: k: s ? ${k}; in [ (f (throw \"set\") (throw \"name\")) ]",
+    "let f = s: k: s ? ${k}; in f { } \"${./file.nix}\"",
+    # `s.${k} or d` in tier 2 (a dynamic select without `or` stays tier 1's)
+    "let f = s: k: [ (s.${k} or 0) (s.a.${k} or 1) (s.${k}.${k} or 2) (s.\"${k}\" or 3) ];"
+    " in [ (f { a = { a = 5; }; } \"a\") (f 1 \"b\") (f { b = 1; } \"b\") ]",
+    "let f = s: k: s.${k} or 0; in [ (f { } \"a\") (f { } 1) ]",
+    "let f = s: k: s.a.${k} or 0; in [ (f 1 1) (f { a = { }; } 1) ]",
+    "let f = s: k: s.${k} or 0; in [ (f { a = throw \"value\"; } \"a\") ]",
+    "let f = s: k: s.${k} or 0; in [ (f (throw \"set\") (throw \"name\")) ]",
+    "let f = s: k: s.${k} or 0; in f { } \"${./file.nix}\"",
+    "let f = s: k: s.${k}; in [ (f { a = 1; } \"a\") (f { } \"b\") ]",
+    "let f = x: y: x // y; in (f (builtins.listToAttrs [ { name = \"a\"; value = throw \"l\"; } ]) { b = 1; }).a",
 ]
 
 
@@ -329,6 +387,9 @@ DEPTH = [
     "let f = n: if n * 2 / 2 < 1 then n - 1 - 1 else f (n - 1); in f 30",
     "let f = n: if n <= 0 then 0 else (f (n - 1)) + n * 2 - n / 2 * 2; in f 30",
     "let f = n: if n <= 0 then \"\" else \"${toString n}${f (n - 1)}\"; in f 30",
+    "let f = n: if n <= 0 then builtins.length [ 0 ] else builtins.seq (f (n - 1)) (builtins.isInt n); in f 30",
+    "let f = n: l: if n <= 0 then builtins.head l else f (n - 1) l; in f 30 [ 1 ]",
+    "let g = a: b: let h = c: if c <= 0 then a else g a b (c - 1); in h; in g 0 0 30",
 ]
 
 

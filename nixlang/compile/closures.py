@@ -90,6 +90,7 @@ class Compiler(VariableRules, SelectionRules, AttrsetRules, FunctionRules, Opera
                         return memo[0]
                     v = raw(env)
                     return v if v is not UNSET else Thunk(code, env)
+                global_lazy.memo = memo     # (read by runtime.calls.make_binder)
                 return global_lazy
 
             def var_lazy(env, raw=raw, code=code):

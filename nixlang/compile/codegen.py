@@ -44,13 +44,14 @@ from ..runtime.calls import (bind_formals, call2, call_function, call_primop, ca
                              primop_failed)
 from ..runtime.errors import missing_attr, type_error
 from ..runtime.bigsets import BIG, update as big_update
-from ..runtime.positions import Positions, attr_position_of, merge_pos
-from ..runtime.values import UNSET, Attrs, Closure, Path, PrimOp, PrimOpApp, Thunk, force
+from ..runtime.positions import MergedPositions, Positions, attr_position_of, merge_pos
+from ..runtime.values import (BLACKHOLE, UNSET, Attrs, Closure, CtxStr, Path, PrimOp, PrimOpApp, Thunk, _Blackhole, force,
+                              force_failed)
 from .attrsets import is_constant_list
 from .codecache import compile_cached
 from .frames import _NOTHING, _raising, node_pos
 from .functions import _makes_thunk
-from .selection import _attr_path_text, _lazy_select, _select_inherited, select_failed
+from .selection import _attr_path_text, _lazy_select, _select_inherited, attr_name, select_failed
 from .variables import memo_of, with_lookup
 
 # builtins whose calls codegen specialises (guessed_builtin): name ->
@@ -75,6 +76,27 @@ STRICT_ARGUMENTS = {
     "elem": (2, None, 1, False), "seq": (2, None, 0, False),
 }
 
+# builtins whose common case codegen writes inline, inside the call's depth
+# step and error frames (strict_builtin_call): name -> lines computing
+# `{t}` from the forced first argument `{x}` (and the other arguments
+# `{a1}`, ... unforced), each ending in the builtin's own call `{call}` for
+# whatever the line does not decide (a type error, an empty list), so every
+# message and frame is the builtin's. A result left a thunk is forced after
+# the call's frames, as call_primop's is, except where the builtin forces
+# it itself (head, seq: "force {t}" marks the line forcing it in place).
+INLINE_BUILTINS = {
+    "length": ("{t} = len({x}) if type({x}) is list else {call}",),
+    "isAttrs": ("{t} = type({x}) is Attrs",),
+    "isList": ("{t} = type({x}) is list",),
+    "isString": ("{t} = type({x}) is str or type({x}) is CtxStr",),
+    "isInt": ("{t} = type({x}) is int",),
+    "isBool": ("{t} = type({x}) is bool",),
+    "isNull": ("{t} = {x} is None",),
+    "isFunction": ("{t} = type({x}) is Closure or type({x}) is PrimOp or type({x}) is PrimOpApp",),
+    "head": ("{t} = {x}[0] if type({x}) is list and {x} else {call}", "force {t}"),
+    "seq": ("{t} = {a1}", "force {t}"),
+}
+
 # functions whose body has more nodes than this stay closures (generating
 # and compiling a huge body costs more than it can save)
 MAX_NODES = 4000
@@ -91,14 +113,35 @@ _RUNTIME = {
     "type_error": type_error, "missing_attr": missing_attr, "select_failed": select_failed,
     "with_lookup": with_lookup, "merge_pos": merge_pos, "BIG": BIG, "big_update": big_update, "equal": ops.equal,
     "assert_equal": ops.assert_equal, "attr_position_of": attr_position_of,
-    "_raising": _raising, "_lazy_select": _lazy_select, "_select_inherited": _select_inherited,
+    "_raising": _raising, "_lazy_select": _lazy_select, "attr_name": attr_name, "_select_inherited": _select_inherited,
     "NOTHING": _NOTHING,
     "INT_MIN": ops.INT_MIN, "INT_MAX": ops.INT_MAX,
     "EvalError": E.EvalError, "InfiniteRecursionError": E.InfiniteRecursionError,
-    "StackOverflow": E.StackOverflow, "NEW": object.__new__,
+    "StackOverflow": E.StackOverflow, "NEW": object.__new__, "CtxStr": CtxStr,
+    "MergedPositions": MergedPositions, "Blackhole": _Blackhole, "BLACKHOLE": BLACKHOLE, "force_failed": force_failed,
 }
 # the slots new_object fills, in the order of the class's __init__ arguments
-_SLOTS = {"Thunk": ("code", "value"), "Closure": ("lam", "env"), "Attrs": ("d", "pos")}
+_SLOTS = {"Thunk": ("code", "value"), "Closure": ("lam", "env"), "Attrs": ("d", "pos"),
+          "MergedPositions": ("first", "second")}
+
+
+# Thunk.force written out, for a thunk `{t}` whose code is not None (its
+# two locals are the same in every such block of a function: the blocks do
+# not nest, and fewer locals make a smaller Python frame)
+_FORCE_THUNK = """\
+fc = {t}.code
+if type(fc) is Blackhole: {t} = {t}.force()
+else:
+    {t}.code = BLACKHOLE
+    try:
+        fv = fc({t}.value)
+    except EvalError as e:
+        force_failed({t}, fc, e)
+        raise
+    except BaseException:
+        {t}.code = fc
+        raise
+    {t}.value = fv; {t}.code = None; {t} = fv"""
 
 
 class Unsupported(Exception):
@@ -274,12 +317,12 @@ class CodeGen:
             w.emit("else:")
             with w.indent():
                 if plain:
-                    w.emit(f"{t} = {t}.force()")
+                    self.force_thunk(w, t)
                 else:
                     span = self.const(n.span, "S")
                     w.emit("try:")
                     with w.indent():
-                        w.emit(f"{t} = {t}.force()")
+                        self.force_thunk(w, t)
                     w.emit("except InfiniteRecursionError as e:")
                     with w.indent():
                         w.emit(f"e.at(SRC, {span})")
@@ -314,6 +357,24 @@ class CodeGen:
         with w.indent():
             w.emit(f"{t} = Thunk({code}, {w.frames[-1]})")
         return t
+
+    def force_thunk(self, w: _Writer, t: str) -> None:
+        """`t = t.force()` for the thunk in `t`, not forced yet, written out
+        (one Python call fewer for each thunk forced here): what
+        Thunk.force does, its error bookkeeping by values.force_failed, and
+        a thunk being forced (or failed before) left to Thunk.force."""
+        pad = "\n" + "    " * w.depth
+        w.lines.append(pad[1:] + _FORCE_THUNK.format(t=t).replace("\n", pad))
+
+    def force_entry(self, w: _Writer, x: str, entry: str) -> None:
+        """The thunk in `x`, read from `entry` (an attrset's dict), forced
+        into `x`, its value replacing it in `entry` (as Nix overwrites the
+        Value in place)."""
+        w.emit(f"if {x}.code is None: {x} = {x}.value")
+        w.emit("else:")
+        with w.indent():
+            self.force_thunk(w, x)
+        w.emit(f"{entry} = {x}")
 
     # -- values and laziness ---------------------------------------------------------------
     def value(self, n, w: _Writer, target: str | None = None, plain: bool = False) -> str:
@@ -464,6 +525,21 @@ class CodeGen:
         if op in ("==", "!="):
             x = self.framed(n.lhs, w, f"in the left operand of '{op}'", node_pos(n.lhs))
             y = self.framed(n.rhs, w, f"in the right operand of '{op}'", node_pos(n.rhs))
+            lit = _literal_test(n.rhs) or _literal_test(n.lhs)
+            if lit is not None:
+                # `e == "s"`, `e == 1`, `e != [ ]`, `e == { }`: one type test
+                # before ops.equal
+                side = x if _literal_test(n.rhs) else y
+                w.emit(f"if type({side}) is {lit[0]}:")
+                with w.indent():
+                    w.emit(f"{target} = " + lit[1].format(x=x, y=y, side=side))
+                w.emit(f"elif {side} is None: {target} = False")
+                w.emit("else:")
+                with w.indent():
+                    w.emit(f"{target} = equal({x}, {y})")
+                if op == "!=":
+                    w.emit(f"{target} = not {target}")
+                return
             ty = w.tmp()
             w.emit(f"{ty} = type({x})")
             w.emit(f"if {ty} is type({y}) and ({ty} is int or {ty} is str):")
@@ -496,16 +572,21 @@ class CodeGen:
                 w.emit(f"{target} = {y}")
             w.emit("else:")
             with w.indent():
-                d, xd, yd = w.tmp("d"), w.tmp("d"), w.tmp("d")
+                xd, yd = w.tmp("d"), w.tmp("d")
                 w.emit(f"{xd}, {yd} = {x}.d, {y}.d")
                 w.emit(f"if type({xd}) is dict and type({yd}) is dict and len({xd}) + len({yd}) < BIG:")
                 with w.indent():
-                    w.emit(f"{d} = dict({xd})")
-                    w.emit(f"{d}.update({yd})")
+                    # a small result: the set and merge_pos's work made here
+                    px, py = w.tmp("p"), w.tmp("p")
+                    w.emit(f"{px}, {py} = {x}.pos, {y}.pos")
+                    m = w.tmp("m")
+                    w.emit(f"if {py} is None: {py} = {px}")
+                    w.emit(f"elif {px} is not None: {m} = NEW(MergedPositions); {m}.first = {px}; "
+                           f"{m}.second = {py}; {py} = {m}")
+                    self.new_object(w, "Attrs", f"{{**{xd}, **{yd}}}", py, target)
                 w.emit("else:")
                 with w.indent():
-                    w.emit(f"{d} = big_update({xd}, {yd})")
-                w.emit(f"{target} = Attrs({d}, merge_pos({x}.pos, {y}.pos))")
+                    w.emit(f"{target} = Attrs(big_update({xd}, {yd}), merge_pos({x}.pos, {y}.pos))")
             return
         if op == "++":
             for v in (x, y):
@@ -541,11 +622,13 @@ class CodeGen:
 
     # -- attribute access ---------------------------------------------------------------------
     def g_Select(self, n: A.Select, w: _Writer, target: str) -> None:
-        if type(n.expr) is A.InheritFrom or any(a.name is None for a in n.path):
+        dynamic = any(a.name is None for a in n.path)
+        if type(n.expr) is A.InheritFrom or (dynamic and n.default is None):
+            # (an error in a dynamic path shows the names evaluated again)
             self.fallback(n, w, target)
             return
         span = self.const(n.span, "S")
-        names = [self.const(a.name, "N") for a in n.path]
+        names = [None if a.name is None else self.const(a.name, "N") for a in n.path]
         v = w.tmp()
         w.emit("try:")
         with w.indent():
@@ -557,7 +640,11 @@ class CodeGen:
         if n.default is not None:
             # `a.b or d`: any missing step gives the default
             w.emit(f"{target} = NOTHING")
+            saved = dict(w.forced)
             for k, name in enumerate(names):
+                if name is None:
+                    # `s.${e} or d`: the name computed before the step's test, as select_or does
+                    name = self.dynamic_name(n.path[k], w)
                 w.emit(f"if type({v}) is Attrs:")
                 w.depth += 1
                 w.emit(f"{d} = {v}.d")
@@ -566,10 +653,11 @@ class CodeGen:
                 w.depth += 1
                 w.emit(f"if type({x}) is Thunk:")
                 with w.indent():
-                    w.emit(f"{x} = {d}[{name}] = {x}.value if {x}.code is None else {x}.force()")
+                    self.force_entry(w, x, f"{d}[{name}]")
                 w.emit(f"{v} = {x}")
             w.emit(f"{target} = {v}")
             w.depth -= 2 * len(names)
+            w.forced = saved    # (what a step forced is known only inside it)
             w.emit(f"if {target} is NOTHING:")
             self.branch(w, n.default, target)
             return
@@ -595,7 +683,7 @@ class CodeGen:
                     w.emit(f"{found} = ({v}, {name})")
                     w.emit(f"if type({x}) is Thunk:")
                     with w.indent():
-                        w.emit(f"{x} = {d}[{name}] = {x}.value if {x}.code is None else {x}.force()")
+                        self.force_entry(w, x, f"{d}[{name}]")
                 else:
                     # the last attribute found matters only to an error while
                     # forcing its value: noted just before that
@@ -607,7 +695,8 @@ class CodeGen:
                         w.emit("else:")
                         with w.indent():
                             w.emit(f"{found} = ({v}, {name})")
-                            w.emit(f"{x} = {d}[{name}] = {x}.force()")
+                            self.force_thunk(w, x)
+                            w.emit(f"{d}[{name}] = {x}")
                 w.emit(f"{v} = {x}")
         w.emit("except EvalError as e:")
         with w.indent():
@@ -615,22 +704,30 @@ class CodeGen:
         w.emit(f"{target} = {v}")
 
     def g_HasAttr(self, n: A.HasAttr, w: _Writer, target: str) -> None:
-        if any(a.name is None for a in n.path):
-            self.fallback(n, w, target)
-            return
         v = self.framed(n.expr, w, "in the argument of '?'", node_pos(n.expr))
-        names = [self.const(a.name, "N") for a in n.path]
         w.emit(f"{target} = False")
         cur = w.tmp()
         w.emit(f"{cur} = {v}")
-        for k, name in enumerate(names):
+        saved = dict(w.forced)
+        for k, an in enumerate(n.path):
+            name = self.dynamic_name(an, w) if an.name is None else self.const(an.name, "N")
             w.emit(f"if type({cur}) is Attrs and {name} in {cur}.d:")
             w.depth += 1
-            if k + 1 < len(names):
+            if k + 1 < len(n.path):
                 w.emit(f"{cur} = force({cur}.d[{name}])")
             else:
                 w.emit(f"{target} = True")
-        w.depth -= len(names)
+        w.depth -= len(n.path)
+        # (a dynamic name after the first is computed only when the path
+        # gets that far)
+        w.forced = saved
+
+    def dynamic_name(self, an: A.AttrName, w: _Writer) -> str:
+        """The name `${e}` gives, as tier 1's _name_value computes it."""
+        v = self.value(an.expr, w)
+        name = w.tmp("nm")
+        w.emit(f"{name} = {v} if type({v}) is str else attr_name({v}, SRC, {self.const(node_pos(an.expr), 'S')})")
+        return name
 
     def g_Var(self, n: A.Var, w: _Writer, target: str) -> None:
         # a name some `with` provides
@@ -898,7 +995,7 @@ class CodeGen:
             return None
         _, fi, si, after_fn = shape
         lam = fi is not None and type(n.args[fi]) is A.Lambda
-        if not lam and (si is None or after_fn or not _makes_thunk(n.args[si])):
+        if not lam and name not in INLINE_BUILTINS and (si is None or after_fn or not _makes_thunk(n.args[si])):
             return None
         return prim, shape
 
@@ -911,7 +1008,8 @@ class CodeGen:
         function argument is its closure (the builtin forces it before
         keeping or showing it; making a closure cannot fail)."""
         prim, (_, fi, si, after_fn) = guess
-        if si is not None and not _makes_thunk(n.args[si]):
+        inline = INLINE_BUILTINS.get(prim.name)
+        if inline is None and si is not None and not _makes_thunk(n.args[si]):
             si = None
         if si is not None and after_fn and type(n.args[fi]) is not A.Lambda:
             si = None
@@ -919,7 +1017,8 @@ class CodeGen:
 
         def before():
             if si is not None:
-                args[si] = self.value(n.args[si], w, w.tmp("sa"))
+                # (a variable forced as the builtin forces its thunk: `plain`)
+                args[si] = self.value(n.args[si], w, w.tmp("sa"), plain=inline is not None)
             for i, a in enumerate(n.args):
                 if args[i] is None:
                     t = args[i] = w.tmp("arg")
@@ -928,7 +1027,20 @@ class CodeGen:
                     else:
                         w.emit(f"{t} = {self.lazy(a, w)}")
         p = self.const(prim, "PRIM")
-        self.primop_call(w, p, lambda: f"{p}.fn(ev, {', '.join(args)})", call_span, target, before)
+
+        def call():
+            text = f"{p}.fn(ev, {', '.join(args)})"
+            if inline is None:
+                return text
+            names = {"x": args[0], "t": target, "call": text}
+            names.update((f"a{i}", a) for i, a in enumerate(args))
+            for line in inline:
+                if line.startswith("force "):
+                    self.force_in_place(w, line[6:].format(**names))
+                else:
+                    w.emit(line.format(**names))
+            return None
+        self.primop_call(w, p, call, call_span, target, before)
 
     def call_generic(self, n: A.Call, w: _Writer, f: str, call_span: str, target: str) -> None:
         """The call of the function value `f` on `n`'s arguments."""
@@ -967,19 +1079,29 @@ class CodeGen:
         if len(args) <= MAX_CURRIED:
             # `a: b: c: ...` entered at its innermost body, as calln does
             self.curried_branch(w, f, args, call_span, target, force_result=True)
+        if len(args) == 3:
+            # `a: b: ...` given a third argument (lib's foldl', a function
+            # giving a function): as calln does it, call2's work for the
+            # first two, then the call of what they give on the third
+            g = w.tmp("fn")
+            self.curried_branch(w, f, args[:2], call_span, g, force_result=True,
+                                then=lambda: self.call_one(w, g, args[2], call_span, target))
         w.emit("else:")
         with w.indent():
             w.emit(f"{target} = calln(ev, {f}, ({', '.join(args)},), SRC, {call_span})")
 
     def curried_branch(self, w: _Writer, f: str, args: list, call_span: str, target: str,
-                       force_result: bool = False) -> None:
+                       force_result: bool = False, then=None) -> None:
         """The `elif` branch of a call of `f` on `args` (two or more) when `f`
         is a lambda `a: b: ...` curried at least that deep, none with formals:
         its innermost body entered with the frames `[[env, a], b]`, one call
         deep, as call2 and calln enter it (the closures in between cannot
         fail and nothing else sees them). `force_result`: a thunk it gives
-        forced after that call, as calln forces it."""
-        lams = [w.tmp("inner") for _ in args[1:]]
+        forced after that call, as calln forces it. `then()` writes what
+        follows in the branch."""
+        # (these locals, and call_one's and builtin_branches', live only
+        # until the call: the same names serve every call site of a function)
+        lams = [f"inner{k}_" for k in range(1, len(args))]
         cond = [f"type({f}) is Closure", f"{f}.lam.formals is None"]
         prev = f"{f}.lam"
         for lam in lams:
@@ -995,6 +1117,8 @@ class CodeGen:
             self.end_counted_call(w, [("EvalError", f"raise lambda_frames(e, {lams[-1]}, SRC, {call_span})")])
             if force_result:
                 self.force_in_place(w, target)
+            if then is not None:
+                then()
 
     def builtin_branches(self, w: _Writer, f: str, args: list, call_span: str, target: str,
                          keyword: str = "if") -> None:
@@ -1009,7 +1133,7 @@ class CodeGen:
         w.emit(f"{keyword} type({f}) is PrimOp and {f}.arity == {n}:")
         with w.indent():
             self.primop_call(w, f, f"{f}.fn(ev, {', '.join(args)})", call_span, target)
-        prim = w.tmp("prim")
+        prim = "prim_"
         w.emit(f"elif type({f}) is PrimOpApp and len({f}.args) + {n} == ({prim} := {f}.primop).arity:")
         with w.indent():
             self.primop_call(w, prim, f"{prim}.fn(ev, *{f}.args, {', '.join(args)})", call_span, target)
@@ -1061,7 +1185,7 @@ class CodeGen:
         """`f a`: a lambda entered here (its frame made or its formals bound
         as call_function does), a one-argument builtin called at once,
         anything else through call_function."""
-        lam, fr = w.tmp("lam"), w.tmp("cf")
+        lam, fr = "lam_", "cf_"
         w.emit(f"if type({f}) is Closure:")
         with w.indent():
             w.emit(f"{lam} = {f}.lam")
@@ -1118,7 +1242,8 @@ class CodeGen:
             if before is not None:
                 before()
                 call = call()
-            w.emit(f"{target} = {call}")
+            if call is not None:    # (None: `call` wrote the statements itself)
+                w.emit(f"{target} = {call}")
         self.end_counted_call(w, [("EvalError", f"raise primop_failed(e, {prim}, SRC, {call_span})"),
                                   ("RecursionError", f"raise primop_failed(e, {prim}, SRC, {call_span}) from None")])
         self.force_in_place(w, target)
@@ -1353,6 +1478,22 @@ class CodeGen:
                     with w.indent():
                         w.emit(f"{target} = {s}.slow({x}, {y})")
         w.forced = saved
+
+
+def _literal_test(n):
+    """For a literal `n` compared with `==`: (the Python type a value equal
+    to it has, the test of equality for a value of that type), or None."""
+    t = type(n)
+    if t is A.Str:
+        return "str", "{x} == {y}"
+    if t is A.Int:
+        return "int", "{x} == {y}"
+    if t is A.List and not n.elems:
+        return "list", "not {side}"
+    if t is A.Attrs and not n.attrs and not n.dynamic and not n.inherit_from and not n.rec:
+        # (an empty set is no derivation: ops.equal compares the sizes)
+        return "Attrs", "not {side}.d"
+    return None
 
 
 def generate_body(compiler, lam_node: A.Lambda):

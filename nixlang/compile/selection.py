@@ -32,14 +32,7 @@ class SelectionRules:
         return out
 
     def _name_value(self, code, env, source, span) -> str:
-        v = code(env)
-        if type(v) not in (str, CtxStr):
-            raise type_error("a string", v, source, span).add_frame(
-                "while evaluating an attribute name", source, span)
-        if type(v) is CtxStr and v.context:
-            raise E.EvalError(f"the string '{v}' is not allowed to refer to a store path (such as "
-                              f"'{sorted(v.context)[0]}')", source, span)
-        return str(v)
+        return attr_name(code(env), source, span)
 
     def c_Select(self, n: A.Select):
         if type(n.expr) is A.InheritFrom:
@@ -126,6 +119,20 @@ class SelectionRules:
                     v = force(v.d[name])
             return True
         return has
+
+
+def attr_name(v, source, span) -> str:
+    """The attribute name a dynamic `${e}` of an attrpath gives: `v` is
+    `e`'s value, which must be a string without context."""
+    if type(v) is str:
+        return v
+    if type(v) is not CtxStr:
+        raise type_error("a string", v, source, span).add_frame(
+            "while evaluating an attribute name", source, span)
+    if v.context:
+        raise E.EvalError(f"the string '{v}' is not allowed to refer to a store path (such as "
+                          f"'{sorted(v.context)[0]}')", source, span)
+    return str(v)
 
 
 def _attr_path_text(path) -> str:

@@ -11,6 +11,7 @@ call sites inline the most common case themselves.
 from __future__ import annotations
 
 from .. import errors as E
+from ..codecache import compile_cached
 from ..source import Source, Span
 from ..syntax.printer import identifier
 from .errors import best_matches, type_error
@@ -21,7 +22,7 @@ from .values import UNSET, Attrs, Closure, PrimOp, PrimOpApp, Thunk, force, show
 class LambdaCode:
     """A compiled lambda: what `Closure.lam` points to."""
     __slots__ = ("node", "name", "arg", "formals", "ellipsis", "body", "nslots", "source", "ev", "inner", "_pos",
-                 "probe")
+                 "probe", "binder")
 
     def __init__(self, node, arg, formals, ellipsis, body, nslots, source, ev):
         self.node = node
@@ -39,6 +40,9 @@ class LambdaCode:
         # argument_probe): (memo, builtin) a caller checks (`memo` holds the
         # builtin the body's first operation calls, once found), or None
         self.probe = None
+        # bind_formals' work written out for these formals (make_binder),
+        # made at the BINDER_AFTER-th call; until then the calls left
+        self.binder = BINDER_AFTER
 
     def position(self):
         """(source, span) of the lambda, made once (a node's span is a new
@@ -356,6 +360,16 @@ def bind_formals(lam: LambdaCode, up, arg, source, span):
     a = arg.force() if type(arg) is Thunk else arg
     if type(a) is not Attrs:
         raise type_error("a set", a, lam.source, lam.node.span)
+    b = lam.binder
+    if type(b) is not int:
+        env = b(up, arg, a.d)
+        if env is not None:
+            return env
+        # a missing or unexpected argument: the error made below
+    elif b > 1:
+        lam.binder = b - 1
+    else:
+        lam.binder = make_binder(lam)
     env = [UNSET] * (lam.nslots + 1)
     env[0] = up
     if lam.arg is not None:
@@ -384,6 +398,50 @@ def bind_formals(lam: LambdaCode, up, arg, source, span):
                 err.suggestions = best_matches(k, names)
                 raise err
     return env
+
+
+# calls of a lambda with formals before its binder is written (most
+# lambdas of a large file are called once: a binder would not pay)
+BINDER_AFTER = 2
+
+
+def make_binder(lam: LambdaCode):
+    """bind_formals' work for the formals of `lam`, as a Python function
+    (up, arg, d) -> frame written for them, each name a constant and each
+    default's code a global (called in the same order as bind_formals
+    calls them). It gives None where bind_formals raises (a name missing,
+    one not expected), for bind_formals to make the error."""
+    lines = ["def bind(up, arg, d):",
+             f"    env = [up{', arg' if lam.arg is not None else ''}{', UNSET' * len(lam.formals)}]"]
+    g = {"UNSET": UNSET, "NOTHING": _NOTHING}   # its globals
+    required = sum(1 for _, _, default in lam.formals if default is None)
+    if not lam.ellipsis:
+        lines.append(f"    n = {required}")
+    for k, (name, slot, default) in enumerate(lam.formals):
+        lines.append(f"    x = d.get({name!r}, NOTHING)")
+        if default is None:
+            lines += ["    if x is NOTHING:", "        return None", f"    env[{slot + 1}] = x"]
+        else:
+            g[f"D{k}"] = default
+            value = f"D{k}(env)"
+            memo = getattr(default, "memo", None)
+            if memo is not None:
+                # a name of the base environment (`null`): its reader's memo
+                # once filled, as the default's code reads it
+                g[f"M{k}"] = memo
+                value = f"M{k}[0] if M{k} else {value}"
+            lines += ["    if x is NOTHING:", f"        env[{slot + 1}] = {value}", "    else:",
+                      f"        env[{slot + 1}] = x"]
+            if not lam.ellipsis:
+                lines.append("        n += 1")
+    if not lam.ellipsis:
+        lines += ["    if n != len(d):", "        return None"]
+    lines.append("    return env")
+    exec(compile_cached("\n".join(lines), "<pynix formals>", "binder"), g)
+    return g["bind"]
+
+
+_NOTHING = object()
 
 
 def apply_pending(env):

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 from .. import errors as E
 from ..runtime.bigsets import BigDict, remove as big_remove
-from ..runtime.calls import call2, caller2, curried_lambda
+from ..runtime.calls import call2, curried_lambda, lambda_frames
 from ..runtime.positions import OneSpan, Positions, attr_position, merge_pos
 from ..runtime.errors import type_error
 from ..runtime.values import Attrs, Closure, CtxStr, PrimOp, PrimOpApp, Thunk, force
@@ -109,22 +109,34 @@ class _Fn:
     in C++ Nix until its first use).
 
     Once a call has forced the function and found a lambda `name: value:
-    ...`, `fast` is runtime.calls.caller2's call of it from its position
-    (which every later call reports): the later thunks enter the inner body
-    as call2 would, without call2 and this class's `call`."""
-    __slots__ = ("raw", "used", "ev", "args", "fast")
+    ...`, `inner` is its inner lambda and `up` its environment: the later
+    thunks enter the inner body at once, as call2 would from the lambda's
+    position `pos` (which every later call reports), without call2 and this
+    class's `call`."""
+    __slots__ = ("raw", "used", "ev", "args", "inner", "up", "pos")
 
     def __init__(self, raw, forced: bool):
         self.raw = raw
         self.used = forced
-        self.ev = self.args = self.fast = None
+        self.ev = self.args = self.inner = None
 
     def run(self, name):
         """The code of the thunk of `name` (see _lazy_calls)."""
-        fast = self.fast
-        if fast is not None:
-            return fast(name, self.args[name])
-        return self.call(self.ev, name, self.args[name])
+        inner = self.inner
+        if inner is None:
+            return self.call(self.ev, name, self.args[name])
+        # (runtime.calls.caller2's call of `name: value: ...`, inline)
+        ev = self.ev
+        ev.depth += 1
+        try:
+            if ev.depth > ev.max_call_depth:
+                raise E.StackOverflow("stack overflow; max-call-depth exceeded", *self.pos)
+            try:
+                return inner.body([[self.up, name], self.args[name]])
+            except E.EvalError as e:
+                raise lambda_frames(e, inner, *self.pos)
+        finally:
+            ev.depth -= 1
 
     def call(self, ev, name, arg):
         raw = self.raw
@@ -139,9 +151,12 @@ class _Fn:
         if type(site) is Closure:
             source, span = site.lam.position()
         f = raw.force() if type(raw) is Thunk else raw
-        if self.fast is None and curried_lambda(f) is not None:
-            # the later calls see the function forced, at its position
-            self.fast = caller2(ev, f, *f.lam.position())
+        if self.inner is None:
+            parts = curried_lambda(f)
+            if parts is not None:
+                # the later calls see the function forced, at its position
+                self.pos = f.lam.position()
+                self.inner, self.up = parts
         return call2(ev, f, name, arg, source, span)
 
 
@@ -253,18 +268,22 @@ def _remove_attrs(ev, s, names):
     a = _arg_attrs(s, "first", "removeAttrs")
     items = _arg_list(names, "second", "removeAttrs")
     drop = set()
+    add = drop.add
     try:
         for e in items:
-            drop.add(_string_no_ctx(e))
+            add(e if type(e) is str else _string_no_ctx(e))
     except E.EvalError as err:
         raise err.add_frame("while evaluating the values of the second argument passed to "
                             "builtins.removeAttrs")
     d = a.d
-    if not any(k in d for k in drop):
+    if d.keys().isdisjoint(drop):    # (the smaller of the two is walked)
         return a
     if type(d) is BigDict:
         return Attrs(big_remove(d, drop), a.pos)
-    return Attrs({k: v for k, v in d.items() if k not in drop}, a.pos)
+    kept = d.copy()
+    for k in d.keys() & drop:
+        del kept[k]
+    return Attrs(kept, a.pos)
 
 
 @builtin("listToAttrs", 1)
@@ -338,8 +357,9 @@ def _value_positions(first: dict, d: dict):
 def _map_attrs(ev, f, s):
     """Apply a function to every attribute's name and value, lazily.
     `builtins.mapAttrs (name: value: value * 10) { x = 1; }` is `{ x = 10; }`."""
-    a = _arg_attrs(s, "second", "mapAttrs")
-    d = a.d
+    if type(s) is Thunk:
+        s = s.force()
+    d = (s if type(s) is Attrs else _arg_attrs(s, "second", "mapAttrs")).d
     code = _lazy_calls(ev, _Fn(f, False), d)
     if type(d) is BigDict:
         return Attrs(BigDict(d.table, [Thunk(code, k) for k in d.table.names]))

@@ -110,6 +110,16 @@ def _get_attr(a: Attrs, name: str, ctx: str):
     return v
 
 
+def _plain_lambda(f):
+    """The compiled lambda of `f` when it is a lambda `x: ...` without
+    formals (its body entered with the frame `[env, x]`), else None."""
+    if type(f) is Closure:
+        lam = f.lam
+        if lam.formals is None:
+            return lam
+    return None
+
+
 def _fn_position(f):
     """Where a function value was defined (Value::determinePos), if known."""
     if type(f) is Closure:
@@ -138,6 +148,8 @@ def _apply_code(ev, f, source=None, span=None):
 def _length(ev, xs):
     """The number of elements of a list; the elements are not evaluated.
     `builtins.length [ 1 2 3 ]` is `3`."""
+    if type(xs) is Thunk:
+        xs = xs.force()
     if type(xs) is list:
         return len(xs)
     return len(_list(xs, "while evaluating the first argument passed to builtins.length"))
@@ -147,7 +159,10 @@ def _length(ev, xs):
 def _head(ev, xs):
     """The first element of a list; an empty list is an error.
     `builtins.head [ 1 2 3 ]` is `1`."""
-    xs = _list(xs, "while evaluating the first argument passed to 'builtins.head'")
+    if type(xs) is Thunk:
+        xs = xs.force()
+    if type(xs) is not list:
+        xs = _list(xs, "while evaluating the first argument passed to 'builtins.head'")
     if not xs:
         raise E.EvalError("'builtins.head' called on an empty list").tagged("empty-list", builtin="head")
     x = xs[0]
@@ -171,6 +186,8 @@ def _elem_at(ev, xs, n):
     `builtins.elemAt [ "a" "b" "c" ] 1` is `"b"`."""
     # (the type tests inline: lib's zipListsWith and sublist call it per element)
     i = n if type(n) is int else _int(n, "while evaluating the second argument passed to 'builtins.elemAt'")
+    if type(xs) is Thunk:
+        xs = xs.force()
     if type(xs) is not list:
         xs = _list(xs, "while evaluating the first argument passed to 'builtins.elemAt'")
     if i < 0 or i >= len(xs):
@@ -184,7 +201,10 @@ def _elem_at(ev, xs, n):
 def _elem(ev, x, xs):
     """Whether some element of the list equals the value (with `==`).
     `builtins.elem 2 [ 1 2 3 ]` is `true`."""
-    xs = _list(xs, "while evaluating the second argument passed to builtins.elem")
+    if type(xs) is Thunk:
+        xs = xs.force()
+    if type(xs) is not list:
+        xs = _list(xs, "while evaluating the second argument passed to builtins.elem")
     if not xs:
         return False
     x = force(x)
@@ -230,6 +250,8 @@ def _map(ev, f, xs):
     """Apply a function to every element of a list. Lazy: the function is called
     on an element only when that element is used.
     `map (x: x * 2) [ 1 2 3 ]` is `[ 2 4 6 ]`."""
+    if type(xs) is Thunk:
+        xs = xs.force()
     if type(xs) is not list:
         xs = _list(xs, "while evaluating the second argument passed to builtins.map")
     if not xs:
@@ -247,21 +269,66 @@ def _map(ev, f, xs):
 def _filter(ev, f, xs):
     """The elements of a list for which the predicate returns `true`, in order.
     `builtins.filter (x: x > 1) [ 1 2 3 ]` is `[ 2 3 ]`."""
-    xs = _list(xs, "while evaluating the second argument passed to builtins.filter")
+    if type(xs) is Thunk:
+        xs = xs.force()
+    if type(xs) is not list:
+        xs = _list(xs, "while evaluating the second argument passed to builtins.filter")
     if not xs:
         return xs
-    f = _function(f, "while evaluating the first argument passed to builtins.filter")
+    if type(f) is not Closure:
+        f = _function(f, "while evaluating the first argument passed to builtins.filter")
     ctx = "while evaluating the return value of the filtering function passed to builtins.filter"
     if type(f) is PrimOp and f.arity == 1:
         out = _filter_builtin(ev, f, xs, ctx)
-        return xs if len(out) == len(xs) else out
-    call = caller(ev, f)
-    out = []
-    for x in xs:
-        r = call(x)
-        if r is True or (r is not False and _bool(r, ctx)):
-            out.append(x)
+    else:
+        out = _call_each(ev, f, xs, ctx, None)
     return xs if len(out) == len(xs) else out
+
+
+def _call_each(ev, f, xs: list, ctx: str, stop, lists: bool = False):
+    """Call `f` on the elements in order. As a predicate (filter, any, all),
+    each result a Boolean (else a type error, with `ctx`): the elements it
+    is true for, up to the first element it gives `stop` for (True for any,
+    False for all, None for filter), which ends the walk (that element last
+    when true). With `lists` (concatMap), each result a list (else the type
+    error, at the function): the non-empty ones."""
+    out = []
+    lam, up, call, depth = _element_calls(ev, f)
+    with depth:
+        for x in xs:
+            if lam is not None:
+                try:
+                    r = lam.body([up, x])
+                except E.EvalError as e:
+                    raise lambda_frames(e, lam, None, None)
+            else:
+                r = call(x)
+            if lists:
+                if type(r) is not list:
+                    r = _list(r, ctx, *_fn_position(f))
+                if r:
+                    out.append(r)
+                continue
+            if r is True:
+                out.append(x)
+            elif r is not False and _bool(r, ctx):
+                r = True
+                out.append(x)
+            if r is stop:
+                break
+    return out
+
+
+def _element_calls(ev, f):
+    """How a builtin calls the function `f` on each element of a list, in
+    turn: (lam, env, None, one_call_deeper) for a lambda `x: ...`, whose
+    body it enters with the frame `[env, x]` (caller's work inline), each
+    call one deeper than the builtin, counted once around the loop; else
+    (None, None, caller, a context that does nothing)."""
+    lam = _plain_lambda(f)
+    if lam is not None:
+        return lam, f.env, None, _one_call_deeper(ev)
+    return None, None, caller(ev, f), _NO_DEPTH
 
 
 def _filter_builtin(ev, p: PrimOp, xs: list, ctx: str) -> list:
@@ -302,13 +369,20 @@ def _filter_builtin(ev, p: PrimOp, xs: list, ctx: str) -> list:
 def _concat_lists(ev, xss):
     """Join a list of lists into one list.
     `builtins.concatLists [ [ 1 2 ] [ ] [ 3 ] ]` is `[ 1 2 3 ]`."""
-    xss = _list(xss, "while evaluating the first argument passed to builtins.concatLists")
+    if type(xss) is Thunk:
+        xss = xss.force()
+    if type(xss) is not list:
+        xss = _list(xss, "while evaluating the first argument passed to builtins.concatLists")
     return _concat(xss, "while evaluating a value of the list passed to builtins.concatLists")
 
 
 def _concat(lists, ctx: str, source=None, span=None) -> list:
-    forced = [l if type(l) is list else _list(l, ctx, source, span) for l in lists]
-    non_empty = [l for l in forced if l]
+    non_empty = []
+    for l in lists:
+        if type(l) is not list:
+            l = _list(l, ctx, source, span)
+        if l:
+            non_empty.append(l)
     if len(non_empty) == 1:
         return non_empty[0]
     out: list = []
@@ -322,16 +396,20 @@ def _concat_map(ev, f, xs):
     """Apply a function that returns a list to every element and join the
     results; the same as `concatLists (map f xs)`.
     `builtins.concatMap (x: [ x x ]) [ 1 2 ]` is `[ 1 1 2 2 ]`."""
-    f = _function(f, "while evaluating the first argument passed to builtins.concatMap")
-    xs = _list(xs, "while evaluating the second argument passed to builtins.concatMap")
-    source, span = _fn_position(f)
+    if type(f) is not Closure:
+        f = _function(f, "while evaluating the first argument passed to builtins.concatMap")
+    if type(xs) is Thunk:
+        xs = xs.force()
+    if type(xs) is not list:
+        xs = _list(xs, "while evaluating the second argument passed to builtins.concatMap")
     ctx = "while evaluating the return value of the function passed to builtins.concatMap"
-    call = caller(ev, f)
-    results = []
-    for x in xs:
-        r = call(x)
-        results.append(r if type(r) is list else _list(r, ctx, source, span))
-    return _concat(results, ctx)
+    results = _call_each(ev, f, xs, ctx, None, lists=True) if xs else xs   # the non-empty results
+    if len(results) == 1:
+        return results[0]
+    out: list = []
+    for r in results:
+        out.extend(r)
+    return out
 
 
 # -- folds and predicates ------------------------------------------------------------------
@@ -343,7 +421,10 @@ def _foldl_strict(ev, op, nul, xs):
     (the start value and the elements are not forced by foldl' itself).
     `builtins.foldl' (acc: x: acc + x) 0 [ 1 2 3 ]` is `6`."""
     op = _function(op, "while evaluating the first argument passed to builtins.foldlStrict")
-    xs = _list(xs, "while evaluating the third argument passed to builtins.foldlStrict")
+    if type(xs) is Thunk:
+        xs = xs.force()
+    if type(xs) is not list:
+        xs = _list(xs, "while evaluating the third argument passed to builtins.foldlStrict")
     if not xs:
         return force(nul)
     acc = nul
@@ -385,19 +466,40 @@ class _one_call_deeper:
         return False
 
 
+class _NoDepth:
+    """The context of calls each counting their own depth (caller's)."""
+    __slots__ = ()
+
+    def __enter__(self):
+        pass
+
+    def __exit__(self, *exc):
+        return False
+
+
+_NO_DEPTH = _NoDepth()
+
+
+_ANY_ALL_FRAMES = {
+    flag: tuple(f"while evaluating the {what} passed to builtins.{name}"
+                for what in ("first argument", "second argument", "return value of the function"))
+    for flag, name in ((True, "any"), (False, "all"))}
+
+
 def _any_all(ev, any_: bool, f, xs):
-    name = "any" if any_ else "all"
-    f = _function(f, f"while evaluating the first argument passed to builtins.{name}")
-    xs = _list(xs, f"while evaluating the second argument passed to builtins.{name}")
-    ctx = f"while evaluating the return value of the function passed to builtins.{name}"
-    call = caller(ev, f)
-    for x in xs:
-        r = call(x)
-        if r is not True and r is not False:
-            r = _bool(r, ctx)
-        if r is any_:
-            return any_
-    return not any_
+    first, second, ctx = _ANY_ALL_FRAMES[any_]
+    if type(f) is not Closure:
+        f = _function(f, first)
+    if type(xs) is Thunk:
+        xs = xs.force()
+    if type(xs) is not list:
+        xs = _list(xs, second)
+    if not xs:
+        return not any_
+    true = _call_each(ev, f, xs, ctx, any_)
+    if any_:
+        return bool(true)
+    return len(true) == len(xs)
 
 
 @builtin("any", 2)

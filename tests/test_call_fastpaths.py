@@ -332,10 +332,18 @@ def test_map_of_one(expr, depth, out):
 
 
 
-def test_map_attrs_calls_go_direct_after_the_first(monkeypatch):
-    """After the first attribute, mapAttrs' thunks no longer go through call2
-    (which still makes the first call: without a position, as Nix makes it
-    while the function is an unevaluated argument)."""
+@pytest.mark.parametrize("expr,values,through_call2", [
+    ("builtins.mapAttrs (n: v: v * 2) { a = 1; b = 2; c = 3; d = 4; }", [2, 4, 6, 8], []),
+    ("builtins.zipAttrsWith (n: vs: builtins.length vs) [ { a = 1; b = 2; } { b = 3; } ]", [1, 2], []),
+    # not `name: value: ...`: every call through call2
+    ("builtins.mapAttrs (n: { x }: x) { a = { x = 1; }; b = { x = 2; }; }", [1, 2], ["a", "b"]),
+    ("builtins.mapAttrs builtins.seq { a = 1; b = 2; }", [1, 2], ["a", "b"]),
+])
+def test_map_attrs_calls_go_direct(monkeypatch, expr, values, through_call2):
+    """mapAttrs' and zipAttrsWith's thunks enter a lambda `name: value: ...`
+    at its inner body, the first call too (from no position, as Nix makes
+    it while the function is an unevaluated argument: MAP_ATTRS_LATER and
+    TRACES record the frames); other functions go through call2."""
     from nixlang.builtins import attrs
 
     calls = []
@@ -346,9 +354,9 @@ def test_map_attrs_calls_go_direct_after_the_first(monkeypatch):
         return real(*args)
     monkeypatch.setattr(attrs, "call2", counting)
     ev = Evaluator()
-    v = ev.eval_string("builtins.attrValues (builtins.mapAttrs (n: v: v * 2) { a = 1; b = 2; c = 3; d = 4; })")
-    assert [force(x) for x in v] == [2, 4, 6, 8]
-    assert calls == ["a"]
+    v = ev.eval_string(f"builtins.attrValues ({expr})")
+    assert [force(x) for x in v] == values
+    assert calls == through_call2
 
 
 @pytest.mark.parametrize("expr,value", [

@@ -101,44 +101,59 @@ def _missing(name: str, context: str):
 
 
 class _Fn:
-    """The function argument of mapAttrs / zipAttrsWith, shared by the thunks they build.
+    """The function argument of mapAttrs / zipAttrsWith, shared by the thunks
+    they build, with the dict of second arguments `args`: `Thunk(fn.run,
+    name)` is the thunk of `f name args.${name}`, evaluated only when forced.
+    The attribute's name is the thunk's environment (the dict is never
+    changed once built), rather than a closure or a (name, value) tuple per
+    attribute: a NixOS system's mapAttrs over package sets leave a million
+    such thunks unforced, and the tuples were 57 MB of them.
 
-    Nix applies it to `name`, then the result to the value, from the call site
-    `determinePos` gives: the lambda's own position once the argument is evaluated,
-    none while it is still a thunk (a lambda written in place of the argument is one
-    in C++ Nix until its first use).
+    Nix applies the function to `name`, then the result to the value, from
+    the call site `determinePos` gives: the lambda's own position once the
+    argument is evaluated, none while it is still a thunk (a lambda written
+    in place of the argument is one in C++ Nix until its first use).
 
-    Once a call has forced the function and found a lambda `name: value:
-    ...`, `inner` is its inner lambda and `up` its environment: the later
-    thunks enter the inner body at once, as call2 would from the lambda's
-    position `pos` (which every later call reports), without call2 and this
-    class's `call`."""
+    A lambda `name: value: ...` (the usual case) is entered at its inner
+    body, as call2 would enter it: `inner` is that inner lambda and `up`
+    the outer one's environment, found by the first call, after which
+    every call reports the lambda's position `pos`."""
     __slots__ = ("raw", "used", "ev", "args", "inner", "up", "pos")
 
-    def __init__(self, raw, forced: bool):
+    def __init__(self, ev, raw, forced: bool, args):
+        self.ev = ev
         self.raw = raw
         self.used = forced
-        self.ev = self.args = self.inner = None
+        self.args = args
+        self.inner = None
 
     def run(self, name):
-        """The code of the thunk of `name` (see _lazy_calls)."""
+        """The code of the thunk of `name`."""
         inner = self.inner
-        if inner is None:
-            return self.call(self.ev, name, self.args[name])
-        # (runtime.calls.caller2's call of `name: value: ...`, inline)
+        if inner is not None:
+            pos = self.pos
+        else:
+            pos, f = self.first_use()
+            inner = self.inner
+            if inner is None:   # not `name: value: ...`
+                return call2(self.ev, f, name, self.args[name], *pos)
+        # (call2's call of `name: value: ...`, inline)
         ev = self.ev
         ev.depth += 1
         try:
             if ev.depth > ev.max_call_depth:
-                raise E.StackOverflow("stack overflow; max-call-depth exceeded", *self.pos)
+                raise E.StackOverflow("stack overflow; max-call-depth exceeded", *pos)
             try:
                 return inner.body([[self.up, name], self.args[name]])
             except E.EvalError as e:
-                raise lambda_frames(e, inner, *self.pos)
+                raise lambda_frames(e, inner, *pos)
         finally:
             ev.depth -= 1
 
-    def call(self, ev, name, arg):
+    def first_use(self):
+        """(the position this call is made from, the forced function), on
+        each call until one has found a lambda `name: value: ...`; that one
+        sets `inner`, `up` and `pos` for the later calls."""
         raw = self.raw
         site = None
         if type(raw) is Thunk:
@@ -147,28 +162,13 @@ class _Fn:
         elif self.used:
             site = raw
         self.used = True
-        source = span = None
-        if type(site) is Closure:
-            source, span = site.lam.position()
+        pos = site.lam.position() if type(site) is Closure else (None, None)
         f = raw.force() if type(raw) is Thunk else raw
-        if self.inner is None:
-            parts = curried_lambda(f)
-            if parts is not None:
-                # the later calls see the function forced, at its position
-                self.pos = f.lam.position()
-                self.inner, self.up = parts
-        return call2(ev, f, name, arg, source, span)
-
-
-def _lazy_calls(ev, fn: _Fn, args: dict):
-    """The code of the thunks `f name args[name]` for one function and one
-    dict of arguments, evaluated only when forced: `Thunk(code, name)`, the
-    attribute's name as the thunk's environment (the dict is never changed
-    once built), rather than a closure or a (name, value) tuple per
-    attribute: a NixOS system's mapAttrs over package sets leave a million
-    such thunks unforced, and the tuples were 57 MB of them."""
-    fn.ev, fn.args = ev, args
-    return fn.run   # one bound method shared by the thunks: no function and closure per call
+        parts = curried_lambda(f)
+        if parts is not None:
+            self.pos = f.lam.position()
+            self.inner, self.up = parts
+        return pos, f
 
 
 # -- reading attrsets ---------------------------------------------------------------------
@@ -267,14 +267,18 @@ def _remove_attrs(ev, s, names):
     `builtins.removeAttrs { x = 1; y = 2; } [ "x" "z" ]` is `{ y = 2; }`."""
     a = _arg_attrs(s, "first", "removeAttrs")
     items = _arg_list(names, "second", "removeAttrs")
-    drop = set()
-    add = drop.add
-    try:
-        for e in items:
-            add(e if type(e) is str else _string_no_ctx(e))
-    except E.EvalError as err:
-        raise err.add_frame("while evaluating the values of the second argument passed to "
-                            "builtins.removeAttrs")
+    for e in items:
+        if type(e) is not str:
+            drop = set()
+            try:
+                for e in items:
+                    drop.add(_string_no_ctx(e))
+            except E.EvalError as err:
+                raise err.add_frame("while evaluating the values of the second argument passed to "
+                                    "builtins.removeAttrs")
+            break
+    else:
+        drop = set(items)   # (plain strings, the usual case: no call per name)
     d = a.d
     if d.keys().isdisjoint(drop):    # (the smaller of the two is walked)
         return a
@@ -360,10 +364,13 @@ def _map_attrs(ev, f, s):
     if type(s) is Thunk:
         s = s.force()
     d = (s if type(s) is Attrs else _arg_attrs(s, "second", "mapAttrs")).d
-    code = _lazy_calls(ev, _Fn(f, False), d)
+    code = _Fn(ev, f, False, d).run
     if type(d) is BigDict:
         return Attrs(BigDict(d.table, [Thunk(code, k) for k in d.table.names]))
-    return Attrs({k: Thunk(code, k) for k in d})
+    out = {}
+    for k in d:
+        out[k] = Thunk(code, k)
+    return Attrs(out)
 
 
 @builtin("intersectAttrs", 2)
@@ -405,8 +412,11 @@ def _zip_attrs_with(ev, f, lst):
         err.add_frame("while evaluating a value of the list passed as second argument to "
                       "builtins.zipAttrsWith")
         raise
-    code = _lazy_calls(ev, _Fn(f, True), groups)
-    return Attrs({k: Thunk(code, k) for k in groups})
+    code = _Fn(ev, f, True, groups).run
+    out = {}
+    for k in groups:
+        out[k] = Thunk(code, k)
+    return Attrs(out)
 
 
 @builtin("functionArgs", 1)

@@ -110,16 +110,6 @@ def _get_attr(a: Attrs, name: str, ctx: str):
     return v
 
 
-def _plain_lambda(f):
-    """The compiled lambda of `f` when it is a lambda `x: ...` without
-    formals (its body entered with the frame `[env, x]`), else None."""
-    if type(f) is Closure:
-        lam = f.lam
-        if lam.formals is None:
-            return lam
-    return None
-
-
 def _fn_position(f):
     """Where a function value was defined (Value::determinePos), if known."""
     if type(f) is Closure:
@@ -261,7 +251,7 @@ def _map(ev, f, xs):
     if len(xs) == 1:
         # (lib.escape [ "$" ], the module system's definitions: one each call)
         return [Thunk(apply_pending, (ev, f, xs[0]))]
-    code = _apply_code(ev, f, *_fn_position(f))
+    code = _apply_code(ev, f, *(f.lam.position() if type(f) is Closure else (None, None)))
     return [Thunk(code, x) for x in xs]
 
 
@@ -286,15 +276,25 @@ def _filter(ev, f, xs):
 
 
 def _call_each(ev, f, xs: list, ctx: str, stop, lists: bool = False):
-    """Call `f` on the elements in order. As a predicate (filter, any, all),
-    each result a Boolean (else a type error, with `ctx`): the elements it
-    is true for, up to the first element it gives `stop` for (True for any,
-    False for all, None for filter), which ends the walk (that element last
-    when true). With `lists` (concatMap), each result a list (else the type
-    error, at the function): the non-empty ones."""
+    """Call `f` on the elements in order. As a predicate, each result a
+    Boolean (else a type error, with `ctx`): for filter (`stop` None) the
+    elements it is true for; for any and all, None at the first element it
+    gives `stop` for (True, False), which ends the walk, else []. With
+    `lists` (concatMap), each result a list (else the type error, at the
+    function): the non-empty ones."""
     out = []
-    lam, up, call, depth = _element_calls(ev, f)
-    with depth:
+    keep = stop is None
+    if type(f) is Closure and f.lam.formals is None:
+        # `x: ...`: its body entered directly (caller's work inline), each
+        # call one deeper than the builtin, counted (and checked) once for
+        # all, as every call starts at the same depth
+        lam, up, call, deeper = f.lam, f.env, None, 1
+        if ev.depth >= ev.max_call_depth:
+            raise E.StackOverflow("stack overflow; max-call-depth exceeded")
+    else:
+        lam, up, call, deeper = None, None, caller(ev, f), 0
+    ev.depth += deeper
+    try:
         for x in xs:
             if lam is not None:
                 try:
@@ -309,26 +309,15 @@ def _call_each(ev, f, xs: list, ctx: str, stop, lists: bool = False):
                 if r:
                     out.append(r)
                 continue
-            if r is True:
-                out.append(x)
-            elif r is not False and _bool(r, ctx):
-                r = True
-                out.append(x)
+            if r is not True and r is not False:
+                r = _bool(r, ctx)
             if r is stop:
-                break
+                return None
+            if r is True and keep:
+                out.append(x)
+    finally:
+        ev.depth -= deeper
     return out
-
-
-def _element_calls(ev, f):
-    """How a builtin calls the function `f` on each element of a list, in
-    turn: (lam, env, None, one_call_deeper) for a lambda `x: ...`, whose
-    body it enters with the frame `[env, x]` (caller's work inline), each
-    call one deeper than the builtin, counted once around the loop; else
-    (None, None, caller, a context that does nothing)."""
-    lam = _plain_lambda(f)
-    if lam is not None:
-        return lam, f.env, None, _one_call_deeper(ev)
-    return None, None, caller(ev, f), _NO_DEPTH
 
 
 def _filter_builtin(ev, p: PrimOp, xs: list, ctx: str) -> list:
@@ -428,15 +417,15 @@ def _foldl_strict(ev, op, nul, xs):
     if not xs:
         return force(nul)
     acc = nul
-    parts = curried_lambda(op)
-    if parts is None:
+    inner = op.lam.inner if type(op) is Closure and op.lam.formals is None else None
+    if inner is None or inner.formals is not None:   # (runtime.calls.curried_lambda, inline)
         call = caller2(ev, op)
         for x in xs:
             acc = call(acc, x)
         return acc
     # `acc: x: ...`: its body entered directly, each call one deeper than
     # foldl' (call2), which is counted once for all
-    inner, up = parts
+    up = op.env
     with _one_call_deeper(ev):
         try:
             for x in xs:
@@ -466,20 +455,6 @@ class _one_call_deeper:
         return False
 
 
-class _NoDepth:
-    """The context of calls each counting their own depth (caller's)."""
-    __slots__ = ()
-
-    def __enter__(self):
-        pass
-
-    def __exit__(self, *exc):
-        return False
-
-
-_NO_DEPTH = _NoDepth()
-
-
 _ANY_ALL_FRAMES = {
     flag: tuple(f"while evaluating the {what} passed to builtins.{name}"
                 for what in ("first argument", "second argument", "return value of the function"))
@@ -496,10 +471,8 @@ def _any_all(ev, any_: bool, f, xs):
         xs = _list(xs, second)
     if not xs:
         return not any_
-    true = _call_each(ev, f, xs, ctx, any_)
-    if any_:
-        return bool(true)
-    return len(true) == len(xs)
+    stopped = _call_each(ev, f, xs, ctx, any_) is None
+    return any_ if stopped else not any_
 
 
 @builtin("any", 2)

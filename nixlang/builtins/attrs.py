@@ -21,6 +21,7 @@ from ..runtime.values import Attrs, Closure, CtxStr, PrimOp, PrimOpApp, Thunk, f
 from ..syntax.printer import identifier
 from . import builtin
 from .core import want_int
+from .lists import thunks
 
 INT_MIN = -(1 << 63)
 _ABSENT = object()
@@ -169,6 +170,21 @@ class _Fn:
             self.pos = f.lam.position()
             self.inner, self.up = parts
         return pos, f
+
+
+_new = object.__new__
+
+
+def _thunk_dict(code, names) -> dict:
+    """`{k: Thunk(code, k) for k in names}`, made without a call of
+    Thunk.__init__ per name (lists.thunks)."""
+    out = {}
+    for k in names:
+        t = _new(Thunk)
+        t.code = code
+        t.value = k
+        out[k] = t
+    return out
 
 
 # -- reading attrsets ---------------------------------------------------------------------
@@ -366,11 +382,8 @@ def _map_attrs(ev, f, s):
     d = (s if type(s) is Attrs else _arg_attrs(s, "second", "mapAttrs")).d
     code = _Fn(ev, f, False, d).run
     if type(d) is BigDict:
-        return Attrs(BigDict(d.table, [Thunk(code, k) for k in d.table.names]))
-    out = {}
-    for k in d:
-        out[k] = Thunk(code, k)
-    return Attrs(out)
+        return Attrs(BigDict(d.table, thunks(code, d.table.names)))
+    return Attrs(_thunk_dict(code, d))
 
 
 @builtin("intersectAttrs", 2)
@@ -412,11 +425,7 @@ def _zip_attrs_with(ev, f, lst):
         err.add_frame("while evaluating a value of the list passed as second argument to "
                       "builtins.zipAttrsWith")
         raise
-    code = _Fn(ev, f, True, groups).run
-    out = {}
-    for k in groups:
-        out[k] = Thunk(code, k)
-    return Attrs(out)
+    return Attrs(_thunk_dict(_Fn(ev, f, True, groups).run, groups))
 
 
 @builtin("functionArgs", 1)

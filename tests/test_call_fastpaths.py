@@ -235,7 +235,7 @@ MAP_ATTRS_LATER = [
 
 # filter / concatMap / any / all given a lambda `x: ...` enter its body
 # directly, the call depth counted once around the loop
-# (builtins.lists._plain_lambda, _one_call_deeper): values, errors, traces
+# (builtins.lists._call_each): values, errors, traces
 # and the call depth, recorded from pynix before that path (at f228190).
 LAMBDA_LOOPS = [
     ('builtins.filter (x: x + "a") [ 1 ]', '10000',

@@ -235,7 +235,9 @@ def _cat_attrs(ev, name, lst):
     """The values of one attribute in each set of a list, skipping the sets that lack it.
     `builtins.catAttrs "a" [ { a = 1; } { b = 0; } { a = 2; } ]` is `[ 1 2 ]`."""
     key = _arg_string(name, "first", "catAttrs")
-    items = _arg_list(lst, "second", "catAttrs")
+    items = lst.force() if type(lst) is Thunk else lst
+    if type(items) is not list:
+        items = _arg_list(items, "second", "catAttrs")
     out = []
     try:
         for e in items:
@@ -281,8 +283,12 @@ def position_value(source, span):
 def _remove_attrs(ev, s, names):
     """A copy of a set without the named attributes (names it lacks are ignored).
     `builtins.removeAttrs { x = 1; y = 2; } [ "x" "z" ]` is `{ y = 2; }`."""
-    a = _arg_attrs(s, "first", "removeAttrs")
-    items = _arg_list(names, "second", "removeAttrs")
+    a = s.force() if type(s) is Thunk else s
+    if type(a) is not Attrs:
+        a = _arg_attrs(a, "first", "removeAttrs")
+    items = names.force() if type(names) is Thunk else names
+    if type(items) is not list:
+        items = _arg_list(items, "second", "removeAttrs")
     for e in items:
         if type(e) is not str:
             drop = set()
@@ -408,7 +414,9 @@ def _zip_attrs_with(ev, f, lst):
     fv = force(f)
     if type(fv) not in (Closure, PrimOp, PrimOpApp) and not (type(fv) is Attrs and "__functor" in fv.d):
         raise type_error("a function", fv).add_frame(_arg_frame("first", "zipAttrsWith"))
-    items = _arg_list(lst, "second", "zipAttrsWith")
+    items = lst.force() if type(lst) is Thunk else lst
+    if type(items) is not list:
+        items = _arg_list(items, "second", "zipAttrsWith")
     groups: dict[str, list] = {}
     try:
         for e in items:

@@ -25,11 +25,6 @@ from .intgen import element_code
 # forceFunction / forceInt / forceBool / forceString add it to any error
 # raised while forcing, as in C++ Nix.
 
-def _is_function(v) -> bool:
-    t = type(v)
-    return t is Closure or t is PrimOp or t is PrimOpApp or (t is Attrs and "__functor" in v.d)
-
-
 def _list(v, ctx: str, source=None, span=None) -> list:
     if type(v) is Thunk:
         v = v.force()
@@ -40,19 +35,18 @@ def _list(v, ctx: str, source=None, span=None) -> list:
 
 def _function(v, ctx: str):
     t = type(v)
-    if t is Thunk and v.code is None:     # a forced thunk: its value
-        v = v.value
+    if t is Thunk:
+        if v.code is None:      # a forced thunk: its value
+            v = v.value
+        else:
+            try:
+                v = v.force()
+            except E.EvalError as err:
+                raise err.add_frame(ctx)
         t = type(v)
-    if t is Closure:
+    if t is Closure or t is PrimOp or t is PrimOpApp or (t is Attrs and "__functor" in v.d):
         return v
-    try:
-        if t is Thunk:
-            v = v.force()
-        if not _is_function(v):
-            raise type_error("a function", v)
-        return v
-    except E.EvalError as err:
-        raise err.add_frame(ctx)
+    raise type_error("a function", v).add_frame(ctx)
 
 
 def _attrs(v, ctx: str) -> Attrs:
@@ -241,7 +235,7 @@ def _elem(ev, x, xs):
 def _gen_list(ev, f, n):
     """A list of the given length whose element `i` is `f i`, each computed only
     when used. `builtins.genList (i: i * i) 4` is `[ 0 1 4 9 ]`."""
-    size = _int(n, "while evaluating the second argument passed to builtins.genList")
+    size = n if type(n) is int else _int(n, "while evaluating the second argument passed to builtins.genList")
     if size < 0:
         raise E.EvalError(f"cannot create list of size {size}")
     f = _function(f, "while evaluating the first argument passed to builtins.genList")
@@ -384,6 +378,8 @@ def _concat_lists(ev, xss):
 def _concat(lists, ctx: str, source=None, span=None) -> list:
     non_empty = []
     for l in lists:
+        if type(l) is Thunk:
+            l = l.force()
         if type(l) is not list:
             l = _list(l, ctx, source, span)
         if l:
@@ -442,12 +438,16 @@ def _foldl_strict(ev, op, nul, xs):
     # `acc: x: ...`: its body entered directly, each call one deeper than
     # foldl' (call2), which is counted once for all
     up = op.env
-    with _one_call_deeper(ev):
-        try:
-            for x in xs:
-                acc = inner.body([[up, acc], x])
-        except E.EvalError as e:
-            raise lambda_frames(e, inner, None, None)
+    if ev.depth >= ev.max_call_depth:
+        raise E.StackOverflow("stack overflow; max-call-depth exceeded")
+    ev.depth += 1
+    try:
+        for x in xs:
+            acc = inner.body([[up, acc], x])
+    except E.EvalError as e:
+        raise lambda_frames(e, inner, None, None)
+    finally:
+        ev.depth -= 1
     return acc
 
 

@@ -821,25 +821,39 @@ def _generic_closure(ev, args):
                    "while evaluating the 'operator' attribute passed as argument to builtins.genericClosure")
     res = []
     keys = _KeyTracker()
+    seen = keys.seen
+    call = caller(ev, op)
+    ctx = "while evaluating the return value of the `operator` passed to builtins.genericClosure"
     i = 0
     while i < len(queue):
         e = queue[i]
         queue[i] = None
         i += 1
         try:
-            ea = _attrs(e, "")
-            key = _get_attr(ea, "key", "")
+            ea = e.force() if type(e) is Thunk else e
+            if type(ea) is not Attrs:
+                raise type_error("a set", ea)
+            d = ea.d
+            key = d["key"] if "key" in d else _get_attr(ea, "key", "")
         except E.EvalError as err:
             raise err.add_frame(f"in genericClosure element {print_value_short(e)}")
-        key = force(key)
-        if not keys.insert(key, e):
+        if type(key) is Thunk:
+            key = key.force()
+        if type(key) is str and keys.kind == "string":
+            # (keys.insert's work for the usual keys, inline)
+            if key in seen:
+                continue
+            seen.add(key)
+        elif not keys.insert(key, e):
             continue
         res.append(e)
         try:
-            new = _list(ev.call(op, e),
-                        "while evaluating the return value of the `operator` passed to builtins.genericClosure")
+            new = call(e)
+            if type(new) is not list:
+                new = _list(new, ctx)
             for x in new:
-                force(x)
+                if type(x) is Thunk:
+                    x.force()
                 queue.append(x)
         except E.EvalError as err:
             raise err.add_frame(f"while calling operator on genericClosure element {print_value_short(e)}")

@@ -21,7 +21,6 @@ from ..runtime.values import Attrs, Closure, CtxStr, PrimOp, PrimOpApp, Thunk, f
 from ..syntax.printer import identifier
 from . import builtin
 from .core import want_int
-from .lists import thunks
 
 INT_MIN = -(1 << 63)
 _ABSENT = object()
@@ -121,13 +120,6 @@ class _Fn:
     every call reports the lambda's position `pos`."""
     __slots__ = ("raw", "used", "ev", "args", "inner", "up", "pos")
 
-    def __init__(self, ev, raw, forced: bool, args):
-        self.ev = ev
-        self.raw = raw
-        self.used = forced
-        self.args = args
-        self.inner = None
-
     def run(self, name):
         """The code of the thunk of `name`."""
         inner = self.inner
@@ -175,11 +167,19 @@ class _Fn:
 _new = object.__new__
 
 
-def _thunk_dict(code, names) -> dict:
-    """`{k: Thunk(code, k) for k in names}`, made without a call of
-    Thunk.__init__ per name (lists.thunks)."""
+def _lazy_calls(ev, f, forced: bool, args):
+    """A dict of the thunks `f name args.${name}`, one for each name of
+    `args` (a dict), sharing one _Fn: `{k: Thunk(fn.run, k) for k in args}`,
+    made without a call of _Fn.__init__ or Thunk.__init__ (lists.thunks)."""
+    fn = _new(_Fn)
+    fn.ev = ev
+    fn.raw = f
+    fn.used = forced
+    fn.args = args
+    fn.inner = None
+    code = fn.run
     out = {}
-    for k in names:
+    for k in args:
         t = _new(Thunk)
         t.code = code
         t.value = k
@@ -386,10 +386,10 @@ def _map_attrs(ev, f, s):
     if type(s) is Thunk:
         s = s.force()
     d = (s if type(s) is Attrs else _arg_attrs(s, "second", "mapAttrs")).d
-    code = _Fn(ev, f, False, d).run
     if type(d) is BigDict:
-        return Attrs(BigDict(d.table, thunks(code, d.table.names)))
-    return Attrs(_thunk_dict(code, d))
+        by_name = _lazy_calls(ev, f, False, d)
+        return Attrs(BigDict(d.table, list(by_name.values())))   # (in the table's order)
+    return Attrs(_lazy_calls(ev, f, False, d))
 
 
 @builtin("intersectAttrs", 2)
@@ -433,7 +433,7 @@ def _zip_attrs_with(ev, f, lst):
         err.add_frame("while evaluating a value of the list passed as second argument to "
                       "builtins.zipAttrsWith")
         raise
-    return Attrs(_thunk_dict(_Fn(ev, f, True, groups).run, groups))
+    return Attrs(_lazy_calls(ev, f, True, groups))
 
 
 @builtin("functionArgs", 1)

@@ -471,38 +471,30 @@ class _one_call_deeper:
         return False
 
 
-_ANY_ALL_FRAMES = {
-    flag: tuple(f"while evaluating the {what} passed to builtins.{name}"
-                for what in ("first argument", "second argument", "return value of the function"))
-    for flag, name in ((True, "any"), (False, "all"))}
+def _any_all(any_: bool, name: str, doc: str):
+    """The builtin `any` (any_ True) or `all`."""
+    first, second, ctx = (f"while evaluating the {what} passed to builtins.{name}"
+                          for what in ("first argument", "second argument", "return value of the function"))
+
+    def any_all(ev, f, xs):
+        if type(f) is not Closure:
+            f = _function(f, first)
+        if type(xs) is Thunk:
+            xs = xs.force()
+        if type(xs) is not list:
+            xs = _list(xs, second)
+        if not xs:
+            return not any_
+        stopped = _call_each(ev, f, xs, ctx, any_) is None
+        return any_ if stopped else not any_
+    any_all.__doc__ = doc
+    return builtin(name, 2)(any_all)
 
 
-def _any_all(ev, any_: bool, f, xs):
-    first, second, ctx = _ANY_ALL_FRAMES[any_]
-    if type(f) is not Closure:
-        f = _function(f, first)
-    if type(xs) is Thunk:
-        xs = xs.force()
-    if type(xs) is not list:
-        xs = _list(xs, second)
-    if not xs:
-        return not any_
-    stopped = _call_each(ev, f, xs, ctx, any_) is None
-    return any_ if stopped else not any_
-
-
-@builtin("any", 2)
-def _any(ev, f, xs):
-    """Whether the predicate returns `true` for at least one element; stops at
-    the first one that does. `builtins.any (x: x > 2) [ 1 2 3 ]` is `true`."""
-    return _any_all(ev, True, f, xs)
-
-
-@builtin("all", 2)
-def _all(ev, f, xs):
-    """Whether the predicate returns `true` for every element; stops at the
-    first one that does not. `builtins.all (x: x > 0) [ 1 2 3 ]` is `true`."""
-    return _any_all(ev, False, f, xs)
+_any_all(True, "any", """Whether the predicate returns `true` for at least one element; stops at
+    the first one that does. `builtins.any (x: x > 2) [ 1 2 3 ]` is `true`.""")
+_any_all(False, "all", """Whether the predicate returns `true` for every element; stops at the
+    first one that does not. `builtins.all (x: x > 0) [ 1 2 3 ]` is `true`.""")
 
 
 @builtin("partition", 2)

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 from .. import errors as E
 from ..runtime.bigsets import BigDict, remove as big_remove
-from ..runtime.calls import call2, curried_lambda, lambda_frames
+from ..runtime.calls import call2, lambda_frames
 from ..runtime.positions import OneSpan, Positions, attr_position, merge_pos
 from ..runtime.errors import type_error
 from ..runtime.values import Attrs, Closure, CtxStr, PrimOp, PrimOpApp, Thunk, force
@@ -157,10 +157,13 @@ class _Fn:
         self.used = True
         pos = site.lam.position() if type(site) is Closure else (None, None)
         f = raw.force() if type(raw) is Thunk else raw
-        parts = curried_lambda(f)
-        if parts is not None:
-            self.pos = f.lam.position()
-            self.inner, self.up = parts
+        if type(f) is Closure:
+            lam = f.lam
+            inner = lam.inner
+            if inner is not None and lam.formals is None and inner.formals is None:
+                # (runtime.calls.curried_lambda's test, inline)
+                self.pos = pos if site is f else lam.position()
+                self.inner, self.up = inner, f.env
         return pos, f
 
 
@@ -411,7 +414,7 @@ def _zip_attrs_with(ev, f, lst):
     """Merge a list of sets: for each name, call the function with the name and the
     list of that attribute's values. `builtins.zipAttrsWith (n: vs: vs) [ { a = 1; } { a = 2; } ]`
     is `{ a = [ 1 2 ]; }`."""
-    fv = force(f)
+    fv = f.force() if type(f) is Thunk else f
     if type(fv) not in (Closure, PrimOp, PrimOpApp) and not (type(fv) is Attrs and "__functor" in fv.d):
         raise type_error("a function", fv).add_frame(_arg_frame("first", "zipAttrsWith"))
     items = lst.force() if type(lst) is Thunk else lst

@@ -63,7 +63,8 @@ def _int(v, ctx: str) -> int:
     if type(v) is int:
         return v
     try:
-        v = force(v)
+        if type(v) is Thunk:
+            v = v.force()
         if type(v) is not int:
             raise type_error("an integer", v)
         return v

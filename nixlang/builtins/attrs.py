@@ -312,7 +312,10 @@ def _remove_attrs(ev, s, names):
     kept = d.copy()
     for k in d.keys() & drop:
         del kept[k]
-    return Attrs(kept, a.pos)
+    out = _new(Attrs)     # (fewer names than a dict, which has fewer than bigsets.BIG)
+    out.d = kept
+    out.pos = a.pos
+    return out
 
 
 @builtin("listToAttrs", 1)
@@ -392,7 +395,12 @@ def _map_attrs(ev, f, s):
     if type(d) is BigDict:
         by_name = _lazy_calls(ev, f, False, d)
         return Attrs(BigDict(d.table, list(by_name.values())))   # (in the table's order)
-    return Attrs(_lazy_calls(ev, f, False, d))
+    # a dict has fewer than bigsets.BIG names (Attrs made it a BigDict
+    # otherwise), and so has the result: Attrs.__init__'s test not needed
+    out = _new(Attrs)
+    out.d = _lazy_calls(ev, f, False, d)
+    out.pos = None
+    return out
 
 
 @builtin("intersectAttrs", 2)

@@ -261,7 +261,10 @@ def _map(ev, f, xs):
         f = _function(f, "while evaluating the first argument passed to builtins.map")
     if len(xs) == 1:
         # (lib.escape [ "$" ], the module system's definitions: one each call)
-        return [Thunk(apply_pending, (ev, f, xs[0]))]
+        t = _new(Thunk)
+        t.code = apply_pending
+        t.value = (ev, f, xs[0])
+        return [t]
     code = _apply_code(ev, f, *(f.lam.position() if type(f) is Closure else (None, None)))
     return thunks(code, xs)
 

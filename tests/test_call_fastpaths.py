@@ -238,6 +238,19 @@ MAP_ATTRS_LATER = [
 # (builtins.lists._call_each): values, errors, traces
 # and the call depth, recorded from pynix before that path (at f228190).
 LAMBDA_LOOPS = [
+    # map of two: the position its pending calls report (the lambda's)
+    ('builtins.map (x: [ [ x ] ]) [ 1 2 ]', '10000',
+     '[ [ [ 1 ] ] [ [ 2 ] ] ]\n'),
+    ('builtins.map (x: [ [ x ] ]) [ 1 2 ]', '2',
+     'error:\n       … while evaluating list element at index 0\n\n       … while evaluating list element at index 0\n\n       … while evaluating list element at index 0\n\n       error: stack overflow; max-call-depth exceeded\n'),
+    ('builtins.map (x: [ [ x ] ]) [ 1 2 ]', '1',
+     'error:\n       … while evaluating list element at index 0\n\n       error: stack overflow; max-call-depth exceeded\n       at «string»:1:15:\n            1| builtins.map (x: [ [ x ] ]) [ 1 2 ]\n             |               ^\n'),
+    ('let f = x: x + 1; in builtins.map f [ 1 2 ]', '10000',
+     '[ 2 3 ]\n'),
+    ('let f = x: x + 1; in builtins.map f [ 1 2 ]', '2',
+     '[ 2 3 ]\n'),
+    ('let f = x: x + 1; in builtins.map f [ 1 2 ]', '1',
+     'error:\n       … while evaluating list element at index 0\n\n       error: stack overflow; max-call-depth exceeded\n       at «string»:1:9:\n            1| let f = x: x + 1; in builtins.map f [ 1 2 ]\n             |         ^\n'),
     ('builtins.filter (x: x + "a") [ 1 ]', '10000',
      'error:\n       … while calling the \'filter\' builtin\n         at «string»:1:1:\n            1| builtins.filter (x: x + "a") [ 1 ]\n             | ^\n\n       … while calling anonymous lambda\n         at «string»:1:18:\n            1| builtins.filter (x: x + "a") [ 1 ]\n             |                  ^\n\n       error: cannot add a string to an integer\n       at «string»:1:25:\n            1| builtins.filter (x: x + "a") [ 1 ]\n             |                         ^\n'),
     ('builtins.filter (x: x + "a") [ 1 ]', '2',

@@ -265,7 +265,9 @@ def _map(ev, f, xs):
         t.code = apply_pending
         t.value = (ev, f, xs[0])
         return [t]
-    code = _apply_code(ev, f, *(f.lam.position() if type(f) is Closure else (None, None)))
+    pos = f.lam.position() if type(f) is Closure else (None, None)
+    code = caller(ev, f, *pos)     # (_apply_code, inline)
+    code.pos = pos
     return thunks(code, xs)
 
 

@@ -173,7 +173,7 @@ _new = object.__new__
 def _lazy_calls(ev, f, forced: bool, args):
     """A dict of the thunks `f name args.${name}`, one for each name of
     `args` (a dict), sharing one _Fn: `{k: Thunk(fn.run, k) for k in args}`,
-    made without a call of _Fn.__init__ or Thunk.__init__ (lists.thunks)."""
+    made without a call of _Fn.__init__."""
     fn = _new(_Fn)
     fn.ev = ev
     fn.raw = f
@@ -183,10 +183,7 @@ def _lazy_calls(ev, f, forced: bool, args):
     code = fn.run
     out = {}
     for k in args:
-        t = _new(Thunk)
-        t.code = code
-        t.value = k
-        out[k] = t
+        out[k] = Thunk(code, k)
     return out
 
 

@@ -13,8 +13,10 @@ the generic call they stand for.
   overflow reports for the pending call (the function's), recorded from
   pynix before that path existed, with --max-call-depth 10000 and 1.
 - MAP_ATTRS_LATER: mapAttrs / zipAttrsWith entering `name: value: ...`
-  directly after the first attribute (builtins.attrs._Fn.fast): the
+  directly after the first attribute (builtins.attrs._Fn.inner): the
   errors, traces and call depth of later attributes, recorded likewise.
+- LAMBDA_LOOPS: filter, concatMap, any and all entering `x: ...` directly,
+  the call depth counted once for the loop, recorded likewise.
 - SAME_AS_GENERIC: a function value and arguments; `calln`, which enters
   `a: b: c: ...` at its innermost body, must give what applying the
   arguments one by one with `call_function` gives: the same value, or the
@@ -214,7 +216,7 @@ MAP_OF_ONE = [
 ]
 
 # mapAttrs / zipAttrsWith: once one attribute's call has found the function
-# to be a lambda `name: value: ...` (builtins.attrs._Fn.fast), the other
+# to be a lambda `name: value: ...` (builtins.attrs._Fn.inner), the other
 # attributes enter its inner body directly. Errors, traces and the call
 # depth of those later attributes, recorded from pynix before that path.
 MAP_ATTRS_LATER = [
@@ -231,17 +233,130 @@ MAP_ATTRS_LATER = [
 ]
 
 
-@pytest.mark.parametrize("expr,depth,out", MAP_OF_ONE + MAP_ATTRS_LATER,
-                         ids=[f"{e} {d}" for e, d, _ in MAP_OF_ONE + MAP_ATTRS_LATER])
+# filter / concatMap / any / all given a lambda `x: ...` enter its body
+# directly, the call depth counted once around the loop
+# (builtins.lists._call_each): values, errors, traces
+# and the call depth, recorded from pynix before that path (at f228190).
+LAMBDA_LOOPS = [
+    # map of two: the position its pending calls report (the lambda's)
+    ('builtins.map (x: [ [ x ] ]) [ 1 2 ]', '10000',
+     '[ [ [ 1 ] ] [ [ 2 ] ] ]\n'),
+    ('builtins.map (x: [ [ x ] ]) [ 1 2 ]', '2',
+     'error:\n       … while evaluating list element at index 0\n\n       … while evaluating list element at index 0\n\n       … while evaluating list element at index 0\n\n       error: stack overflow; max-call-depth exceeded\n'),
+    ('builtins.map (x: [ [ x ] ]) [ 1 2 ]', '1',
+     'error:\n       … while evaluating list element at index 0\n\n       error: stack overflow; max-call-depth exceeded\n       at «string»:1:15:\n            1| builtins.map (x: [ [ x ] ]) [ 1 2 ]\n             |               ^\n'),
+    ('let f = x: x + 1; in builtins.map f [ 1 2 ]', '10000',
+     '[ 2 3 ]\n'),
+    ('let f = x: x + 1; in builtins.map f [ 1 2 ]', '2',
+     '[ 2 3 ]\n'),
+    ('let f = x: x + 1; in builtins.map f [ 1 2 ]', '1',
+     'error:\n       … while evaluating list element at index 0\n\n       error: stack overflow; max-call-depth exceeded\n       at «string»:1:9:\n            1| let f = x: x + 1; in builtins.map f [ 1 2 ]\n             |         ^\n'),
+    ('builtins.filter (x: x + "a") [ 1 ]', '10000',
+     'error:\n       … while calling the \'filter\' builtin\n         at «string»:1:1:\n            1| builtins.filter (x: x + "a") [ 1 ]\n             | ^\n\n       … while calling anonymous lambda\n         at «string»:1:18:\n            1| builtins.filter (x: x + "a") [ 1 ]\n             |                  ^\n\n       error: cannot add a string to an integer\n       at «string»:1:25:\n            1| builtins.filter (x: x + "a") [ 1 ]\n             |                         ^\n'),
+    ('builtins.filter (x: x + "a") [ 1 ]', '2',
+     'error:\n       … while calling the \'filter\' builtin\n         at «string»:1:1:\n            1| builtins.filter (x: x + "a") [ 1 ]\n             | ^\n\n       … while calling anonymous lambda\n         at «string»:1:18:\n            1| builtins.filter (x: x + "a") [ 1 ]\n             |                  ^\n\n       error: cannot add a string to an integer\n       at «string»:1:25:\n            1| builtins.filter (x: x + "a") [ 1 ]\n             |                         ^\n'),
+    ('builtins.filter (x: x + "a") [ 1 ]', '1',
+     'error:\n       … while calling the \'filter\' builtin\n         at «string»:1:1:\n            1| builtins.filter (x: x + "a") [ 1 ]\n             | ^\n\n       … while calling anonymous lambda\n         at «string»:1:18:\n            1| builtins.filter (x: x + "a") [ 1 ]\n             |                  ^\n\n       error: cannot add a string to an integer\n       at «string»:1:25:\n            1| builtins.filter (x: x + "a") [ 1 ]\n             |                         ^\n'),
+    ('builtins.filter (x: x.a) [ { a = true; } { a = 1; } ]', '10000',
+     "error:\n       … while calling the 'filter' builtin\n         at «string»:1:1:\n            1| builtins.filter (x: x.a) [ { a = true; } { a = 1; } ]\n             | ^\n\n       … while evaluating the return value of the filtering function passed to builtins.filter\n\n       error: expected a Boolean but found an integer: 1\n"),
+    ('builtins.filter (x: x.a) [ { a = true; } { a = 1; } ]', '2',
+     "error:\n       … while calling the 'filter' builtin\n         at «string»:1:1:\n            1| builtins.filter (x: x.a) [ { a = true; } { a = 1; } ]\n             | ^\n\n       … while evaluating the return value of the filtering function passed to builtins.filter\n\n       error: expected a Boolean but found an integer: 1\n"),
+    ('builtins.filter (x: x.a) [ { a = true; } { a = 1; } ]', '1',
+     "error:\n       … while calling the 'filter' builtin\n         at «string»:1:1:\n            1| builtins.filter (x: x.a) [ { a = true; } { a = 1; } ]\n             | ^\n\n       … while evaluating the return value of the filtering function passed to builtins.filter\n\n       error: expected a Boolean but found an integer: 1\n"),
+    ('builtins.filter (x: [ [ x ] ]) [ 1 ]', '10000',
+     "error:\n       … while calling the 'filter' builtin\n         at «string»:1:1:\n            1| builtins.filter (x: [ [ x ] ]) [ 1 ]\n             | ^\n\n       … while evaluating the return value of the filtering function passed to builtins.filter\n\n       error: expected a Boolean but found a list: [ «thunk» ]\n"),
+    ('builtins.filter (x: [ [ x ] ]) [ 1 ]', '2',
+     "error:\n       … while calling the 'filter' builtin\n         at «string»:1:1:\n            1| builtins.filter (x: [ [ x ] ]) [ 1 ]\n             | ^\n\n       … while evaluating the return value of the filtering function passed to builtins.filter\n\n       error: expected a Boolean but found a list: [ «thunk» ]\n"),
+    ('builtins.filter (x: [ [ x ] ]) [ 1 ]', '1',
+     "error:\n       … while calling the 'filter' builtin\n         at «string»:1:1:\n            1| builtins.filter (x: [ [ x ] ]) [ 1 ]\n             | ^\n\n       … while evaluating the return value of the filtering function passed to builtins.filter\n\n       error: expected a Boolean but found a list: [ «thunk» ]\n"),
+    ('builtins.filter (x: builtins.head x) [ [ true ] [ ] ]', '10000',
+     "error:\n       … while calling the 'filter' builtin\n         at «string»:1:1:\n            1| builtins.filter (x: builtins.head x) [ [ true ] [ ] ]\n             | ^\n\n       … while calling anonymous lambda\n         at «string»:1:18:\n            1| builtins.filter (x: builtins.head x) [ [ true ] [ ] ]\n             |                  ^\n\n       … while calling the 'head' builtin\n         at «string»:1:21:\n            1| builtins.filter (x: builtins.head x) [ [ true ] [ ] ]\n             |                     ^\n\n       error: 'builtins.head' called on an empty list\n"),
+    ('builtins.filter (x: builtins.head x) [ [ true ] [ ] ]', '2',
+     "error:\n       … while calling the 'filter' builtin\n         at «string»:1:1:\n            1| builtins.filter (x: builtins.head x) [ [ true ] [ ] ]\n             | ^\n\n       … while calling anonymous lambda\n         at «string»:1:18:\n            1| builtins.filter (x: builtins.head x) [ [ true ] [ ] ]\n             |                  ^\n\n       … while calling the 'head' builtin\n         at «string»:1:21:\n            1| builtins.filter (x: builtins.head x) [ [ true ] [ ] ]\n             |                     ^\n\n       error: 'builtins.head' called on an empty list\n"),
+    ('builtins.filter (x: builtins.head x) [ [ true ] [ ] ]', '1',
+     "error:\n       … while calling the 'filter' builtin\n         at «string»:1:1:\n            1| builtins.filter (x: builtins.head x) [ [ true ] [ ] ]\n             | ^\n\n       … while calling anonymous lambda\n         at «string»:1:18:\n            1| builtins.filter (x: builtins.head x) [ [ true ] [ ] ]\n             |                  ^\n\n       … while calling the 'head' builtin\n         at «string»:1:21:\n            1| builtins.filter (x: builtins.head x) [ [ true ] [ ] ]\n             |                     ^\n\n       error: stack overflow; max-call-depth exceeded\n       at «string»:1:21:\n            1| builtins.filter (x: builtins.head x) [ [ true ] [ ] ]\n             |                     ^\n"),
+    ('let p = x: x > 1; in builtins.filter p [ 1 2 3 ]', '10000',
+     '[ 2 3 ]\n'),
+    ('let p = x: x > 1; in builtins.filter p [ 1 2 3 ]', '2',
+     '[ 2 3 ]\n'),
+    ('let p = x: x > 1; in builtins.filter p [ 1 2 3 ]', '1',
+     "error:\n       … while calling the 'filter' builtin\n         at «string»:1:22:\n            1| let p = x: x > 1; in builtins.filter p [ 1 2 3 ]\n             |                      ^\n\n       … while calling 'p'\n         at «string»:1:9:\n            1| let p = x: x > 1; in builtins.filter p [ 1 2 3 ]\n             |         ^\n\n       … while calling the 'lessThan' builtin\n         at «string»:1:14:\n            1| let p = x: x > 1; in builtins.filter p [ 1 2 3 ]\n             |              ^\n\n       error: stack overflow; max-call-depth exceeded\n       at «string»:1:14:\n            1| let p = x: x > 1; in builtins.filter p [ 1 2 3 ]\n             |              ^\n"),
+    ('builtins.concatMap (x: 1) [ 1 ]', '10000',
+     "error:\n       … while calling the 'concatMap' builtin\n         at «string»:1:1:\n            1| builtins.concatMap (x: 1) [ 1 ]\n             | ^\n\n       … while evaluating the return value of the function passed to builtins.concatMap\n         at «string»:1:21:\n            1| builtins.concatMap (x: 1) [ 1 ]\n             |                     ^\n\n       error: expected a list but found an integer: 1\n"),
+    ('builtins.concatMap (x: 1) [ 1 ]', '2',
+     "error:\n       … while calling the 'concatMap' builtin\n         at «string»:1:1:\n            1| builtins.concatMap (x: 1) [ 1 ]\n             | ^\n\n       … while evaluating the return value of the function passed to builtins.concatMap\n         at «string»:1:21:\n            1| builtins.concatMap (x: 1) [ 1 ]\n             |                     ^\n\n       error: expected a list but found an integer: 1\n"),
+    ('builtins.concatMap (x: 1) [ 1 ]', '1',
+     "error:\n       … while calling the 'concatMap' builtin\n         at «string»:1:1:\n            1| builtins.concatMap (x: 1) [ 1 ]\n             | ^\n\n       … while evaluating the return value of the function passed to builtins.concatMap\n         at «string»:1:21:\n            1| builtins.concatMap (x: 1) [ 1 ]\n             |                     ^\n\n       error: expected a list but found an integer: 1\n"),
+    ('builtins.concatMap (x: [ x ] ++ x) [ [ 1 ] 2 ]', '10000',
+     "error:\n       … while calling the 'concatMap' builtin\n         at «string»:1:1:\n            1| builtins.concatMap (x: [ x ] ++ x) [ [ 1 ] 2 ]\n             | ^\n\n       … while calling anonymous lambda\n         at «string»:1:21:\n            1| builtins.concatMap (x: [ x ] ++ x) [ [ 1 ] 2 ]\n             |                     ^\n\n       … while evaluating one of the elements to concatenate\n         at «string»:1:30:\n            1| builtins.concatMap (x: [ x ] ++ x) [ [ 1 ] 2 ]\n             |                              ^\n\n       error: expected a list but found an integer: 2\n"),
+    ('builtins.concatMap (x: [ x ] ++ x) [ [ 1 ] 2 ]', '2',
+     "error:\n       … while calling the 'concatMap' builtin\n         at «string»:1:1:\n            1| builtins.concatMap (x: [ x ] ++ x) [ [ 1 ] 2 ]\n             | ^\n\n       … while calling anonymous lambda\n         at «string»:1:21:\n            1| builtins.concatMap (x: [ x ] ++ x) [ [ 1 ] 2 ]\n             |                     ^\n\n       … while evaluating one of the elements to concatenate\n         at «string»:1:30:\n            1| builtins.concatMap (x: [ x ] ++ x) [ [ 1 ] 2 ]\n             |                              ^\n\n       error: expected a list but found an integer: 2\n"),
+    ('builtins.concatMap (x: [ x ] ++ x) [ [ 1 ] 2 ]', '1',
+     "error:\n       … while calling the 'concatMap' builtin\n         at «string»:1:1:\n            1| builtins.concatMap (x: [ x ] ++ x) [ [ 1 ] 2 ]\n             | ^\n\n       … while calling anonymous lambda\n         at «string»:1:21:\n            1| builtins.concatMap (x: [ x ] ++ x) [ [ 1 ] 2 ]\n             |                     ^\n\n       … while evaluating one of the elements to concatenate\n         at «string»:1:30:\n            1| builtins.concatMap (x: [ x ] ++ x) [ [ 1 ] 2 ]\n             |                              ^\n\n       error: expected a list but found an integer: 2\n"),
+    ('builtins.concatMap (x: throw "c") [ ]', '10000',
+     '[ ]\n'),
+    ('builtins.concatMap (x: throw "c") [ ]', '2',
+     '[ ]\n'),
+    ('builtins.concatMap (x: throw "c") [ ]', '1',
+     '[ ]\n'),
+    ('let f = x: if x == 2 then [ x ] else [ ]; in builtins.concatMap f [ 1 2 3 ]', '10000',
+     '[ 2 ]\n'),
+    ('let f = x: if x == 2 then [ x ] else [ ]; in builtins.concatMap f [ 1 2 3 ]', '2',
+     '[ 2 ]\n'),
+    ('let f = x: if x == 2 then [ x ] else [ ]; in builtins.concatMap f [ 1 2 3 ]', '1',
+     '[ 2 ]\n'),
+    ('builtins.concatMap (x: [ [ x ] ]) [ 1 2 ]', '10000',
+     '[ [ 1 ] [ 2 ] ]\n'),
+    ('builtins.concatMap (x: [ [ x ] ]) [ 1 2 ]', '2',
+     '[ [ 1 ] [ 2 ] ]\n'),
+    ('builtins.concatMap (x: [ [ x ] ]) [ 1 2 ]', '1',
+     'error:\n       … while evaluating list element at index 0\n\n       … while evaluating list element at index 0\n\n       error: stack overflow; max-call-depth exceeded\n'),
+    ('builtins.any (x: x.a) [ { a = false; } { } ]', '10000',
+     "error:\n       … while calling the 'any' builtin\n         at «string»:1:1:\n            1| builtins.any (x: x.a) [ { a = false; } { } ]\n             | ^\n\n       … while calling anonymous lambda\n         at «string»:1:15:\n            1| builtins.any (x: x.a) [ { a = false; } { } ]\n             |               ^\n\n       … while evaluating the attribute 'a'\n         at «string»:1:18:\n            1| builtins.any (x: x.a) [ { a = false; } { } ]\n             |                  ^\n\n       error: attribute 'a' missing\n"),
+    ('builtins.any (x: x.a) [ { a = false; } { } ]', '2',
+     "error:\n       … while calling the 'any' builtin\n         at «string»:1:1:\n            1| builtins.any (x: x.a) [ { a = false; } { } ]\n             | ^\n\n       … while calling anonymous lambda\n         at «string»:1:15:\n            1| builtins.any (x: x.a) [ { a = false; } { } ]\n             |               ^\n\n       … while evaluating the attribute 'a'\n         at «string»:1:18:\n            1| builtins.any (x: x.a) [ { a = false; } { } ]\n             |                  ^\n\n       error: attribute 'a' missing\n"),
+    ('builtins.any (x: x.a) [ { a = false; } { } ]', '1',
+     "error:\n       … while calling the 'any' builtin\n         at «string»:1:1:\n            1| builtins.any (x: x.a) [ { a = false; } { } ]\n             | ^\n\n       … while calling anonymous lambda\n         at «string»:1:15:\n            1| builtins.any (x: x.a) [ { a = false; } { } ]\n             |               ^\n\n       … while evaluating the attribute 'a'\n         at «string»:1:18:\n            1| builtins.any (x: x.a) [ { a = false; } { } ]\n             |                  ^\n\n       error: attribute 'a' missing\n"),
+    ('builtins.all (x: x) [ true 1 ]', '10000',
+     "error:\n       … while calling the 'all' builtin\n         at «string»:1:1:\n            1| builtins.all (x: x) [ true 1 ]\n             | ^\n\n       … while evaluating the return value of the function passed to builtins.all\n\n       error: expected a Boolean but found an integer: 1\n"),
+    ('builtins.all (x: x) [ true 1 ]', '2',
+     "error:\n       … while calling the 'all' builtin\n         at «string»:1:1:\n            1| builtins.all (x: x) [ true 1 ]\n             | ^\n\n       … while evaluating the return value of the function passed to builtins.all\n\n       error: expected a Boolean but found an integer: 1\n"),
+    ('builtins.all (x: x) [ true 1 ]', '1',
+     "error:\n       … while calling the 'all' builtin\n         at «string»:1:1:\n            1| builtins.all (x: x) [ true 1 ]\n             | ^\n\n       … while evaluating the return value of the function passed to builtins.all\n\n       error: expected a Boolean but found an integer: 1\n"),
+    ('builtins.all (x: throw "never") [ ]', '10000',
+     'true\n'),
+    ('builtins.all (x: throw "never") [ ]', '2',
+     'true\n'),
+    ('builtins.all (x: throw "never") [ ]', '1',
+     'true\n'),
+    ('let q = x: builtins.head [ x ]; in builtins.any q [ false true ]', '10000',
+     'true\n'),
+    ('let q = x: builtins.head [ x ]; in builtins.any q [ false true ]', '2',
+     'true\n'),
+    ('let q = x: builtins.head [ x ]; in builtins.any q [ false true ]', '1',
+     "error:\n       … while calling the 'any' builtin\n         at «string»:1:36:\n            1| let q = x: builtins.head [ x ]; in builtins.any q [ false true ]\n             |                                    ^\n\n       … while calling 'q'\n         at «string»:1:9:\n            1| let q = x: builtins.head [ x ]; in builtins.any q [ false true ]\n             |         ^\n\n       … while calling the 'head' builtin\n         at «string»:1:12:\n            1| let q = x: builtins.head [ x ]; in builtins.any q [ false true ]\n             |            ^\n\n       error: stack overflow; max-call-depth exceeded\n       at «string»:1:12:\n            1| let q = x: builtins.head [ x ]; in builtins.any q [ false true ]\n             |            ^\n"),
+]
+
+
+@pytest.mark.parametrize("expr,depth,out", MAP_OF_ONE + MAP_ATTRS_LATER + LAMBDA_LOOPS,
+                         ids=[f"{e} {d}" for e, d, _ in MAP_OF_ONE + MAP_ATTRS_LATER + LAMBDA_LOOPS])
 def test_map_of_one(expr, depth, out):
     assert fresh("instantiate", "--eval", "--strict", "--show-trace", "--max-call-depth", depth, "-E", expr) == out
 
 
 
-def test_map_attrs_calls_go_direct_after_the_first(monkeypatch):
-    """After the first attribute, mapAttrs' thunks no longer go through call2
-    (which still makes the first call: without a position, as Nix makes it
-    while the function is an unevaluated argument)."""
+@pytest.mark.parametrize("expr,values,through_call2", [
+    ("builtins.mapAttrs (n: v: v * 2) { a = 1; b = 2; c = 3; d = 4; }", [2, 4, 6, 8], []),
+    ("builtins.zipAttrsWith (n: vs: builtins.length vs) [ { a = 1; b = 2; } { b = 3; } ]", [1, 2], []),
+    # not `name: value: ...`: every call through call2
+    ("builtins.mapAttrs (n: { x }: x) { a = { x = 1; }; b = { x = 2; }; }", [1, 2], ["a", "b"]),
+    ("builtins.mapAttrs builtins.seq { a = 1; b = 2; }", [1, 2], ["a", "b"]),
+])
+def test_map_attrs_calls_go_direct(monkeypatch, expr, values, through_call2):
+    """mapAttrs' and zipAttrsWith's thunks enter a lambda `name: value: ...`
+    at its inner body, the first call too (from no position, as Nix makes
+    it while the function is an unevaluated argument: MAP_ATTRS_LATER and
+    TRACES record the frames); other functions go through call2."""
     from nixlang.builtins import attrs
 
     calls = []
@@ -252,9 +367,36 @@ def test_map_attrs_calls_go_direct_after_the_first(monkeypatch):
         return real(*args)
     monkeypatch.setattr(attrs, "call2", counting)
     ev = Evaluator()
-    v = ev.eval_string("builtins.attrValues (builtins.mapAttrs (n: v: v * 2) { a = 1; b = 2; c = 3; d = 4; })")
-    assert [force(x) for x in v] == [2, 4, 6, 8]
-    assert calls == ["a"]
+    v = ev.eval_string(f"builtins.attrValues ({expr})")
+    assert [force(x) for x in v] == values
+    assert calls == through_call2
+
+
+@pytest.mark.parametrize("expr,value", [
+    ("builtins.filter (x: x > 1) [ 1 2 3 ]", [2, 3]),
+    ("builtins.concatMap (x: [ x x ]) [ 1 2 ]", [1, 1, 2, 2]),
+    ("builtins.any (x: x == 2) [ 1 2 ]", True),
+    ("builtins.all (x: x < 2) [ 1 2 ]", False),
+])
+def test_list_builtins_enter_plain_lambdas_directly(monkeypatch, expr, value):
+    """filter, concatMap, any and all call a lambda `x: ...` without a
+    runtime.calls.caller made for it (a lambda with formals still takes it)."""
+    from nixlang.builtins import lists
+
+    made = []
+    real = lists.caller
+
+    def counting(ev, f, *rest):
+        made.append(f)
+        return real(ev, f, *rest)
+    monkeypatch.setattr(lists, "caller", counting)
+    ev = Evaluator()
+    v = ev.eval_string(expr)
+    ev.deep_force(v)
+    assert (v if type(v) is bool else [force(x) for x in v]) == value
+    assert made == []
+    ev.deep_force(ev.eval_string("builtins.filter ({ a }: a) [ { a = true; } ]"))
+    assert len(made) == 1
 
 
 def test_arith_sites_remember_their_builtin(monkeypatch):

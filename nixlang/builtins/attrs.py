@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 from .. import errors as E
 from ..runtime.bigsets import BigDict, remove as big_remove
-from ..runtime.calls import call2, caller2, curried_lambda
+from ..runtime.calls import call2, lambda_frames
 from ..runtime.positions import OneSpan, Positions, attr_position, merge_pos
 from ..runtime.errors import type_error
 from ..runtime.values import Attrs, Closure, CtxStr, PrimOp, PrimOpApp, Thunk, force
@@ -101,32 +101,52 @@ def _missing(name: str, context: str):
 
 
 class _Fn:
-    """The function argument of mapAttrs / zipAttrsWith, shared by the thunks they build.
+    """The function argument of mapAttrs / zipAttrsWith, shared by the thunks
+    they build, with the dict of second arguments `args`: `Thunk(fn.run,
+    name)` is the thunk of `f name args.${name}`, evaluated only when forced.
+    The attribute's name is the thunk's environment (the dict is never
+    changed once built), rather than a closure or a (name, value) tuple per
+    attribute: a NixOS system's mapAttrs over package sets leave a million
+    such thunks unforced, and the tuples were 57 MB of them.
 
-    Nix applies it to `name`, then the result to the value, from the call site
-    `determinePos` gives: the lambda's own position once the argument is evaluated,
-    none while it is still a thunk (a lambda written in place of the argument is one
-    in C++ Nix until its first use).
+    Nix applies the function to `name`, then the result to the value, from
+    the call site `determinePos` gives: the lambda's own position once the
+    argument is evaluated, none while it is still a thunk (a lambda written
+    in place of the argument is one in C++ Nix until its first use).
 
-    Once a call has forced the function and found a lambda `name: value:
-    ...`, `fast` is runtime.calls.caller2's call of it from its position
-    (which every later call reports): the later thunks enter the inner body
-    as call2 would, without call2 and this class's `call`."""
-    __slots__ = ("raw", "used", "ev", "args", "fast")
-
-    def __init__(self, raw, forced: bool):
-        self.raw = raw
-        self.used = forced
-        self.ev = self.args = self.fast = None
+    A lambda `name: value: ...` (the usual case) is entered at its inner
+    body, as call2 would enter it: `inner` is that inner lambda and `up`
+    the outer one's environment, found by the first call, after which
+    every call reports the lambda's position `pos`."""
+    __slots__ = ("raw", "used", "ev", "args", "inner", "up", "pos")
 
     def run(self, name):
-        """The code of the thunk of `name` (see _lazy_calls)."""
-        fast = self.fast
-        if fast is not None:
-            return fast(name, self.args[name])
-        return self.call(self.ev, name, self.args[name])
+        """The code of the thunk of `name`."""
+        inner = self.inner
+        if inner is not None:
+            pos = self.pos
+        else:
+            pos, f = self.first_use()
+            inner = self.inner
+            if inner is None:   # not `name: value: ...`
+                return call2(self.ev, f, name, self.args[name], *pos)
+        # (call2's call of `name: value: ...`, inline)
+        ev = self.ev
+        ev.depth += 1
+        try:
+            if ev.depth > ev.max_call_depth:
+                raise E.StackOverflow("stack overflow; max-call-depth exceeded", *pos)
+            try:
+                return inner.body([[self.up, name], self.args[name]])
+            except E.EvalError as e:
+                raise lambda_frames(e, inner, *pos)
+        finally:
+            ev.depth -= 1
 
-    def call(self, ev, name, arg):
+    def first_use(self):
+        """(the position this call is made from, the forced function), on
+        each call until one has found a lambda `name: value: ...`; that one
+        sets `inner`, `up` and `pos` for the later calls."""
         raw = self.raw
         site = None
         if type(raw) is Thunk:
@@ -135,25 +155,36 @@ class _Fn:
         elif self.used:
             site = raw
         self.used = True
-        source = span = None
-        if type(site) is Closure:
-            source, span = site.lam.position()
+        pos = site.lam.position() if type(site) is Closure else (None, None)
         f = raw.force() if type(raw) is Thunk else raw
-        if self.fast is None and curried_lambda(f) is not None:
-            # the later calls see the function forced, at its position
-            self.fast = caller2(ev, f, *f.lam.position())
-        return call2(ev, f, name, arg, source, span)
+        if type(f) is Closure:
+            lam = f.lam
+            inner = lam.inner
+            if inner is not None and lam.formals is None and inner.formals is None:
+                # (runtime.calls.curried_lambda's test, inline)
+                self.pos = pos if site is f else lam.position()
+                self.inner, self.up = inner, f.env
+        return pos, f
 
 
-def _lazy_calls(ev, fn: _Fn, args: dict):
-    """The code of the thunks `f name args[name]` for one function and one
-    dict of arguments, evaluated only when forced: `Thunk(code, name)`, the
-    attribute's name as the thunk's environment (the dict is never changed
-    once built), rather than a closure or a (name, value) tuple per
-    attribute: a NixOS system's mapAttrs over package sets leave a million
-    such thunks unforced, and the tuples were 57 MB of them."""
-    fn.ev, fn.args = ev, args
-    return fn.run   # one bound method shared by the thunks: no function and closure per call
+_new = object.__new__
+
+
+def _lazy_calls(ev, f, forced: bool, args):
+    """A dict of the thunks `f name args.${name}`, one for each name of
+    `args` (a dict), sharing one _Fn: `{k: Thunk(fn.run, k) for k in args}`,
+    made without a call of _Fn.__init__."""
+    fn = _new(_Fn)
+    fn.ev = ev
+    fn.raw = f
+    fn.used = forced
+    fn.args = args
+    fn.inner = None
+    code = fn.run
+    out = {}
+    for k in args:
+        out[k] = Thunk(code, k)
+    return out
 
 
 # -- reading attrsets ---------------------------------------------------------------------
@@ -204,7 +235,9 @@ def _cat_attrs(ev, name, lst):
     """The values of one attribute in each set of a list, skipping the sets that lack it.
     `builtins.catAttrs "a" [ { a = 1; } { b = 0; } { a = 2; } ]` is `[ 1 2 ]`."""
     key = _arg_string(name, "first", "catAttrs")
-    items = _arg_list(lst, "second", "catAttrs")
+    items = lst.force() if type(lst) is Thunk else lst
+    if type(items) is not list:
+        items = _arg_list(items, "second", "catAttrs")
     out = []
     try:
         for e in items:
@@ -250,21 +283,36 @@ def position_value(source, span):
 def _remove_attrs(ev, s, names):
     """A copy of a set without the named attributes (names it lacks are ignored).
     `builtins.removeAttrs { x = 1; y = 2; } [ "x" "z" ]` is `{ y = 2; }`."""
-    a = _arg_attrs(s, "first", "removeAttrs")
-    items = _arg_list(names, "second", "removeAttrs")
-    drop = set()
-    try:
-        for e in items:
-            drop.add(_string_no_ctx(e))
-    except E.EvalError as err:
-        raise err.add_frame("while evaluating the values of the second argument passed to "
-                            "builtins.removeAttrs")
+    a = s.force() if type(s) is Thunk else s
+    if type(a) is not Attrs:
+        a = _arg_attrs(a, "first", "removeAttrs")
+    items = names.force() if type(names) is Thunk else names
+    if type(items) is not list:
+        items = _arg_list(items, "second", "removeAttrs")
+    for e in items:
+        if type(e) is not str:
+            drop = set()
+            try:
+                for e in items:
+                    drop.add(_string_no_ctx(e))
+            except E.EvalError as err:
+                raise err.add_frame("while evaluating the values of the second argument passed to "
+                                    "builtins.removeAttrs")
+            break
+    else:
+        drop = set(items)   # (plain strings, the usual case: no call per name)
     d = a.d
-    if not any(k in d for k in drop):
+    if d.keys().isdisjoint(drop):    # (the smaller of the two is walked)
         return a
     if type(d) is BigDict:
         return Attrs(big_remove(d, drop), a.pos)
-    return Attrs({k: v for k, v in d.items() if k not in drop}, a.pos)
+    kept = d.copy()
+    for k in d.keys() & drop:
+        del kept[k]
+    out = _new(Attrs)     # (fewer names than a dict, which has fewer than bigsets.BIG)
+    out.d = kept
+    out.pos = a.pos
+    return out
 
 
 @builtin("listToAttrs", 1)
@@ -338,12 +386,18 @@ def _value_positions(first: dict, d: dict):
 def _map_attrs(ev, f, s):
     """Apply a function to every attribute's name and value, lazily.
     `builtins.mapAttrs (name: value: value * 10) { x = 1; }` is `{ x = 10; }`."""
-    a = _arg_attrs(s, "second", "mapAttrs")
-    d = a.d
-    code = _lazy_calls(ev, _Fn(f, False), d)
+    if type(s) is Thunk:
+        s = s.force()
+    d = (s if type(s) is Attrs else _arg_attrs(s, "second", "mapAttrs")).d
     if type(d) is BigDict:
-        return Attrs(BigDict(d.table, [Thunk(code, k) for k in d.table.names]))
-    return Attrs({k: Thunk(code, k) for k in d})
+        by_name = _lazy_calls(ev, f, False, d)
+        return Attrs(BigDict(d.table, list(by_name.values())))   # (in the table's order)
+    # a dict has fewer than bigsets.BIG names (Attrs made it a BigDict
+    # otherwise), and so has the result: Attrs.__init__'s test not needed
+    out = _new(Attrs)
+    out.d = _lazy_calls(ev, f, False, d)
+    out.pos = None
+    return out
 
 
 @builtin("intersectAttrs", 2)
@@ -365,10 +419,12 @@ def _zip_attrs_with(ev, f, lst):
     """Merge a list of sets: for each name, call the function with the name and the
     list of that attribute's values. `builtins.zipAttrsWith (n: vs: vs) [ { a = 1; } { a = 2; } ]`
     is `{ a = [ 1 2 ]; }`."""
-    fv = force(f)
+    fv = f.force() if type(f) is Thunk else f
     if type(fv) not in (Closure, PrimOp, PrimOpApp) and not (type(fv) is Attrs and "__functor" in fv.d):
         raise type_error("a function", fv).add_frame(_arg_frame("first", "zipAttrsWith"))
-    items = _arg_list(lst, "second", "zipAttrsWith")
+    items = lst.force() if type(lst) is Thunk else lst
+    if type(items) is not list:
+        items = _arg_list(items, "second", "zipAttrsWith")
     groups: dict[str, list] = {}
     try:
         for e in items:
@@ -385,8 +441,7 @@ def _zip_attrs_with(ev, f, lst):
         err.add_frame("while evaluating a value of the list passed as second argument to "
                       "builtins.zipAttrsWith")
         raise
-    code = _lazy_calls(ev, _Fn(f, True), groups)
-    return Attrs({k: Thunk(code, k) for k in groups})
+    return Attrs(_lazy_calls(ev, f, True, groups))
 
 
 @builtin("functionArgs", 1)

@@ -179,7 +179,8 @@ def _is_null(ev, v):
 @builtin("isFunction", 1)
 def _is_function(ev, v):
     """Whether the value is a function (a lambda or a builtin)."""
-    return type(force(v)) in (Closure, PrimOp, PrimOpApp)
+    t = type(v.force() if type(v) is Thunk else v)
+    return t is Closure or t is PrimOp or t is PrimOpApp
 
 
 @builtin("import", 1)

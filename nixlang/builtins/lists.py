@@ -25,11 +25,6 @@ from .intgen import element_code
 # forceFunction / forceInt / forceBool / forceString add it to any error
 # raised while forcing, as in C++ Nix.
 
-def _is_function(v) -> bool:
-    t = type(v)
-    return t is Closure or t is PrimOp or t is PrimOpApp or (t is Attrs and "__functor" in v.d)
-
-
 def _list(v, ctx: str, source=None, span=None) -> list:
     if type(v) is Thunk:
         v = v.force()
@@ -40,19 +35,18 @@ def _list(v, ctx: str, source=None, span=None) -> list:
 
 def _function(v, ctx: str):
     t = type(v)
-    if t is Thunk and v.code is None:     # a forced thunk: its value
-        v = v.value
+    if t is Thunk:
+        if v.code is None:      # a forced thunk: its value
+            v = v.value
+        else:
+            try:
+                v = v.force()
+            except E.EvalError as err:
+                raise err.add_frame(ctx)
         t = type(v)
-    if t is Closure:
+    if t is Closure or t is PrimOp or t is PrimOpApp or (t is Attrs and "__functor" in v.d):
         return v
-    try:
-        if t is Thunk:
-            v = v.force()
-        if not _is_function(v):
-            raise type_error("a function", v)
-        return v
-    except E.EvalError as err:
-        raise err.add_frame(ctx)
+    raise type_error("a function", v).add_frame(ctx)
 
 
 def _attrs(v, ctx: str) -> Attrs:
@@ -69,7 +63,8 @@ def _int(v, ctx: str) -> int:
     if type(v) is int:
         return v
     try:
-        v = force(v)
+        if type(v) is Thunk:
+            v = v.force()
         if type(v) is not int:
             raise type_error("an integer", v)
         return v
@@ -117,6 +112,14 @@ def _fn_position(f):
     return None, None
 
 
+def thunks(code, envs) -> list:
+    """`[Thunk(code, e) for e in envs]`. (Made with object.__new__ and two
+    stores, a third faster, a list of millions under the memory guard
+    failed with a SystemError or hung instead of raising MemoryError:
+    test_memory_guard's genList of 4,000,000.)"""
+    return [Thunk(code, e) for e in envs]
+
+
 def _apply_thunk(ev, f, x, source=None, span=None):
     """A thunk for `f x`: Nix's mkApp, evaluated when (and if) it is forced.
     Nix reports such a call as made from where the function was defined."""
@@ -138,6 +141,8 @@ def _apply_code(ev, f, source=None, span=None):
 def _length(ev, xs):
     """The number of elements of a list; the elements are not evaluated.
     `builtins.length [ 1 2 3 ]` is `3`."""
+    if type(xs) is Thunk:
+        xs = xs.force()
     if type(xs) is list:
         return len(xs)
     return len(_list(xs, "while evaluating the first argument passed to builtins.length"))
@@ -147,7 +152,10 @@ def _length(ev, xs):
 def _head(ev, xs):
     """The first element of a list; an empty list is an error.
     `builtins.head [ 1 2 3 ]` is `1`."""
-    xs = _list(xs, "while evaluating the first argument passed to 'builtins.head'")
+    if type(xs) is Thunk:
+        xs = xs.force()
+    if type(xs) is not list:
+        xs = _list(xs, "while evaluating the first argument passed to 'builtins.head'")
     if not xs:
         raise E.EvalError("'builtins.head' called on an empty list").tagged("empty-list", builtin="head")
     x = xs[0]
@@ -171,6 +179,8 @@ def _elem_at(ev, xs, n):
     `builtins.elemAt [ "a" "b" "c" ] 1` is `"b"`."""
     # (the type tests inline: lib's zipListsWith and sublist call it per element)
     i = n if type(n) is int else _int(n, "while evaluating the second argument passed to 'builtins.elemAt'")
+    if type(xs) is Thunk:
+        xs = xs.force()
     if type(xs) is not list:
         xs = _list(xs, "while evaluating the first argument passed to 'builtins.elemAt'")
     if i < 0 or i >= len(xs):
@@ -184,7 +194,10 @@ def _elem_at(ev, xs, n):
 def _elem(ev, x, xs):
     """Whether some element of the list equals the value (with `==`).
     `builtins.elem 2 [ 1 2 3 ]` is `true`."""
-    xs = _list(xs, "while evaluating the second argument passed to builtins.elem")
+    if type(xs) is Thunk:
+        xs = xs.force()
+    if type(xs) is not list:
+        xs = _list(xs, "while evaluating the second argument passed to builtins.elem")
     if not xs:
         return False
     x = force(x)
@@ -215,7 +228,7 @@ def _elem(ev, x, xs):
 def _gen_list(ev, f, n):
     """A list of the given length whose element `i` is `f i`, each computed only
     when used. `builtins.genList (i: i * i) 4` is `[ 0 1 4 9 ]`."""
-    size = _int(n, "while evaluating the second argument passed to builtins.genList")
+    size = n if type(n) is int else _int(n, "while evaluating the second argument passed to builtins.genList")
     if size < 0:
         raise E.EvalError(f"cannot create list of size {size}")
     f = _function(f, "while evaluating the first argument passed to builtins.genList")
@@ -230,6 +243,8 @@ def _map(ev, f, xs):
     """Apply a function to every element of a list. Lazy: the function is called
     on an element only when that element is used.
     `map (x: x * 2) [ 1 2 3 ]` is `[ 2 4 6 ]`."""
+    if type(xs) is Thunk:
+        xs = xs.force()
     if type(xs) is not list:
         xs = _list(xs, "while evaluating the second argument passed to builtins.map")
     if not xs:
@@ -239,29 +254,75 @@ def _map(ev, f, xs):
     if len(xs) == 1:
         # (lib.escape [ "$" ], the module system's definitions: one each call)
         return [Thunk(apply_pending, (ev, f, xs[0]))]
-    code = _apply_code(ev, f, *_fn_position(f))
-    return [Thunk(code, x) for x in xs]
+    pos = f.lam.position() if type(f) is Closure else (None, None)
+    code = caller(ev, f, *pos)     # (_apply_code, inline)
+    code.pos = pos
+    return thunks(code, xs)
 
 
 @builtin("filter", 2)
 def _filter(ev, f, xs):
     """The elements of a list for which the predicate returns `true`, in order.
     `builtins.filter (x: x > 1) [ 1 2 3 ]` is `[ 2 3 ]`."""
-    xs = _list(xs, "while evaluating the second argument passed to builtins.filter")
+    if type(xs) is Thunk:
+        xs = xs.force()
+    if type(xs) is not list:
+        xs = _list(xs, "while evaluating the second argument passed to builtins.filter")
     if not xs:
         return xs
-    f = _function(f, "while evaluating the first argument passed to builtins.filter")
+    if type(f) is not Closure:
+        f = _function(f, "while evaluating the first argument passed to builtins.filter")
     ctx = "while evaluating the return value of the filtering function passed to builtins.filter"
     if type(f) is PrimOp and f.arity == 1:
         out = _filter_builtin(ev, f, xs, ctx)
-        return xs if len(out) == len(xs) else out
-    call = caller(ev, f)
-    out = []
-    for x in xs:
-        r = call(x)
-        if r is True or (r is not False and _bool(r, ctx)):
-            out.append(x)
+    else:
+        out = _call_each(ev, f, xs, ctx, None)
     return xs if len(out) == len(xs) else out
+
+
+def _call_each(ev, f, xs: list, ctx: str, stop, lists: bool = False):
+    """Call `f` on the elements in order. As a predicate, each result a
+    Boolean (else a type error, with `ctx`): for filter (`stop` None) the
+    elements it is true for; for any and all, None at the first element it
+    gives `stop` for (True, False), which ends the walk, else []. With
+    `lists` (concatMap), each result a list (else the type error, at the
+    function): the non-empty ones."""
+    out = []
+    keep = stop is None
+    if type(f) is Closure and f.lam.formals is None:
+        # `x: ...`: its body entered directly (caller's work inline), each
+        # call one deeper than the builtin, counted (and checked) once for
+        # all, as every call starts at the same depth
+        lam, up, call, deeper = f.lam, f.env, None, 1
+        if ev.depth >= ev.max_call_depth:
+            raise E.StackOverflow("stack overflow; max-call-depth exceeded")
+    else:
+        lam, up, call, deeper = None, None, caller(ev, f), 0
+    ev.depth += deeper
+    try:
+        for x in xs:
+            if lam is not None:
+                try:
+                    r = lam.body([up, x])
+                except E.EvalError as e:
+                    raise lambda_frames(e, lam, None, None)
+            else:
+                r = call(x)
+            if lists:
+                if type(r) is not list:
+                    r = _list(r, ctx, *_fn_position(f))
+                if r:
+                    out.append(r)
+                continue
+            if r is not True and r is not False:
+                r = _bool(r, ctx)
+            if r is stop:
+                return None
+            if r is True and keep:
+                out.append(x)
+    finally:
+        ev.depth -= deeper
+    return out
 
 
 def _filter_builtin(ev, p: PrimOp, xs: list, ctx: str) -> list:
@@ -302,13 +363,22 @@ def _filter_builtin(ev, p: PrimOp, xs: list, ctx: str) -> list:
 def _concat_lists(ev, xss):
     """Join a list of lists into one list.
     `builtins.concatLists [ [ 1 2 ] [ ] [ 3 ] ]` is `[ 1 2 3 ]`."""
-    xss = _list(xss, "while evaluating the first argument passed to builtins.concatLists")
+    if type(xss) is Thunk:
+        xss = xss.force()
+    if type(xss) is not list:
+        xss = _list(xss, "while evaluating the first argument passed to builtins.concatLists")
     return _concat(xss, "while evaluating a value of the list passed to builtins.concatLists")
 
 
 def _concat(lists, ctx: str, source=None, span=None) -> list:
-    forced = [l if type(l) is list else _list(l, ctx, source, span) for l in lists]
-    non_empty = [l for l in forced if l]
+    non_empty = []
+    for l in lists:
+        if type(l) is Thunk:
+            l = l.force()
+        if type(l) is not list:
+            l = _list(l, ctx, source, span)
+        if l:
+            non_empty.append(l)
     if len(non_empty) == 1:
         return non_empty[0]
     out: list = []
@@ -322,16 +392,20 @@ def _concat_map(ev, f, xs):
     """Apply a function that returns a list to every element and join the
     results; the same as `concatLists (map f xs)`.
     `builtins.concatMap (x: [ x x ]) [ 1 2 ]` is `[ 1 1 2 2 ]`."""
-    f = _function(f, "while evaluating the first argument passed to builtins.concatMap")
-    xs = _list(xs, "while evaluating the second argument passed to builtins.concatMap")
-    source, span = _fn_position(f)
+    if type(f) is not Closure:
+        f = _function(f, "while evaluating the first argument passed to builtins.concatMap")
+    if type(xs) is Thunk:
+        xs = xs.force()
+    if type(xs) is not list:
+        xs = _list(xs, "while evaluating the second argument passed to builtins.concatMap")
     ctx = "while evaluating the return value of the function passed to builtins.concatMap"
-    call = caller(ev, f)
-    results = []
-    for x in xs:
-        r = call(x)
-        results.append(r if type(r) is list else _list(r, ctx, source, span))
-    return _concat(results, ctx)
+    results = _call_each(ev, f, xs, ctx, None, lists=True) if xs else xs   # the non-empty results
+    if len(results) == 1:
+        return results[0]
+    out: list = []
+    for r in results:
+        out.extend(r)
+    return out
 
 
 # -- folds and predicates ------------------------------------------------------------------
@@ -343,25 +417,32 @@ def _foldl_strict(ev, op, nul, xs):
     (the start value and the elements are not forced by foldl' itself).
     `builtins.foldl' (acc: x: acc + x) 0 [ 1 2 3 ]` is `6`."""
     op = _function(op, "while evaluating the first argument passed to builtins.foldlStrict")
-    xs = _list(xs, "while evaluating the third argument passed to builtins.foldlStrict")
+    if type(xs) is Thunk:
+        xs = xs.force()
+    if type(xs) is not list:
+        xs = _list(xs, "while evaluating the third argument passed to builtins.foldlStrict")
     if not xs:
         return force(nul)
     acc = nul
-    parts = curried_lambda(op)
-    if parts is None:
+    inner = op.lam.inner if type(op) is Closure and op.lam.formals is None else None
+    if inner is None or inner.formals is not None:   # (runtime.calls.curried_lambda, inline)
         call = caller2(ev, op)
         for x in xs:
             acc = call(acc, x)
         return acc
     # `acc: x: ...`: its body entered directly, each call one deeper than
     # foldl' (call2), which is counted once for all
-    inner, up = parts
-    with _one_call_deeper(ev):
-        try:
-            for x in xs:
-                acc = inner.body([[up, acc], x])
-        except E.EvalError as e:
-            raise lambda_frames(e, inner, None, None)
+    up = op.env
+    if ev.depth >= ev.max_call_depth:
+        raise E.StackOverflow("stack overflow; max-call-depth exceeded")
+    ev.depth += 1
+    try:
+        for x in xs:
+            acc = inner.body([[up, acc], x])
+    except E.EvalError as e:
+        raise lambda_frames(e, inner, None, None)
+    finally:
+        ev.depth -= 1
     return acc
 
 
@@ -385,33 +466,30 @@ class _one_call_deeper:
         return False
 
 
-def _any_all(ev, any_: bool, f, xs):
-    name = "any" if any_ else "all"
-    f = _function(f, f"while evaluating the first argument passed to builtins.{name}")
-    xs = _list(xs, f"while evaluating the second argument passed to builtins.{name}")
-    ctx = f"while evaluating the return value of the function passed to builtins.{name}"
-    call = caller(ev, f)
-    for x in xs:
-        r = call(x)
-        if r is not True and r is not False:
-            r = _bool(r, ctx)
-        if r is any_:
-            return any_
-    return not any_
+def _any_all(any_: bool, name: str, doc: str):
+    """The builtin `any` (any_ True) or `all`."""
+    first, second, ctx = (f"while evaluating the {what} passed to builtins.{name}"
+                          for what in ("first argument", "second argument", "return value of the function"))
+
+    def any_all(ev, f, xs):
+        if type(f) is not Closure:
+            f = _function(f, first)
+        if type(xs) is Thunk:
+            xs = xs.force()
+        if type(xs) is not list:
+            xs = _list(xs, second)
+        if not xs:
+            return not any_
+        stopped = _call_each(ev, f, xs, ctx, any_) is None
+        return any_ if stopped else not any_
+    any_all.__doc__ = doc
+    return builtin(name, 2)(any_all)
 
 
-@builtin("any", 2)
-def _any(ev, f, xs):
-    """Whether the predicate returns `true` for at least one element; stops at
-    the first one that does. `builtins.any (x: x > 2) [ 1 2 3 ]` is `true`."""
-    return _any_all(ev, True, f, xs)
-
-
-@builtin("all", 2)
-def _all(ev, f, xs):
-    """Whether the predicate returns `true` for every element; stops at the
-    first one that does not. `builtins.all (x: x > 0) [ 1 2 3 ]` is `true`."""
-    return _any_all(ev, False, f, xs)
+_any_all(True, "any", """Whether the predicate returns `true` for at least one element; stops at
+    the first one that does. `builtins.any (x: x > 2) [ 1 2 3 ]` is `true`.""")
+_any_all(False, "all", """Whether the predicate returns `true` for every element; stops at the
+    first one that does not. `builtins.all (x: x > 0) [ 1 2 3 ]` is `true`.""")
 
 
 @builtin("partition", 2)
@@ -730,25 +808,39 @@ def _generic_closure(ev, args):
                    "while evaluating the 'operator' attribute passed as argument to builtins.genericClosure")
     res = []
     keys = _KeyTracker()
+    seen = keys.seen
+    call = caller(ev, op)
+    ctx = "while evaluating the return value of the `operator` passed to builtins.genericClosure"
     i = 0
     while i < len(queue):
         e = queue[i]
         queue[i] = None
         i += 1
         try:
-            ea = _attrs(e, "")
-            key = _get_attr(ea, "key", "")
+            ea = e.force() if type(e) is Thunk else e
+            if type(ea) is not Attrs:
+                raise type_error("a set", ea)
+            d = ea.d
+            key = d["key"] if "key" in d else _get_attr(ea, "key", "")
         except E.EvalError as err:
             raise err.add_frame(f"in genericClosure element {print_value_short(e)}")
-        key = force(key)
-        if not keys.insert(key, e):
+        if type(key) is Thunk:
+            key = key.force()
+        if type(key) is str and keys.kind == "string":
+            # (keys.insert's work for the usual keys, inline)
+            if key in seen:
+                continue
+            seen.add(key)
+        elif not keys.insert(key, e):
             continue
         res.append(e)
         try:
-            new = _list(ev.call(op, e),
-                        "while evaluating the return value of the `operator` passed to builtins.genericClosure")
+            new = call(e)
+            if type(new) is not list:
+                new = _list(new, ctx)
             for x in new:
-                force(x)
+                if type(x) is Thunk:
+                    x.force()
                 queue.append(x)
         except E.EvalError as err:
             raise err.add_frame(f"while calling operator on genericClosure element {print_value_short(e)}")

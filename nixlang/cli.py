@@ -23,7 +23,8 @@ import threading
 
 from . import errors
 from .source import Source, decode
-from .runtime.memory_guard import budget_from_env, install_guard, read_all
+from .runtime.memory_guard import (budget_from_env, has_run_out, hidden_out_of_memory, install_guard, ran_out,
+                                   read_all)
 from .parse import ParseOptions, parse_full, parse_recover
 from .syntax.printer import show, write_shown
 
@@ -405,12 +406,17 @@ def _eval(sources, flags, attr_paths, auto_args, options, out, err, print_result
             err.write(render(errors.StackOverflow("stack overflow; max-call-depth exceeded"), show_trace))
             return 1
         except MemoryError:
+            ran_out()
             out.flush()
             err.write(render(errors.OutOfMemory("out of memory"), show_trace))
             return 1
         except Exception as e:  # a pynix bug must still be a clean error, never a traceback
             out.flush()
-            err.write(f"error: internal pynix error (please report it): {type(e).__name__}: {e}\n")
+            if hidden_out_of_memory(e):
+                ran_out()
+                err.write(render(errors.OutOfMemory("out of memory"), show_trace))
+            else:
+                err.write(f"error: internal pynix error (please report it): {type(e).__name__}: {e}\n")
             return 1
     return 0
 
@@ -1183,7 +1189,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `pynix` script: run in a big-stack thread."""
     from . import interrupt
     argv = sys.argv[1:] if argv is None else argv
-    result = [1]
+    result = [None]      # the command's exit status, once it has one
 
     def target():
         if argv[:1] != ["lsp"]:
@@ -1208,6 +1214,7 @@ def main(argv: list[str] | None = None) -> int:
             sys.stderr.write("error: expression nested too deeply (pynix E014)\n")
             result[0] = 1
         except MemoryError:
+            ran_out()
             sys.stderr.write("error: out of memory\n")
             result[0] = 1
         except KeyboardInterrupt:
@@ -1229,14 +1236,28 @@ def main(argv: list[str] | None = None) -> int:
     from .runtime.memory import tune_gc
     from .runtime.stack import in_roomy_frame_stack
     tune_gc()
-    t = threading.Thread(target=lambda: in_roomy_frame_stack(target), name="pynix-main")
+    def main_thread():
+        try:
+            in_roomy_frame_stack(target)
+        except Exception as e:
+            # CPython 3.11 can fail returning from a frame after an allocation
+            # failed under the memory cap (memory_guard.hidden_out_of_memory),
+            # even after the command wrote its "out of memory": said once
+            if not hidden_out_of_memory(e):
+                sys.stderr.write(f"error: internal pynix error (please report it): {type(e).__name__}: {e}\n")
+            elif not has_run_out():
+                ran_out()
+                sys.stderr.write("error: out of memory\n")
+            if result[0] is None or result[0] == 0:
+                result[0] = 1
+    t = threading.Thread(target=main_thread, name="pynix-main")
     t.start()
     interrupt.wait_for(t)
     try:
         sys.stdout.flush()
     except BrokenPipeError:
         pass
-    return result[0]
+    return 1 if result[0] is None else result[0]
 
 
 # commands whose heap lives until they exit (those that evaluate once, and the

@@ -139,6 +139,35 @@ def headroom() -> int | None:
         return default_budget()
 
 
+def hidden_out_of_memory(e: BaseException) -> bool:
+    """Whether `e` is an allocation that failed under the cap but reached
+    Python as something else than MemoryError: CPython 3.11 has paths (a
+    new chunk of a thread's frame stack among them) that fail without
+    setting an exception, which the interpreter then reports as
+    `SystemError: error return without exception set`, sometimes only
+    when a frame returns after the MemoryError was handled. Such an error
+    while the guard's cap is all but reached, or once the command has
+    run out (`ran_out`), is running out of memory."""
+    if type(e) is not SystemError or "without exception set" not in str(e) or _limit is None:
+        return False
+    return _ran_out or _limit - data_in_use() < _HIDDEN_OOM_MARGIN
+
+
+_HIDDEN_OOM_MARGIN = 32 << 20
+_ran_out = False
+
+
+def ran_out() -> None:
+    """Note that the command met a MemoryError (and reported it)."""
+    global _ran_out
+    _ran_out = True
+
+
+def has_run_out() -> bool:
+    """Whether `ran_out` was noted in this process."""
+    return _ran_out
+
+
 def read_all(f, stop_at: bytes | None = None) -> bytes | None:
     """All of the binary file object `f`, or MemoryError when it cannot fit:
     its contents and the string made of them need twice its size. Once

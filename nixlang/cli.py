@@ -335,6 +335,7 @@ def _eval(sources, flags, attr_paths, auto_args, options, out, err, print_result
     warned_gc = False
     strict = "--strict" in flags
     for name, src in sources:
+        out_of_memory = False
         try:
             if src is None:
                 if name.startswith("<") and name.endswith(">") and len(name) > 2:
@@ -406,17 +407,20 @@ def _eval(sources, flags, attr_paths, auto_args, options, out, err, print_result
             err.write(render(errors.StackOverflow("stack overflow; max-call-depth exceeded"), show_trace))
             return 1
         except MemoryError:
+            out_of_memory = True
+        except Exception as e:  # a pynix bug must still be a clean error, never a traceback
+            if not hidden_out_of_memory(e):
+                out.flush()
+                err.write(f"error: internal pynix error (please report it): {type(e).__name__}: {e}\n")
+                return 1
+            out_of_memory = True
+        if out_of_memory:
+            # said after the except clause has let go of the error: its
+            # traceback holds the frames, and the memory, that ran out (writing
+            # the message inside it could fail for want of memory)
             ran_out()
             out.flush()
             err.write(render(errors.OutOfMemory("out of memory"), show_trace))
-            return 1
-        except Exception as e:  # a pynix bug must still be a clean error, never a traceback
-            out.flush()
-            if hidden_out_of_memory(e):
-                ran_out()
-                err.write(render(errors.OutOfMemory("out of memory"), show_trace))
-            else:
-                err.write(f"error: internal pynix error (please report it): {type(e).__name__}: {e}\n")
             return 1
     return 0
 
@@ -1200,6 +1204,7 @@ def main(argv: list[str] | None = None) -> int:
             except ValueError as e:       # a PYNIX_MAX_MEMORY that is not a size
                 sys.stderr.write(f"error: {e}\n")
                 return
+        out_of_memory = False
         try:
             if argv[:1] == ["repl"]:
                 result[0] = run(argv)      # each input is interruptible on its own (repl.py)
@@ -1214,13 +1219,15 @@ def main(argv: list[str] | None = None) -> int:
             sys.stderr.write("error: expression nested too deeply (pynix E014)\n")
             result[0] = 1
         except MemoryError:
-            ran_out()
-            sys.stderr.write("error: out of memory\n")
-            result[0] = 1
+            out_of_memory = True
         except KeyboardInterrupt:
             sys.stderr.write(interrupt.MESSAGE)
             result[0] = interrupt.EXIT_STATUS
         except BrokenPipeError:
+            result[0] = 1
+        if out_of_memory:     # said once the error has let go of its frames (as in _eval)
+            ran_out()
+            sys.stderr.write("error: out of memory\n")
             result[0] = 1
 
     # text that came in as undecodable bytes goes out as the same bytes

@@ -379,6 +379,12 @@ def _concat(lists, ctx: str, source=None, span=None) -> list:
             l = _list(l, ctx, source, span)
         if l:
             non_empty.append(l)
+    return _joined(non_empty)
+
+
+def _joined(non_empty: list) -> list:
+    """The concatenation of non-empty lists; the one list itself when there
+    is only one (lists are immutable values: sharing it is safe)."""
     if len(non_empty) == 1:
         return non_empty[0]
     out: list = []
@@ -399,13 +405,7 @@ def _concat_map(ev, f, xs):
     if type(xs) is not list:
         xs = _list(xs, "while evaluating the second argument passed to builtins.concatMap")
     ctx = "while evaluating the return value of the function passed to builtins.concatMap"
-    results = _call_each(ev, f, xs, ctx, None, lists=True) if xs else xs   # the non-empty results
-    if len(results) == 1:
-        return results[0]
-    out: list = []
-    for r in results:
-        out.extend(r)
-    return out
+    return _joined(_call_each(ev, f, xs, ctx, None, lists=True)) if xs else []   # (_call_each: the non-empty results)
 
 
 # -- folds and predicates ------------------------------------------------------------------

@@ -525,29 +525,25 @@ class CodeGen:
         if op in ("==", "!="):
             x = self.framed(n.lhs, w, f"in the left operand of '{op}'", node_pos(n.lhs))
             y = self.framed(n.rhs, w, f"in the right operand of '{op}'", node_pos(n.rhs))
-            lit = _literal_test(n.rhs) or _literal_test(n.lhs)
+            rlit = _literal_test(n.rhs)
+            lit = rlit or _literal_test(n.lhs)
             if lit is not None:
                 # `e == "s"`, `e == 1`, `e != [ ]`, `e == { }`: one type test
                 # before ops.equal
-                side = x if _literal_test(n.rhs) else y
-                w.emit(f"if type({side}) is {lit[0]}:")
-                with w.indent():
-                    w.emit(f"{target} = " + lit[1].format(x=x, y=y, side=side))
-                w.emit(f"elif {side} is None: {target} = False")
-                w.emit("else:")
-                with w.indent():
-                    w.emit(f"{target} = equal({x}, {y})")
-                if op == "!=":
-                    w.emit(f"{target} = not {target}")
-                return
-            ty = w.tmp()
-            w.emit(f"{ty} = type({x})")
-            w.emit(f"if {ty} is type({y}) and ({ty} is int or {ty} is str):")
+                side = x if rlit else y
+                fast = (f"type({side}) is {lit[0]}", lit[1].format(x=x, y=y, side=side))
+                null = (f"{side} is None", "False")
+            else:
+                ty = w.tmp()
+                w.emit(f"{ty} = type({x})")
+                fast = (f"{ty} is type({y}) and ({ty} is int or {ty} is str)", f"{x} == {y}")
+                null = (f"{x} is None or {y} is None", f"{x} is {y}")
+            w.emit(f"if {fast[0]}:")
             with w.indent():
-                w.emit(f"{target} = {x} == {y}")
-            w.emit(f"elif {x} is None or {y} is None:")
+                w.emit(f"{target} = {fast[1]}")
+            w.emit(f"elif {null[0]}:")
             with w.indent():
-                w.emit(f"{target} = {x} is {y}")
+                w.emit(f"{target} = {null[1]}")
             w.emit("else:")
             with w.indent():
                 w.emit(f"{target} = equal({x}, {y})")

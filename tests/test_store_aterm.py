@@ -243,3 +243,20 @@ def test_random_round_trip(d):
     assert aterm.parse(text, strict=True) == d
     assert aterm.parse(text) == d
     assert aterm.write(aterm.parse(text)) == text
+
+
+# escape_all escapes a list in one pass over the items joined by NUL; an item
+# holding a NUL makes it fall back to one item at a time
+@pytest.mark.parametrize("items", [
+    [],
+    [""],
+    ["plain", "also plain", ""],
+    ['say "hi"', "a\nb", "tab\there", "back\\slash", "cr\r"],
+    ["nul\x00inside", 'and "quotes"', "x\ny"],
+    ["\x00", "\x00\x00", "\n\x00\n"],
+    ["\udcff raw byte", "é\n", "\\\\\"\"\n\r\t"],
+])
+def test_escape_all_is_escape_of_each(items):
+    expect = [s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+              .replace("\t", "\\t") for s in items]
+    assert aterm.escape_all(list(items)) == expect

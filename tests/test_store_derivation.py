@@ -53,7 +53,8 @@ import pytest
 
 from conftest import SHARED
 
-from nixlang.store.derivation import (DEFERRED, CAFixed, CAFloating, Deferred, Derivation, Impure, InputAddressed,
+from nixlang.store.derivation import (DEFERRED, CAFixed, CAFloating, Deferred, Derivation, DerivationText, Impure,
+                                      InputAddressed,
                                       InputDrv, ModuloHasher, check_invariants, derivation_path, derivation_type,
                                       fill_in_output_paths, from_json, hash_derivation_modulo, instantiate,
                                       parse_derivation, read_derivation_file, set_outputs, to_json, to_legacy_json,
@@ -206,6 +207,21 @@ def _oracle_hasher() -> ModuloHasher:
 
 
 # -- Nix 2.8's derivations ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("drv_path", sorted(DRVS))
+def test_one_text_serves_every_unparse(drv_path):
+    """DerivationText made once (as instantiate does) gives, in any order, what
+    fresh ones give: the .drv and both modulo texts."""
+    drv = PARSED[drv_path]
+    text = DerivationText(drv)
+    hasher = _oracle_hasher()
+    shared = [text.modulo_text(hasher, True) if derivation_type(drv).kind == "input-addressed" else None,
+              text.drv_text(), text.modulo_text(hasher, False), text.drv_text()]
+    fresh = [DerivationText(drv).modulo_text(hasher, True) if shared[0] is not None else None,
+             drv.to_aterm(), hasher.unparse_modulo(drv, mask=False), DRVS[drv_path]]
+    assert shared == fresh
+
+
 
 @pytest.mark.parametrize("drv_path", sorted(DRVS))
 def test_oracle_drv_parses_and_prints_back(drv_path):

@@ -75,54 +75,102 @@ class ATermDerivation:
 
 
 # -- writing ------------------------------------------------------------------------------
+#
+# The writer works on text (str, bytes outside UTF-8 carried as surrogate
+# escapes) and encodes once at the end: a .drv has hundreds of strings, and the
+# evaluator unparses every derivation three times (derivation.py), so the
+# writer is built from sections a caller can make once and reuse, and escapes
+# a whole list of strings in one pass.
 
-_NEEDS_ESCAPE = re.compile(rb'["\\\n\r\t]')
-
-
-def escape(s: bytes) -> bytes:
-    """printString without the quotes."""
-    if _NEEDS_ESCAPE.search(s) is None:
-        return s
-    return (s.replace(b"\\", b"\\\\").replace(b'"', b'\\"').replace(b"\n", b"\\n")
-            .replace(b"\r", b"\\r").replace(b"\t", b"\\t"))
+_NEEDS_ESCAPE = re.compile(r'["\\\n\r\t]')
 
 
-def _q(s: bytes) -> bytes:  # printString
-    return b'"' + escape(s) + b'"'
+def _escape(s: str) -> str:
+    return (s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+            .replace("\r", "\\r").replace("\t", "\\t"))
 
 
-def _u(s: bytes) -> bytes:  # printUnquotedString
-    return b'"' + s + b'"'
+def escape_all(items: list[str]) -> list[str]:
+    """printString without the quotes, of each of `items`: one pass over them
+    all joined by NUL (which no escape touches), unless one holds a NUL."""
+    joined = "\0".join(items)
+    if _NEEDS_ESCAPE.search(joined) is None:
+        return items
+    out = _escape(joined).split("\0")
+    return out if len(out) == len(items) else [_escape(s) for s in items]
 
 
-def _node(node: InputNode) -> bytes:
-    names = b"[" + b",".join(_u(o) for o in node.outputs) + b"]"
+def quoted_list(items: list[str]) -> str:
+    """`"a","b"`: escaped strings, comma-separated (the inside of a list)."""
+    return ",".join(['"' + s + '"' for s in escape_all(items)])
+
+
+def names_list(items) -> str:
+    """`"a","b"`: unquoted strings (store paths, output names) as they are."""
+    return ",".join(['"' + s + '"' for s in items])
+
+
+def env_items(keys: list[str], values: list[str]) -> list[str]:
+    """The items `("key","value")` of the environment, escaped."""
+    esc = escape_all(keys + values)
+    n = len(keys)
+    return ['("' + k + '","' + v + '")' for k, v in zip(esc[:n], esc[n:])]
+
+
+def outputs_section(outputs) -> str:
+    """The items `("name","path","hashAlgo","hash")` of (name, path, algo, hash) tuples."""
+    return ",".join(['("' + n + '","' + p + '",' + quoted_list([a, h]) + ")" for n, p, a, h in outputs])
+
+
+def node_text(node: "InputNode") -> str:
+    """An input derivation's wanted outputs: `["out"]`, or with dynamic
+    outputs `(["out"],[("name",...)])`."""
+    names = "[" + names_list(node.outputs) + "]"
     if not node.dynamic:
         return names
-    children = b",".join(b"(" + _u(k) + b"," + _node(v) + b")" for k, v in node.dynamic)
-    return b"(" + names + b",[" + children + b"])"
+    children = ",".join(['("' + k + '",' + node_text(v) + ")" for k, v in node.dynamic])
+    return "(" + names + ",[" + children + "])"
+
+
+def inputs_section(input_drvs) -> str:
+    """The items `("path",[outputs])` of (path, InputNode) pairs."""
+    return ",".join(['("' + p + '",' + node_text(node) + ")" for p, node in input_drvs])
+
+
+def tail_section(input_srcs, platform: str, builder: str, args: list[str], env: list[str]) -> str:
+    """Everything after the input derivations: `],[srcs],"platform","builder",[args],[env])`."""
+    return ("],[" + names_list(input_srcs) + '],"' + platform + '",' + quoted_list([builder]) + ",["
+            + quoted_list(args) + "],[" + ",".join(env) + "])")
+
+
+def assemble(version: str | None, outputs: str, inputs: str, tail: str) -> bytes:
+    """unparseDerivation from its sections: the bytes of the .drv."""
+    head = "Derive([" if version is None else 'DrvWithVersion("' + version + '",['
+    return encode(head + outputs + "],[" + inputs + tail)
+
+
+def decode(b: bytes) -> str:
+    return b.decode("utf-8", "surrogateescape")
+
+
+def encode(s: str) -> bytes:
+    return s.encode("utf-8", "surrogateescape")
+
+
+def _text_node(node: InputNode) -> InputNode:
+    return InputNode([decode(o) for o in node.outputs], [(decode(k), _text_node(v)) for k, v in node.dynamic])
 
 
 def write(d: ATermDerivation) -> bytes:
     """unparseDerivation: the ATerm bytes of `d`, items in the order given (the
     derivation layer hands them over sorted, as Nix's maps and sets are)."""
-    parts = [b"Derive(["] if d.version is None else [b'DrvWithVersion(', _u(d.version), b",["]
-    parts.append(b",".join(b"(" + _u(n) + b"," + _u(p) + b"," + _q(a) + b"," + _q(h) + b")"
-                           for n, p, a, h in d.outputs))
-    parts.append(b"],[")
-    parts.append(b",".join(b"(" + _u(k) + b"," + _node(v) + b")" for k, v in d.input_drvs))
-    parts.append(b"],[")
-    parts.append(b",".join(_u(s) for s in d.input_srcs))
-    parts.append(b"],")
-    parts.append(_u(d.platform))
-    parts.append(b",")
-    parts.append(_q(d.builder))
-    parts.append(b",[")
-    parts.append(b",".join(_q(a) for a in d.args))
-    parts.append(b"],[")
-    parts.append(b",".join(b"(" + _q(k) + b"," + _q(v) + b")" for k, v in d.env))
-    parts.append(b"])")
-    return b"".join(parts)
+    env = [(decode(k), decode(v)) for k, v in d.env]
+    return assemble(
+        None if d.version is None else decode(d.version),
+        outputs_section([tuple(decode(f) for f in o) for o in d.outputs]),
+        inputs_section([(decode(p), _text_node(n)) for p, n in d.input_drvs]),
+        tail_section([decode(s) for s in d.input_srcs], decode(d.platform), decode(d.builder),
+                     [decode(a) for a in d.args], env_items([k for k, _ in env], [v for _, v in env])))
 
 
 # -- reading ------------------------------------------------------------------------------

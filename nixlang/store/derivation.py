@@ -62,6 +62,7 @@ byte for byte.
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 from dataclasses import dataclass, field
@@ -136,12 +137,19 @@ class CAFixed:
 
     def path(self, drv_name: str, output_name: str, store_dir: str = STORE_DIR) -> str:
         """DerivationOutput::CAFixed::path."""
-        return make_fixed_output_path(self.method, self.hash, output_path_name(drv_name, output_name),
-                                      store_dir=store_dir)
+        return _fixed_path(self.method, self.hash, output_path_name(drv_name, output_name), store_dir)
 
     @property
     def method_algo(self) -> str:
         return render_method_algo(self.method, self.hash.algo)
+
+
+@functools.lru_cache(maxsize=4096)
+def _fixed_path(method: str, hash_: Hash, name: str, store_dir: str) -> str:
+    """makeFixedOutputPath, remembered: derivationStrict asks for a fixed
+    output's path five times (its env variable, the .drv, drvHashes, the
+    result attributes)."""
+    return make_fixed_output_path(method, hash_, name, store_dir=store_dir)
 
 
 @dataclass(frozen=True)
@@ -223,7 +231,7 @@ class Derivation:
 
     def to_aterm(self) -> bytes:
         """unparse: the canonical bytes of the .drv file."""
-        return aterm.write(_to_aterm_struct(self))
+        return DerivationText(self).drv_text()
 
     def path(self) -> str:
         """The .drv file's store path (writeDerivation's computeStorePathForText)."""
@@ -249,47 +257,114 @@ class Derivation:
         return res
 
 
-def _node_to_aterm(node: InputDrv) -> aterm.InputNode:
-    return aterm.InputNode([_b(o) for o in _sorted_str(node.outputs)],
-                           [(_b(k), _node_to_aterm(node.dynamic_outputs[k]))
-                            for k in _sorted_str(node.dynamic_outputs)])
-
-
-def _aterm_env(drv: Derivation, masked_outputs: Iterable[str] = ()) -> list[tuple[bytes, bytes]]:
-    env = drv.env
-    if drv.structured_attrs is not None:
-        if STRUCTURED_ATTRS_VAR in env:
-            raise InvalidDerivation("Cannot have an environment variable named '__json'. This key is "
-                                    "reserved for encoding structured attrs")
-        env = dict(env)
-        env[STRUCTURED_ATTRS_VAR] = drv.structured_attrs
-    masked = set(masked_outputs)
-    return [(_b(k), b"" if k in masked else _b(env[k])) for k in _sorted_str(env)]
-
-
-def _output_fields(drv: Derivation, name: str, out: Output) -> tuple[bytes, bytes, bytes]:
+def _output_fields(drv: Derivation, name: str, out: Output) -> tuple[str, str, str]:
+    """An output's path, hashAlgo and hash as the .drv writes them."""
     if isinstance(out, InputAddressed):
-        return _b(out.path), b"", b""
+        return out.path, "", ""
     if isinstance(out, CAFixed):
-        return _b(out.path(drv.name, name, drv.store_dir)), _b(out.method_algo), _b(out.hash.base16)
+        return out.path(drv.name, name, drv.store_dir), out.method_algo, out.hash.base16
     if isinstance(out, CAFloating):
-        return b"", _b(render_method_algo(out.method, out.algo)), b""
+        return "", render_method_algo(out.method, out.algo), ""
     if isinstance(out, Deferred):
-        return b"", b"", b""
+        return "", "", ""
     if isinstance(out, Impure):
-        return b"", _b(render_method_algo(out.method, out.algo)), b"impure"
+        return "", render_method_algo(out.method, out.algo), "impure"
     raise TypeError(f"not a derivation output: {out!r}")
 
 
-def _to_aterm_struct(drv: Derivation) -> aterm.ATermDerivation:
-    dynamic = any(node.is_dynamic() for node in drv.input_drvs.values())
-    return aterm.ATermDerivation(
-        outputs=[(_b(n), *_output_fields(drv, n, drv.outputs[n])) for n in _sorted_str(drv.outputs)],
-        input_drvs=[(_b(p), _node_to_aterm(drv.input_drvs[p])) for p in _sorted_str(drv.input_drvs)],
-        input_srcs=[_b(p) for p in _sorted_str(drv.input_srcs)],
-        platform=_b(drv.platform), builder=_b(drv.builder), args=[_b(a) for a in drv.args],
-        env=_aterm_env(drv),
-        version=aterm.DYN_DRV_VERSION if dynamic else None)
+def _text_node(node: InputDrv) -> aterm.InputNode:
+    return aterm.InputNode(_sorted_str(node.outputs),
+                           [(k, _text_node(node.dynamic_outputs[k])) for k in _sorted_str(node.dynamic_outputs)])
+
+
+class DerivationText:
+    """unparseDerivation of one derivation, in sections made once.
+
+    derivationStrict unparses every new derivation three times: masked modulo
+    (hashDerivationModulo with maskOutputs, whose hash makes the output
+    paths), the .drv itself (whose hash makes the .drv path) and unmasked
+    modulo (drvHashes: what the derivation contributes to its dependents'
+    hashes). The three differ only in the outputs, the input derivations
+    (paths, or the hashes modulo of the inputs) and the env variables named
+    after outputs; everything else, usually most of the bytes (env), is
+    escaped once here. Outputs and their env variables are read when the text
+    is asked for, so one object serves before and after the output paths are
+    filled in; the rest of `drv` must not change meanwhile."""
+
+    __slots__ = ("drv", "_keys", "_env", "_out_keys", "_srcs", "_tails", "_modulo")
+
+    def __init__(self, drv: Derivation):
+        self.drv = drv
+        self._tails: dict = {}
+        self._modulo: list = []
+        self._escape_env()
+
+    def _escape_env(self) -> None:
+        drv = self.drv
+        env = drv.env
+        if drv.structured_attrs is not None:
+            if STRUCTURED_ATTRS_VAR in env:
+                raise InvalidDerivation("Cannot have an environment variable named '__json'. This key is "
+                                        "reserved for encoding structured attrs")
+            env = dict(env)
+            env[STRUCTURED_ATTRS_VAR] = drv.structured_attrs
+        keys = _sorted_str(env)
+        self._keys = keys
+        self._env = aterm.env_items(keys, [env[k] for k in keys])
+        self._out_keys = [(i, k) for i, k in enumerate(keys) if k in drv.outputs]
+        self._srcs = _sorted_str(drv.input_srcs)
+
+    def _tail(self, masked: bool) -> str:
+        """From the input sources to the end; with `masked`, env variables
+        named after outputs empty."""
+        drv = self.drv
+        if len(drv.env) + (drv.structured_attrs is not None) != len(self._keys):
+            self._escape_env()  # an output variable was added
+        values = tuple("" if masked else drv.env[k] for _, k in self._out_keys)
+        tail = self._tails.get(values)
+        if tail is None:
+            env = self._env
+            if self._out_keys:
+                env = list(env)
+                for (i, k), item in zip(self._out_keys, aterm.env_items([k for _, k in self._out_keys],
+                                                                       list(values))):
+                    env[i] = item
+            tail = aterm.tail_section(self._srcs, drv.platform, drv.builder, drv.args, env)
+            self._tails[values] = tail
+        return tail
+
+    def _outputs(self) -> str:
+        drv = self.drv
+        return aterm.outputs_section([(n, *_output_fields(drv, n, drv.outputs[n])) for n in _sorted_str(drv.outputs)])
+
+    def drv_text(self) -> bytes:
+        """unparse: the canonical bytes of the .drv file."""
+        drv = self.drv
+        nodes = [(p, _text_node(drv.input_drvs[p])) for p in _sorted_str(drv.input_drvs)]
+        dynamic = any(node.dynamic for _, node in nodes)
+        version = _s(aterm.DYN_DRV_VERSION) if dynamic else None
+        return aterm.assemble(version, self._outputs(), aterm.inputs_section(nodes), self._tail(False))
+
+    def modulo_text(self, hasher: "ModuloHasher", mask: bool) -> bytes | None:
+        """unparseModulo: inputs replaced by their hashes modulo, and with
+        `mask` the outputs written "" and env variables named after outputs
+        emptied. None when an input is deferred."""
+        if not self._modulo:
+            inputs = hasher._modulo_inputs(self.drv)
+            self._modulo.append(None if inputs is None else aterm.inputs_section(inputs))
+        inputs = self._modulo[0]
+        if inputs is None:
+            return None
+        drv = self.drv
+        if mask:
+            for out in drv.outputs.values():
+                if not isinstance(out, (InputAddressed, Deferred)):
+                    raise InvalidDerivation("hashModulo: unexpected output type, these derivation types are "
+                                            "not input addressed")
+            outputs = aterm.outputs_section([(n, "", "", "") for n in _sorted_str(drv.outputs)])
+        else:
+            outputs = self._outputs()
+        return aterm.assemble(None, outputs, inputs, self._tail(mask))
 
 
 def derivation_path(drv: Derivation) -> str:
@@ -475,8 +550,8 @@ class ModuloHasher:
         self.read_derivation = read_derivation
         self.cache: dict[str, HashModulo] = {}
 
-    def remember(self, drv_path: str, drv: Derivation) -> HashModulo:
-        h = self.hash_input_modulo(drv)
+    def remember(self, drv_path: str, drv: Derivation, text: DerivationText | None = None) -> HashModulo:
+        h = self.hash_input_modulo(drv, text)
         self.cache[drv_path] = h
         return h
 
@@ -490,7 +565,7 @@ class ModuloHasher:
             self.cache[drv_path] = h
         return h
 
-    def hash_input_modulo(self, drv: Derivation) -> HashModulo:
+    def hash_input_modulo(self, drv: Derivation, text: DerivationText | None = None) -> HashModulo:
         """hashInputModulo: what `drv` contributes as an input (unmasked)."""
         if derivation_type(drv).is_fixed:
             res = {}
@@ -501,10 +576,10 @@ class ModuloHasher:
             return res
         if not all(isinstance(o, InputAddressed) for o in drv.outputs.values()):
             return DEFERRED
-        text = self.unparse_modulo(drv, mask=False)
+        text = self.unparse_modulo(drv, mask=False, text=text)
         return DEFERRED if text is None else sha256(text)
 
-    def _modulo_inputs(self, drv: Derivation) -> list[tuple[bytes, aterm.InputNode]] | None:
+    def _modulo_inputs(self, drv: Derivation) -> list[tuple[str, aterm.InputNode]] | None:
         """derivationModulo's input replacement; None when an input is deferred."""
         merged: dict[str, set[str]] = {}
         for drv_path, node in drv.input_drvs.items():
@@ -521,33 +596,20 @@ class ModuloHasher:
                     if oh is None:
                         raise StoreError(f"no hash for output '{out_name}' of derivation '{drv.name}'")
                     merged.setdefault(oh.base16, set()).add("out")
-        return [(_b(k), aterm.InputNode([_b(o) for o in _sorted_str(merged[k])])) for k in sorted(merged)]
+        return [(k, aterm.InputNode(_sorted_str(merged[k]))) for k in sorted(merged)]
 
-    def unparse_modulo(self, drv: Derivation, mask: bool = True) -> bytes | None:
+    def unparse_modulo(self, drv: Derivation, mask: bool = True,
+                       text: DerivationText | None = None) -> bytes | None:
         """unparseModulo: the text whose sha256 is the hash modulo — inputs
         replaced by their hashes, and with `mask` the outputs written "" and env
-        variables named after outputs emptied. None when an input is deferred."""
-        inputs = self._modulo_inputs(drv)
-        if inputs is None:
-            return None
-        if mask:
-            for out in drv.outputs.values():
-                if not isinstance(out, (InputAddressed, Deferred)):
-                    raise InvalidDerivation("hashModulo: unexpected output type, these derivation types are "
-                                            "not input addressed")
-            outputs = [(_b(n), b"", b"", b"") for n in _sorted_str(drv.outputs)]
-            env = _aterm_env(drv, [n for n in drv.outputs if n in drv.env])
-        else:
-            outputs = [(_b(n), *_output_fields(drv, n, drv.outputs[n])) for n in _sorted_str(drv.outputs)]
-            env = _aterm_env(drv)
-        return aterm.write(aterm.ATermDerivation(
-            outputs=outputs, input_drvs=inputs, input_srcs=[_b(p) for p in _sorted_str(drv.input_srcs)],
-            platform=_b(drv.platform), builder=_b(drv.builder), args=[_b(a) for a in drv.args], env=env))
+        variables named after outputs emptied. None when an input is deferred.
+        `text`: the derivation's DerivationText when the caller has one."""
+        return (text or DerivationText(drv)).modulo_text(self, mask)
 
-    def hash_modulo(self, drv: Derivation) -> Hash | None:
+    def hash_modulo(self, drv: Derivation, text: DerivationText | None = None) -> Hash | None:
         """hashModulo: sha256 of the masked modulo text — what input-addressed
         output paths are made from; None when the derivation is deferred."""
-        text = self.unparse_modulo(drv, mask=True)
+        text = self.unparse_modulo(drv, mask=True, text=text)
         return None if text is None else sha256(text)
 
 
@@ -585,7 +647,8 @@ def hash_derivation_modulo(drv: Derivation, read_derivation: Callable[[str], Der
 
 # -- output paths: fill in and check ------------------------------------------------------------
 
-def _process_output_paths(drv: Derivation, hasher: ModuloHasher, fill_in: bool) -> list[str]:
+def _process_output_paths(drv: Derivation, hasher: ModuloHasher, fill_in: bool,
+                          text: DerivationText | None = None) -> list[str]:
     """processDerivationOutputPaths: returns Nix's warnings."""
     warnings: list[str] = []
     derivation_type(drv)  # rejects invalid output combinations
@@ -593,7 +656,7 @@ def _process_output_paths(drv: Derivation, hasher: ModuloHasher, fill_in: bool) 
 
     def modulo() -> Hash | None:
         if not memo:
-            memo.append(hasher.hash_modulo(drv))
+            memo.append(hasher.hash_modulo(drv, text))
         return memo[0]
 
     for name in list(drv.outputs):
@@ -639,12 +702,12 @@ def _process_output_paths(drv: Derivation, hasher: ModuloHasher, fill_in: bool) 
     return warnings
 
 
-def fill_in_output_paths(drv: Derivation, hasher: ModuloHasher) -> list[str]:
+def fill_in_output_paths(drv: Derivation, hasher: ModuloHasher, text: DerivationText | None = None) -> list[str]:
     """fillInOutputPaths: give deferred outputs their input-addressed paths
     (unless an input is itself deferred) and set empty or missing env
     variables of outputs to their paths; check what is already there.
     Mutates `drv`; returns Nix's warnings; raises `InvalidDerivation`."""
-    return _process_output_paths(drv, hasher, True)
+    return _process_output_paths(drv, hasher, True, text)
 
 
 def check_invariants(drv: Derivation, hasher: ModuloHasher, drv_path: str | None = None) -> list[str]:
@@ -710,10 +773,11 @@ def instantiate(drv: Derivation, output_names: Iterable[str], hasher: ModuloHash
     `structured_attrs`) set by the evaluator; it is completed in place."""
     check_name(drv.name)
     set_outputs(drv, output_names, fixed=fixed, content_addressed=content_addressed, impure=impure)
-    warnings = fill_in_output_paths(drv, hasher)
-    data = drv.to_aterm()
+    text = DerivationText(drv)  # one text for the three unparses
+    warnings = fill_in_output_paths(drv, hasher, text)
+    data = text.drv_text()
     drv_path = store_path_for_text(drv.name + DRV_EXTENSION, data, drv.references(), drv.store_dir)
-    hasher.remember(drv_path, drv)
+    hasher.remember(drv_path, drv, text)
     return Instantiated(drv_path, data, drv.output_paths(drv_path), warnings)
 
 

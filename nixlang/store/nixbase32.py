@@ -42,17 +42,20 @@ def decoded_len(n_chars: int) -> int:
     return n_chars * 5 // 8
 
 
+_PAIRS = [hi + lo for hi in ALPHABET for lo in ALPHABET]  # two digits for each 10 bits
+
+
 def encode(data: bytes) -> str:
-    """printHash32: the nix32 text of `data`."""
+    """printHash32: the nix32 text of `data`. Digit n is bits 5n..5n+4 of the
+    bytes read as one little-endian number, printed from the highest n down;
+    they are taken two at a time (a table of the 1024 pairs)."""
     n = len(data)
     if n == 0:
         return ""
     length = encoded_len(n)
-    bits = 5 * length
-    pad = -bits % 40
-    value = int.from_bytes(data, "little") << pad
-    rfc = base64.b32encode(value.to_bytes((bits + pad) // 8, "big")).decode("ascii")
-    return rfc[:length].translate(_TO_NIX)
+    value = int.from_bytes(data, "little")
+    text = "".join([_PAIRS[(value >> shift) & 1023] for shift in range(10 * ((length - 1) // 2), -1, -10)])
+    return text[-length:]
 
 
 def is_valid(text: str) -> bool:

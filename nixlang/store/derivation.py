@@ -289,7 +289,9 @@ class DerivationText:
     after outputs; everything else, usually most of the bytes (env), is
     escaped once here. Outputs and their env variables are read when the text
     is asked for, so one object serves before and after the output paths are
-    filled in; the rest of `drv` must not change meanwhile."""
+    filled in; the rest of `drv` must not change meanwhile, and the hashes
+    of the inputs are asked of the first hasher given (one object serves one
+    hasher, as in `instantiate`)."""
 
     __slots__ = ("drv", "_keys", "_env", "_out_keys", "_srcs", "_tails", "_modulo")
 

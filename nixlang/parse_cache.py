@@ -97,14 +97,20 @@ def _code_fingerprint() -> bytes:
     return _code_hash
 
 
-def key(source, options) -> str:
-    """The name of the entry for parsing `source` with `options`."""
+def text_digest(text: str) -> bytes:
+    """The SHA-256 of a file's text, which names its entry (`key`)."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+
+
+def key(source, options, digest: bytes | None = None) -> str:
+    """The name of the entry for parsing `source` with `options` (`digest`:
+    its text's `text_digest`, when the caller has it already)."""
     home = options.home if options.home is not None else os.environ.get("HOME", "")
     h = hashlib.sha256(_code_fingerprint())
     meta = repr((source.origin, source.base_dir, home, options.pipe_operators, options.url_literals,
                  tuple(options.lints), options.check_scopes, tuple(options.extra_globals or ())))
     h.update(meta.encode("utf-8", "surrogatepass") + b"\0")
-    h.update(source.text.encode("utf-8", "surrogatepass"))
+    h.update(digest if digest is not None else text_digest(source.text))
     return h.hexdigest()
 
 

@@ -161,6 +161,30 @@ def test_lambdas_in_lazy_values_keep_their_names(cache_dir, tmp_path):
     assert texts[0] == texts[1]
 
 
+def test_scoped_imports_resolve_trees_of_their_own(cache_dir, tmp_path):
+    """scopedImport resolves the file's tree in its own scope: loaded from the
+    cache, each import has a tree of its own, so scopes never leak between
+    scopedImports of one file, nor into its plain import (parsed, stored,
+    then loaded: the same answers each time)."""
+    from nixlang.evaluator import Evaluator
+    from nixlang.runtime.printer import print_value
+    f = tmp_path / "big.nix"
+    f.write_text(BIG.replace("inherit (lib) y;", "t = builtins.typeOf lib; z = toString 1;"))
+    expr = (f"let args = {{ lib = {{ x = 1; y = 2; }}; }};"
+            f" a = builtins.scopedImport {{ lib = \"scoped\"; }} {f} args args;"
+            f" b = builtins.scopedImport {{ toString = x: \"s${{builtins.toString x}}\"; }} {f} args args;"
+            f" c = import {f} args c; in"
+            " [ a.t a.z a.lib b.t b.z c.t c.z ((b.p2 { }).v) ]")
+    got = []
+    for _ in range(3):
+        P._cache.clear()
+        ev = Evaluator()
+        got.append(print_value(ev.deep_force(ev.eval_string(expr))))
+    assert got[0] == got[1] == got[2] == \
+        '[ "set" "1" { x = 1; y = 2; } "set" "s1" "set" "1" 5 ]'
+    assert len(_entries(cache_dir)) == 2      # the scoped imports' unresolved tree, the import's resolved one
+
+
 @pytest.mark.parametrize("change", [
     dict(text=TEXT.replace("a39", "z39")),
     dict(origin="/elsewhere/default.nix"),          # paths resolve against the directory

@@ -685,11 +685,11 @@ def eval_with_scope(ev, source, scope: Attrs):
     """Evaluate `source` with the attributes of `scope` as an extra static
     scope between the builtins and the file (they shadow builtins)."""
     from ..compile import Compiler
-    from ..parse import MAX_DEPTH_MESSAGE, parse_full
+    from ..parse import MAX_DEPTH_MESSAGE, parse_own
     from ..resolve import Resolver, Scope
     from ..source import Span
     options = records.replace(ev.parse_options, check_scopes=False)
-    result = parse_full(source, options)
+    result = parse_own(source, options)
     names = sorted(scope.d)
     resolver = Resolver(source, result.symbols)
     inner = Scope({n: (i, None) for i, n in enumerate(names)}, resolver.root)

@@ -182,7 +182,8 @@ def test_scoped_imports_resolve_trees_of_their_own(cache_dir, tmp_path):
         got.append(print_value(ev.deep_force(ev.eval_string(expr))))
     assert got[0] == got[1] == got[2] == \
         '[ "set" "1" { x = 1; y = 2; } "set" "s1" "set" "1" 5 ]'
-    assert len(_entries(cache_dir)) == 2      # the scoped imports' unresolved tree, the import's resolved one
+    # the scoped imports' unresolved tree, the import's resolved one, the expression
+    assert len(_entries(cache_dir)) == 3
 
 
 @pytest.mark.parametrize("change", [
@@ -280,6 +281,19 @@ def test_the_cache_can_be_turned_off(cache_dir, monkeypatch, off):
     monkeypatch.setenv("PYNIX_PARSE_CACHE", off)
     _fresh()
     assert _entries(cache_dir) == []
+
+
+@pytest.mark.parametrize("age, marked", [(2 * C.FRESH_SECONDS, True), (60, False), (-3600, True)])
+def test_loading_marks_an_entry_used_unless_it_was_lately(cache_dir, age, marked):
+    """`prune` goes by the entries' times: a load marks its entry used, but
+    not again within FRESH_SECONDS (no write for every load of a warm
+    cache); a time in the future is marked too."""
+    _fresh()
+    [entry] = _entries(cache_dir)
+    then = time.time() - age
+    os.utime(entry, (then, then))
+    assert show(_fresh()) == show(P.parse_full(Source(TEXT, "/src/default.nix", "/src")).ast)
+    assert (abs(entry.stat().st_mtime - then) > 1) == marked
 
 
 def test_pruning_keeps_the_recently_used(tmp_path):

@@ -167,7 +167,8 @@ def store(name: str, ast, symbols: dict, warnings: list) -> None:
 
 
 _EAGER = (A.Int, A.Float, A.Str, A.Path, A.Var)   # values too small to be worth deferring
-_BINDERS = (A.AttrDef, A.Formal, A.Lambda)          # what a `Var.binding` may be
+_BINDERS = frozenset((A.AttrDef, A.Formal, A.Lambda))   # what a `Var.binding` may be (a set:
+                                                          # found by the types' identity hash)
 
 
 def _lazy_split(ast):
@@ -212,14 +213,13 @@ def _dump(entry: tuple, ast, f) -> None:
     def outer(obj):
         return index.get(id(obj)) if type(obj) in _BINDERS else None
 
-    buf = io.BytesIO()
-    part = pickle.Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
-    part.persistent_id = outer
     blobs = {}
     for key, d in lazy.items():
-        buf.seek(0)
-        buf.truncate()
-        part.clear_memo()
+        # a pickler each: clearing one's memo clears (memsets) all the room
+        # its biggest value ever took
+        buf = io.BytesIO()
+        part = pickle.Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
+        part.persistent_id = outer
         part.dump(d.value)
         blobs[key] = buf.getvalue()
 

@@ -28,16 +28,48 @@ import os
 from .atomicfile import write_atomically
 
 _MAGIC = importlib.util.MAGIC_NUMBER.hex()
+_CodeType = type(compile('', '', 'exec'))
+
+
+_root_memo: tuple = (None, None)     # (the environment it was computed from, the root)
 
 
 def cache_root() -> str | None:
-    if os.environ.get("PYNIX_CACHE") == "off":
-        return None
-    base = os.environ.get("PYNIX_CACHE_DIR")
-    if not base:
-        xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        base = os.path.join(xdg, "pynix")
-    return base
+    env = os.environ
+    given = (env.get("PYNIX_CACHE"), env.get("PYNIX_CACHE_DIR"), env.get("XDG_CACHE_HOME"), env.get("HOME"))
+    global _root_memo
+    if _root_memo[0] == given:
+        return _root_memo[1]
+    if given[0] == "off":
+        root = None
+    else:
+        root = given[1]
+        if not root:
+            xdg = given[2] or os.path.join(os.path.expanduser("~"), ".cache")
+            root = os.path.join(xdg, "pynix")
+    _root_memo = (given, root)
+    return root
+
+
+def read_whole(path: str) -> bytes:
+    """The bytes of the file at `path` (OSError if it cannot be read): one
+    open, fstat, read and close, without the file objects of `open()`
+    (half the cost for a code-cache entry)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        size = os.fstat(fd).st_size
+        data = os.read(fd, size + 1)
+        if len(data) != size:       # a short read: read on to the end
+            parts = [data]
+            while True:
+                more = os.read(fd, 1 << 20)
+                if not more:
+                    break
+                parts.append(more)
+            data = b"".join(parts)
+        return data
+    finally:
+        os.close(fd)
 
 
 def compile_cached(text: str, filename: str, kind: str = "tier2"):
@@ -50,8 +82,9 @@ def compile_cached(text: str, filename: str, kind: str = "tier2"):
     folder = os.path.join(root, kind, _MAGIC, key[:2])
     path = os.path.join(folder, key)
     try:
-        with open(path, "rb") as f:
-            return marshal.loads(f.read())
+        code = marshal.loads(read_whole(path))
+        if type(code) is _CodeType and code.co_filename == filename:
+            return code
     except (OSError, ValueError, EOFError, TypeError):
         pass
     code = compile(text, filename, "exec")

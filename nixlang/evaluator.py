@@ -50,6 +50,8 @@ class Evaluator:
         self.max_call_depth = self.options.max_call_depth + 1
         self.depth = 0
         self.import_cache: dict[str, object] = {}
+        # folder prefixes with their symlinks resolved (builtins.filesystem.resolve_symlinks)
+        self.resolved_paths: dict[str, tuple[str, int]] = {}
         from .builtins.filesystem import STORE_PREFIX
         self.store_prefix = STORE_PREFIX
         self.parse_options = ParseOptions(pipe_operators="pipe-operators" in self.options.experimental_features,
@@ -111,20 +113,22 @@ class Evaluator:
         from .builtins.filesystem import check_access
         return check_access(self, path)
 
-    def eval_file(self, path: str):
+    def eval_file(self, path: str, folder_checked: bool = False):
+        """Evaluate the file at `path` (a folder: its default.nix;
+        `folder_checked`: `path` is known to be no folder)."""
         from .builtins.filesystem import corepkgs_source
         full = os.path.abspath(path)
         src = corepkgs_source(full)
         if src is not None:
             return self.eval_source(src)
         self.check_access(full)
-        if os.path.isdir(full):
+        if not folder_checked and os.path.isdir(full):
             full = os.path.join(full, "default.nix")
             self.check_access(full)
         from .builtins.filesystem import open_to_read, resolve_symlinks
         if self.options.pure_eval or self.options.restrict_eval:
             # where a symlink leads is checked too (realisePath resolves it before the check)
-            self.check_access(resolve_symlinks(full))
+            self.check_access(resolve_symlinks(full, True, self.resolved_paths))
         try:
             with open_to_read(self, full) as f:
                 data = read_all(f)
@@ -152,15 +156,27 @@ class Evaluator:
         else:
             from .runtime.errors import type_error
             raise type_error("a path", p)
-        from .builtins.filesystem import corepkgs_source
-        if corepkgs_source(target) is None and os.path.isdir(target):
-            target = os.path.join(target, "default.nix")
         hit = self.import_cache.get(target)
         if hit is not None:
             return hit
-        v = self.eval_file(target)
-        self.import_cache[target] = v
+        from .builtins.filesystem import corepkgs_source
+        full = target
+        if corepkgs_source(target) is None and os.path.isdir(target):
+            full = os.path.join(target, "default.nix")
+            hit = self.import_cache.get(full)
+            if hit is not None:
+                self.import_cache[target] = hit
+                return hit
+        v = self.eval_file(full, folder_checked=True)
+        # under the path as written too: the next import of a folder spares its stat
+        self.import_cache[full] = self.import_cache[target] = v
         return v
+
+    def reset_file_cache(self) -> None:
+        """Forget what was read from the file system (the REPL's `:reload`,
+        EvalState::resetFileCache): imported files, resolved folders."""
+        self.import_cache.clear()
+        self.resolved_paths.clear()
 
     def call(self, f, arg, source=None, span=None):
         return force(call_function(self, force(f), arg, source, span))

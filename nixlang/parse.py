@@ -14,7 +14,6 @@ puts the two layers together:
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 
@@ -51,14 +50,14 @@ def _check_scopes(source: Source, options: ParseOptions, result: ParseResult) ->
             raise errors.TooDeep(MAX_DEPTH_MESSAGE, source, Span(0, len(source.text))) from None
 
 
-def _parse_stored(source: Source, options: ParseOptions) -> ParseResult:
+def _parse_stored(source: Source, options: ParseOptions, digest: bytes | None = None) -> ParseResult:
     """`parse_full`, through the on-disk cache (`parse_cache`) for files big
     enough to gain from it: the syntax layer's result is loaded or stored
     there, with its scopes resolved (a file whose scopes do not resolve
     raises before it is stored)."""
     if not parse_cache.wanted(source):
         return parse_full(source, options)
-    name = parse_cache.key(source, options)
+    name = parse_cache.key(source, options, digest)
     with gcpause.paused(keep=True):
         got = parse_cache.load(name)
         if got is not None:
@@ -68,6 +67,13 @@ def _parse_stored(source: Source, options: ParseOptions) -> ParseResult:
         _check_scopes(source, options, result)
         parse_cache.store(name, result.ast, result.symbols, result.warnings)
     return result
+
+
+def parse_own(source: Source, options: ParseOptions) -> ParseResult:
+    """`parse_full` through the on-disk cache, for a caller that changes the
+    tree (scopedImport resolves it in its own scope): each call gives a tree
+    of its own, loaded or parsed, never one another caller holds."""
+    return _parse_stored(source, options)
 
 
 def parse(source: Source | str, options: ParseOptions | None = None) -> A.Node:
@@ -114,12 +120,12 @@ def parse_cached(source: Source, options: ParseOptions | None = None, warn=None)
     (lints, the cursed `or`) go to `warn(message, source, offset)` on every
     call, cached or not, so each evaluator sees them."""
     options = options or ParseOptions()
-    digest = hashlib.sha256(source.text.encode("utf-8", "surrogatepass")).digest()
+    digest = parse_cache.text_digest(source.text)
     key = (source.origin, source.base_dir, digest, options.pipe_operators, options.url_literals,
            options.home, options.check_scopes, options.extra_globals, options.lints)
     hit = _cache.get(key)
     if hit is None:
-        result = _parse_stored(source, options)
+        result = _parse_stored(source, options, digest)
         intern(result.symbols)
         hit = (result.ast, result.warnings)
         with _cache_lock:

@@ -73,11 +73,6 @@ def _getstate(self):
     return [getattr(self, f.name) for f in self.__record_fields__]
 
 
-def _setstate(self, state):
-    for f, value in zip(self.__record_fields__, state):
-        object.__setattr__(self, f.name, value)
-
-
 def record(cls=None, *, eq: bool = True, frozen: bool = False, slots: bool = False):
     """Class decorator: see the module's docstring."""
     def wrap(cls):
@@ -124,7 +119,7 @@ def _make(cls, eq: bool, frozen: bool, slots: bool):
         cls.__delattr__ = _frozen_delattr
         if slots:
             cls.__getstate__ = _getstate
-            cls.__setstate__ = _setstate
+            cls.__setstate__ = _placeholder(cls, "__setstate__")
     return cls
 
 
@@ -173,8 +168,15 @@ def _methods(cls) -> None:
                 f"    return ({values}) == ({values.replace('self.', 'other.')})"]
         if frozen:
             src += ["def __hash__(self):", f"    return hash(({values}))"]
+    restores = frozen and "__setstate__" in cls.__dict__
+    if restores:
+        # the fields from the list `_getstate` pickled (a tree loaded from the
+        # parse cache restores thousands of spans: one call each, no loop)
+        src += ["def __setstate__(self, state):",
+                *(f"    _object_setattr(self, {f.name!r}, state[{i}])" for i, f in enumerate(all_fields))]
     exec(compile_cached("\n".join(src), f"<pynix record {cls.__qualname__}>", "records"), env)
-    names = ["__init__", "__repr__"] + (["__eq__"] + (["__hash__"] if frozen else []) if eq else [])
+    names = (["__init__", "__repr__"] + (["__eq__"] + (["__hash__"] if frozen else []) if eq else [])
+             + (["__setstate__"] if restores else []))
     for name in names:
         env[name].__qualname__ = f"{cls.__qualname__}.{name}"
         setattr(cls, name, env[name])

@@ -365,7 +365,7 @@ class Repl:
         if cmd in ("a", "add"):
             return self._add(self.eval(arg))
         if cmd in ("r", "reload"):
-            self.ev.import_cache.clear()
+            self.ev.reset_file_cache()
             return "".join(self._load(p) for p in self.loaded)
         if cmd == "trace":
             return self.trace(arg)

@@ -161,6 +161,31 @@ def test_lambdas_in_lazy_values_keep_their_names(cache_dir, tmp_path):
     assert texts[0] == texts[1]
 
 
+def test_scoped_imports_resolve_trees_of_their_own(cache_dir, tmp_path):
+    """scopedImport resolves the file's tree in its own scope: loaded from the
+    cache, each import has a tree of its own, so scopes never leak between
+    scopedImports of one file, nor into its plain import (parsed, stored,
+    then loaded: the same answers each time)."""
+    from nixlang.evaluator import Evaluator
+    from nixlang.runtime.printer import print_value
+    f = tmp_path / "big.nix"
+    f.write_text(BIG.replace("inherit (lib) y;", "t = builtins.typeOf lib; z = toString 1;"))
+    expr = (f"let args = {{ lib = {{ x = 1; y = 2; }}; }};"
+            f" a = builtins.scopedImport {{ lib = \"scoped\"; }} {f} args args;"
+            f" b = builtins.scopedImport {{ toString = x: \"s${{builtins.toString x}}\"; }} {f} args args;"
+            f" c = import {f} args c; in"
+            " [ a.t a.z a.lib b.t b.z c.t c.z ((b.p2 { }).v) ]")
+    got = []
+    for _ in range(3):
+        P._cache.clear()
+        ev = Evaluator()
+        got.append(print_value(ev.deep_force(ev.eval_string(expr))))
+    assert got[0] == got[1] == got[2] == \
+        '[ "set" "1" { x = 1; y = 2; } "set" "s1" "set" "1" 5 ]'
+    # the scoped imports' unresolved tree, the import's resolved one, the expression
+    assert len(_entries(cache_dir)) == 3
+
+
 @pytest.mark.parametrize("change", [
     dict(text=TEXT.replace("a39", "z39")),
     dict(origin="/elsewhere/default.nix"),          # paths resolve against the directory
@@ -256,6 +281,19 @@ def test_the_cache_can_be_turned_off(cache_dir, monkeypatch, off):
     monkeypatch.setenv("PYNIX_PARSE_CACHE", off)
     _fresh()
     assert _entries(cache_dir) == []
+
+
+@pytest.mark.parametrize("age, marked", [(2 * C.FRESH_SECONDS, True), (60, False), (-3600, True)])
+def test_loading_marks_an_entry_used_unless_it_was_lately(cache_dir, age, marked):
+    """`prune` goes by the entries' times: a load marks its entry used, but
+    not again within FRESH_SECONDS (no write for every load of a warm
+    cache); a time in the future is marked too."""
+    _fresh()
+    [entry] = _entries(cache_dir)
+    then = time.time() - age
+    os.utime(entry, (then, then))
+    assert show(_fresh()) == show(P.parse_full(Source(TEXT, "/src/default.nix", "/src")).ast)
+    assert (abs(entry.stat().st_mtime - then) > 1) == marked
 
 
 def test_pruning_keeps_the_recently_used(tmp_path):

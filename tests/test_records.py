@@ -74,14 +74,28 @@ class _Pair:
     b: int = 2
 
 
+@records.record(frozen=True, slots=True)
+class _Loaded:
+    a: int
+    b: int = 2
+
+
 def test_methods_are_written_at_first_use():
-    written = lambda: _Pair.__dict__["__init__"].__code__.co_name == "__init__"   # noqa: E731
-    loaded = _Pair.__new__(_Pair)
-    loaded.__setstate__([1, 2])     # what unpickling does: no method written
-    assert not written() and loaded.a == 1
-    assert _Pair(1) == loaded and hash(_Pair(1)) == hash((1, 2)) and repr(_Pair(1)) == "_Pair(a=1, b=2)"
-    assert written()
+    written = lambda cls: cls.__dict__["__init__"].__code__.co_name == "__init__"   # noqa: E731
+    assert not written(_Pair)
+    assert _Pair(1) == _Pair(1, 2) and hash(_Pair(1)) == hash((1, 2)) and repr(_Pair(1)) == "_Pair(a=1, b=2)"
+    assert written(_Pair)
     assert _Pair.__init__.__qualname__ == "_Pair.__init__"
+    # unpickling (a tree from the parse cache) writes them too, at its first
+    # __setstate__, which then sets the fields without a loop
+    loaded = _Loaded.__new__(_Loaded)
+    assert not written(_Loaded)
+    loaded.__setstate__([1, 3])
+    assert written(_Loaded) and _Loaded.__setstate__.__qualname__ == "_Loaded.__setstate__"
+    assert (loaded.a, loaded.b) == (1, 3) and loaded == _Loaded(1, 3)
+    assert pickle.loads(pickle.dumps([_Pair(4), _Loaded(5)])) == [_Pair(4, 2), _Loaded(5, 2)]
+    with pytest.raises(records.FrozenInstanceError):
+        loaded.a = 2
 
 
 def test_methods_code_comes_from_the_code_cache(tmp_path, monkeypatch):

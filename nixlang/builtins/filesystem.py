@@ -166,12 +166,55 @@ def coerce_to_path(ev, v, ctx: set, error_ctx: str) -> str:
     return canon_path(s)
 
 
-def resolve_symlinks(path: str, full: bool = True) -> str:
+MAX_SYMLINKS = 1024     # symlinks followed in one path before "infinite symlink recursion"
+
+
+def resolve_symlinks(path: str, full: bool = True, memo: dict | None = None) -> str:
     """SourceAccessor::resolveSymlinks: follow symlinks component by component
-    (the last one too when `full`), `..` taken lexically."""
-    res: list[str] = []
-    todo = [c for c in path.split("/")]
-    links = 1024
+    (the last one too when `full`), `..` taken lexically.
+
+    With `memo` (an evaluator's `resolved_paths`), the resolution of each
+    folder prefix is remembered, so that the next path under a known folder
+    costs one `lstat` instead of one per component, as Nix's
+    PosixSourceAccessor caches its lstat results for the evaluation. A
+    prefix is resolved by the same walk the whole path would have taken
+    (symlinks of a component are followed before the next component), and
+    the symlinks followed in it still count against the path's budget."""
+    if memo is None:
+        return _joined(_follow([], path.split("/"), MAX_SYMLINKS, full, path)[0])
+    if full:
+        hit = memo.get(path)
+        if hit is not None:
+            return hit[0]
+    parts = path.split("/")
+    last = len(parts) - 1
+    # the longest folder prefix already resolved (parts[:known])
+    known = last
+    while known > 0 and "/".join(parts[:known]) not in memo:
+        known -= 1
+    if known:
+        resolved, used = memo["/".join(parts[:known])]
+        res, links = resolved.split("/")[1:] if resolved != "/" else [], MAX_SYMLINKS - used
+    else:
+        res, links = [], MAX_SYMLINKS
+    for i in range(known, last):
+        res, links = _follow(res, [parts[i]], links, True, path)
+        memo["/".join(parts[:i + 1])] = (_joined(res), MAX_SYMLINKS - links)
+    res, links = _follow(res, [parts[last]], links, full, path)
+    out = _joined(res)
+    if full:
+        memo[path] = (out, MAX_SYMLINKS - links)
+    return out
+
+
+def _joined(res: list) -> str:
+    return "/" + "/".join(res)
+
+
+def _follow(res: list, todo: list, links: int, full: bool, path: str):
+    """The walk of resolve_symlinks: the components `todo` taken onto the
+    resolved components `res` (both lists are consumed), with `links`
+    symlinks left to follow; gives (res, links left)."""
     while todo:
         c = todo.pop(0)
         if c in ("", "."):
@@ -182,7 +225,7 @@ def resolve_symlinks(path: str, full: bool = True) -> str:
             continue
         res.append(c)
         if full or todo:
-            p = "/" + "/".join(res)
+            p = _joined(res)
             try:
                 is_link = st_mod.S_ISLNK(os.lstat(p).st_mode)
             except OSError:
@@ -196,7 +239,7 @@ def resolve_symlinks(path: str, full: bool = True) -> str:
                 if target.startswith("/"):
                     res = []
                 todo[:0] = target.split("/")
-    return "/" + "/".join(res)
+    return res, links
 
 
 def store_dir() -> str:
@@ -218,7 +261,7 @@ def realise_path(ev, v, resolve: str | None = "full") -> str:
         p = realise(ev, p, ctx)
     if p.startswith(COREPKGS_DIR + "/") or resolve is None:
         return p
-    return check_access(ev, resolve_symlinks(p, full=(resolve == "full")))
+    return check_access(ev, resolve_symlinks(p, resolve == "full", getattr(ev, "resolved_paths", None)))
 
 
 # -- pure and restricted evaluation ------------------------------------------------------------
@@ -370,19 +413,21 @@ def _read_dir(ev, path):
     out = {}
     try:
         with os.scandir(p) as it:
+            # (the folder's entry types, as the directory listing gives them:
+            # no stat per entry, except on file systems that leave them out)
             for entry in it:
                 try:
-                    if entry.is_symlink():
-                        kind = "symlink"
-                    elif entry.is_dir(follow_symlinks=False):
+                    if entry.is_dir(follow_symlinks=False):
                         kind = "directory"
                     elif entry.is_file(follow_symlinks=False):
                         kind = "regular"
+                    elif entry.is_symlink():
+                        kind = "symlink"
                     else:
                         kind = "unknown"
                 except OSError:
                     kind = "unknown"
-                out[os.fsdecode(entry.name) if isinstance(entry.name, bytes) else entry.name] = kind
+                out[entry.name] = kind      # a str: `p` is one
     except OSError as exc:
         raise E.EvalError(f"reading directory '{p}': {exc.strerror}") from None
     return Attrs(out)
@@ -640,11 +685,11 @@ def eval_with_scope(ev, source, scope: Attrs):
     """Evaluate `source` with the attributes of `scope` as an extra static
     scope between the builtins and the file (they shadow builtins)."""
     from ..compile import Compiler
-    from ..parse import MAX_DEPTH_MESSAGE, parse_full
+    from ..parse import MAX_DEPTH_MESSAGE, parse_own
     from ..resolve import Resolver, Scope
     from ..source import Span
     options = records.replace(ev.parse_options, check_scopes=False)
-    result = parse_full(source, options)
+    result = parse_own(source, options)
     names = sorted(scope.d)
     resolver = Resolver(source, result.symbols)
     inner = Scope({n: (i, None) for i, n in enumerate(names)}, resolver.root)

@@ -247,3 +247,24 @@ def test_printing_and_json_do_not_depend_on_the_layout(expr):
     assert to_json(ev, big) == to_json(ev, small)
     assert printer_to_json(big) == printer_to_json(small)
     assert equal(big, small) and equal(small, big)
+
+
+@pytest.mark.parametrize("nx,ny,shared", [(1, 2100, 0), (1, 2100, 1), (70, 2500, 0), (2100, 2500, 0),
+                                          (2100, 2500, 3), (3000, 2100, 2100), (2100, 7, 2)])
+def test_merge_keeps_the_order_and_values_of_a_dict_update(nx, ny, shared):
+    """`//` with a big side (bigsets._merge: a concatenation when no name is
+    shared, else an itemgetter of positions) against dict(x).update(y), twice
+    (the second time through the cached plan), names shared at both ends."""
+    xs = [f"x{i}" for i in range(nx)]
+    ys = [f"y{i}" for i in range(ny - shared)]
+    common = xs[:shared // 2] + xs[nx - (shared - shared // 2):] if shared else []
+    ys = ys[:len(ys) // 2] + common + ys[len(ys) // 2:]
+    x = {k: ("x", k) for k in xs}
+    y = {k: ("y", k) for k in ys}
+    want = dict(x)
+    want.update(y)
+    for _ in range(2):
+        xd = bigsets.from_dict(x) if len(x) >= BIG else dict(x)
+        yd = bigsets.from_dict(y) if len(y) >= BIG else dict(y)
+        got = bigsets.update(xd, yd)
+        assert list(got.items()) == list(want.items())

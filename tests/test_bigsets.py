@@ -81,6 +81,9 @@ CASES = [
     ('mapAttrs',
      'let m = builtins.mapAttrs (n: v: "${n}=${toString v}") B; in [ m.n42 (builtins.length (builtins.attrNames m)) ]',
      '[ "n42=42" 3000 ]\n'),
+    ('mapAttrs-lazy-error',
+     'let m = builtins.mapAttrs (n: v: if v == 5 then throw "five" else n) B; in [ m.n4 (builtins.tryEval m.n5) m.n5 ]',
+     'error: five'),
     ('listToAttrs-repeats',
      'let l = builtins.listToAttrs ((builtins.genList (i: { name = "k${toString (i / 2)}"; value = i; }) 6000)); in [ l.k0 l.k2999 (builtins.length (builtins.attrNames l)) ]',
      '[ 0 5998 3000 ]\n'),
@@ -124,6 +127,30 @@ CASES = [
      'let s = builtins.listToAttrs [ { name = "a"; value = 1; } ]; in builtins.length (builtins.attrNames ({ inherit (B) n1; } // B // s))',
      '3001\n'),
 ]
+
+
+# A big attrset written out (compile.attrsets._build_plain gives it its table
+# of names once): `inherit (s)`, `inherit (B)`, `inherit s`, values compiled
+# when first forced, a function. LITERAL_CASES are recorded from Nix 2.8 too.
+BIG_LITERAL = ("{ inherit (s) p; inherit (B) n7; " + " ".join(f"x{i} = s.q + {i};" for i in range(2100))
+               + " f = a: a + s.p; inherit s; }")
+LITERAL_PRELUDE = f"s = {{ p = 1; q = 10; }}; L = {BIG_LITERAL}; "
+
+LITERAL_CASES = [
+    ('literal-values',
+     '[ L.p L.n7 L.x0 L.x2099 (L.f 1) (builtins.length (builtins.attrNames L)) (builtins.head (builtins.attrNames L)) ]',
+     '[ 1 7 10 2109 2 2104 "f" ]\n'),
+    ('literal-update',
+     '(L // { x1 = 0; }).x1 + L.x1 + (builtins.removeAttrs L [ "x1" ]).x2',
+     '23\n'),
+    ('literal-inherit-missing',
+     'let M = let s = { }; in ' + BIG_LITERAL.replace("inherit (B) n7;", "") + '; in M.p',
+     "error: attribute 'p' missing"),
+    ('literal-value-error',
+     'let M = let s = { q = "a"; }; in ' + BIG_LITERAL + '; in M.x3',
+     "error: cannot coerce an integer to a string"),
+]
+CASES += [(name, "let " + LITERAL_PRELUDE + "in " + expr, expected) for name, expr, expected in LITERAL_CASES]
 
 
 def pynix(expr: str) -> str:
@@ -175,6 +202,13 @@ def test_big_sets_use_the_shared_layout():
         assert type(value(ev, expr).d) is dict, expr
 
 
+def test_a_big_literal_gets_one_table():
+    ev = Evaluator()
+    a, b = map(force, force(ev.eval_string(PRELUDE + "let f = s: " + BIG_LITERAL + "; in [ (f { p = 1; q = 2; }) (f { }) ]")))
+    assert type(a.d) is BigDict and a.d.table is b.d.table
+    assert type(force(a.d["p"])) is int
+
+
 def test_same_update_chain_shares_one_table():
     ev = Evaluator()
     a, b = map(force, value(ev, "[ (B // { z = 1; n1 = 0; }) (B // { z = 2; n1 = 5; }) ]"))
@@ -213,3 +247,24 @@ def test_printing_and_json_do_not_depend_on_the_layout(expr):
     assert to_json(ev, big) == to_json(ev, small)
     assert printer_to_json(big) == printer_to_json(small)
     assert equal(big, small) and equal(small, big)
+
+
+@pytest.mark.parametrize("nx,ny,shared", [(1, 2100, 0), (1, 2100, 1), (70, 2500, 0), (2100, 2500, 0),
+                                          (2100, 2500, 3), (3000, 2100, 2100), (2100, 7, 2)])
+def test_merge_keeps_the_order_and_values_of_a_dict_update(nx, ny, shared):
+    """`//` with a big side (bigsets._merge: a concatenation when no name is
+    shared, else an itemgetter of positions) against dict(x).update(y), twice
+    (the second time through the cached plan), names shared at both ends."""
+    xs = [f"x{i}" for i in range(nx)]
+    ys = [f"y{i}" for i in range(ny - shared)]
+    common = xs[:shared // 2] + xs[nx - (shared - shared // 2):] if shared else []
+    ys = ys[:len(ys) // 2] + common + ys[len(ys) // 2:]
+    x = {k: ("x", k) for k in xs}
+    y = {k: ("y", k) for k in ys}
+    want = dict(x)
+    want.update(y)
+    for _ in range(2):
+        xd = bigsets.from_dict(x) if len(x) >= BIG else dict(x)
+        yd = bigsets.from_dict(y) if len(y) >= BIG else dict(y)
+        got = bigsets.update(xd, yd)
+        assert list(got.items()) == list(want.items())

@@ -334,6 +334,9 @@ CASES = [
     "let f = s: k: s.${k} or 0; in f { } \"${./file.nix}\"",
     "let f = s: k: s.${k}; in [ (f { a = 1; } \"a\") (f { } \"b\") ]",
     "let f = x: y: x // y; in (f (builtins.listToAttrs [ { name = \"a\"; value = throw \"l\"; } ]) { b = 1; }).a",
+    # an attrset of more than MAX_MEMBERS (64) names is tier 1's in both modes
+    # (attrsets._build_plain): `inherit (s)` of a missing name, a value's error
+    "let f = s: { inherit (s) p q; " + " ".join(f"x{i} = s.p + {i};" for i in range(70)) + " }; in [ (f { p = 1; }).x69 (f { p = \"a\"; }).x3 (f { p = 1; }).q ]",
 ]
 
 
@@ -363,6 +366,10 @@ LAZY = [
     ("let g = n: if n == 4 then { a = n; b = n + 1; } else g (n + 1); in g 0", "{ a = 4; b = <CODE>; }\n"),
     # `inherit (s) a;` is a thunk (made by tier 2 itself: codegen.inherited_from)
     ("let f = s: { inherit (s) a; b = s; }; in f { a = 1; }", "{ a = <CODE>; b = <CODE>; }\n"),
+    # more than 8 attributes: values compiled when first forced (tier 1's
+    # attrsets._build_plain makes their thunks itself)
+    ("let f = s: { inherit (s) p; a = 1; b = s.p; c = [ 1 ]; d = 2; e = 3; f = x: x; g = 4; h = 5; i = 6; }; in f { p = 1; }",
+     "{ a = 1; b = <CODE>; c = <CODE>; d = 2; e = 3; f = <CODE>; g = 4; h = 5; i = 6; p = <CODE>; }\n"),
 ]
 
 

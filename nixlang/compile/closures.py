@@ -22,6 +22,8 @@ from .operators import OperatorRules
 from .selection import SelectionRules
 from .variables import VariableRules, memo_of
 
+_new = object.__new__
+
 
 def jit_threshold_from(setting: str | None) -> int | None:
     """PYNIX_JIT: "off" (closures only), "always" (generate every body at its
@@ -123,7 +125,16 @@ class Compiler(VariableRules, SelectionRules, AttrsetRules, FunctionRules, Opera
             code = code_of[0] = compiler.compile(node_of())
             return code(env)
         code_of[0] = compile_then_run
-        return lambda env, code_of=code_of: Thunk(code_of[0], env)
+
+        def make_deferred(env, code_of=code_of, new=_new, T=Thunk):
+            t = new(T)      # (Thunk(code_of[0], env) without a frame for __init__)
+            t.code = code_of[0]
+            t.value = env
+            return t
+        # the cell of the code, for builders that make such thunks themselves
+        # (compile.attrsets: an attrset of thousands of names)
+        make_deferred.code_of = code_of
+        return make_deferred
 
     def _name_lambdas(self, n: A.Node, name: str) -> None:
         """ExprLambda::setName: a lambda bound to an attribute takes its name,

@@ -369,6 +369,9 @@ NIX_28 = [
      b'[ 1 2 ]\n'),
     ('builtins.length ((x: x) [ 1 2 ])',
      b'2\n'),
+    # list equality: integers compared in ops.equal's loop, the rest by equal
+    ("[ ([ 1 2 ] == [ 1 2 ]) ([ 1 2 ] == [ 1 3 ]) ([ 1 2.0 ] == [ 1 2 ]) ([ true ] == [ 1 ]) ([ 1 (throw \"x\") ] == [ 2 (throw \"y\") ]) ([ [ 1 ] \"a\" null ] == [ [ 1 ] \"a\" null ]) (builtins.genList (i: i) 3 == [ 0 1 2 ]) ([ (1 + 1) ] == [ 2.0 ]) ]",
+     b'[ true false true false false true true true ]\n'),
 ]
 
 

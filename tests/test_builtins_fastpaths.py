@@ -258,6 +258,14 @@ NIX_28 = [
     ('let d = 3; in builtins.genList (i: i / d - i / (0 - d)) 7', b'[ 0 0 0 2 2 2 4 ]\n'),
     ('let __sub = a: b: 7; in builtins.genList (i: i - 1) 2', b'[ 7 7 ]\n'),
     ('let f = x: builtins.genList (i: x * i) 3; in f 2.5', b'[ 0 2.5 5 ]\n'),
+    # genList of `elemAt xs <arithmetic>` (lib's sublist): an element read at
+    # once, or (a thunk element, a name that is not the builtin) the call
+    ('let inherit (builtins) elemAt; xs = [ 1 2 3 ]; in builtins.deepSeq [ xs elemAt ] (builtins.genList (n: elemAt xs (n + 1)) 2)',
+     b'[ 2 3 ]\n'),
+    ('let inherit (builtins) elemAt; xs = [ 1 (builtins.head [ 2 ]) 3 ]; in builtins.seq elemAt (builtins.seq xs (builtins.genList (n: elemAt xs (2 * n - n)) 3))',
+     b'[ 1 2 3 ]\n'),
+    ('let inherit (builtins) elemAt; xs = [ 1 2 ]; in builtins.deepSeq [ xs elemAt ] (let elemAt = a: b: 7; in builtins.genList (n: elemAt xs n) 2)',
+     b'[ 7 7 ]\n'),
     ('let f = x: builtins.genList (i: x * i) 3; in builtins.seq (f 1) (f 2)', b'[ 0 2 4 ]\n'),
     # split on a plain string (lib.splitString: str.split), filter with a builtin predicate
     ('builtins.split " " "a b  c "',
@@ -361,6 +369,9 @@ NIX_28 = [
      b'[ 1 2 ]\n'),
     ('builtins.length ((x: x) [ 1 2 ])',
      b'2\n'),
+    # list equality: integers compared in ops.equal's loop, the rest by equal
+    ("[ ([ 1 2 ] == [ 1 2 ]) ([ 1 2 ] == [ 1 3 ]) ([ 1 2.0 ] == [ 1 2 ]) ([ true ] == [ 1 ]) ([ 1 (throw \"x\") ] == [ 2 (throw \"y\") ]) ([ [ 1 ] \"a\" null ] == [ [ 1 ] \"a\" null ]) (builtins.genList (i: i) 3 == [ 0 1 2 ]) ([ (1 + 1) ] == [ 2.0 ]) ]",
+     b'[ true false true false false true true true ]\n'),
 ]
 
 
@@ -629,7 +640,9 @@ def test_gen_list_of_arithmetic_forces_no_lambda_call():
     def count(frame, event, arg):
         if event == "call":
             calls.append(frame.f_code.co_name)
-    for expr, fast in (("builtins.genList (i: i * 2 - 1) 50", True), ("builtins.genList (i: [ i ]) 50", False)):
+    sub = "let inherit (builtins) elemAt; xs = builtins.genList (i: i) 60; in builtins.deepSeq [ xs elemAt ]"
+    for expr, fast in (("builtins.genList (i: i * 2 - 1) 50", True), ("builtins.genList (i: [ i ]) 50", False),
+                       (f"{sub} (builtins.genList (n: elemAt xs (n + 10)) 50)", True)):
         v = ev.eval_string(expr)
         calls.clear()
         sys.setprofile(count)
@@ -826,6 +839,20 @@ TRACES = [
     ('builtins.genList (i: 9223372036854775807 - 2 + i) 4',
      'integer overflow in adding 9223372036854775805 + 3',
      ['while calling anonymous lambda', 'from call site', 'while evaluating list element at index 3']),
+    # genList of `elemAt xs <arithmetic>` (intgen): an index out of the list,
+    # out of the 64-bit range, an element that throws: the call's own error
+    ('let inherit (builtins) elemAt; xs = [ 1 2 ]; in builtins.deepSeq [ xs elemAt ] (builtins.genList (n: elemAt xs (n + 1)) 2)',
+     "'builtins.elemAt' called with index 2 on a list of size 2",
+     ["while calling the 'elemAt' builtin", 'while calling anonymous lambda', 'from call site', 'while evaluating list element at index 1']),
+    ('let inherit (builtins) elemAt; xs = [ 1 2 ]; in builtins.deepSeq [ xs elemAt ] (builtins.genList (n: elemAt xs (n - 1)) 2)',
+     "'builtins.elemAt' called with index -1 on a list of size 2",
+     ["while calling the 'elemAt' builtin", 'while calling anonymous lambda', 'from call site', 'while evaluating list element at index 0']),
+    ('let inherit (builtins) elemAt; xs = [ 1 2 ]; in builtins.deepSeq [ xs elemAt ] (builtins.elemAt (builtins.genList (n: elemAt xs (n + 9223372036854775807)) 2) 1)',
+     'integer overflow in adding 1 + 9223372036854775807',
+     ["while evaluating the second argument passed to 'builtins.elemAt'", "while calling the 'elemAt' builtin", 'while calling anonymous lambda', 'from call site', "while calling the 'elemAt' builtin", "while calling the 'deepSeq' builtin"]),
+    ('let inherit (builtins) elemAt; xs = [ 1 (throw "el") ]; in builtins.seq elemAt (builtins.seq xs (builtins.genList (n: elemAt xs n) 2))',
+     'el',
+     ["while calling the 'throw' builtin", "while calling the 'elemAt' builtin", 'while calling anonymous lambda', 'from call site', 'while evaluating list element at index 1']),
     # `first + n` checks no range when the first and last elements fit (intgen.element_code)
     ('let c = 9223372036854775806; in builtins.genList (n: c + n) 3',
      'integer overflow in adding 9223372036854775806 + 2',
@@ -1068,6 +1095,9 @@ CALL_DEPTHS = [
     ('builtins.genList (i: i * 2 - 1) 3', 4),
     ('builtins.genList (i: (i + 1) * (i - 1) / 2) 4', 5),
     ('let d = 3; in builtins.genList (i: i / d - i / (0 - d)) 7', 5),
+    ('let inherit (builtins) elemAt; xs = [ 1 2 3 ]; in builtins.seq [ xs elemAt ] (builtins.genList (n: elemAt xs (n + 1)) 2)', 3),
+    ('let inherit (builtins) elemAt; xs = [ 1 2 3 ]; in builtins.seq [ xs elemAt ] (builtins.genList (n: elemAt xs (n * 2 - n)) 2)', 5),
+    ('let inherit (builtins) elemAt; xs = [ 1 (builtins.head [ 2 ]) 3 ]; in builtins.seq xs (builtins.genList (n: elemAt xs n) 2)', 4),
     ('builtins.any builtins.isString [ 1 ]', 1),
     ('builtins.filter builtins.isInt [ 1 ((x: x) 2) ]', 2),
     ('builtins.filter builtins.isString [ "a" ((x: x) "b") ((x: x) 2) ]', 2),

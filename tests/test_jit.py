@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -337,6 +338,25 @@ CASES = [
     # an attrset of more than MAX_MEMBERS (64) names is tier 1's in both modes
     # (attrsets._build_plain): `inherit (s)` of a missing name, a value's error
     "let f = s: { inherit (s) p q; " + " ".join(f"x{i} = s.p + {i};" for i in range(70)) + " }; in [ (f { p = 1; }).x69 (f { p = \"a\"; }).x3 (f { p = 1; }).q ]",
+    # elemAt read in place (codegen.elem_at_call): an index that is a value,
+    # a thunk (forced or not, failing), arithmetic computed at once (or not:
+    # out of the 64-bit range, a name that is not the builtin); a list that
+    # is a thunk or not a list; an element that throws; a name `elemAt`
+    # that is not the builtin
+    "let inherit (builtins) elemAt; xs = [ 1 2 3 ]; f = l: n: [ (elemAt l n) (elemAt l (n + 1)) (elemAt xs (n - 1)) ]; in [ (f xs 1) (f xs 2) ]",
+    "let inherit (builtins) elemAt; f = l: n: elemAt l (n + 1); in [ (f [ 1 ] (-1)) (f [ 1 ] (-2)) ]",
+    "let inherit (builtins) elemAt; f = l: n: elemAt l n; in f [ 1 ] \"a\"",
+    "let inherit (builtins) elemAt; f = l: n: elemAt l n; in f { } 0",
+    "let inherit (builtins) elemAt; f = l: n: elemAt l n; in f (throw \"list\") (throw \"index\")",
+    "let inherit (builtins) elemAt; f = l: n: elemAt l (n + 1); in f [ 1 ] (throw \"index\")",
+    "let inherit (builtins) elemAt; f = l: n: elemAt l (n + 1); in f [ 1 ] 1.5",
+    "let inherit (builtins) elemAt; f = l: n: elemAt l (n + 1); in f [ 1 ] 9223372036854775807",
+    "let inherit (builtins) elemAt; f = l: n: elemAt l (n * 2 - 1); in f [ 1 2 3 ] 2",
+    "let inherit (builtins) elemAt; f = l: n: elemAt l (n + 0); in f [ 1 (throw \"elem\") ] 1",
+    "let inherit (builtins) elemAt; l = [ 1 2 ]; f = n: elemAt l n; in builtins.seq l [ (f 0) (f 1) (f 2) ]",
+    "let inherit (builtins) elemAt; l = [ 1 2 ]; i = 0 + 1; j = 0 + 3; f = n: elemAt l n; in builtins.seq i (builtins.seq j [ (f i) (f j) ])",
+    "let elemAt = l: n: n; f = l: n: elemAt l (n + 1); in f [ ] 5",
+    "builtins.scopedImport { __sub = a: b: 0; } (builtins.toFile \"s.nix\" \"let f = l: n: builtins.elemAt l (n - 1); in [ (f [ 7 8 ] 2) (f [ 7 8 ] 5) ]\")",
 ]
 
 
@@ -386,6 +406,7 @@ DEPTH = [
     "let f = n: if n <= 0 then 0 else builtins.foldl' (a: b: a + b) 0 [ (f (n - 1)) ]; in f 30",
     "let f = n: if n <= 0 then builtins.substring 0 1 \"ab\" else f (n - 1); in f 30",
     "let f = n: if n <= 0 then builtins.elemAt [ 1 ] 0 else f (n - 1); in f 30",
+    "let f = n: if n <= 0 then builtins.elemAt [ 1 ] (n * 2 - n) else f (n - 1); in f 30",
     "let f = n: if n <= 0 then [ 0 ] else map (x: x + 1) (f (n - 1)); in builtins.head (f 30)",
     "let f = n: if n <= 0 then [ 0 ] else builtins.concatMap (x: [ x ]) (f (n - 1)); in f 30",
     "let f = n: if n <= 0 then 0 else builtins.length [ (f (n - 1)) ] + builtins.seq (f (n - 1)) 0; in f 30",
@@ -473,6 +494,17 @@ def test_integer_arithmetic_is_computed_at_once(monkeypatch, tmp_path):
     assert out == "[ false false ]\n"
     assert "// 2 if" in code and "* 2\n" in code
     assert code.count("ev.depth + 2 <= ev.max_call_depth") == 2     # (each tree two builtins high)
+
+
+def test_elem_at_reads_the_element_in_place(monkeypatch, tmp_path):
+    """`elemAt l (n + 1)` on a list and integers in their slots: the index
+    computed and the element read by the generated code (elem_at_call), the
+    builtin called only for what that does not decide."""
+    out, code = generated_code("let inherit (builtins) elemAt; f = l: n: elemAt l (n + 1); in f [ 1 2 ] 0",
+                               monkeypatch, tmp_path)
+    assert out == "2\n"
+    assert re.search(r"r\d+ = i\d+ \+ 1\n", code)
+    assert re.search(r" and 0 <= ix\d+ < len\(xs\d+\)\):\n", code)
 
 
 def test_interpolated_to_string_of_an_integer_is_its_text(monkeypatch, tmp_path):

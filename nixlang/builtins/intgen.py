@@ -15,6 +15,14 @@ the deepest builtin call in it (as call_lambda and the arith sites count
 them) and every intermediate result is a 64-bit integer; otherwise the
 element is computed by the real call (`slow`), which then meets the stack
 overflow or the integer overflow with Nix's message and frames.
+
+A body `elemAt xs <integer arithmetic>` (lib's sublist, take, drop: `n:
+elemAt list (n + start)`) is done the same way when `xs` already holds a
+list and `elemAt` is the builtin: the element at the computed index, when
+the index is inside the list and that element is a value (or a forced
+thunk), is what the call would give; any other element (a thunk to force,
+with the frames of elemAt and of the lambda on its errors) and any other
+index are the real call.
 """
 from __future__ import annotations
 
@@ -40,6 +48,7 @@ class _Shape:
         self.outer: list[tuple[int, int]] = []      # (level, index) of each `cN`
         self.names: list[tuple[int, int, str]] = []  # (level, index, builtin name) to check
         self.nonzero: list[str] = []                 # divisor parameters that must not be 0
+        self.list_var: tuple[int, int] | None = None  # (level, index) of `xs` in `elemAt xs ...`
 
     def tmp(self) -> str:
         return f"r{len(self.steps)}"
@@ -112,16 +121,17 @@ def _maker(node):
     if entry is not None and entry[0] is node:
         return entry[1]
     sh = _Shape()
-    tree = sh.translate(node)
+    index = _elem_at_index(node, sh)
+    tree = sh.translate(node if index is None else index)
     if tree is None:
         made = _UNSUPPORTED
     else:
         expr, height = tree
         params = ", ".join(f"c{k}" for k in range(len(sh.outer)))
         checks = " and ".join(f"INT_MIN <= r{k} <= INT_MAX" for k in range(len(sh.steps))) or "True"
-        lines = [f"def make(ev, slow, {params + ', ' if params else ''}bounded=False, INT_MIN={ops.INT_MIN}, "
-                 f"INT_MAX={ops.INT_MAX}):"]
-        if sh.offset() is not None:
+        lines = [f"def make(ev, slow, {params + ', ' if params else ''}bounded=False, xs=None, "
+                 f"INT_MIN={ops.INT_MIN}, INT_MAX={ops.INT_MAX}):"]
+        if index is None and sh.offset() is not None:
             # `i + c` (or `c + i`) of a list whose first and last elements
             # are 64-bit integers: so is every element
             lines += ["    if bounded:",
@@ -130,20 +140,45 @@ def _maker(node):
                       f"                return {sh.steps[0].partition(' = ')[2]}",
                       "            return slow(i)",
                       "        return element"]
+        # the lambda's call, the builtins' in it (with elemAt, its call and
+        # then the arithmetic forced in it)
         lines += ["    def element(i):",
-                  f"        if ev.depth + {1 + height} <= ev.max_call_depth:"]
+                  f"        if ev.depth + {1 + height + (index is not None)} <= ev.max_call_depth:"]
         lines += [f"            {s}" for s in sh.steps]
-        lines += [f"            if {checks}:",
-                  f"                return {expr}",
-                  "        return slow(i)",
+        if index is None:
+            lines += [f"            if {checks}:",
+                      f"                return {expr}"]
+        else:
+            lines += [f"            if {checks} and 0 <= {expr} < len(xs):",
+                      f"                x = xs[{expr}]",
+                      "                if type(x) is not Thunk:",
+                      "                    return x",
+                      "                if x.code is None:",
+                      "                    return x.value"]
+        lines += ["        return slow(i)",
                   "    return element"]
-        g: dict = {}
+        g: dict = {"Thunk": Thunk}
         exec(compile("\n".join(lines) + "\n", "<pynix genList element>", "exec"), g)
         made = (g["make"], sh)
     if len(_MAKERS) >= MAX_MAKERS:
         _MAKERS.clear()
     _MAKERS[id(node)] = (node, made)
     return made
+
+
+def _elem_at_index(node, sh: _Shape):
+    """For a body `elemAt xs i` (`elemAt` and `xs` variables of enclosing
+    frames): its index expression, with `xs` and the name `elemAt` noted
+    in `sh`; else None."""
+    if type(node) is not A.Call or len(node.args) != 2:
+        return None
+    fn, xs = node.fn, node.args[0]
+    if (type(fn) is not A.Var or fn.from_with or fn.name != "elemAt" or fn.level == 0
+            or type(xs) is not A.Var or xs.from_with or xs.level == 0):
+        return None
+    sh.names.append((fn.level, fn.index, "elemAt"))
+    sh.list_var = (xs.level, xs.index)
+    return node.args[1]
 
 
 def _read(env, level: int, index: int):
@@ -193,7 +228,12 @@ def element_code(ev, f, slow, size: int | None = None):
     if size is not None and size > 0 and off is not None:
         base = values[int(off[1:])] if off.startswith("c") else int(off)
         bounded = ops.INT_MIN <= base and base + size - 1 <= ops.INT_MAX
-    code = make(ev, slow, *values, bounded=bounded)
+    xs = None
+    if sh.list_var is not None:
+        xs = _read(up, *sh.list_var)
+        if type(xs) is not list:
+            return None
+    code = make(ev, slow, *values, bounded=bounded, xs=xs)
     code.pos = slow.pos
     return code
 

@@ -961,7 +961,10 @@ class CodeGen:
         saved = dict(w.forced)
         w.emit(f"if {f} is {self.const(guess[0], 'PRIM')}:")
         with w.indent():
-            self.strict_builtin_call(n, w, guess, call_span, target)
+            if guess[1] is None:
+                self.elem_at_call(n, w, guess[0], call_span, target)
+            else:
+                self.strict_builtin_call(n, w, guess, call_span, target)
         w.forced = dict(saved)
         w.emit("else:")
         with w.indent():
@@ -982,10 +985,14 @@ class CodeGen:
             name = fn.path[-1].name
         else:
             return None
+        builtins = getattr(self.ev, "builtins", None)
+        if name == "elemAt" and len(n.args) == 2:
+            # (lib's zipListsWith, sublist, imap0: one call per element)
+            prim = builtins.d.get(name) if builtins is not None else None
+            return (prim, None) if type(prim) is PrimOp and prim.arity == 2 else None
         shape = STRICT_ARGUMENTS.get(name)
         if shape is None or shape[0] != len(n.args):
             return None
-        builtins = getattr(self.ev, "builtins", None)
         prim = builtins.d.get(name) if builtins is not None else None
         if type(prim) is not PrimOp or prim.arity != len(n.args):
             return None
@@ -1037,6 +1044,44 @@ class CodeGen:
                     w.emit(line.format(**names))
             return None
         self.primop_call(w, p, call, call_span, target, before)
+
+    def elem_at_call(self, n: A.Call, w: _Writer, prim, call_span: str, target: str) -> None:
+        """`elemAt xs i`, a call of the builtin elemAt, as call_primop makes
+        it: when the index is an integer (a value, a thunk forced to one, or
+        integer arithmetic int_tree computes without forcing anything or
+        failing: what prim_elemAt's forcing of its thunk would give) and the
+        list a list (a value or a thunk forced to one) holding that index,
+        the element read and forced here, inside the call's depth step and
+        frames as prim_elemAt forces it; anything else (a thunk to force, an
+        index out of range, a wrong type) is the builtin's own call on the
+        same arguments, so every error, frame and order of forcing is its."""
+        p = self.const(prim, "PRIM")
+        xs, ix = w.tmp("xs"), w.tmp("ix")
+
+        def before():
+            w.emit(f"{xs} = {self.lazy(n.args[0], w)}")
+            i_node = n.args[1]
+            parts = [], [], [], []
+            tree = None
+            if type(i_node) is A.ConcatStrings or type(i_node) is A.Call:
+                tree = self.int_tree(i_node, w, *parts)
+            if tree is None:
+                w.emit(f"{ix} = {self.lazy(i_node, w)}")
+            else:
+                self.computed_at_once(w, parts, tree[0], tree[1], ix, self.lazy(i_node, w, as_expr=True))
+            w.emit(f"if ((type({ix}) is int or type({ix}) is Thunk and {ix}.code is None"
+                   f" and type({ix} := {ix}.value) is int)"
+                   f" and (type({xs}) is list or type({xs}) is Thunk and {xs}.code is None"
+                   f" and type({xs} := {xs}.value) is list) and 0 <= {ix} < len({xs})):")
+            with w.indent():
+                w.emit(f"{target} = {xs}[{ix}]")
+                w.emit(f"if type({target}) is Thunk:")
+                with w.indent():
+                    w.emit(f"{target} = {target}.value if {target}.code is None else {target}.force()")
+            w.emit("else:")
+            with w.indent():
+                w.emit(f"{target} = {p}.fn(ev, {xs}, {ix})")
+        self.primop_call(w, p, lambda: None, call_span, target, before)
 
     def call_generic(self, n: A.Call, w: _Writer, f: str, call_span: str, target: str) -> None:
         """The call of the function value `f` on `n`'s arguments."""
@@ -1359,6 +1404,15 @@ class CodeGen:
             if tree is None:
                 return False
             value, height = tree
+        self.computed_at_once(w, (reads, conds, steps, checks), value, height, target, "NOTHING")
+        return True
+
+    @staticmethod
+    def computed_at_once(w: _Writer, parts, value: str, height: int, target: str, otherwise: str) -> None:
+        """int_tree's statements: `value` into `target` when its conditions
+        hold, the call depth leaves room for `height` builtin calls and
+        every checked result is in the 64-bit range, else `otherwise`."""
+        reads, conds, steps, checks = parts
         for line in reads:
             w.emit(line)
         w.emit(f"if {' and '.join(conds)} and ev.depth + {height} <= ev.max_call_depth:")
@@ -1367,13 +1421,12 @@ class CodeGen:
                 w.emit(line)
             if checks:
                 ok = " and ".join(f"INT_MIN <= {c} <= INT_MAX" for c in checks)
-                w.emit(f"{target} = {value} if {ok} else NOTHING")
+                w.emit(f"{target} = {value} if {ok} else {otherwise}")
             else:
                 w.emit(f"{target} = {value}")
         w.emit("else:")
         with w.indent():
-            w.emit(f"{target} = NOTHING")
-        return True
+            w.emit(f"{target} = {otherwise}")
 
     def arith(self, n: A.Call, site, w: _Writer, target: str) -> None:
         """`a - b`, `a * b`, `a / b`, `a < b`, as tier 1's _arith_call

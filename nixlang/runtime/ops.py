@@ -111,7 +111,21 @@ def equal(a, b) -> bool:
             return True
         if len(a) != len(b):
             return False
-        return all(x is y or equal(x, y) for x, y in zip(a, b))
+        # (the elements forced here, in equal's order, and integers compared
+        # in the loop: lib's `commonPrefix l l == l` compares 100k of them)
+        for x, y in zip(a, b):
+            if x is y:
+                continue
+            if type(x) is Thunk:
+                x = x.value if x.code is None else x.force()
+            if type(y) is Thunk:
+                y = y.value if y.code is None else y.force()
+            if type(x) is int and type(y) is int:
+                if x != y:
+                    return False
+            elif not equal(x, y):
+                return False
+        return True
     if ta is Attrs:
         if a is b:
             return True

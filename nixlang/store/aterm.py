@@ -347,7 +347,7 @@ def parse(data: bytes | str, strict: bool = False,
     `versions` lists the accepted `DrvWithVersion` versions (`()` for the
     intermediate "modulo" form, which is never versioned)."""
     if isinstance(data, str):
-        data = data.encode("utf-8", "surrogateescape")
+        data = encode(data)
     r = _Reader(data, strict)
     r.expect(b"D")
     version = None

@@ -81,12 +81,9 @@ JSON_VERSION = 4
 STRUCTURED_ATTRS_VAR = "__json"
 
 
-def _b(s: str) -> bytes:
-    return s.encode("utf-8", "surrogateescape")
-
-
-def _s(b: bytes) -> str:
-    return b.decode("utf-8", "surrogateescape")
+# a str field as the .drv's bytes and back (surrogate escapes for bytes outside UTF-8)
+_b = aterm.encode
+_s = aterm.decode
 
 
 def _sorted_str(items: Iterable[str]) -> list[str]:

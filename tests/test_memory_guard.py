@@ -184,3 +184,40 @@ def test_the_editor_skips_an_evaluation_that_runs_out(tmp_path):
     assert (outcome.status, outcome.detail) == ("skipped", "out of memory")
     # the worker was replaced, the next job runs
     assert evaluate("1 + 1", str(doc), timeout=60, policy=policy).status == "ok"
+
+
+STATUS = b"Name:\tpython\nVmPeak:\t  900000 kB\nVmSize:\t  500000 kB\nVmHWM:\t 1 kB\nVmData:\t  300000 kB\n"
+
+
+@pytest.mark.parametrize("text,peak", [
+    (STATUS, (900000 - (500000 - 300000)) * 1024),          # the peak less what is not data
+    (STATUS.replace(b"900000", b"500000"), 300000 * 1024),  # no peak above now: VmData itself
+    (b"VmPeak:\t 10 kB\nVmSize:\t 10 kB\n", 0),              # a field missing: unknown
+    (STATUS.replace(b"300000 kB", b"lots"), 0),              # unreadable
+    (b"", 0),
+])
+def test_peak_data_from_a_status(text, peak):
+    assert memory.peak_data(text) == peak
+
+
+def test_peak_data_remembers_a_freed_block():
+    before = memory.data_in_use()
+    block = bytearray(256 << 20)           # malloc maps it; freeing unmaps it
+    del block
+    assert memory.data_in_use() < before + (64 << 20)
+    assert memory.peak_data() >= before + (192 << 20)
+
+
+@pytest.mark.parametrize("error,limit,peak,ran_out,hidden", [
+    (SystemError("error return without exception set"), 1 << 30, (1 << 30) - (1 << 20), False, True),
+    (SystemError("error return without exception set"), 1 << 30, 1 << 29, False, False),
+    (SystemError("error return without exception set"), 1 << 30, 1 << 29, True, True),
+    (SystemError("error return without exception set"), None, 1 << 30, True, False),   # no guard
+    (SystemError("bad argument"), 1 << 30, 1 << 30, True, False),
+    (RuntimeError("error return without exception set"), 1 << 30, 1 << 30, True, False),
+])
+def test_hidden_out_of_memory(monkeypatch, error, limit, peak, ran_out, hidden):
+    monkeypatch.setattr(memory, "_limit", limit)
+    monkeypatch.setattr(memory, "_ran_out", ran_out)
+    monkeypatch.setattr(memory, "peak_data", lambda: peak)
+    assert memory.hidden_out_of_memory(error) is hidden

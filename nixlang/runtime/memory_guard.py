@@ -73,16 +73,49 @@ def budget_from_env(environ=None) -> int | None:
     return parse_size(text)
 
 
-def data_in_use() -> int:
-    """The process's data segment now (VmData), in bytes; 0 where unknown."""
+def _status(*fields: bytes) -> list[int]:
+    """Fields of /proc/self/status (`VmData`, `VmPeak`, ...) in bytes, in the
+    order asked; an empty list where unknown."""
     try:
         with open("/proc/self/status", "rb") as f:
-            for line in f:
-                if line.startswith(b"VmData:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0
+            return status_fields(f.read(), fields)
+    except OSError:
+        return []
+
+
+def status_fields(text: bytes, fields) -> list[int]:
+    """`fields` read from the text of a /proc/PID/status (kB lines), in bytes;
+    an empty list when one is missing or unreadable."""
+    found = {}
+    for line in text.splitlines():
+        name, _, rest = line.partition(b":")
+        if name in fields:
+            try:
+                found[name] = int(rest.split()[0]) * 1024
+            except (ValueError, IndexError):
+                return []
+    return [found[f] for f in fields] if len(found) == len(fields) else []
+
+
+def data_in_use() -> int:
+    """The process's data segment now (VmData), in bytes; 0 where unknown."""
+    got = _status(b"VmData")
+    return got[0] if got else 0
+
+
+def peak_data(status: bytes | None = None) -> int:
+    """The most the data segment has held, estimated: the kernel keeps the
+    peak of the whole address space (`VmPeak`) but not of the data segment,
+    so the part that is not data (code, stacks, file mappings: `VmSize` less
+    `VmData`, which hardly moves) is taken off the peak. 0 where unknown.
+    When an allocation fails under the cap and the failure unwinds, what it
+    held is freed: VmData is then far below the cap, the peak is not."""
+    got = status_fields(status, (b"VmPeak", b"VmSize", b"VmData")) if status is not None else \
+        _status(b"VmPeak", b"VmSize", b"VmData")
+    if not got:
+        return 0
+    peak, size, data = got
+    return max(data, peak - (size - data))
 
 
 def install_guard(budget: int | None) -> int | None:
@@ -147,10 +180,12 @@ def hidden_out_of_memory(e: BaseException) -> bool:
     `SystemError: error return without exception set`, sometimes only
     when a frame returns after the MemoryError was handled. Such an error
     while the guard's cap is all but reached, or once the command has
-    run out (`ran_out`), is running out of memory."""
+    run out (`ran_out`), is running out of memory. "All but reached" is
+    judged on the data segment's peak (`peak_data`), not on what it holds
+    when the error is seen: by then the failed work may have been freed."""
     if type(e) is not SystemError or "without exception set" not in str(e) or _limit is None:
         return False
-    return _ran_out or _limit - data_in_use() < _HIDDEN_OOM_MARGIN
+    return _ran_out or _limit - peak_data() < _HIDDEN_OOM_MARGIN
 
 
 _HIDDEN_OOM_MARGIN = 32 << 20

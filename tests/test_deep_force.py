@@ -93,22 +93,25 @@ def walk_now(ev, v):
 
 
 T = "builtins.trace"
+# The symbol table is the process's: names other tests (or files) interned
+# before keep their places, so each row uses names of its own ("df" and a number)
 TABLE = [
     # (expression, traces, value or first error message); "2.8" marks rows Nix 2.8 agrees with
-    (f'{{ b = {T} "b" 1; a = {T} "a" 2; c = 3; }}', ["b", "a"], "2.8"),
+    (f'{{ df1b = {T} "b" 1; df1a = {T} "a" 2; df1c = 3; }}', ["b", "a"], "2.8"),
     (f'[ ({T} "1" 1) 2 ({T} "3" 3) ]', ["1", "3"], "2.8"),
-    ('{ zz = throw "zz"; yy = throw "yy"; }', [], "zz"),
-    (f'{{ x = {{ y = {T} "inner" 1; l = [ ({T} "l0" 0) {{ m = {T} "m" 1; }} ]; }}; w = {T} "w" 2; }}',
-     ["inner", "l0", "m", "w"], None),      # Nix 2.8: w first (symbols by address)
-    (f'let s = {{ b = {T} "b" 1; a = {T} "a" 2; }}; in builtins.seq s.a s', ["a", "b"], "2.8"),
-    (f'builtins.listToAttrs [ {{ name = "q9"; value = {T} "q9" 1; }} {{ name = "p9"; value = {T} "p9" 2; }} ]',
-     ["p9", "q9"], None),                   # run-time names are interned by name; 2.8: q9 first
-    (f'let l = [ ({T} "once" 1) ]; in [ l l {{ a = l; }} ]', ["once"], "2.8"),
-    (f'let s = {{ k = {T} "k" [ ({T} "k0" 1) ]; j = {T} "j" 3; }}; in builtins.seq s.k s', ["k", "k0", "j"], "2.8"),
+    ('{ df2z = throw "zz"; df2y = throw "yy"; }', [], "zz"),
+    (f'{{ df3x = {{ df3y = {T} "inner" 1; df3l = [ ({T} "l0" 0) {{ df3m = {T} "m" 1; }} ]; }}; df3w = {T} "w" 2; }}',
+     ["inner", "l0", "m", "w"], None),      # (Nix 2.8 orders symbols by address: by chance the same)
+    (f'let s = {{ df4b = {T} "b" 1; df4a = {T} "a" 2; }}; in builtins.seq s.df4a s', ["a", "b"], "2.8"),
+    (f'builtins.listToAttrs [ {{ name = "df5q"; value = {T} "q" 1; }} {{ name = "df5p"; value = {T} "p" 2; }} ]',
+     ["p", "q"], None),                     # run-time names are interned by name; 2.8: q first
+    (f'let l = [ ({T} "once" 1) ]; in [ l l {{ df6a = l; }} ]', ["once"], "2.8"),
+    (f'let s = {{ df7k = {T} "k" [ ({T} "k0" 1) ]; df7j = {T} "j" 3; }}; in builtins.seq s.df7k s',
+     ["k", "k0", "j"], "2.8"),
     ('[ 1 "s" null true 1.5 ./. (x: x) ]', [], "2.8"),
     ('[ 1 (throw "second") ]', [], "second"),
-    ('{ a = 1; b = [ 2 { c = throw "deep"; } ]; }', [], "deep"),
-    (f'{{ one = {T} "only" 1; two = 2; }}', ["only"], "2.8"),
+    ('{ df8a = 1; df8b = [ 2 { df8c = throw "deep"; } ]; }', [], "deep"),
+    (f'{{ df9one = {T} "only" 1; df9two = 2; }}', ["only"], "2.8"),
 ]
 
 

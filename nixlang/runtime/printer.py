@@ -55,6 +55,19 @@ def print_value(v, strict: bool = True, force_fn=force, derivations: bool | None
     # in Nix, so it is never marked), a non-empty attrset by its bindings
     # (shared by `x // { }`, `head [ x ]`, ...), top level included.
     seen: set[int] = set()
+    append = out.append
+    shapes: dict[tuple, list] = {}
+
+    def names_of(d) -> list:
+        # the names in printing order, each with its `name = `: kept per
+        # tuple of names (the sets one expression makes share them)
+        key = tuple(d) if len(d) <= 64 else None
+        names = shapes.get(key) if key is not None else None
+        if names is None:
+            names = [(k, identifier(k) + " = ") for k in sorted(d)]
+            if key is not None:
+                shapes[key] = names
+        return names
 
     def go(v, key):
         if type(v) is Thunk:
@@ -73,11 +86,24 @@ def print_value(v, strict: bool = True, force_fn=force, derivations: bool | None
                     out.append("«repeated»")
                     return
                 seen.add(key)
-            out.append("[ ")
+            append("[ ")
             for e in v:
-                go(e, id(e))
-                out.append(" ")
-            out.append("]")
+                # a plain value (or a thunk holding one) is written here, as
+                # go would write it; anything else goes through go
+                x = e.value if type(e) is Thunk and e.code is None else e
+                tx = type(x)
+                if tx is int:
+                    append(str(x) + " ")
+                elif tx is str:
+                    append(literal_string(x) + " ")
+                elif x is None:
+                    append("null ")
+                elif tx is bool:
+                    append("true " if x else "false ")
+                else:
+                    go(e, id(e))
+                    append(" ")
+            append("]")
         elif t is Attrs:
             # the REPL names a derivation wherever it is, a second time too
             drv = _derivation_path(v, force_fn) if derivations and not strict else None
@@ -91,13 +117,25 @@ def print_value(v, strict: bool = True, force_fn=force, derivations: bool | None
             if drv is not None:
                 out.append(f"«derivation {drv}»")
                 return
-            out.append("{ ")
-            for k in sorted(v.d):
-                out.append(identifier(k) + " = ")
-                e = v.d[k]
-                go(e, id(e))
-                out.append("; ")
-            out.append("}")
+            append("{ ")
+            d = v.d
+            for k, name in names_of(d):
+                e = d[k]
+                x = e.value if type(e) is Thunk and e.code is None else e
+                tx = type(x)
+                if tx is int:
+                    append(name + str(x) + "; ")
+                elif tx is str:
+                    append(name + literal_string(x) + "; ")
+                elif x is None:
+                    append(name + "null; ")
+                elif tx is bool:
+                    append(name + ("true; " if x else "false; "))
+                else:
+                    append(name)
+                    go(e, id(e))
+                    append("; ")
+            append("}")
         elif t is Closure:
             out.append("<LAMBDA>")
         elif t is PrimOp:

@@ -16,7 +16,7 @@ from ..runtime.errors import type_error
 from ..runtime.positions import Positions
 from ..runtime.bigsets import BIG, BigDict, table_for
 from ..runtime.values import UNSET, Attrs, CtxStr, Thunk, force
-from .selection import _lazy_select, _select_inherited
+from .selection import inherited_select
 
 # attrsets with more attributes than this compile each value when it is first used
 DEFER_ABOVE = 8
@@ -38,10 +38,9 @@ class AttrsetRules:
                 continue
             self._name_lambdas(d.value, name)
             if d.kind == A.INHERITED_FROM:
-                idx = d.value.expr.index
-                # the span made once here (a node's span is a new object per
-                # read), not once per thunk
-                out.append((name, d, ("from", idx, name, d.span)))
+                # the code of its thunks made once here: their environment
+                # is the source set
+                out.append((name, d, ("from", d.value.expr.index, inherited_select(name, self.source, d.span))))
             elif d.kind == A.INHERITED:
                 out.append((name, d, ("outer", self.lazy(d.value))))
             elif attrs.rec and "__overrides" in attrs.attrs and type(d.value) is A.Var:
@@ -66,7 +65,7 @@ class AttrsetRules:
         poses = {name: d.span for name, d in n.attrs.items()}
         shared_pos = Positions(source, poses)
         if not rec and not dyn:
-            return _build_plain(items, srcs, source, shared_pos)
+            return _build_plain(items, srcs, shared_pos)
 
 
         def build(env, dyn=dyn, items=items, nslots=nslots, poses=poses, rec=rec, shared_pos=shared_pos, slot_of=slot_of, source=source, srcs=srcs):
@@ -84,7 +83,7 @@ class AttrsetRules:
                 elif kind == "outer":
                     v = how[1](env)
                 else:
-                    v = _lazy_select(src_vals[how[1]], how[2], source, how[3])
+                    v = Thunk(how[2], src_vals[how[1]])
                 d[name] = v
                 if rec:
                     vals[slot_of[name]] = v
@@ -121,7 +120,6 @@ class AttrsetRules:
         slot_of = {name: i + 1 for i, name in enumerate(attrs.slots)}
         nslots = len(attrs.slots)
         body = self.compile(n.body)
-        source = self.source
         plan = [(slot_of[name], adef, how) for name, adef, how in items]
         if not srcs and all(how[0] == "inner" for _, _, how in plan):
             # only `name = value;` bindings: fill the frame in order
@@ -135,7 +133,7 @@ class AttrsetRules:
                 return body(inner)
             return let_simple
 
-        def let(env, body=body, nslots=nslots, plan=plan, source=source, srcs=srcs):
+        def let(env, body=body, nslots=nslots, plan=plan, srcs=srcs):
             inner = vals = [UNSET] * (nslots + 1)
             vals[0] = env
             src_vals = [mk(inner) for mk in srcs]
@@ -146,7 +144,7 @@ class AttrsetRules:
                 elif kind == "outer":
                     vals[slot] = how[1](env)
                 else:
-                    vals[slot] = _lazy_select(src_vals[how[1]], how[2], source, how[3])
+                    vals[slot] = Thunk(how[2], src_vals[how[1]])
             return body(inner)
         return let
 
@@ -176,7 +174,7 @@ class AttrsetRules:
 _MADE, _THUNK, _DEFERRED, _FROM = range(4)
 
 
-def _build_plain(items, srcs, source, shared_pos):
+def _build_plain(items, srcs, shared_pos):
     """The code of the common `{ a = ...; inherit b; inherit (s) c; }` (not
     rec, no dynamic names): every value is made in the enclosing frame;
     positions are shared by every set this code builds. The thunks it makes
@@ -189,7 +187,7 @@ def _build_plain(items, srcs, source, shared_pos):
     plan = []
     for name, _, how in items:
         if how[0] == "from":
-            plan.append((_FROM, how[1], (how[2], how[3])))
+            plan.append((_FROM, how[1], how[2]))
             continue
         mk = how[1]
         code_of = getattr(mk, "code_of", None)     # closures' make_deferred
@@ -219,9 +217,9 @@ def _build_plain(items, srcs, source, shared_pos):
                 t.code = a
                 t.value = env
             else:
-                # (selection._lazy_select)
-                t.code = _select_inherited
-                t.value = (src_vals[a], b[0], source, b[1])
+                # `inherit (s) name;` (selection.inherited_select)
+                t.code = b
+                t.value = src_vals[a]
             add(t)
         out = new(Attrs)
         out.d = dict(zip(names, vals)) if table is None else BigDict(table, vals)

@@ -51,7 +51,7 @@ from .attrsets import is_constant_list
 from .codecache import compile_cached
 from .frames import _NOTHING, _raising, node_pos
 from .functions import _makes_thunk
-from .selection import _attr_path_text, _lazy_select, _select_inherited, attr_name, select_failed
+from .selection import _attr_path_text, attr_name, inherited_select, select_failed
 from .variables import memo_of, with_lookup
 
 # builtins whose calls codegen specialises (guessed_builtin): name ->
@@ -113,7 +113,7 @@ _RUNTIME = {
     "type_error": type_error, "missing_attr": missing_attr, "select_failed": select_failed,
     "with_lookup": with_lookup, "merge_pos": merge_pos, "BIG": BIG, "big_update": big_update, "equal": ops.equal,
     "assert_equal": ops.assert_equal, "attr_position_of": attr_position_of,
-    "_raising": _raising, "_lazy_select": _lazy_select, "attr_name": attr_name, "_select_inherited": _select_inherited,
+    "_raising": _raising, "attr_name": attr_name,
     "NOTHING": _NOTHING,
     "INT_MIN": ops.INT_MIN, "INT_MAX": ops.INT_MAX,
     "EvalError": E.EvalError, "InfiniteRecursionError": E.InfiniteRecursionError,
@@ -769,10 +769,10 @@ class CodeGen:
         return out
 
     def inherited_from(self, w: _Writer, src: str, name: str, d, target: str) -> None:
-        """`inherit (src) name;`: the thunk selection._lazy_select makes,
-        made here (its code _select_inherited, its environment the tuple)."""
-        span = self.const(d.span, "S")
-        self.new_object(w, "Thunk", "_select_inherited", f"({src}, {self.const(name, 'N')}, SRC, {span})", target)
+        """`inherit (src) name;`: the thunk tier 1 makes (its code the
+        site's selection.inherited_select, its environment the source set)."""
+        code = self.const(inherited_select(name, self.c.source, d.span), "I")
+        self.new_object(w, "Thunk", code, src, target)
 
     def g_Attrs(self, n: A.Attrs, w: _Writer, target: str) -> None:
         if n.dynamic or len(n.attrs) > MAX_MEMBERS or (n.rec and "__overrides" in n.attrs):

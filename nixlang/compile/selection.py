@@ -177,20 +177,18 @@ def select_failed(e, found, path_text, source, span):
     return e.add_frame(f"while evaluating the attribute '{path_text}'", source, span)
 
 
-def _select_inherited(args):
-    """The code of an `inherit (src) name;` thunk; its environment is the
-    tuple (src, name, source, span): one small tuple per inherited name
-    rather than a Python closure."""
-    src, name, source, span = args
-    a = src.force() if type(src) is Thunk else src
-    if type(a) is not Attrs:
-        raise type_error("a set", a, source, span)
-    v = a.d.get(name, _ABSENT)
-    if v is _ABSENT:
-        raise missing_attr(name, a, source, span)
-    return v.force() if type(v) is Thunk else v
-
-
-def _lazy_select(src, name, source, span):
-    return Thunk(_select_inherited, (src, name, source, span))
+def inherited_select(name: str, source, span):
+    """The code of the thunks of one `inherit (src) name;`, made once per
+    such name when it is compiled: a thunk's environment is `src` itself
+    (the source set, or its thunk). A NixOS system leaves 260,000 of these
+    thunks unforced; a (src, name, source, span) tuple per thunk was 20 MB."""
+    def select_inherited(src, name=name, source=source, span=span):
+        a = src.force() if type(src) is Thunk else src
+        if type(a) is not Attrs:
+            raise type_error("a set", a, source, span)
+        v = a.d.get(name, _ABSENT)
+        if v is _ABSENT:
+            raise missing_attr(name, a, source, span)
+        return v.force() if type(v) is Thunk else v
+    return select_inherited
 

@@ -15,7 +15,9 @@ from ..syntax.printer import identifier
 from ..runtime.errors import type_error
 from ..runtime.positions import Positions
 from ..runtime.bigsets import BIG, BigDict, table_for
-from ..runtime.values import UNSET, Attrs, CtxStr, Thunk, force
+from ..runtime.values import UNSET, Attrs, CtxStr, Thunk, force, make_thunk
+
+_new = object.__new__
 from .selection import _lazy_select, _select_inherited
 
 # attrsets with more attributes than this compile each value when it is first used
@@ -49,7 +51,7 @@ class AttrsetRules:
                 # an attribute that is just another one's name must look it up
                 # when forced instead of sharing that attribute's thunk now
                 code = self.compile(d.value)
-                out.append((name, d, ("inner", lambda env, code=code: Thunk(code, env))))
+                out.append((name, d, ("inner", partial(make_thunk, code))))
             else:
                 out.append((name, d, ("inner", self.lazy(d.value, defer))))
         return out
@@ -195,13 +197,13 @@ def _build_plain(items, srcs, source, shared_pos):
         code_of = getattr(mk, "code_of", None)     # closures' make_deferred
         if code_of is not None:
             plan.append((_DEFERRED, code_of, None))
-        elif type(mk) is partial and mk.func is Thunk and len(mk.args) == 1 and not mk.keywords:
-            plan.append((_THUNK, mk.args[0], None))     # closures' partial(Thunk, code)
+        elif type(mk) is partial and mk.func is make_thunk and len(mk.args) == 1 and not mk.keywords:
+            plan.append((_THUNK, mk.args[0], None))     # closures' partial(make_thunk, code)
         else:
             plan.append((_MADE, mk, None))
     names = tuple(name for name, _, _ in items)
     table = table_for(names) if len(names) >= BIG else None
-    new, T = object.__new__, Thunk
+    T = Thunk
 
     def build_plain(env):
         src_vals = [mk(env) for mk in srcs] if srcs else None
@@ -211,7 +213,7 @@ def _build_plain(items, srcs, source, shared_pos):
             if kind == _MADE:
                 add(a(env))
                 continue
-            t = new(T)
+            t = T()
             if kind == _DEFERRED:
                 t.code = a[0]
                 t.value = env
@@ -223,7 +225,7 @@ def _build_plain(items, srcs, source, shared_pos):
                 t.code = _select_inherited
                 t.value = (src_vals[a], b[0], source, b[1])
             add(t)
-        out = new(Attrs)
+        out = _new(Attrs)
         out.d = dict(zip(names, vals)) if table is None else BigDict(table, vals)
         out.pos = shared_pos
         return out

@@ -46,7 +46,7 @@ from ..runtime.errors import missing_attr, type_error
 from ..runtime.bigsets import BIG, update as big_update
 from ..runtime.positions import MergedPositions, Positions, attr_position_of, merge_pos
 from ..runtime.values import (BLACKHOLE, UNSET, Attrs, Closure, CtxStr, Path, PrimOp, PrimOpApp, Thunk, _Blackhole, force,
-                              force_failed)
+                              force_failed, make_thunk)
 from .attrsets import is_constant_list
 from .codecache import compile_cached
 from .frames import _NOTHING, _raising, node_pos
@@ -117,12 +117,14 @@ _RUNTIME = {
     "NOTHING": _NOTHING,
     "INT_MIN": ops.INT_MIN, "INT_MAX": ops.INT_MAX,
     "EvalError": E.EvalError, "InfiniteRecursionError": E.InfiniteRecursionError,
-    "StackOverflow": E.StackOverflow, "NEW": object.__new__, "CtxStr": CtxStr,
+    "StackOverflow": E.StackOverflow, "NEW": object.__new__, "CtxStr": CtxStr, "make_thunk": make_thunk,
     "MergedPositions": MergedPositions, "Blackhole": _Blackhole, "BLACKHOLE": BLACKHOLE, "force_failed": force_failed,
 }
 # the slots new_object fills, in the order of the class's __init__ arguments
 _SLOTS = {"Thunk": ("code", "value"), "Closure": ("lam", "env"), "Attrs": ("d", "pos"),
           "MergedPositions": ("first", "second")}
+# the classes of _SLOTS without an __init__ (runtime.values)
+_BARE = ("Thunk", "Closure")
 
 
 # Thunk.force written out, for a thunk `{t}` whose code is not None (its
@@ -355,7 +357,7 @@ class CodeGen:
         code = self.const(self.c.compile(n), "C")
         w.emit(f"if {t} is UNSET:")
         with w.indent():
-            w.emit(f"{t} = Thunk({code}, {w.frames[-1]})")
+            w.emit(f"{t} = make_thunk({code}, {w.frames[-1]})")
         return t
 
     def force_thunk(self, w: _Writer, t: str) -> None:
@@ -418,17 +420,20 @@ class CodeGen:
         else:
             code = self.thunk_function(n)
         if as_expr:
-            return f"Thunk({code}, {w.frames[-1]})"
+            return f"make_thunk({code}, {w.frames[-1]})"
         return self.new_object(w, "Thunk", code, w.frames[-1])
 
     def new_object(self, w: _Writer, cls: str, a: str, b: str, target: str | None = None) -> str:
         """Emit the making of a Thunk (code, env), Closure (lam, env) or
         small Attrs (d, pos: fewer names than BIG) without its Python
         `__init__` (a call, the most frequent one of an evaluation): the
-        object made empty, its two slots stored here."""
+        object made empty, its two slots stored here. Thunk and Closure
+        have no __init__, and are made by calling the class (cheaper than
+        object.__new__, which is given its argument in a tuple)."""
         t = target or w.tmp("o")
         first, second = _SLOTS[cls]
-        w.emit(f"{t} = NEW({cls}); {t}.{first} = {a}; {t}.{second} = {b}")
+        new = f"{cls}()" if cls in _BARE else f"NEW({cls})"
+        w.emit(f"{t} = {new}; {t}.{first} = {a}; {t}.{second} = {b}")
         return t
 
     def thunk_function(self, n) -> str:

@@ -162,6 +162,7 @@ class _Writer:
         self.ntmp = 0
         self.frames = ["env"]
         self.forced: dict = {}
+        self.counted = 0        # counted calls open (CodeGen.counted_call)
 
     def emit(self, line: str) -> None:
         self.lines.append("    " * self.depth + line)
@@ -215,6 +216,7 @@ class CodeGen:
         self.g = dict(_RUNTIME)
         self.g["ev"] = compiler.ev
         self.g["SRC"] = compiler.source
+        self.g["MAXD"] = compiler.ev.max_call_depth
         self.functions: list[_Writer] = []
         self.nconst = 0
         self._const_ids: dict = {}
@@ -676,10 +678,13 @@ class CodeGen:
                         w.emit(f"raise type_error('a set', {v}, SRC, {span}).add_frame("
                                f"'while selecting an attribute', SRC, {span})")
                 w.emit(f"{d} = {v}.d")
-                w.emit(f"{x} = {d}.get({name}, NOTHING)")
-                w.emit(f"if {x} is NOTHING:")
+                # (a subscript: no call of `get`, and no test when the name is there)
+                w.emit("try:")
                 with w.indent():
-                    w.emit(f"raise missing_attr({name}, {v}, None, None)")
+                    w.emit(f"{x} = {d}[{name}]")
+                w.emit("except KeyError:")
+                with w.indent():
+                    w.emit(f"raise missing_attr({name}, {v}, None, None) from None")
                 if k + 1 < len(names):
                     w.emit(f"{found} = ({v}, {name})")
                     w.emit(f"if type({x}) is Thunk:")
@@ -1256,9 +1261,7 @@ class CodeGen:
                     w.emit(f"e.add_frame(f'while calling {{calling({lam})}}', {lam}.source, {lam}.node.span)")
                     w.emit(f"e.add_frame('from call site', SRC, {call_span})")
                     w.emit("raise")
-            w.emit("finally:")
-            with w.indent():
-                w.emit("ev.depth -= 1")
+            self.end_counted_call(w, [])
         self.builtin_branches(w, f, [a], call_span, target, "elif")
         w.emit("else:")
         with w.indent():
@@ -1268,11 +1271,19 @@ class CodeGen:
     def counted_call(self, w: _Writer, call_span: str):
         """The start of a call counted towards max-call-depth: the depth
         raised and checked, then (in the block) a `try:` body, which the
-        caller ends with its handlers and a `finally:` lowering the depth."""
-        w.emit("ev.depth += 1")
+        caller ends with end_counted_call (its handlers and a `finally:`
+        lowering the depth). The depth reached is kept in a local, one per
+        level of such calls nested in one function (`dp1_`, ...), which the
+        `finally:` lowers (fewer attribute reads than `ev.depth += 1`,
+        `ev.depth > ev.max_call_depth` and `ev.depth -= 1`; MAXD is the
+        evaluator's max_call_depth, fixed when it is made)."""
+        w.counted += 1
+        dp = f"dp{w.counted}_"
+        w.emit(f"{dp} = ev.depth + 1")
+        w.emit(f"ev.depth = {dp}")
         w.emit("try:")
         with w.indent():
-            w.emit("if ev.depth > ev.max_call_depth:")
+            w.emit(f"if {dp} > MAXD:")
             with w.indent():
                 w.emit(f"raise StackOverflow('stack overflow; max-call-depth exceeded', SRC, {call_span})")
             yield
@@ -1304,7 +1315,8 @@ class CodeGen:
                 w.emit(stmt)
         w.emit("finally:")
         with w.indent():
-            w.emit("ev.depth -= 1")
+            w.emit(f"ev.depth = dp{w.counted}_ - 1")
+        w.counted -= 1
 
     @staticmethod
     def force_in_place(w: _Writer, target: str) -> None:

@@ -73,7 +73,7 @@ STRICT_ARGUMENTS = {
     "isString": (1, None, 0, False), "isInt": (1, None, 0, False), "isBool": (1, None, 0, False),
     "isFunction": (1, None, 0, False), "isNull": (1, None, 0, False), "toString": (1, None, 0, False),
     "removeAttrs": (2, None, 0, False), "mapAttrs": (2, None, 1, False), "intersectAttrs": (2, None, 0, False),
-    "elem": (2, None, 1, False), "seq": (2, None, 0, False),
+    "elem": (2, None, 1, False), "seq": (2, None, 0, False), "addErrorContext": (2, None, 1, False),
 }
 
 # builtins whose common case codegen writes inline, inside the call's depth
@@ -95,6 +95,9 @@ INLINE_BUILTINS = {
     "isFunction": ("{t} = type({x}) is Closure or type({x}) is PrimOp or type({x}) is PrimOpApp",),
     "head": ("{t} = {x}[0] if type({x}) is list and {x} else {call}", "force {t}"),
     "seq": ("{t} = {a1}", "force {t}"),
+    # (the value computed in place, its errors given the context by the
+    # builtin itself: strict_builtin_call; the message made only then)
+    "addErrorContext": ("{t} = {a1}",),
 }
 
 # functions whose body has more nodes than this stay closures (generating
@@ -1029,6 +1032,9 @@ class CodeGen:
         args = [None] * len(n.args)
 
         def before():
+            if prim.name == "addErrorContext":
+                self.error_context_value(n, w, p, args)
+                return
             if si is not None:
                 # (a variable forced as the builtin forces its thunk: `plain`)
                 args[si] = self.value(n.args[si], w, w.tmp("sa"), plain=inline is not None)
@@ -1054,6 +1060,27 @@ class CodeGen:
                     w.emit(line.format(**names))
             return None
         self.primop_call(w, p, call, call_span, target, before)
+
+    def error_context_value(self, n: A.Call, w: _Writer, p: str, args: list) -> None:
+        """For `addErrorContext msg e`: e's value computed in place, as the
+        builtin forces its thunk (`plain`), into args[1]. Its error is handed
+        to the builtin (p) as a thunk raising it (frames._raising), with the
+        message's thunk, made only then: the builtin adds the context line
+        as it does to the error of a thunk it forces, and raises it again.
+        On success the call's value is e's (INLINE_BUILTINS)."""
+        before = dict(w.forced)
+        w.emit("try:")
+        with w.indent():
+            args[1] = self.value(n.args[1], w, w.tmp("sa"), plain=True)
+        after = w.forced
+        w.forced = before   # (the handler cannot know what the try forced)
+        w.emit("except EvalError as e:")
+        with w.indent():
+            msg = self.lazy(n.args[0], w, as_expr=True)
+            w.emit(f"{p}.fn(ev, {msg}, _raising(e))")
+            w.emit("raise")
+        w.forced = after
+        args[0] = "None"    # (not read on success)
 
     def elem_at_call(self, n: A.Call, w: _Writer, prim, call_span: str, target: str) -> None:
         """`elemAt xs i`, a call of the builtin elemAt, as call_primop makes

@@ -13,7 +13,7 @@ from .parse import ParseOptions, parse_cached
 from .records import field, record
 from .resolve.globals import GLOBAL_NAMES
 from .runtime.memory_guard import read_all
-from .runtime.values import Attrs, Env, Path, Thunk, force
+from .runtime.values import Attrs, Env, Path, Thunk, force, make_thunk
 from .syntax.printer import identifier
 from .source import Source, decode
 
@@ -76,7 +76,7 @@ class Evaluator:
         # constants that depend on this evaluator's options (the search path)
         from .builtins.filesystem import EVAL_CONSTANTS
         for k, make in EVAL_CONSTANTS.items():
-            value = Thunk(lambda _env, make=make: make(self), None)
+            value = make_thunk(lambda _env, make=make: make(self), None)
             builtins_attrs.d[k] = value
             for global_name in (k, "__" + k):
                 if global_name in names:
@@ -90,7 +90,7 @@ class Evaluator:
         hidden = ("currentSystem", "currentTime") if self.options.pure_eval else ()
         for k in hidden + tuple(n for n in self.options.hidden_builtins if n not in hidden):
             if builtins_attrs.d.pop(k, None) is not None:
-                vals[names.index("__" + k)] = Thunk(_undefined(k), None)
+                vals[names.index("__" + k)] = make_thunk(_undefined(k), None)
         self.builtins = builtins_attrs
         return Env(None, vals)
 

@@ -48,7 +48,7 @@ from .evaluator import Evaluator
 from .parse import ParseOptions, parse_full, parse_recover
 from .resolve.globals import GLOBAL_NAMES
 from .runtime.printer import print_value
-from .runtime.values import Attrs, Closure, Path, PrimOp, PrimOpApp, Thunk, force, show_type
+from .runtime.values import Attrs, Closure, Path, PrimOp, PrimOpApp, Thunk, force, make_thunk, show_type
 from .source import Source
 from .syntax import ast as A
 
@@ -199,7 +199,7 @@ class TracingCompiler(Compiler):
                     raise
                 tracer.done(num, v)
                 return v
-            return Thunk(run, env)
+            return make_thunk(run, env)
         return make
 
     def strict(self, n):
@@ -264,7 +264,7 @@ class Repl:
 
     def thunk(self, text: str) -> Thunk:
         code, env, _ = self._compile(text)
-        return Thunk(code, env)
+        return make_thunk(code, env)
 
     def show(self, v) -> str:
         v = force(v)

@@ -30,7 +30,7 @@ from nixlang.builtins.strings import from_bytes, to_bytes
 from nixlang.errors import NixError
 from nixlang.evaluator import Evaluator
 from nixlang.runtime.printer import print_value
-from nixlang.runtime.values import CtxStr, Thunk, context_of, make_string
+from nixlang.runtime.values import CtxStr, Thunk, context_of, make_string, make_thunk
 
 NIX = shutil.which("nix-instantiate")
 
@@ -502,7 +502,7 @@ def test_replace_strings_nested_call_with_same_from_list():
     `from` list with another `to` list: each call keeps its own strings."""
     froms = ["a", "b"]
     ev = Evaluator()
-    inner = Thunk(lambda _env: REGISTRY["replaceStrings"].fn(ev, froms, ["x", "y"], "ab"), None)
+    inner = make_thunk(lambda _env: REGISTRY["replaceStrings"].fn(ev, froms, ["x", "y"], "ab"), None)
     r = REGISTRY["replaceStrings"].fn(ev, froms, ["1", inner], "ababa")
     assert r == "1xy1xy1"
     assert REGISTRY["replaceStrings"].fn(ev, froms, ["1", inner], "ba") == "xy1"
@@ -595,7 +595,7 @@ def test_to_json_leaves_no_cyclic_garbage():
     collector could free (lib.escapeNixString calls it once per string)."""
     import gc
     ev = Evaluator()
-    values = [Thunk(lambda _env: "plain", None), Thunk(lambda _env: ["a", 1], None), "é", {"k": 1} and [None]]
+    values = [make_thunk(lambda _env: "plain", None), make_thunk(lambda _env: ["a", 1], None), "é", {"k": 1} and [None]]
     gc.collect()
     enabled = gc.isenabled()
     gc.disable()
@@ -673,7 +673,7 @@ def test_replace_strings_nested_call_taking_the_site_over_while_forcing():
     rs = REGISTRY["replaceStrings"].fn
     outer_tos = []
     # `b`'s replacement runs replaceStrings on the same `from` list with other strings
-    inner = Thunk(lambda _env: rs(ev, froms, ["P", "Q"], "ba"), None)
+    inner = make_thunk(lambda _env: rs(ev, froms, ["P", "Q"], "ba"), None)
     outer_tos += ["1", inner]
     assert rs(ev, froms, outer_tos, "ab") == "1QP"
     assert rs(ev, froms, ["P", "Q"], "ab") == "PQ"
@@ -1228,7 +1228,7 @@ def test_replace_strings_remembers_short_plain_results():
     site = strings._REPLACERS[id(froms)]
     assert site.memo == {"a.b": "a\\.b"}
     first = site.memo["a.b"]
-    assert rs(ev, froms, tos, Thunk(lambda _env: "a.b", None)) is first     # given back, not made again
+    assert rs(ev, froms, tos, make_thunk(lambda _env: "a.b", None)) is first     # given back, not made again
     assert rs(ev, froms, tos, "x" * 65) == "x" * 65 and len(site.memo) == 1   # too long to keep
     ctx_tos = [make_string("\\.", {"ctxA"}), "\\*"]
     assert context_of(rs(ev, froms, ctx_tos, "a.b")) == {"ctxA"}

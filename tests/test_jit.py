@@ -357,6 +357,18 @@ CASES = [
     "let inherit (builtins) elemAt; l = [ 1 2 ]; i = 0 + 1; j = 0 + 3; f = n: elemAt l n; in builtins.seq i (builtins.seq j [ (f i) (f j) ])",
     "let elemAt = l: n: n; f = l: n: elemAt l (n + 1); in f [ ] 5",
     "builtins.scopedImport { __sub = a: b: 0; } (builtins.toFile \"s.nix\" \"let f = l: n: builtins.elemAt l (n - 1); in [ (f [ 7 8 ] 2) (f [ 7 8 ] 5) ]\")",
+    # addErrorContext's value computed in place (codegen.error_context_value):
+    # a value, a variable's thunk, a failing value (the context line added,
+    # its message made only then), a failing message, nested contexts, the
+    # value that is its own thunk, a name that is not the builtin
+    "let f = x: builtins.addErrorContext \"ctx ${toString x}\" (if x > 3 then throw \"big\" else x + 1); in [ (f 1) (f 2) (builtins.tryEval (f 5)) (f 9) ]",
+    "let h = v: builtins.addErrorContext \"via ${v}\" v; in [ (h \"a\") (h (throw \"boom\")) ]",
+    "let g = m: builtins.addErrorContext \"ctx of ${m.file}\" (m.value.a); in [ (g { file = \"f\"; value = { a = 1; }; }) (g { file = \"f\"; value = { }; }) ]",
+    "let g = m: builtins.addErrorContext \"ctx of ${m.nofile}\" (m.value.a); in g { file = \"f\"; value = { b = 1; }; }",
+    "let g = m: builtins.addErrorContext m (1 + \"a\"); in [ (g \"plain\") (g 5) ]",
+    "let loop = n: if n == 0 then throw \"bottom\" else builtins.addErrorContext \"level ${toString n}\" (loop (n - 1)); in loop 4",
+    "let f = y: let x = builtins.addErrorContext \"rec\" x; in x + y; in f 1",
+    "let addErrorContext = m: v: v + 1; f = x: addErrorContext \"m\" (x * 2); in f 3",
 ]
 
 
@@ -418,6 +430,7 @@ DEPTH = [
     "let f = n: if n <= 0 then builtins.length [ 0 ] else builtins.seq (f (n - 1)) (builtins.isInt n); in f 30",
     "let f = n: l: if n <= 0 then builtins.head l else f (n - 1) l; in f 30 [ 1 ]",
     "let g = a: b: let h = c: if c <= 0 then a else g a b (c - 1); in h; in g 0 0 30",
+    "let f = n: if n <= 0 then 0 else builtins.addErrorContext \"at ${toString n}\" (f (n - 1)); in f 30",
 ]
 
 

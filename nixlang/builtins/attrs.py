@@ -17,7 +17,7 @@ from ..runtime.bigsets import BigDict, remove as big_remove
 from ..runtime.calls import call2, lambda_frames
 from ..runtime.positions import OneSpan, Positions, attr_position, merge_pos
 from ..runtime.errors import type_error
-from ..runtime.values import Attrs, Closure, CtxStr, PrimOp, PrimOpApp, Thunk, force
+from ..runtime.values import Attrs, Closure, CtxStr, PrimOp, PrimOpApp, Thunk, force, make_thunk
 from ..syntax.printer import identifier
 from . import builtin
 from .core import want_int
@@ -102,7 +102,7 @@ def _missing(name: str, context: str):
 
 class _Fn:
     """The function argument of mapAttrs / zipAttrsWith, shared by the thunks
-    they build, with the dict of second arguments `args`: `Thunk(fn.run,
+    they build, with the dict of second arguments `args`: `make_thunk(fn.run,
     name)` is the thunk of `f name args.${name}`, evaluated only when forced.
     The attribute's name is the thunk's environment (the dict is never
     changed once built), rather than a closure or a (name, value) tuple per
@@ -172,15 +172,15 @@ _new = object.__new__
 
 def _lazy_calls(ev, f, forced: bool, args):
     """A dict of the thunks `f name args.${name}`, one for each name of
-    `args` (a dict), sharing one _Fn: `{k: Thunk(fn.run, k) for k in args}`,
+    `args` (a dict), sharing one _Fn: `{k: make_thunk(fn.run, k) for k in args}`,
     made without a call of _Fn.__init__, nor of Thunk.__init__ (a Python
     frame per thunk: a third of the cost of a thunk; nixpkgs' by-name
     overlay maps 15,000 names in each of its 8 stdenv stages)."""
     code = _fn(ev, f, forced, args).run
-    new, T = _new, Thunk
+    T = Thunk
     out = {}
     for k in args:
-        out[k] = t = new(T)
+        out[k] = t = T()
         t.code = code
         t.value = k
     return out
@@ -190,11 +190,11 @@ def _lazy_call_list(ev, f, args: BigDict) -> list:
     """The values of `_lazy_calls(ev, f, False, args)` for a big set, in the
     order of its table, made as a list (no dict to build, then copy)."""
     code = _fn(ev, f, False, args).run
-    new, T = _new, Thunk
+    T = Thunk
     out = []
     add = out.append
     for k in args.table.names:
-        t = new(T)
+        t = T()
         t.code = code
         t.value = k
         add(t)
@@ -202,7 +202,7 @@ def _lazy_call_list(ev, f, args: BigDict) -> list:
 
 
 def _fn(ev, f, forced: bool, args) -> _Fn:
-    fn = _new(_Fn)
+    fn = _Fn()
     fn.ev = ev
     fn.raw = f
     fn.used = forced

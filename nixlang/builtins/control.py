@@ -16,7 +16,7 @@ from .. import errors as E
 from ..runtime import ops
 from ..runtime.errors import type_error
 from ..runtime.values import (BLACKHOLE, Attrs, Closure, CtxStr, PrimOp, PrimOpApp, Thunk,
-                              force)
+                              force, make_thunk)
 from . import builtin, constant
 
 NIX_VERSION = "2.36.0"
@@ -270,4 +270,4 @@ def _now(env):
 
 
 # the time evaluation started: taken once, the first time it is used
-constant("currentTime", Thunk(_now, None))
+constant("currentTime", make_thunk(_now, None))

@@ -195,7 +195,7 @@ def _read(env, level: int, index: int):
 
 
 def element_code(ev, f, slow, size: int | None = None):
-    """A thunk code for genList's `Thunk(code, i)` computing `f i` as
+    """A thunk code for genList's `make_thunk(code, i)` computing `f i` as
     described above, or None when `f` or its environment does not allow it.
     With the list's `size`, a body `first + n` whose values for 0 and
     size - 1 are 64-bit integers checks no range."""

@@ -14,7 +14,7 @@ from ..runtime.calls import apply_pending, call_function, caller, caller2, curri
 from ..runtime import ops
 from ..runtime.errors import type_error
 from ..runtime.printer import print_value_short
-from ..runtime.values import Attrs, Closure, CtxStr, Path, PrimOp, PrimOpApp, Thunk, force
+from ..runtime.values import Attrs, Closure, CtxStr, Path, PrimOp, PrimOpApp, Thunk, force, make_thunk
 from ..syntax.printer import identifier
 from . import builtin
 from .intgen import element_code
@@ -113,22 +113,27 @@ def _fn_position(f):
 
 
 def thunks(code, envs) -> list:
-    """`[Thunk(code, e) for e in envs]`. (Made with object.__new__ and two
-    stores, a third faster, a list of millions under the memory guard
-    failed with a SystemError or hung instead of raising MemoryError:
-    test_memory_guard's genList of 4,000,000.)"""
-    return [Thunk(code, e) for e in envs]
+    """`[make_thunk(code, e) for e in envs]`, each thunk made bare in place."""
+    out = []
+    add = out.append
+    T = Thunk
+    for e in envs:
+        t = T()
+        t.code = code
+        t.value = e
+        add(t)
+    return out
 
 
 def _apply_thunk(ev, f, x, source=None, span=None):
     """A thunk for `f x`: Nix's mkApp, evaluated when (and if) it is forced.
     Nix reports such a call as made from where the function was defined."""
-    return Thunk(lambda _env: force(call_function(ev, f, x, source, span)), None)
+    return make_thunk(lambda _env: force(call_function(ev, f, x, source, span)), None)
 
 
 def _apply_code(ev, f, source=None, span=None):
     """The code of `_apply_thunk` thunks for one `f`, to be shared by many:
-    `Thunk(code, x)` is the thunk of `f x` (its environment slot holds the
+    `make_thunk(code, x)` is the thunk of `f x` (its environment slot holds the
     argument), so a list of them costs one object per element."""
     apply = caller(ev, f, source, span)
     apply.pos = (source, span)   # where such a pending call is (value_position)
@@ -235,7 +240,7 @@ def _gen_list(ev, f, n):
     code = _apply_code(ev, f, *_fn_position(f))
     # (`n: first + n`, `i: i * 2`: each element computed by a small function, intgen)
     code = element_code(ev, f, code, size) or code
-    return [Thunk(code, i) for i in range(size)]
+    return thunks(code, range(size))
 
 
 @builtin("map", 2)
@@ -253,7 +258,7 @@ def _map(ev, f, xs):
         f = _function(f, "while evaluating the first argument passed to builtins.map")
     if len(xs) == 1:
         # (lib.escape [ "$" ], the module system's definitions: one each call)
-        return [Thunk(apply_pending, (ev, f, xs[0]))]
+        return [make_thunk(apply_pending, (ev, f, xs[0]))]
     pos = f.lam.position() if type(f) is Closure else (None, None)
     code = caller(ev, f, *pos)     # (_apply_code, inline)
     code.pos = pos

@@ -15,8 +15,10 @@ from ..syntax.printer import identifier
 from ..runtime.errors import type_error
 from ..runtime.positions import Positions
 from ..runtime.bigsets import BIG, BigDict, table_for
-from ..runtime.values import UNSET, Attrs, CtxStr, Thunk, force
+from ..runtime.values import UNSET, Attrs, CtxStr, Thunk, force, make_thunk
 from .selection import inherited_select
+
+_new = object.__new__
 
 # attrsets with more attributes than this compile each value when it is first used
 DEFER_ABOVE = 8
@@ -48,7 +50,7 @@ class AttrsetRules:
                 # an attribute that is just another one's name must look it up
                 # when forced instead of sharing that attribute's thunk now
                 code = self.compile(d.value)
-                out.append((name, d, ("inner", lambda env, code=code: Thunk(code, env))))
+                out.append((name, d, ("inner", partial(make_thunk, code))))
             else:
                 out.append((name, d, ("inner", self.lazy(d.value, defer))))
         return out
@@ -83,7 +85,7 @@ class AttrsetRules:
                 elif kind == "outer":
                     v = how[1](env)
                 else:
-                    v = Thunk(how[2], src_vals[how[1]])
+                    v = make_thunk(how[2], src_vals[how[1]])
                 d[name] = v
                 if rec:
                     vals[slot_of[name]] = v
@@ -144,7 +146,7 @@ class AttrsetRules:
                 elif kind == "outer":
                     vals[slot] = how[1](env)
                 else:
-                    vals[slot] = Thunk(how[2], src_vals[how[1]])
+                    vals[slot] = make_thunk(how[2], src_vals[how[1]])
             return body(inner)
         return let
 
@@ -193,13 +195,13 @@ def _build_plain(items, srcs, shared_pos):
         code_of = getattr(mk, "code_of", None)     # closures' make_deferred
         if code_of is not None:
             plan.append((_DEFERRED, code_of, None))
-        elif type(mk) is partial and mk.func is Thunk and len(mk.args) == 1 and not mk.keywords:
-            plan.append((_THUNK, mk.args[0], None))     # closures' partial(Thunk, code)
+        elif type(mk) is partial and mk.func is make_thunk and len(mk.args) == 1 and not mk.keywords:
+            plan.append((_THUNK, mk.args[0], None))     # closures' partial(make_thunk, code)
         else:
             plan.append((_MADE, mk, None))
     names = tuple(name for name, _, _ in items)
     table = table_for(names) if len(names) >= BIG else None
-    new, T = object.__new__, Thunk
+    T = Thunk
 
     def build_plain(env):
         src_vals = [mk(env) for mk in srcs] if srcs else None
@@ -209,7 +211,7 @@ def _build_plain(items, srcs, shared_pos):
             if kind == _MADE:
                 add(a(env))
                 continue
-            t = new(T)
+            t = T()
             if kind == _DEFERRED:
                 t.code = a[0]
                 t.value = env
@@ -221,7 +223,7 @@ def _build_plain(items, srcs, shared_pos):
                 t.code = b
                 t.value = src_vals[a]
             add(t)
-        out = new(Attrs)
+        out = _new(Attrs)
         out.d = dict(zip(names, vals)) if table is None else BigDict(table, vals)
         out.pos = shared_pos
         return out

@@ -16,14 +16,13 @@ from .. import errors as E
 from ..source import Source
 from ..syntax import ast as A
 from ..runtime.calls import LambdaCode
-from ..runtime.values import UNSET, Attrs, Path, Thunk
+from ..runtime.values import UNSET, Attrs, Path, Thunk, make_thunk
 from .attrsets import AttrsetRules
 from .functions import FunctionRules
 from .operators import OperatorRules
 from .selection import SelectionRules
 from .variables import VariableRules, memo_of
 
-_new = object.__new__
 
 
 def jit_threshold_from(setting: str | None) -> int | None:
@@ -99,12 +98,12 @@ class Compiler(VariableRules, SelectionRules, AttrsetRules, FunctionRules, Opera
             if level == 0:
                 def var_lazy0(env, i=i, code=code):
                     v = env[i]
-                    return v if v is not UNSET else Thunk(code, env)
+                    return v if v is not UNSET else make_thunk(code, env)
                 return var_lazy0
             if level == 1:
                 def var_lazy1(env, i=i, code=code):
                     v = env[0][i]
-                    return v if v is not UNSET else Thunk(code, env)
+                    return v if v is not UNSET else make_thunk(code, env)
                 return var_lazy1
             raw = self.var_raw(n)
             memo = memo_of(raw)
@@ -115,20 +114,20 @@ class Compiler(VariableRules, SelectionRules, AttrsetRules, FunctionRules, Opera
                     if memo:
                         return memo[0]
                     v = raw(env)
-                    return v if v is not UNSET else Thunk(code, env)
+                    return v if v is not UNSET else make_thunk(code, env)
                 global_lazy.memo = memo     # (read by runtime.calls.make_binder)
                 return global_lazy
 
             def var_lazy(env, raw=raw, code=code):
                 v = raw(env)
-                return v if v is not UNSET else Thunk(code, env)
+                return v if v is not UNSET else make_thunk(code, env)
             return var_lazy
         if defer and n not in self._compiled:
             # compiled when a thunk of it is first forced: most attributes of
             # a large attrset (a package set, a module's options) never are
             return self._deferred(lambda n=n: n)
         # a partial, not a lambda: 100 bytes less, and no Python frame per thunk made
-        return partial(Thunk, self.compile(n))
+        return partial(make_thunk, self.compile(n))
 
     def lazy_def(self, d: A.LazyAttrDef, name: str):
         """`lazy(d.value, defer=True)` for a value still pickled (see
@@ -150,8 +149,8 @@ class Compiler(VariableRules, SelectionRules, AttrsetRules, FunctionRules, Opera
             return code(env)
         code_of[0] = compile_then_run
 
-        def make_deferred(env, code_of=code_of, new=_new, T=Thunk):
-            t = new(T)      # (Thunk(code_of[0], env) without a frame for __init__)
+        def make_deferred(env, code_of=code_of, T=Thunk):
+            t = T()      # (make_thunk(code_of[0], env) without a frame of its own)
             t.code = code_of[0]
             t.value = env
             return t

@@ -46,7 +46,7 @@ from ..runtime.errors import missing_attr, type_error
 from ..runtime.bigsets import BIG, update as big_update
 from ..runtime.positions import MergedPositions, Positions, attr_position_of, merge_pos
 from ..runtime.values import (BLACKHOLE, UNSET, Attrs, Closure, CtxStr, Path, PrimOp, PrimOpApp, Thunk, _Blackhole, force,
-                              force_failed)
+                              force_failed, make_thunk)
 from .attrsets import is_constant_list
 from .codecache import compile_cached
 from .frames import _NOTHING, _raising, node_pos
@@ -73,7 +73,7 @@ STRICT_ARGUMENTS = {
     "isString": (1, None, 0, False), "isInt": (1, None, 0, False), "isBool": (1, None, 0, False),
     "isFunction": (1, None, 0, False), "isNull": (1, None, 0, False), "toString": (1, None, 0, False),
     "removeAttrs": (2, None, 0, False), "mapAttrs": (2, None, 1, False), "intersectAttrs": (2, None, 0, False),
-    "elem": (2, None, 1, False), "seq": (2, None, 0, False),
+    "elem": (2, None, 1, False), "seq": (2, None, 0, False), "addErrorContext": (2, None, 1, False),
 }
 
 # builtins whose common case codegen writes inline, inside the call's depth
@@ -95,6 +95,9 @@ INLINE_BUILTINS = {
     "isFunction": ("{t} = type({x}) is Closure or type({x}) is PrimOp or type({x}) is PrimOpApp",),
     "head": ("{t} = {x}[0] if type({x}) is list and {x} else {call}", "force {t}"),
     "seq": ("{t} = {a1}", "force {t}"),
+    # (the value computed in place, its errors given the context by the
+    # builtin itself: strict_builtin_call; the message made only then)
+    "addErrorContext": ("{t} = {a1}",),
 }
 
 # functions whose body has more nodes than this stay closures (generating
@@ -117,12 +120,14 @@ _RUNTIME = {
     "NOTHING": _NOTHING,
     "INT_MIN": ops.INT_MIN, "INT_MAX": ops.INT_MAX,
     "EvalError": E.EvalError, "InfiniteRecursionError": E.InfiniteRecursionError,
-    "StackOverflow": E.StackOverflow, "NEW": object.__new__, "CtxStr": CtxStr,
+    "StackOverflow": E.StackOverflow, "NEW": object.__new__, "CtxStr": CtxStr, "make_thunk": make_thunk,
     "MergedPositions": MergedPositions, "Blackhole": _Blackhole, "BLACKHOLE": BLACKHOLE, "force_failed": force_failed,
 }
 # the slots new_object fills, in the order of the class's __init__ arguments
 _SLOTS = {"Thunk": ("code", "value"), "Closure": ("lam", "env"), "Attrs": ("d", "pos"),
           "MergedPositions": ("first", "second")}
+# the classes of _SLOTS without an __init__ (runtime.values)
+_BARE = ("Thunk", "Closure")
 
 
 # Thunk.force written out, for a thunk `{t}` whose code is not None (its
@@ -160,6 +165,7 @@ class _Writer:
         self.ntmp = 0
         self.frames = ["env"]
         self.forced: dict = {}
+        self.counted = 0        # counted calls open (CodeGen.counted_call)
 
     def emit(self, line: str) -> None:
         self.lines.append("    " * self.depth + line)
@@ -213,6 +219,7 @@ class CodeGen:
         self.g = dict(_RUNTIME)
         self.g["ev"] = compiler.ev
         self.g["SRC"] = compiler.source
+        self.g["MAXD"] = compiler.ev.max_call_depth
         self.functions: list[_Writer] = []
         self.nconst = 0
         self._const_ids: dict = {}
@@ -355,7 +362,7 @@ class CodeGen:
         code = self.const(self.c.compile(n), "C")
         w.emit(f"if {t} is UNSET:")
         with w.indent():
-            w.emit(f"{t} = Thunk({code}, {w.frames[-1]})")
+            w.emit(f"{t} = make_thunk({code}, {w.frames[-1]})")
         return t
 
     def force_thunk(self, w: _Writer, t: str) -> None:
@@ -418,17 +425,20 @@ class CodeGen:
         else:
             code = self.thunk_function(n)
         if as_expr:
-            return f"Thunk({code}, {w.frames[-1]})"
+            return f"make_thunk({code}, {w.frames[-1]})"
         return self.new_object(w, "Thunk", code, w.frames[-1])
 
     def new_object(self, w: _Writer, cls: str, a: str, b: str, target: str | None = None) -> str:
         """Emit the making of a Thunk (code, env), Closure (lam, env) or
         small Attrs (d, pos: fewer names than BIG) without its Python
         `__init__` (a call, the most frequent one of an evaluation): the
-        object made empty, its two slots stored here."""
+        object made empty, its two slots stored here. Thunk and Closure
+        have no __init__, and are made by calling the class (cheaper than
+        object.__new__, which is given its argument in a tuple)."""
         t = target or w.tmp("o")
         first, second = _SLOTS[cls]
-        w.emit(f"{t} = NEW({cls}); {t}.{first} = {a}; {t}.{second} = {b}")
+        new = f"{cls}()" if cls in _BARE else f"NEW({cls})"
+        w.emit(f"{t} = {new}; {t}.{first} = {a}; {t}.{second} = {b}")
         return t
 
     def thunk_function(self, n) -> str:
@@ -671,10 +681,13 @@ class CodeGen:
                         w.emit(f"raise type_error('a set', {v}, SRC, {span}).add_frame("
                                f"'while selecting an attribute', SRC, {span})")
                 w.emit(f"{d} = {v}.d")
-                w.emit(f"{x} = {d}.get({name}, NOTHING)")
-                w.emit(f"if {x} is NOTHING:")
+                # (a subscript: no call of `get`, and no test when the name is there)
+                w.emit("try:")
                 with w.indent():
-                    w.emit(f"raise missing_attr({name}, {v}, None, None)")
+                    w.emit(f"{x} = {d}[{name}]")
+                w.emit("except KeyError:")
+                with w.indent():
+                    w.emit(f"raise missing_attr({name}, {v}, None, None) from None")
                 if k + 1 < len(names):
                     w.emit(f"{found} = ({v}, {name})")
                     w.emit(f"if type({x}) is Thunk:")
@@ -1019,6 +1032,9 @@ class CodeGen:
         args = [None] * len(n.args)
 
         def before():
+            if prim.name == "addErrorContext":
+                self.error_context_value(n, w, p, args)
+                return
             if si is not None:
                 # (a variable forced as the builtin forces its thunk: `plain`)
                 args[si] = self.value(n.args[si], w, w.tmp("sa"), plain=inline is not None)
@@ -1044,6 +1060,27 @@ class CodeGen:
                     w.emit(line.format(**names))
             return None
         self.primop_call(w, p, call, call_span, target, before)
+
+    def error_context_value(self, n: A.Call, w: _Writer, p: str, args: list) -> None:
+        """For `addErrorContext msg e`: e's value computed in place, as the
+        builtin forces its thunk (`plain`), into args[1]. Its error is handed
+        to the builtin (p) as a thunk raising it (frames._raising), with the
+        message's thunk, made only then: the builtin adds the context line
+        as it does to the error of a thunk it forces, and raises it again.
+        On success the call's value is e's (INLINE_BUILTINS)."""
+        before = dict(w.forced)
+        w.emit("try:")
+        with w.indent():
+            args[1] = self.value(n.args[1], w, w.tmp("sa"), plain=True)
+        after = w.forced
+        w.forced = before   # (the handler cannot know what the try forced)
+        w.emit("except EvalError as e:")
+        with w.indent():
+            msg = self.lazy(n.args[0], w, as_expr=True)
+            w.emit(f"{p}.fn(ev, {msg}, _raising(e))")
+            w.emit("raise")
+        w.forced = after
+        args[0] = "None"    # (not read on success)
 
     def elem_at_call(self, n: A.Call, w: _Writer, prim, call_span: str, target: str) -> None:
         """`elemAt xs i`, a call of the builtin elemAt, as call_primop makes
@@ -1251,9 +1288,7 @@ class CodeGen:
                     w.emit(f"e.add_frame(f'while calling {{calling({lam})}}', {lam}.source, {lam}.node.span)")
                     w.emit(f"e.add_frame('from call site', SRC, {call_span})")
                     w.emit("raise")
-            w.emit("finally:")
-            with w.indent():
-                w.emit("ev.depth -= 1")
+            self.end_counted_call(w, [])
         self.builtin_branches(w, f, [a], call_span, target, "elif")
         w.emit("else:")
         with w.indent():
@@ -1263,11 +1298,19 @@ class CodeGen:
     def counted_call(self, w: _Writer, call_span: str):
         """The start of a call counted towards max-call-depth: the depth
         raised and checked, then (in the block) a `try:` body, which the
-        caller ends with its handlers and a `finally:` lowering the depth."""
-        w.emit("ev.depth += 1")
+        caller ends with end_counted_call (its handlers and a `finally:`
+        lowering the depth). The depth reached is kept in a local, one per
+        level of such calls nested in one function (`dp1_`, ...), which the
+        `finally:` lowers (fewer attribute reads than `ev.depth += 1`,
+        `ev.depth > ev.max_call_depth` and `ev.depth -= 1`; MAXD is the
+        evaluator's max_call_depth, fixed when it is made)."""
+        w.counted += 1
+        dp = f"dp{w.counted}_"
+        w.emit(f"{dp} = ev.depth + 1")
+        w.emit(f"ev.depth = {dp}")
         w.emit("try:")
         with w.indent():
-            w.emit("if ev.depth > ev.max_call_depth:")
+            w.emit(f"if {dp} > MAXD:")
             with w.indent():
                 w.emit(f"raise StackOverflow('stack overflow; max-call-depth exceeded', SRC, {call_span})")
             yield
@@ -1299,7 +1342,8 @@ class CodeGen:
                 w.emit(stmt)
         w.emit("finally:")
         with w.indent():
-            w.emit("ev.depth -= 1")
+            w.emit(f"ev.depth = dp{w.counted}_ - 1")
+        w.counted -= 1
 
     @staticmethod
     def force_in_place(w: _Writer, target: str) -> None:

@@ -13,7 +13,7 @@ from .. import errors as E
 from ..syntax import ast as A
 from ..source import Span
 from ..runtime.errors import type_error
-from ..runtime.values import Thunk
+from ..runtime.values import Thunk, make_thunk
 
 _NOTHING = object()   # "not evaluated (yet)", in fast paths
 
@@ -54,7 +54,7 @@ def _frame_value_fn(message, source, span):
                 return thunk.force()
             except E.EvalError as e:
                 raise e.add_frame(message, source, span)
-        return Thunk(run, None)
+        return make_thunk(run, None)
     return framed
 
 
@@ -66,7 +66,7 @@ def _raising(exc):
     which nothing else could see)."""
     def code(_env):
         raise exc
-    return Thunk(code, None)
+    return make_thunk(code, None)
 
 
 def _bool_framed(code, message, source, span, pos):

@@ -15,7 +15,7 @@ from .. import errors as E
 from ..syntax import ast as A
 from ..runtime import ops
 from ..runtime.calls import LambdaCode, call2, call_function, call_primop, calling, calln
-from ..runtime.values import Closure, PrimOp, Thunk, force
+from ..runtime.values import Closure, PrimOp, Thunk, force, make_closure
 from .frames import _NOTHING, _raising, node_pos
 from .variables import memo_of
 
@@ -72,7 +72,7 @@ class FunctionRules:
             lam.body = compile_body
         # a partial, not a lambda: no Python frame of its own each time a
         # closure is made (or a lambda's thunk forced)
-        return partial(Closure, lam)
+        return partial(make_closure, lam)
 
     def argument_probe(self, n: A.Lambda):
         """Whether the body of `x: ...` starts by forcing x: it is (or is an
@@ -123,7 +123,9 @@ class FunctionRules:
 
             def call1_thunk(env, fn=fn, acode=acode, ev=ev, source=source, span=span):
                 f = fn(env)
-                arg = Thunk(acode, env)
+                arg = Thunk()
+                arg.code = acode
+                arg.value = env
                 if type(f) is Closure:
                     lam = f.lam
                     if lam.formals is None:

@@ -9,7 +9,7 @@ from ..syntax import ast as A
 from ..syntax.printer import identifier, show
 from ..runtime.errors import missing_attr, type_error
 from ..runtime.positions import attr_position
-from ..runtime.values import Attrs, CtxStr, Thunk, force
+from ..runtime.values import Attrs, CtxStr, Thunk, force, make_thunk
 from .frames import _NOTHING as _ABSENT, _framed, node_pos
 
 _DERIVATION_INTERNAL = "«nix-internal»/derivation-internal.nix"

@@ -334,7 +334,7 @@ def evaluate_job(job: dict) -> dict:
 
 def _evaluate(probe: Probe, mode: str, policy: dict, deadline: float) -> Result:
     from .. import errors as E
-    from ..runtime.values import Attrs, Thunk, force
+    from ..runtime.values import Attrs, Thunk, force, make_thunk
     from ..source import Source
     from .evaluation import new_evaluator
 
@@ -342,7 +342,7 @@ def _evaluate(probe: Probe, mode: str, policy: dict, deadline: float) -> Result:
     ev = new_evaluator(policy)
     try:
         f = force(ev.eval_source(Source(probe.program, probe.origin, probe.base_dir)))
-        v = ev.call(f, Thunk(_raise_no_value, None))
+        v = ev.call(f, make_thunk(_raise_no_value, None))
         if mode == "formals":
             return Result("ok", formals=_formals_of(v), seconds=time.monotonic() - t0)
         if mode == "names":

@@ -47,6 +47,16 @@ def _appended(seq, item) -> list:
     return [*seq, item]
 
 
+# The commonest nodes (names, variables, string pieces, bindings: about 70%
+# of a file's nodes) are made here without calling the record's __init__:
+# `object.__new__` and each field set in place, the defaults written out as
+# in nixlang/syntax/ast.py (tests/test_builder_nodes.py checks they are the
+# same). Calling a class with a Python __init__ costs about as much again as
+# setting its fields.
+_new = object.__new__
+_Var, _AttrName, _Str, _AttrDef, _PLAIN = A.Var, A.AttrName, A.Str, A.AttrDef, A.PLAIN
+
+
 def _tspan(tok) -> Span:
     return Span(tok.start_pos, tok.end_pos)
 
@@ -288,7 +298,17 @@ class Builder:
         symbols = self.symbols
         if name not in symbols:
             symbols[name] = len(symbols)
-        return A.Var(tok.start_pos, tok.end_pos, name)
+        v = _new(_Var)                   # A.Var(tok.start_pos, tok.end_pos, name)
+        v.start = tok.start_pos
+        v.end = tok.end_pos
+        v.name = name
+        v.synthetic = False
+        v.level = -1
+        v.index = -1
+        v.from_with = False
+        v.binding = None
+        v.with_levels = ()
+        return v
 
     def int_(self, tok):
         return A.Int(tok.start_pos, tok.end_pos, tok.value)
@@ -365,7 +385,12 @@ class Builder:
 
     # -- strings ---------------------------------------------------------------------
     def string_parts_str(self, tok):
-        return A.Str(tok.start_pos, tok.end_pos, tok.value)
+        v = _new(_Str)                   # A.Str(tok.start_pos, tok.end_pos, tok.value)
+        v.start = tok.start_pos
+        v.end = tok.end_pos
+        v.value = tok.value
+        v.uri = False
+        return v
 
     def string_parts_interp(self, parts):
         return A.ConcatStrings(parts[0].start, parts[-1].end, True, parts, None, self._part_positions(parts))
@@ -378,7 +403,7 @@ class Builder:
         return None
 
     def interp_more_str(self, lst, tok):
-        lst.append(A.Str(tok.start_pos, tok.end_pos, tok.value))
+        lst.append(self.string_parts_str(tok))
         return lst
 
     def interp_more_expr(self, lst, dc, e, _1):
@@ -531,8 +556,12 @@ class Builder:
             an = path[0]
             name = an.name
             if name is not None and name not in attrs.attrs:
-                start, end = an.start, an.end
-                attrs.attrs[name] = A.AttrDef(e, start, end, A.PLAIN, start, end)
+                d = _new(_AttrDef)       # A.AttrDef(e, start, end, A.PLAIN, start, end)
+                d.value = e
+                d.start = d.name_start = an.start
+                d.end = d.name_end = an.end
+                d.kind = _PLAIN
+                attrs.attrs[name] = d
                 return attrs
         self.add_attr(attrs, path, e)
         return attrs
@@ -655,7 +684,12 @@ class Builder:
         symbols = self.symbols
         if name not in symbols:
             symbols[name] = len(symbols)
-        return A.AttrName(tok.start_pos, tok.end_pos, name)
+        v = _new(_AttrName)              # A.AttrName(tok.start_pos, tok.end_pos, name)
+        v.start = tok.start_pos
+        v.end = tok.end_pos
+        v.name = name
+        v.expr = None
+        return v
 
     def string_attr_str(self, open_, parts, close):
         start, end = open_.start_pos, close.end_pos

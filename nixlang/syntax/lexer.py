@@ -158,6 +158,7 @@ R_INT_RUN_START = re.compile("(?:" + _INT_ITEM + "){%d}" % (INT_RUN_MIN + 1))
 _PATH_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+")
 _LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
 _DIGITS = frozenset("0123456789")
+_BLANKS = frozenset(" \t\r\n")     # (an integer that starts a run has a blank after it)
 
 
 class NixToken(str):
@@ -375,7 +376,15 @@ class Lexer:
                         if start > run:
                             prev, cur = cur, ("s", run, start)
                         v = intern(text[start:end])
-                        tok = self._tok(keywords.get(v, "ID"), v, start, end)
+                        tok = new(NixToken, v)        # self._tok(...), inlined
+                        tok.type = keywords.get(v, "ID")
+                        tok.value = v
+                        tok.start_pos = start
+                        tok.end_pos = end
+                        tok.flag = False
+                        tok.error = None
+                        tok._text = text
+                        tok._lc = None
                         prev, cur = cur, tok
                         yield tok
                         if s > end:
@@ -438,7 +447,8 @@ class Lexer:
                     # `+`, `++`, `-`, `/`, `!`, `>`, `<` that start no path, operator or `<...>`
                     v = text[s:i]
                     t = OPERATORS.get(v) or chars[v]
-                elif k == _G_INT and not (int_runs and R_INT_RUN_START.match(text, s)) \
+                elif k == _G_INT and not (int_runs and text[i:i + 1] in _BLANKS
+                                          and R_INT_RUN_START.match(text, s)) \
                         and (v := int(text[s:i])) <= INT_MAX:
                     # an integer no path or float goes on from (in 64 bits, not a run to pack)
                     t = "INT_LIT"

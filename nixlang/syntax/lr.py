@@ -377,7 +377,10 @@ class LRParser:
         try:
             for tok in tokens:
                 tt = tok.type
-                row = rows.get(tt, no_row)
+                try:
+                    row = rows[tt]
+                except KeyError:          # a type no state takes
+                    row = no_row
                 a = row[state]
                 while True:
                     kind = a[0]

@@ -128,7 +128,7 @@ class Tables:
     `expr_app` -> `expr_op` -> ... -> `expr`), about three per token. Such a
     run replaces only the top state, and where it ends depends on nothing but
     the state below it, the top state and the lookahead; each UNIT action
-    (one per top state and token type) memoises, in its `memo`, state below
+    (one per top state and token type) memoises, in its `memo` (a list, by state), state below
     -> (final top state, the action there), so the driver makes the whole
     run in one lookup of a small integer."""
 
@@ -159,7 +159,7 @@ class Tables:
                     if cb is unit_callback and size == 1:
                         # a[2]: the unit chain's end memoised per state below
                         # (see `unit_chain`), for this state and token type
-                        compiled[t] = (UNIT, name, {})
+                        compiled[t] = (UNIT, name, [])
                     else:
                         compiled[t] = (kind if kind is not None else REDUCE1 if size == 1 else REDUCE,
                                        size, name, cb)
@@ -259,6 +259,10 @@ class Tables:
         if c is not None and c[0] == EMPTY:
             return (SHIFT_EMPTY, state, self.gotos[state][c[2]])
         return (SHIFT, state)
+
+    def grow_memo(self, memo: list) -> None:
+        """Make a UNIT action's memo (a list, empty until first used) one entry a state."""
+        memo.extend([None] * (len(self.actions) - len(memo)))
 
     def unit_chain(self, below: int, top: int, tt: str) -> tuple:
         """Run the UNIT reductions on lookahead `tt` from `top` (over `below`);
@@ -367,6 +371,7 @@ class LRParser:
         list from its end (`stack[-1]`) is CPython's slow path."""
         tables = self.tables
         chain = tables.unit_chain
+        grow = tables.grow_memo
         sstack, vstack = self.state_stack, self.value_stack
         spush, vpush, vpop, spop = sstack.append, vstack.append, vstack.pop, sstack.pop
         rows = tables.rows
@@ -391,9 +396,13 @@ class LRParser:
                         break
                     if kind == 1:             # UNIT: where the run of them ends, memoised
                         below = sstack[-1]
-                        hit = a[2].get(below)
+                        memo = a[2]
+                        try:
+                            hit = memo[below]
+                        except IndexError:
+                            hit = grow(memo)
                         if hit is None:
-                            hit = a[2][below] = chain(below, state, tt)
+                            hit = memo[below] = chain(below, state, tt)
                         state = hit[0]
                         a = row[state]
                         continue
@@ -574,9 +583,13 @@ def run_states(tables: Tables, stack: list, tokens: list, i: int, stop: int, max
                 stack.append(a[1])
                 break
             if kind == UNIT:
-                hit = a[2].get(stack[-2])
+                memo = a[2]
+                try:
+                    hit = memo[stack[-2]]
+                except IndexError:
+                    hit = tables.grow_memo(memo)
                 if hit is None:
-                    hit = a[2][stack[-2]] = chain(stack[-2], stack[-1], tt)
+                    hit = memo[stack[-2]] = chain(stack[-2], stack[-1], tt)
                 stack[-1], a = hit
                 continue
             size = a[1]

@@ -278,7 +278,8 @@ class Builder:
     def call(self, f, a):
         if self.cursed:
             self.warn_if_cursed_or(a)
-        return self.make_call(self._outer(f), self._reach(a), f, a)
+        # (self._outer(f), self._reach(a), inlined: a call is made for every argument)
+        return self.make_call(self.outer_start.get(f, f.start), self.outer_end.get(a, a.end), f, a)
 
     def select(self, e, _1, path):
         n = _new(_Select)                # A.Select(self._outer(e), path[-1].end, e, path)

@@ -10,6 +10,8 @@ import pytest
 from nixlang.source import Source
 from nixlang.syntax.lexer import Lexer
 
+LONG_SELECT = "a." * 40 + "b"     # longer than the fast path's look-ahead (64 characters)
+
 CASES = [
     ('a.b.c', ['ID a', 'DOT .', 'ID b', 'DOT .', 'ID c']),
     ('a.b/c', ['PATH a.b/c', 'PATH_END ']),
@@ -59,6 +61,27 @@ CASES = [
     ('a.or', ['ID a', 'DOT .', 'OR_KW or']),
     ('/* c */ a # d\nb', ['ID a', 'ID b']),
     ('rec { inherit (x) y; }', ['REC rec', 'LBRACE {', 'INHERIT inherit', 'LPAR (', 'ID x', 'RPAR )', 'ID y', 'SEMI ;', 'RBRACE }']),
+    # an identifier and the one-character token after it come from one match
+    ('a = b; c=d;e ,f (g) [h ]i ? j @k *l :m', [
+        'ID a', 'ASSIGN =', 'ID b', 'SEMI ;', 'ID c', 'ASSIGN =', 'ID d', 'SEMI ;', 'ID e', 'COMMA ,', 'ID f',
+        'LPAR (', 'ID g', 'RPAR )', 'LBRACK [', 'ID h', 'RBRACK ]', 'ID i', 'QUESTION ?', 'ID j', 'AT @', 'ID k',
+        'STAR *', 'ID l', 'COLON :', 'ID m']),
+    ('a ==b', ['ID a', 'EQ ==', 'ID b']),
+    ('a = =', ['ID a', 'ASSIGN =', 'ASSIGN =']),
+    ('in = or;', ['IN_KW in', 'ASSIGN =', 'OR_KW or', 'SEMI ;']),
+    ('a /* c */ = b', ['ID a', 'ASSIGN =', 'ID b']),
+    # `a.b.c...`: no path or URI where the run of path characters has no `/` or `:` after it;
+    # a run longer than the fast path looks ahead is decided by the competing rules
+    ('a.b.c/d.e', ['PATH a.b.c/d.e', 'PATH_END ']),
+    ('a.b:c', ['URI a.b:c']),
+    ('a_b.c:d', ['ID a_b', 'DOT .', 'URI c:d']),
+    ('a.b+c', ['ID a', 'DOT .', 'ID b', 'PLUS +', 'ID c']),
+    ('a.-b', ['ID a', 'DOT .', 'MINUS -', 'ID b']),
+    ('x.y.', ['ID x', 'DOT .', 'ID y', 'DOT .']),
+    (LONG_SELECT, ['ID a', 'DOT .'] * 40 + ['ID b']),
+    (LONG_SELECT + '/c', ['PATH ' + LONG_SELECT + '/c', 'PATH_END ']),
+    (LONG_SELECT + ':c', ['URI ' + LONG_SELECT + ':c']),
+    ('a.' + 'b' * 100 + '.c', ['ID a', 'DOT .', 'ID ' + 'b' * 100, 'DOT .', 'ID c']),
 ]
 
 
@@ -72,3 +95,10 @@ def test_comments_are_collected_between_tokens():
     lexer = Lexer(Source("/* c */ a # d\nb"), collect_comments=True)
     list(lexer.tokens())
     assert [(c.start, c.end) for c in lexer.comments] == [(0, 7), (10, 13)]
+
+
+def test_positions_of_an_identifier_and_the_token_after_it():
+    text = "a  =b ;c\n, d"
+    lexer = Lexer(Source(text))
+    assert [(t.type, t.start_pos, t.end_pos) for t in lexer.tokens()] == [
+        ("ID", 0, 1), ("ASSIGN", 3, 4), ("ID", 4, 5), ("SEMI", 6, 7), ("ID", 7, 8), ("COMMA", 9, 10), ("ID", 11, 12)]

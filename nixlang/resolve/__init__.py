@@ -43,8 +43,12 @@ def global_scope() -> Scope:
     return Scope({n: (i, None) for i, n in enumerate(sorted(GLOBAL_NAMES))}, None)
 
 
-# nodes with no subexpression and no name to look up
+# nodes with no subexpression and no name to look up (the loops over many
+# children skip them without calling `_walk`)
 _LEAVES = (A.Int, A.Float, A.Str, A.Path, A.CurPos, A.Missing, A.InheritFrom)
+_LEAF = frozenset(_LEAVES)
+_Var = A.Var
+_PLAIN, _INHERITED = A.PLAIN, A.INHERITED
 
 
 class Resolver:
@@ -79,7 +83,7 @@ class Resolver:
 
     def _walk(self, n: A.Node, scope: Scope) -> None:
         t = type(n)
-        if t is A.Var:
+        if t is _Var:
             # the innermost static scope that has the name (`with` scopes skipped)
             name = n.name
             level = 0
@@ -149,18 +153,21 @@ class Resolver:
         walk = self._walk
         walk(n.fn, scope)
         for a in n.args:
-            walk(a, scope)
+            if type(a) not in _LEAF:
+                walk(a, scope)
 
     def _list(self, n: A.List, scope: Scope) -> None:
         elems = n.elems
         walk = self._walk
         for e in (elems.exprs() if type(elems) is A.ListElems else elems):
-            walk(e, scope)
+            if type(e) not in _LEAF:
+                walk(e, scope)
 
     def _concat(self, n: A.ConcatStrings, scope: Scope) -> None:
         walk = self._walk
         for p in n.parts:
-            walk(p, scope)
+            if type(p) not in _LEAF:
+                walk(p, scope)
 
     def _attrs(self, n: A.Attrs, scope: Scope) -> None:
         if n.rec:
@@ -208,9 +215,11 @@ class Resolver:
             walk(src, inner)
         for _, d in (order if order is not None else self._sorted(attrs)):
             kind = d.kind
-            if kind == A.PLAIN:
-                walk(d.value, inner)
-            elif kind == A.INHERITED:
+            if kind == _PLAIN:
+                value = d.value
+                if type(value) not in _LEAF:
+                    walk(value, inner)
+            elif kind == _INHERITED:
                 walk(d.value, outer)
 
 

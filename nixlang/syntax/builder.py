@@ -47,6 +47,17 @@ def _appended(seq, item) -> list:
     return [*seq, item]
 
 
+# The commonest nodes (names, variables, string pieces, bindings, calls,
+# selections, integers, lists: about 80% of a file's nodes) are made here without calling the record's __init__:
+# `object.__new__` and each field set in place, the defaults written out as
+# in nixlang/syntax/ast.py (tests/test_builder_nodes.py checks they are the
+# same). Calling a class with a Python __init__ costs about as much again as
+# setting its fields.
+_new = object.__new__
+_Var, _AttrName, _Str, _AttrDef, _PLAIN = A.Var, A.AttrName, A.Str, A.AttrDef, A.PLAIN
+_Int, _Call, _Select, _List = A.Int, A.Call, A.Select, A.List
+
+
 def _tspan(tok) -> Span:
     return Span(tok.start_pos, tok.end_pos)
 
@@ -157,7 +168,13 @@ class Builder:
             if self.outer_end:
                 self.outer_end.pop(fn, None)
             return fn
-        return A.Call(start, end, fn, [arg], op_span)
+        c = _new(_Call)                  # A.Call(start, end, fn, [arg], op_span)
+        c.start = start
+        c.end = end
+        c.fn = fn
+        c.args = [arg]
+        c.op_span = op_span
+        return c
 
     # -- start, functions --------------------------------------------------------
     def start(self, e):
@@ -261,10 +278,17 @@ class Builder:
     def call(self, f, a):
         if self.cursed:
             self.warn_if_cursed_or(a)
-        return self.make_call(self._outer(f), self._reach(a), f, a)
+        # (self._outer(f), self._reach(a), inlined: a call is made for every argument)
+        return self.make_call(self.outer_start.get(f, f.start), self.outer_end.get(a, a.end), f, a)
 
     def select(self, e, _1, path):
-        return A.Select(self._outer(e), path[-1].end, e, path)
+        n = _new(_Select)                # A.Select(self._outer(e), path[-1].end, e, path)
+        n.start = self.outer_start.get(e, e.start)
+        n.end = path[-1].end
+        n.expr = e
+        n.path = path
+        n.default = None
+        return n
 
     def select_or(self, e, _1, path, _2, default):
         if self.cursed:
@@ -288,10 +312,24 @@ class Builder:
         symbols = self.symbols
         if name not in symbols:
             symbols[name] = len(symbols)
-        return A.Var(tok.start_pos, tok.end_pos, name)
+        v = _new(_Var)                   # A.Var(tok.start_pos, tok.end_pos, name)
+        v.start = tok.start_pos
+        v.end = tok.end_pos
+        v.name = name
+        v.synthetic = False
+        v.level = -1
+        v.index = -1
+        v.from_with = False
+        v.binding = None
+        v.with_levels = ()
+        return v
 
     def int_(self, tok):
-        return A.Int(tok.start_pos, tok.end_pos, tok.value)
+        n = _new(_Int)                   # A.Int(tok.start_pos, tok.end_pos, tok.value)
+        n.start = tok.start_pos
+        n.end = tok.end_pos
+        n.value = tok.value
+        return n
 
     def float_(self, tok):
         return A.Float(tok.start_pos, tok.end_pos, tok.value)
@@ -361,11 +399,20 @@ class Builder:
         return A.Attrs(open_.start_pos, close.end_pos)
 
     def list_(self, open_, elems, close):
-        return A.List(open_.start_pos, close.end_pos, elems)
+        n = _new(_List)                  # A.List(open_.start_pos, close.end_pos, elems)
+        n.start = open_.start_pos
+        n.end = close.end_pos
+        n.elems = elems
+        return n
 
     # -- strings ---------------------------------------------------------------------
     def string_parts_str(self, tok):
-        return A.Str(tok.start_pos, tok.end_pos, tok.value)
+        v = _new(_Str)                   # A.Str(tok.start_pos, tok.end_pos, tok.value)
+        v.start = tok.start_pos
+        v.end = tok.end_pos
+        v.value = tok.value
+        v.uri = False
+        return v
 
     def string_parts_interp(self, parts):
         return A.ConcatStrings(parts[0].start, parts[-1].end, True, parts, None, self._part_positions(parts))
@@ -378,7 +425,7 @@ class Builder:
         return None
 
     def interp_more_str(self, lst, tok):
-        lst.append(A.Str(tok.start_pos, tok.end_pos, tok.value))
+        lst.append(self.string_parts_str(tok))
         return lst
 
     def interp_more_expr(self, lst, dc, e, _1):
@@ -531,8 +578,12 @@ class Builder:
             an = path[0]
             name = an.name
             if name is not None and name not in attrs.attrs:
-                start, end = an.start, an.end
-                attrs.attrs[name] = A.AttrDef(e, start, end, A.PLAIN, start, end)
+                d = _new(_AttrDef)       # A.AttrDef(e, start, end, A.PLAIN, start, end)
+                d.value = e
+                d.start = d.name_start = an.start
+                d.end = d.name_end = an.end
+                d.kind = _PLAIN
+                attrs.attrs[name] = d
                 return attrs
         self.add_attr(attrs, path, e)
         return attrs
@@ -655,7 +706,12 @@ class Builder:
         symbols = self.symbols
         if name not in symbols:
             symbols[name] = len(symbols)
-        return A.AttrName(tok.start_pos, tok.end_pos, name)
+        v = _new(_AttrName)              # A.AttrName(tok.start_pos, tok.end_pos, name)
+        v.start = tok.start_pos
+        v.end = tok.end_pos
+        v.name = name
+        v.expr = None
+        return v
 
     def string_attr_str(self, open_, parts, close):
         start, end = open_.start_pos, close.end_pos

@@ -128,7 +128,7 @@ class Tables:
     `expr_app` -> `expr_op` -> ... -> `expr`), about three per token. Such a
     run replaces only the top state, and where it ends depends on nothing but
     the state below it, the top state and the lookahead; each UNIT action
-    (one per top state and token type) memoises, in its `memo`, state below
+    (one per top state and token type) memoises, in its `memo` (a list, by state), state below
     -> (final top state, the action there), so the driver makes the whole
     run in one lookup of a small integer."""
 
@@ -159,7 +159,7 @@ class Tables:
                     if cb is unit_callback and size == 1:
                         # a[2]: the unit chain's end memoised per state below
                         # (see `unit_chain`), for this state and token type
-                        compiled[t] = (UNIT, name, {})
+                        compiled[t] = (UNIT, name, [])
                     else:
                         compiled[t] = (kind if kind is not None else REDUCE1 if size == 1 else REDUCE,
                                        size, name, cb)
@@ -189,6 +189,80 @@ class Tables:
         # the states inside `[ ... ]` where the next element may come: those
         # reached by the goto on the nonterminal `list`
         self.list_states = frozenset(g["list"] for g in gotos.values() if "list" in g)
+        self.fuse_shifts()
+
+    def consistent_states(self) -> dict:
+        """The states whose every token action is one and the same reduction
+        (Bison's "consistent" states: it reduces there without reading the
+        next token), mapped to that action. The accepting state is left out."""
+        out = {}
+        for st, row in enumerate(self.actions):
+            if st == self.end_state or not row:
+                continue
+            kinds = {(a[0], a[1]) if a[0] == UNIT else a[:4] for a in row.values()}
+            if len(kinds) == 1 and next(iter(row.values()))[0] != SHIFT:
+                out[st] = next(iter(row.values()))
+        return out
+
+    def fuse_shifts(self) -> None:
+        """Give each shift in `rows` the reductions that must follow it: where a
+        token goes to a consistent state, the reduction made there on any next
+        token is made at once, with the shift (`feed_tokens` then has one
+        action to take instead of two or three). Which reductions follow, and
+        the state they end in, depend only on the state the token is shifted
+        from when each of them takes one symbol (`a: ID`, then `b: a`...): such
+        a run becomes SHIFT_R1 (the token through one callback; UNIT steps
+        change nothing) or SHIFT_R1_LIST (then made a one-element list), with
+        its final state. A reduction of several symbols right after the shift
+        becomes SHIFT_REDUCE / SHIFT_APPEND (the goto from the state under
+        them), and an empty list made right after it SHIFT_EMPTY.
+
+        Bison makes these very reductions before it reads the next token, so
+        an error on that token meets the same stacks (and `Frontend.bison_error`,
+        which replays Bison's default reductions, the same messages).
+        `actions`, which error recovery and `reduce_before` read, keep the
+        plain shifts. Absent actions become `_NONE`."""
+        consistent = self.consistent_states()
+        for row in self.rows.values():
+            for s, a in enumerate(row):
+                if a is None:
+                    row[s] = _NONE
+                elif a[0] == SHIFT:
+                    row[s] = self._fused(s, a[1], consistent)
+
+    def _fused(self, s: int, t: int, consistent: dict) -> tuple:
+        """The action for shifting into state `t` from state `s` (see `fuse_shifts`)."""
+        goto = self.gotos[s]
+        state, steps = t, []          # steps: the kinds of the value-changing reductions so far
+        callback = None
+        while state in consistent:
+            c = consistent[state]
+            kind = c[0]
+            if kind == UNIT:
+                state = goto[c[1]]
+            elif kind == REDUCE1 and not steps:
+                steps.append(kind)
+                callback = c[3]
+                state = goto[c[2]]
+            elif kind == LIST1 and steps == [REDUCE1]:
+                steps.append(kind)
+                state = goto[c[2]]
+            else:
+                break
+        if steps == [REDUCE1]:
+            return (SHIFT_R1, callback, state)
+        if steps:
+            return (SHIFT_R1_LIST, callback, state)
+        c = consistent.get(state)
+        if c is not None and c[0] in (REDUCE, APPEND, APPEND3) and c[1] >= 2:
+            return (SHIFT_REDUCE if c[0] == REDUCE else SHIFT_APPEND, c[1], c[3], c[4])
+        if c is not None and c[0] == EMPTY:
+            return (SHIFT_EMPTY, state, self.gotos[state][c[2]])
+        return (SHIFT, state)
+
+    def grow_memo(self, memo: list) -> None:
+        """Make a UNIT action's memo (a list, empty until first used) one entry a state."""
+        memo.extend([None] * (len(self.actions) - len(memo)))
 
     def unit_chain(self, below: int, top: int, tt: str) -> tuple:
         """Run the UNIT reductions on lookahead `tt` from `top` (over `below`);
@@ -204,13 +278,17 @@ class Tables:
 
 
 SHIFT, UNIT, REDUCE1, REDUCE, LIST1, EMPTY, APPEND, APPEND3 = range(8)
+# Kinds only `Tables.rows` holds (see `Tables.fuse_shifts`): a shift with the
+# reductions that must follow it, and the absence of an action.
+SHIFT_R1, SHIFT_R1_LIST, SHIFT_REDUCE, SHIFT_APPEND, SHIFT_EMPTY, NO_ACTION = range(8, 14)
+_NONE = (NO_ACTION,)
 
 
 class _NoRow:
-    """The row of a token type no state has an action for: None everywhere."""
+    """The row of a token type no state has an action for: none anywhere."""
 
     def __getitem__(self, state):
-        return None
+        return _NONE
 
 
 _NO_ROW = _NoRow()
@@ -293,43 +371,71 @@ class LRParser:
         list from its end (`stack[-1]`) is CPython's slow path."""
         tables = self.tables
         chain = tables.unit_chain
+        grow = tables.grow_memo
         sstack, vstack = self.state_stack, self.value_stack
         spush, vpush, vpop, spop = sstack.append, vstack.append, vstack.pop, sstack.pop
         rows = tables.rows
         no_row = _NO_ROW
         state = spop()
+        # the kinds are written as numbers (a constant is cheaper than a global): see
+        # SHIFT, UNIT, ... and SHIFT_R1, ... NO_ACTION above
         try:
             for tok in tokens:
                 tt = tok.type
-                row = rows.get(tt, no_row)
+                try:
+                    row = rows[tt]
+                except KeyError:          # a type no state takes
+                    row = no_row
                 a = row[state]
                 while True:
-                    if a is None:
-                        spush(state)
-                        try:
-                            if tt != "INT_RUN":
-                                raise Stuck(tok)
-                            self.feed_int_run(tok)
-                        finally:
-                            state = spop()
-                        break
                     kind = a[0]
-                    if kind == SHIFT:
+                    if kind == 0:             # SHIFT
                         spush(state)
                         vpush(tok)
                         state = a[1]
                         break
-                    if kind == UNIT:
+                    if kind == 1:             # UNIT: where the run of them ends, memoised
                         below = sstack[-1]
-                        hit = a[2].get(below)
+                        memo = a[2]
+                        try:
+                            hit = memo[below]
+                        except IndexError:
+                            hit = grow(memo)
                         if hit is None:
-                            hit = a[2][below] = chain(below, state, tt)
-                        state, a = hit
+                            hit = memo[below] = chain(below, state, tt)
+                        state = hit[0]
+                        a = row[state]
                         continue
-                    if kind == REDUCE1:       # the commonest: replace the top in place
+                    if kind == 8:             # SHIFT_R1: the token's value through one callback
+                        spush(state)
+                        vpush(a[1](tok))
+                        state = a[2]
+                        break
+                    if kind == 10:            # SHIFT_REDUCE: the token is the rule's last child
+                        size = a[1]
+                        if size == 2:
+                            vstack[-1] = a[2](vstack[-1], tok)
+                        elif size == 3:
+                            value = vpop()
+                            vstack[-1] = a[2](vstack[-1], value, tok)
+                            del sstack[-1]
+                        else:
+                            args = vstack[1 - size:]
+                            del vstack[1 - size:]
+                            args.append(tok)
+                            vpush(a[2](*args))
+                            del sstack[2 - size:]
+                        state = a[3][sstack[-1]]
+                        break
+                    if kind == 9:             # SHIFT_R1_LIST: then made a one-element list
+                        spush(state)
+                        vpush([a[1](tok)])
+                        state = a[2]
+                        break
+                    if kind == 2:             # REDUCE1, the commonest: replace the top in place
                         vstack[-1] = a[3](vstack[-1])
                         state = a[4][sstack[-1]]
-                    elif kind == REDUCE:
+                    elif kind == 3:           # REDUCE
                         size = a[1]
                         if size == 2:
                             value = vpop()
@@ -349,20 +455,44 @@ class LRParser:
                             vpush(a[3]())
                             spush(state)
                         state = a[4][sstack[-1]]
-                    elif kind == LIST1:
+                    elif kind == 4:           # LIST1
                         vstack[-1] = [vstack[-1]]
                         state = a[4][sstack[-1]]
-                    elif kind == EMPTY:
+                    elif kind == 5:           # EMPTY
                         vpush([])
                         spush(state)
                         state = a[4][state]
-                    else:                     # APPEND, APPEND3: the list below takes the top
+                    elif kind <= 7:           # APPEND, APPEND3: the list below takes the top
                         size = a[1]
                         value = vstack[-1]
                         del vstack[1 - size:]
                         vstack[-1].append(value)
                         del sstack[1 - size:]
                         state = a[4][sstack[-1]]
+                    elif kind == 11:          # SHIFT_APPEND: the list below takes the token
+                        size = a[1]
+                        if size > 2:
+                            del vstack[2 - size:]
+                            del sstack[2 - size:]
+                        vstack[-1].append(tok)
+                        state = a[3][sstack[-1]]
+                        break
+                    elif kind == 12:          # SHIFT_EMPTY: then an empty list
+                        spush(state)
+                        vpush(tok)
+                        spush(a[1])
+                        vpush([])
+                        state = a[2]
+                        break
+                    else:                     # NO_ACTION
+                        spush(state)
+                        try:
+                            if tt != "INT_RUN":
+                                raise Stuck(tok)
+                            self.feed_int_run(tok)
+                        finally:
+                            state = spop()
+                        break
                     a = row[state]
         finally:
             spush(state)
@@ -453,9 +583,13 @@ def run_states(tables: Tables, stack: list, tokens: list, i: int, stop: int, max
                 stack.append(a[1])
                 break
             if kind == UNIT:
-                hit = a[2].get(stack[-2])
+                memo = a[2]
+                try:
+                    hit = memo[stack[-2]]
+                except IndexError:
+                    hit = tables.grow_memo(memo)
                 if hit is None:
-                    hit = a[2][stack[-2]] = chain(stack[-2], stack[-1], tt)
+                    hit = memo[stack[-2]] = chain(stack[-2], stack[-1], tt)
                 stack[-1], a = hit
                 continue
             size = a[1]

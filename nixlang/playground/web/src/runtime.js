@@ -6,8 +6,11 @@
 // SharedArrayBuffer). When that is not possible, or Python does not answer
 // within GRACE_MS (a single long call into C cannot be interrupted), the
 // worker is ended and a fresh one started: slower, but the page never hangs.
+// The grace is 3 s: on a busy machine (a fresh-clone test run sharing two
+// cores) Python had not answered an interrupt within 1.5 s, and a new runtime
+// costs more than the wait (Pyodide loads again, the session's state is lost).
 
-const GRACE_MS = 1500;
+const GRACE_MS = 3000;
 
 export class Runtime {
   constructor(manifest, { onStatus = () => {}, workerUrl } = {}) {

@@ -197,7 +197,7 @@ class Evaluator:
         forcing happens in the same order, with the same side effects (traces)
         and the same first error, at a fraction of the calls."""
         from .runtime.positions import attr_position
-        from .syntax.symbols import SYMBOL_ORDER, intern
+        from .syntax.symbols import SYMBOL_ORDER, intern_fresh
         from .runtime.calls import value_position
         seen = set() if seen is None else seen
         ev = self
@@ -242,9 +242,7 @@ class Evaluator:
                         return
                     seen.add(id(x))
                     d = x.d
-                    fresh = [k for k in d if k not in order]
-                    if fresh:       # names never seen are interned now, by name (symbol_sorted)
-                        intern(sorted(fresh))
+                    intern_fresh(d)     # as symbol_sorted, even when nothing is sorted
                     plain_pass = ev.depth < ev.max_call_depth
                     if plain_pass:
                         work = []

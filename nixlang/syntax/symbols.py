@@ -74,10 +74,17 @@ def intern(names) -> None:
             order[n] = len(order)
 
 
+def intern_fresh(names) -> None:
+    """Intern those of `names` never seen, by name (as symbol_sorted does
+    before sorting): what C++ Nix's symbol table holds once a run-time
+    attrset's names have been sorted."""
+    order = SYMBOL_ORDER
+    fresh = [n for n in names if n not in order]
+    if fresh:
+        intern(sorted(fresh))
+
+
 def symbol_sorted(names) -> list[str]:
     """`names` in symbol order; names never seen are interned now, by name."""
-    order = SYMBOL_ORDER
-    fresh = sorted(n for n in names if n not in order)
-    if fresh:
-        intern(fresh)
-    return sorted(names, key=order.__getitem__)
+    intern_fresh(names)
+    return sorted(names, key=SYMBOL_ORDER.__getitem__)

@@ -73,14 +73,13 @@ def budget_from_env(environ=None) -> int | None:
     return parse_size(text)
 
 
-def _status(*fields: bytes) -> list[int]:
-    """Fields of /proc/self/status (`VmData`, `VmPeak`, ...) in bytes, in the
-    order asked; an empty list where unknown."""
+def _read_status() -> bytes:
+    """The text of /proc/self/status; empty where there is none."""
     try:
         with open("/proc/self/status", "rb") as f:
-            return status_fields(f.read(), fields)
+            return f.read()
     except OSError:
-        return []
+        return b""
 
 
 def status_fields(text: bytes, fields) -> list[int]:
@@ -99,7 +98,7 @@ def status_fields(text: bytes, fields) -> list[int]:
 
 def data_in_use() -> int:
     """The process's data segment now (VmData), in bytes; 0 where unknown."""
-    got = _status(b"VmData")
+    got = status_fields(_read_status(), (b"VmData",))
     return got[0] if got else 0
 
 
@@ -109,9 +108,9 @@ def peak_data(status: bytes | None = None) -> int:
     so the part that is not data (code, stacks, file mappings: `VmSize` less
     `VmData`, which hardly moves) is taken off the peak. 0 where unknown.
     When an allocation fails under the cap and the failure unwinds, what it
-    held is freed: VmData is then far below the cap, the peak is not."""
-    got = status_fields(status, (b"VmPeak", b"VmSize", b"VmData")) if status is not None else \
-        _status(b"VmPeak", b"VmSize", b"VmData")
+    held is freed: VmData is then far below the cap, the peak is not.
+    `status`: the text of a /proc/PID/status (by default this process's)."""
+    got = status_fields(_read_status() if status is None else status, (b"VmPeak", b"VmSize", b"VmData"))
     if not got:
         return 0
     peak, size, data = got

@@ -24,7 +24,6 @@ from .selection import SelectionRules
 from .variables import VariableRules, memo_of
 
 
-
 def jit_threshold_from(setting: str | None) -> int | None:
     """PYNIX_JIT: "off" (closures only), "always" (generate every body at its
     first call), or the number of calls after which a body is generated."""

@@ -12,7 +12,12 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from json.encoder import encode_basestring as _encode_json_string
+try:
+    # json's C string encoder (what json.encoder.encode_basestring is), without
+    # importing the json package at start-up
+    from _json import encode_basestring as _encode_json_string
+except ImportError:     # a Python without the _json accelerator
+    from json.encoder import encode_basestring as _encode_json_string
 
 from .. import errors as E
 from ..runtime.printer import format_float, print_value_short

@@ -581,7 +581,28 @@ def to_json(ev, v, ctx: set | None = None, copy_to_store: bool = True, strict: b
                 elif tx is bool:
                     append(pre + ("true" if x else "false"))
                 elif tx is list and x and ev.depth < ev.max_call_depth:
-                    # what `walk` would do
+                    # what `walk` would do; a list of plain strings, integers,
+                    # Booleans and nulls (`[ "a" null ]`) is what list_items
+                    # writes for it, with no call (a thunk or anything else
+                    # stops the look before anything is forced or written)
+                    parts = []
+                    for e in x:
+                        te = type(e)
+                        if te is str:
+                            if not e.isascii():
+                                break
+                            parts.append(encode(e))
+                        elif te is int:
+                            parts.append(str(e))
+                        elif e is None:
+                            parts.append("null")
+                        elif te is bool:
+                            parts.append("true" if e else "false")
+                        else:
+                            break
+                    else:
+                        append(pre + "[" + ",".join(parts) + "]")
+                        continue
                     append(pre)
                     try:
                         list_items(x, v, k, copy)

@@ -25,6 +25,7 @@ import os
 from types import CodeType as _CodeType
 
 from .atomicfile import write_atomically
+from .digest import sha256
 
 try:
     # what importlib.util re-exports, without the imports of importlib.util
@@ -81,7 +82,6 @@ def compile_cached(text: str, filename: str, kind: str = "tier2"):
     root = cache_root()
     if root is None:
         return compile(text, filename, "exec")
-    from hashlib import sha256    # here: start-up may need no entry at all
     key = sha256(filename.encode("utf-8", "surrogatepass") + b"\0"
                          + text.encode("utf-8", "surrogatepass")).hexdigest()
     folder = os.path.join(root, kind, _MAGIC, key[:2])

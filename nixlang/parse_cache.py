@@ -47,7 +47,8 @@ PYNIX_PARSE_CACHE_DIR=DIR puts it elsewhere (the tests use a temporary one).
 What this module needs beyond `os` (hashlib, pickle, pathlib) is imported
 where it is used: `pynix instantiate --eval -E 1` and every other small
 input never reaches the disk cache, and pathlib alone (with the
-urllib.parse and ipaddress it imports) was a tenth of its start-up.
+urllib.parse and ipaddress it imports) was a tenth of its start-up; a
+small text's digest is `digest.sha256`'s, without hashlib.
 """
 from __future__ import annotations
 
@@ -106,7 +107,7 @@ def _code_fingerprint() -> bytes:
 
 def text_digest(text: str) -> bytes:
     """The SHA-256 of a file's text, which names its entry (`key`)."""
-    from hashlib import sha256
+    from .digest import sha256
     return sha256(text.encode("utf-8", "surrogatepass")).digest()
 
 

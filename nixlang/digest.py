@@ -4,10 +4,11 @@
 2 ms, a twentieth of `pynix instantiate --eval -E 1`, spent there on a few
 small texts (the generated methods of record classes, which name their
 code-cache entries; the sources the parser's cached tables were made from;
-the text of `-E`). CPython's own SHA-256 module (`_sha256`; `_sha2` from
-3.12) gives the same digests without it. It is about six times slower per
-byte than OpenSSL's, so data of more than `SMALL` bytes still goes to hashlib
-(by then a millisecond of hashing is not what a run spends its time on).
+the text of `-E`). CPython 3.11's own SHA-256 module (`_sha256`) gives the
+same digests without it (on a Python without it, this is hashlib's). It is
+about six times slower per byte than OpenSSL's, so data of more than `SMALL`
+bytes still goes to hashlib (by then a millisecond of hashing is not what a
+run spends its time on).
 """
 from __future__ import annotations
 
@@ -15,11 +16,8 @@ SMALL = 256 * 1024
 
 try:
     from _sha256 import sha256 as _own_sha256
-except ImportError:
-    try:
-        from _sha2 import sha256 as _own_sha256
-    except ImportError:     # a Python built without them: hashlib's is the only one
-        _own_sha256 = None
+except ImportError:     # Python 3.12 and later (its `_sha2`), or one built without it
+    _own_sha256 = None
 
 
 def sha256(data: bytes = b""):

@@ -463,14 +463,14 @@ def to_json(ev, v, ctx: set | None = None, copy_to_store: bool = True, strict: b
         # The depth is set, not counted up and down: `finally` puts back
         # the depth the list started at, whatever was raised inside
         k = 0
-        append("[")
+        out.append("[")
         d0 = ev.depth
         d1 = d0 + 1    # the elements' depth (Nix's addCallDepth for each)
         ev.depth = d1
         try:
             for x in v:
                 if k:
-                    append(",")
+                    out.append(",")
                 tx = type(x)
                 if tx is Thunk:
                     code = x.code
@@ -539,16 +539,16 @@ def to_json(ev, v, ctx: set | None = None, copy_to_store: bool = True, strict: b
                                     ty = type(y)
                                 if ty is str:
                                     if y.isascii():
-                                        append(pre + encode(y))
+                                        out.append(pre + encode(y))
                                         continue
                                 elif ty is int:
-                                    append(pre + str(y))
+                                    out.append(pre + str(y))
                                     continue
                                 elif y is None:
-                                    append(pre + "null")
+                                    out.append(pre + "null")
                                     continue
                                 elif ty is bool:
-                                    append(pre + ("true" if y else "false"))
+                                    out.append(pre + ("true" if y else "false"))
                                     continue
                                 elif ty is list and y and d2 < max_depth:
                                     # (as attr_items)
@@ -568,16 +568,16 @@ def to_json(ev, v, ctx: set | None = None, copy_to_store: bool = True, strict: b
                                         else:
                                             break
                                     else:
-                                        append(pre + "[" + ",".join(parts) + "]")
+                                        out.append(pre + "[" + ",".join(parts) + "]")
                                         continue
-                                    append(pre)
+                                    out.append(pre)
                                     try:
                                         list_items(y, x, ak, copy)
                                     except E.EvalError as e:
                                         raise child_frame(e, x, ak, None, None, False)
-                                    append("]")
+                                    out.append("]")
                                     continue
-                                append(pre)
+                                out.append(pre)
                                 ev.depth = d1    # (walk counts it)
                                 try:
                                     walk(y, x, ak, copy)
@@ -589,26 +589,26 @@ def to_json(ev, v, ctx: set | None = None, copy_to_store: bool = True, strict: b
                         except E.EvalError as e:
                             raise child_frame(e, v, k, pa, pk, True)
                         ev.depth = d1
-                        append("}")
+                        out.append("}")
                         if len(out) > 4096:
                             flush()
                         k += 1
                         continue
                 elif tx is str:
                     if x.isascii():
-                        append(encode(x))
+                        out.append(encode(x))
                         k += 1
                         continue
                 elif tx is int:
-                    append(str(x))
+                    out.append(str(x))
                     k += 1
                     continue
                 elif x is None:
-                    append("null")
+                    out.append("null")
                     k += 1
                     continue
                 elif tx is bool:
-                    append("true" if x else "false")
+                    out.append("true" if x else "false")
                     k += 1
                     continue
                 # anything else: what `walk` writes

@@ -16,7 +16,6 @@ clear error instead of crashing the interpreter.
 """
 from __future__ import annotations
 
-import json
 import os
 import sys
 import threading
@@ -814,6 +813,7 @@ def check(argv: list[str], out, err) -> int:
                 if d.hint:
                     out.write(f"    {d.hint}\n")
     if as_json:
+        import json
         out.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     return worst
 
@@ -960,6 +960,7 @@ def derivation_cmd(argv: list[str], out, err) -> int:
             show_one(drv_path, read(drv_path))
     if not drv_files and not nix_files and not exprs:
         raise UsageError("give a .drv path, a Nix file or -E EXPR (see 'pynix derivation --help')")
+    import json
     out.write(json.dumps(shown, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
     return 0
 

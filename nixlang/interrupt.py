@@ -49,10 +49,16 @@ runs there (importing this module starts nothing: no thread, no handler).
 from __future__ import annotations
 
 import os
-import signal
 import sys
 import threading
 import time
+
+try:
+    # the C module under `signal`: the same calls, without the enum classes
+    # `signal` builds on import (a few percent of `pynix -E 1`)
+    import _signal as signal
+except ImportError:
+    import signal
 
 MESSAGE = "error: interrupted by the user\n"   # Nix's wording (libutil's checkInterrupt)
 EXIT_STATUS = 130                              # 128 + SIGINT, as shells report a Ctrl-C

@@ -43,16 +43,17 @@ links as they were made.
 
 PYNIX_PARSE_CACHE=0 (or off, no, false) turns the cache off;
 PYNIX_PARSE_CACHE_DIR=DIR puts it elsewhere (the tests use a temporary one).
+
+What this module needs beyond `os` (hashlib, pickle, pathlib) is imported
+where it is used: `pynix instantiate --eval -E 1` and every other small
+input never reaches the disk cache, and pathlib alone (with the
+urllib.parse and ipaddress it imports) was a tenth of its start-up; a
+small text's digest is `digest.sha256`'s, without hashlib.
 """
 from __future__ import annotations
 
-import hashlib
-import io
 import os
-import pickle
 import threading
-import time
-from pathlib import Path
 
 from .atomicfile import replacing
 from .syntax import ast as A
@@ -76,6 +77,7 @@ def enabled() -> bool:
 
 
 def directory() -> Path:
+    from pathlib import Path
     d = os.environ.get("PYNIX_PARSE_CACHE_DIR")
     if d:
         return Path(d)
@@ -87,9 +89,12 @@ def _code_fingerprint() -> bytes:
     """A hash of the code that builds trees (computed once per process)."""
     global _code_hash
     if _code_hash is None:
+        from hashlib import sha256
+        from pathlib import Path
+
         from . import version
         from .syntax.parser import grammar_text
-        h = hashlib.sha256(f"{FORMAT} {version.__version__}\0".encode())
+        h = sha256(f"{FORMAT} {version.__version__}\0".encode())
         syntax_dir = Path(A.__file__).resolve().parent
         resolve_dir = syntax_dir.parent / "resolve"
         for path in (sorted(syntax_dir.glob("*.py")) + sorted(resolve_dir.glob("*.py"))
@@ -102,14 +107,16 @@ def _code_fingerprint() -> bytes:
 
 def text_digest(text: str) -> bytes:
     """The SHA-256 of a file's text, which names its entry (`key`)."""
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+    from .digest import sha256
+    return sha256(text.encode("utf-8", "surrogatepass")).digest()
 
 
 def key(source, options, digest: bytes | None = None) -> str:
     """The name of the entry for parsing `source` with `options` (`digest`:
     its text's `text_digest`, when the caller has it already)."""
+    from hashlib import sha256
     home = options.home if options.home is not None else os.environ.get("HOME", "")
-    h = hashlib.sha256(_code_fingerprint())
+    h = sha256(_code_fingerprint())
     meta = repr((source.origin, source.base_dir, home, options.pipe_operators, options.url_literals,
                  tuple(options.lints), options.check_scopes, tuple(options.extra_globals or ())))
     h.update(meta.encode("utf-8", "surrogatepass") + b"\0")
@@ -123,6 +130,8 @@ def wanted(source) -> bool:
 
 def load(name: str):
     """(ast, symbols, warnings) of entry `name`, or None."""
+    import pickle
+    import time
     path = os.path.join(directory(), name[:2], name)
     try:
         f = open(path, "rb")
@@ -207,6 +216,8 @@ def _lazy_split(ast):
 def _dump(entry: tuple, ast, f) -> None:
     """Pickle `entry` (whose tree is `ast`) to `f`: the tree with the values
     `_lazy_split` picks pickled apart, each as an `ast.LazyAttrDef`'s blob."""
+    import io
+    import pickle
     lazy, binders = _lazy_split(ast)
     index = {id(b): i for i, b in enumerate(binders)}
 

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # layer rank: a module may import only modules of its own or a lower rank
 RANK = {
     "nixlang.source": 0, "nixlang.records": 0, "nixlang.codecache": 0, "nixlang.atomicfile": 0, "nixlang.errors": 0, "nixlang.version": 0, "nixlang.store": 0, "nixlang.interrupt": 0,
-    "nixlang.gcpause": 0,
+    "nixlang.gcpause": 0, "nixlang.digest": 0,
     "nixlang.syntax": 1, "nixlang.resolve": 2, "nixlang.parse": 2, "nixlang.parse_cache": 2, "nixlang.runtime": 3, "nixlang.compile": 4,
     "nixlang.builtins": 5, "nixlang.evaluator": 6, "nixlang.attrpath": 6, "nixlang.ide": 7,
     "nixlang.settings": 7,

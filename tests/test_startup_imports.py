@@ -11,6 +11,8 @@ import sys
 
 import pytest
 
+from conftest import ROOT
+
 PROBE = """\
 import json, sys
 from nixlang import cli
@@ -40,6 +42,24 @@ def test_plain_evaluation_loads_no_store_or_builder(argv, out):
     assert r.stdout == out
     loaded = set(json.loads(r.stderr.strip().splitlines()[-1]))
     assert [m for m in NOT_LOADED if m in loaded] == []
+
+
+# what `-E 1` itself needs none of, in an interpreter started without `site`
+# (no editable-install finder, which imports pathlib on its own): pathlib with
+# urllib.parse and ipaddress, hashlib's OpenSSL (nixlang/digest.py), json,
+# importlib.util, the `signal` module's enums (interrupt.py takes `_signal`)
+# and the serialisers (a DEFERRED theme): a fifth of its start-up in all
+NOT_LOADED_BY_ONE = ["pathlib", "urllib.parse", "ipaddress", "fnmatch", "hashlib", "_hashlib", "json",
+                     "importlib.util", "signal", "nixlang.builtins.serialize"]
+
+
+def test_minus_e_1_loads_only_what_it_needs():
+    probe = "import sys\nfrom nixlang import cli\ncli.main(sys.argv[1:])\nprint(' '.join(sys.modules), file=sys.stderr)"
+    r = subprocess.run([sys.executable, "-S", "-c", probe, "instantiate", "--eval", "--strict", "-E", "1"],
+                       capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert r.stdout == "1\n", r.stderr
+    loaded = set(r.stderr.strip().splitlines()[-1].split())
+    assert "nixlang.cli" in loaded and [m for m in NOT_LOADED_BY_ONE if m in loaded] == []
 
 
 def test_a_derivation_still_loads_the_store():

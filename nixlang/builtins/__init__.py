@@ -13,12 +13,15 @@ REGISTRY: dict[str, object] = {}
 
 # Builtins whose theme module is imported at their first call rather than at
 # start-up: the fetchers and flake references, with what they import, were 8%
-# of `pynix instantiate --eval -E 1`. name -> (theme module, arity). The
+# of `pynix instantiate --eval -E 1`, and the serialisers (toJSON and the
+# rest, the biggest theme module) 2%. name -> (theme module, arity). The
 # registry holds a PrimOp for each from the start; the module's @builtin
 # completes that very object (its function and doc), so a value already
 # holding it (the base environment, a partial application) calls the real one.
 DEFERRED = {"fetchurl": ("fetchers", 1), "fetchTarball": ("fetchers", 1), "fetchTree": ("fetchers", 1),
-            "fetchGit": ("fetchers", 1), "parseFlakeRef": ("flakes", 1), "flakeRefToString": ("flakes", 1)}
+            "fetchGit": ("fetchers", 1), "parseFlakeRef": ("flakes", 1), "flakeRefToString": ("flakes", 1),
+            "toJSON": ("serialize", 1), "fromJSON": ("serialize", 1), "toXML": ("serialize", 1),
+            "fromTOML": ("serialize", 1)}
 _stubs: dict[str, PrimOp] = {}      # deferred builtins whose module is not imported yet
 
 
@@ -63,7 +66,7 @@ def load_all(complete: bool = False) -> dict[str, object]:
     registry; the modules of DEFERRED builtins only with `complete` (for
     their docs: the language server, the REPL's `:doc`)."""
     from . import core  # noqa: F401
-    themes = ["lists", "attrs", "strings", "types", "control", "serialize", "versions",
+    themes = ["lists", "attrs", "strings", "types", "control", "versions",
               "hashing", "filesystem", "context", "derivations"]
     for name, (theme, arity) in DEFERRED.items():
         if name not in REGISTRY:      # (else its module is imported: the real one is there)

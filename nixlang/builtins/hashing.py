@@ -4,7 +4,6 @@ warnings. Parsing and printing the text forms (base16, nix32, base64, SRI) is
 the store layer's `Hash` (nixlang/store/hashes.py); errors keep its text."""
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 
@@ -128,6 +127,7 @@ def parse_any_hash(text: str, algo: str | None, ev=None) -> tuple[str, bytes]:
 
 
 def hash_bytes(algo: str, data: bytes) -> bytes:
+    import hashlib      # here: its OpenSSL start is 2 ms that `-E 1` need not pay
     return hashlib.new(algo, data).digest()
 
 

@@ -12,7 +12,12 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from json.encoder import encode_basestring as _encode_json_string
+try:
+    # json's C string encoder (what json.encoder.encode_basestring is), without
+    # importing the json package at start-up
+    from _json import encode_basestring as _encode_json_string
+except ImportError:     # a Python without the _json accelerator
+    from json.encoder import encode_basestring as _encode_json_string
 
 from .. import errors as E
 from ..runtime.printer import format_float, print_value_short
@@ -364,6 +369,7 @@ def to_json(ev, v, ctx: set | None = None, copy_to_store: bool = True, strict: b
                 bad.append(str(e))
 
     shapes: dict[tuple, list | None] = {}
+    max_depth = ev.max_call_depth
     fast = strict     # thunks are forced: the loops of lists and attrsets below may run
 
     def flush() -> None:
@@ -452,15 +458,21 @@ def to_json(ev, v, ctx: set | None = None, copy_to_store: bool = True, strict: b
         # depth allows them) and thunks forced: the same steps, with the
         # index and the separator kept by hand. A thunk is forced here (as
         # force_child, inline); an attrset element that needs nothing of
-        # `walk` but its depth goes straight to attr_items
+        # `walk` but its depth is written here too, by attr_items's loop
+        # (inline: a list of 100,000 small attrsets makes no call per set).
+        # The depth is set, not counted up and down: `finally` puts back
+        # the depth the list started at, whatever was raised inside
         k = 0
-        append("[")
-        ev.depth += 1    # the elements' depth (Nix's addCallDepth for each)
+        out.append("[")
+        d0 = ev.depth
+        d1 = d0 + 1    # the elements' depth (Nix's addCallDepth for each)
+        ev.depth = d1
         try:
             for x in v:
                 if k:
-                    append(",")
-                if type(x) is Thunk:
+                    out.append(",")
+                tx = type(x)
+                if tx is Thunk:
                     code = x.code
                     if code is None:
                         x = x.value
@@ -486,52 +498,131 @@ def to_json(ev, v, ctx: set | None = None, copy_to_store: bool = True, strict: b
                         except E.EvalError as e:
                             overflow_here(e, pa, pk)
                             raise child_frame(e, v, k, pa, pk, True)
-                tx = type(x)
+                    tx = type(x)
                 if tx is Attrs:
                     # names seen before have a shape, and then no `__toString`
                     # or `outPath` (walk makes shapes only without them)
                     d = x.d
                     sh = shapes.get(tuple(d)) if d else None
-                    if sh is not None and ev.depth < ev.max_call_depth:
-                        # what `walk` would do
+                    if sh is not None and d1 < max_depth:
+                        # what `walk` would do: attr_items, inline
+                        d2 = d1 + 1    # the values' depth
+                        ev.depth = d2
                         try:
-                            attr_items(x, sh, copy)
+                            for ak, pre in sh:
+                                y = d[ak]
+                                ty = type(y)
+                                if ty is Thunk:
+                                    code = y.code
+                                    if code is None:
+                                        y = y.value
+                                    else:
+                                        try:
+                                            # (as above)
+                                            y.code = BLACKHOLE
+                                            try:
+                                                r = code(y.value)
+                                            except E.EvalError as e:
+                                                force_failed(y, code, e)
+                                                raise
+                                            except BaseException:
+                                                y.code = code
+                                                if code is BLACKHOLE or code is FAILED:
+                                                    y.force()
+                                                raise
+                                            y.value = r
+                                            y.code = None
+                                            y = r
+                                        except E.EvalError as e:
+                                            overflow_here(e, x, ak)
+                                            raise child_frame(e, x, ak, None, None, False)
+                                    ty = type(y)
+                                if ty is str:
+                                    if y.isascii():
+                                        out.append(pre + encode(y))
+                                        continue
+                                elif ty is int:
+                                    out.append(pre + str(y))
+                                    continue
+                                elif y is None:
+                                    out.append(pre + "null")
+                                    continue
+                                elif ty is bool:
+                                    out.append(pre + ("true" if y else "false"))
+                                    continue
+                                elif ty is list and y and d2 < max_depth:
+                                    # (as attr_items)
+                                    parts = []
+                                    for e in y:
+                                        te = type(e)
+                                        if te is str:
+                                            if not e.isascii():
+                                                break
+                                            parts.append(encode(e))
+                                        elif te is int:
+                                            parts.append(str(e))
+                                        elif e is None:
+                                            parts.append("null")
+                                        elif te is bool:
+                                            parts.append("true" if e else "false")
+                                        else:
+                                            break
+                                    else:
+                                        out.append(pre + "[" + ",".join(parts) + "]")
+                                        continue
+                                    out.append(pre)
+                                    try:
+                                        list_items(y, x, ak, copy)
+                                    except E.EvalError as e:
+                                        raise child_frame(e, x, ak, None, None, False)
+                                    out.append("]")
+                                    continue
+                                out.append(pre)
+                                ev.depth = d1    # (walk counts it)
+                                try:
+                                    walk(y, x, ak, copy)
+                                except E.EvalError as e:
+                                    raise child_frame(e, x, ak, None, None, False)
+                                ev.depth = d2
+                                if len(out) > 4096:
+                                    flush()
                         except E.EvalError as e:
                             raise child_frame(e, v, k, pa, pk, True)
-                        append("}")
+                        ev.depth = d1
+                        out.append("}")
                         if len(out) > 4096:
                             flush()
                         k += 1
                         continue
-                elif tx is str and x.isascii():
-                    append(encode(x))
-                    k += 1
-                    continue
+                elif tx is str:
+                    if x.isascii():
+                        out.append(encode(x))
+                        k += 1
+                        continue
                 elif tx is int:
-                    append(str(x))
+                    out.append(str(x))
                     k += 1
                     continue
                 elif x is None:
-                    append("null")
+                    out.append("null")
                     k += 1
                     continue
                 elif tx is bool:
-                    append("true" if x else "false")
+                    out.append("true" if x else "false")
                     k += 1
                     continue
                 # anything else: what `walk` writes
-                ev.depth -= 1    # (walk counts it)
+                ev.depth = d0    # (walk counts it)
                 try:
                     walk(x, pa, pk, copy)
                 except E.EvalError as e:
                     raise child_frame(e, v, k, pa, pk, True)
-                finally:
-                    ev.depth += 1
+                ev.depth = d1
                 if len(out) > 4096:
                     flush()
                 k += 1
         finally:
-            ev.depth -= 1
+            ev.depth = d0
 
     def attr_items(v: Attrs, seq, copy) -> None:
         # `items` of an attrset, as list_items is of a list
@@ -576,7 +667,28 @@ def to_json(ev, v, ctx: set | None = None, copy_to_store: bool = True, strict: b
                 elif tx is bool:
                     append(pre + ("true" if x else "false"))
                 elif tx is list and x and ev.depth < ev.max_call_depth:
-                    # what `walk` would do
+                    # what `walk` would do; a list of plain strings, integers,
+                    # Booleans and nulls (`[ "a" null ]`) is what list_items
+                    # writes for it, with no call (a thunk or anything else
+                    # stops the look before anything is forced or written)
+                    parts = []
+                    for e in x:
+                        te = type(e)
+                        if te is str:
+                            if not e.isascii():
+                                break
+                            parts.append(encode(e))
+                        elif te is int:
+                            parts.append(str(e))
+                        elif e is None:
+                            parts.append("null")
+                        elif te is bool:
+                            parts.append("true" if e else "false")
+                        else:
+                            break
+                    else:
+                        append(pre + "[" + ",".join(parts) + "]")
+                        continue
                     append(pre)
                     try:
                         list_items(x, v, k, copy)

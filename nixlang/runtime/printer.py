@@ -8,7 +8,6 @@ default stream format (`%g`, 6 significant digits).
 """
 from __future__ import annotations
 
-import json
 import math
 
 from ..syntax.printer import identifier, literal_string
@@ -240,4 +239,5 @@ def to_json(v, force_fn=force, coerce_path=None) -> str:
             return {k: conv(v.d[k]) for k in sorted(v.d)}
         from ..errors import TypeError_
         raise TypeError_(f"cannot convert {print_value_short(v)} to JSON")
+    import json     # here: start-up needs no json
     return json.dumps(conv(v), ensure_ascii=False, separators=(",", ":"))

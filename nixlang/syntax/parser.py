@@ -162,9 +162,9 @@ def _compiled_key() -> bytes | None:
     """What the compiled tables depend on besides the table: the sources of
     the driver (lr), the builder (its methods and INLINE/PASS rules) and this
     module (how callbacks are chosen). None when they cannot be read."""
-    import hashlib
+    from ..digest import sha256
     from . import builder as builder_module, lr
-    h = hashlib.sha256()
+    h = sha256()
     try:
         for file in (lr.__file__, builder_module.__file__, __file__):
             with open(file, "rb") as f:

@@ -3,7 +3,9 @@
 The LR driver (lr.py) calls one method per grammar rule (named by the
 rule's `-> alias`), with the rule's children as arguments, at the moment it
 reduces that rule, exactly when Bison would run the action (Lark's own loop,
-used by the tests, calls the same methods).
+used by the tests, calls the same methods). Tokens come as the lexer's
+tuples, read by index: tok[0] type, tok[1] value, tok[2] start, tok[3] end,
+tok[4] flag (an IND_STR that may carry indentation; a virtual token).
 So the checks Nix makes inside its actions (duplicate attributes through
 nested paths and merges, duplicate formals, dynamic attributes in `let` and
 `inherit`) fire at the same point in the parse as in Nix, and the first

@@ -36,11 +36,15 @@ without interpolation), telling them apart by the group that matched; for
 the rest the scan dispatches on the first character and only runs the
 competing expressions that can start with it (`_longest_default`).
 
-Tokens are Lark `Token`s carrying offset, line and column (1-based, in
+The scanner makes each token a plain tuple (type, value, start, end, flag),
+handed over in batches (`Lexer.token_tuples`, what the strict parse reads);
+`Lexer.tokens()` gives them as `NixToken`s instead (str subclasses with the
+attributes of a Lark `Token`: offset, line and column, 1-based, in
 characters; Nix's byte columns are computed by `Source.line_col` when an
-error is printed). STR / IND_STR tokens carry the unescaped text as value;
-IND_STR tokens also say whether their text may contribute indentation
-(escapes and lone `$`/`'` do not), which `strip_indentation` needs.
+error is printed), one scanner step at a time, for editors and tools.
+STR / IND_STR tokens carry the unescaped text as value; IND_STR tokens also
+say whether their text may contribute indentation (escapes and lone `$`/`'`
+do not), which `strip_indentation` needs.
 
 Errors the lexer finds itself (an integer that does not fit in 64 bits, a
 float out of range, a trailing slash, pipe operators without the

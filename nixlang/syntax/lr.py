@@ -9,7 +9,10 @@ skipping Lark's per-step checks makes parsing about 2.5 times faster, which
 is the difference between a slow and a usable editor on a big file.
 
 `LRParser` keeps the same two stacks as Lark's ParserState (`state_stack`,
-`value_stack`), so error reporting and recovery read them the same way.
+`value_stack`), so error reporting and recovery read them the same way. It
+reads tokens as the lexer's tuples (type, value, start, end, flag: see
+lexer.py), which go on the value stack as they are; callers holding
+`NixToken`s feed `lexer.token_tuple(t)`.
 """
 from __future__ import annotations
 

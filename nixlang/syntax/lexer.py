@@ -113,6 +113,17 @@ R_IND_STR = re.compile(r"(?:[^$']++|\$[^{']|'[^'$])++")
 
 INT_MAX = (1 << 63) - 1
 
+
+def _int(digits: str) -> int:
+    """The value of a run of digits, or INT_MAX + 1 for any too big for 64
+    bits (Python refuses to convert more than 4300 digits: a literal that
+    long is Nix's "invalid integer" too, never an internal error)."""
+    if len(digits) > 19:
+        digits = digits.lstrip("0")
+        if len(digits) > 19:
+            return INT_MAX + 1
+    return int(digits or "0")
+
 # DEFAULT mode in one match (Python's `re.Scanner` idea): whitespace, then
 # the first of these alternatives that matches, told apart by `lastindex`.
 # Each one is a token only where flex's longest match gives that very token
@@ -488,7 +499,7 @@ class Lexer:
                         t = OPERATORS.get(v) or chars[v]
                     elif k == _G_INT and not (int_runs and text[i:i + 1] in _BLANKS
                                               and R_INT_RUN_START.match(text, s)) \
-                            and (v := int(text[s:i])) <= INT_MAX:
+                            and (v := _int(text[s:i])) <= INT_MAX:
                         # an integer no path or float goes on from (in 64 bits, not a run to pack)
                         t = "INT_LIT"
                     elif k == _G_DOLLAR:
@@ -633,7 +644,7 @@ class Lexer:
                     if self.int_runs and R_INT_RUN_START.match(text, i):
                         return self._int_run(text, i)
                     s = m.group()
-                    v = int(s)
+                    v = _int(s)
                     if v > INT_MAX:
                         return self._error(InvalidNumber, f"invalid integer '{s}'", i, e, "INT_LIT"), e
                     return self._tok("INT_LIT", v, i, e), e
@@ -673,7 +684,7 @@ class Lexer:
             s = sys.intern(s)
             return self._tok(KEYWORDS.get(s, "ID"), s, i, end), end
         if kind == "INT":
-            v = int(s)
+            v = _int(s)
             if v > INT_MAX:
                 return self._error(InvalidNumber, f"invalid integer '{s}'", i, end, "INT_LIT"), end
             return self._tok("INT_LIT", v, i, end), end

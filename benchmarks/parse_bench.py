@@ -502,7 +502,7 @@ def main(argv: list[str] | None = None) -> int:
         t_setup, _ = timed(lambda: parse_full(Source("1", "«string»", "/"), opts))
         t_lex = []
         for _ in range(k):
-            t, n_tokens = timed(lambda: sum(1 for _ in Lexer(source(), collect_comments=True).tokens()))
+            t, n_tokens = timed(lambda: sum(1 for _ in Lexer(source(), collect_comments=True).token_tuples()))
             t_lex.append(t)
         t_parse = []
         result = None

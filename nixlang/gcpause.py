@@ -45,16 +45,18 @@ _lock = threading.Lock()
 _depth = 0
 _was_enabled = True
 _keep = False
+_young_at_start = 0       # the young generation's count when the outermost pause began
 
 
 @contextmanager
 def paused(keep: bool = False):
-    global _depth, _was_enabled, _keep
+    global _depth, _was_enabled, _keep, _young_at_start
     with _lock:
         if _depth == 0:
             _was_enabled = gc.isenabled()
             _keep = keep
             gc.disable()
+            _young_at_start = gc.get_count()[0]
         _depth += 1
     try:
         yield
@@ -71,6 +73,7 @@ def _to_oldest_generation() -> None:
     """Move every object the collector tracks into its oldest generation,
     without examining any (see the module's docstring); nothing when the
     process keeps objects frozen, or when the pause made few objects."""
-    if gc.get_count()[0] >= HANDOVER_MIN and gc.get_freeze_count() == 0:
+    # (no collection runs during the pause, so the young count grew by what it made)
+    if gc.get_count()[0] - _young_at_start >= HANDOVER_MIN and gc.get_freeze_count() == 0:
         gc.freeze()
         gc.unfreeze()

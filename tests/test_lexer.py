@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from nixlang.source import Source
-from nixlang.syntax.lexer import Lexer
+from nixlang.syntax.lexer import Lexer, token_tuple
 
 LONG_SELECT = "a." * 40 + "b"     # longer than the fast path's look-ahead (64 characters)
 
@@ -102,3 +102,39 @@ def test_positions_of_an_identifier_and_the_token_after_it():
     lexer = Lexer(Source(text))
     assert [(t.type, t.start_pos, t.end_pos) for t in lexer.tokens()] == [
         ("ID", 0, 1), ("ASSIGN", 3, 4), ("ID", 4, 5), ("SEMI", 6, 7), ("ID", 7, 8), ("COMMA", 9, 10), ("ID", 11, 12)]
+
+
+@pytest.mark.parametrize("text,expected", CASES)
+def test_token_tuples_are_the_tokens(text, expected):
+    """What the strict parse reads (tuples, in batches) is what `tokens()` gives."""
+    def shown(t):      # an ERROR token's error by its message and place
+        return t[:4] + ((t[4].message, t[4].span) if t[0] == "ERROR" else (t[4],))
+    tuples = [shown(t) for t in Lexer(Source(text), pipe_operators=True).token_tuples()]
+    assert tuples == [shown(token_tuple(t)) for t in Lexer(Source(text), pipe_operators=True).tokens()]
+
+
+LONG = "1" * 5000      # more digits than Python converts to an int (4300)
+
+# The first error is Nix's, whatever the lexer (which reads ahead of the
+# parser, a batch of tokens at a time) finds after it.
+FIRST_ERRORS = [
+    (LONG, f"invalid integer '{LONG}'", (0, 5000)),
+    (f"[ 0{LONG} ]", f"invalid integer '0{LONG}'", (2, 5003)),
+    ("[ 000000000000000000000000012 ]", None, None),
+    (f"a b ) {LONG}", "syntax error, unexpected ')', expecting end of file", (4, 5)),
+    ("a ) 99999999999999999999", "syntax error, unexpected ')', expecting end of file", (2, 3)),
+    ("a ) ./b/", "syntax error, unexpected ')', expecting end of file", (2, 3)),
+    ("a ) 1 |> f", "syntax error, unexpected ')', expecting end of file", (2, 3)),
+]
+
+
+@pytest.mark.parametrize("text,message,span", FIRST_ERRORS)
+def test_the_first_error_is_reported_whatever_follows(text, message, span):
+    from nixlang.errors import NixError
+    from nixlang.parse import parse_full
+    if message is None:
+        parse_full(text)
+        return
+    with pytest.raises(NixError) as e:
+        parse_full(text)
+    assert (e.value.message, (e.value.span.start, e.value.span.end)) == (message, span)

@@ -3,7 +3,9 @@
 The LR driver (lr.py) calls one method per grammar rule (named by the
 rule's `-> alias`), with the rule's children as arguments, at the moment it
 reduces that rule, exactly when Bison would run the action (Lark's own loop,
-used by the tests, calls the same methods).
+used by the tests, calls the same methods). Tokens come as the lexer's
+tuples, read by index: tok[0] type, tok[1] value, tok[2] start, tok[3] end,
+tok[4] flag (an IND_STR that may carry indentation; a virtual token).
 So the checks Nix makes inside its actions (duplicate attributes through
 nested paths and merges, duplicate formals, dynamic attributes in `let` and
 `inherit`) fire at the same point in the parse as in Nix, and the first
@@ -19,7 +21,6 @@ import os
 from .. import errors
 from ..source import Source, Span
 from . import ast as A
-from .lexer import NixToken
 from .printer import show_attr_path
 from .symbols import PREINTERNED
 
@@ -59,7 +60,7 @@ _Int, _Call, _Select, _List = A.Int, A.Call, A.Select, A.List
 
 
 def _tspan(tok) -> Span:
-    return Span(tok.start_pos, tok.end_pos)
+    return Span(tok[2], tok[3])
 
 
 class FormalSet:
@@ -156,7 +157,7 @@ class Builder:
 
     def _var(self, name: str, tok) -> A.Var:
         """A variable the desugaring makes (`__sub`, `__findFile`...) at a token."""
-        return A.Var(tok.start_pos, tok.end_pos, self.sym(name), True)
+        return A.Var(tok[2], tok[3], self.sym(name), True)
 
     def make_call(self, start: int, end: int, fn: A.Node, arg: A.Node, op_span=None) -> A.Node:
         """Nix's makeCall: applying a call adds an argument to it (even to
@@ -181,7 +182,7 @@ class Builder:
         return e
 
     def lambda_simple(self, ident, _1, body):
-        return A.Lambda(ident.start_pos, self._reach(body), self.sym(ident.value), None, False, body,
+        return A.Lambda(ident[2], self._reach(body), self.sym(ident[1]), None, False, body,
                         _tspan(ident))
 
     def lambda_formals(self, fs, _1, body):
@@ -189,14 +190,14 @@ class Builder:
         return A.Lambda(fs.start, self._reach(body), None, fs.formals, fs.ellipsis, body)
 
     def lambda_formals_at(self, fs, _1, ident, _2, body):
-        self.validate_formals(fs, Span(fs.start, fs.start), ident.value)
-        return A.Lambda(fs.start, self._reach(body), self.sym(ident.value), fs.formals, fs.ellipsis, body,
+        self.validate_formals(fs, Span(fs.start, fs.start), ident[1])
+        return A.Lambda(fs.start, self._reach(body), self.sym(ident[1]), fs.formals, fs.ellipsis, body,
                         _tspan(ident))
 
     def lambda_at_formals(self, ident, _1, fs, _2, body):
-        start = ident.start_pos
-        self.validate_formals(fs, Span(start, start), ident.value)
-        return A.Lambda(start, self._reach(body), self.sym(ident.value), fs.formals, fs.ellipsis, body,
+        start = ident[2]
+        self.validate_formals(fs, Span(start, start), ident[1])
+        return A.Lambda(start, self._reach(body), self.sym(ident[1]), fs.formals, fs.ellipsis, body,
                         _tspan(ident))
 
     def validate_formals(self, fs: FormalSet, pos: Span | None = None, arg: str | None = None):
@@ -219,22 +220,22 @@ class Builder:
                       "duplicate-formal", name=arg)
 
     def assert_(self, kw, cond, _1, body):
-        return A.Assert(kw.start_pos, self._reach(body), cond, body)
+        return A.Assert(kw[2], self._reach(body), cond, body)
 
     def with_(self, kw, env, _1, body):
-        return A.With(kw.start_pos, self._reach(body), env, body)
+        return A.With(kw[2], self._reach(body), env, body)
 
     def let_(self, kw, attrs, in_, body):
-        start = kw.start_pos
+        start = kw[2]
         if attrs.dynamic:
             self.fail(errors.DynamicAttrNotAllowed, "dynamic attributes not allowed in let",
                       Span(start, start))
-        attrs.start = kw.end_pos
-        attrs.end = in_.start_pos
+        attrs.start = kw[3]
+        attrs.end = in_[2]
         return A.Let(start, self._reach(body), attrs, body)
 
     def if_(self, kw, cond, _1, then, _2, else_):
-        return A.If(kw.start_pos, self._reach(else_), cond, then, else_)
+        return A.If(kw[2], self._reach(else_), cond, then, else_)
 
     def pipe_from(self, f, op, x):
         return self.make_call(f.start, self._reach(x), f, x, _tspan(op))
@@ -244,7 +245,7 @@ class Builder:
 
     # -- operators ---------------------------------------------------------------
     def binop(self, lhs, op, rhs):
-        t = op.type
+        t = op[0]
         start, end = lhs.start, self._reach(rhs)
         ospan = _tspan(op)
         if t in _BINOP_TEXT:
@@ -265,10 +266,10 @@ class Builder:
         raise AssertionError(t)
 
     def not_(self, bang, e):
-        return A.Not(bang.start_pos, self._reach(e), e)
+        return A.Not(bang[2], self._reach(e), e)
 
     def negate(self, minus, e):
-        s, t = minus.start_pos, minus.end_pos
+        s, t = minus[2], minus[3]
         return A.Call(s, self._reach(e), self._var("__sub", minus), [A.Int(s, t, 0), e], Span(s, t))
 
     def has_attr(self, e, _1, path):
@@ -297,24 +298,24 @@ class Builder:
 
     def cursed_or(self, e, kw):
         # Nix positions the `or` variable at the start of the whole rule
-        start, end = e.start, kw.end_pos
+        start, end = e.start, kw[3]
         call = A.Call(start, end, e, [A.Var(start, end, self.sym("or"))])
         self.cursed[call] = end
         return call
 
     # -- atoms ---------------------------------------------------------------------
     def var(self, tok):
-        if tok.flag:
-            return A.Missing(tok.start_pos, tok.end_pos)
-        name = tok.value          # the plain `str` of the identifier (no copy, no NixToken.__eq__)
+        if tok[4]:
+            return A.Missing(tok[2], tok[3])
+        name = tok[1]          # the plain `str` of the identifier (no copy)
         if name == "__curPos":
-            return A.CurPos(tok.start_pos, tok.end_pos)
+            return A.CurPos(tok[2], tok[3])
         symbols = self.symbols
         if name not in symbols:
             symbols[name] = len(symbols)
-        v = _new(_Var)                   # A.Var(tok.start_pos, tok.end_pos, name)
-        v.start = tok.start_pos
-        v.end = tok.end_pos
+        v = _new(_Var)                   # A.Var(tok[2], tok[3], name)
+        v.start = tok[2]
+        v.end = tok[3]
         v.name = name
         v.synthetic = False
         v.level = -1
@@ -325,25 +326,25 @@ class Builder:
         return v
 
     def int_(self, tok):
-        n = _new(_Int)                   # A.Int(tok.start_pos, tok.end_pos, tok.value)
-        n.start = tok.start_pos
-        n.end = tok.end_pos
-        n.value = tok.value
+        n = _new(_Int)                   # A.Int(tok[2], tok[3], tok[1])
+        n.start = tok[2]
+        n.end = tok[3]
+        n.value = tok[1]
         return n
 
     def float_(self, tok):
-        return A.Float(tok.start_pos, tok.end_pos, tok.value)
+        return A.Float(tok[2], tok[3], tok[1])
 
     def string(self, open_, parts, close):
         if parts is None:
-            return A.Str(open_.start_pos, close.end_pos, "")
+            return A.Str(open_[2], close[3], "")
         if type(parts) is A.Str:
-            parts.start = open_.start_pos
-            parts.end = close.end_pos
+            parts.start = open_[2]
+            parts.end = close[3]
         return parts
 
     def ind_string(self, open_, parts, close):
-        return self.strip_indentation(open_.start_pos, close.end_pos, parts)
+        return self.strip_indentation(open_[2], close[3], parts)
 
     def path(self, p, end):
         return p
@@ -353,23 +354,23 @@ class Builder:
         return A.ConcatStrings(p.start, parts[-1].end, False, parts, None, self._part_positions(parts))
 
     def spath(self, tok):
-        s, e = tok.start_pos, tok.end_pos
+        s, e = tok[2], tok[3]
         return A.Call(s, e, self._var("__findFile", tok),
-                      [self._var("__nixPath", tok), A.Str(s, e, tok.value[1:-1])])
+                      [self._var("__nixPath", tok), A.Str(s, e, tok[1][1:-1])])
 
     def uri(self, tok):
         if self.lints:
             level = self.lints.get("url-literals", "ignore")
             self.diagnose("url-literals", f"URL literals are {'disallowed' if level == 'fatal' else 'discouraged'}"
-                          f". Consider using a string literal \"{tok}\" instead", tok.start_pos)
-        return A.Str(tok.start_pos, tok.end_pos, tok.value, uri=True)
+                          f". Consider using a string literal \"{tok[1]}\" instead", tok[2])
+        return A.Str(tok[2], tok[3], tok[1], uri=True)
 
     def parens(self, open_, e, close):
         # Nix's positions of a call or select start at the opening parenthesis
-        self.outer_start[e] = open_.start_pos
+        self.outer_start[e] = open_[2]
         # a node ending in a parenthesized one ends at its `)` (positions
         # are starts, so Nix's messages do not change; editors see whole ranges)
-        self.outer_end[e] = close.end_pos
+        self.outer_end[e] = close[3]
         return e
 
     def _outer(self, x) -> int:
@@ -382,35 +383,35 @@ class Builder:
 
     def legacy_let(self, kw, _1, attrs, close):
         attrs.rec = True
-        start, end = kw.start_pos, close.end_pos
+        start, end = kw[2], close[3]
         attrs.start, attrs.end = start, end
         return A.Select(start, end, attrs, [A.AttrName(start, end, self.sym("body"))])
 
     def rec_attrs(self, kw, _1, attrs, close):
         attrs.rec = True
-        attrs.start, attrs.end = kw.start_pos, close.end_pos
+        attrs.start, attrs.end = kw[2], close[3]
         return attrs
 
     def attrs(self, open_, attrs, close):
-        attrs.start, attrs.end = open_.start_pos, close.end_pos
+        attrs.start, attrs.end = open_[2], close[3]
         return attrs
 
     def empty_attrs(self, open_, close):
-        return A.Attrs(open_.start_pos, close.end_pos)
+        return A.Attrs(open_[2], close[3])
 
     def list_(self, open_, elems, close):
-        n = _new(_List)                  # A.List(open_.start_pos, close.end_pos, elems)
-        n.start = open_.start_pos
-        n.end = close.end_pos
+        n = _new(_List)                  # A.List(open_[2], close[3], elems)
+        n.start = open_[2]
+        n.end = close[3]
         n.elems = elems
         return n
 
     # -- strings ---------------------------------------------------------------------
     def string_parts_str(self, tok):
-        v = _new(_Str)                   # A.Str(tok.start_pos, tok.end_pos, tok.value)
-        v.start = tok.start_pos
-        v.end = tok.end_pos
-        v.value = tok.value
+        v = _new(_Str)                   # A.Str(tok[2], tok[3], tok[1])
+        v.start = tok[2]
+        v.end = tok[3]
+        v.value = tok[1]
         v.uri = False
         return v
 
@@ -429,49 +430,49 @@ class Builder:
         return lst
 
     def interp_more_expr(self, lst, dc, e, _1):
-        self.interp_start[e] = dc.start_pos
+        self.interp_start[e] = dc[2]
         lst.append(e)
         return lst
 
     def interp_first_expr(self, dc, e, _):
-        self.interp_start[e] = dc.start_pos
+        self.interp_start[e] = dc[2]
         return [e]
 
     def interp_first_str_expr(self, tok, dc, e, _1):
-        self.interp_start[e] = dc.start_pos
-        return [A.Str(tok.start_pos, tok.end_pos, tok.value), e]
+        self.interp_start[e] = dc[2]
+        return [A.Str(tok[2], tok[3], tok[1]), e]
 
     def path_start(self, tok):
-        lit = tok.value
+        lit = tok[1]
         if lit.startswith("/"):
             if self.lints:
                 self.diagnose("absolute-path-literals", "absolute path literals are not portable. Consider "
                               f"replacing path literal '{lit}' by a string, relative path, or parameter",
-                              tok.start_pos)
+                              tok[2])
             path = canon_path(lit)
         else:
             if self.lints and not lit.startswith("."):
                 self.diagnose("short-path-literals", f"relative path literal '{lit}' should be prefixed "
-                              f"with '.' for clarity: './{lit}'", tok.start_pos)
+                              f"with '.' for clarity: './{lit}'", tok[2])
             path = canon_path(self.source.base_dir + "/" + lit)
         if len(lit) > 1 and lit.endswith("/"):
             path += "/"
-        return A.Path(tok.start_pos, tok.end_pos, path)
+        return A.Path(tok[2], tok[3], path)
 
     def hpath_start(self, tok):
         if self.lints:
             self.diagnose("absolute-path-literals", "home path literals are not portable. Consider "
-                          f"replacing path literal '{tok}' by a string, relative path, or parameter",
-                          tok.start_pos)
+                          f"replacing path literal '{tok[1]}' by a string, relative path, or parameter",
+                          tok[2])
         home = self.home if self.home is not None else os.environ.get("HOME", "")
-        return A.Path(tok.start_pos, tok.end_pos, home + tok.value[1:])
+        return A.Path(tok[2], tok[3], home + tok[1][1:])
 
     def ind_more_str(self, lst, tok):
         lst.append(tok)
         return lst
 
     def ind_more_expr(self, lst, dc, e, _1):
-        self.interp_start[e] = dc.start_pos
+        self.interp_start[e] = dc[2]
         lst.append(e)
         return lst
 
@@ -490,12 +491,12 @@ class Builder:
         min_indent = 1000000
         cur = 0
         for item in es:
-            if type(item) is not NixToken or not item.flag:
+            if type(item) is not tuple or not item[4]:
                 if at_start:
                     at_start = False
                     min_indent = min(min_indent, cur)
                 continue
-            lines = item.value.split("\n")
+            lines = item[1].split("\n")
             last = len(lines) - 1
             for k, line in enumerate(lines):
                 if k:                         # after a newline: a new line starts
@@ -515,14 +516,14 @@ class Builder:
         dropped = 0
         n_left = len(es)
         for item in es:
-            if type(item) is not NixToken:
+            if type(item) is not tuple:
                 at_start = False
                 dropped = 0
                 out.append(item)
                 n_left -= 1
                 continue
             kept = []
-            lines = item.value.split("\n")
+            lines = item[1].split("\n")
             last = len(lines) - 1
             for k, line in enumerate(lines):
                 if k:
@@ -551,7 +552,7 @@ class Builder:
                 if p != -1 and s[p + 1:].strip(" ") == "":
                     s = s[:p + 1]
             if s:
-                out.append(A.Str(item.start_pos, item.end_pos, s))
+                out.append(A.Str(item[2], item[3], s))
             n_left -= 1
         if not out:
             return A.Str(start, end, "")
@@ -700,21 +701,21 @@ class Builder:
         return [an]
 
     def attr_id(self, tok):
-        if tok.flag:
-            return A.AttrName(tok.start_pos, tok.end_pos, "")
-        name = tok.value
+        if tok[4]:
+            return A.AttrName(tok[2], tok[3], "")
+        name = tok[1]
         symbols = self.symbols
         if name not in symbols:
             symbols[name] = len(symbols)
-        v = _new(_AttrName)              # A.AttrName(tok.start_pos, tok.end_pos, name)
-        v.start = tok.start_pos
-        v.end = tok.end_pos
+        v = _new(_AttrName)              # A.AttrName(tok[2], tok[3], name)
+        v.start = tok[2]
+        v.end = tok[3]
         v.name = name
         v.expr = None
         return v
 
     def string_attr_str(self, open_, parts, close):
-        start, end = open_.start_pos, close.end_pos
+        start, end = open_[2], close[3]
         if parts is None:
             return A.AttrName(start, end, self.sym(""))
         if type(parts) is A.Str:
@@ -722,7 +723,7 @@ class Builder:
         return A.AttrName(start, end, None, parts)
 
     def string_attr_dyn(self, open_, e, close):
-        start, end = open_.start_pos, close.end_pos
+        start, end = open_[2], close[3]
         # ToBeStringyExpr::visit: `${"a"}` (a plain string expression) is a static name
         if type(e) is A.Str:
             return A.AttrName(start, end, self.sym(e.value))
@@ -746,16 +747,16 @@ class Builder:
 
     # -- formals -----------------------------------------------------------------------
     def formal_set_ellipsis(self, open_, formals, _1, _2, close):
-        return FormalSet(formals, True, open_.start_pos, close.end_pos)
+        return FormalSet(formals, True, open_[2], close[3])
 
     def formal_set_only_ellipsis(self, open_, _, close):
-        return FormalSet([], True, open_.start_pos, close.end_pos)
+        return FormalSet([], True, open_[2], close[3])
 
     def formal_set_plain(self, open_, formals, *rest):     # `{ a, b }` and `{ a, b, }`
-        return FormalSet(formals, False, open_.start_pos, rest[-1].end_pos)
+        return FormalSet(formals, False, open_[2], rest[-1][3])
 
     def formal_set_empty(self, open_, close):
-        return FormalSet([], False, open_.start_pos, close.end_pos)
+        return FormalSet([], False, open_[2], close[3])
 
     def formals_more(self, lst, _1, f):
         lst.append(f)
@@ -765,7 +766,7 @@ class Builder:
         return [f]
 
     def formal(self, tok):
-        return A.Formal(self.sym(tok.value), None, tok.start_pos, tok.end_pos)
+        return A.Formal(self.sym(tok[1]), None, tok[2], tok[3])
 
     def formal_default(self, tok, _1, e):
-        return A.Formal(self.sym(tok.value), e, tok.start_pos, tok.end_pos)
+        return A.Formal(self.sym(tok[1]), e, tok[2], tok[3])

@@ -67,7 +67,7 @@ import re
 from ..records import record
 from ..source import Source, Span
 from . import ast as A
-from .lexer import INITIAL, Lexer, NixToken, make_token
+from .lexer import INITIAL, Lexer, NixToken, make_token, token_tuple
 from .lr import LRParser, Stuck
 
 # how far out from the edit to look, and how big a stretch is still worth it
@@ -330,8 +330,8 @@ def _parse_stretch(base, source: Source, start: int, end: int, home, fe):
     builder.symbols = dict(base.symbols)
     pstate = LRParser(fe.tables)
     try:
-        pstate.feed_tokens(tokens)
-        tree = pstate.feed_token(make_token("$END", "", n, n, 1, 1), True)
+        pstate.feed_tokens(map(token_tuple, tokens))
+        tree = pstate.feed_token(("$END", "", n, n, False), True)
     except Stuck:
         return STUCK
     if builder.diagnostics or builder.warnings or tree is None:

@@ -36,11 +36,15 @@ without interpolation), telling them apart by the group that matched; for
 the rest the scan dispatches on the first character and only runs the
 competing expressions that can start with it (`_longest_default`).
 
-Tokens are Lark `Token`s carrying offset, line and column (1-based, in
+The scanner makes each token a plain tuple (type, value, start, end, flag),
+handed over in batches (`Lexer.token_tuples`, what the strict parse reads);
+`Lexer.tokens()` gives them as `NixToken`s instead (str subclasses with the
+attributes of a Lark `Token`: offset, line and column, 1-based, in
 characters; Nix's byte columns are computed by `Source.line_col` when an
-error is printed). STR / IND_STR tokens carry the unescaped text as value;
-IND_STR tokens also say whether their text may contribute indentation
-(escapes and lone `$`/`'` do not), which `strip_indentation` needs.
+error is printed), one scanner step at a time, for editors and tools.
+STR / IND_STR tokens carry the unescaped text as value; IND_STR tokens also
+say whether their text may contribute indentation (escapes and lone `$`/`'`
+do not), which `strip_indentation` needs.
 
 Errors the lexer finds itself (an integer that does not fit in 64 bits, a
 float out of range, a trailing slash, pipe operators without the
@@ -55,6 +59,7 @@ import re
 import sys
 from array import array
 from collections.abc import Iterator
+from itertools import chain
 
 from ..errors import (ExperimentalFeatureDisabled, InvalidNumber, NixError, NullByteInString,
                       PathTrailingSlash, UrlLiteral)
@@ -107,6 +112,17 @@ R_STR = re.compile(r'(?:[^$"\\]++|\$[^{"\\]|\\[\s\S]|\$\\[\s\S])++')
 R_IND_STR = re.compile(r"(?:[^$']++|\$[^{']|'[^'$])++")
 
 INT_MAX = (1 << 63) - 1
+
+
+def _int(digits: str) -> int:
+    """The value of a run of digits, or INT_MAX + 1 for any too big for 64
+    bits (Python refuses to convert more than 4300 digits: a literal that
+    long is Nix's "invalid integer" too, never an internal error)."""
+    if len(digits) > 19:
+        digits = digits.lstrip("0")
+        if len(digits) > 19:
+            return INT_MAX + 1
+    return int(digits or "0")
 
 # DEFAULT mode in one match (Python's `re.Scanner` idea): whitespace, then
 # the first of these alternatives that matches, told apart by `lastindex`.
@@ -206,6 +222,21 @@ class NixToken(str):
 
 _str_new = str.__new__
 
+# Token tuples: the scanner makes each token a plain tuple, (type, value,
+# start, end, flag), `flag` being the NixToken's (an IND_STR that may carry
+# indentation; a virtual token of error recovery), or for an ERROR token its
+# pending error. A tuple costs a fifth of a NixToken to make and to free,
+# and the strict parse (parser.parse_syntax), whose driver and tree builder
+# read tokens by index, never needs more; `Lexer.tokens()` gives NixTokens.
+TYPE, VALUE, START, END, FLAG = range(5)
+BATCH = 256            # tokens scanned at a time for `Lexer.token_tuples`
+_flatten = chain.from_iterable
+
+
+def token_tuple(t: NixToken) -> tuple:
+    """The tuple of a NixToken (an ERROR token's with its error)."""
+    return (t.type, t.value, t.start_pos, t.end_pos, t.error if t.type == "ERROR" else t.flag)
+
 
 def make_token(type_: str, value, start: int, end: int, line: int, col: int, flag=False,
                error: NixError | None = None) -> NixToken:
@@ -301,33 +332,26 @@ class Lexer:
         editor relexing part of a text: `nixlang.syntax.incremental`)."""
         self.start = at
         self.modes = list(modes)
+        if type(last) is NixToken:
+            last = (last.type, last.value, last.start_pos, last.end_pos, last.flag)
         self._hist_cur = last
 
     # -- positions ---------------------------------------------------------
-    def _tok(self, type_, value, start, end, flag=False, error=None):
-        # what Token.__new__ does, minus its argument juggling (this is the hot path)
-        t = _str_new(NixToken, value)
-        t.type = type_
-        t.value = value
-        t.start_pos = start
-        t.end_pos = end
-        t.flag = flag
-        t.error = error
-        t._text = self.text
-        t._lc = None
-        return t
+    @staticmethod
+    def _tok(type_, value, start, end, flag=False):
+        return (type_, value, start, end, flag)
 
     def _error(self, cls, message, start, end, fallback: str):
         """An ERROR token; `fallback` is the token type error recovery uses in its place."""
         self.errors += 1
-        return self._tok("ERROR", fallback, start, end, error=cls(message, self.source, Span(start, end)))
+        return ("ERROR", fallback, start, end, cls(message, self.source, Span(start, end)))
 
     # -- the scanner ---------------------------------------------------------
     def _resolve(self, entry) -> tuple[int, int]:
         if entry is None:
             return 0, 0
-        if type(entry) is NixToken:
-            return entry.start_pos, entry.end_pos
+        if len(entry) == 5:          # a token
+            return entry[2], entry[3]
         kind, start, end = entry
         if kind == "s":
             last = None
@@ -338,6 +362,38 @@ class Lexer:
         return start, end
 
     def tokens(self) -> Iterator[NixToken]:
+        """The tokens as `NixToken`s (for editors and tools), scanned when
+        asked for, one step of the scanner at a time (one token, or the few
+        that one match makes: `a;`, a whole `"..."`): stopping after a `;`
+        leaves the lexer (its modes, comments and errors) where it was then."""
+        text = self.text
+        new = _str_new
+        for batch in self.batches(1):
+            for t in batch:
+                tok = new(NixToken, t[1])
+                tok.type = tt = t[0]
+                tok.value = t[1]
+                tok.start_pos = t[2]
+                tok.end_pos = t[3]
+                if tt == "ERROR":
+                    tok.flag = False
+                    tok.error = t[4]
+                else:
+                    tok.flag = t[4]
+                    tok.error = None
+                tok._text = text
+                tok._lc = None
+                yield tok
+
+    def token_tuples(self) -> Iterator[tuple]:
+        """The tokens as tuples (see `Token tuples` above), scanned in
+        batches: what the strict parse reads."""
+        return _flatten(self.batches(BATCH))
+
+    def batches(self, size: int) -> Iterator[list]:
+        """The token tuples in lists of `size` (the last one maybe shorter):
+        the lexer loop appends to a list, and the consumer resumes it once a
+        list, not once a token."""
         text = self.text
         n = len(text)
         i = self.start
@@ -348,7 +404,8 @@ class Lexer:
         comments = self.comments
         keywords = KEYWORDS
         chars = CHAR_TOKENS
-        new = _str_new
+        buf: list = []
+        out = buf.append
         # the history of matches lives in locals here (see _hist_*): the
         # scanners that read or write it get it synchronised around their call
         prev, cur = self._hist_prev, self._hist_cur    # None, None unless restarted
@@ -359,151 +416,144 @@ class Lexer:
         # the mode on top of the stack, kept in a local (read again after each
         # change: indexing a list from its end is CPython's slow path)
         mode = modes[-1]
+        steps = range(size)
         while True:
-            if mode <= DEFAULT:
-                m = scan(text, i)
-                k = m.lastindex
-                s, i = m.span(k)
-                if k == _G_COMMENT:
-                    if comments is not None:
-                        comments.append(Span(s, i))
-                    continue
-                if s > run:
-                    if k == _G_ID_P:
-                        # an identifier, then (after blanks) a one-character token:
-                        # the identifier first
-                        start, end = m.span(_G_ID)
-                        if start > run:
-                            prev, cur = cur, ("s", run, start)
-                        v = intern(text[start:end])
-                        tok = new(NixToken, v)        # self._tok(...), inlined
-                        tok.type = keywords.get(v, "ID")
-                        tok.value = v
-                        tok.start_pos = start
-                        tok.end_pos = end
-                        tok.flag = False
-                        tok.error = None
-                        tok._text = text
-                        tok._lc = None
-                        prev, cur = cur, tok
-                        yield tok
-                        if s > end:
-                            prev, cur = cur, ("s", end, s)
+            # `size` steps of the scanner, then the tokens they made are handed over
+            for _ in steps:
+                if mode <= DEFAULT:
+                    m = scan(text, i)
+                    k = m.lastindex
+                    s, i = m.span(k)
+                    if k == _G_COMMENT:
+                        if comments is not None:
+                            comments.append(Span(s, i))
+                        continue
+                    if s > run:
+                        if k == _G_ID_P:
+                            # an identifier, then (after blanks) a one-character token:
+                            # the identifier first
+                            start, end = m.span(_G_ID)
+                            if start > run:
+                                prev, cur = cur, ("s", run, start)
+                            v = intern(text[start:end])
+                            tok = (keywords.get(v, "ID"), v, start, end, False)
+                            prev, cur = cur, tok
+                            out(tok)
+                            if s > end:
+                                prev, cur = cur, ("s", end, s)
+                        else:
+                            prev, cur = cur, ("s", run, s)
+                    if s >= n:
+                        break
+                    if k == _G_ID:
+                        # an identifier or keyword that no path or URI can extend
+                        v = intern(text[s:i])
+                        t = keywords.get(v, "ID")
+                    elif k == _G_ID_P:
+                        v = text[s]
+                        t = chars[v]
+                    elif k == _G_SINGLE:
+                        # a character that is a whole token whatever follows
+                        v = text[s]
+                        t = chars[v]
+                    elif k == _G_STR and "\0" not in (v := text[s + 1:i - 1]):
+                        # a whole string without interpolation: `"`, STR, `"` (in
+                        # STRING mode between the quotes, which no one sees: the
+                        # three are handed over together)
+                        cur = ("DQUOTE", '"', s, s + 1, False)
+                        out(cur)
+                        if v:
+                            if "\\" in v or "\r" in v:
+                                v = unescape_str(v)
+                            cur = ("STR", v, s + 1, i - 1, False)
+                            out(cur)
+                        s = i - 1
+                        t, v = "DQUOTE", '"'
+                    elif k == _G_ID_DOT:
+                        # `a.b`: an identifier before a dot, where no path or URI starts
+                        # (no `/` or `:` after the run of path characters from here)
+                        v = intern(text[s:i])
+                        t = keywords.get(v, "ID")
+                    elif k == _G_LBRACE:
+                        modes.append(DEFAULT)
+                        mode = DEFAULT
+                        t, v = "LBRACE", "{"
+                    elif k == _G_RBRACE:
+                        if mode != INITIAL:
+                            modes.pop()
+                            mode = modes[-1]
+                        t, v = "RBRACE", "}"
+                    elif k == _G_DOT:
+                        # `.` that starts no `...`, `.5` or path `./x`, `.a/b` (the run
+                        # of path characters from it has no `/` after it)
+                        t, v = "DOT", "."
+                    elif k == _G_ASSIGN:
+                        t, v = "ASSIGN", "="
+                    elif k == _G_DQUOTE:
+                        modes.append(STRING)
+                        mode = STRING
+                        t, v = "DQUOTE", '"'
+                    elif k == _G_SIGN:
+                        # `+`, `++`, `-`, `/`, `!`, `>`, `<` that start no path, operator or `<...>`
+                        v = text[s:i]
+                        t = OPERATORS.get(v) or chars[v]
+                    elif k == _G_INT and not (int_runs and text[i:i + 1] in _BLANKS
+                                              and R_INT_RUN_START.match(text, s)) \
+                            and (v := _int(text[s:i])) <= INT_MAX:
+                        # an integer no path or float goes on from (in 64 bits, not a run to pack)
+                        t = "INT_LIT"
+                    elif k == _G_DOLLAR:
+                        modes.append(DEFAULT)
+                        mode = DEFAULT
+                        t, v = "DOLLAR_CURLY", "${"
                     else:
-                        prev, cur = cur, ("s", run, s)
-                if s >= n:
-                    break
-                if k == _G_ID:
-                    # an identifier or keyword that no path or URI can extend
-                    v = intern(text[s:i])
-                    t = keywords.get(v, "ID")
-                elif k == _G_ID_P:
-                    v = text[s]
-                    t = chars[v]
-                elif k == _G_SINGLE:
-                    # a character that is a whole token whatever follows
-                    v = text[s]
-                    t = chars[v]
-                elif k == _G_STR and "\0" not in (v := text[s + 1:i - 1]):
-                    # a whole string without interpolation: `"`, STR, `"`
-                    modes.append(STRING)
-                    tok = self._tok("DQUOTE", '"', s, s + 1)
-                    prev, cur = cur, tok
-                    yield tok
-                    if v:
-                        if "\\" in v or "\r" in v:
-                            v = unescape_str(v)
-                        tok = self._tok("STR", v, s + 1, i - 1)
+                        if k == _G_OP:
+                            tok, i = self._operator(m.group(k), s)
+                        else:
+                            # the other rules compete for longer matches (_longest_default)
+                            self._hist_prev, self._hist_cur = prev, cur
+                            tok, i = self._scan_default(text, s)
+                            mode = modes[-1]
+                        run = i
                         prev, cur = cur, tok
-                        yield tok
-                    modes.pop()
-                    s = i - 1
-                    t, v = "DQUOTE", '"'
-                elif k == _G_ID_DOT:
-                    # `a.b`: an identifier before a dot, where no path or URI starts
-                    # (no `/` or `:` after the run of path characters from here)
-                    v = intern(text[s:i])
-                    t = keywords.get(v, "ID")
-                elif k == _G_LBRACE:
-                    modes.append(DEFAULT)
-                    mode = DEFAULT
-                    t, v = "LBRACE", "{"
-                elif k == _G_RBRACE:
-                    if mode != INITIAL:
-                        modes.pop()
-                        mode = modes[-1]
-                    t, v = "RBRACE", "}"
-                elif k == _G_DOT:
-                    # `.` that starts no `...`, `.5` or path `./x`, `.a/b` (the run
-                    # of path characters from it has no `/` after it)
-                    t, v = "DOT", "."
-                elif k == _G_ASSIGN:
-                    t, v = "ASSIGN", "="
-                elif k == _G_DQUOTE:
-                    modes.append(STRING)
-                    mode = STRING
-                    t, v = "DQUOTE", '"'
-                elif k == _G_SIGN:
-                    # `+`, `++`, `-`, `/`, `!`, `>`, `<` that start no path, operator or `<...>`
-                    v = text[s:i]
-                    t = OPERATORS.get(v) or chars[v]
-                elif k == _G_INT and not (int_runs and text[i:i + 1] in _BLANKS
-                                          and R_INT_RUN_START.match(text, s)) \
-                        and (v := int(text[s:i])) <= INT_MAX:
-                    # an integer no path or float goes on from (in 64 bits, not a run to pack)
-                    t = "INT_LIT"
-                elif k == _G_DOLLAR:
-                    modes.append(DEFAULT)
-                    mode = DEFAULT
-                    t, v = "DOLLAR_CURLY", "${"
-                else:
-                    if k == _G_OP:
-                        tok, i = self._operator(m.group(k), s)
-                    else:
-                        # the other rules compete for longer matches (_longest_default)
-                        self._hist_prev, self._hist_cur = prev, cur
-                        tok, i = self._scan_default(text, s)
-                        mode = modes[-1]
+                        out(tok)
+                        continue
+                    tok = (t, v, s, i, False)
                     run = i
-                    prev, cur = cur, tok
-                    yield tok
-                    continue
-                tok = new(NixToken, v)
-                tok.type = t
-                tok.value = v
-                tok.start_pos = s
-                tok.end_pos = i
-                tok.flag = False
-                tok.error = None
-                tok._text = text
-                tok._lc = None
-                run = i
-            elif mode == STRING:
-                if i >= n:
-                    break
-                self._hist_prev, self._hist_cur = prev, cur
-                tok, i = self._scan_string(text, i)
-                if tok is None:
-                    prev, cur = self._hist_prev, self._hist_cur
-                    break
-                run = i
-                mode = modes[-1]
-            elif mode == IND_STRING:
-                if i >= n:
-                    break
-                tok, i = self._scan_ind_string(text, i)
-                run = i
-                mode = modes[-1]
+                elif mode == STRING:
+                    if i >= n:
+                        break
+                    self._hist_prev, self._hist_cur = prev, cur
+                    tok, i = self._scan_string(text, i)
+                    if tok is None:
+                        prev, cur = self._hist_prev, self._hist_cur
+                        break
+                    run = i
+                    mode = modes[-1]
+                elif mode == IND_STRING:
+                    if i >= n:
+                        break
+                    tok, i = self._scan_ind_string(text, i)
+                    run = i
+                    mode = modes[-1]
+                else:
+                    self._hist_prev, self._hist_cur = prev, cur
+                    tok, i = self._scan_path(text, i, mode)
+                    run = i
+                    mode = modes[-1]
+                prev, cur = cur, tok
+                out(tok)
             else:
-                self._hist_prev, self._hist_cur = prev, cur
-                tok, i = self._scan_path(text, i, mode)
-                run = i
-                mode = modes[-1]
-            prev, cur = cur, tok
-            yield tok
+                yield buf
+                buf = []
+                out = buf.append
+                continue
+            break       # end of input
         self._hist_prev, self._hist_cur = prev, cur
         # flex keeps the last match's location for end of file
         self.eof_offset = self._resolve(cur)[1]
+        if buf:
+            yield buf
 
     def _path_or_uri(self, text: str, i: int) -> bool:
         """May a path or URI start at `i` (an identifier)? Needs a run of path
@@ -594,7 +644,7 @@ class Lexer:
                     if self.int_runs and R_INT_RUN_START.match(text, i):
                         return self._int_run(text, i)
                     s = m.group()
-                    v = int(s)
+                    v = _int(s)
                     if v > INT_MAX:
                         return self._error(InvalidNumber, f"invalid integer '{s}'", i, e, "INT_LIT"), e
                     return self._tok("INT_LIT", v, i, e), e
@@ -634,7 +684,7 @@ class Lexer:
             s = sys.intern(s)
             return self._tok(KEYWORDS.get(s, "ID"), s, i, end), end
         if kind == "INT":
-            v = int(s)
+            v = _int(s)
             if v > INT_MAX:
                 return self._error(InvalidNumber, f"invalid integer '{s}'", i, end, "INT_LIT"), end
             return self._tok("INT_LIT", v, i, end), end
@@ -674,9 +724,7 @@ class Lexer:
             m = more()
         for a in (values, starts, ends):
             a.pop()
-        tok = self._tok("INT_RUN", "", i, ends[-1])
-        tok.value = IntRun(values, starts, ends)
-        return tok, ends[-1]
+        return ("INT_RUN", IntRun(values, starts, ends), i, ends[-1], False), ends[-1]
 
     def _add_paths(self, text: str, i: int, cands: list) -> None:
         # A path needs a `/` after a run of path characters. Remember where the

@@ -9,7 +9,10 @@ skipping Lark's per-step checks makes parsing about 2.5 times faster, which
 is the difference between a slow and a usable editor on a big file.
 
 `LRParser` keeps the same two stacks as Lark's ParserState (`state_stack`,
-`value_stack`), so error reporting and recovery read them the same way.
+`value_stack`), so error reporting and recovery read them the same way. It
+reads tokens as the lexer's tuples (type, value, start, end, flag: see
+lexer.py), which go on the value stack as they are; callers holding
+`NixToken`s feed `lexer.token_tuple(t)`.
 """
 from __future__ import annotations
 
@@ -100,11 +103,11 @@ class ParseTable:
 
 
 class Stuck(Exception):
-    """No action for this token in the current state (a syntax error; the
-    stacks are left as they were when it was found)."""
+    """No action for this token (a token tuple, see lexer.py) in the current
+    state (a syntax error; the stacks are left as they were when it was found)."""
 
     def __init__(self, token):
-        super().__init__(token.type)
+        super().__init__(token[0])
         self.token = token
 
 
@@ -335,7 +338,7 @@ class LRParser:
         gotos = tables.gotos
         sstack, vstack = self.state_stack, self.value_stack
         if tt is None:
-            tt = tok.type
+            tt = tok[0]
         end_state = tables.end_state
         while True:
             if is_end and sstack[-1] == end_state:
@@ -381,7 +384,7 @@ class LRParser:
         # SHIFT, UNIT, ... and SHIFT_R1, ... NO_ACTION above
         try:
             for tok in tokens:
-                tt = tok.type
+                tt = tok[0]
                 try:
                     row = rows[tt]
                 except KeyError:          # a type no state takes
@@ -511,7 +514,7 @@ class LRParser:
         else:
             if self.state_stack[-1] in self.tables.list_states:
                 vstack = self.value_stack
-                vstack[-1] = self.tables.append_run(vstack[-1], tok.value)
+                vstack[-1] = self.tables.append_run(vstack[-1], tok[1])
                 return
         self.feed_tokens(int_tokens(tok))
 
@@ -524,13 +527,9 @@ class LRParser:
 
 def int_tokens(run_tok):
     """The INT_LIT tokens of an INT_RUN token."""
-    from .lexer import make_token
-    text = run_tok._text
-    run = run_tok.value
+    run = run_tok[1]
     for v, s, e in zip(run.values, run.starts, run.ends):
-        t = make_token("INT_LIT", v, s, e, 0, 0)
-        t._text, t._lc = text, None
-        yield t
+        yield ("INT_LIT", v, s, e, False)
 
 
 def advance_states(tables: Tables, stack: list, tt: str) -> bool:

@@ -47,7 +47,7 @@ from ..source import Source, Span
 from . import ast as A
 from .builder import Builder
 from .incremental import STUCK, Lexed, lex, reparse, reparse_repaired
-from .lexer import Lexer, NixToken, _make_lark_lexer_class, make_token
+from .lexer import Lexer, NixToken, _make_lark_lexer_class, make_token, token_tuple
 from .lr import (APPEND, APPEND3, EMPTY, LIST1, LRParser, ParseTable, Reduce, Shift, Stuck, Tables,
                  advance_states, run_states)
 
@@ -304,9 +304,11 @@ class Frontend:
                 if rule.alias is None and rule.options.expand1 and len(rule.expansion) == 1:
                     callbacks[rule] = _lark_first
                 else:
-                    # Lark passes the children as one list
+                    # Lark passes the children as one list, its tokens NixTokens (the
+                    # builder reads token tuples)
                     method = getattr(self.builder, rule.alias or rule.origin.name)
-                    callbacks[rule] = lambda children, method=method: method(*children)
+                    callbacks[rule] = lambda children, method=method: method(
+                        *[token_tuple(c) if type(c) is NixToken else c for c in children])
             parse_conf.callbacks = callbacks
             self._lark_callbacks = lark
         return lark
@@ -500,12 +502,15 @@ def frontend() -> Frontend:
 
 
 def _error_position(lexer: Lexer | Lexed, tok) -> Span:
-    if tok.type == "$END":
+    """Where the syntax error at `tok` (a NixToken or a token tuple) is reported."""
+    if type(tok) is NixToken:
+        tok = token_tuple(tok)
+    if tok[0] == "$END":
         # Bison's error(): for "unexpected end of file" the location is moved to
         # its end; the end of file token has the location of the last match
         n = lexer.eof_offset
         return Span(n, n)
-    return Span(tok.start_pos, tok.end_pos)
+    return Span(tok[2], tok[3])
 
 
 @record
@@ -535,20 +540,20 @@ def parse_syntax(source: Source, options: ParseOptions | None = None) -> ParseRe
     lexer = Lexer(source, pipe_operators=options.pipe_operators, url_literals=options.url_literals,
                   collect_comments=True, int_runs=True)
     n = len(source.text)
-    eof = lambda: make_token("$END", "", lexer.eof_offset, lexer.eof_offset, 0, 0)  # noqa: E731
+    eof = lambda: ("$END", "", lexer.eof_offset, lexer.eof_offset, False)  # noqa: E731
     pstate = LRParser(fe.tables)
     try:
         try:
-            tree = pstate.parse(lexer.tokens(), eof)
+            tree = pstate.parse(lexer.token_tuples(), eof)
             symbols, warnings = builder.symbols, builder.warnings
         except Stuck as e:
             tok = e.token
-            if tok.type == "ERROR":
+            if tok[0] == "ERROR":
                 fe.consistent_reductions(pstate)
-                raise tok.error from None
-            msg, expected = fe.bison_error(pstate.state_stack, tok.type, pstate.value_stack)
+                raise tok[4] from None
+            msg, expected = fe.bison_error(pstate.state_stack, tok[0], pstate.value_stack)
             raise errors.SyntaxError_(msg, source, _error_position(lexer, tok)).tagged(
-                "syntax", unexpected=tok.type, expected=expected) from None
+                "syntax", unexpected=tok[0], expected=expected) from None
     except RecursionError:
         raise errors.TooDeep(MAX_DEPTH_MESSAGE, source, Span(0, n)) from None
     finally:
@@ -581,8 +586,9 @@ class SyntaxDiagnostic:
     repair: str = ""          # e.g. "inserted ';'", "skipped token"
 
 
-def _virtual(type_: str, at: int, line: int, col: int) -> NixToken:
-    return make_token(type_, _VIRTUAL_TEXT.get(type_, ""), at, at, line, col, flag=True)
+def _virtual(type_: str, at: int) -> tuple:
+    """A token tuple recovery inserts (flagged virtual)."""
+    return (type_, _VIRTUAL_TEXT.get(type_, ""), at, at, True)
 
 
 def recover_syntax(source: Source, options: ParseOptions | None = None,
@@ -662,8 +668,8 @@ def _parse_recover(source: Source, options: ParseOptions, lexer, likely_broken: 
         builder.__init__(source, recover=True, home=options.home)
         pstate = LRParser(fe.tables)
         try:
-            pstate.feed_tokens(tokens)
-            result = pstate.feed_token(eof, True)
+            pstate.feed_tokens(map(token_tuple, tokens))
+            result = pstate.feed_token(token_tuple(eof), True)
         except Stuck:
             pass
         else:
@@ -691,7 +697,7 @@ def _parse_recover(source: Source, options: ParseOptions, lexer, likely_broken: 
             try:
                 _feed_repaired(pstate, source, tokens, first, last + 1, inserts, deletes)
                 end = tokens[last].end_pos
-                tree = pstate.feed_token(make_token("$END", "", end, end, 1, 1), True)
+                tree = pstate.feed_token(("$END", "", end, end, False), True)
             except Stuck:
                 return None
             if builder.warnings or tree is None:
@@ -709,8 +715,8 @@ def _parse_recover(source: Source, options: ParseOptions, lexer, likely_broken: 
     result = None
     if eof_seq is not None:
         for cand in eof_seq:
-            pstate.feed_token(_virtual(cand, eof.start_pos, eof.line, eof.column))
-        result = pstate.feed_token(eof, True)
+            pstate.feed_token(_virtual(cand, eof.start_pos))
+        result = pstate.feed_token(token_tuple(eof), True)
     diags.extend(builder.diagnostics)
     return ParseResult(result, source, diags, dict(builder.symbols), lexer.comments or [])
 
@@ -721,14 +727,13 @@ def _feed_repaired(pstate: LRParser, source: Source, tokens: list, start: int, e
     tokens inserted before token k (`inserts[k]`), token k skipped (`deletes`)."""
     pos = start
     for k in sorted(k for k in set(inserts) | deletes if start <= k <= end):
-        pstate.feed_tokens(tokens[pos:k])
+        pstate.feed_tokens(map(token_tuple, tokens[pos:k]))
         if inserts.get(k):
             at = tokens[k - 1].end_pos if k > 0 else 0
-            line, col = _line_col(source, at)
             for vt in inserts[k]:
-                pstate.feed_token(_virtual(vt, at, line, col))
+                pstate.feed_token(_virtual(vt, at))
         pos = k + 1 if k in deletes else k
-    pstate.feed_tokens(tokens[pos:end])
+    pstate.feed_tokens(map(token_tuple, tokens[pos:end]))
 
 
 # Error recovery copies parser stacks token by token, and its search for the

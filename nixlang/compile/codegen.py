@@ -945,7 +945,7 @@ class CodeGen:
         saved = dict(w.forced)
         w.emit(f"{xv} = {self.var_lazy(x, w)}")
         w.emit(f"if type({xv}) is int and ({memo}[0] if {memo} else {raw}({w.frames[-1]})) is "
-               f"{self.const(prim, 'PRIM')} and ev.depth < ev.max_call_depth:")
+               f"{self.const(prim, 'PRIM')} and ev.depth < MAXD:")
         with w.indent():
             w.emit(f"{target} = str({xv})")
         w.emit("else:")
@@ -1247,10 +1247,11 @@ class CodeGen:
         xv, r, pb = w.tmp("x"), w.tmp("r"), w.tmp("pb")
         w.emit(f"{xv} = {self.frame_expr(w, x.level)}[{x.index + 1}]")
         cond = (f"type({xv}) is int and type({f}) is Closure and ({pb} := {f}.lam.probe) is not None"
-                f" and {pb}[0] and {pb}[0][0] is {pb}[1] and ev.depth + 2 < ev.max_call_depth")
+                f" and {pb}[0] and {pb}[0][0] is {pb}[1] and ev.depth + 2 < MAXD")
         if site is not None:
             read, prim = self.builtin_read(site, w.frames[-1])
-            cond += f" and {read} is {prim}"
+            if read is not None:
+                cond += f" and {read} is {prim}"
         w.emit(f"if {cond}:")
         with w.indent():
             w.emit(f"{r} = {xv} {op} {c!r}")
@@ -1354,8 +1355,13 @@ class CodeGen:
 
     def builtin_read(self, site, fr: str):
         """(expression reading the name an arith site calls, its builtin):
-        through tier 1's memo once the builtin is found."""
+        through tier 1's memo once the builtin is found. (None, builtin) when
+        that memo already holds the builtin: a slot of the base environment
+        never changes once found (compile.variables), so there is nothing
+        to check."""
         prim, raw = self.const(site.prim, "PRIM"), self.const(site.raw, "R")
+        if site.memo and site.memo[0] is site.prim:
+            return None, prim
         if site.memo is not None:
             memo = self.const(site.memo, "M")
             return f"({memo}[0] if {memo} else {raw}({fr}))", prim
@@ -1419,7 +1425,8 @@ class CodeGen:
                 return None     # (a divisor that might be 0 only once computed)
         else:
             steps.append(f"{r} = {xe} {'-' if site.which == 'sub' else '*'} {ye}")
-        conds.append(f"{read} is {prim}")
+        if read is not None:
+            conds.append(f"{read} is {prim}")
         checks.append(r)
         return r, 1 + max(hx, hy)
 
@@ -1441,7 +1448,8 @@ class CodeGen:
             if y is None:
                 return False
             read, prim = self.builtin_read(site, w.frames[-1])
-            conds.append(f"{read} is {prim}")
+            if read is not None:
+                conds.append(f"{read} is {prim}")
             value, height = f"{x[0]} < {y[0]}", 1 + max(x[1], y[1])
         else:
             tree = self.int_tree(n, w, reads, conds, steps, checks)
@@ -1459,7 +1467,7 @@ class CodeGen:
         reads, conds, steps, checks = parts
         for line in reads:
             w.emit(line)
-        w.emit(f"if {' and '.join(conds)} and ev.depth + {height} <= ev.max_call_depth:")
+        w.emit(f"if {' and '.join(conds + [f'ev.depth + {height} <= MAXD'])}:")
         with w.indent():
             for line in steps:
                 w.emit(line)
@@ -1494,7 +1502,7 @@ class CodeGen:
         which = site.which
         fr = w.frames[-1]
         read, prim = self.builtin_read(site, fr)
-        w.emit(f"if {read} is not {prim} or ev.depth >= ev.max_call_depth:")
+        w.emit(f"if {read} is not {prim} or ev.depth >= MAXD:" if read is not None else "if ev.depth >= MAXD:")
         with w.indent():
             w.emit(f"{target} = {s}.generic({fr})")
         w.emit("else:")

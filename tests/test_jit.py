@@ -506,7 +506,7 @@ def test_integer_arithmetic_is_computed_at_once(monkeypatch, tmp_path):
     out, code = generated_code("let f = x: n: [ (x / 2 * 2 == x) (x - 1 < n) ]; in f 7 3", monkeypatch, tmp_path)
     assert out == "[ false false ]\n"
     assert "// 2 if" in code and "* 2\n" in code
-    assert code.count("ev.depth + 2 <= ev.max_call_depth") == 2     # (each tree two builtins high)
+    assert code.count("ev.depth + 2 <= MAXD") == 2     # (each tree two builtins high)
 
 
 def test_elem_at_reads_the_element_in_place(monkeypatch, tmp_path):

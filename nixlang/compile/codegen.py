@@ -51,7 +51,7 @@ from .attrsets import is_constant_list
 from .codecache import compile_cached
 from .frames import _NOTHING, _raising, node_pos
 from .functions import _makes_thunk
-from .selection import _attr_path_text, attr_name, inherited_select, select_failed
+from .selection import _attr_path_shown, _attr_path_text, attr_name, inherited_select, select_failed
 from .variables import memo_of, with_lookup
 
 # builtins whose calls codegen specialises (guessed_builtin): name ->
@@ -116,7 +116,7 @@ _RUNTIME = {
     "type_error": type_error, "missing_attr": missing_attr, "select_failed": select_failed,
     "with_lookup": with_lookup, "merge_pos": merge_pos, "BIG": BIG, "big_update": big_update, "equal": ops.equal,
     "assert_equal": ops.assert_equal, "attr_position_of": attr_position_of,
-    "_raising": _raising, "attr_name": attr_name,
+    "_raising": _raising, "attr_name": attr_name, "_attr_path_shown": _attr_path_shown,
     "NOTHING": _NOTHING,
     "INT_MIN": ops.INT_MIN, "INT_MAX": ops.INT_MAX,
     "EvalError": E.EvalError, "InfiniteRecursionError": E.InfiniteRecursionError,
@@ -629,8 +629,7 @@ class CodeGen:
     # -- attribute access ---------------------------------------------------------------------
     def g_Select(self, n: A.Select, w: _Writer, target: str) -> None:
         dynamic = any(a.name is None for a in n.path)
-        if type(n.expr) is A.InheritFrom or (dynamic and n.default is None):
-            # (an error in a dynamic path shows the names evaluated again)
+        if type(n.expr) is A.InheritFrom:
             self.fallback(n, w, target)
             return
         span = self.const(n.span, "S")
@@ -668,11 +667,20 @@ class CodeGen:
             self.branch(w, n.default, target)
             return
         found = w.tmp("found")
-        path_text = self.const(_attr_path_text(n.path), "T")
+        if dynamic:
+            # an error shows the path with its names evaluated again (tier 1's select)
+            shown = (self.const(n.path, "P"), self.const(self.c._names(n.path), "NS"),
+                     self.const(self.c._name_value, "NV"))
+            path_text = f"_attr_path_shown({shown[0]}, {shown[1]}, {w.frames[-1]}, {shown[2]}, SRC)"
+        else:
+            path_text = self.const(_attr_path_text(n.path), "T")
         w.emit(f"{found} = None")
         w.emit("try:")
         with w.indent():
             for k, name in enumerate(names):
+                if name is None:
+                    # `s.${e}`: the name computed before the step's test, as select does
+                    name = self.dynamic_name(n.path[k], w)
                 w.emit(f"if type({v}) is not Attrs:")
                 with w.indent():
                     if k == 0:

@@ -248,6 +248,11 @@ CASES = [
     "let f = x: builtins.all (y: y) (builtins.tail x); in [ (f [ 0 true ]) (f [ 0 1 ]) ]",
     "let f = x: builtins.foldl' (a: b: a + b) 0 (builtins.tail x); in [ (f [ 0 1 2 ]) (f [ 0 \"x\" ]) ]",
     "let f = x: builtins.sort (a: b: a < b) (builtins.tail x); in [ (f [ 0 3 1 ]) (f [ 0 1 \"a\" ]) ]",
+    # sort's loops entering a comparator `a: b: ...` themselves (peeksort):
+    # a result not a Boolean, an error in the body, in insertion and in merge
+    "let f = x: builtins.sort (a: b: x) (builtins.genList (i: 7 - i) 40); in [ (f true) (f 1) ]",
+    "let f = x: builtins.sort (a: b: if a == x then throw \"cmp\" else a < b)"
+    " (builtins.genList (i: 50 - i * 3) 40); in [ (f 100) (f 20) ]",
     "let f = x: builtins.partition (y: y) (builtins.tail x); in [ (f [ 0 true false ]) (f 1) ]",
     "let f = x: builtins.groupBy (y: y) (builtins.tail x); in [ (f [ 0 \"a\" ]) (f [ 0 1 ]) ]",
     "let f = x: builtins.length (x ++ [ ]); in [ (f [ 1 ]) (f 1) ]",
@@ -325,7 +330,7 @@ CASES = [
     "let f = s: k: s ? ${k}; in [ (f { } (throw \"name\")) ]",
     "let f = s: k: s ? ${k}; in [ (f (throw \"set\") (throw \"name\")) ]",
     "let f = s: k: s ? ${k}; in f { } \"${./file.nix}\"",
-    # `s.${k} or d` in tier 2 (a dynamic select without `or` stays tier 1's)
+    # `s.${k} or d` in tier 2
     "let f = s: k: [ (s.${k} or 0) (s.a.${k} or 1) (s.${k}.${k} or 2) (s.\"${k}\" or 3) ];"
     " in [ (f { a = { a = 5; }; } \"a\") (f 1 \"b\") (f { b = 1; } \"b\") ]",
     "let f = s: k: s.${k} or 0; in [ (f { } \"a\") (f { } 1) ]",
@@ -334,6 +339,18 @@ CASES = [
     "let f = s: k: s.${k} or 0; in [ (f (throw \"set\") (throw \"name\")) ]",
     "let f = s: k: s.${k} or 0; in f { } \"${./file.nix}\"",
     "let f = s: k: s.${k}; in [ (f { a = 1; } \"a\") (f { } \"b\") ]",
+    # `s.${k}` without `or` in tier 2: an error shows the path with its names
+    # evaluated again (tier 1's _attr_path_shown)
+    "let f = s: k: [ s.${k}.x ]; in [ (f { a = { x = 1; }; } \"a\") (f { a = 2; } \"a\") ]",
+    "let f = s: k: s.${k}.x; in f { a = { y = 1; }; } \"a\"",
+    "let f = s: k: s.${k}; in [ (f { a = 1; } 3) ]",
+    "let f = s: k: s.${k}; in [ (f 3 \"a\") ]",
+    "let f = s: k: s.${k}; in [ (f { a = throw \"inner\"; } \"a\") ]",
+    "let f = s: k: s.x.${k}; in f { x = 1; } \"a\"",
+    "let f = s: k: s.${k}.${k}; in [ (f { a = { a = 7; }; } \"a\") (f { a = { b = 7; }; } \"a\") ]",
+    "let f = s: k: s.\"p${k}\"; in [ (f { pa = 1; } \"a\") (f { pa = 1; } \"b\") ]",
+    "let f = s: k: s.${k}; in f { } \"${./file.nix}\"",
+    "let f = s: s.${s.a}; s = { a = f s; }; in s.a",
     "let f = x: y: x // y; in (f (builtins.listToAttrs [ { name = \"a\"; value = throw \"l\"; } ]) { b = 1; }).a",
     # an attrset of more than MAX_MEMBERS (64) names is tier 1's in both modes
     # (attrsets._build_plain): `inherit (s)` of a missing name, a value's error

@@ -41,7 +41,7 @@ from ..syntax import ast as A
 from ..syntax.printer import show
 from ..runtime import ops
 from ..runtime.calls import (bind_formals, call2, call_function, call_primop, calling, calln, lambda_frames,
-                             primop_failed)
+                             primop_failed, probe_holds)
 from ..runtime.errors import missing_attr, type_error
 from ..runtime.bigsets import BIG, update as big_update
 from ..runtime.positions import MergedPositions, Positions, attr_position_of, merge_pos
@@ -112,7 +112,7 @@ _RUNTIME = {
     "E": E, "Thunk": Thunk, "Closure": Closure, "Attrs": Attrs, "Path": Path, "UNSET": UNSET,
     "force": force, "call_function": call_function, "call2": call2, "calln": calln, "calling": calling,
     "bind_formals": bind_formals, "call_primop": call_primop, "primop_failed": primop_failed,
-    "lambda_frames": lambda_frames, "PrimOp": PrimOp, "PrimOpApp": PrimOpApp,
+    "lambda_frames": lambda_frames, "probe_holds": probe_holds, "PrimOp": PrimOp, "PrimOpApp": PrimOpApp,
     "type_error": type_error, "missing_attr": missing_attr, "select_failed": select_failed,
     "with_lookup": with_lookup, "merge_pos": merge_pos, "BIG": BIG, "big_update": big_update, "equal": ops.equal,
     "assert_equal": ops.assert_equal, "attr_position_of": attr_position_of,
@@ -1135,9 +1135,9 @@ class CodeGen:
             step = self.total_step(n.args[0], w)
             if step is None:
                 w.emit(f"{a} = {self.lazy(n.args[0], w)}")
+                self.call_one(w, f, a, call_span, target)
             else:
-                self.pre_evaluated(w, step, n.args[0], f, a)
-            self.call_one(w, f, a, call_span, target)
+                self.call_one(w, f, a, call_span, target, (step, n.args[0]))
             return
         if len(n.args) == 2:
             a0 = self.lazy(n.args[0], w)
@@ -1241,7 +1241,7 @@ class CodeGen:
             return None
         return x, op, c.value, site
 
-    def pre_evaluated(self, w: _Writer, step, n, f: str, a: str) -> None:
+    def pre_evaluated(self, w: _Writer, step, n, lam: str, a: str) -> str:
         """The argument `x - c` / `x + c` of a call of `f`, into `a`: its value
         when the callee's body forces its argument before anything else (its
         LambdaCode's `probe`) and computing it now cannot fail or force
@@ -1249,13 +1249,15 @@ class CodeGen:
         thunk), the result is in range, `-` is the builtin, and the call
         depth leaves room for the callee's operation and the `-` it would
         have called. The callee then sees what forcing the thunk would have
-        left in its frame. Otherwise the thunk, as `lazy` makes it."""
+        left in its frame. Otherwise the thunk, as `lazy` makes it (its
+        expression returned). `lam` holds the callee's LambdaCode (the
+        probe is True once known to hold: probe_holds)."""
         x, op, c, site = step
         lazy = self.lazy(n, w, as_expr=True)
         xv, r, pb = w.tmp("x"), w.tmp("r"), w.tmp("pb")
         w.emit(f"{xv} = {self.frame_expr(w, x.level)}[{x.index + 1}]")
-        cond = (f"type({xv}) is int and type({f}) is Closure and ({pb} := {f}.lam.probe) is not None"
-                f" and {pb}[0] and {pb}[0][0] is {pb}[1] and ev.depth + 2 < MAXD")
+        cond = (f"type({xv}) is int and (({pb} := {lam}.probe) is True or {pb} is not None and probe_holds({lam}))"
+                f" and ev.depth + 2 < MAXD")
         if site is not None:
             read, prim = self.builtin_read(site, w.frames[-1])
             if read is not None:
@@ -1267,15 +1269,20 @@ class CodeGen:
         w.emit("else:")
         with w.indent():
             w.emit(f"{a} = {lazy}")
+        return lazy
 
-    def call_one(self, w: _Writer, f: str, a: str, call_span: str, target: str) -> None:
+    def call_one(self, w: _Writer, f: str, a: str, call_span: str, target: str, step=None) -> None:
         """`f a`: a lambda entered here (its frame made or its formals bound
         as call_function does), a one-argument builtin called at once,
-        anything else through call_function."""
+        anything else through call_function. With `step` (total_step's
+        parts, and the argument's node), the argument is computed here:
+        pre_evaluated for a lambda, a thunk for anything else."""
         lam, fr = "lam_", "cf_"
         w.emit(f"if type({f}) is Closure:")
         with w.indent():
             w.emit(f"{lam} = {f}.lam")
+            if step is not None:
+                lazy = self.pre_evaluated(w, step[0], step[1], lam, a)
             with self.counted_call(w, call_span):
                 w.emit(f"if {lam}.formals is None:")
                 with w.indent():
@@ -1298,10 +1305,16 @@ class CodeGen:
                     w.emit(f"e.add_frame('from call site', SRC, {call_span})")
                     w.emit("raise")
             self.end_counted_call(w, [])
-        self.builtin_branches(w, f, [a], call_span, target, "elif")
+        if step is not None:
+            w.emit("else:")
+            w.depth += 1
+            w.emit(f"{a} = {lazy}")
+        self.builtin_branches(w, f, [a], call_span, target, "elif" if step is None else "if")
         w.emit("else:")
         with w.indent():
             w.emit(f"{target} = force(call_function(ev, {f}, {a}, SRC, {call_span}))")
+        if step is not None:
+            w.depth -= 1
 
     @contextlib.contextmanager
     def counted_call(self, w: _Writer, call_span: str):

@@ -339,6 +339,12 @@ CASES = [
     "let f = s: k: s.${k} or 0; in [ (f (throw \"set\") (throw \"name\")) ]",
     "let f = s: k: s.${k} or 0; in f { } \"${./file.nix}\"",
     "let f = s: k: s.${k}; in [ (f { a = 1; } \"a\") (f { } \"b\") ]",
+    # `toString` of integer arithmetic interpolated, computed at once (int_to_string)
+    "let f = i: \"p${toString (i / 2)}-${toString (i - i / 10 * 10)}\"; in map f [ 0 7 15 (-7) 9223372036854775807 ]",
+    "let f = i: \"p${toString (i / 2)}\"; in map f [ 1 \"x\" ]",
+    "let f = i: \"p${toString (i * 9223372036854775807)}\"; in map f [ 1 2 ]",
+    "let f = i: j: \"p${toString (i / j)}\"; in [ (f 4 2) (f 4 0) ]",
+    "let toString = x: \"T\"; f = i: \"p${toString (i / 2)}\"; in f 3",
     # `s.${k}` without `or` in tier 2: an error shows the path with its names
     # evaluated again (tier 1's _attr_path_shown)
     "let f = s: k: [ s.${k}.x ]; in [ (f { a = { x = 1; }; } \"a\") (f { a = 2; } \"a\") ]",
@@ -444,6 +450,7 @@ DEPTH = [
     "let f = n: if n * 2 / 2 < 1 then n - 1 - 1 else f (n - 1); in f 30",
     "let f = n: if n <= 0 then 0 else (f (n - 1)) + n * 2 - n / 2 * 2; in f 30",
     "let f = n: if n <= 0 then \"\" else \"${toString n}${f (n - 1)}\"; in f 30",
+    "let f = n: if n <= 0 then \"\" else \"${toString (n / 2 - 1)}${f (n - 1)}\"; in f 30",
     "let f = n: if n <= 0 then builtins.length [ 0 ] else builtins.seq (f (n - 1)) (builtins.isInt n); in f 30",
     "let f = n: l: if n <= 0 then builtins.head l else f (n - 1) l; in f 30 [ 1 ]",
     "let g = a: b: let h = c: if c <= 0 then a else g a b (c - 1); in h; in g 0 0 30",

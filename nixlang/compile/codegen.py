@@ -939,18 +939,40 @@ class CodeGen:
         `toString` is the builtin, x holds an integer and the call depth
         allows the builtin's call, its decimal text at once (what
         _to_string returns, with no error possible); otherwise the call as
-        `value` makes it. False when `n` is not of that shape."""
+        `value` makes it. The same for x integer arithmetic on variables
+        (`toString (i / 2)`: int_tree's shapes), computed at once when
+        pure_arith would compute it, one call deeper (toString forces it).
+        False when `n` is not of that shape."""
         if (type(n) is not A.Call or len(n.args) != 1 or type(n.fn) is not A.Var or n.fn.from_with
                 or n.fn.name != "toString" or not self.is_global(n.fn, w)):
             return False
         x = n.args[0]
         builtins = getattr(self.ev, "builtins", None)
         prim = builtins.d.get("toString") if builtins is not None else None
-        if type(x) is not A.Var or x.from_with or type(prim) is not PrimOp or prim.arity != 1:
+        if x.from_with if type(x) is A.Var else type(x) is not A.Call:
+            return False
+        if type(prim) is not PrimOp or prim.arity != 1:
             return False
         raw, memo = self.global_reader(n.fn)
-        xv = w.tmp("x")
         saved = dict(w.forced)
+        if type(x) is not A.Var:
+            parts = ([], [], [], [])
+            tree = self.pure_off is False and self.int_tree(x, w, *parts)
+            if not tree:
+                w.forced = saved
+                return False
+            parts[1].append(f"({memo}[0] if {memo} else {raw}({w.frames[-1]})) is {self.const(prim, 'PRIM')}")
+            r = w.tmp("r")
+            self.computed_at_once(w, parts, tree[0], tree[1] + 1, r, "NOTHING")
+            w.emit(f"if {r} is not NOTHING:")
+            with w.indent():
+                w.emit(f"{target} = str({r})")
+            w.emit("else:")
+            with w.indent():
+                self.value(n, w, target, plain=True)
+            w.forced = saved
+            return True
+        xv = w.tmp("x")
         w.emit(f"{xv} = {self.var_lazy(x, w)}")
         w.emit(f"if type({xv}) is int and ({memo}[0] if {memo} else {raw}({w.frames[-1]})) is "
                f"{self.const(prim, 'PRIM')} and ev.depth < MAXD:")

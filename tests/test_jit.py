@@ -248,6 +248,11 @@ CASES = [
     "let f = x: builtins.all (y: y) (builtins.tail x); in [ (f [ 0 true ]) (f [ 0 1 ]) ]",
     "let f = x: builtins.foldl' (a: b: a + b) 0 (builtins.tail x); in [ (f [ 0 1 2 ]) (f [ 0 \"x\" ]) ]",
     "let f = x: builtins.sort (a: b: a < b) (builtins.tail x); in [ (f [ 0 3 1 ]) (f [ 0 1 \"a\" ]) ]",
+    # sort's loops entering a comparator `a: b: ...` themselves (peeksort):
+    # a result not a Boolean, an error in the body, in insertion and in merge
+    "let f = x: builtins.sort (a: b: x) (builtins.genList (i: 7 - i) 40); in [ (f true) (f 1) ]",
+    "let f = x: builtins.sort (a: b: if a == x then throw \"cmp\" else a < b)"
+    " (builtins.genList (i: 50 - i * 3) 40); in [ (f 100) (f 20) ]",
     "let f = x: builtins.partition (y: y) (builtins.tail x); in [ (f [ 0 true false ]) (f 1) ]",
     "let f = x: builtins.groupBy (y: y) (builtins.tail x); in [ (f [ 0 \"a\" ]) (f [ 0 1 ]) ]",
     "let f = x: builtins.length (x ++ [ ]); in [ (f [ 1 ]) (f 1) ]",
@@ -325,7 +330,7 @@ CASES = [
     "let f = s: k: s ? ${k}; in [ (f { } (throw \"name\")) ]",
     "let f = s: k: s ? ${k}; in [ (f (throw \"set\") (throw \"name\")) ]",
     "let f = s: k: s ? ${k}; in f { } \"${./file.nix}\"",
-    # `s.${k} or d` in tier 2 (a dynamic select without `or` stays tier 1's)
+    # `s.${k} or d` in tier 2
     "let f = s: k: [ (s.${k} or 0) (s.a.${k} or 1) (s.${k}.${k} or 2) (s.\"${k}\" or 3) ];"
     " in [ (f { a = { a = 5; }; } \"a\") (f 1 \"b\") (f { b = 1; } \"b\") ]",
     "let f = s: k: s.${k} or 0; in [ (f { } \"a\") (f { } 1) ]",
@@ -334,6 +339,24 @@ CASES = [
     "let f = s: k: s.${k} or 0; in [ (f (throw \"set\") (throw \"name\")) ]",
     "let f = s: k: s.${k} or 0; in f { } \"${./file.nix}\"",
     "let f = s: k: s.${k}; in [ (f { a = 1; } \"a\") (f { } \"b\") ]",
+    # `toString` of integer arithmetic interpolated, computed at once (int_to_string)
+    "let f = i: \"p${toString (i / 2)}-${toString (i - i / 10 * 10)}\"; in map f [ 0 7 15 (-7) 9223372036854775807 ]",
+    "let f = i: \"p${toString (i / 2)}\"; in map f [ 1 \"x\" ]",
+    "let f = i: \"p${toString (i * 9223372036854775807)}\"; in map f [ 1 2 ]",
+    "let f = i: j: \"p${toString (i / j)}\"; in [ (f 4 2) (f 4 0) ]",
+    "let toString = x: \"T\"; f = i: \"p${toString (i / 2)}\"; in f 3",
+    # `s.${k}` without `or` in tier 2: an error shows the path with its names
+    # evaluated again (tier 1's _attr_path_shown)
+    "let f = s: k: [ s.${k}.x ]; in [ (f { a = { x = 1; }; } \"a\") (f { a = 2; } \"a\") ]",
+    "let f = s: k: s.${k}.x; in f { a = { y = 1; }; } \"a\"",
+    "let f = s: k: s.${k}; in [ (f { a = 1; } 3) ]",
+    "let f = s: k: s.${k}; in [ (f 3 \"a\") ]",
+    "let f = s: k: s.${k}; in [ (f { a = throw \"inner\"; } \"a\") ]",
+    "let f = s: k: s.x.${k}; in f { x = 1; } \"a\"",
+    "let f = s: k: s.${k}.${k}; in [ (f { a = { a = 7; }; } \"a\") (f { a = { b = 7; }; } \"a\") ]",
+    "let f = s: k: s.\"p${k}\"; in [ (f { pa = 1; } \"a\") (f { pa = 1; } \"b\") ]",
+    "let f = s: k: s.${k}; in f { } \"${./file.nix}\"",
+    "let f = s: s.${s.a}; s = { a = f s; }; in s.a",
     "let f = x: y: x // y; in (f (builtins.listToAttrs [ { name = \"a\"; value = throw \"l\"; } ]) { b = 1; }).a",
     # an attrset of more than MAX_MEMBERS (64) names is tier 1's in both modes
     # (attrsets._build_plain): `inherit (s)` of a missing name, a value's error
@@ -427,6 +450,7 @@ DEPTH = [
     "let f = n: if n * 2 / 2 < 1 then n - 1 - 1 else f (n - 1); in f 30",
     "let f = n: if n <= 0 then 0 else (f (n - 1)) + n * 2 - n / 2 * 2; in f 30",
     "let f = n: if n <= 0 then \"\" else \"${toString n}${f (n - 1)}\"; in f 30",
+    "let f = n: if n <= 0 then \"\" else \"${toString (n / 2 - 1)}${f (n - 1)}\"; in f 30",
     "let f = n: if n <= 0 then builtins.length [ 0 ] else builtins.seq (f (n - 1)) (builtins.isInt n); in f 30",
     "let f = n: l: if n <= 0 then builtins.head l else f (n - 1) l; in f 30 [ 1 ]",
     "let g = a: b: let h = c: if c <= 0 then a else g a b (c - 1); in h; in g 0 0 30",
@@ -506,7 +530,7 @@ def test_integer_arithmetic_is_computed_at_once(monkeypatch, tmp_path):
     out, code = generated_code("let f = x: n: [ (x / 2 * 2 == x) (x - 1 < n) ]; in f 7 3", monkeypatch, tmp_path)
     assert out == "[ false false ]\n"
     assert "// 2 if" in code and "* 2\n" in code
-    assert code.count("ev.depth + 2 <= ev.max_call_depth") == 2     # (each tree two builtins high)
+    assert code.count("ev.depth + 2 <= MAXD") == 2     # (each tree two builtins high)
 
 
 def test_elem_at_reads_the_element_in_place(monkeypatch, tmp_path):

@@ -547,8 +547,12 @@ def _sort(ev, cmp, xs):
         return xs
     cmp = _function(cmp, "while evaluating the first argument passed to builtins.sort")
     out = list(xs)
-    for x in out:
-        force(x)
+    for k, x in enumerate(out):
+        if type(x) is Thunk:
+            v = x.force()
+            if type(v) in _SAME_AS_THUNK:
+                # the comparator (and the result) gets the value itself
+                out[k] = v
     if type(cmp) is PrimOp and cmp.name == "lessThan":
         def less(a, b):
             try:
@@ -564,17 +568,20 @@ def _sort(ev, cmp, xs):
         ctx = "while evaluating the return value of the sorting function passed to builtins.sort"
         parts = curried_lambda(cmp)
         if parts is not None and len(out) > 1:
-            # `a: b: ...`: its body entered directly, at one depth for all calls
+            # `a: b: ...`: its body entered directly (by peeksort's loops
+            # themselves), at one depth for all calls
             inner, up = parts
 
             def less(a, b):
-                try:
-                    r = inner.body([[up, a], b])
-                except E.EvalError as e:
-                    raise lambda_frames(e, inner, None, None)
-                return r if r is True or r is False else _bool(r, ctx)
-            with _one_call_deeper(ev):
-                peeksort(out, less)
+                r = inner.body([[up, a], b])
+                return r if r is True or r is False else _not_a_bool(r)
+            try:
+                with _one_call_deeper(ev):
+                    peeksort(out, less, inner, up)
+            except E.EvalError as e:
+                raise lambda_frames(e, inner, None, None)
+            except _NotABool as e:
+                _bool(e.value, ctx)     # (raises the type error)
             return out
         call = caller2(ev, cmp)
 
@@ -583,6 +590,26 @@ def _sort(ev, cmp, xs):
             return r if r is True or r is False else _bool(r, ctx)
     peeksort(out, less)
     return out
+
+
+# the types of values a list may hold in place of a thunk forced to one, with
+# no difference Nix could see: equality and printing see the same value
+# (not lists: printing's «repeated» tells a list's slots apart; not floats:
+# `==` on the same NaN slot is true, on two copies false; not functions:
+# `==` on them is true only for the same slot)
+_SAME_AS_THUNK = frozenset({int, str, CtxStr, bool, type(None), Path, Attrs})
+
+
+class _NotABool(Exception):
+    """A sorting function's result that is not a Boolean, on its way out of
+    peeksort, to be reported outside the function's trace frames."""
+
+    def __init__(self, value):
+        self.value = value
+
+
+def _not_a_bool(v):
+    raise _NotABool(v)
 
 
 def _totally_ordered(xs: list) -> bool:
@@ -595,10 +622,15 @@ def _totally_ordered(xs: list) -> bool:
     return False
 
 
-def peeksort(a: list, comp) -> None:
+def peeksort(a: list, comp, lam=None, up=None) -> None:
     """Sort `a` in place with Nix's peeksort (a stable natural merge sort,
     src/libutil/include/nix/util/sort.hh), so that even a comparator that is
-    not a strict weak order gives the same permutation as Nix."""
+    not a strict weak order gives the same permutation as Nix. With `lam`
+    (the LambdaCode of `b: ...` in a comparator `a: b: ...`, and `up` the
+    comparator's environment), `comp(x, y)` is the call of its body in the
+    frames `[[up, x], y]`, and the loops of insertion and merge make that
+    call themselves (a Python call fewer per comparison; the result is
+    checked as comp checks it)."""
     n = len(a)
     if n < 2:
         return
@@ -633,6 +665,14 @@ def peeksort(a: list, comp) -> None:
                 a[i], a[i - 1] = a[i - 1], a[i]
                 i -= 1
 
+    def insertion_inline(begin, end):
+        for cur in range(begin + 1, end):
+            i = cur
+            while i != begin and ((r := lam.body([[up, a[i]], a[i - 1]])) is True
+                                  or r is not False and _not_a_bool(r)):
+                a[i], a[i - 1] = a[i - 1], a[i]
+                i -= 1
+
     def merge(begin, middle, end):
         # the left run's element goes first unless the right one is less
         if begin == middle or middle == end:
@@ -659,6 +699,36 @@ def peeksort(a: list, comp) -> None:
         out += left[i:]
         out += right[j:]
         a[begin:end] = out
+
+    def merge_inline(begin, middle, end):
+        # merge, with comp's call written out
+        if begin == middle or middle == end:
+            return
+        left, right = a[begin:middle], a[middle:end]
+        nl, nr = len(left), len(right)
+        out: list = []
+        take = out.append
+        i = j = 0
+        x, y = left[0], right[0]
+        while True:
+            if (r := lam.body([[up, y], x])) is True or r is not False and _not_a_bool(r):
+                take(y)
+                j += 1
+                if j == nr:
+                    break
+                y = right[j]
+            else:
+                take(x)
+                i += 1
+                if i == nl:
+                    break
+                x = left[i]
+        out += left[i:]
+        out += right[j:]
+        a[begin:end] = out
+
+    if lam is not None:
+        insertion, merge = insertion_inline, merge_inline
 
     def impl(begin, end, left_run_end, right_run_begin):
         if left_run_end == end or right_run_begin == begin:

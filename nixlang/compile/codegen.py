@@ -41,7 +41,7 @@ from ..syntax import ast as A
 from ..syntax.printer import show
 from ..runtime import ops
 from ..runtime.calls import (bind_formals, call2, call_function, call_primop, calling, calln, lambda_frames,
-                             primop_failed)
+                             primop_failed, probe_holds)
 from ..runtime.errors import missing_attr, type_error
 from ..runtime.bigsets import BIG, update as big_update
 from ..runtime.positions import MergedPositions, Positions, attr_position_of, merge_pos
@@ -51,7 +51,7 @@ from .attrsets import is_constant_list
 from .codecache import compile_cached
 from .frames import _NOTHING, _raising, node_pos
 from .functions import _makes_thunk
-from .selection import _attr_path_text, attr_name, inherited_select, select_failed
+from .selection import _attr_path_shown, _attr_path_text, attr_name, inherited_select, select_failed
 from .variables import memo_of, with_lookup
 
 # builtins whose calls codegen specialises (guessed_builtin): name ->
@@ -112,11 +112,11 @@ _RUNTIME = {
     "E": E, "Thunk": Thunk, "Closure": Closure, "Attrs": Attrs, "Path": Path, "UNSET": UNSET,
     "force": force, "call_function": call_function, "call2": call2, "calln": calln, "calling": calling,
     "bind_formals": bind_formals, "call_primop": call_primop, "primop_failed": primop_failed,
-    "lambda_frames": lambda_frames, "PrimOp": PrimOp, "PrimOpApp": PrimOpApp,
+    "lambda_frames": lambda_frames, "probe_holds": probe_holds, "PrimOp": PrimOp, "PrimOpApp": PrimOpApp,
     "type_error": type_error, "missing_attr": missing_attr, "select_failed": select_failed,
     "with_lookup": with_lookup, "merge_pos": merge_pos, "BIG": BIG, "big_update": big_update, "equal": ops.equal,
     "assert_equal": ops.assert_equal, "attr_position_of": attr_position_of,
-    "_raising": _raising, "attr_name": attr_name,
+    "_raising": _raising, "attr_name": attr_name, "_attr_path_shown": _attr_path_shown,
     "NOTHING": _NOTHING,
     "INT_MIN": ops.INT_MIN, "INT_MAX": ops.INT_MAX,
     "EvalError": E.EvalError, "InfiniteRecursionError": E.InfiniteRecursionError,
@@ -629,8 +629,7 @@ class CodeGen:
     # -- attribute access ---------------------------------------------------------------------
     def g_Select(self, n: A.Select, w: _Writer, target: str) -> None:
         dynamic = any(a.name is None for a in n.path)
-        if type(n.expr) is A.InheritFrom or (dynamic and n.default is None):
-            # (an error in a dynamic path shows the names evaluated again)
+        if type(n.expr) is A.InheritFrom:
             self.fallback(n, w, target)
             return
         span = self.const(n.span, "S")
@@ -668,11 +667,20 @@ class CodeGen:
             self.branch(w, n.default, target)
             return
         found = w.tmp("found")
-        path_text = self.const(_attr_path_text(n.path), "T")
+        if dynamic:
+            # an error shows the path with its names evaluated again (tier 1's select)
+            shown = (self.const(n.path, "P"), self.const(self.c._names(n.path), "NS"),
+                     self.const(self.c._name_value, "NV"))
+            path_text = f"_attr_path_shown({shown[0]}, {shown[1]}, {w.frames[-1]}, {shown[2]}, SRC)"
+        else:
+            path_text = self.const(_attr_path_text(n.path), "T")
         w.emit(f"{found} = None")
         w.emit("try:")
         with w.indent():
             for k, name in enumerate(names):
+                if name is None:
+                    # `s.${e}`: the name computed before the step's test, as select does
+                    name = self.dynamic_name(n.path[k], w)
                 w.emit(f"if type({v}) is not Attrs:")
                 with w.indent():
                     if k == 0:
@@ -931,21 +939,43 @@ class CodeGen:
         `toString` is the builtin, x holds an integer and the call depth
         allows the builtin's call, its decimal text at once (what
         _to_string returns, with no error possible); otherwise the call as
-        `value` makes it. False when `n` is not of that shape."""
+        `value` makes it. The same for x integer arithmetic on variables
+        (`toString (i / 2)`: int_tree's shapes), computed at once when
+        pure_arith would compute it, one call deeper (toString forces it).
+        False when `n` is not of that shape."""
         if (type(n) is not A.Call or len(n.args) != 1 or type(n.fn) is not A.Var or n.fn.from_with
                 or n.fn.name != "toString" or not self.is_global(n.fn, w)):
             return False
         x = n.args[0]
         builtins = getattr(self.ev, "builtins", None)
         prim = builtins.d.get("toString") if builtins is not None else None
-        if type(x) is not A.Var or x.from_with or type(prim) is not PrimOp or prim.arity != 1:
+        if x.from_with if type(x) is A.Var else type(x) is not A.Call:
+            return False
+        if type(prim) is not PrimOp or prim.arity != 1:
             return False
         raw, memo = self.global_reader(n.fn)
-        xv = w.tmp("x")
         saved = dict(w.forced)
+        if type(x) is not A.Var:
+            parts = ([], [], [], [])
+            tree = self.pure_off is False and self.int_tree(x, w, *parts)
+            if not tree:
+                w.forced = saved
+                return False
+            parts[1].append(f"({memo}[0] if {memo} else {raw}({w.frames[-1]})) is {self.const(prim, 'PRIM')}")
+            r = w.tmp("r")
+            self.computed_at_once(w, parts, tree[0], tree[1] + 1, r, "NOTHING")
+            w.emit(f"if {r} is not NOTHING:")
+            with w.indent():
+                w.emit(f"{target} = str({r})")
+            w.emit("else:")
+            with w.indent():
+                self.value(n, w, target, plain=True)
+            w.forced = saved
+            return True
+        xv = w.tmp("x")
         w.emit(f"{xv} = {self.var_lazy(x, w)}")
         w.emit(f"if type({xv}) is int and ({memo}[0] if {memo} else {raw}({w.frames[-1]})) is "
-               f"{self.const(prim, 'PRIM')} and ev.depth < ev.max_call_depth:")
+               f"{self.const(prim, 'PRIM')} and ev.depth < MAXD:")
         with w.indent():
             w.emit(f"{target} = str({xv})")
         w.emit("else:")
@@ -1127,9 +1157,9 @@ class CodeGen:
             step = self.total_step(n.args[0], w)
             if step is None:
                 w.emit(f"{a} = {self.lazy(n.args[0], w)}")
+                self.call_one(w, f, a, call_span, target)
             else:
-                self.pre_evaluated(w, step, n.args[0], f, a)
-            self.call_one(w, f, a, call_span, target)
+                self.call_one(w, f, a, call_span, target, (step, n.args[0]))
             return
         if len(n.args) == 2:
             a0 = self.lazy(n.args[0], w)
@@ -1233,7 +1263,7 @@ class CodeGen:
             return None
         return x, op, c.value, site
 
-    def pre_evaluated(self, w: _Writer, step, n, f: str, a: str) -> None:
+    def pre_evaluated(self, w: _Writer, step, n, lam: str, a: str) -> str:
         """The argument `x - c` / `x + c` of a call of `f`, into `a`: its value
         when the callee's body forces its argument before anything else (its
         LambdaCode's `probe`) and computing it now cannot fail or force
@@ -1241,16 +1271,19 @@ class CodeGen:
         thunk), the result is in range, `-` is the builtin, and the call
         depth leaves room for the callee's operation and the `-` it would
         have called. The callee then sees what forcing the thunk would have
-        left in its frame. Otherwise the thunk, as `lazy` makes it."""
+        left in its frame. Otherwise the thunk, as `lazy` makes it (its
+        expression returned). `lam` holds the callee's LambdaCode (the
+        probe is True once known to hold: probe_holds)."""
         x, op, c, site = step
         lazy = self.lazy(n, w, as_expr=True)
         xv, r, pb = w.tmp("x"), w.tmp("r"), w.tmp("pb")
         w.emit(f"{xv} = {self.frame_expr(w, x.level)}[{x.index + 1}]")
-        cond = (f"type({xv}) is int and type({f}) is Closure and ({pb} := {f}.lam.probe) is not None"
-                f" and {pb}[0] and {pb}[0][0] is {pb}[1] and ev.depth + 2 < ev.max_call_depth")
+        cond = (f"type({xv}) is int and (({pb} := {lam}.probe) is True or {pb} is not None and probe_holds({lam}))"
+                f" and ev.depth + 2 < MAXD")
         if site is not None:
             read, prim = self.builtin_read(site, w.frames[-1])
-            cond += f" and {read} is {prim}"
+            if read is not None:
+                cond += f" and {read} is {prim}"
         w.emit(f"if {cond}:")
         with w.indent():
             w.emit(f"{r} = {xv} {op} {c!r}")
@@ -1258,15 +1291,20 @@ class CodeGen:
         w.emit("else:")
         with w.indent():
             w.emit(f"{a} = {lazy}")
+        return lazy
 
-    def call_one(self, w: _Writer, f: str, a: str, call_span: str, target: str) -> None:
+    def call_one(self, w: _Writer, f: str, a: str, call_span: str, target: str, step=None) -> None:
         """`f a`: a lambda entered here (its frame made or its formals bound
         as call_function does), a one-argument builtin called at once,
-        anything else through call_function."""
+        anything else through call_function. With `step` (total_step's
+        parts, and the argument's node), the argument is computed here:
+        pre_evaluated for a lambda, a thunk for anything else."""
         lam, fr = "lam_", "cf_"
         w.emit(f"if type({f}) is Closure:")
         with w.indent():
             w.emit(f"{lam} = {f}.lam")
+            if step is not None:
+                lazy = self.pre_evaluated(w, step[0], step[1], lam, a)
             with self.counted_call(w, call_span):
                 w.emit(f"if {lam}.formals is None:")
                 with w.indent():
@@ -1289,10 +1327,16 @@ class CodeGen:
                     w.emit(f"e.add_frame('from call site', SRC, {call_span})")
                     w.emit("raise")
             self.end_counted_call(w, [])
-        self.builtin_branches(w, f, [a], call_span, target, "elif")
+        if step is not None:
+            w.emit("else:")
+            w.depth += 1
+            w.emit(f"{a} = {lazy}")
+        self.builtin_branches(w, f, [a], call_span, target, "elif" if step is None else "if")
         w.emit("else:")
         with w.indent():
             w.emit(f"{target} = force(call_function(ev, {f}, {a}, SRC, {call_span}))")
+        if step is not None:
+            w.depth -= 1
 
     @contextlib.contextmanager
     def counted_call(self, w: _Writer, call_span: str):
@@ -1354,8 +1398,13 @@ class CodeGen:
 
     def builtin_read(self, site, fr: str):
         """(expression reading the name an arith site calls, its builtin):
-        through tier 1's memo once the builtin is found."""
+        through tier 1's memo once the builtin is found. (None, builtin) when
+        that memo already holds the builtin: a slot of the base environment
+        never changes once found (compile.variables), so there is nothing
+        to check."""
         prim, raw = self.const(site.prim, "PRIM"), self.const(site.raw, "R")
+        if site.memo and site.memo[0] is site.prim:
+            return None, prim
         if site.memo is not None:
             memo = self.const(site.memo, "M")
             return f"({memo}[0] if {memo} else {raw}({fr}))", prim
@@ -1419,7 +1468,8 @@ class CodeGen:
                 return None     # (a divisor that might be 0 only once computed)
         else:
             steps.append(f"{r} = {xe} {'-' if site.which == 'sub' else '*'} {ye}")
-        conds.append(f"{read} is {prim}")
+        if read is not None:
+            conds.append(f"{read} is {prim}")
         checks.append(r)
         return r, 1 + max(hx, hy)
 
@@ -1441,7 +1491,8 @@ class CodeGen:
             if y is None:
                 return False
             read, prim = self.builtin_read(site, w.frames[-1])
-            conds.append(f"{read} is {prim}")
+            if read is not None:
+                conds.append(f"{read} is {prim}")
             value, height = f"{x[0]} < {y[0]}", 1 + max(x[1], y[1])
         else:
             tree = self.int_tree(n, w, reads, conds, steps, checks)
@@ -1459,7 +1510,7 @@ class CodeGen:
         reads, conds, steps, checks = parts
         for line in reads:
             w.emit(line)
-        w.emit(f"if {' and '.join(conds)} and ev.depth + {height} <= ev.max_call_depth:")
+        w.emit(f"if {' and '.join(conds + [f'ev.depth + {height} <= MAXD'])}:")
         with w.indent():
             for line in steps:
                 w.emit(line)
@@ -1494,7 +1545,7 @@ class CodeGen:
         which = site.which
         fr = w.frames[-1]
         read, prim = self.builtin_read(site, fr)
-        w.emit(f"if {read} is not {prim} or ev.depth >= ev.max_call_depth:")
+        w.emit(f"if {read} is not {prim} or ev.depth >= MAXD:" if read is not None else "if ev.depth >= MAXD:")
         with w.indent():
             w.emit(f"{target} = {s}.generic({fr})")
         w.emit("else:")

@@ -38,7 +38,8 @@ class LambdaCode:
         self._pos = None
         # `x: ...` whose body forces x before anything else (compile.functions,
         # argument_probe): (memo, builtin) a caller checks (`memo` holds the
-        # builtin the body's first operation calls, once found), or None
+        # builtin the body's first operation calls, once found), True once
+        # that holds (probe_holds), or None
         self.probe = None
         # bind_formals' work written out for these formals (make_binder),
         # made at the BINDER_AFTER-th call; until then the calls left
@@ -51,6 +52,18 @@ class LambdaCode:
         if pos is None:
             pos = self._pos = (self.source, self.node.span)
         return pos
+
+
+def probe_holds(lam: LambdaCode) -> bool:
+    """Whether the probe (memo, builtin) of `lam` holds: its memo found the
+    builtin. A memo, once filled, never changes (a slot of the base
+    environment), so the answer is kept: the probe becomes True, or None
+    when the memo found something else."""
+    memo, prim = lam.probe
+    if not memo:
+        return False
+    lam.probe = True if memo[0] is prim else None
+    return memo[0] is prim
 
 
 def call_function(ev, f, arg, source: Source | None = None, span: Span | None = None):

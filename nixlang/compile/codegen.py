@@ -962,20 +962,15 @@ class CodeGen:
                 w.forced = saved
                 return False
             parts[1].append(f"({memo}[0] if {memo} else {raw}({w.frames[-1]})) is {self.const(prim, 'PRIM')}")
-            r = w.tmp("r")
-            self.computed_at_once(w, parts, tree[0], tree[1] + 1, r, "NOTHING")
-            w.emit(f"if {r} is not NOTHING:")
-            with w.indent():
-                w.emit(f"{target} = str({r})")
-            w.emit("else:")
-            with w.indent():
-                self.value(n, w, target, plain=True)
-            w.forced = saved
-            return True
-        xv = w.tmp("x")
-        w.emit(f"{xv} = {self.var_lazy(x, w)}")
-        w.emit(f"if type({xv}) is int and ({memo}[0] if {memo} else {raw}({w.frames[-1]})) is "
-               f"{self.const(prim, 'PRIM')} and ev.depth < MAXD:")
+            xv = w.tmp("r")
+            self.computed_at_once(w, parts, tree[0], tree[1] + 1, xv, "NOTHING")
+            test = f"{xv} is not NOTHING"
+        else:
+            xv = w.tmp("x")
+            w.emit(f"{xv} = {self.var_lazy(x, w)}")
+            test = (f"type({xv}) is int and ({memo}[0] if {memo} else {raw}({w.frames[-1]})) is "
+                    f"{self.const(prim, 'PRIM')} and ev.depth < MAXD")
+        w.emit(f"if {test}:")
         with w.indent():
             w.emit(f"{target} = str({xv})")
         w.emit("else:")
